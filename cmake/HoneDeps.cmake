@@ -1,0 +1,40 @@
+# Dependencies, all from Debian packages. A missing one stops configure with
+# the package to install.
+find_package(PkgConfig REQUIRED)
+
+function(hone_require_pkg target module debpkg)
+  pkg_check_modules(${target} IMPORTED_TARGET ${module})
+  if(NOT ${target}_FOUND)
+    message(FATAL_ERROR "hone needs ${module}: apt-get install ${debpkg}")
+  endif()
+endfunction()
+
+find_package(CpuFeatures QUIET CONFIG)
+if(NOT CpuFeatures_FOUND)
+  message(FATAL_ERROR "hone needs Google's cpu_features: apt-get install libcpu-features-dev")
+endif()
+hone_require_pkg(CJSON libcjson libcjson-dev)
+hone_require_pkg(PCRE2 libpcre2-8 libpcre2-dev)
+find_package(Threads REQUIRED)
+
+# Host-only components (not needed for `hone info` on cross targets).
+if(NOT HONE_VARIANT STREQUAL "cross")
+  hone_require_pkg(CURL libcurl libcurl4-openssl-dev)
+  hone_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
+endif()
+
+set(HONE_BLAS_NAME "")
+if(HONE_USE_BLAS)
+  pkg_check_modules(OPENBLAS IMPORTED_TARGET openblas)
+  if(NOT OPENBLAS_FOUND)
+    message(FATAL_ERROR "the native build uses OpenBLAS, which is missing: apt-get install libopenblas-dev")
+  endif()
+  set(HONE_BLAS_NAME "openblas ${OPENBLAS_VERSION}")
+endif()
+if(HONE_USE_OPENMP)
+  find_package(OpenMP REQUIRED COMPONENTS C)
+endif()
+
+if(HONE_BUILD_TESTS AND NOT HONE_VARIANT STREQUAL "cross")
+  hone_require_pkg(CMOCKA cmocka libcmocka-dev)
+endif()

@@ -1,0 +1,118 @@
+/* gguf.h — reader for GGUF v2/v3 files (llama.cpp's model format).
+ *
+ * The file is mmap'ed read-only (or read into memory with no_mmap) and fully
+ * validated by gguf_open: after it succeeds every key, array, string and
+ * tensor described here lies inside the file, so callers index without
+ * further bounds checks. Pointers returned stay valid until gguf_close.
+ * Strings inside the file are NOT NUL-terminated: use gguf_str.
+ */
+#ifndef HONE_GGUF_H
+#define HONE_GGUF_H
+
+#include "hone.h"
+#include "ggml_types.h"
+
+typedef enum {
+    GGUF_TYPE_UINT8 = 0,
+    GGUF_TYPE_INT8 = 1,
+    GGUF_TYPE_UINT16 = 2,
+    GGUF_TYPE_INT16 = 3,
+    GGUF_TYPE_UINT32 = 4,
+    GGUF_TYPE_INT32 = 5,
+    GGUF_TYPE_FLOAT32 = 6,
+    GGUF_TYPE_BOOL = 7,
+    GGUF_TYPE_STRING = 8,
+    GGUF_TYPE_ARRAY = 9,
+    GGUF_TYPE_UINT64 = 10,
+    GGUF_TYPE_INT64 = 11,
+    GGUF_TYPE_FLOAT64 = 12,
+    GGUF_TYPE_COUNT
+} gguf_type;
+
+typedef struct {
+    const char *ptr; /* into the file; not NUL-terminated */
+    uint64_t len;
+} gguf_str;
+
+typedef struct {
+    const char *key;    /* NUL-terminated copy */
+    gguf_type type;     /* value type */
+    gguf_type arr_type; /* element type when type == GGUF_TYPE_ARRAY */
+    uint64_t arr_n;     /* element count when type == GGUF_TYPE_ARRAY */
+    const uint8_t *data;/* raw little-endian payload in the file (may be
+                           unaligned: read through the accessors) */
+    uint64_t offset;    /* byte offset of the key in the file, for messages */
+} gguf_kv;
+
+#define GGUF_MAX_DIMS 4
+
+typedef struct {
+    const char *name;   /* NUL-terminated copy */
+    uint32_t type;      /* ggml_type */
+    uint32_t n_dims;
+    uint64_t ne[GGUF_MAX_DIMS]; /* ne[0] is the row length; unused dims = 1 */
+    uint64_t n_elements;
+    uint64_t offset;    /* relative to the start of the data section */
+    uint64_t size;      /* bytes, from the type's block layout */
+    const void *data;   /* into the mapping, aligned to general.alignment */
+} gguf_tensor;
+
+typedef struct gguf_file gguf_file;
+
+typedef struct {
+    bool no_mmap; /* read the whole file into memory instead of mmap */
+    bool mlock;   /* lock the pages in RAM (fails cleanly if not allowed) */
+} gguf_open_opts;
+
+/* Open and validate path. opts may be NULL (mmap, no mlock). */
+hone_status gguf_open(const char *path, const gguf_open_opts *opts,
+                      gguf_file **out, hone_error *err);
+/* Parse a buffer in memory (the caller keeps it alive until gguf_close);
+ * used by tests and the fuzz harness. */
+hone_status gguf_open_memory(const void *data, size_t size, gguf_file **out,
+                             hone_error *err);
+void gguf_close(gguf_file *f);
+
+uint32_t gguf_version(const gguf_file *f);
+uint32_t gguf_alignment(const gguf_file *f);
+uint64_t gguf_file_size(const gguf_file *f);
+const char *gguf_path(const gguf_file *f); /* "" for memory buffers */
+const char *gguf_type_name(gguf_type t);   /* "u32", "string", "array"... */
+
+/* ---- metadata ---- */
+uint64_t gguf_n_kv(const gguf_file *f);
+const gguf_kv *gguf_kv_at(const gguf_file *f, uint64_t i);
+const gguf_kv *gguf_find(const gguf_file *f, const char *key); /* NULL if absent */
+
+/* Typed getters. A missing key or a type mismatch is HONE_ERR_FORMAT naming
+ * the key and both types. Integer getters accept any integer-typed value
+ * that fits the target type (files differ in which width they use);
+ * gguf_get_f32 accepts f32 and f64; gguf_get_bool only bool. */
+hone_status gguf_get_u32(const gguf_file *f, const char *key, uint32_t *out, hone_error *err);
+hone_status gguf_get_i32(const gguf_file *f, const char *key, int32_t *out, hone_error *err);
+hone_status gguf_get_u64(const gguf_file *f, const char *key, uint64_t *out, hone_error *err);
+hone_status gguf_get_f32(const gguf_file *f, const char *key, float *out, hone_error *err);
+hone_status gguf_get_bool(const gguf_file *f, const char *key, bool *out, hone_error *err);
+hone_status gguf_get_str(const gguf_file *f, const char *key, gguf_str *out, hone_error *err);
+/* Array with elements of type elem (GGUF_TYPE_COUNT = any element type). */
+hone_status gguf_get_arr(const gguf_file *f, const char *key, gguf_type elem,
+                         const gguf_kv **out, hone_error *err);
+
+/* Element access for array kvs (i < kv->arr_n, element type as named). */
+gguf_str gguf_arr_str(const gguf_kv *kv, uint64_t i);
+float gguf_arr_f32(const gguf_kv *kv, uint64_t i);
+int32_t gguf_arr_i32(const gguf_kv *kv, uint64_t i);
+uint32_t gguf_arr_u32(const gguf_kv *kv, uint64_t i);
+/* Scalar value as text, for `hone info` ("[512 strings]" for arrays). */
+void gguf_kv_format(const gguf_kv *kv, char *buf, size_t bufsize);
+
+/* Copy a gguf_str into a NUL-terminated malloc'ed string (NULL on OOM). */
+char *gguf_str_dup(gguf_str s);
+bool gguf_str_eq(gguf_str s, const char *cstr);
+
+/* ---- tensors ---- */
+uint64_t gguf_n_tensors(const gguf_file *f);
+const gguf_tensor *gguf_tensor_at(const gguf_file *f, uint64_t i);
+const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name); /* NULL if absent */
+
+#endif

@@ -1,0 +1,51 @@
+/* hone.h — the public API of libhone.
+ *
+ * Error convention: every fallible function returns a hone_status and, on
+ * failure, fills the caller's hone_error with a one-line message naming what
+ * is wrong and where. Library code never prints and never exits; the CLI
+ * prints the message once, at the edge.
+ */
+#ifndef HONE_H
+#define HONE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    HONE_OK = 0,
+    HONE_ERR_ARG,         /* bad argument or option value */
+    HONE_ERR_IO,          /* open/read/write/mmap failed */
+    HONE_ERR_FORMAT,      /* malformed or hostile input file / JSON */
+    HONE_ERR_UNSUPPORTED, /* valid input we cannot handle (type, arch) */
+    HONE_ERR_NOMEM,       /* allocation failed or would be unbounded */
+    HONE_ERR_RANGE,       /* context overflow, index out of range */
+    HONE_ERR_CPU,         /* this CPU cannot run this binary / kernel set */
+    HONE_ERR_INTERNAL
+} hone_status;
+
+typedef struct {
+    hone_status status;
+    char msg[512];
+} hone_error;
+
+/* Record a failure in err (may be NULL) and return st. printf-style. */
+hone_status hone_fail(hone_error *err, hone_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prefix an existing message with context ("loading x.gguf: ..."). */
+hone_status hone_fail_wrap(hone_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *hone_status_name(hone_status st);
+
+/* Version string, e.g. "0.1.0". */
+const char *hone_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
