@@ -1,4 +1,76 @@
-/* kernels.h — the kernel table (placeholder). */
+/* kernels.h — the kernel table: every loop that touches weights or
+ * activations in bulk goes through one of these function pointers.
+ *
+ * One table per ISA (kernels/generic, kernels/x86/avx2, ...), chosen once at
+ * start-up from the running CPU (hone_kernels_select). The generic table is
+ * the reference each ISA table is tested against.
+ *
+ * Kernels neither allocate nor create threads: callers own buffers and the
+ * thread pool, and hand each thread its slice (rows [r0, r1)).
+ *
+ * Quantized weights are consumed in place, block by block. Their dot
+ * products take the activations already converted to the weight type's
+ * vec_dot_type (as llama.cpp does: Q8_0 for Q4_0/Q8_0, Q8_K for the
+ * K-quants, F16 for F16, BF16 for BF16, F32 for F32).
+ */
 #ifndef HONE_KERNELS_H
 #define HONE_KERNELS_H
+
+#include "ggml_types.h"
+#include "hone.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* s = dot(x, y) over n elements; x is a row of the weight type, y a row of
+ * its vec_dot_type. n is a multiple of the type's block size. */
+typedef void (*hone_vec_dot_fn)(int n, float *s, const void *x, const void *y);
+/* Dequantize / convert n elements of a row to float. */
+typedef void (*hone_to_float_fn)(const void *x, float *y, int64_t n);
+/* Quantize / convert n floats into a row of this type. */
+typedef void (*hone_from_float_fn)(const float *x, void *y, int64_t n);
+
+typedef struct {
+    hone_vec_dot_fn vec_dot;     /* NULL: hone cannot compute this type */
+    uint32_t vec_dot_type;       /* ggml_type the activations must be in */
+    hone_to_float_fn to_float;
+    hone_from_float_fn from_float; /* NULL if hone cannot produce it */
+} hone_type_kernels;
+
+typedef struct hone_kernels hone_kernels;
+
+/* y[t*ldy + r] = dot(W row r, act row t) for r in [r0, r1), t in [0, n_tok).
+ * W rows are w_row_bytes apart, act rows act_row_bytes apart (act already in
+ * the weight type's vec_dot_type); n is the row length in elements. */
+typedef void (*hone_matmul_fn)(const hone_kernels *k, uint32_t wtype,
+                               const void *w, size_t w_row_bytes,
+                               const void *act, size_t act_row_bytes,
+                               int n, int r0, int r1, int n_tok,
+                               float *y, int ldy);
+
+struct hone_kernels {
+    const char *name;                       /* "generic", "avx2", ... */
+    hone_type_kernels type[GGML_TYPE_COUNT];
+    hone_matmul_fn matmul;
+    /* out = x / rms(x) * w  (w may be NULL for no weight) */
+    void (*rmsnorm)(float *out, const float *x, const float *w, int n, float eps);
+    /* in-place softmax over n values */
+    void (*softmax)(float *x, int n);
+    /* out = silu(gate) * up */
+    void (*silu_mul)(float *out, const float *gate, const float *up, int n);
+};
+
+/* The portable C table (always available). */
+const hone_kernels *hone_kernels_generic(void);
+/* Table by name (NULL or "" = best for this CPU, or $HONE_KERNELS when set).
+ * An unknown name or one this CPU cannot run is HONE_ERR_CPU / _ARG. */
+hone_status hone_kernels_select(const char *name, const hone_kernels **out,
+                                hone_error *err);
+
+/* F16 / BF16 scalar conversions (round-to-nearest-even, like ggml). */
+float hone_f16_to_f32(uint16_t h);
+uint16_t hone_f32_to_f16(float f);
+float hone_bf16_to_f32(uint16_t h);
+uint16_t hone_f32_to_bf16(float f);
+
 #endif
