@@ -42,6 +42,8 @@ typedef struct {
     const uint8_t *data;/* raw little-endian payload in the file (may be
                            unaligned: read through the accessors) */
     uint64_t offset;    /* byte offset of the key in the file, for messages */
+    const uint64_t *str_index; /* internal: string array element offsets
+                                  (relative to data), for gguf_arr_str */
 } gguf_kv;
 
 #define GGUF_MAX_DIMS 4
@@ -78,6 +80,9 @@ uint32_t gguf_alignment(const gguf_file *f);
 uint64_t gguf_file_size(const gguf_file *f);
 const char *gguf_path(const gguf_file *f); /* "" for memory buffers */
 const char *gguf_type_name(gguf_type t);   /* "u32", "string", "array"... */
+/* Byte offset of the (aligned) tensor data section; tensor offsets are
+ * relative to it. */
+uint64_t gguf_data_offset(const gguf_file *f);
 
 /* ---- metadata ---- */
 uint64_t gguf_n_kv(const gguf_file *f);
@@ -98,7 +103,11 @@ hone_status gguf_get_str(const gguf_file *f, const char *key, gguf_str *out, hon
 hone_status gguf_get_arr(const gguf_file *f, const char *key, gguf_type elem,
                          const gguf_kv **out, hone_error *err);
 
-/* Element access for array kvs (i < kv->arr_n, element type as named). */
+/* Element access for array kvs (i < kv->arr_n, element type as named).
+ * Pass the pointer gguf_find/gguf_kv_at/gguf_get_arr returned (not a copy
+ * made after gguf_close). Out of range i or a non-numeric element type
+ * gives 0 / an empty string, never a crash; numeric elements of another
+ * width are converted. */
 gguf_str gguf_arr_str(const gguf_kv *kv, uint64_t i);
 float gguf_arr_f32(const gguf_kv *kv, uint64_t i);
 int32_t gguf_arr_i32(const gguf_kv *kv, uint64_t i);

@@ -1,0 +1,970 @@
+/* gguf.c — GGUF v2/v3 reader (see gguf.h).
+ *
+ * Hostile input is the normal case: every count, length, dimension and
+ * offset is checked against the bytes that are actually left before it is
+ * used, multiplied or allocated for. Allocations grow with the content that
+ * was parsed (never with a count the file merely claims), so a 4 KiB file
+ * cannot make us allocate more than a few KiB. Everything we hand out points
+ * into the mapping; only keys and tensor names are copied (to add the NUL).
+ *
+ * The rules follow llama.cpp's gguf.cpp (v1 and arrays of arrays rejected,
+ * general.alignment must be a u32 power of two, tensor names < 64 bytes,
+ * dims non-negative with an int64 element count) plus checks it leaves to
+ * later stages: tensor offsets aligned and inside the file, no overlaps.
+ */
+#include "gguf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define GGUF_DEFAULT_ALIGNMENT 32
+#define GGUF_MAX_NAME 64 /* tensor names are < 64 bytes (ggml's GGML_MAX_NAME) */
+/* Smallest possible encodings, used to reject counts the file cannot hold:
+ * a kv is key length + >= 1 key byte + type + >= 1 value byte; a tensor
+ * info is name length + n_dims + type + offset. */
+#define MIN_KV_BYTES 14u
+#define MIN_TENSOR_BYTES 24u
+
+enum { SRC_MEMORY, SRC_MMAP, SRC_MALLOC };
+
+struct gguf_file {
+    char *path;
+    const uint8_t *base;
+    uint64_t size;
+    int src;
+    bool locked;
+    uint32_t version;
+    uint32_t alignment;
+    uint64_t data_offset;
+    gguf_kv *kv;
+    uint64_t n_kv, cap_kv;
+    gguf_tensor *t;
+    uint64_t n_t, cap_t;
+    uint64_t *kv_hash; /* open addressing: index + 1, 0 = empty */
+    uint64_t kv_hmask;
+    uint64_t *t_hash;
+    uint64_t t_hmask;
+};
+
+/* ------------------------------------------------------------------ */
+/* little-endian decoding (works on any host byte order) */
+
+static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t le64(const uint8_t *p) { return le32(p) | (uint64_t)le32(p + 4) << 32; }
+
+static float f32_bits(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+static double f64_bits(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* Sanitized copy of a key/name for messages: printable, bounded, one line. */
+static const char *safe(const char *s, char buf[80])
+{
+    size_t i = 0;
+    for (; s[i] && i < 72; i++) buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+    if (s[i]) {
+        memcpy(buf + i, "...", 3);
+        i += 3;
+    }
+    buf[i] = '\0';
+    return buf;
+}
+
+/* ------------------------------------------------------------------ */
+/* value types */
+
+static const char *const TYPE_NAMES[GGUF_TYPE_COUNT] = {
+    "u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool",
+    "string", "array", "u64", "i64", "f64",
+};
+/* bytes per value of the fixed-size types; 0 for string and array */
+static const uint8_t TYPE_SIZES[GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+
+const char *gguf_type_name(gguf_type t)
+{
+    return (unsigned)t < GGUF_TYPE_COUNT ? TYPE_NAMES[t] : "?";
+}
+
+static bool type_is_int(gguf_type t)
+{
+    return t == GGUF_TYPE_UINT8 || t == GGUF_TYPE_INT8 || t == GGUF_TYPE_UINT16 ||
+           t == GGUF_TYPE_INT16 || t == GGUF_TYPE_UINT32 || t == GGUF_TYPE_INT32 ||
+           t == GGUF_TYPE_UINT64 || t == GGUF_TYPE_INT64;
+}
+static bool type_is_signed(gguf_type t)
+{
+    return t == GGUF_TYPE_INT8 || t == GGUF_TYPE_INT16 || t == GGUF_TYPE_INT32 ||
+           t == GGUF_TYPE_INT64;
+}
+
+/* Integer at p of type t: sign-extended into *s for signed types,
+ * zero-extended into *u for unsigned ones. */
+static void read_int(gguf_type t, const uint8_t *p, int64_t *s, uint64_t *u)
+{
+    switch (t) {
+    case GGUF_TYPE_UINT8: *u = p[0]; break;
+    case GGUF_TYPE_INT8: *s = (int8_t)p[0]; break;
+    case GGUF_TYPE_UINT16: *u = le16(p); break;
+    case GGUF_TYPE_INT16: *s = (int16_t)le16(p); break;
+    case GGUF_TYPE_UINT32: *u = le32(p); break;
+    case GGUF_TYPE_INT32: *s = (int32_t)le32(p); break;
+    case GGUF_TYPE_UINT64: *u = le64(p); break;
+    case GGUF_TYPE_INT64: *s = (int64_t)le64(p); break;
+    default: *s = 0; *u = 0; break;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* bounded reader over the file bytes */
+
+typedef struct {
+    const uint8_t *p;
+    uint64_t size;
+    uint64_t pos;
+} reader;
+
+static uint64_t left(const reader *r) { return r->size - r->pos; }
+
+static bool rd_u32(reader *r, uint32_t *v)
+{
+    if (left(r) < 4) return false;
+    *v = le32(r->p + r->pos);
+    r->pos += 4;
+    return true;
+}
+static bool rd_u64(reader *r, uint64_t *v)
+{
+    if (left(r) < 8) return false;
+    *v = le64(r->p + r->pos);
+    r->pos += 8;
+    return true;
+}
+
+static hone_status truncated(const reader *r, hone_error *err, const char *what)
+{
+    return hone_fail(err, HONE_ERR_FORMAT,
+                     "file truncated at byte %" PRIu64 " while reading %s", r->size, what);
+}
+
+/* Reads a length-prefixed name into a fresh NUL-terminated copy. Keys must
+ * be non-empty; max_len (0 = none) bounds tensor names as ggml does.
+ * Embedded NULs are refused: they would make the name unreachable. */
+static hone_status rd_name(reader *r, const char *what, uint64_t idx, char **out,
+                           uint64_t max_len, hone_error *err)
+{
+    uint64_t at = r->pos, len;
+    if (!rd_u64(r, &len)) return truncated(r, err, what);
+    if (len > left(r))
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "%s %" PRIu64 " at offset %" PRIu64 ": length %" PRIu64
+                         " exceeds the %" PRIu64 " bytes left in the file",
+                         what, idx, at, len, left(r));
+    if (len == 0 && max_len == 0)
+        return hone_fail(err, HONE_ERR_FORMAT, "%s %" PRIu64 " at offset %" PRIu64 " is empty",
+                         what, idx, at);
+    if (max_len && len >= max_len)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "%s %" PRIu64 " at offset %" PRIu64 " is %" PRIu64
+                         " bytes long, the limit is %" PRIu64,
+                         what, idx, at, len, max_len - 1);
+    const uint8_t *s = r->p + r->pos;
+    if (memchr(s, 0, (size_t)len))
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "%s %" PRIu64 " at offset %" PRIu64 " contains a NUL byte", what, idx, at);
+    char *c = malloc((size_t)len + 1);
+    if (!c) return hone_fail(err, HONE_ERR_NOMEM, "out of memory copying %s %" PRIu64, what, idx);
+    memcpy(c, s, (size_t)len);
+    c[len] = '\0';
+    r->pos += len;
+    *out = c;
+    return HONE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* hash tables for key and tensor name lookup (also find duplicates) */
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+/* Builds the table over n names; on a duplicate returns its two indices. */
+static hone_status build_hash(uint64_t n, const char *(*name_of)(const gguf_file *, uint64_t),
+                              const gguf_file *f, uint64_t **table, uint64_t *mask,
+                              uint64_t *dup_a, uint64_t *dup_b)
+{
+    uint64_t cap = 16;
+    while (cap < 2 * n) cap *= 2; /* n is bounded by the file size */
+    uint64_t *h = calloc((size_t)cap, sizeof *h);
+    if (!h) return HONE_ERR_NOMEM;
+    for (uint64_t i = 0; i < n; i++) {
+        const char *s = name_of(f, i);
+        uint64_t j = hash_str(s) & (cap - 1);
+        for (; h[j]; j = (j + 1) & (cap - 1)) {
+            if (strcmp(name_of(f, h[j] - 1), s) == 0) {
+                *dup_a = h[j] - 1;
+                *dup_b = i;
+                free(h);
+                return HONE_ERR_FORMAT;
+            }
+        }
+        h[j] = i + 1;
+    }
+    *table = h;
+    *mask = cap - 1;
+    return HONE_OK;
+}
+
+static const char *kv_name(const gguf_file *f, uint64_t i) { return f->kv[i].key; }
+static const char *t_name(const gguf_file *f, uint64_t i) { return f->t[i].name; }
+
+static uint64_t hash_find(const uint64_t *h, uint64_t mask, const char *s,
+                          const char *(*name_of)(const gguf_file *, uint64_t),
+                          const gguf_file *f)
+{
+    if (!h) return UINT64_MAX;
+    for (uint64_t j = hash_str(s) & mask; h[j]; j = (j + 1) & mask)
+        if (strcmp(name_of(f, h[j] - 1), s) == 0) return h[j] - 1;
+    return UINT64_MAX;
+}
+
+/* ------------------------------------------------------------------ */
+/* parsing */
+
+/* Grows an array of elements to hold one more (doubling), so memory tracks
+ * what was parsed, not the count the header claims. */
+static bool grow(void **arr, uint64_t *cap, uint64_t n, size_t elem)
+{
+    if (n < *cap) return true;
+    uint64_t nc = *cap ? *cap * 2 : 16;
+    if (nc > SIZE_MAX / elem) return false;
+    void *p = realloc(*arr, (size_t)(nc * elem));
+    if (!p) return false;
+    *arr = p;
+    *cap = nc;
+    return true;
+}
+
+/* Walks an array of n strings at r (n * 8 <= bytes left already checked);
+ * with idx != NULL, records each element's offset from the array start. */
+static hone_status walk_strings(reader *r, uint64_t n, uint64_t *idx, const char *key,
+                                hone_error *err)
+{
+    char kb[80];
+    uint64_t start = r->pos;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t at = r->pos, len;
+        if (!rd_u64(r, &len))
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "key '%s': file truncated at byte %" PRIu64
+                             " in string %" PRIu64 " of %" PRIu64,
+                             safe(key, kb), r->size, i, n);
+        if (len > left(r))
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "key '%s': string %" PRIu64 " at offset %" PRIu64 " has length %" PRIu64
+                             ", more than the %" PRIu64 " bytes left in the file",
+                             safe(key, kb), i, at, len, left(r));
+        if (idx) idx[i] = at - start;
+        r->pos += len;
+    }
+    return HONE_OK;
+}
+
+static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
+{
+    char kb[80];
+    const char *key = safe(kv->key, kb);
+    uint32_t type;
+    if (!rd_u32(r, &type)) return truncated(r, err, "a value type");
+    if (type >= GGUF_TYPE_COUNT)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "key '%s' at offset %" PRIu64 " has invalid value type %" PRIu32,
+                         key, kv->offset, type);
+    kv->type = (gguf_type)type;
+    kv->arr_type = GGUF_TYPE_COUNT;
+    kv->arr_n = 0;
+    if (type == GGUF_TYPE_ARRAY) {
+        uint32_t et;
+        if (!rd_u32(r, &et) || !rd_u64(r, &kv->arr_n))
+            return truncated(r, err, "an array header");
+        if (et == GGUF_TYPE_ARRAY) /* llama.cpp rejects them too */
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "key '%s' at offset %" PRIu64 " is an array of arrays (not supported)",
+                             key, kv->offset);
+        if (et >= GGUF_TYPE_COUNT)
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "key '%s' at offset %" PRIu64 " has invalid array element type %" PRIu32,
+                             key, kv->offset, et);
+        kv->arr_type = (gguf_type)et;
+        kv->data = r->p + r->pos;
+        uint64_t esz = et == GGUF_TYPE_STRING ? 8 : TYPE_SIZES[et];
+        if (kv->arr_n > left(r) / esz)
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "key '%s' at offset %" PRIu64 ": array of %" PRIu64 " %s cannot fit in"
+                             " the %" PRIu64 " bytes left in the file",
+                             key, kv->offset, kv->arr_n, TYPE_NAMES[et], left(r));
+        if (et != GGUF_TYPE_STRING) {
+            r->pos += kv->arr_n * esz;
+            return HONE_OK;
+        }
+        /* validate first, then index: the index is never larger than the
+         * bytes the strings actually occupy */
+        uint64_t start = r->pos;
+        hone_status st = walk_strings(r, kv->arr_n, NULL, kv->key, err);
+        if (st || kv->arr_n == 0) return st;
+        uint64_t *idx = malloc((size_t)kv->arr_n * sizeof *idx);
+        if (!idx)
+            return hone_fail(err, HONE_ERR_NOMEM, "out of memory indexing key '%s'", key);
+        kv->str_index = idx;
+        r->pos = start;
+        return walk_strings(r, kv->arr_n, idx, kv->key, err);
+    }
+    kv->data = r->p + r->pos;
+    if (type == GGUF_TYPE_STRING) {
+        uint64_t len;
+        if (!rd_u64(r, &len)) return truncated(r, err, "a string length");
+        if (len > left(r))
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "key '%s' at offset %" PRIu64 ": string length %" PRIu64
+                             " exceeds the %" PRIu64 " bytes left in the file",
+                             key, kv->offset, len, left(r));
+        r->pos += len;
+        return HONE_OK;
+    }
+    if (left(r) < TYPE_SIZES[type]) return truncated(r, err, "a value");
+    r->pos += TYPE_SIZES[type];
+    return HONE_OK;
+}
+
+static hone_status parse_kvs(reader *r, gguf_file *f, uint64_t n_kv, hone_error *err)
+{
+    for (uint64_t i = 0; i < n_kv; i++) {
+        if (!grow((void **)&f->kv, &f->cap_kv, f->n_kv, sizeof *f->kv))
+            return hone_fail(err, HONE_ERR_NOMEM, "out of memory reading key %" PRIu64, i);
+        gguf_kv *kv = &f->kv[f->n_kv];
+        memset(kv, 0, sizeof *kv);
+        kv->offset = r->pos;
+        char *key = NULL;
+        hone_status st = rd_name(r, "key", i, &key, 0, err);
+        if (st) return st;
+        kv->key = key;
+        f->n_kv++; /* owned from here on, freed by gguf_close */
+        st = parse_value(r, kv, err);
+        if (st) return st;
+    }
+    uint64_t a, b;
+    hone_status st = build_hash(f->n_kv, kv_name, f, &f->kv_hash, &f->kv_hmask, &a, &b);
+    if (st == HONE_ERR_FORMAT) {
+        char kb[80];
+        return hone_fail(err, st, "duplicate key '%s' at offsets %" PRIu64 " and %" PRIu64,
+                         safe(f->kv[b].key, kb), f->kv[a].offset, f->kv[b].offset);
+    }
+    if (st) return hone_fail(err, st, "out of memory indexing %" PRIu64 " keys", f->n_kv);
+
+    f->alignment = GGUF_DEFAULT_ALIGNMENT;
+    const gguf_kv *al = gguf_find(f, "general.alignment");
+    if (al) {
+        if (al->type != GGUF_TYPE_UINT32)
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "key 'general.alignment' at offset %" PRIu64 " is %s, must be u32",
+                             al->offset, gguf_type_name(al->type));
+        uint32_t v = le32(al->data);
+        if (v == 0 || (v & (v - 1)))
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "general.alignment is %" PRIu32 ", must be a non-zero power of two", v);
+        f->alignment = v;
+    }
+    return HONE_OK;
+}
+
+/* Shape, element count and byte size of tensor t (name already read). */
+static hone_status parse_shape(reader *r, gguf_tensor *t, hone_error *err)
+{
+    char nb[80];
+    const char *name = safe(t->name, nb);
+    if (!rd_u32(r, &t->n_dims)) return truncated(r, err, "a tensor's dimension count");
+    if (t->n_dims > GGUF_MAX_DIMS)
+        return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' has %" PRIu32 " dimensions, at most %d",
+                         name, t->n_dims, GGUF_MAX_DIMS);
+    uint64_t n = 1;
+    bool overflow = false;
+    for (uint32_t j = 0; j < GGUF_MAX_DIMS; j++) {
+        t->ne[j] = 1;
+        if (j < t->n_dims && !rd_u64(r, &t->ne[j])) return truncated(r, err, "a tensor's dimensions");
+        if (t->ne[j] > (uint64_t)INT64_MAX)
+            return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' dimension %" PRIu32 " is negative (%" PRId64 ")",
+                             name, j, (int64_t)t->ne[j]);
+        if (t->ne[j] && n > (uint64_t)INT64_MAX / t->ne[j]) overflow = true;
+        n *= t->ne[j];
+    }
+    if (overflow && n != 0)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "tensor '%s' shape [%" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
+                         "] has more than 2^63 elements",
+                         name, t->ne[0], t->ne[1], t->ne[2], t->ne[3]);
+    if (overflow) n = 0; /* a zero dimension: nothing overflowed in reality */
+    t->n_elements = n;
+
+    if (!rd_u32(r, &t->type)) return truncated(r, err, "a tensor type");
+    const ggml_type_info *ti = ggml_type_get(t->type);
+    if (!ti)
+        return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' has unknown type id %" PRIu32,
+                         name, t->type);
+    if (ti->type_size == 0)
+        return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                         "tensor '%s' uses removed type %s (id %" PRIu32 "); re-convert the model",
+                         name, ti->name, t->type);
+    uint64_t row;
+    if (!ggml_row_bytes(t->type, t->ne[0], &row))
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "tensor '%s' of type %s has rows of %" PRIu64
+                         " elements, not a multiple of the block size %" PRIu32,
+                         name, ti->name, t->ne[0], ti->blck_size);
+    uint64_t rows = n ? n / t->ne[0] : 0;
+    if (rows && row > UINT64_MAX / rows)
+        return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' byte size overflows", name);
+    t->size = row * rows;
+    if (!rd_u64(r, &t->offset)) return truncated(r, err, "a tensor offset");
+    return HONE_OK;
+}
+
+typedef struct {
+    uint64_t off, end, idx;
+} span;
+
+static int span_cmp(const void *a, const void *b)
+{
+    const span *x = a, *y = b;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Offsets aligned, data inside the file, tensors disjoint. */
+static hone_status place_tensors(gguf_file *f, hone_error *err)
+{
+    char nb[80], nb2[80];
+    uint64_t avail = f->size - f->data_offset;
+    for (uint64_t i = 0; i < f->n_t; i++) {
+        gguf_tensor *t = &f->t[i];
+        if (t->offset % f->alignment)
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "tensor '%s' offset %" PRIu64 " is not a multiple of the alignment %" PRIu32,
+                             safe(t->name, nb), t->offset, f->alignment);
+        if (t->offset > avail || t->size > avail - t->offset)
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "tensor '%s' (%" PRIu64 " bytes at file offset %" PRIu64 "+%" PRIu64
+                             ") extends past the end of the file (%" PRIu64 " bytes)",
+                             safe(t->name, nb), t->size, f->data_offset, t->offset, f->size);
+        t->data = f->base + f->data_offset + t->offset;
+    }
+    if (f->n_t < 2) return HONE_OK;
+    span *s = malloc((size_t)f->n_t * sizeof *s);
+    if (!s) return hone_fail(err, HONE_ERR_NOMEM, "out of memory checking tensor overlaps");
+    uint64_t m = 0;
+    for (uint64_t i = 0; i < f->n_t; i++)
+        if (f->t[i].size) s[m++] = (span){f->t[i].offset, f->t[i].offset + f->t[i].size, i};
+    qsort(s, (size_t)m, sizeof *s, span_cmp);
+    hone_status st = HONE_OK;
+    for (uint64_t i = 1; i < m && !st; i++)
+        if (s[i].off < s[i - 1].end)
+            st = hone_fail(err, HONE_ERR_FORMAT, "tensors '%s' and '%s' overlap (data offsets %" PRIu64
+                           " and %" PRIu64 ")",
+                           safe(f->t[s[i - 1].idx].name, nb), safe(f->t[s[i].idx].name, nb2),
+                           s[i - 1].off, s[i].off);
+    free(s);
+    return st;
+}
+
+static hone_status parse_tensors(reader *r, gguf_file *f, uint64_t n_t, hone_error *err)
+{
+    for (uint64_t i = 0; i < n_t; i++) {
+        if (!grow((void **)&f->t, &f->cap_t, f->n_t, sizeof *f->t))
+            return hone_fail(err, HONE_ERR_NOMEM, "out of memory reading tensor %" PRIu64, i);
+        gguf_tensor *t = &f->t[f->n_t];
+        memset(t, 0, sizeof *t);
+        char *name = NULL;
+        hone_status st = rd_name(r, "tensor name", i, &name, GGUF_MAX_NAME, err);
+        if (st) return st;
+        t->name = name;
+        f->n_t++;
+        st = parse_shape(r, t, err);
+        if (st) return st;
+    }
+    uint64_t a, b;
+    hone_status st = build_hash(f->n_t, t_name, f, &f->t_hash, &f->t_hmask, &a, &b);
+    if (st == HONE_ERR_FORMAT) {
+        char nb[80];
+        return hone_fail(err, st, "duplicate tensor name '%s' (tensors %" PRIu64 " and %" PRIu64 ")",
+                         safe(f->t[b].name, nb), a, b);
+    }
+    if (st) return hone_fail(err, st, "out of memory indexing %" PRIu64 " tensors", f->n_t);
+
+    /* the data section starts at the next multiple of the alignment */
+    uint64_t pad = (f->alignment - r->pos % f->alignment) % f->alignment;
+    f->data_offset = r->pos + pad;
+    if (f->n_t && f->data_offset > f->size)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "file truncated at byte %" PRIu64 ": the tensor data section would start at %" PRIu64,
+                         f->size, f->data_offset);
+    if (f->data_offset > f->size) f->data_offset = f->size;
+    return place_tensors(f, err);
+}
+
+static hone_status parse(gguf_file *f, hone_error *err)
+{
+    reader r = {f->base, f->size, 0};
+    if (f->size >= 4 && memcmp(f->base, "GGUF", 4) != 0) {
+        char m[5];
+        for (int i = 0; i < 4; i++) m[i] = (f->base[i] >= 0x20 && f->base[i] < 0x7f) ? (char)f->base[i] : '?';
+        m[4] = '\0';
+        return hone_fail(err, HONE_ERR_FORMAT, "not a GGUF file: bad magic '%s' (expected 'GGUF')", m);
+    }
+    if (f->size < 24)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "truncated header: the file has %" PRIu64 " bytes, a GGUF header needs 24",
+                         f->size);
+    r.pos = 4;
+    uint64_t n_t, n_kv;
+    rd_u32(&r, &f->version);
+    rd_u64(&r, &n_t);
+    rd_u64(&r, &n_kv);
+    if (f->version == 0)
+        return hone_fail(err, HONE_ERR_FORMAT, "bad GGUF version 0");
+    if ((f->version & 0xffff) == 0)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "bad GGUF version %" PRIu32 " (0x%08" PRIx32 "): a big-endian file?",
+                         f->version, f->version);
+    if (f->version == 1)
+        return hone_fail(err, HONE_ERR_UNSUPPORTED, "GGUF version 1 is no longer supported (re-convert the model)");
+    if (f->version > 3)
+        return hone_fail(err, HONE_ERR_UNSUPPORTED, "GGUF version %" PRIu32 " is newer than this reader (2 and 3)",
+                         f->version);
+    if (n_kv > left(&r) / MIN_KV_BYTES)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "header at offset 16 claims %" PRIu64 " keys, more than the %" PRIu64
+                         "-byte file can hold", n_kv, f->size);
+    if (n_t > left(&r) / MIN_TENSOR_BYTES)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "header at offset 8 claims %" PRIu64 " tensors, more than the %" PRIu64
+                         "-byte file can hold", n_t, f->size);
+    hone_status st = parse_kvs(&r, f, n_kv, err);
+    if (st) return st;
+    return parse_tensors(&r, f, n_t, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* open / close */
+
+static gguf_file *file_new(const char *path)
+{
+    gguf_file *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->path = strdup(path ? path : "");
+    if (!f->path) {
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+void gguf_close(gguf_file *f)
+{
+    if (!f) return;
+    for (uint64_t i = 0; i < f->n_kv; i++) {
+        free((void *)f->kv[i].key);
+        free((void *)f->kv[i].str_index);
+    }
+    for (uint64_t i = 0; i < f->n_t; i++) free((void *)f->t[i].name);
+    free(f->kv);
+    free(f->t);
+    free(f->kv_hash);
+    free(f->t_hash);
+    if (f->locked) munlock(f->base, (size_t)f->size);
+    if (f->src == SRC_MMAP) munmap((void *)f->base, (size_t)f->size);
+    else if (f->src == SRC_MALLOC) free((void *)f->base);
+    free(f->path);
+    free(f);
+}
+
+hone_status gguf_open_memory(const void *data, size_t size, gguf_file **out, hone_error *err)
+{
+    *out = NULL;
+    if (!data && size) return hone_fail(err, HONE_ERR_ARG, "gguf_open_memory: NULL buffer");
+    gguf_file *f = file_new("");
+    if (!f) return hone_fail(err, HONE_ERR_NOMEM, "out of memory");
+    f->base = data;
+    f->size = size;
+    f->src = SRC_MEMORY;
+    hone_status st = parse(f, err);
+    if (st) {
+        gguf_close(f);
+        return st;
+    }
+    *out = f;
+    return HONE_OK;
+}
+
+static hone_status read_all(int fd, uint8_t *buf, uint64_t size, const char *path, hone_error *err)
+{
+    uint64_t done = 0;
+    while (done < size) {
+        size_t chunk = size - done > (1u << 30) ? (1u << 30) : (size_t)(size - done);
+        ssize_t n = read(fd, buf + done, chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return hone_fail(err, HONE_ERR_IO, "%s: read failed: %s", path, strerror(errno));
+        if (n == 0) return hone_fail(err, HONE_ERR_IO, "%s: file shrank while reading it", path);
+        done += (uint64_t)n;
+    }
+    return HONE_OK;
+}
+
+/* Maps or reads the file into f->base. */
+static hone_status load(gguf_file *f, int fd, const gguf_open_opts *o, hone_error *err)
+{
+    struct stat sb;
+    if (fstat(fd, &sb) != 0)
+        return hone_fail(err, HONE_ERR_IO, "%s: %s", f->path, strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return hone_fail(err, HONE_ERR_IO, "%s: not a regular file", f->path);
+    if ((uint64_t)sb.st_size > SIZE_MAX)
+        return hone_fail(err, HONE_ERR_NOMEM, "%s: file too large for this address space", f->path);
+    f->size = (uint64_t)sb.st_size;
+    if (f->size == 0) return HONE_OK; /* parse reports the empty file */
+    if (o->no_mmap) {
+        uint8_t *buf = malloc((size_t)f->size);
+        if (!buf)
+            return hone_fail(err, HONE_ERR_NOMEM, "%s: cannot allocate %" PRIu64 " bytes to read it",
+                             f->path, f->size);
+        f->base = buf;
+        f->src = SRC_MALLOC;
+        hone_status st = read_all(fd, buf, f->size, f->path, err);
+        if (st) return st;
+    } else {
+        void *p = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED)
+            return hone_fail(err, HONE_ERR_IO, "%s: mmap failed: %s", f->path, strerror(errno));
+        f->base = p;
+        f->src = SRC_MMAP;
+    }
+    if (o->mlock) {
+        if (mlock(f->base, (size_t)f->size) != 0)
+            return hone_fail(err, HONE_ERR_IO,
+                             "%s: cannot lock its %" PRIu64 " MiB in RAM (mlock: %s); raise the "
+                             "locked-memory limit (ulimit -l) or run without mlock",
+                             f->path, f->size >> 20, strerror(errno));
+        f->locked = true;
+    }
+    return HONE_OK;
+}
+
+hone_status gguf_open(const char *path, const gguf_open_opts *opts, gguf_file **out,
+                      hone_error *err)
+{
+    *out = NULL;
+    if (!path) return hone_fail(err, HONE_ERR_ARG, "gguf_open: no path");
+    gguf_open_opts o = {0};
+    if (opts) o = *opts;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return hone_fail(err, HONE_ERR_IO, "%s: %s", path, strerror(errno));
+    gguf_file *f = file_new(path);
+    if (!f) {
+        close(fd);
+        return hone_fail(err, HONE_ERR_NOMEM, "out of memory");
+    }
+    hone_status st = load(f, fd, &o, err);
+    close(fd);
+    if (!st) {
+        st = parse(f, err);
+        if (st) hone_fail_wrap(err, "%s", path);
+    }
+    if (st) {
+        gguf_close(f);
+        return st;
+    }
+    *out = f;
+    return HONE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* accessors */
+
+uint32_t gguf_version(const gguf_file *f) { return f->version; }
+uint32_t gguf_alignment(const gguf_file *f) { return f->alignment; }
+uint64_t gguf_file_size(const gguf_file *f) { return f->size; }
+const char *gguf_path(const gguf_file *f) { return f->path; }
+uint64_t gguf_data_offset(const gguf_file *f) { return f->data_offset; }
+
+uint64_t gguf_n_kv(const gguf_file *f) { return f->n_kv; }
+const gguf_kv *gguf_kv_at(const gguf_file *f, uint64_t i) { return i < f->n_kv ? &f->kv[i] : NULL; }
+
+const gguf_kv *gguf_find(const gguf_file *f, const char *key)
+{
+    uint64_t i = hash_find(f->kv_hash, f->kv_hmask, key, kv_name, f);
+    return i == UINT64_MAX ? NULL : &f->kv[i];
+}
+
+uint64_t gguf_n_tensors(const gguf_file *f) { return f->n_t; }
+const gguf_tensor *gguf_tensor_at(const gguf_file *f, uint64_t i)
+{
+    return i < f->n_t ? &f->t[i] : NULL;
+}
+const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name)
+{
+    uint64_t i = hash_find(f->t_hash, f->t_hmask, name, t_name, f);
+    return i == UINT64_MAX ? NULL : &f->t[i];
+}
+
+/* ------------------------------------------------------------------ */
+/* typed getters */
+
+static hone_status lookup(const gguf_file *f, const char *key, const gguf_kv **kv, hone_error *err)
+{
+    *kv = gguf_find(f, key);
+    if (!*kv) return hone_fail(err, HONE_ERR_FORMAT, "missing key '%s'", key);
+    return HONE_OK;
+}
+
+static hone_status mismatch(const gguf_kv *kv, const char *want, hone_error *err)
+{
+    char kb[80];
+    if (kv->type == GGUF_TYPE_ARRAY)
+        return hone_fail(err, HONE_ERR_FORMAT, "key '%s' is an array of %s, expected %s",
+                         safe(kv->key, kb), gguf_type_name(kv->arr_type), want);
+    return hone_fail(err, HONE_ERR_FORMAT, "key '%s' is %s, expected %s", safe(kv->key, kb),
+                     gguf_type_name(kv->type), want);
+}
+
+/* Integer value of kv within [lo, hi] (as signed or unsigned 64-bit). */
+static hone_status get_int(const gguf_file *f, const char *key, const char *want, int64_t lo,
+                           uint64_t hi, int64_t *sv, uint64_t *uv, hone_error *err)
+{
+    const gguf_kv *kv;
+    hone_status st = lookup(f, key, &kv, err);
+    if (st) return st;
+    if (!type_is_int(kv->type)) return mismatch(kv, want, err);
+    int64_t s = 0;
+    uint64_t u = 0;
+    read_int(kv->type, kv->data, &s, &u);
+    char kb[80];
+    if (type_is_signed(kv->type)) {
+        if (s < lo || (s > 0 && (uint64_t)s > hi))
+            return hone_fail(err, HONE_ERR_FORMAT, "key '%s' value %" PRId64 " does not fit in %s",
+                             safe(kv->key, kb), s, want);
+        *sv = s;
+        *uv = (uint64_t)s;
+    } else {
+        if (u > hi)
+            return hone_fail(err, HONE_ERR_FORMAT, "key '%s' value %" PRIu64 " does not fit in %s",
+                             safe(kv->key, kb), u, want);
+        *uv = u;
+        *sv = (int64_t)u;
+    }
+    return HONE_OK;
+}
+
+hone_status gguf_get_u32(const gguf_file *f, const char *key, uint32_t *out, hone_error *err)
+{
+    int64_t s = 0;
+    uint64_t u = 0;
+    hone_status st = get_int(f, key, "u32", 0, UINT32_MAX, &s, &u, err);
+    if (!st) *out = (uint32_t)u;
+    return st;
+}
+
+hone_status gguf_get_i32(const gguf_file *f, const char *key, int32_t *out, hone_error *err)
+{
+    int64_t s = 0;
+    uint64_t u = 0;
+    hone_status st = get_int(f, key, "i32", INT32_MIN, INT32_MAX, &s, &u, err);
+    if (!st) *out = (int32_t)s;
+    return st;
+}
+
+hone_status gguf_get_u64(const gguf_file *f, const char *key, uint64_t *out, hone_error *err)
+{
+    int64_t s = 0;
+    uint64_t u = 0;
+    hone_status st = get_int(f, key, "u64", 0, UINT64_MAX, &s, &u, err);
+    if (!st) *out = u;
+    return st;
+}
+
+hone_status gguf_get_f32(const gguf_file *f, const char *key, float *out, hone_error *err)
+{
+    const gguf_kv *kv;
+    hone_status st = lookup(f, key, &kv, err);
+    if (st) return st;
+    if (kv->type == GGUF_TYPE_FLOAT32) *out = f32_bits(le32(kv->data));
+    else if (kv->type == GGUF_TYPE_FLOAT64) *out = (float)f64_bits(le64(kv->data));
+    else return mismatch(kv, "f32", err);
+    return HONE_OK;
+}
+
+hone_status gguf_get_bool(const gguf_file *f, const char *key, bool *out, hone_error *err)
+{
+    const gguf_kv *kv;
+    hone_status st = lookup(f, key, &kv, err);
+    if (st) return st;
+    if (kv->type != GGUF_TYPE_BOOL) return mismatch(kv, "bool", err);
+    *out = kv->data[0] != 0;
+    return HONE_OK;
+}
+
+hone_status gguf_get_str(const gguf_file *f, const char *key, gguf_str *out, hone_error *err)
+{
+    const gguf_kv *kv;
+    hone_status st = lookup(f, key, &kv, err);
+    if (st) return st;
+    if (kv->type != GGUF_TYPE_STRING) return mismatch(kv, "string", err);
+    out->len = le64(kv->data);
+    out->ptr = (const char *)kv->data + 8;
+    return HONE_OK;
+}
+
+hone_status gguf_get_arr(const gguf_file *f, const char *key, gguf_type elem, const gguf_kv **out,
+                         hone_error *err)
+{
+    const gguf_kv *kv;
+    hone_status st = lookup(f, key, &kv, err);
+    if (st) return st;
+    char want[32];
+    snprintf(want, sizeof want, "an array of %s", elem == GGUF_TYPE_COUNT ? "any" : gguf_type_name(elem));
+    if (kv->type != GGUF_TYPE_ARRAY || (elem != GGUF_TYPE_COUNT && kv->arr_type != elem))
+        return mismatch(kv, want, err);
+    *out = kv;
+    return HONE_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* array elements */
+
+gguf_str gguf_arr_str(const gguf_kv *kv, uint64_t i)
+{
+    gguf_str s = {"", 0};
+    if (kv->type != GGUF_TYPE_ARRAY || kv->arr_type != GGUF_TYPE_STRING || i >= kv->arr_n ||
+        !kv->str_index)
+        return s;
+    const uint8_t *p = kv->data + kv->str_index[i];
+    s.len = le64(p);
+    s.ptr = (const char *)p + 8;
+    return s;
+}
+
+/* Numeric element i as double (0 if not numeric or out of range). */
+static double arr_num(const gguf_kv *kv, uint64_t i)
+{
+    if (kv->type != GGUF_TYPE_ARRAY || i >= kv->arr_n) return 0;
+    gguf_type t = kv->arr_type;
+    if (t == GGUF_TYPE_STRING || t >= GGUF_TYPE_COUNT) return 0;
+    const uint8_t *p = kv->data + i * TYPE_SIZES[t];
+    if (t == GGUF_TYPE_FLOAT32) return f32_bits(le32(p));
+    if (t == GGUF_TYPE_FLOAT64) return f64_bits(le64(p));
+    if (t == GGUF_TYPE_BOOL) return p[0] != 0;
+    int64_t s = 0;
+    uint64_t u = 0;
+    read_int(t, p, &s, &u);
+    return type_is_signed(t) ? (double)s : (double)u;
+}
+
+float gguf_arr_f32(const gguf_kv *kv, uint64_t i)
+{
+    if (kv->type == GGUF_TYPE_ARRAY && kv->arr_type == GGUF_TYPE_FLOAT32 && i < kv->arr_n)
+        return f32_bits(le32(kv->data + 4 * i));
+    return (float)arr_num(kv, i);
+}
+
+int32_t gguf_arr_i32(const gguf_kv *kv, uint64_t i)
+{
+    if (kv->type == GGUF_TYPE_ARRAY && kv->arr_type == GGUF_TYPE_INT32 && i < kv->arr_n)
+        return (int32_t)le32(kv->data + 4 * i);
+    double d = arr_num(kv, i);
+    return d >= INT32_MIN && d <= INT32_MAX ? (int32_t)d : 0;
+}
+
+uint32_t gguf_arr_u32(const gguf_kv *kv, uint64_t i)
+{
+    if (kv->type == GGUF_TYPE_ARRAY && kv->arr_type == GGUF_TYPE_UINT32 && i < kv->arr_n)
+        return le32(kv->data + 4 * i);
+    double d = arr_num(kv, i);
+    return d >= 0 && d <= UINT32_MAX ? (uint32_t)d : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* formatting and strings */
+
+void gguf_kv_format(const gguf_kv *kv, char *buf, size_t bufsize)
+{
+    if (!bufsize) return;
+    buf[0] = '\0';
+    if (kv->type == GGUF_TYPE_ARRAY) {
+        if (kv->arr_type == GGUF_TYPE_STRING)
+            snprintf(buf, bufsize, "[%" PRIu64 " strings]", kv->arr_n);
+        else
+            snprintf(buf, bufsize, "[%" PRIu64 " %s values]", kv->arr_n, gguf_type_name(kv->arr_type));
+        return;
+    }
+    if (type_is_int(kv->type)) {
+        int64_t s = 0;
+        uint64_t u = 0;
+        read_int(kv->type, kv->data, &s, &u);
+        if (type_is_signed(kv->type)) snprintf(buf, bufsize, "%" PRId64, s);
+        else snprintf(buf, bufsize, "%" PRIu64, u);
+    } else if (kv->type == GGUF_TYPE_FLOAT32) {
+        snprintf(buf, bufsize, "%g", (double)f32_bits(le32(kv->data)));
+    } else if (kv->type == GGUF_TYPE_FLOAT64) {
+        snprintf(buf, bufsize, "%g", f64_bits(le64(kv->data)));
+    } else if (kv->type == GGUF_TYPE_BOOL) {
+        snprintf(buf, bufsize, "%s", kv->data[0] ? "true" : "false");
+    } else if (kv->type == GGUF_TYPE_STRING) {
+        /* one line: escape newlines, mask other control bytes */
+        uint64_t len = le64(kv->data);
+        const char *s = (const char *)kv->data + 8;
+        size_t o = 0;
+        for (uint64_t i = 0; i < len && o + 3 < bufsize; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c == '\n') {
+                buf[o++] = '\\';
+                buf[o++] = 'n';
+            } else {
+                buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+            }
+        }
+        buf[o] = '\0';
+    }
+}
+
+char *gguf_str_dup(gguf_str s)
+{
+    if (s.len >= SIZE_MAX) return NULL;
+    char *c = malloc((size_t)s.len + 1);
+    if (!c) return NULL;
+    if (s.len) memcpy(c, s.ptr, (size_t)s.len);
+    c[s.len] = '\0';
+    return c;
+}
+
+bool gguf_str_eq(gguf_str s, const char *cstr)
+{
+    size_t n = strlen(cstr);
+    return s.len == n && (n == 0 || memcmp(s.ptr, cstr, n) == 0);
+}
