@@ -62,10 +62,17 @@ struct hone_kernels {
 
 /* The portable C table (always available). */
 const hone_kernels *hone_kernels_generic(void);
-/* Table by name (NULL or "" = best for this CPU, or $HONE_KERNELS when set).
- * An unknown name or one this CPU cannot run is HONE_ERR_CPU / _ARG. */
+/* Table by name: "generic", "avx2", "avx512" (x86-64 builds). NULL, "" or
+ * "auto" = $HONE_KERNELS when set, else the best set this CPU can run.
+ * An unknown name is HONE_ERR_ARG (the message lists the choices); a set
+ * this CPU cannot run is HONE_ERR_CPU (the message names what it lacks).
+ * The returned table is static: valid for the life of the process. */
 hone_status hone_kernels_select(const char *name, const hone_kernels **out,
                                 hone_error *err);
+/* The set names this build contains, "generic, avx2, avx512" style. */
+const char *hone_kernels_choices(void);
+/* Whether set `name` exists in this build and can run on this CPU. */
+bool hone_kernels_can_run(const char *name);
 
 /* F16 / BF16 scalar conversions (round-to-nearest-even, like ggml). */
 float hone_f16_to_f32(uint16_t h);

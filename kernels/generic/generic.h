@@ -1,0 +1,54 @@
+/* generic.h — the portable C kernels, by name.
+ *
+ * Internal to kernels/: the ISA tables reuse these for whatever they do not
+ * specialise, and the unit tests call them directly as the reference. */
+#ifndef HONE_KERNELS_GENERIC_H
+#define HONE_KERNELS_GENERIC_H
+
+#include "kernels.h"
+#include "quant_blocks.h"
+
+/* --- plain types (convert.c) --- */
+void hone_gen_f32_to_float(const void *x, float *y, int64_t n);
+void hone_gen_f32_from_float(const float *x, void *y, int64_t n);
+void hone_gen_f16_to_float(const void *x, float *y, int64_t n);
+void hone_gen_f16_from_float(const float *x, void *y, int64_t n);
+void hone_gen_bf16_to_float(const void *x, float *y, int64_t n);
+void hone_gen_bf16_from_float(const float *x, void *y, int64_t n);
+void hone_gen_vec_dot_f32(int n, float *s, const void *x, const void *y);
+void hone_gen_vec_dot_f16(int n, float *s, const void *x, const void *y);
+void hone_gen_vec_dot_bf16(int n, float *s, const void *x, const void *y);
+
+/* --- 32-element block quants (quants.c) --- */
+void hone_gen_q4_0_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q4_1_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q5_0_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q5_1_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q8_0_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q8_0_from_float(const float *x, void *y, int64_t n);
+void hone_gen_q4_0_from_float(const float *x, void *y, int64_t n);
+void hone_gen_vec_dot_q4_0_q8_0(int n, float *s, const void *x, const void *y);
+void hone_gen_vec_dot_q5_0_q8_0(int n, float *s, const void *x, const void *y);
+void hone_gen_vec_dot_q8_0_q8_0(int n, float *s, const void *x, const void *y);
+
+/* --- K-quants (kquants.c) --- */
+void hone_gen_q4_K_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q5_K_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q6_K_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q8_K_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q8_K_from_float(const float *x, void *y, int64_t n);
+void hone_gen_vec_dot_q4_K_q8_K(int n, float *s, const void *x, const void *y);
+void hone_gen_vec_dot_q5_K_q8_K(int n, float *s, const void *x, const void *y);
+void hone_gen_vec_dot_q6_K_q8_K(int n, float *s, const void *x, const void *y);
+/* The 6-bit scale and min of sub-block j (0..7) of a q4_K / q5_K block. */
+void hone_kquant_scale_min(int j, const uint8_t *scales, uint8_t *sc, uint8_t *m);
+
+/* --- row operations (ops.c) --- */
+void hone_gen_matmul(const hone_kernels *k, uint32_t wtype, const void *w,
+                     size_t w_row_bytes, const void *act, size_t act_row_bytes,
+                     int n, int r0, int r1, int n_tok, float *y, int ldy);
+void hone_gen_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
+void hone_gen_softmax(float *x, int n);
+void hone_gen_silu_mul(float *out, const float *gate, const float *up, int n);
+
+#endif

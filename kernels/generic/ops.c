@@ -1,0 +1,94 @@
+/* ops.c — the generic row operations and the generic kernel table. */
+#include "generic.h"
+
+#include <math.h>
+
+void hone_gen_matmul(const hone_kernels *k, uint32_t wtype, const void *w,
+                     size_t w_row_bytes, const void *act, size_t act_row_bytes,
+                     int n, int r0, int r1, int n_tok, float *y, int ldy)
+{
+    const hone_vec_dot_fn dot = k->type[wtype].vec_dot;
+    const char *wb = w, *ab = act;
+    for (int t = 0; t < n_tok; t++) {
+        const void *a = ab + (size_t)t * act_row_bytes;
+        for (int r = r0; r < r1; r++)
+            dot(n, &y[(size_t)t * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes, a);
+    }
+}
+
+/* As ggml's rms_norm followed by the weight multiply: the mean square is
+ * summed in double, x is scaled first and multiplied by w after. */
+void hone_gen_rmsnorm(float *out, const float *x, const float *w, int n, float eps)
+{
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) sum += (double)(x[i] * x[i]);
+    const float mean = (float)(sum / n);
+    const float scale = 1.0f / sqrtf(mean + eps);
+    for (int i = 0; i < n; i++) {
+        const float v = x[i] * scale;
+        out[i] = w ? v * w[i] : v;
+    }
+}
+
+/* As ggml's soft_max: exponentials of x - max, their sum in double, then a
+ * multiply by the float reciprocal. */
+void hone_gen_softmax(float *x, int n)
+{
+    float max = -INFINITY;
+    for (int i = 0; i < n; i++) max = fmaxf(max, x[i]);
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - max);
+        sum += (double)x[i];
+    }
+    const float inv = (float)(1.0 / sum);
+    for (int i = 0; i < n; i++) x[i] *= inv;
+}
+
+void hone_gen_silu_mul(float *out, const float *gate, const float *up, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const float g = gate[i];
+        out[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+#define TK(dot, dtype, to, from) \
+    {.vec_dot = (dot), .vec_dot_type = (dtype), .to_float = (to), .from_float = (from)}
+
+static const hone_kernels GENERIC = {
+    .name = "generic",
+    .type = {
+        [GGML_TYPE_F32] = TK(hone_gen_vec_dot_f32, GGML_TYPE_F32,
+                           hone_gen_f32_to_float, hone_gen_f32_from_float),
+        [GGML_TYPE_F16] = TK(hone_gen_vec_dot_f16, GGML_TYPE_F16,
+                           hone_gen_f16_to_float, hone_gen_f16_from_float),
+        [GGML_TYPE_BF16] = TK(hone_gen_vec_dot_bf16, GGML_TYPE_BF16,
+                            hone_gen_bf16_to_float, hone_gen_bf16_from_float),
+        [GGML_TYPE_Q4_0] = TK(hone_gen_vec_dot_q4_0_q8_0, GGML_TYPE_Q8_0,
+                            hone_gen_q4_0_to_float, hone_gen_q4_0_from_float),
+        [GGML_TYPE_Q4_1] = TK(NULL, GGML_TYPE_Q8_1, hone_gen_q4_1_to_float, NULL),
+        [GGML_TYPE_Q5_0] = TK(hone_gen_vec_dot_q5_0_q8_0, GGML_TYPE_Q8_0,
+                            hone_gen_q5_0_to_float, NULL),
+        [GGML_TYPE_Q5_1] = TK(NULL, GGML_TYPE_Q8_1, hone_gen_q5_1_to_float, NULL),
+        [GGML_TYPE_Q8_0] = TK(hone_gen_vec_dot_q8_0_q8_0, GGML_TYPE_Q8_0,
+                            hone_gen_q8_0_to_float, hone_gen_q8_0_from_float),
+        [GGML_TYPE_Q4_K] = TK(hone_gen_vec_dot_q4_K_q8_K, GGML_TYPE_Q8_K,
+                            hone_gen_q4_K_to_float, NULL),
+        [GGML_TYPE_Q5_K] = TK(hone_gen_vec_dot_q5_K_q8_K, GGML_TYPE_Q8_K,
+                            hone_gen_q5_K_to_float, NULL),
+        [GGML_TYPE_Q6_K] = TK(hone_gen_vec_dot_q6_K_q8_K, GGML_TYPE_Q8_K,
+                            hone_gen_q6_K_to_float, NULL),
+        [GGML_TYPE_Q8_K] = TK(NULL, GGML_TYPE_Q8_K, hone_gen_q8_K_to_float,
+                            hone_gen_q8_K_from_float),
+    },
+    .matmul = hone_gen_matmul,
+    .rmsnorm = hone_gen_rmsnorm,
+    .softmax = hone_gen_softmax,
+    .silu_mul = hone_gen_silu_mul,
+};
+
+const hone_kernels *hone_kernels_generic(void)
+{
+    return &GENERIC;
+}
