@@ -408,23 +408,23 @@ static hone_status parse_shape(reader *r, gguf_tensor *t, hone_error *err)
         return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' has %" PRIu32 " dimensions, at most %d",
                          name, t->n_dims, GGUF_MAX_DIMS);
     uint64_t n = 1;
-    bool overflow = false;
+    bool overflow = false, zero = false;
     for (uint32_t j = 0; j < GGUF_MAX_DIMS; j++) {
         t->ne[j] = 1;
         if (j < t->n_dims && !rd_u64(r, &t->ne[j])) return truncated(r, err, "a tensor's dimensions");
         if (t->ne[j] > (uint64_t)INT64_MAX)
             return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' dimension %" PRIu32 " is negative (%" PRId64 ")",
                              name, j, (int64_t)t->ne[j]);
-        if (t->ne[j] && n > (uint64_t)INT64_MAX / t->ne[j]) overflow = true;
-        n *= t->ne[j];
+        if (t->ne[j] == 0) zero = true;
+        else if (n > (uint64_t)INT64_MAX / t->ne[j]) overflow = true;
+        else n *= t->ne[j];
     }
-    if (overflow && n != 0)
+    if (overflow && !zero)
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tensor '%s' shape [%" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
                          "] has more than 2^63 elements",
                          name, t->ne[0], t->ne[1], t->ne[2], t->ne[3]);
-    if (overflow) n = 0; /* a zero dimension: nothing overflowed in reality */
-    t->n_elements = n;
+    t->n_elements = zero ? 0 : n; /* with a zero dimension nothing overflows */
 
     if (!rd_u32(r, &t->type)) return truncated(r, err, "a tensor type");
     const ggml_type_info *ti = ggml_type_get(t->type);
@@ -436,12 +436,14 @@ static hone_status parse_shape(reader *r, gguf_tensor *t, hone_error *err)
                          "tensor '%s' uses removed type %s (id %" PRIu32 "); re-convert the model",
                          name, ti->name, t->type);
     uint64_t row;
+    if (t->ne[0] % ti->blck_size == 0 && !ggml_row_bytes(t->type, t->ne[0], &row))
+        return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' row byte size overflows", name);
     if (!ggml_row_bytes(t->type, t->ne[0], &row))
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tensor '%s' of type %s has rows of %" PRIu64
                          " elements, not a multiple of the block size %" PRIu32,
                          name, ti->name, t->ne[0], ti->blck_size);
-    uint64_t rows = n ? n / t->ne[0] : 0;
+    uint64_t rows = t->n_elements ? t->n_elements / t->ne[0] : 0;
     if (rows && row > UINT64_MAX / rows)
         return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' byte size overflows", name);
     t->size = row * rows;
