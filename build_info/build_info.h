@@ -1,12 +1,98 @@
-/* build_info.h — what this binary is and what the running CPU can do. */
+/* build_info.h — what this binary is and what the running CPU can do.
+ *
+ * Everything in build_info/ is compiled for the architecture baseline (see
+ * build_info/CMakeLists.txt): the ISA guard and what it calls must run on a
+ * CPU that lacks the features the rest of hone was compiled for.
+ */
 #ifndef HONE_BUILD_INFO_H
 #define HONE_BUILD_INFO_H
 
 #include "hone.h"
 
+#include <cJSON.h>
+
 /* Check the running CPU has every feature this binary was compiled for
  * (and every feature build_info.json's target_isa lists). Compiled for the
- * architecture baseline: safe to call first thing in main. */
+ * architecture baseline: safe to call first thing in main. Prints a one-line
+ * warning to stderr when build_info.json is missing or malformed. */
 hone_status hone_isa_guard(hone_error *err);
+
+/* ---- the running CPU (cpu_features, plus getauxval where it lags) ---- */
+
+#define HONE_MAX_FEATURES 128
+#define HONE_FEATURE_LEN 24
+
+typedef struct {
+    char arch[16];   /* "x86_64", "aarch64", "ppc64le" */
+    char model[128]; /* brand string, or "implementer 0x41 part 0xd0c" */
+    int n_flags;
+    char flags[HONE_MAX_FEATURES][HONE_FEATURE_LEN]; /* cpu_features names */
+} hone_cpu_info;
+
+void hone_cpu_detect(hone_cpu_info *out);
+bool hone_cpu_has(const hone_cpu_info *cpu, const char *feature);
+/* True if name is a feature hone_cpu_detect can report on this arch. */
+bool hone_cpu_feature_known(const char *name);
+
+/* ---- topology (sysfs) and the thread heuristic ---- */
+
+typedef struct {
+    int logical_cpus;      /* online CPUs */
+    int physical_cores;    /* distinct (package, core) pairs */
+    int smt_per_core;      /* most hardware threads seen on one core */
+    int performance_cores; /* hybrid: cores of the fastest class; else all */
+    bool hybrid;
+    long l1d_bytes, l2_bytes, l3_bytes; /* of cpu0; 0 if unknown */
+} hone_topology;
+
+/* Read the topology under sysfs_root (normally "/sys"; tests pass a fake
+ * tree). Fails only if no online CPU can be read. */
+hone_status hone_topology_read(const char *sysfs_root, hone_topology *out,
+                               hone_error *err);
+
+/* The CPU quota of this process's cgroup (v2 cpu.max or v1 cfs quota),
+ * as a number of CPUs, the tightest along the hierarchy; 0 = unlimited.
+ * self_cgroup is normally "/proc/self/cgroup", cgroup_root
+ * "/sys/fs/cgroup". */
+double hone_cgroup_cpu_limit(const char *self_cgroup, const char *cgroup_root);
+
+/* The rules (README "Threads"): physical cores, not SMT siblings; on hybrid
+ * CPUs performance cores only; on <= 4 cores N-1 (min 1); then at most the
+ * cgroup quota (floor, min 1; cgroup_cpus 0 = none) and at most the number of
+ * CPUs in the affinity mask (affinity_cpus 0 = unknown). Always >= 1. */
+int hone_optimal_threads(const hone_topology *topo, double cgroup_cpus,
+                         int affinity_cpus);
+/* The same, on this machine (/sys, /proc/self/cgroup, sched_getaffinity). */
+int hone_detect_optimal_threads(void);
+/* Number of CPUs in this process's affinity mask (0 if unknown). */
+int hone_affinity_cpus(void);
+
+/* ---- build_info.json ---- */
+
+/* This build's compiled-in target ISA (cpu_features names), n entries. */
+const char *const *hone_target_isa(int *n);
+
+/* The JSON document describing this build and the running host: the
+ * build_info.json contract (schema: build_info/build_info.schema.json).
+ * NULL only if out of memory. Free with cJSON_Delete. */
+cJSON *hone_build_info_generate(void);
+
+/* Write the generated document to path atomically (temp file + rename). */
+hone_status hone_build_info_write(const char *path, hone_error *err);
+
+/* Find and parse build_info.json: $HONE_BUILD_INFO, then
+ * <dir of the binary>/../lib/hone/build_info.json, then <dir of the
+ * binary>/build_info.json (the build tree). If HONE_BUILD_INFO is set but
+ * empty, no file is looked for. Returns the document (free with
+ * cJSON_Delete) and its path in path_out (may be NULL); NULL with
+ * HONE_ERR_IO if none exists (path_out empty), or HONE_ERR_FORMAT if the file
+ * found is malformed (path_out names it). */
+cJSON *hone_build_info_load(char *path_out, size_t path_cap, hone_error *err);
+
+/* Threads to use. cli_threads > 0 wins; else HONE_THREADS, then
+ * OMP_NUM_THREADS (positive integers; other values are ignored), then
+ * build_info.json's optimal_threads, then hone_detect_optimal_threads().
+ * Always >= 1. */
+int hone_resolve_threads(int cli_threads);
 
 #endif

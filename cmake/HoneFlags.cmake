@@ -76,8 +76,9 @@ function(hone_baseline_sources)
   if(CMAKE_INTERPROCEDURAL_OPTIMIZATION)
     list(APPEND flags -fno-lto)
   endif()
-  set_source_files_properties(${ARGN} DIRECTORY ${PROJECT_SOURCE_DIR}
-                              PROPERTIES COMPILE_OPTIONS "${flags}")
+  # Source properties are per directory: set them in the caller's, where
+  # the target using these sources is defined.
+  set_source_files_properties(${ARGN} PROPERTIES COMPILE_OPTIONS "${flags}")
 endfunction()
 
 string(REPLACE ";" " " HONE_ISA_FLAGS_STR "${HONE_ISA_FLAGS}")

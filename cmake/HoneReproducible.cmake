@@ -29,3 +29,17 @@ execute_process(COMMAND git -C "${PROJECT_SOURCE_DIR}" rev-parse --short=12 HEAD
 if(NOT HONE_GIT_COMMIT)
   set(HONE_GIT_COMMIT "unknown")
 endif()
+
+# Re-configure when HEAD moves, so the commit and date baked into
+# hone_build_config.h never go stale in an incremental build.
+execute_process(COMMAND git -C "${PROJECT_SOURCE_DIR}" rev-parse --absolute-git-dir
+                OUTPUT_VARIABLE _hone_git_dir OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+execute_process(COMMAND git -C "${PROJECT_SOURCE_DIR}" symbolic-ref -q HEAD
+                OUTPUT_VARIABLE _hone_git_ref OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+if(_hone_git_dir)
+  foreach(f HEAD "${_hone_git_ref}" packed-refs)
+    if(f AND EXISTS "${_hone_git_dir}/${f}")
+      set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_hone_git_dir}/${f}")
+    endif()
+  endforeach()
+endif()

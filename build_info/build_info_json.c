@@ -1,0 +1,223 @@
+/* build_info_json.c — build_info.json: generate (build constants from the
+ * configured header + the host detected now), write atomically, find and
+ * load at start, and resolve the thread count. */
+#include "bi_internal.h"
+#include "build_info.h"
+#include "hone_build_config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_JSON_BYTES (1 << 20)
+
+void bi_exe_dir(char *out, size_t cap)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+    out[0] = '\0';
+    if (n <= 0) return;
+    buf[n] = '\0';
+    char *slash = strrchr(buf, '/');
+    if (!slash) return;
+    *slash = '\0';
+    snprintf(out, cap, "%s", buf[0] ? buf : "/");
+}
+
+static void iso_date(long long epoch, char *out, size_t cap)
+{
+    time_t t = (time_t)epoch;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || !strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(out, cap, "1970-01-01T00:00:00Z");
+}
+
+static cJSON *string_or_null(const char *s)
+{
+    return s && s[0] ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *topology_json(int *optimal)
+{
+    hone_topology t;
+    cJSON *o = cJSON_CreateObject();
+    double quota = hone_cgroup_cpu_limit("/proc/self/cgroup", "/sys/fs/cgroup");
+    int affinity = hone_affinity_cpus();
+    if (hone_topology_read("/sys", &t, NULL) != HONE_OK) {
+        memset(&t, 0, sizeof t);
+        t.logical_cpus = t.physical_cores = t.performance_cores = affinity > 0 ? affinity : 1;
+        t.smt_per_core = 1;
+    }
+    *optimal = hone_optimal_threads(&t, quota, affinity);
+    cJSON_AddNumberToObject(o, "logical_cpus", t.logical_cpus);
+    cJSON_AddNumberToObject(o, "physical_cores", t.physical_cores);
+    cJSON_AddNumberToObject(o, "smt_per_core", t.smt_per_core);
+    cJSON_AddNumberToObject(o, "performance_cores", t.performance_cores);
+    cJSON_AddBoolToObject(o, "hybrid", t.hybrid);
+    cJSON_AddNumberToObject(o, "l1d_bytes", (double)t.l1d_bytes);
+    cJSON_AddNumberToObject(o, "l2_bytes", (double)t.l2_bytes);
+    cJSON_AddNumberToObject(o, "l3_bytes", (double)t.l3_bytes);
+    if (quota > 0) cJSON_AddNumberToObject(o, "cgroup_cpu_limit", quota);
+    else cJSON_AddNullToObject(o, "cgroup_cpu_limit");
+    cJSON_AddNumberToObject(o, "affinity_cpus", affinity);
+    return o;
+}
+
+cJSON *hone_build_info_generate(void)
+{
+    static const char *const isa[] = {HONE_BI_TARGET_ISA NULL};
+    bool native = !strcmp(HONE_BI_VARIANT, "native");
+    char date[32], host[256] = "";
+    iso_date(HONE_BI_REPRODUCIBLE ? HONE_BI_SOURCE_DATE_EPOCH : (long long)time(NULL), date,
+             sizeof date);
+    if (native && gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+
+    hone_cpu_info cpu;
+    hone_cpu_detect(&cpu);
+    int optimal = 1;
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddNumberToObject(o, "schema_version", 1);
+    cJSON_AddStringToObject(o, "hone_version", HONE_BI_VERSION);
+    cJSON_AddStringToObject(o, "build_type", HONE_BI_VARIANT);
+    cJSON_AddStringToObject(o, "arch", HONE_BI_ARCH);
+    cJSON *arr = cJSON_AddArrayToObject(o, "target_isa");
+    for (int i = 0; isa[i]; i++) cJSON_AddItemToArray(arr, cJSON_CreateString(isa[i]));
+    cJSON_AddStringToObject(o, "compiler", HONE_BI_COMPILER);
+    cJSON_AddStringToObject(o, "cmake_flags", HONE_BI_CMAKE_FLAGS);
+    cJSON_AddStringToObject(o, "c_flags", HONE_BI_C_FLAGS);
+    cJSON_AddItemToObject(o, "blas", string_or_null(HONE_BI_BLAS));
+    cJSON_AddBoolToObject(o, "openmp", HONE_BI_OPENMP);
+    cJSON_AddStringToObject(o, "git_commit", HONE_BI_GIT_COMMIT);
+    cJSON_AddStringToObject(o, "date", date);
+    cJSON_AddNumberToObject(o, "source_date_epoch", (double)HONE_BI_SOURCE_DATE_EPOCH);
+    cJSON_AddBoolToObject(o, "reproducible", HONE_BI_REPRODUCIBLE);
+    cJSON_AddItemToObject(o, "hostname", native ? string_or_null(host) : cJSON_CreateNull());
+    cJSON_AddStringToObject(o, "cpu_model", cpu.model);
+    arr = cJSON_AddArrayToObject(o, "cpu_flags");
+    for (int i = 0; i < cpu.n_flags; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateString(cpu.flags[i]));
+    cJSON *topo = topology_json(&optimal);
+    cJSON_AddNumberToObject(o, "optimal_threads", optimal);
+    cJSON_AddItemToObject(o, "topology", topo);
+    return o;
+}
+
+hone_status hone_build_info_write(const char *path, hone_error *err)
+{
+    cJSON *doc = hone_build_info_generate();
+    char *text = doc ? cJSON_Print(doc) : NULL;
+    cJSON_Delete(doc);
+    if (!text) return bi_fail(err, HONE_ERR_NOMEM, "build_info.json: out of memory");
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    hone_status st = HONE_OK;
+    if (!f) {
+        st = bi_fail(err, HONE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    } else {
+        bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+        ok = (fflush(f) == 0) && ok;
+        ok = (fsync(fileno(f)) == 0) && ok;
+        ok = (fclose(f) == 0) && ok;
+        if (!ok || rename(tmp, path) != 0) {
+            st = bi_fail(err, HONE_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+            unlink(tmp);
+        }
+    }
+    cJSON_free(text);
+    return st;
+}
+
+static cJSON *load_file(const char *path, hone_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        bi_fail(err, HONE_ERR_IO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = malloc(MAX_JSON_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, MAX_JSON_BYTES + 1, f) : 0;
+    fclose(f);
+    if (!buf) {
+        bi_fail(err, HONE_ERR_NOMEM, "%s: out of memory", path);
+        return NULL;
+    }
+    cJSON *doc = NULL;
+    if (n > MAX_JSON_BYTES) {
+        bi_fail(err, HONE_ERR_FORMAT, "%s: malformed build_info.json (larger than 1 MiB)", path);
+    } else {
+        buf[n] = '\0';
+        doc = cJSON_ParseWithLength(buf, n);
+        if (!doc || !cJSON_IsObject(doc)) {
+            bi_fail(err, HONE_ERR_FORMAT, "%s: malformed build_info.json (%s)", path,
+                    doc ? "not a JSON object" : "invalid JSON");
+            cJSON_Delete(doc);
+            doc = NULL;
+        }
+    }
+    free(buf);
+    return doc;
+}
+
+cJSON *hone_build_info_load(char *path_out, size_t path_cap, hone_error *err)
+{
+    char cand[3][PATH_MAX + 64], dir[PATH_MAX];
+    int n = 0;
+    const char *env = getenv("HONE_BUILD_INFO");
+    if (path_out && path_cap) path_out[0] = '\0';
+    if (env && !env[0]) {
+        bi_fail(err, HONE_ERR_IO, "build_info.json lookup disabled (HONE_BUILD_INFO is empty)");
+        return NULL;
+    }
+    if (env) {
+        snprintf(cand[n++], sizeof cand[0], "%s", env);
+    } else {
+        bi_exe_dir(dir, sizeof dir);
+        if (dir[0]) {
+            snprintf(cand[n++], sizeof cand[0], "%s/../lib/hone/build_info.json", dir);
+            snprintf(cand[n++], sizeof cand[0], "%s/build_info.json", dir);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        if (access(cand[i], F_OK) != 0) continue;
+        if (path_out && path_cap) snprintf(path_out, path_cap, "%s", cand[i]);
+        return load_file(cand[i], err);
+    }
+    if (env)
+        bi_fail(err, HONE_ERR_IO, "HONE_BUILD_INFO=%s: no such file", env);
+    else
+        bi_fail(err, HONE_ERR_IO,
+                "no build_info.json (looked in <bin>/../lib/hone and <bin>, and $HONE_BUILD_INFO)");
+    return NULL;
+}
+
+/* A positive integer (1..100000) from the environment, else 0. A list
+ * ("4,2", OpenMP's nested form) counts by its first element. */
+static int env_threads(const char *name)
+{
+    const char *s = getenv(name);
+    if (!s || !*s) return 0;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || (*end && *end != ',') || v < 1 || v > 100000) return 0;
+    return (int)v;
+}
+
+int hone_resolve_threads(int cli_threads)
+{
+    if (cli_threads > 0) return cli_threads;
+    int n = env_threads("HONE_THREADS");
+    if (!n) n = env_threads("OMP_NUM_THREADS");
+    if (n) return n;
+    cJSON *doc = hone_build_info_load(NULL, 0, NULL);
+    const cJSON *ot = cJSON_GetObjectItemCaseSensitive(doc, "optimal_threads");
+    if (cJSON_IsNumber(ot) && ot->valuedouble >= 1 && ot->valuedouble <= 100000)
+        n = (int)ot->valuedouble;
+    cJSON_Delete(doc);
+    return n > 0 ? n : hone_detect_optimal_threads();
+}

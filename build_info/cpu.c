@@ -1,0 +1,99 @@
+/* cpu.c — the running CPU's ISA features and model, via Google's
+ * cpu_features. Feature names are cpu_features' own ("avx2", "fma3",
+ * "asimddp", "arch300"); where cpu_features 0.7 lags the hardware (POWER10)
+ * the kernel's hwcaps fill the gap under the names "arch31" and "mma".
+ * Compiled for the architecture baseline (the ISA guard calls it). */
+#include "build_info.h"
+
+#include <cpu_features_macros.h>
+#include <stdio.h>
+#include <string.h>
+
+#if defined(CPU_FEATURES_ARCH_X86)
+#include <cpuinfo_x86.h>
+#elif defined(CPU_FEATURES_ARCH_AARCH64)
+#include <cpuinfo_aarch64.h>
+#elif defined(CPU_FEATURES_ARCH_PPC)
+#include <cpuinfo_ppc.h>
+#include <sys/auxv.h>
+#endif
+
+#if defined(CPU_FEATURES_ARCH_PPC)
+/* Linux AT_HWCAP2 bits cpu_features 0.7 does not know (asm/cputable.h). */
+#define HONE_PPC_FEATURE2_ARCH_3_1 0x00040000UL
+#define HONE_PPC_FEATURE2_MMA 0x00020000UL
+#endif
+
+static void add_flag(hone_cpu_info *out, const char *name)
+{
+    if (out->n_flags >= HONE_MAX_FEATURES) return;
+    snprintf(out->flags[out->n_flags], HONE_FEATURE_LEN, "%s", name);
+    out->n_flags++;
+}
+
+void hone_cpu_detect(hone_cpu_info *out)
+{
+    memset(out, 0, sizeof *out);
+#if defined(CPU_FEATURES_ARCH_X86)
+    snprintf(out->arch, sizeof out->arch, "%s", "x86_64");
+    X86Info info = GetX86Info();
+    /* brand strings are often padded with spaces */
+    const char *b = info.brand_string;
+    while (*b == ' ') b++;
+    snprintf(out->model, sizeof out->model, "%s", *b ? b : info.vendor);
+    size_t n = strlen(out->model);
+    while (n > 0 && out->model[n - 1] == ' ') out->model[--n] = '\0';
+    for (int f = 0; f < X86_LAST_; f++)
+        if (GetX86FeaturesEnumValue(&info.features, (X86FeaturesEnum)f))
+            add_flag(out, GetX86FeaturesEnumName((X86FeaturesEnum)f));
+#elif defined(CPU_FEATURES_ARCH_AARCH64)
+    snprintf(out->arch, sizeof out->arch, "%s", "aarch64");
+    Aarch64Info info = GetAarch64Info();
+    snprintf(out->model, sizeof out->model,
+             "implementer 0x%02x part 0x%03x variant %d revision %d",
+             info.implementer, info.part, info.variant, info.revision);
+    for (int f = 0; f < AARCH64_LAST_; f++)
+        if (GetAarch64FeaturesEnumValue(&info.features, (Aarch64FeaturesEnum)f))
+            add_flag(out, GetAarch64FeaturesEnumName((Aarch64FeaturesEnum)f));
+#elif defined(CPU_FEATURES_ARCH_PPC)
+    snprintf(out->arch, sizeof out->arch, "%s", "ppc64le");
+    PPCInfo info = GetPPCInfo();
+    PPCPlatformStrings ps = GetPPCPlatformStrings();
+    snprintf(out->model, sizeof out->model, "%s",
+             ps.cpu[0] ? ps.cpu : ps.type.platform[0] ? ps.type.platform : "POWER");
+    for (int f = 0; f < PPC_LAST_; f++)
+        if (GetPPCFeaturesEnumValue(&info.features, (PPCFeaturesEnum)f))
+            add_flag(out, GetPPCFeaturesEnumName((PPCFeaturesEnum)f));
+    unsigned long hw2 = getauxval(AT_HWCAP2);
+    if (hw2 & HONE_PPC_FEATURE2_ARCH_3_1) add_flag(out, "arch31");
+    if (hw2 & HONE_PPC_FEATURE2_MMA) add_flag(out, "mma");
+#else
+    snprintf(out->arch, sizeof out->arch, "%s", "unknown");
+    snprintf(out->model, sizeof out->model, "%s", "unknown");
+#endif
+}
+
+bool hone_cpu_has(const hone_cpu_info *cpu, const char *feature)
+{
+    for (int i = 0; i < cpu->n_flags; i++)
+        if (!strcmp(cpu->flags[i], feature)) return true;
+    return false;
+}
+
+bool hone_cpu_feature_known(const char *name)
+{
+#if defined(CPU_FEATURES_ARCH_X86)
+    for (int f = 0; f < X86_LAST_; f++)
+        if (!strcmp(GetX86FeaturesEnumName((X86FeaturesEnum)f), name)) return true;
+#elif defined(CPU_FEATURES_ARCH_AARCH64)
+    for (int f = 0; f < AARCH64_LAST_; f++)
+        if (!strcmp(GetAarch64FeaturesEnumName((Aarch64FeaturesEnum)f), name)) return true;
+#elif defined(CPU_FEATURES_ARCH_PPC)
+    for (int f = 0; f < PPC_LAST_; f++)
+        if (!strcmp(GetPPCFeaturesEnumName((PPCFeaturesEnum)f), name)) return true;
+    if (!strcmp(name, "arch31") || !strcmp(name, "mma")) return true;
+#else
+    (void)name;
+#endif
+    return false;
+}
