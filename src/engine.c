@@ -1,0 +1,168 @@
+/* engine.c — contexts: KV cache + forward buffers + logits (engine.h). */
+#include "engine.h"
+
+#include "forward.h"
+#include "kv_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_CTX_CAP 4096
+
+struct hone_context {
+    const hone_model *model;
+    const hone_kernels *k;
+    hone_threadpool *pool;
+    bool own_pool;
+    hone_kv_cache kv;
+    hone_forward *fwd;
+    int n_ctx, n_batch, n_ubatch;
+    bool logits_all;
+    float *logits;        /* [n_batch or 1][n_vocab] */
+    int n_logits;         /* rows filled by the last decode */
+};
+
+hone_context_params hone_context_default_params(void)
+{
+    return (hone_context_params){
+        .n_ctx = 0,
+        .n_batch = 2048,
+        .n_ubatch = 512,
+        .n_threads = 0,
+        .cache_type = GGML_TYPE_F16,
+        .logits_all = false,
+        .kernels = NULL,
+        .pool = NULL,
+    };
+}
+
+static int default_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+hone_status hone_context_create(const hone_model *m, const hone_context_params *p,
+                                hone_context **out, hone_error *err)
+{
+    *out = NULL;
+    hone_context_params cp = p ? *p : hone_context_default_params();
+    if (cp.n_ctx < 0 || cp.n_batch < 1 || cp.n_ubatch < 1 || cp.n_threads < 0)
+        return hone_fail(err, HONE_ERR_ARG,
+                         "invalid context parameters (ctx %d, batch %d, ubatch %d, threads %d)",
+                         cp.n_ctx, cp.n_batch, cp.n_ubatch, cp.n_threads);
+    if (cp.n_ctx == 0)
+        cp.n_ctx = m->hp.n_ctx_train < DEFAULT_CTX_CAP ? m->hp.n_ctx_train : DEFAULT_CTX_CAP;
+    if (cp.n_batch > cp.n_ctx) cp.n_batch = cp.n_ctx;
+    if (cp.n_ubatch > cp.n_batch) cp.n_ubatch = cp.n_batch;
+    if (cp.cache_type != GGML_TYPE_F16 && cp.cache_type != GGML_TYPE_F32)
+        return hone_fail(err, HONE_ERR_ARG, "KV cache type %s is not supported (f16, f32)",
+                         ggml_type_name(cp.cache_type));
+
+    hone_context *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return hone_fail(err, HONE_ERR_NOMEM, "out of memory (context)");
+    ctx->model = m;
+    ctx->n_ctx = cp.n_ctx;
+    ctx->n_batch = cp.n_batch;
+    ctx->n_ubatch = cp.n_ubatch;
+    ctx->logits_all = cp.logits_all;
+    hone_status st = HONE_OK;
+    ctx->k = cp.kernels;
+    if (!ctx->k) st = hone_kernels_select(NULL, &ctx->k, err);
+    if (!st && cp.pool) {
+        ctx->pool = cp.pool;
+    } else if (!st) {
+        ctx->own_pool = true;
+        st = hone_threadpool_create(cp.n_threads ? cp.n_threads : default_threads(),
+                                    &ctx->pool, err);
+    }
+    if (!st)
+        st = hone_kv_cache_init(&ctx->kv, cp.cache_type, m->hp.n_layer, cp.n_ctx,
+                                m->hp.n_head_kv * m->hp.head_dim, err);
+    if (!st)
+        st = hone_forward_create(m, ctx->k, cp.n_ubatch, cp.n_ctx,
+                                 hone_threadpool_n_threads(ctx->pool), cp.cache_type,
+                                 &ctx->fwd, err);
+    if (!st) {
+        size_t rows = cp.logits_all ? (size_t)cp.n_batch : 1;
+        ctx->logits = calloc(rows * (size_t)m->hp.n_vocab, sizeof(float));
+        if (!ctx->logits)
+            st = hone_fail(err, HONE_ERR_NOMEM, "out of memory for %zu rows of logits", rows);
+    }
+    if (st) {
+        hone_context_free(ctx);
+        return st;
+    }
+    *out = ctx;
+    return HONE_OK;
+}
+
+void hone_context_free(hone_context *ctx)
+{
+    if (!ctx) return;
+    hone_forward_free(ctx->fwd);
+    hone_kv_cache_free(&ctx->kv);
+    if (ctx->own_pool) hone_threadpool_free(ctx->pool);
+    free(ctx->logits);
+    free(ctx);
+}
+
+hone_status hone_decode(hone_context *ctx, const int32_t *tokens, int n, hone_error *err)
+{
+    if (n < 1 || n > ctx->n_batch)
+        return hone_fail(err, HONE_ERR_ARG, "batch of %d tokens (allowed 1..%d)", n,
+                         ctx->n_batch);
+    if (n > ctx->n_ctx - ctx->kv.n_past)
+        return hone_fail(err, HONE_ERR_RANGE,
+                         "context full: %d tokens at position %d exceed the context size %d",
+                         n, ctx->kv.n_past, ctx->n_ctx);
+    const int n_vocab = ctx->model->hp.n_vocab;
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= n_vocab)
+            return hone_fail(err, HONE_ERR_RANGE, "token id %d at batch index %d is not in 0..%d",
+                             tokens[i], i, n_vocab - 1);
+    for (int i0 = 0; i0 < n; i0 += ctx->n_ubatch) {
+        const int nu = n - i0 < ctx->n_ubatch ? n - i0 : ctx->n_ubatch;
+        const bool last = i0 + nu == n;
+        int out_first = nu;
+        float *dst = ctx->logits;
+        if (ctx->logits_all) {
+            out_first = 0;
+            dst = ctx->logits + (size_t)i0 * (size_t)n_vocab;
+        } else if (last) {
+            out_first = nu - 1;
+        }
+        hone_forward_eval(ctx->fwd, &ctx->kv, ctx->pool, tokens + i0, nu, out_first, dst);
+    }
+    ctx->n_logits = ctx->logits_all ? n : 1;
+    return HONE_OK;
+}
+
+const float *hone_get_logits(const hone_context *ctx, int i)
+{
+    if (!ctx->logits_all || ctx->n_logits == 0) return ctx->logits;
+    if (i < 0 || i >= ctx->n_logits) i = ctx->n_logits - 1;
+    return ctx->logits + (size_t)i * (size_t)ctx->model->hp.n_vocab;
+}
+
+int hone_n_past(const hone_context *ctx) { return ctx->kv.n_past; }
+
+void hone_context_rewind(hone_context *ctx, int n_past)
+{
+    if (n_past >= 0 && n_past < ctx->kv.n_past) ctx->kv.n_past = n_past;
+}
+
+int hone_n_ctx(const hone_context *ctx) { return ctx->n_ctx; }
+int hone_n_batch(const hone_context *ctx) { return ctx->n_batch; }
+int hone_n_vocab(const hone_context *ctx) { return ctx->model->hp.n_vocab; }
+int hone_n_threads(const hone_context *ctx) { return hone_threadpool_n_threads(ctx->pool); }
+const hone_kernels *hone_context_kernels(const hone_context *ctx) { return ctx->k; }
+const hone_model *hone_context_model(const hone_context *ctx) { return ctx->model; }
+size_t hone_context_kv_bytes(const hone_context *ctx) { return hone_kv_cache_bytes(&ctx->kv); }
+
+size_t hone_context_scratch_bytes(const hone_context *ctx)
+{
+    size_t rows = ctx->logits_all ? (size_t)ctx->n_batch : 1;
+    return hone_forward_bytes(ctx->fwd) + rows * (size_t)ctx->model->hp.n_vocab * sizeof(float);
+}

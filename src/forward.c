@@ -1,0 +1,476 @@
+/* forward.c — the transformer, top to bottom (see forward.h).
+ *
+ *   x = embed(tokens)
+ *   for each layer:
+ *       h = rmsnorm(x) * attn_norm
+ *       q, k, v = h·Wq (+bq), h·Wk (+bk), h·Wv (+bv)   (or one fused Wqkv)
+ *       q, k = rope(q, pos), rope(k, pos)               (NORM or NEOX pairs)
+ *       cache k, v;  a = softmax(q·K / sqrt(d)) · V      (causal, GQA)
+ *       x += a·Wo (+bo)
+ *       h = rmsnorm(x) * ffn_norm
+ *       x += (silu(h·Wgate) * (h·Wup)) · Wdown          (or fused [gate;up])
+ *   logits = (rmsnorm(x) * output_norm) · Wout (+bout)
+ *
+ * Every product with a weight matrix goes through the kernel table: the
+ * activations are first converted to the weight type's vec_dot_type (8-bit
+ * blocks for quantized weights, F16 for F16...), exactly as llama.cpp does,
+ * then k->matmul runs on a range of weight rows per thread.
+ *
+ * Numerics that mirror llama.cpp on purpose (reference: ggml-cpu without
+ * flash attention): the RoPE angle is advanced by repeated multiplication
+ * (theta *= base^(-2/n_rot)) in float; with an F16 cache, q is rounded to
+ * F16 before q·K and the softmaxed scores are rounded to F16 before the
+ * product with V (both via the cache type's from_float), accumulation in
+ * F32. phi3 scales q before q·K, the others scale the scores.
+ */
+#include "forward.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Per-thread row ranges are multiples of this (kernels may tile rows). */
+#define ROW_ALIGN 8
+#define MAX_JOBS 3
+
+struct hone_forward {
+    const hone_model *m;
+    const hone_kernels *k;
+    int n_ubatch, n_ctx, n_threads;
+    uint32_t cache_type;
+    int q_dim, kv_dim, qkv_dim, ff_dim2;
+    float *x;        /* [U][n_embd]  residual stream */
+    float *xb;       /* [U][n_embd]  normed input / sub-block output */
+    float *qkv;      /* [U][qkv_dim] q | k | v per token */
+    float *att;      /* [U][q_dim]   attention output */
+    float *hb;       /* [U][2*n_ff]  gate | up per token */
+    float *hb2;      /* [U][n_ff]    silu(gate) * up */
+    float *rope;     /* [U][n_rot]   cos, sin per rotated pair */
+    uint8_t *act[MAX_JOBS]; /* activations converted to vec_dot types */
+    size_t act_row_cap;     /* bytes per token row in each act buffer */
+    float *scores;   /* [n_threads][n_ctx] */
+    uint8_t *qconv;  /* [n_threads][head_dim] in the cache type */
+    uint8_t *pconv;  /* [n_threads][n_ctx]    in the cache type */
+    size_t bytes;
+};
+
+/* ------------------------------------------------------------ allocation */
+
+static void *fwd_alloc(hone_forward *f, size_t n, size_t elt)
+{
+    size_t bytes = (n * elt + 63) & ~(size_t)63;
+    if (bytes == 0) bytes = 64;
+    void *p = aligned_alloc(64, bytes);
+    if (p) memset(p, 0, bytes);
+    f->bytes += bytes;
+    return p;
+}
+
+static const hone_weight *layer_matrices(const hone_layer *L, int i)
+{
+    const hone_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wqkv,
+                               &L->wo, &L->ffn_gate, &L->ffn_up, &L->ffn_down};
+    return i < 8 ? ws[i] : NULL;
+}
+
+/* Largest row, over all matrices, of activations in their vec_dot_type. */
+static size_t max_act_row(const hone_model *m, const hone_kernels *k)
+{
+    size_t best = 0;
+    uint64_t rb;
+    for (int il = 0; il < m->hp.n_layer; il++)
+        for (int i = 0; i < 8; i++) {
+            const hone_weight *w = layer_matrices(&m->layers[il], i);
+            if (w->data && ggml_row_bytes(k->type[w->type].vec_dot_type, (uint64_t)w->cols, &rb) &&
+                rb > best)
+                best = rb;
+        }
+    if (ggml_row_bytes(k->type[m->output.type].vec_dot_type, (uint64_t)m->output.cols, &rb) &&
+        rb > best)
+        best = rb;
+    return best;
+}
+
+hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
+                                int n_ubatch, int n_ctx, int n_threads,
+                                uint32_t cache_type, hone_forward **out,
+                                hone_error *err)
+{
+    *out = NULL;
+    hone_status st = hone_model_check_kernels(m, k, err);
+    if (st) return st;
+    const hone_type_kernels *kt = &k->type[cache_type];
+    if (!kt->vec_dot || !kt->from_float || kt->vec_dot_type != cache_type)
+        return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                         "kernel set '%s' cannot compute attention on a %s KV cache",
+                         k->name, ggml_type_name(cache_type));
+    if (n_ubatch < 1 || n_ctx < 1 || n_threads < 1)
+        return hone_fail(err, HONE_ERR_ARG, "forward buffers for %d tokens, %d positions, %d threads",
+                         n_ubatch, n_ctx, n_threads);
+    hone_forward *f = calloc(1, sizeof *f);
+    if (!f) return hone_fail(err, HONE_ERR_NOMEM, "out of memory (forward)");
+    const hone_hparams *hp = &m->hp;
+    f->m = m;
+    f->k = k;
+    f->n_ubatch = n_ubatch;
+    f->n_ctx = n_ctx;
+    f->n_threads = n_threads;
+    f->cache_type = cache_type;
+    f->q_dim = hp->n_head * hp->head_dim;
+    f->kv_dim = hp->n_head_kv * hp->head_dim;
+    f->qkv_dim = f->q_dim + 2 * f->kv_dim;
+    f->ff_dim2 = 2 * hp->n_ff;
+    size_t U = (size_t)n_ubatch, elt = cache_type == GGML_TYPE_F16 ? 2 : 4;
+    f->x = fwd_alloc(f, U * (size_t)hp->n_embd, sizeof(float));
+    f->xb = fwd_alloc(f, U * (size_t)hp->n_embd, sizeof(float));
+    f->qkv = fwd_alloc(f, U * (size_t)f->qkv_dim, sizeof(float));
+    f->att = fwd_alloc(f, U * (size_t)f->q_dim, sizeof(float));
+    f->hb = fwd_alloc(f, U * (size_t)f->ff_dim2, sizeof(float));
+    f->hb2 = fwd_alloc(f, U * (size_t)hp->n_ff, sizeof(float));
+    f->rope = fwd_alloc(f, U * (size_t)hp->n_rot, sizeof(float));
+    f->act_row_cap = max_act_row(m, k);
+    bool ok = f->x && f->xb && f->qkv && f->att && f->hb && f->hb2 && f->rope;
+    for (int i = 0; i < MAX_JOBS; i++) ok = (f->act[i] = fwd_alloc(f, U, f->act_row_cap)) && ok;
+    f->scores = fwd_alloc(f, (size_t)n_threads * (size_t)n_ctx, sizeof(float));
+    f->qconv = fwd_alloc(f, (size_t)n_threads * (size_t)hp->head_dim, elt);
+    f->pconv = fwd_alloc(f, (size_t)n_threads * (size_t)n_ctx, elt);
+    if (!ok || !f->scores || !f->qconv || !f->pconv) {
+        size_t b = f->bytes;
+        hone_forward_free(f);
+        return hone_fail(err, HONE_ERR_NOMEM, "out of memory for %zu MiB of forward buffers",
+                         b >> 20);
+    }
+    *out = f;
+    return HONE_OK;
+}
+
+void hone_forward_free(hone_forward *f)
+{
+    if (!f) return;
+    free(f->x);
+    free(f->xb);
+    free(f->qkv);
+    free(f->att);
+    free(f->hb);
+    free(f->hb2);
+    free(f->rope);
+    for (int i = 0; i < MAX_JOBS; i++) free(f->act[i]);
+    free(f->scores);
+    free(f->qconv);
+    free(f->pconv);
+    free(f);
+}
+
+size_t hone_forward_bytes(const hone_forward *f) { return f ? f->bytes : 0; }
+
+/* ------------------------------------------------ matrix products (threads) */
+
+/* One weight matrix applied to n_tok activation rows: y[t*ldy + r]. */
+typedef struct {
+    const hone_weight *w;
+    const float *bias;  /* [w->rows] or NULL */
+    float *y;
+    int ldy;
+    const void *act;    /* n_tok rows of act_rb bytes, in vec_dot_type */
+    size_t act_rb;
+} mm_job;
+
+/* Up to MAX_JOBS matrices sharing one input (q/k/v, gate/up): their rows are
+ * concatenated and the whole range is split evenly between threads. */
+typedef struct {
+    const hone_kernels *k;
+    int n_tok;
+    int n_jobs;
+    mm_job job[MAX_JOBS];
+    /* conversion of the input, done first by every thread on its tokens */
+    const float *src;
+    int ld_src;
+} mm_task;
+
+static void mm_worker(void *arg, int ith, int nth)
+{
+    const mm_task *t = arg;
+    const hone_kernels *k = t->k;
+    int64_t total = 0;
+    for (int j = 0; j < t->n_jobs; j++) total += t->job[j].w->rows;
+    int64_t per = (total + nth - 1) / nth;
+    per = (per + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
+    const int64_t a = per * ith, b = a + per < total ? a + per : total;
+    int64_t base = 0;
+    for (int j = 0; j < t->n_jobs; j++) {
+        const mm_job *jb = &t->job[j];
+        const int64_t rows = jb->w->rows;
+        const int64_t lo = (a > base ? a : base) - base;
+        const int64_t hi = (b < base + rows ? b : base + rows) - base;
+        base += rows;
+        if (lo >= hi) continue;
+        k->matmul(k, jb->w->type, jb->w->data, jb->w->row_bytes, jb->act, jb->act_rb,
+                  (int)jb->w->cols, (int)lo, (int)hi, t->n_tok, jb->y, jb->ldy);
+        if (!jb->bias) continue;
+        for (int tk = 0; tk < t->n_tok; tk++) {
+            float *y = jb->y + (size_t)tk * (size_t)jb->ldy;
+            for (int64_t r = lo; r < hi; r++) y[r] += jb->bias[r];
+        }
+    }
+}
+
+/* Convert the input rows of every job to its vec_dot_type (jobs with the
+ * same type share one buffer); tokens are split between threads. */
+typedef struct {
+    mm_task *mm;
+    hone_from_float_fn fn[MAX_JOBS];
+    uint8_t *dst[MAX_JOBS];
+    size_t rb[MAX_JOBS];
+    int n_conv;
+    int cols;
+} conv_task;
+
+static void conv_worker(void *arg, int ith, int nth)
+{
+    const conv_task *c = arg;
+    for (int t = ith; t < c->mm->n_tok; t += nth) {
+        const float *src = c->mm->src + (size_t)t * (size_t)c->mm->ld_src;
+        for (int i = 0; i < c->n_conv; i++)
+            c->fn[i](src, c->dst[i] + (size_t)t * c->rb[i], c->cols);
+    }
+}
+
+/* y_j = src · W_j (+ b_j) for the n_jobs matrices listed in mm->job
+ * (w, bias, y, ldy filled by the caller); all W_j have the same cols. */
+static void matmul_group(hone_forward *f, hone_threadpool *pool, mm_task *mm)
+{
+    const hone_kernels *k = f->k;
+    conv_task c = {.mm = mm, .cols = (int)mm->job[0].w->cols};
+    uint32_t types[MAX_JOBS] = {0};
+    for (int j = 0; j < mm->n_jobs; j++) {
+        mm_job *jb = &mm->job[j];
+        uint32_t vt = k->type[jb->w->type].vec_dot_type;
+        int i = 0;
+        while (i < c.n_conv && types[i] != vt) i++;
+        if (i == c.n_conv) {
+            uint64_t rb = 0;
+            ggml_row_bytes(vt, (uint64_t)c.cols, &rb); /* checked at load */
+            types[i] = vt;
+            c.fn[i] = k->type[vt].from_float;
+            c.dst[i] = f->act[i];
+            c.rb[i] = (size_t)rb;
+            c.n_conv++;
+        }
+        jb->act = c.dst[i];
+        jb->act_rb = c.rb[i];
+    }
+    if (mm->n_tok == 1) conv_worker(&c, 0, 1);
+    else hone_threadpool_run(pool, conv_worker, &c);
+    mm->k = k;
+    hone_threadpool_run(pool, mm_worker, mm);
+}
+
+static void mm_set(mm_task *mm, const hone_weight *w, const hone_weight *b, float *y, int ldy)
+{
+    mm_job *jb = &mm->job[mm->n_jobs++];
+    jb->w = w;
+    jb->bias = b && b->data ? b->data : NULL;
+    jb->y = y;
+    jb->ldy = ldy;
+}
+
+/* ------------------------------------------------------------------ RoPE */
+
+/* cos/sin of every rotated pair for the positions pos0.. of the batch. */
+static void rope_table(hone_forward *f, int pos0, int n)
+{
+    const hone_hparams *hp = &f->m->hp;
+    const int half = hp->n_rot / 2;
+    const float theta_scale = powf(hp->rope_freq_base, -2.0f / (float)hp->n_rot);
+    for (int t = 0; t < n; t++) {
+        float *cs = f->rope + (size_t)t * (size_t)hp->n_rot;
+        float theta = (float)(pos0 + t);
+        for (int i = 0; i < half; i++) {
+            const float ff = f->m->rope_freqs ? f->m->rope_freqs[i] : 1.0f;
+            const float th = hp->rope_freq_scale * (theta / ff);
+            cs[2 * i] = cosf(th);
+            cs[2 * i + 1] = sinf(th);
+            theta *= theta_scale;
+        }
+    }
+}
+
+static void rope_head(float *v, const float *cs, int n_rot, hone_rope_type type)
+{
+    const int half = n_rot / 2;
+    /* NORM rotates (v[2i], v[2i+1]); NEOX rotates (v[i], v[i + half]). */
+    const int stride = type == HONE_ROPE_NORM ? 2 : 1;
+    const int off = type == HONE_ROPE_NORM ? 1 : half;
+    for (int i = 0; i < half; i++) {
+        float *a = v + i * stride, *b = a + off;
+        const float c = cs[2 * i], s = cs[2 * i + 1];
+        const float x0 = *a, x1 = *b;
+        *a = x0 * c - x1 * s;
+        *b = x0 * s + x1 * c;
+    }
+}
+
+/* -------------------------------------------------------------- attention */
+
+typedef struct {
+    hone_forward *f;
+    const hone_kv_cache *kv;
+    int layer, n_tok, pos0;
+    float kq_scale;
+} attn_task;
+
+/* One (token, head) pair per step; pairs are dealt round-robin so the
+ * longer causal rows of late tokens spread over all threads. */
+static void attn_worker(void *arg, int ith, int nth)
+{
+    const attn_task *a = arg;
+    hone_forward *f = a->f;
+    const hone_hparams *hp = &f->m->hp;
+    const hone_kernels *k = f->k;
+    const hone_type_kernels *kt = &k->type[f->cache_type];
+    const int hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
+    const size_t elt = a->kv->elt;
+    float *s = f->scores + (size_t)ith * (size_t)f->n_ctx;
+    uint8_t *qc = f->qconv + (size_t)ith * (size_t)hd * elt;
+    uint8_t *pc = f->pconv + (size_t)ith * (size_t)f->n_ctx * elt;
+    const int items = a->n_tok * hp->n_head;
+    for (int it = ith; it < items; it += nth) {
+        const int t = it / hp->n_head, h = it % hp->n_head, kvh = h / group;
+        const int n_kv = a->pos0 + t + 1; /* causal: positions 0..pos */
+        const float *q = f->qkv + (size_t)t * (size_t)f->qkv_dim + (size_t)h * (size_t)hd;
+        kt->from_float(q, qc, hd);
+        for (int j = 0; j < n_kv; j++) {
+            const uint8_t *kr = hone_kv_k(a->kv, a->layer, j);
+            kt->vec_dot(hd, &s[j], kr + (size_t)kvh * (size_t)hd * elt, qc);
+        }
+        if (a->kq_scale != 1.0f)
+            for (int j = 0; j < n_kv; j++) s[j] *= a->kq_scale;
+        k->softmax(s, n_kv);
+        kt->from_float(s, pc, n_kv);
+        float *out = f->att + (size_t)t * (size_t)f->q_dim + (size_t)h * (size_t)hd;
+        for (int d = 0; d < hd; d++)
+            kt->vec_dot(n_kv, &out[d], hone_kv_v(a->kv, a->layer, kvh * hd + d), pc);
+    }
+}
+
+/* RoPE q and k, then append k and v of the batch to the cache. */
+static void rope_and_store(hone_forward *f, hone_kv_cache *kv, int il, int n)
+{
+    const hone_hparams *hp = &f->m->hp;
+    const hone_type_kernels *kt = &f->k->type[f->cache_type];
+    const int hd = hp->head_dim;
+    const float qscale = hp->scale_q_before_attn ? 1.0f / sqrtf((float)hd) : 1.0f;
+    for (int t = 0; t < n; t++) {
+        float *q = f->qkv + (size_t)t * (size_t)f->qkv_dim;
+        float *kk = q + f->q_dim, *v = kk + f->kv_dim;
+        const float *cs = f->rope + (size_t)t * (size_t)hp->n_rot;
+        for (int h = 0; h < hp->n_head; h++) rope_head(q + h * hd, cs, hp->n_rot, hp->rope_type);
+        for (int h = 0; h < hp->n_head_kv; h++)
+            rope_head(kk + h * hd, cs, hp->n_rot, hp->rope_type);
+        if (qscale != 1.0f)
+            for (int i = 0; i < f->q_dim; i++) q[i] *= qscale;
+        const int pos = kv->n_past + t;
+        kt->from_float(kk, hone_kv_k(kv, il, pos), f->kv_dim);
+        for (int d = 0; d < f->kv_dim; d++)
+            kt->from_float(&v[d], (uint8_t *)hone_kv_v(kv, il, d) + (size_t)pos * kv->elt, 1);
+    }
+}
+
+/* ---------------------------------------------------------------- forward */
+
+static void rmsnorm_rows(hone_forward *f, float *out, const float *x, const hone_weight *w,
+                         int n)
+{
+    const int e = f->m->hp.n_embd;
+    for (int t = 0; t < n; t++)
+        f->k->rmsnorm(out + (size_t)t * e, x + (size_t)t * e, w->data, e, f->m->hp.norm_eps);
+}
+
+static void add_rows(float *x, const float *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++) x[i] += y[i];
+}
+
+static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
+                            int il, int n)
+{
+    const hone_hparams *hp = &f->m->hp;
+    const hone_layer *L = &f->m->layers[il];
+    rmsnorm_rows(f, f->xb, f->x, &L->attn_norm, n);
+
+    mm_task mm = {.n_tok = n, .src = f->xb, .ld_src = hp->n_embd};
+    if (L->wqkv.data) {
+        mm_set(&mm, &L->wqkv, &L->bqkv, f->qkv, f->qkv_dim);
+    } else {
+        mm_set(&mm, &L->wq, &L->bq, f->qkv, f->qkv_dim);
+        mm_set(&mm, &L->wk, &L->bk, f->qkv + f->q_dim, f->qkv_dim);
+        mm_set(&mm, &L->wv, &L->bv, f->qkv + f->q_dim + f->kv_dim, f->qkv_dim);
+    }
+    matmul_group(f, pool, &mm);
+
+    rope_and_store(f, kv, il, n);
+    attn_task at = {.f = f, .kv = kv, .layer = il, .n_tok = n, .pos0 = kv->n_past,
+                    .kq_scale = hp->scale_q_before_attn ? 1.0f : 1.0f / sqrtf((float)hp->head_dim)};
+    hone_threadpool_run(pool, attn_worker, &at);
+
+    mm_task mo = {.n_tok = n, .src = f->att, .ld_src = f->q_dim};
+    mm_set(&mo, &L->wo, &L->bo, f->xb, hp->n_embd);
+    matmul_group(f, pool, &mo);
+    add_rows(f->x, f->xb, (size_t)n * (size_t)hp->n_embd);
+}
+
+static void ffn_block(hone_forward *f, hone_threadpool *pool, int il, int n)
+{
+    const hone_hparams *hp = &f->m->hp;
+    const hone_layer *L = &f->m->layers[il];
+    const int ff = hp->n_ff;
+    rmsnorm_rows(f, f->xb, f->x, &L->ffn_norm, n);
+
+    /* hb rows hold [gate | up]: a fused ffn_up (phi3) writes both halves */
+    mm_task mm = {.n_tok = n, .src = f->xb, .ld_src = hp->n_embd};
+    if (L->ffn_gate.data) {
+        mm_set(&mm, &L->ffn_gate, &L->ffn_gate_b, f->hb, f->ff_dim2);
+        mm_set(&mm, &L->ffn_up, &L->ffn_up_b, f->hb + ff, f->ff_dim2);
+    } else {
+        mm_set(&mm, &L->ffn_up, &L->ffn_up_b, f->hb, f->ff_dim2);
+    }
+    matmul_group(f, pool, &mm);
+    for (int t = 0; t < n; t++) {
+        const float *g = f->hb + (size_t)t * (size_t)f->ff_dim2;
+        f->k->silu_mul(f->hb2 + (size_t)t * (size_t)ff, g, g + ff, ff);
+    }
+
+    mm_task md = {.n_tok = n, .src = f->hb2, .ld_src = ff};
+    mm_set(&md, &L->ffn_down, &L->ffn_down_b, f->xb, hp->n_embd);
+    matmul_group(f, pool, &md);
+    add_rows(f->x, f->xb, (size_t)n * (size_t)hp->n_embd);
+}
+
+void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
+                       const int32_t *tokens, int n, int out_first, float *logits)
+{
+    const hone_model *m = f->m;
+    const hone_hparams *hp = &m->hp;
+    const int e = hp->n_embd;
+
+    /* embeddings: dequantize only the rows of the tokens */
+    const hone_type_kernels *te = &f->k->type[m->tok_embd.type];
+    for (int t = 0; t < n; t++)
+        te->to_float((const uint8_t *)m->tok_embd.data +
+                         (size_t)tokens[t] * m->tok_embd.row_bytes,
+                     f->x + (size_t)t * e, e);
+    rope_table(f, kv->n_past, n);
+
+    for (int il = 0; il < hp->n_layer; il++) {
+        attention_block(f, kv, pool, il, n);
+        ffn_block(f, pool, il, n);
+    }
+    kv->n_past += n;
+
+    const int n_out = n - out_first;
+    if (n_out <= 0) return;
+    rmsnorm_rows(f, f->xb, f->x + (size_t)out_first * e, &m->output_norm, n_out);
+    mm_task mm = {.n_tok = n_out, .src = f->xb, .ld_src = e};
+    mm_set(&mm, &m->output, &m->output_b, logits, hp->n_vocab);
+    matmul_group(f, pool, &mm);
+}

@@ -1,0 +1,37 @@
+/* forward.h — the transformer forward pass over a micro-batch of tokens.
+ *
+ * hone_forward holds every buffer the pass needs, sized once for at most
+ * n_ubatch tokens and n_ctx positions: evaluating allocates nothing.
+ * The engine (engine.h) splits batches into micro-batches and checks
+ * positions and token ids before calling here.
+ */
+#ifndef HONE_FORWARD_H
+#define HONE_FORWARD_H
+
+#include "hone.h"
+#include "kernels.h"
+#include "kv_cache.h"
+#include "model.h"
+#include "threadpool.h"
+
+typedef struct hone_forward hone_forward;
+
+/* Buffers for micro-batches of up to n_ubatch tokens attending to up to
+ * n_ctx positions, run by up to n_threads threads, storing keys/values of
+ * type cache_type. */
+hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
+                                int n_ubatch, int n_ctx, int n_threads,
+                                uint32_t cache_type, hone_forward **out,
+                                hone_error *err);
+void hone_forward_free(hone_forward *f);
+/* Bytes of scratch buffers (for memory reports). */
+size_t hone_forward_bytes(const hone_forward *f);
+
+/* Evaluate tokens[0..n) (n <= n_ubatch, valid ids) at positions kv->n_past
+ * onwards (kv->n_past + n <= n_ctx), append their keys/values to kv and
+ * advance kv->n_past. Logits of tokens [out_first, n) go to `logits`, one
+ * row of n_vocab floats each (out_first == n: none). */
+void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
+                       const int32_t *tokens, int n, int out_first, float *logits);
+
+#endif

@@ -1,0 +1,45 @@
+/* kv_cache.h — the attention keys and values of every past position.
+ *
+ * Per layer, K is stored row per position ([n_ctx][kv_dim]) and V
+ * transposed ([kv_dim][n_ctx]), as llama.cpp does without flash attention,
+ * so both attention products are plain dot products over contiguous rows
+ * (K·q over head_dim, V·p over positions) that go through the kernel table.
+ * Elements are F16 (default, like llama.cpp) or F32.
+ *
+ * The buffers are allocated once; positions [0, n_past) are valid. Writing
+ * past n_ctx is refused by the engine before it reaches the cache.
+ */
+#ifndef HONE_KV_CACHE_H
+#define HONE_KV_CACHE_H
+
+#include "hone.h"
+
+typedef struct {
+    uint32_t type;      /* GGML_TYPE_F16 or GGML_TYPE_F32 */
+    int n_layer;
+    int n_ctx;
+    int kv_dim;         /* n_head_kv * head_dim */
+    size_t elt;         /* bytes per element */
+    uint8_t *k;         /* [n_layer][n_ctx][kv_dim] */
+    uint8_t *v;         /* [n_layer][kv_dim][n_ctx] */
+    int n_past;         /* positions holding valid keys/values */
+} hone_kv_cache;
+
+/* type must be F16 or F32. Memory is zeroed lazily (calloc). */
+hone_status hone_kv_cache_init(hone_kv_cache *c, uint32_t type, int n_layer,
+                               int n_ctx, int kv_dim, hone_error *err);
+void hone_kv_cache_free(hone_kv_cache *c);
+size_t hone_kv_cache_bytes(const hone_kv_cache *c);
+
+/* Key row of position pos (kv_dim elements). */
+static inline void *hone_kv_k(const hone_kv_cache *c, int layer, int pos)
+{
+    return c->k + (((size_t)layer * (size_t)c->n_ctx + (size_t)pos) * (size_t)c->kv_dim) * c->elt;
+}
+/* Value row of dimension d (n_ctx elements, one per position). */
+static inline void *hone_kv_v(const hone_kv_cache *c, int layer, int d)
+{
+    return c->v + (((size_t)layer * (size_t)c->kv_dim + (size_t)d) * (size_t)c->n_ctx) * c->elt;
+}
+
+#endif

@@ -1,0 +1,415 @@
+/* model.c — hyper-parameters and weight views per architecture (model.h).
+ *
+ * Key and tensor names follow llama.cpp (src/llama-arch.cpp); the tensors
+ * each architecture needs follow its loader (src/models/{llama,qwen2,phi3}).
+ */
+#include "model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Upper bounds that keep every size computation far from overflow while
+ * admitting any real model. */
+#define MAX_DIM (1 << 20)
+#define MAX_LAYERS 4096
+#define MAX_VOCAB (1 << 24)
+
+static const struct {
+    const char *name;
+    hone_arch arch;
+    hone_rope_type rope;        /* as llama.cpp's llama_model_rope_type */
+    bool scale_q_before_attn;
+} ARCHS[] = {
+    {"llama", HONE_ARCH_LLAMA, HONE_ROPE_NORM, false},
+    {"qwen2", HONE_ARCH_QWEN2, HONE_ROPE_NEOX, false},
+    {"phi3", HONE_ARCH_PHI3, HONE_ROPE_NEOX, true},
+};
+#define N_ARCHS (sizeof ARCHS / sizeof ARCHS[0])
+
+/* ---------------------------------------------------------------- metadata */
+
+/* "{arch}.suffix" into buf. */
+static const char *akey(char *buf, size_t n, const char *arch, const char *suffix)
+{
+    snprintf(buf, n, "%s.%s", arch, suffix);
+    return buf;
+}
+
+/* Required positive integer key, at most max. */
+static hone_status get_dim(const gguf_file *f, const char *arch, const char *suffix,
+                           int max, int *out, hone_error *err)
+{
+    char key[160];
+    akey(key, sizeof key, arch, suffix);
+    const gguf_kv *kv = gguf_find(f, key);
+    if (kv && kv->type == GGUF_TYPE_ARRAY)
+        return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                         "metadata key '%s' is a per-layer array; hone needs one value",
+                         key);
+    uint32_t v;
+    hone_status st = gguf_get_u32(f, key, &v, err);
+    if (st) return st;
+    if (v == 0 || v > (uint32_t)max)
+        return hone_fail(err, HONE_ERR_FORMAT, "metadata key '%s' = %u is out of range 1..%d",
+                         key, v, max);
+    *out = (int)v;
+    return HONE_OK;
+}
+
+/* Optional positive integer key: *out unchanged when absent. */
+static hone_status get_dim_opt(const gguf_file *f, const char *arch, const char *suffix,
+                               int max, int *out, hone_error *err)
+{
+    char key[160];
+    if (!gguf_find(f, akey(key, sizeof key, arch, suffix))) return HONE_OK;
+    return get_dim(f, arch, suffix, max, out, err);
+}
+
+static hone_status get_f32_opt(const gguf_file *f, const char *arch, const char *suffix,
+                               float *out, hone_error *err)
+{
+    char key[160];
+    akey(key, sizeof key, arch, suffix);
+    if (!gguf_find(f, key)) return HONE_OK;
+    return gguf_get_f32(f, key, out, err);
+}
+
+static hone_status load_rope_scaling(const gguf_file *f, const char *arch,
+                                     hone_hparams *hp, hone_error *err)
+{
+    char key[160];
+    akey(key, sizeof key, arch, "rope.scaling.type");
+    if (gguf_find(f, key)) {
+        gguf_str s;
+        hone_status st = gguf_get_str(f, key, &s, err);
+        if (st) return st;
+        if (!gguf_str_eq(s, "none") && !gguf_str_eq(s, "linear"))
+            return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                             "metadata key '%s' = '%.*s': hone supports only 'none' and 'linear' RoPE scaling",
+                             key, (int)(s.len > 40 ? 40 : s.len), s.ptr);
+        if (gguf_str_eq(s, "none")) return HONE_OK;
+    }
+    float factor = 0.0f;
+    hone_status st = get_f32_opt(f, arch, "rope.scaling.factor", &factor, err);
+    if (!st && factor == 0.0f) st = get_f32_opt(f, arch, "rope.scale_linear", &factor, err);
+    if (st) return st;
+    if (factor < 0.0f || factor != factor || factor > 1e6f)
+        return hone_fail(err, HONE_ERR_FORMAT, "metadata: RoPE scaling factor %g is invalid",
+                         (double)factor);
+    hp->rope_freq_scale = factor == 0.0f ? 1.0f : 1.0f / factor;
+    return HONE_OK;
+}
+
+static hone_status load_hparams(const gguf_file *f, hone_hparams *hp, hone_error *err)
+{
+    gguf_str as;
+    hone_status st = gguf_get_str(f, "general.architecture", &as, err);
+    if (st) return st;
+    size_t ai = 0;
+    while (ai < N_ARCHS && !gguf_str_eq(as, ARCHS[ai].name)) ai++;
+    if (ai == N_ARCHS)
+        return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                         "architecture '%.*s' is not supported (hone runs llama, qwen2, phi3)",
+                         (int)(as.len > 40 ? 40 : as.len), as.ptr);
+    const char *arch = ARCHS[ai].name;
+    hp->arch = ARCHS[ai].arch;
+    hp->arch_name = arch;
+    hp->rope_type = ARCHS[ai].rope;
+    hp->scale_q_before_attn = ARCHS[ai].scale_q_before_attn;
+
+    if ((st = get_dim(f, arch, "embedding_length", MAX_DIM, &hp->n_embd, err)) ||
+        (st = get_dim(f, arch, "block_count", MAX_LAYERS, &hp->n_layer, err)) ||
+        (st = get_dim(f, arch, "feed_forward_length", MAX_DIM, &hp->n_ff, err)) ||
+        (st = get_dim(f, arch, "attention.head_count", MAX_DIM, &hp->n_head, err)))
+        return st;
+    hp->n_head_kv = hp->n_head;
+    hp->n_ctx_train = 2048;
+    if ((st = get_dim_opt(f, arch, "attention.head_count_kv", MAX_DIM, &hp->n_head_kv, err)) ||
+        (st = get_dim_opt(f, arch, "context_length", 1 << 30, &hp->n_ctx_train, err)))
+        return st;
+    char key[160];
+    if ((st = gguf_get_f32(f, akey(key, sizeof key, arch, "attention.layer_norm_rms_epsilon"),
+                           &hp->norm_eps, err)))
+        return st;
+    if (!(hp->norm_eps >= 0.0f && hp->norm_eps < 1.0f))
+        return hone_fail(err, HONE_ERR_FORMAT, "metadata key '%s' = %g is out of range", key,
+                         (double)hp->norm_eps);
+
+    if (hp->n_head % hp->n_head_kv != 0)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "attention.head_count %d is not a multiple of head_count_kv %d",
+                         hp->n_head, hp->n_head_kv);
+    hp->head_dim = hp->n_embd / hp->n_head;
+    if (hp->n_embd % hp->n_head != 0 && !gguf_find(f, akey(key, sizeof key, arch, "attention.key_length")))
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "embedding_length %d is not a multiple of attention.head_count %d",
+                         hp->n_embd, hp->n_head);
+    int kl = hp->head_dim, vl = -1;
+    if ((st = get_dim_opt(f, arch, "attention.key_length", MAX_DIM, &kl, err))) return st;
+    vl = kl;
+    if ((st = get_dim_opt(f, arch, "attention.value_length", MAX_DIM, &vl, err))) return st;
+    if (vl != kl)
+        return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                         "attention.key_length %d != value_length %d is not supported", kl, vl);
+    hp->head_dim = kl;
+    if ((int64_t)hp->head_dim * hp->n_head > MAX_DIM)
+        return hone_fail(err, HONE_ERR_FORMAT, "head_dim %d x head_count %d is too large",
+                         hp->head_dim, hp->n_head);
+    hp->n_rot = hp->head_dim;
+    if ((st = get_dim_opt(f, arch, "rope.dimension_count", MAX_DIM, &hp->n_rot, err))) return st;
+    if (hp->n_rot > hp->head_dim || hp->n_rot % 2 != 0)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "rope.dimension_count %d must be even and at most the head size %d",
+                         hp->n_rot, hp->head_dim);
+    hp->rope_freq_base = 10000.0f;
+    if ((st = get_f32_opt(f, arch, "rope.freq_base", &hp->rope_freq_base, err))) return st;
+    if (!(hp->rope_freq_base > 0.0f && hp->rope_freq_base < 1e30f))
+        return hone_fail(err, HONE_ERR_FORMAT, "rope.freq_base %g is out of range",
+                         (double)hp->rope_freq_base);
+    hp->rope_freq_scale = 1.0f;
+    return load_rope_scaling(f, arch, hp, err);
+}
+
+/* ----------------------------------------------------------------- tensors */
+
+/* Map tensor `name` as `rows` rows of `cols` (rows == 0: any row count,
+ * reported back; used for the vocabulary). A missing optional tensor leaves
+ * w zeroed and returns HONE_OK. */
+static hone_status get_weight(const gguf_file *f, const char *name, int64_t cols,
+                              int64_t rows, bool required, hone_weight *w,
+                              hone_error *err)
+{
+    memset(w, 0, sizeof *w);
+    const gguf_tensor *t = gguf_find_tensor(f, name);
+    if (!t) {
+        if (!required) return HONE_OK;
+        return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' is missing", name);
+    }
+    uint64_t r = t->ne[1] * t->ne[2] * t->ne[3];
+    if ((int64_t)t->ne[0] != cols || (rows && (int64_t)r != rows) || t->ne[2] != 1 ||
+        t->ne[3] != 1)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "tensor '%s' has shape [%llu, %llu, %llu, %llu]; expected [%lld, %lld]",
+                         name, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
+                         (unsigned long long)t->ne[2], (unsigned long long)t->ne[3],
+                         (long long)cols, (long long)rows);
+    uint64_t rb;
+    if (!ggml_row_bytes(t->type, t->ne[0], &rb))
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "tensor '%s': rows of %llu elements do not fit type %s", name,
+                         (unsigned long long)t->ne[0], ggml_type_name(t->type));
+    w->name = t->name;
+    w->data = t->data;
+    w->type = t->type;
+    w->cols = cols;
+    w->rows = (int64_t)r;
+    w->row_bytes = (size_t)rb;
+    return HONE_OK;
+}
+
+/* A 1-D F32 vector of n elements (norm weights, biases). */
+static hone_status get_vector(const gguf_file *f, const char *name, int64_t n,
+                              bool required, hone_weight *w, hone_error *err)
+{
+    hone_status st = get_weight(f, name, n, 1, required, w, err);
+    if (st || !w->data) return st;
+    if (w->type != GGML_TYPE_F32)
+        return hone_fail(err, HONE_ERR_UNSUPPORTED, "tensor '%s' has type %s; hone needs f32",
+                         name, ggml_type_name(w->type));
+    return HONE_OK;
+}
+
+static hone_status load_layer(const gguf_file *f, const hone_hparams *hp, int il,
+                              hone_layer *L, hone_error *err)
+{
+    const int64_t e = hp->n_embd, q = (int64_t)hp->n_head * hp->head_dim;
+    const int64_t kv = (int64_t)hp->n_head_kv * hp->head_dim, ff = hp->n_ff;
+    char n[128];
+    hone_status st;
+#define NAME(s) (snprintf(n, sizeof n, "blk.%d." s, il), n)
+    if ((st = get_vector(f, NAME("attn_norm.weight"), e, true, &L->attn_norm, err)) ||
+        (st = get_weight(f, NAME("attn_qkv.weight"), e, q + 2 * kv, false, &L->wqkv, err)))
+        return st;
+    if (L->wqkv.data) {
+        if ((st = get_vector(f, NAME("attn_qkv.bias"), q + 2 * kv, false, &L->bqkv, err)))
+            return st;
+    } else if ((st = get_weight(f, NAME("attn_q.weight"), e, q, true, &L->wq, err)) ||
+               (st = get_weight(f, NAME("attn_k.weight"), e, kv, true, &L->wk, err)) ||
+               (st = get_weight(f, NAME("attn_v.weight"), e, kv, true, &L->wv, err)) ||
+               (st = get_vector(f, NAME("attn_q.bias"), q, false, &L->bq, err)) ||
+               (st = get_vector(f, NAME("attn_k.bias"), kv, false, &L->bk, err)) ||
+               (st = get_vector(f, NAME("attn_v.bias"), kv, false, &L->bv, err))) {
+        return st;
+    }
+    if ((st = get_weight(f, NAME("attn_output.weight"), q, e, true, &L->wo, err)) ||
+        (st = get_vector(f, NAME("attn_output.bias"), e, false, &L->bo, err)) ||
+        (st = get_vector(f, NAME("ffn_norm.weight"), e, true, &L->ffn_norm, err)) ||
+        (st = get_weight(f, NAME("ffn_down.weight"), ff, e, true, &L->ffn_down, err)) ||
+        (st = get_vector(f, NAME("ffn_down.bias"), e, false, &L->ffn_down_b, err)))
+        return st;
+    if (hp->arch == HONE_ARCH_PHI3) {
+        /* one matrix [gate; up]: 2*n_ff rows (llama.cpp LLM_FFN_SWIGLU) */
+        if ((st = get_weight(f, NAME("ffn_up.weight"), e, 2 * ff, true, &L->ffn_up, err)))
+            return st;
+    } else if ((st = get_weight(f, NAME("ffn_gate.weight"), e, ff, true, &L->ffn_gate, err)) ||
+               (st = get_weight(f, NAME("ffn_up.weight"), e, ff, true, &L->ffn_up, err)) ||
+               (st = get_vector(f, NAME("ffn_gate.bias"), ff, false, &L->ffn_gate_b, err)) ||
+               (st = get_vector(f, NAME("ffn_up.bias"), ff, false, &L->ffn_up_b, err))) {
+        return st;
+    }
+    /* Phi-3 128k / LongRoPE factors would change the maths: refuse them. */
+    if (gguf_find_tensor(f, NAME("rope_factors_long.weight")) ||
+        gguf_find_tensor(f, "rope_factors_long.weight"))
+        return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                         "tensor 'rope_factors_long.weight': LongRoPE models are not supported");
+#undef NAME
+    return HONE_OK;
+}
+
+static hone_status load_tensors(hone_model *m, hone_error *err)
+{
+    const gguf_file *f = m->gguf;
+    hone_hparams *hp = &m->hp;
+    hone_status st = get_weight(f, "token_embd.weight", hp->n_embd, 0, true, &m->tok_embd, err);
+    if (st) return st;
+    if (m->tok_embd.rows < 1 || m->tok_embd.rows > MAX_VOCAB)
+        return hone_fail(err, HONE_ERR_FORMAT, "tensor 'token_embd.weight' has %lld rows",
+                         (long long)m->tok_embd.rows);
+    hp->n_vocab = (int)m->tok_embd.rows;
+    const gguf_kv *toks = gguf_find(f, "tokenizer.ggml.tokens");
+    if (toks && toks->type == GGUF_TYPE_ARRAY && toks->arr_n != (uint64_t)hp->n_vocab)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "tensor 'token_embd.weight' has %d rows but the vocabulary has %llu tokens",
+                         hp->n_vocab, (unsigned long long)toks->arr_n);
+    if ((st = get_vector(f, "output_norm.weight", hp->n_embd, true, &m->output_norm, err)) ||
+        (st = get_weight(f, "output.weight", hp->n_embd, hp->n_vocab, false, &m->output, err)) ||
+        (st = get_vector(f, "output.bias", hp->n_vocab, false, &m->output_b, err)))
+        return st;
+    hp->tied_output = m->output.data == NULL;
+    if (hp->tied_output) m->output = m->tok_embd;
+
+    hone_weight rf;
+    if ((st = get_vector(f, "rope_freqs.weight", hp->n_rot / 2, false, &rf, err))) return st;
+    m->rope_freqs = rf.data;
+
+    m->layers = calloc((size_t)hp->n_layer, sizeof *m->layers);
+    if (!m->layers) return hone_fail(err, HONE_ERR_NOMEM, "out of memory (layers)");
+    for (int il = 0; il < hp->n_layer; il++)
+        if ((st = load_layer(f, hp, il, &m->layers[il], err))) return st;
+    return HONE_OK;
+}
+
+/* ------------------------------------------------------------- public API */
+
+hone_status hone_model_from_gguf(gguf_file *f, hone_model **out, hone_error *err)
+{
+    *out = NULL;
+    hone_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        gguf_close(f);
+        return hone_fail(err, HONE_ERR_NOMEM, "out of memory (model)");
+    }
+    m->gguf = f;
+    hone_status st = load_hparams(f, &m->hp, err);
+    if (!st) st = load_tensors(m, err);
+    if (st) {
+        hone_model_free(m);
+        return st;
+    }
+    *out = m;
+    return HONE_OK;
+}
+
+hone_status hone_model_load(const char *path, const hone_model_opts *opts,
+                            hone_model **out, hone_error *err)
+{
+    *out = NULL;
+    gguf_open_opts go = {0};
+    if (opts) {
+        go.no_mmap = opts->no_mmap;
+        go.mlock = opts->mlock;
+    }
+    gguf_file *f;
+    hone_status st = gguf_open(path, &go, &f, err);
+    if (st) return st;
+    st = hone_model_from_gguf(f, out, err);
+    if (st) hone_fail_wrap(err, "%s", path);
+    return st;
+}
+
+void hone_model_free(hone_model *m)
+{
+    if (!m) return;
+    gguf_close(m->gguf);
+    free(m->layers);
+    free(m);
+}
+
+/* Calls fn on every matrix the forward pass multiplies with. */
+static void for_each_matrix(const hone_model *m, void (*fn)(const hone_weight *, void *),
+                            void *ctx)
+{
+    for (int il = 0; il < m->hp.n_layer; il++) {
+        const hone_layer *L = &m->layers[il];
+        const hone_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wqkv, &L->wo,
+                                   &L->ffn_gate, &L->ffn_up, &L->ffn_down};
+        for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++)
+            if (ws[i]->data) fn(ws[i], ctx);
+    }
+    fn(&m->output, ctx);
+}
+
+typedef struct {
+    const hone_kernels *k;
+    unsigned count[GGML_TYPE_COUNT];
+} type_census;
+
+static bool can_matmul(const hone_kernels *k, uint32_t t)
+{
+    if (t >= GGML_TYPE_COUNT || !k->type[t].vec_dot) return false;
+    uint32_t vt = k->type[t].vec_dot_type;
+    return vt < GGML_TYPE_COUNT && k->type[vt].from_float;
+}
+
+static void census_fn(const hone_weight *w, void *p)
+{
+    type_census *c = p;
+    uint64_t rb;
+    if (!can_matmul(c->k, w->type) ||
+        !ggml_row_bytes(c->k->type[w->type].vec_dot_type, (uint64_t)w->cols, &rb))
+        c->count[w->type]++;
+}
+
+hone_status hone_model_check_kernels(const hone_model *m, const hone_kernels *k,
+                                     hone_error *err)
+{
+    type_census c = {.k = k};
+    for_each_matrix(m, census_fn, &c);
+    uint32_t te = m->tok_embd.type;
+    if (te >= GGML_TYPE_COUNT || !k->type[te].to_float) c.count[te]++;
+    char list[400] = "";
+    size_t len = 0;
+    for (int t = 0; t < GGML_TYPE_COUNT; t++) {
+        if (!c.count[t] || len >= sizeof list) continue;
+        len += (size_t)snprintf(list + len, sizeof list - len, "%s%s (%u tensor%s)",
+                                len ? ", " : "", ggml_type_name((uint32_t)t), c.count[t],
+                                c.count[t] == 1 ? "" : "s");
+    }
+    if (!len) return HONE_OK;
+    return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                     "tensor types hone cannot compute with kernel set '%s': %s", k->name,
+                     list);
+}
+
+static void bytes_fn(const hone_weight *w, void *p)
+{
+    *(uint64_t *)p += (uint64_t)w->row_bytes * (uint64_t)w->rows;
+}
+
+uint64_t hone_model_weight_bytes(const hone_model *m)
+{
+    uint64_t n = 0;
+    for_each_matrix(m, bytes_fn, &n);
+    return n;
+}
