@@ -1,12 +1,236 @@
-/* cmd_tokenize.c — `hone tokenize`: not implemented yet. */
+/* cmd_tokenize.c — `hone tokenize`: show how a model's tokenizer splits
+ * text, with llama-tokenize's options and output format (one
+ * "%6d -> 'piece'" line per token, or a Python-style list with --ids). */
 #include "commands.h"
+#include "gguf.h"
+#include "tokenizer.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: hone tokenize -m MODEL.gguf (-p TEXT | -f FILE | --stdin) [options]\n\n"
+            "  -m, --model FILE   the GGUF model (a vocab-only file is enough)\n"
+            "  -p, --prompt TEXT  the text to tokenize\n"
+            "  -f, --file FILE    read the text from FILE (verbatim; wins over -p)\n"
+            "  --stdin            read the text from standard input\n"
+            "  --ids              print only the ids, as a list: [1, 2, 3]\n"
+            "  --no-bos           do not add BOS (and EOS) even if the model wants them\n"
+            "  --parse-special    recognise control tokens written in the text\n"
+            "  --show-count       print the number of tokens at the end\n"
+            "  --no-escape        do not process escapes (\\n, \\t, \\xHH...) in the text\n"
+            "  --log-disable      accepted for llama-tokenize compatibility (no effect)\n");
+}
+
+/* llama.cpp's string_process_escapes, including its \x quirk (two hex
+ * digits must be followed by at least one more character). */
+static size_t process_escapes(char *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '\\' || i + 1 >= n) {
+            s[o++] = s[i];
+            continue;
+        }
+        char c = s[++i];
+        switch (c) {
+        case 'n': s[o++] = '\n'; break;
+        case 'r': s[o++] = '\r'; break;
+        case 't': s[o++] = '\t'; break;
+        case '\'': s[o++] = '\''; break;
+        case '"': s[o++] = '"'; break;
+        case '\\': s[o++] = '\\'; break;
+        default:
+            if (c == 'x' && i + 2 < n) {
+                char hx[3] = {s[i + 1], s[i + 2], 0};
+                char *end = NULL;
+                long v = strtol(hx, &end, 16);
+                if (end == hx + 2) {
+                    i += 2;
+                    s[o++] = (char)v;
+                    break;
+                }
+            }
+            s[o++] = '\\';
+            s[o++] = c;
+        }
+    }
+    return o;
+}
+
+static char *read_stream(FILE *fp, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t k = fread(buf + n, 1, cap - n, fp);
+        n += k;
+        if (k == 0)
+            break;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                return NULL;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (buf && ferror(fp)) {
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+typedef struct {
+    const char *model, *prompt, *file;
+    bool use_stdin, ids, no_bos, parse_special, show_count, escape;
+} opts;
+
+/* 0 ok, 1 error (printed), 2 help printed */
+static int parse(int argc, char **argv, opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->escape = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has_val = i + 1 < argc;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 2;
+        } else if ((!strcmp(a, "-m") || !strcmp(a, "--model")) && has_val) {
+            o->model = argv[++i];
+        } else if ((!strcmp(a, "-p") || !strcmp(a, "--prompt")) && has_val) {
+            o->prompt = argv[++i];
+        } else if ((!strcmp(a, "-f") || !strcmp(a, "--file")) && has_val) {
+            o->file = argv[++i];
+        } else if (!strcmp(a, "--stdin")) {
+            o->use_stdin = true;
+        } else if (!strcmp(a, "--ids")) {
+            o->ids = true;
+        } else if (!strcmp(a, "--no-bos")) {
+            o->no_bos = true;
+        } else if (!strcmp(a, "--parse-special")) {
+            o->parse_special = true;
+        } else if (!strcmp(a, "--show-count")) {
+            o->show_count = true;
+        } else if (!strcmp(a, "--no-escape")) {
+            o->escape = false;
+        } else if (!strcmp(a, "--escape")) {
+            o->escape = true;
+        } else if (!strcmp(a, "--log-disable")) {
+            /* nothing to disable: hone prints no logs here */
+        } else {
+            fprintf(stderr, "hone tokenize: %s option '%s' (see --help)\n",
+                    a[0] == '-' && !has_val ? "unknown or incomplete" : "unknown", a);
+            return 1;
+        }
+    }
+    if (!o->model) {
+        fprintf(stderr, "hone tokenize: -m MODEL is required (see --help)\n");
+        return 1;
+    }
+    if (!o->use_stdin && !o->file && !o->prompt) {
+        fprintf(stderr, "hone tokenize: one of --stdin, -f FILE or -p TEXT is required\n");
+        return 1;
+    }
+    return 0;
+}
+
+static void print_tokens(const hone_tokenizer *tok, const int32_t *ids, size_t n, bool only_ids)
+{
+    if (only_ids) {
+        putchar('[');
+        for (size_t i = 0; i < n; i++)
+            printf(i ? ", %d" : "%d", ids[i]);
+        puts("]");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t len;
+        const char *p = tok_piece_ref(tok, ids[i], &len);
+        printf("%6d -> '", ids[i]);
+        /* llama-tokenize prints the piece with %s: it stops at a NUL byte */
+        fwrite(p, 1, p ? strnlen(p, len) : 0, stdout);
+        fputs("'\n", stdout);
+    }
+}
 
 int cmd_tokenize(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "hone tokenize: not implemented yet\n");
-    return 1;
+    opts o;
+    int rc = parse(argc, argv, &o);
+    if (rc)
+        return rc == 2 ? 0 : 1;
+
+    char *text = NULL;
+    size_t len = 0;
+    if (o.file && !o.use_stdin) {
+        FILE *fp = fopen(o.file, "rb");
+        if (!fp) {
+            fprintf(stderr, "hone tokenize: cannot open '%s'\n", o.file);
+            return 1;
+        }
+        text = read_stream(fp, &len);
+        fclose(fp);
+        if (!text) {
+            fprintf(stderr, "hone tokenize: cannot read '%s'\n", o.file);
+            return 1;
+        }
+    } else if (!o.use_stdin) {
+        len = strlen(o.prompt);
+        text = malloc(len + 1);
+        if (!text) {
+            fprintf(stderr, "hone tokenize: out of memory\n");
+            return 1;
+        }
+        memcpy(text, o.prompt, len);
+    }
+
+    hone_error err = {0};
+    gguf_file *f = NULL;
+    hone_tokenizer *tok = NULL;
+    if (gguf_open(o.model, NULL, &f, &err) != HONE_OK ||
+        tok_load(f, &tok, &err) != HONE_OK) {
+        fprintf(stderr, "hone tokenize: %s: %s\n", o.model, err.msg);
+        gguf_close(f);
+        free(text);
+        return 1;
+    }
+    gguf_close(f);
+
+    if (o.use_stdin) {
+        text = read_stream(stdin, &len);
+        if (!text) {
+            fprintf(stderr, "hone tokenize: cannot read standard input\n");
+            tok_free(tok);
+            return 1;
+        }
+    }
+    if (o.escape)
+        len = process_escapes(text, len);
+
+    /* as llama-tokenize: add_special follows the model's add_bos unless --no-bos */
+    const bool add_special = tok_add_bos(tok) && !o.no_bos;
+    int32_t *ids = NULL;
+    size_t n = 0;
+    if (tok_encode(tok, text, len, add_special, o.parse_special, &ids, &n, &err) != HONE_OK) {
+        fprintf(stderr, "hone tokenize: %s\n", err.msg);
+        free(text);
+        tok_free(tok);
+        return 1;
+    }
+    print_tokens(tok, ids, n, o.ids);
+    if (o.show_count)
+        printf("Total number of tokens: %zu\n", n);
+    free(ids);
+    free(text);
+    tok_free(tok);
+    return fflush(stdout) ? 1 : 0;
 }

@@ -1,0 +1,234 @@
+/* tokenizer_bpe.c — byte-level BPE (GPT-2 style, llama.cpp's
+ * llm_tokenizer_bpe_session).
+ *
+ * Each pre-tokenizer word is split into symbols (one per byte, holding the
+ * interned id of that byte's GPT-2 character; or one per UTF-8 character for
+ * the raw-UTF-8 families), then adjacent pairs are merged lowest rank first
+ * (ties: leftmost) with a binary heap over a linked list of symbols, so a
+ * word costs O(n log n). A heap entry is stale when either side changed;
+ * comparing interned ids is the same test as llama.cpp's string compare.
+ */
+#include "tokenizer_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int32_t prev, next;
+    int32_t id;   /* interned string id, -1 if the text is unknown */
+    uint32_t off; /* bytes of the word */
+    uint32_t len;
+} bsym;
+
+typedef struct {
+    int32_t rank, left, right, lid, rid;
+} bpair;
+
+static bool pair_before(const bpair *a, const bpair *b)
+{
+    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
+}
+
+static void heap_push(bpair *h, size_t *n, bpair v)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!pair_before(&v, &h[p]))
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = v;
+}
+
+static bpair heap_pop(bpair *h, size_t *n)
+{
+    bpair top = h[0];
+    bpair last = h[--(*n)];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && pair_before(&h[c + 1], &h[c]))
+            c++;
+        if (!pair_before(&h[c], &last))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n)
+        h[i] = last;
+    return top;
+}
+
+static void try_pair(const hone_tokenizer *t, bsym *sym, bpair *heap, size_t *nh, int32_t l,
+                     int32_t r)
+{
+    if (l < 0 || r < 0 || sym[l].id < 0 || sym[r].id < 0)
+        return;
+    int32_t res;
+    int32_t rank = tok_merge_find(t, sym[l].id, sym[r].id, &res);
+    if (rank < 0)
+        return;
+    bpair p = {rank, l, r, sym[l].id, sym[r].id};
+    heap_push(heap, nh, p);
+}
+
+/* Encoded text of raw bytes w[0..n) into buf (4 bytes per byte max). */
+static size_t encode_bytes(const hone_tokenizer *t, const char *w, size_t n, char *buf)
+{
+    size_t o = 0;
+    if (!t->byte_encode) {
+        memcpy(buf, w, n);
+        return n;
+    }
+    for (size_t i = 0; i < n; i++)
+        o += (size_t)tok_byte_to_utf8((uint8_t)w[i], buf + o);
+    return o;
+}
+
+/* A final symbol that is not a token: llama.cpp emits the tokens of its
+ * single bytes (of the encoded text), skipping bytes that are not tokens. */
+static hone_status emit_fallback(const hone_tokenizer *t, tok_scratch *s, const char *w,
+                                 size_t n, hone_error *err)
+{
+    char enc[8];
+    for (size_t i = 0; i < n; i++) {
+        if (t->byte_encode) {
+            int k = tok_byte_to_utf8((uint8_t)w[i], enc);
+            for (int j = 0; j < k; j++) {
+                int32_t id = tok_lookup(t, enc + j, 1);
+                if (id >= 0 && id < t->n_vocab && tok_push_id(s, id) != HONE_OK)
+                    return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing");
+            }
+        } else {
+            static const char hex[] = "0123456789ABCDEF";
+            uint8_t c = (uint8_t)w[i];
+            char b[6] = {'<', '0', 'x', hex[c >> 4], hex[c & 15], '>'};
+            int32_t id = tok_lookup(t, b, 6);
+            if (id >= 0 && id < t->n_vocab && tok_push_id(s, id) != HONE_OK)
+                return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing");
+        }
+    }
+    return HONE_OK;
+}
+
+static hone_status bpe_word(const hone_tokenizer *t, tok_scratch *s, const char *w, size_t n,
+                            hone_error *err)
+{
+    const size_t need_buf = n * 4 + 8;
+    if (tok_grow((void **)&s->buf, &s->cap_buf, need_buf, 1) ||
+        tok_grow(&s->sym, &s->cap_sym, n + 1, sizeof(bsym)) ||
+        tok_grow(&s->heap, &s->cap_heap, 3 * n + 4, sizeof(bpair)))
+        return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing a %zu-byte word", n);
+
+    if (t->ignore_merges || (t->pretok.flags & PRE_NL_WORDS)) {
+        bool whole = t->ignore_merges;
+        if (!whole) {
+            whole = true;
+            for (size_t i = 0; i < n && whole; i++)
+                whole = w[i] == '\n';
+        }
+        if (whole) {
+            size_t el = encode_bytes(t, w, n, s->buf);
+            int32_t id = tok_lookup(t, s->buf, el);
+            if (id >= 0 && id < t->n_vocab)
+                return tok_push_id(s, id) == HONE_OK
+                           ? HONE_OK
+                           : hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing");
+        }
+    }
+
+    bsym *sym = s->sym;
+    int32_t ns = 0;
+    for (size_t i = 0; i < n;) {
+        size_t cl = 1;
+        int32_t id;
+        if (t->byte_encode) {
+            id = t->byte_sym[(uint8_t)w[i]];
+        } else {
+            cl = tok_utf8_len((uint8_t)w[i]);
+            if (cl > n - i)
+                cl = n - i;
+            id = tok_lookup(t, w + i, cl);
+        }
+        sym[ns] = (bsym){ns - 1, i + cl < n ? ns + 1 : -1, id, (uint32_t)i, (uint32_t)cl};
+        ns++;
+        i += cl;
+    }
+
+    /* n - 1 initial pairs plus at most 2 per merge: 3n bounds the heap */
+    bpair *heap = s->heap;
+    size_t nh = 0;
+    for (int32_t i = 1; i < ns; i++)
+        try_pair(t, sym, heap, &nh, i - 1, i);
+
+    while (nh) {
+        bpair p = heap_pop(heap, &nh);
+        bsym *l = &sym[p.left], *r = &sym[p.right];
+        if (!l->len || !r->len || l->id != p.lid || r->id != p.rid)
+            continue;
+        int32_t res;
+        tok_merge_find(t, p.lid, p.rid, &res);
+        l->len += r->len;
+        l->id = res;
+        r->len = 0;
+        l->next = r->next;
+        if (r->next >= 0)
+            sym[r->next].prev = p.left;
+        try_pair(t, sym, heap, &nh, l->prev, p.left);
+        try_pair(t, sym, heap, &nh, p.left, l->next);
+    }
+
+    for (int32_t i = 0; i >= 0 && ns > 0; i = sym[i].next) {
+        if (!sym[i].len)
+            continue;
+        int32_t id = sym[i].id;
+        if (id >= 0 && id < t->n_vocab) {
+            if (tok_push_id(s, id) != HONE_OK)
+                return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing");
+        } else {
+            hone_status st = emit_fallback(t, s, w + sym[i].off, sym[i].len, err);
+            if (st != HONE_OK)
+                return st;
+        }
+    }
+    return HONE_OK;
+}
+
+hone_status tok_bpe_fragment(const hone_tokenizer *t, tok_scratch *s, const char *text,
+                             size_t len, hone_error *err)
+{
+    char *esc = NULL;
+    if (t->escape_ws) {
+        /* SPM-style BPE families: every space becomes U+2581 first */
+        size_t spaces = 0;
+        for (size_t i = 0; i < len; i++)
+            spaces += text[i] == ' ';
+        esc = malloc(len + 2 * spaces + 1);
+        if (!esc)
+            return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing");
+        size_t o = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (text[i] == ' ') {
+                memcpy(esc + o, "\xE2\x96\x81", 3);
+                o += 3;
+            } else {
+                esc[o++] = text[i];
+            }
+        }
+        text = esc;
+        len = o;
+    }
+    const char *norm, *subj;
+    size_t n;
+    hone_status st = tok_pre_normalize(s, text, len, &norm, &subj, &n, err);
+    if (st == HONE_OK)
+        st = tok_pre_split(&t->pretok, s, subj, n, err);
+    for (size_t i = 0; i < s->n_seg && st == HONE_OK; i++)
+        st = bpe_word(t, s, norm + s->seg[i].off, s->seg[i].len, err);
+    free(esc);
+    return st;
+}

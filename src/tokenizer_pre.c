@@ -1,0 +1,466 @@
+/* tokenizer_pre.c — BPE pre-tokenizers: the family named by
+ * tokenizer.ggml.pre, its regexes (the strings llama.cpp's llama-vocab.cpp
+ * uses for that family), compiled once per tokenizer with PCRE2 (UTF + UCP,
+ * JIT), and the word split of llama.cpp's unicode_regex_split.
+ *
+ * How PCRE2 is made to agree with llama.cpp:
+ * - llama.cpp decodes text to code points first, turning each invalid byte
+ *   into U+FFFD, and rebuilds words from the code points. tok_pre_normalize
+ *   does the same; words are byte ranges of that normalized text.
+ * - Several regexes are applied in turn, each one inside the pieces the
+ *   previous ones produced (a lookahead cannot see past a piece), and the
+ *   text between matches is a piece too ("isolated" split).
+ * - llama.cpp runs std::regex (ECMAScript) where \d is ASCII only, so \d is
+ *   rewritten to [0-9] before compiling. Case-insensitive groups are already
+ *   spelled out as '[sS]... in the family strings (PCRE2's caseless mode
+ *   would also match U+017F for 's').
+ * - Known difference: PCRE2's \s matches U+180E (Mongolian vowel
+ *   separator), llama.cpp's whitespace table does not.
+ */
+#include "tokenizer_impl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the families ---- */
+
+#define RE_LLAMA3 "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define RE_QWEN2 "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define RE_GPT2 "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)"
+#define RE_DEEPSEEK3_MAIN "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\r\n]*|\\s*[\r\n]+|\\s+(?!\\S)|\\s+"
+#define RE_PORO " ?[^(\\s|.,!?…。，、।۔،)]+"
+#define RE_CONTRACT "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"
+#define RE_GPT4O "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+" RE_CONTRACT "?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*" RE_CONTRACT "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define RE_NEWLINES "[^\\n]+|[\\n]+"
+
+typedef struct {
+    const char *names[12]; /* tokenizer.ggml.pre values */
+    unsigned flags;
+    const char *re[TOK_MAX_REGEX];
+} pre_family;
+
+#define KS PRE_KEEP_SPACES
+static const pre_family FAMILIES[] = {
+    {{"default"}, 0,
+     {"[\\p{P}\\$\\+<=>\\^~\\|]+", RE_GPT2, "\\p{N}+", "[0-9][0-9][0-9]"}},
+    {{"llama3", "llama-v3", "llama-bpe", "falcon3", "falcon-h1", "pixtral", "midm-2.0",
+      "lfm2", "jina-v5-nano"},
+     PRE_IGNORE_MERGES | PRE_ADD_BOS, {RE_LLAMA3}},
+    {{"dbrx", "smaug-bpe"}, 0, {RE_LLAMA3}},
+    {{"glm4", "chatglm-bpe"}, PRE_NO_BOS_ID, {RE_LLAMA3}},
+    {{"jais-2"}, 0,
+     {RE_CONTRACT "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s{512}(?!\\S)|\\s{256}(?!\\S)|\\s{128}(?!\\S)|\\s{64}(?!\\S)|\\s{32}(?!\\S)|\\s{16}(?!\\S)|\\s{8}(?!\\S)|\\s{4}(?!\\S)|\\s{1,2}(?!\\S)|\\s{1}"}},
+    {{"deepseek-llm"}, KS,
+     {"[\r\n]",
+      "\\s?[A-Za-zµÀ-ÖØ-öø-ƺƼ-ƿǄ-ʓʕ-ʯͰ-ͳͶͷͻ-ͽͿΆΈ-ΊΌΎ-ΡΣ-ϵϷ-ҁҊ-ԯԱ-ՖႠ-ჅᎠ-Ᏽᏸ-ᏽᲐ-ᲺᲽ-Ჿᴀ-ᴫᵫ-ᵷᵹ-ᶚḀ-ἕἘ-Ἕἠ-ὅὈ-Ὅὐ-ὗὙὛὝὟ-ώᾀ-ᾴᾶ-ᾼιῂ-ῄῆ-ῌῐ-ΐῖ-Ίῠ-Ῥῲ-ῴῶ-ῼℂℇℊ-ℓℕℙ-ℝℤΩℨK-ℭℯ-ℴℹℼ-ℿⅅ-ⅉⅎↃↄⰀ-ⱻⱾ-ⳤⳫ-ⳮⳲⳳꙀ-ꙭꚀ-ꚛꜢ-ꝯꝱ-ꞇꞋ-ꞎꭰ-ꮿﬀ-ﬆﬓ-ﬗＡ-Ｚａ-ｚ𐐀-𐑏𐒰-𐓓𐓘-𐓻𐲀-𐲲𐳀-𐳲𑢠-𑣟𞤀-𞥃]+",
+      "\\s?[!-/:-~！-／：-～‘-‟　-。]+", "\\s+$", "[一-龥ࠀ-一가-퟿]+", "\\p{N}+"}},
+    {{"deepseek-v3", "hunyuan-dense", "joyai-llm", "hy_v4"}, KS,
+     {"\\p{N}{1,3}", "[一-龥぀-ゟ゠-ヿ]+", RE_DEEPSEEK3_MAIN}},
+    {{"spark2_5"}, KS,
+     {"\\p{N}{1,3}", "[一-龥぀-ゟ゠-ヿ]+",
+      "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\r\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+|[\r\n]|\\s+(?!\\S)|\\s+",
+      "\\p{N}"}},
+    {{"youtu"}, KS | PRE_IGNORE_MERGES,
+     {"[가-힣ㄱ-ㆎ]+|[！…“”‘’—：；，、-〿︰-﹏]+|[ㄅ-ㄯ]+|[一-龥぀-ゟ゠-ヿ]+",
+      "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+" RE_CONTRACT "?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*" RE_CONTRACT "?|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
+    {{"deepseek-coder"}, KS,
+     {"[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[一-龥ࠀ-一가-퟿]+", "\\p{N}"}},
+    {{"falcon"}, 0, {"[\\p{P}\\$\\+<=>\\^~\\|`]+", RE_GPT2, "[0-9][0-9][0-9]"}},
+    {{"starcoder", "refact", "codeshell", "exaone", "minerva-7b", "mellum2"}, 0,
+     {"\\p{N}", RE_GPT2}},
+    {{"command-r", "smollm"}, KS, {"\\p{N}", RE_GPT2}},
+    {{"gpt-2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de",
+      "a.x-4.0", "mellum", "modern-bert", "exaone4"},
+     0, {RE_GPT2}},
+    {{"jina-v1-en", "jina-v2-code", "roberta-bpe", "mpt", "olmo", "jais"}, 0, {RE_GPT2}},
+    {{"trillion", "granite-docling"}, KS, {RE_GPT2}},
+    {{"qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "hunyuan", "solar-open"}, KS,
+     {RE_QWEN2}},
+    {{"stablelm2", "megrez"}, 0, {RE_QWEN2}},
+    {{"qwen35"}, KS,
+     {RE_CONTRACT "|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
+    {{"poro-chat"}, KS, {RE_PORO}},
+    {{"bloom", "gpt3-finnish"}, 0, {RE_PORO}},
+    {{"viking"}, KS, {RE_PORO, "\\p{N}"}},
+    {{"tekken"}, KS | PRE_IGNORE_MERGES | PRE_ADD_BOS,
+     {"[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
+    {{"chameleon"}, KS | PRE_ADD_BOS,
+     {"<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z", "([\\t\\n]|    |  )",
+      "\\p{N}", "[\\p{P}!-/:-@\\[-`{-~]", RE_GPT2}},
+    {{"gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"}, KS, {RE_GPT4O}},
+    {{"granite-embed-multi-97m"}, KS | PRE_IGNORE_MERGES,
+     {"[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}\\p{M}])([^a-z]))*((?=[\\p{L}\\p{M}])([^A-Z]))+" RE_CONTRACT "?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}\\p{M}])([^a-z]))+((?=[\\p{L}\\p{M}])([^A-Z]))*" RE_CONTRACT "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
+    {{"tiny_aya", "cohere2moe"}, KS,
+     {"\\d{1,3}(?=(?:\\d{3})*\\b)",
+      "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+" RE_CONTRACT "?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*" RE_CONTRACT "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
+    {{"superbpe"}, KS, {"\\p{N}+", "(?=(\\d{3})+(?!\\d))"}},
+    {{"bailingmoe", "bailingmoe2", "llada-moe"}, KS,
+     {"'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+"}},
+    {{"seed-coder"}, KS,
+     {RE_CONTRACT "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1}| ?[^\\s\\p{L}\\p{N}\\r\\n]+|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
+    {{"ufakzeka"}, KS,
+     {"[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
+    {{"grok-2"}, KS, {RE_QWEN2}},
+    {{"laguna"}, KS, {RE_NEWLINES, RE_QWEN2}},
+    {{"exaone-moe"}, 0,
+     {RE_CONTRACT "|[^\\r\\n\\p{L}\\p{N}]?(?:\\p{L}\\p{M}*(?: \\p{L}\\p{M}*)*)+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]?|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+"}},
+    {{"minicpm5"}, PRE_IGNORE_MERGES,
+     {"\\p{N}{1,3}",
+      RE_CONTRACT "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}+| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
+    {{"gemma4", "granite-embed-multi-311m"}, PRE_RAW_UTF8 | PRE_ESCAPE_WS | PRE_NL_WORDS,
+     {RE_NEWLINES}},
+    {{"sarvam-moe"}, PRE_RAW_UTF8 | PRE_ESCAPE_WS | KS, {RE_NEWLINES}},
+};
+#undef KS
+
+/* llama.cpp's std::regex has an ASCII-only \d: spell it [0-9] (0-9 inside
+ * a character class). Returns a malloc'ed copy. */
+static char *rewrite_digits(const char *re)
+{
+    size_t n = strlen(re);
+    char *out = malloc(n * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    bool in_class = false;
+    for (size_t i = 0; i < n; i++) {
+        if (re[i] == '\\' && i + 1 < n) {
+            if (re[i + 1] == 'd') {
+                const char *rep = in_class ? "0-9" : "[0-9]";
+                memcpy(out + o, rep, strlen(rep));
+                o += strlen(rep);
+            } else {
+                out[o++] = re[i];
+                out[o++] = re[i + 1];
+            }
+            i++;
+            continue;
+        }
+        if (re[i] == '[' && !in_class)
+            in_class = true;
+        else if (re[i] == ']' && in_class)
+            in_class = false;
+        out[o++] = re[i];
+    }
+    out[o] = 0;
+    return out;
+}
+
+hone_status tok_pre_init(tok_pretok *p, const char *pre_name, hone_error *err)
+{
+    memset(p, 0, sizeof *p);
+    const pre_family *fam = NULL;
+    for (size_t i = 0; i < sizeof FAMILIES / sizeof FAMILIES[0] && !fam; i++)
+        for (size_t j = 0; j < 12 && FAMILIES[i].names[j]; j++)
+            if (!strcmp(FAMILIES[i].names[j], pre_name)) {
+                fam = &FAMILIES[i];
+                break;
+            }
+    if (!fam) {
+        if (!strcmp(pre_name, "kimi-k2") || !strcmp(pre_name, "afmoe") ||
+            !strcmp(pre_name, "whitespace"))
+            return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                             "tokenizer.ggml.pre '%s' needs a custom splitter hone does not have",
+                             pre_name);
+        return hone_fail(err, HONE_ERR_UNSUPPORTED, "unknown pre-tokenizer tokenizer.ggml.pre = '%s'",
+                         pre_name);
+    }
+    p->name = fam->names[0];
+    p->flags = fam->flags;
+    for (int i = 0; i < TOK_MAX_REGEX && fam->re[i]; i++) {
+        char *src = rewrite_digits(fam->re[i]);
+        if (!src) {
+            tok_pre_free(p);
+            return hone_fail(err, HONE_ERR_NOMEM, "out of memory compiling pre-tokenizer regex");
+        }
+        int ec = 0;
+        PCRE2_SIZE eoff = 0;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED,
+                                       PCRE2_UTF | PCRE2_UCP, &ec, &eoff, NULL);
+        free(src);
+        if (!re) {
+            PCRE2_UCHAR msg[160];
+            pcre2_get_error_message(ec, msg, sizeof msg);
+            tok_pre_free(p);
+            return hone_fail(err, HONE_ERR_INTERNAL,
+                             "pre-tokenizer '%s' regex %d does not compile at offset %zu: %s",
+                             pre_name, i, (size_t)eoff, (const char *)msg);
+        }
+        /* JIT is an optimisation: the interpreter gives the same matches. */
+        (void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+        p->re[p->n_re++] = re;
+    }
+    return HONE_OK;
+}
+
+void tok_pre_free(tok_pretok *p)
+{
+    for (int i = 0; i < p->n_re; i++)
+        pcre2_code_free(p->re[i]);
+    p->n_re = 0;
+}
+
+/* ---- UTF-8 ---- */
+
+size_t tok_utf8_len(uint8_t lead)
+{
+    static const uint8_t lookup[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    return lookup[lead >> 4];
+}
+
+uint32_t tok_utf8_next(const char *str, size_t n, size_t *i)
+{
+    const uint8_t *s = (const uint8_t *)str + *i;
+    size_t left = n - *i;
+    uint8_t c = s[0];
+    if (c < 0x80) {
+        *i += 1;
+        return c;
+    }
+    /* lengths and continuation checks exactly as llama.cpp; no overlong or
+     * surrogate rejection (it accepts those) */
+    if ((c & 0x40) && !(c & 0x20)) {
+        if (left >= 2 && (s[1] & 0xC0) == 0x80) {
+            *i += 2;
+            return ((uint32_t)(c & 0x1F) << 6) | (s[1] & 0x3F);
+        }
+    } else if ((c & 0x40) && !(c & 0x10)) {
+        if (left >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+            *i += 3;
+            return ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+        }
+    } else if ((c & 0x40) && !(c & 0x08)) {
+        if (left >= 4 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
+            (s[3] & 0xC0) == 0x80) {
+            *i += 4;
+            return ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+                   ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+        }
+    }
+    *i += 1;
+    return 0xFFFD;
+}
+
+int tok_utf8_put(uint32_t cp, char *out)
+{
+    uint8_t *o = (uint8_t *)out;
+    if (cp < 0x80) {
+        o[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        o[0] = (uint8_t)(0xC0 | (cp >> 6));
+        o[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        o[0] = (uint8_t)(0xE0 | (cp >> 12));
+        o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+        o[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    if (cp > 0x10FFFF) /* llama.cpp throws here; hone substitutes U+FFFD */
+        return tok_utf8_put(0xFFFD, out);
+    o[0] = (uint8_t)(0xF0 | (cp >> 18));
+    o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
+    o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
+    o[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Strictly valid UTF-8 (what PCRE2 accepts): the common case, no copy. */
+static bool utf8_strict(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        /* skip ASCII 8 bytes at a time */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ull)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        uint8_t c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
+                return false;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
+                return false;
+            if (c == 0xE0 && s[i + 1] < 0xA0)
+                return false; /* overlong */
+            if (c == 0xED && s[i + 1] >= 0xA0)
+                return false; /* surrogate */
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+                (s[i + 3] & 0xC0) != 0x80)
+                return false;
+            if (c == 0xF0 && s[i + 1] < 0x90)
+                return false;
+            if (c == 0xF4 && s[i + 1] >= 0x90)
+                return false;
+            i += 4;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+hone_status tok_pre_normalize(tok_scratch *s, const char *text, size_t len, const char **norm,
+                              const char **subj, size_t *out_len, hone_error *err)
+{
+    if (utf8_strict((const uint8_t *)text, len)) {
+        *norm = *subj = text;
+        *out_len = len;
+        return HONE_OK;
+    }
+    /* every input byte yields at most 3 output bytes (U+FFFD) */
+    if (len > SIZE_MAX / 3 - 4 ||
+        tok_grow((void **)&s->norm, &s->cap_norm, len * 3 + 4, 1) ||
+        !(s->subj = realloc(s->subj, s->cap_norm)))
+        return hone_fail(err, HONE_ERR_NOMEM, "out of memory normalizing %zu bytes of text", len);
+    size_t i = 0, o = 0;
+    while (i < len) {
+        uint32_t cp = tok_utf8_next(text, len, &i);
+        int k = tok_utf8_put(cp, s->norm + o);
+        /* same length: a surrogate's 3 bytes become U+FFFD's 3 bytes */
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            tok_utf8_put(0xFFFD, s->subj + o);
+        else
+            memcpy(s->subj + o, s->norm + o, (size_t)k);
+        o += (size_t)k;
+    }
+    *norm = s->norm;
+    *subj = s->subj;
+    *out_len = o;
+    return HONE_OK;
+}
+
+/* ---- the split ---- */
+
+static hone_status push_seg(tok_seg **v, size_t *n, size_t *cap, size_t off, size_t len,
+                            hone_error *err)
+{
+    if (*n == *cap && tok_grow((void **)v, cap, *n + 1, sizeof **v))
+        return hone_fail(err, HONE_ERR_NOMEM, "out of memory splitting text");
+    (*v)[*n].off = off;
+    (*v)[(*n)++].len = len;
+    return HONE_OK;
+}
+
+/* Split one piece [off, off+len) of subj with re into out. */
+static hone_status split_piece(const pcre2_code *re, tok_scratch *s, const char *subj, size_t off,
+                               size_t len, tok_seg **out, size_t *n_out, size_t *cap_out,
+                               hone_error *err)
+{
+    const PCRE2_SPTR p = (PCRE2_SPTR)(subj + off);
+    size_t pos = 0, prev = 0;
+    uint32_t opts = 0;
+    while (pos <= len) {
+        int rc = pcre2_match(re, p, len, pos, opts | PCRE2_NO_UTF_CHECK, s->md, NULL);
+        if (rc == PCRE2_ERROR_NOMATCH) {
+            if (!opts)
+                break;
+            /* an empty match here and no non-empty one: step one character */
+            opts = 0;
+            if (pos >= len)
+                break;
+            pos++;
+            while (pos < len && (p[pos] & 0xC0) == 0x80)
+                pos++;
+            continue;
+        }
+        if (rc < 0) {
+            PCRE2_UCHAR msg[160];
+            pcre2_get_error_message(rc, msg, sizeof msg);
+            return hone_fail(err, HONE_ERR_INTERNAL, "pre-tokenizer regex failed: %s",
+                             (const char *)msg);
+        }
+        const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+        size_t ms = ov[0], me = ov[1];
+        hone_status st = HONE_OK;
+        if (ms > prev)
+            st = push_seg(out, n_out, cap_out, off + prev, ms - prev, err);
+        if (st == HONE_OK && me > ms)
+            st = push_seg(out, n_out, cap_out, off + ms, me - ms, err);
+        if (st != HONE_OK)
+            return st;
+        prev = me;
+        pos = me;
+        opts = me == ms ? PCRE2_NOTEMPTY_ATSTART | PCRE2_ANCHORED : 0;
+        if (me == ms && me >= len)
+            break;
+    }
+    if (prev < len)
+        return push_seg(out, n_out, cap_out, off + prev, len - prev, err);
+    return HONE_OK;
+}
+
+hone_status tok_pre_split(const tok_pretok *p, tok_scratch *s, const char *subj, size_t len,
+                          hone_error *err)
+{
+    s->n_seg = 0;
+    if (len == 0)
+        return HONE_OK;
+    hone_status st = push_seg(&s->seg, &s->n_seg, &s->cap_seg, 0, len, err);
+    for (int r = 0; r < p->n_re && st == HONE_OK; r++) {
+        size_t n2 = 0;
+        for (size_t i = 0; i < s->n_seg && st == HONE_OK; i++)
+            st = split_piece(p->re[r], s, subj, s->seg[i].off, s->seg[i].len, &s->seg2, &n2,
+                             &s->cap_seg2, err);
+        tok_seg *tv = s->seg;
+        size_t tc = s->cap_seg;
+        s->seg = s->seg2;
+        s->cap_seg = s->cap_seg2;
+        s->seg2 = tv;
+        s->cap_seg2 = tc;
+        s->n_seg = n2;
+    }
+    return st;
+}
+
+/* ---- GPT-2 byte encoding ---- */
+
+static bool byte_is_printable(int b)
+{
+    return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+}
+
+static uint32_t byte_to_cp(uint8_t b)
+{
+    if (byte_is_printable(b))
+        return b;
+    /* the non-printable bytes map to 256, 257... in byte order */
+    uint32_t k = 0;
+    for (int c = 0; c < b; c++)
+        k += !byte_is_printable(c);
+    return 256 + k;
+}
+
+int tok_byte_to_utf8(uint8_t b, char out[4])
+{
+    return tok_utf8_put(byte_to_cp(b), out);
+}
+
+int tok_utf8_to_byte(uint32_t cp)
+{
+    if (cp < 256)
+        return byte_is_printable((int)cp) ? (int)cp : -1;
+    if (cp >= 256 + 68)
+        return -1;
+    uint32_t k = cp - 256;
+    for (int c = 0; c < 256; c++)
+        if (!byte_is_printable(c) && k-- == 0)
+            return c;
+    return -1;
+}
