@@ -40,7 +40,9 @@ typedef struct {
     gguf_type arr_type; /* element type when type == GGUF_TYPE_ARRAY */
     uint64_t arr_n;     /* element count when type == GGUF_TYPE_ARRAY */
     const uint8_t *data;/* raw little-endian payload in the file (may be
-                           unaligned: read through the accessors) */
+                           unaligned: read through the accessors). Strings:
+                           the u64 length, then the bytes; arrays: the
+                           first element (after element type and count) */
     uint64_t offset;    /* byte offset of the key in the file, for messages */
     const uint64_t *str_index; /* internal: string array element offsets
                                   (relative to data), for gguf_arr_str */
