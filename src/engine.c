@@ -1,12 +1,12 @@
 /* engine.c — contexts: KV cache + forward buffers + logits (engine.h). */
 #include "engine.h"
 
+#include "build_info.h"
 #include "forward.h"
 #include "kv_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define DEFAULT_CTX_CAP 4096
 
@@ -35,12 +35,6 @@ hone_context_params hone_context_default_params(void)
         .kernels = NULL,
         .pool = NULL,
     };
-}
-
-static int default_threads(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
 hone_status hone_context_create(const hone_model *m, const hone_context_params *p,
@@ -74,7 +68,7 @@ hone_status hone_context_create(const hone_model *m, const hone_context_params *
         ctx->pool = cp.pool;
     } else if (!st) {
         ctx->own_pool = true;
-        st = hone_threadpool_create(cp.n_threads ? cp.n_threads : default_threads(),
+        st = hone_threadpool_create(cp.n_threads ? cp.n_threads : hone_resolve_threads(0),
                                     &ctx->pool, err);
     }
     if (!st)

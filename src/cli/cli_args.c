@@ -1,0 +1,261 @@
+/* cli_args.c — shared option parsing and engine loading (cli_args.h). */
+#include "cli_args.h"
+
+#include "build_info.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+int cli_error(const char *cmd, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    /* one line, whatever the message holds */
+    for (char *p = msg; *p; p++)
+        if (*p == '\n' || *p == '\r') *p = ' ';
+    fprintf(stderr, "hone %s: %s\n", cmd, msg);
+    return -1;
+}
+
+const char *cli_value(const char *cmd, int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        cli_error(cmd, "option %s needs a value", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+int cli_int(const char *cmd, const char *opt, const char *s, long min, long max, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || errno == ERANGE)
+        return cli_error(cmd, "%s: '%s' is not an integer", opt, s);
+    if (v < min || v > max)
+        return cli_error(cmd, "%s: %ld is out of range %ld..%ld", opt, v, min, max);
+    *out = (int)v;
+    return 0;
+}
+
+int cli_float(const char *cmd, const char *opt, const char *s, double min, double max,
+              float *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (!*s || *end || errno == ERANGE || !isfinite(v))
+        return cli_error(cmd, "%s: '%s' is not a number", opt, s);
+    if (v < min || v > max)
+        return cli_error(cmd, "%s: %g is out of range %g..%g", opt, v, min, max);
+    *out = (float)v;
+    return 0;
+}
+
+int cli_int_arg(const char *cmd, int argc, char **argv, int *i, long min, long max, int *out)
+{
+    const char *opt = argv[*i];
+    const char *v = cli_value(cmd, argc, argv, i);
+    return v ? cli_int(cmd, opt, v, min, max, out) : -1;
+}
+
+int cli_float_arg(const char *cmd, int argc, char **argv, int *i, double min, double max,
+                  float *out)
+{
+    const char *opt = argv[*i];
+    const char *v = cli_value(cmd, argc, argv, i);
+    return v ? cli_float(cmd, opt, v, min, max, out) : -1;
+}
+
+int cli_read_file(const char *cmd, const char *path, char **buf, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return cli_error(cmd, "cannot open '%s': %s", path, strerror(errno));
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        n += fread(b + n, 1, cap - n - 1, fp);
+        if (n < cap - 1) break;
+        char *nb = cap < ((size_t)1 << 31) ? realloc(b, cap * 2) : NULL;
+        if (!nb) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (!b) return cli_error(cmd, "'%s' is too large to read", path);
+    if (bad) {
+        free(b);
+        return cli_error(cmd, "cannot read '%s'", path);
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+size_t cli_unescape(char *s, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '\\' || i + 1 >= len) {
+            s[o++] = s[i];
+            continue;
+        }
+        char c = s[++i];
+        switch (c) {
+        case 'n': s[o++] = '\n'; break;
+        case 'r': s[o++] = '\r'; break;
+        case 't': s[o++] = '\t'; break;
+        case '\'': s[o++] = '\''; break;
+        case '"': s[o++] = '"'; break;
+        case '\\': s[o++] = '\\'; break;
+        case 'x':
+            if (i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+                s[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+                i += 2;
+            } else { /* not an escape: keep it verbatim */
+                s[o++] = '\\';
+                s[o++] = c;
+            }
+            break;
+        default:
+            s[o++] = '\\';
+            s[o++] = c;
+        }
+    }
+    s[o] = '\0';
+    return o;
+}
+
+/* ------------------------------------------------------- engine options */
+
+const char CLI_ENGINE_HELP[] =
+    "  -m, --model FILE        GGUF model (required)\n"
+    "  -c, --ctx-size N        context size in tokens (default: the model's, at most 4096)\n"
+    "  -b, --batch-size N      most tokens per evaluation call (default 2048)\n"
+    "  -ub, --ubatch-size N    tokens per forward pass (default 512)\n"
+    "  -t, --threads N         threads (default: HONE_THREADS, build_info.json, or detected)\n"
+    "  --cache-type f16|f32    KV cache element type (default f16, like llama.cpp)\n"
+    "  --mlock                 lock the model in RAM\n"
+    "  --no-mmap               read the model into memory instead of mapping it\n";
+
+void cli_engine_defaults(cli_engine_opts *o)
+{
+    hone_context_params cp = hone_context_default_params();
+    *o = (cli_engine_opts){.n_ctx = 0, .n_batch = cp.n_batch, .n_ubatch = cp.n_ubatch,
+                           .cache_type = cp.cache_type};
+}
+
+#define MAX_CTX (1 << 24)
+
+int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_opts *o)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
+        o->model = cli_value(cmd, argc, argv, i);
+        return o->model ? 1 : -1;
+    }
+    if (!strcmp(a, "-c") || !strcmp(a, "--ctx-size"))
+        return cli_int_arg(cmd, argc, argv, i, 0, MAX_CTX, &o->n_ctx) ? -1 : 1;
+    if (!strcmp(a, "-b") || !strcmp(a, "--batch-size"))
+        return cli_int_arg(cmd, argc, argv, i, 1, MAX_CTX, &o->n_batch) ? -1 : 1;
+    if (!strcmp(a, "-ub") || !strcmp(a, "--ubatch-size"))
+        return cli_int_arg(cmd, argc, argv, i, 1, MAX_CTX, &o->n_ubatch) ? -1 : 1;
+    if (!strcmp(a, "-t") || !strcmp(a, "--threads"))
+        return cli_int_arg(cmd, argc, argv, i, 1, 1024, &o->n_threads) ? -1 : 1;
+    if (!strcmp(a, "--mlock")) return o->mlock = true, 1;
+    if (!strcmp(a, "--no-mmap")) return o->no_mmap = true, 1;
+    if (!strcmp(a, "--cache-type") || !strcmp(a, "-ctk") || !strcmp(a, "--cache-type-k")) {
+        const char *v = cli_value(cmd, argc, argv, i);
+        if (!v) return -1;
+        if (!strcmp(v, "f16")) o->cache_type = GGML_TYPE_F16;
+        else if (!strcmp(v, "f32")) o->cache_type = GGML_TYPE_F32;
+        else return cli_error(cmd, "--cache-type: '%s' is not f16 or f32", v);
+        return 1;
+    }
+    return 0;
+}
+
+double cli_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+size_t cli_peak_rss(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return 0;
+    return (size_t)ru.ru_maxrss * 1024; /* Linux: kilobytes */
+}
+
+int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
+{
+    memset(e, 0, sizeof *e);
+    if (!o->model) return cli_error(cmd, "no model given (-m FILE)");
+    double t0 = cli_now_ms();
+    hone_error err = {0};
+    hone_model_opts mo = {.no_mmap = o->no_mmap, .mlock = o->mlock};
+    if (hone_model_load(o->model, &mo, &e->model, &err)) return cli_error(cmd, "%s", err.msg);
+    if (tok_load(e->model->gguf, &e->tok, &err)) {
+        cli_error(cmd, "%s: %s", o->model, err.msg);
+        cli_engine_close(e);
+        return -1;
+    }
+    e->load_ms = cli_now_ms() - t0;
+    return 0;
+}
+
+int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_all,
+                       int n_ubatch_cap, cli_engine *e)
+{
+    double t0 = cli_now_ms();
+    hone_error err = {0};
+    if (hone_threadpool_create(hone_resolve_threads(o->n_threads), &e->pool, &err))
+        return cli_error(cmd, "%s", err.msg);
+    hone_context_params cp = hone_context_default_params();
+    cp.n_ctx = o->n_ctx;
+    cp.n_batch = o->n_batch;
+    cp.n_ubatch = o->n_ubatch;
+    if (n_ubatch_cap > 0 && cp.n_ubatch > n_ubatch_cap) cp.n_ubatch = n_ubatch_cap;
+    cp.cache_type = o->cache_type;
+    cp.logits_all = logits_all;
+    cp.pool = e->pool;
+    if (hone_context_create(e->model, &cp, &e->ctx, &err))
+        return cli_error(cmd, "%s: %s", o->model, err.msg);
+    e->load_ms += cli_now_ms() - t0;
+    return 0;
+}
+
+void cli_engine_close(cli_engine *e)
+{
+    hone_context_free(e->ctx);
+    hone_threadpool_free(e->pool);
+    tok_free(e->tok);
+    hone_model_free(e->model);
+    memset(e, 0, sizeof *e);
+}

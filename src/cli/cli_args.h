@@ -1,0 +1,81 @@
+/* cli_args.h — option parsing shared by the commands that run a model
+ * (run, perplexity, bench): strict number parsing with one-line errors, the
+ * common engine options (-m -c -b -ub -t --cache-type --mlock --no-mmap)
+ * and loading model + tokenizer + context from them.
+ *
+ * Every helper that fails prints exactly one line, "hone CMD: message", to
+ * stderr and returns a negative value; callers just return 1.
+ */
+#ifndef HONE_CLI_ARGS_H
+#define HONE_CLI_ARGS_H
+
+#include "engine.h"
+#include "hone.h"
+#include "tokenizer.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Print "hone CMD: <message>\n" to stderr. Returns -1. */
+int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The value of option argv[*i] (argv[*i + 1]), advancing *i; NULL (after
+ * printing) when it is missing. */
+const char *cli_value(const char *cmd, int argc, char **argv, int *i);
+
+/* Whole-string integer / float in [min, max]; 0 on success. */
+int cli_int(const char *cmd, const char *opt, const char *s, long min, long max, int *out);
+int cli_float(const char *cmd, const char *opt, const char *s, double min, double max,
+              float *out);
+/* Next option value parsed as an int / float (cli_value + cli_int). */
+int cli_int_arg(const char *cmd, int argc, char **argv, int *i, long min, long max, int *out);
+int cli_float_arg(const char *cmd, int argc, char **argv, int *i, double min, double max,
+                  float *out);
+
+/* Whole file into a NUL-terminated malloc'ed buffer (*len bytes). */
+int cli_read_file(const char *cmd, const char *path, char **buf, size_t *len);
+/* llama.cpp's escape processing (\n \r \t \' \" \\ \xHH) in place; returns
+ * the new length (the text may contain NUL bytes from \x00). */
+size_t cli_unescape(char *s, size_t len);
+
+/* Options every model-running command shares. */
+typedef struct {
+    const char *model;   /* -m */
+    int n_ctx;           /* -c (0: model's, capped at 4096) */
+    int n_batch;         /* -b */
+    int n_ubatch;        /* -ub */
+    int n_threads;       /* -t (0: hone_resolve_threads) */
+    uint32_t cache_type; /* --cache-type f16|f32 */
+    bool mlock;          /* --mlock */
+    bool no_mmap;        /* --no-mmap */
+} cli_engine_opts;
+
+void cli_engine_defaults(cli_engine_opts *o);
+/* If argv[*i] is an engine option, parse it (advancing *i) and return 1;
+ * return 0 if it is not one, -1 on a bad value (printed). */
+int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_opts *o);
+/* Help lines for the engine options. */
+extern const char CLI_ENGINE_HELP[];
+
+typedef struct {
+    hone_model *model;
+    hone_tokenizer *tok;
+    hone_context *ctx;
+    hone_threadpool *pool;
+    double load_ms;      /* model + tokenizer (+ context once created) */
+} cli_engine;
+
+/* Load the model (-m required) and its tokenizer. */
+int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e);
+/* Create the thread pool and context. n_ubatch_cap > 0 lowers the
+ * micro-batch to that many tokens (a short prompt needs no big buffers). */
+int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_all,
+                       int n_ubatch_cap, cli_engine *e);
+void cli_engine_close(cli_engine *e);
+
+/* Milliseconds from a monotonic clock. */
+double cli_now_ms(void);
+/* Peak resident set size of this process in bytes (getrusage). */
+size_t cli_peak_rss(void);
+
+#endif
