@@ -35,12 +35,19 @@ static const char *avx512_missing(void)
               f.avx512vnni;
     return ok ? NULL : "avx512f, avx512bw, avx512vl, avx512vnni (and avx2, fma, f16c)";
 }
+
+/* Same set, with the vdpbf16ps BF16 dot where the CPU has AVX512_BF16. */
+static const hone_kernels *avx512_get(void)
+{
+    return GetX86Info().features.avx512_bf16 ? hone_kernels_avx512_bf16()
+                                             : hone_kernels_avx512();
+}
 #endif
 
 /* Best first: the first runnable set is the default. */
 static const kernel_set SETS[] = {
 #if defined(HONE_KERNELS_X86)
-    {"avx512", hone_kernels_avx512, avx512_missing},
+    {"avx512", avx512_get, avx512_missing},
     {"avx2", hone_kernels_avx2, avx2_missing},
 #endif
     {"generic", hone_kernels_generic, NULL},

@@ -1,0 +1,20 @@
+/* x86.h — the x86-64 kernel tables (internal to kernels/).
+ *
+ * Each lives in a file compiled with only its own ISA flags; calling a
+ * getter is safe on any CPU, using the table is only safe once
+ * kernels.c has checked the CPU (and OS) support that ISA. */
+#ifndef HONE_KERNELS_X86_H
+#define HONE_KERNELS_X86_H
+
+#include "kernels.h"
+
+/* AVX2 + FMA + F16C (x86-64-v3). */
+const hone_kernels *hone_kernels_avx2(void);
+/* AVX-512 F/BW/VL + VNNI; the second also uses AVX512_BF16 for BF16 dots. */
+const hone_kernels *hone_kernels_avx512(void);
+const hone_kernels *hone_kernels_avx512_bf16(void);
+
+/* AVX512_BF16 dot product of two BF16 rows (x86/avx512_bf16.c). */
+void hone_avx512_vec_dot_bf16(int n, float *s, const void *x, const void *y);
+
+#endif

@@ -1,0 +1,115 @@
+/* bench_kernels.c — kernel micro-benchmark (built, not a CTest test).
+ *
+ *   bench_kernels [MB] [set...]
+ *
+ * For every kernel set this CPU can run (or the named ones) and every
+ * weight type: vec_dot throughput as GB/s of weight bytes, single thread,
+ * (a) on a matrix that stays in L2 (compute bound) and (b) on an MB-sized
+ * one (default 64 MB) streamed from memory (decode-like); then a prompt-
+ * like matmul of 64 tokens (GFLOP/s) and activation quantization (GB/s of
+ * floats). Speed is measured here, never asserted in tests. */
+#include "test_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static const uint32_t TYPES[] = {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q8_0,
+                                 GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
+
+enum { N = 4096 }; /* row length */
+
+/* Seconds per pass of matmul over rows x n_tok (best of several passes). */
+static double time_matmul(const hone_kernels *k, uint32_t t, const hone_test_row *w, int rows,
+                          const hone_test_row *a, int n_tok, float *y, double min_time)
+{
+    const size_t wrb = w->bytes / (size_t)rows, arb = a->bytes / (size_t)n_tok;
+    double best = 1e30, spent = 0;
+    int passes = 0;
+    while (spent < min_time || passes < 3) {
+        const double t0 = now();
+        k->matmul(k, t, w->data, wrb, a->data, arb, N, 0, rows, n_tok, y, rows);
+        const double dt = now() - t0;
+        best = dt < best ? dt : best;
+        spent += dt;
+        passes++;
+    }
+    return best;
+}
+
+static void bench_set(const hone_kernels *k, size_t big_mb)
+{
+    printf("\n== kernel set: %s ==\n", k->name);
+    printf("%-6s %12s %12s %14s\n", "type", "L2 GB/s", "mem GB/s", "pp64 GFLOP/s");
+    for (size_t ti = 0; ti < sizeof TYPES / sizeof TYPES[0]; ti++) {
+        const uint32_t t = TYPES[ti], vt = k->type[t].vec_dot_type;
+        uint64_t rb = 0;
+        ggml_row_bytes(t, N, &rb);
+        const int small_rows = (int)(256 * 1024 / rb) > 0 ? (int)(256 * 1024 / rb) : 1;
+        const int big_rows = (int)(big_mb * 1024 * 1024 / rb);
+        hone_test_row wb = hone_test_make_row(t, (int64_t)N * big_rows, 1 + ti);
+        hone_test_row ws = {wb.data, (size_t)rb * (size_t)small_rows};
+        enum { TOK = 64 };
+        float *x = hone_test_floats((int64_t)N * TOK, 99, 1.0f);
+        hone_test_row a = hone_test_quantize(k, vt, x, (int64_t)N * TOK);
+        float *y = malloc(sizeof(float) * (size_t)big_rows * TOK);
+        const double t_small = time_matmul(k, t, &ws, small_rows, &a, 1, y, 0.2);
+        const double t_big = time_matmul(k, t, &wb, big_rows, &a, 1, y, 0.5);
+        const int pp_rows = big_rows < 512 ? big_rows : 512;
+        hone_test_row wp = {wb.data, (size_t)rb * (size_t)pp_rows};
+        const double t_pp = time_matmul(k, t, &wp, pp_rows, &a, TOK, y, 0.3);
+        printf("%-6s %12.2f %12.2f %14.2f\n", ggml_type_name(t), (double)ws.bytes / t_small * 1e-9,
+               (double)wb.bytes / t_big * 1e-9, 2.0 * N * pp_rows * TOK / t_pp * 1e-9);
+        free(y);
+        free(x);
+        free(a.data);
+        free(wb.data);
+    }
+    static const uint32_t ACT[] = {GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q8_K};
+    float *x = hone_test_floats(N * 16, 5, 2.0f);
+    for (size_t i = 0; i < sizeof ACT / sizeof ACT[0]; i++) {
+        hone_test_row a = hone_test_quantize(k, ACT[i], x, N * 16);
+        int reps = 0;
+        const double t0 = now();
+        while (now() - t0 < 0.2) {
+            k->type[ACT[i]].from_float(x, a.data, N * 16);
+            reps++;
+        }
+        printf("from_float %-5s %8.2f GB/s of f32\n", ggml_type_name(ACT[i]),
+               (double)reps * N * 16 * 4 / (now() - t0) * 1e-9);
+        free(a.data);
+    }
+    free(x);
+}
+
+int main(int argc, char **argv)
+{
+    size_t big_mb = 64;
+    int first_set = 1;
+    if (argc > 1 && atoi(argv[1]) > 0) {
+        big_mb = (size_t)atoi(argv[1]);
+        first_set = 2;
+    }
+    static const char *const ALL[] = {"generic", "avx2", "avx512"};
+    const char *const *names = first_set < argc ? (const char *const *)argv + first_set : ALL;
+    const int n_names = first_set < argc ? argc - first_set : 3;
+    printf("bench_kernels: row length %d, memory matrix %zu MB, 1 thread\n", N, big_mb);
+    for (int i = 0; i < n_names; i++) {
+        const hone_kernels *k = NULL;
+        hone_error err = {0};
+        if (hone_kernels_select(names[i], &k, &err) != HONE_OK) {
+            printf("\n== kernel set: %s: skipped (%s)\n", names[i], err.msg);
+            continue;
+        }
+        bench_set(k, big_mb);
+    }
+    return 0;
+}

@@ -1,0 +1,300 @@
+/* test_kernels_isa.c — every ISA kernel set this CPU can run, against the
+ * generic set on random inputs: conversions and quantizers bit for bit,
+ * dot products and matmul within real float-reordering bounds, odd sizes
+ * and tails included, outputs pre-filled with NaN (or a byte pattern) so
+ * an element left unwritten, or one written past the end, fails. Sets the
+ * CPU cannot run are skipped with a message. */
+#include "test_util.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const ISA_SETS[] = {"avx2", "avx512"};
+
+/* The set by name, or NULL (with a message) if this build or CPU lacks it. */
+static const hone_kernels *get_set(const char *name)
+{
+    if (!strstr(hone_kernels_choices(), name)) {
+        print_message("[ SKIP     ] %s: not in this build (%s)\n", name, hone_kernels_choices());
+        return NULL;
+    }
+    const hone_kernels *k = NULL;
+    hone_error err = {0};
+    if (hone_kernels_select(name, &k, &err) != HONE_OK) {
+        assert_int_equal(err.status, HONE_ERR_CPU);
+        assert_false(hone_kernels_can_run(name));
+        print_message("[ SKIP     ] %s: %s\n", name, err.msg);
+        return NULL;
+    }
+    assert_string_equal(k->name, name);
+    return k;
+}
+
+static const uint32_t TYPES[] = {
+    GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q5_0,
+    GGML_TYPE_Q8_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_Q8_K,
+};
+#define N_TYPES (sizeof TYPES / sizeof TYPES[0])
+
+/* Element counts to try for type t: odd ones for the plain types (vector
+ * tails), 1..17 blocks otherwise. */
+static int sizes_for(uint32_t t, int *out)
+{
+    const uint32_t bs = ggml_type_get(t)->blck_size;
+    if (bs == 1) {
+        static const int S[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 255, 257, 1000, 4096};
+        memcpy(out, S, sizeof S);
+        return (int)(sizeof S / sizeof S[0]);
+    }
+    static const int B[] = {1, 2, 3, 5, 8, 17};
+    for (size_t i = 0; i < sizeof B / sizeof B[0]; i++) out[i] = B[i] * (int)bs;
+    return (int)(sizeof B / sizeof B[0]);
+}
+
+/* Inputs with awkward values: zeros, huge, tiny, a block with one spike. */
+static float *awkward_floats(int n, uint64_t seed, int with_specials)
+{
+    float *x = hone_test_floats(n, seed, 3.0f);
+    for (int i = 0; i < n; i++) {
+        switch (i % 37) {
+        case 5: x[i] = 0.0f; break;
+        case 11: x[i] *= 1e4f; break;
+        case 19: x[i] *= 1e-6f; break;
+        case 23: x[i] = -x[i] * 50.0f; break;
+        case 29: if (with_specials) x[i] = 1e-40f; break; /* f32 denormal */
+        case 31: if (with_specials) x[i] = (i & 1) ? INFINITY : NAN; break;
+        default: break;
+        }
+    }
+    if (n >= 64) memset(x + 32, 0, 32 * sizeof(float)); /* an all-zero block */
+    return x;
+}
+
+static void check_from_float(const hone_kernels *k, const hone_kernels *g)
+{
+    for (size_t ti = 0; ti < N_TYPES; ti++) {
+        const uint32_t t = TYPES[ti];
+        if (!k->type[t].from_float) continue;
+        assert_non_null(g->type[t].from_float);
+        int sizes[32];
+        const int ns = sizes_for(t, sizes);
+        for (int si = 0; si < ns; si++) {
+            const int n = sizes[si];
+            uint64_t bytes = 0;
+            assert_true(ggml_row_bytes(t, (uint64_t)n, &bytes));
+            const int specials = ggml_type_get(t)->blck_size == 1;
+            float *x = awkward_floats(n, 1000 + (uint64_t)si, specials);
+            uint8_t *a = malloc(bytes + 32), *b = malloc(bytes + 32);
+            memset(a, 0xab, bytes + 32);
+            memset(b, 0xcd, bytes + 32);
+            k->type[t].from_float(x, a, n);
+            g->type[t].from_float(x, b, n);
+            if (memcmp(a, b, bytes) != 0)
+                fail_msg("%s %s from_float n=%d differs from generic", k->name, ggml_type_name(t), n);
+            for (uint64_t i = bytes; i < bytes + 32; i++)
+                if (a[i] != 0xab) fail_msg("%s %s from_float n=%d wrote past the row", k->name, ggml_type_name(t), n);
+            free(x);
+            free(a);
+            free(b);
+        }
+    }
+}
+
+static void check_to_float(const hone_kernels *k, const hone_kernels *g)
+{
+    for (size_t ti = 0; ti < N_TYPES; ti++) {
+        const uint32_t t = TYPES[ti];
+        if (t == GGML_TYPE_Q8_K) continue; /* no random-bits generator; covered via from_float */
+        int sizes[32];
+        const int ns = sizes_for(t, sizes);
+        for (int si = 0; si < ns; si++) {
+            const int n = sizes[si];
+            hone_test_row w = hone_test_make_row(t, n, 2000 + (uint64_t)si);
+            float *a = malloc(sizeof(float) * (size_t)(n + 8)), *b = malloc(sizeof(float) * (size_t)n);
+            for (int i = 0; i < n + 8; i++) a[i] = NAN;
+            k->type[t].to_float(w.data, a, n);
+            g->type[t].to_float(w.data, b, n);
+            for (int i = 0; i < n; i++)
+                if (!(a[i] == b[i]) && !(fabsf(a[i] - b[i]) <= 1e-6f * fabsf(b[i])))
+                    fail_msg("%s %s to_float n=%d [%d]: %g vs generic %g", k->name, ggml_type_name(t), n, i, a[i], b[i]);
+            for (int i = n; i < n + 8; i++) assert_true(isnan(a[i]));
+            free(a);
+            free(b);
+            free(w.data);
+        }
+    }
+}
+
+/* Sum of |w_i * a_i| over the dequantized rows: the scale of the rounding
+ * error any summation order can make. */
+static double dot_magnitude(const hone_kernels *g, uint32_t t, uint32_t vt, const void *w, const void *a, int n)
+{
+    float *wf = malloc(sizeof(float) * (size_t)n), *af = malloc(sizeof(float) * (size_t)n);
+    g->type[t].to_float(w, wf, n);
+    g->type[vt].to_float(a, af, n);
+    double mag = 0;
+    for (int i = 0; i < n; i++) mag += fabs((double)wf[i] * af[i]);
+    free(wf);
+    free(af);
+    return mag;
+}
+
+static void check_vec_dot(const hone_kernels *k, const hone_kernels *g)
+{
+    for (size_t ti = 0; ti < N_TYPES; ti++) {
+        const uint32_t t = TYPES[ti];
+        if (!g->type[t].vec_dot) continue;
+        assert_non_null(k->type[t].vec_dot);
+        const uint32_t vt = g->type[t].vec_dot_type;
+        assert_int_equal(k->type[t].vec_dot_type, vt);
+        int sizes[32];
+        const int ns = sizes_for(t, sizes);
+        for (int si = 0; si < ns; si++) {
+            for (int rep = 0; rep < 3; rep++) {
+                const int n = sizes[si];
+                hone_test_row w = hone_test_make_row(t, n, 3000 + (uint64_t)(si * 7 + rep));
+                float *x = awkward_floats(n, 4000 + (uint64_t)(si * 7 + rep), 0);
+                hone_test_row a = hone_test_quantize(g, vt, x, n);
+                float sk = NAN, sg = NAN;
+                k->type[t].vec_dot(n, &sk, w.data, a.data);
+                g->type[t].vec_dot(n, &sg, w.data, a.data);
+                const double mag = dot_magnitude(g, t, vt, w.data, a.data, n);
+                /* float sums in another order: a few ulps of the magnitude */
+                const double tol = 4e-6 * mag + 1e-30;
+                if (!(fabs((double)sk - sg) <= tol))
+                    fail_msg("%s %s vec_dot n=%d: %.9g vs generic %.9g (mag %g)", k->name,
+                             ggml_type_name(t), n, sk, sg, mag);
+                free(x);
+                free(w.data);
+                free(a.data);
+            }
+        }
+    }
+}
+
+static void check_matmul(const hone_kernels *k, const hone_kernels *g)
+{
+    static const int SHAPES[][3] = {{1, 1, 1}, {5, 1, 3}, {16, 4, 9}, {3, 7, 2}, {33, 5, 17}, {8, 8, 8}};
+    for (size_t ti = 0; ti < N_TYPES; ti++) {
+        const uint32_t t = TYPES[ti];
+        if (!g->type[t].vec_dot) continue;
+        const uint32_t vt = g->type[t].vec_dot_type;
+        const int n = 2 * QK_K;
+        for (size_t si = 0; si < sizeof SHAPES / sizeof SHAPES[0]; si++) {
+            const int rows = SHAPES[si][0], tok = SHAPES[si][1], r0 = SHAPES[si][2] % rows;
+            const int ldy = rows + 3;
+            hone_test_row w = hone_test_make_row(t, (int64_t)n * rows, 5000 + si);
+            float *x = awkward_floats(n * tok, 6000 + si, 0);
+            hone_test_row a = hone_test_quantize(g, vt, x, (int64_t)n * tok);
+            const size_t wrb = w.bytes / (size_t)rows, arb = a.bytes / (size_t)tok;
+            float *yk = malloc(sizeof(float) * (size_t)(tok * ldy));
+            float *yg = malloc(sizeof(float) * (size_t)(tok * ldy));
+            for (int i = 0; i < tok * ldy; i++) yk[i] = yg[i] = NAN;
+            k->matmul(k, t, w.data, wrb, a.data, arb, n, r0, rows, tok, yk, ldy);
+            g->matmul(g, t, w.data, wrb, a.data, arb, n, r0, rows, tok, yg, ldy);
+            for (int tk = 0; tk < tok; tk++) {
+                for (int r = 0; r < ldy; r++) {
+                    const float vk = yk[tk * ldy + r], vg = yg[tk * ldy + r];
+                    if (r < r0 || r >= rows) {
+                        if (!isnan(vk)) fail_msg("%s %s matmul wrote outside rows [%d,%d): y[%d][%d]", k->name, ggml_type_name(t), r0, rows, tk, r);
+                        continue;
+                    }
+                    const double mag = dot_magnitude(g, t, vt, (const char *)w.data + (size_t)r * wrb,
+                                                     (const char *)a.data + (size_t)tk * arb, n);
+                    if (!(fabs((double)vk - vg) <= 4e-6 * mag + 1e-30))
+                        fail_msg("%s %s matmul rows=%d tok=%d y[%d][%d]: %.9g vs generic %.9g", k->name,
+                                 ggml_type_name(t), rows, tok, tk, r, vk, vg);
+                }
+            }
+            free(yk);
+            free(yg);
+            free(x);
+            free(w.data);
+            free(a.data);
+        }
+    }
+}
+
+static void check_row_ops(const hone_kernels *k, const hone_kernels *g)
+{
+    static const int S[] = {1, 7, 8, 9, 64, 333, 4096};
+    for (size_t si = 0; si < sizeof S / sizeof S[0]; si++) {
+        const int n = S[si];
+        float *x = hone_test_floats(n, 7000 + si, 6.0f), *w = hone_test_floats(n, 7100 + si, 1.5f);
+        float *a = malloc(sizeof(float) * (size_t)(n + 4)), *b = malloc(sizeof(float) * (size_t)n);
+        for (int i = 0; i < n + 4; i++) a[i] = NAN;
+        k->rmsnorm(a, x, w, n, 1e-6f);
+        g->rmsnorm(b, x, w, n, 1e-6f);
+        for (int i = 0; i < n; i++) assert_true(fabsf(a[i] - b[i]) <= 1e-6f * (1 + fabsf(b[i])));
+        for (int i = 0; i < n + 4; i++) a[i] = i < n ? x[i] : NAN;
+        memcpy(b, x, sizeof(float) * (size_t)n);
+        k->softmax(a, n);
+        g->softmax(b, n);
+        for (int i = 0; i < n; i++) assert_true(fabsf(a[i] - b[i]) <= 1e-6f * b[i] + 1e-12f);
+        for (int i = 0; i < n + 4; i++) a[i] = NAN;
+        k->silu_mul(a, x, w, n);
+        g->silu_mul(b, x, w, n);
+        for (int i = 0; i < n; i++) assert_true(fabsf(a[i] - b[i]) <= 1e-6f * (1 + fabsf(b[i])));
+        for (int i = n; i < n + 4; i++) assert_true(isnan(a[i]));
+        free(x);
+        free(w);
+        free(a);
+        free(b);
+    }
+}
+
+static void run_all(void (*check)(const hone_kernels *, const hone_kernels *))
+{
+    const hone_kernels *g = hone_kernels_generic();
+    for (size_t i = 0; i < sizeof ISA_SETS / sizeof ISA_SETS[0]; i++) {
+        const hone_kernels *k = get_set(ISA_SETS[i]);
+        if (k) check(k, g);
+    }
+}
+
+static void test_from_float(void **state) { (void)state; run_all(check_from_float); }
+static void test_to_float(void **state) { (void)state; run_all(check_to_float); }
+static void test_vec_dot(void **state) { (void)state; run_all(check_vec_dot); }
+static void test_matmul(void **state) { (void)state; run_all(check_matmul); }
+static void test_row_ops(void **state) { (void)state; run_all(check_row_ops); }
+
+/* HONE_KERNELS forces a set; the default is the best runnable one. */
+static void test_env_choice(void **state)
+{
+    (void)state;
+    const hone_kernels *k = NULL;
+    hone_error err = {0};
+    for (size_t i = 0; i < sizeof ISA_SETS / sizeof ISA_SETS[0]; i++) {
+        if (!hone_kernels_can_run(ISA_SETS[i])) continue;
+        setenv("HONE_KERNELS", ISA_SETS[i], 1);
+        assert_int_equal(hone_kernels_select(NULL, &k, &err), HONE_OK);
+        assert_string_equal(k->name, ISA_SETS[i]);
+    }
+    unsetenv("HONE_KERNELS");
+    assert_int_equal(hone_kernels_select(NULL, &k, &err), HONE_OK);
+    const char *best = "generic";
+    for (size_t i = 0; i < sizeof ISA_SETS / sizeof ISA_SETS[0]; i++)
+        if (hone_kernels_can_run(ISA_SETS[i])) best = ISA_SETS[i];
+    assert_string_equal(k->name, best);
+    print_message("default kernel set here: %s\n", k->name);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_from_float),
+        cmocka_unit_test(test_to_float),
+        cmocka_unit_test(test_vec_dot),
+        cmocka_unit_test(test_matmul),
+        cmocka_unit_test(test_row_ops),
+        cmocka_unit_test(test_env_choice),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
