@@ -625,6 +625,46 @@ static void test_bad_tensors(void **state)
     expect_fail(w, HONE_ERR_FORMAT, "");
 }
 
+/* Every ggml type id: a layout opens with the right size, a removed id is
+ * UNSUPPORTED by name, ids past the table are unknown. */
+static void test_every_type(void **state)
+{
+    (void)state;
+    int n_ok = 0, n_removed = 0;
+    for (uint32_t t = 0; t <= GGML_TYPE_COUNT + 1; t++) {
+        const ggml_type_info *ti = ggml_type_get(t);
+        uint64_t ne[2] = {ti && ti->blck_size ? 2 * (uint64_t)ti->blck_size : 32, 3};
+        gguf_writer *w = base_writer();
+        gw_tensor(w, "w", t, 2, ne, NULL);
+        if (!ti) {
+            assert_true(t >= GGML_TYPE_COUNT);
+            expect_fail(w, HONE_ERR_FORMAT, "unknown type id");
+            continue;
+        }
+        assert_non_null(ti->name);
+        if (ti->type_size == 0) {
+            char want[64];
+            snprintf(want, sizeof want, "removed type %s (id %u)", ti->name, t);
+            expect_fail(w, HONE_ERR_UNSUPPORTED, want);
+            n_removed++;
+            continue;
+        }
+        size_t n;
+        uint8_t *buf = gw_finish(w, &n);
+        gw_free(w);
+        gguf_file *f = open_ok(buf, n);
+        const gguf_tensor *x = gguf_find_tensor(f, "w");
+        assert_int_equal(x->type, t);
+        assert_int_equal(x->size, 6 * (uint64_t)ti->type_size);
+        assert_string_equal(ggml_type_name(t), ti->name);
+        gguf_close(f);
+        free(buf);
+        n_ok++;
+    }
+    assert_int_equal(n_ok, 32);     /* ggml's live types */
+    assert_int_equal(n_removed, 8); /* 4, 5, 31..33, 36..38 */
+}
+
 /* ------------------------------------------------------------------ */
 /* the shared models and vocabularies */
 
@@ -740,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_bad_header),
         cmocka_unit_test(test_bad_kvs),
         cmocka_unit_test(test_bad_tensors),
+        cmocka_unit_test(test_every_type),
         cmocka_unit_test(test_shared_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
