@@ -84,14 +84,6 @@ static inline bool cand_better(const hone_token_cand *a, const hone_token_cand *
     return a->logit > b->logit || (a->logit == b->logit && a->id < b->id);
 }
 
-static int cand_cmp(const void *pa, const void *pb)
-{
-    const hone_token_cand *a = pa, *b = pb;
-    if (cand_better(a, b)) return -1;
-    if (cand_better(b, a)) return 1;
-    return 0;
-}
-
 static inline void cand_swap(hone_token_cand *a, hone_token_cand *b)
 {
     hone_token_cand t = *a;
@@ -99,34 +91,117 @@ static inline void cand_swap(hone_token_cand *a, hone_token_cand *b)
     *b = t;
 }
 
+static void insertion_sort(hone_token_cand *a, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        hone_token_cand x = a[i];
+        size_t j = i;
+        for (; j > 0 && cand_better(&x, &a[j - 1]); j--) a[j] = a[j - 1];
+        a[j] = x;
+    }
+}
+
+/* Heap ordered with the *worst* candidate at the root. */
+static void sift_down_worst(hone_token_cand *h, size_t n, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, w = i;
+        if (l < n && cand_better(&h[w], &h[l])) w = l;
+        if (l + 1 < n && cand_better(&h[w], &h[l + 1])) w = l + 1;
+        if (w == i) return;
+        cand_swap(&h[i], &h[w]);
+        i = w;
+    }
+}
+
+static void heap_sort(hone_token_cand *a, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;) sift_down_worst(a, n, i);
+    for (size_t end = n; end > 1; end--) {
+        cand_swap(&a[0], &a[end - 1]); /* worst goes last */
+        sift_down_worst(a, end - 1, 0);
+    }
+}
+
+/* Median-of-three Lomuto partition of a[lo..hi); returns the pivot's slot. */
+static size_t partition(hone_token_cand *a, size_t lo, size_t hi)
+{
+    size_t mid = lo + (hi - lo) / 2;
+    if (cand_better(&a[mid], &a[lo])) cand_swap(&a[mid], &a[lo]);
+    if (cand_better(&a[hi - 1], &a[lo])) cand_swap(&a[hi - 1], &a[lo]);
+    if (cand_better(&a[mid], &a[hi - 1])) cand_swap(&a[mid], &a[hi - 1]);
+    const hone_token_cand pivot = a[hi - 1];
+    size_t store = lo;
+    for (size_t i = lo; i < hi - 1; i++)
+        if (cand_better(&a[i], &pivot)) cand_swap(&a[i], &a[store++]);
+    cand_swap(&a[store], &a[hi - 1]);
+    return store;
+}
+
+/* Introsort: quicksort, heapsort when a range recurses too deep. */
+static void sort_range(hone_token_cand *a, size_t n, int depth)
+{
+    while (n > 24) {
+        if (depth-- == 0) {
+            heap_sort(a, n);
+            return;
+        }
+        size_t p = partition(a, 0, n);
+        /* recurse into the smaller side, loop on the larger */
+        if (p < n - p - 1) {
+            sort_range(a, p, depth);
+            a += p + 1;
+            n -= p + 1;
+        } else {
+            sort_range(a + p + 1, n - p - 1, depth);
+            n = p;
+        }
+    }
+    insertion_sort(a, n);
+}
+
+static void sort_cands(hone_token_cand *a, size_t n)
+{
+    int depth = 0;
+    for (size_t m = n; m > 1; m >>= 1) depth += 2;
+    sort_range(a, n, depth);
+}
+
 /* Quickselect: afterwards a[0..k) hold the k best candidates, unordered. */
 static void select_top(hone_token_cand *a, size_t n, size_t k)
 {
     size_t lo = 0, hi = n;
-    while (hi - lo > 16) {
-        size_t mid = lo + (hi - lo) / 2;
-        /* median of three, moved to hi-1 as the pivot */
-        if (cand_better(&a[mid], &a[lo])) cand_swap(&a[mid], &a[lo]);
-        if (cand_better(&a[hi - 1], &a[lo])) cand_swap(&a[hi - 1], &a[lo]);
-        if (cand_better(&a[mid], &a[hi - 1])) cand_swap(&a[mid], &a[hi - 1]);
-        const hone_token_cand pivot = a[hi - 1];
-        size_t store = lo;
-        for (size_t i = lo; i < hi - 1; i++)
-            if (cand_better(&a[i], &pivot)) cand_swap(&a[i], &a[store++]);
-        cand_swap(&a[store], &a[hi - 1]);
+    while (hi - lo > 24) {
+        size_t store = partition(a, lo, hi);
         if (store == k) return;
         if (store < k) lo = store + 1;
         else hi = store;
     }
-    qsort(a + lo, hi - lo, sizeof *a, cand_cmp);
+    insertion_sort(a + lo, hi - lo);
+}
+
+/* Few best of many: one pass against a heap of the k best so far, whose
+ * root (the worst of them) rejects almost everything in one comparison. */
+static void heap_select_top(hone_token_cand *a, size_t n, size_t k)
+{
+    for (size_t i = k / 2; i-- > 0;) sift_down_worst(a, k, i);
+    for (size_t i = k; i < n; i++) {
+        if (cand_better(&a[i], &a[0])) {
+            cand_swap(&a[i], &a[0]);
+            sift_down_worst(a, k, 0);
+        }
+    }
 }
 
 void hone_cands_partial_sort(hone_cand_array *c, size_t k)
 {
     if (k > c->size) k = c->size;
     if (k == 0) return;
-    if (k < c->size) select_top(c->data, c->size, k);
-    qsort(c->data, k, sizeof *c->data, cand_cmp);
+    if (k < c->size) {
+        if (k <= 512 && k * 16 <= c->size) heap_select_top(c->data, c->size, k);
+        else select_top(c->data, c->size, k);
+    }
+    sort_cands(c->data, k);
 }
 
 /* ------------------------------------------------------------ samplers */
@@ -201,10 +276,12 @@ void hone_sample_top_p(hone_cand_array *c, float p, size_t min_keep)
             break;
         }
         if (i + 1 == k && k < c->size) {
-            /* the prefix holds the k best in order: sorting the rest
-             * completes the order */
-            qsort(c->data + k, c->size - k, sizeof *c->data, cand_cmp);
-            k = c->size;
+            /* the prefix holds the k best in order: widen it with the
+             * next best of the rest */
+            size_t more = k * 3 < c->size - k ? k * 3 : c->size - k;
+            hone_cand_array rest = { c->data + k, c->size - k, false };
+            hone_cands_partial_sort(&rest, more);
+            k += more;
         }
     }
     c->size = last;

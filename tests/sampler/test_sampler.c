@@ -65,6 +65,59 @@ static void test_uniform_matches_libstdcxx(void **state)
     }
 }
 
+/* ------------------------------------------------------------- sorting */
+
+static int ref_cmp(const void *pa, const void *pb)
+{
+    const hone_token_cand *a = pa, *b = pb;
+    if (a->logit != b->logit) return a->logit > b->logit ? -1 : 1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* every selection/sort path (heap select, quickselect, introsort) against
+ * qsort, on random, tied, ascending and descending logits */
+static void test_partial_sort(void **state)
+{
+    (void)state;
+    enum { MAXN = 20000 };
+    hone_token_cand *a = malloc(sizeof *a * MAXN), *ref = malloc(sizeof *ref * MAXN);
+    const size_t ns[] = { 1, 5, 30, 100, 1000, 20000 };
+    const size_t ks[] = { 1, 3, 40, 256, 600, 5000, 20000 };
+    srand(99);
+    for (int pattern = 0; pattern < 4; pattern++) {
+        for (size_t in = 0; in < N_OF(ns); in++) {
+            size_t n = ns[in];
+            for (size_t i = 0; i < n; i++) {
+                float l = pattern == 0 ? (float)(rand() % 1000000) / 1000.0f
+                        : pattern == 1 ? (float)(rand() % 7)          /* many ties */
+                        : pattern == 2 ? (float)i : -(float)i;
+                a[i] = (hone_token_cand){ (int32_t)i, l, 0.0f };
+            }
+            memcpy(ref, a, sizeof *a * n);
+            qsort(ref, n, sizeof *ref, ref_cmp);
+            for (size_t ik = 0; ik < N_OF(ks); ik++) {
+                hone_token_cand *b = malloc(sizeof *b * n);
+                memcpy(b, a, sizeof *a * n);
+                hone_cand_array c = { b, n, false };
+                size_t k = ks[ik] < n ? ks[ik] : n;
+                hone_cands_partial_sort(&c, ks[ik]);
+                for (size_t i = 0; i < k; i++) {
+                    if (b[i].id != ref[i].id)
+                        fail_msg("pattern %d n %zu k %zu: slot %zu has id %d, want %d",
+                                 pattern, n, k, i, (int)b[i].id, (int)ref[i].id);
+                }
+                /* the rest is a permutation of the others */
+                long sum = 0;
+                for (size_t i = 0; i < n; i++) sum += b[i].id;
+                assert_int_equal(sum, (long)n * (long)(n - 1) / 2);
+                free(b);
+            }
+        }
+    }
+    free(a);
+    free(ref);
+}
+
 /* ------------------------------------------------------------- samplers */
 
 static void test_greedy_is_argmax(void **state)
@@ -554,6 +607,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mt19937_standard_value),
         cmocka_unit_test(test_uniform_matches_libstdcxx),
+        cmocka_unit_test(test_partial_sort),
         cmocka_unit_test(test_greedy_is_argmax),
         cmocka_unit_test(test_temperature_softmax),
         cmocka_unit_test(test_top_k),
