@@ -19,7 +19,9 @@ static void usage(FILE *out)
             "  --stdin            read the text from standard input\n"
             "  --ids              print only the ids, as a list: [1, 2, 3]\n"
             "  --no-bos           do not add BOS (and EOS) even if the model wants them\n"
-            "  --parse-special    recognise control tokens written in the text\n"
+            "  --parse-special    recognise control tokens written in the text (default,\n"
+            "                     as llama-tokenize does)\n"
+            "  --no-parse-special treat control-token text as plain text\n"
             "  --show-count       print the number of tokens at the end\n"
             "  --no-escape        do not process escapes (\\n, \\t, \\xHH...) in the text\n"
             "  --log-disable      accepted for llama-tokenize compatibility (no effect)\n");
@@ -98,6 +100,7 @@ static int parse(int argc, char **argv, opts *o)
 {
     memset(o, 0, sizeof *o);
     o->escape = true;
+    o->parse_special = true; /* llama-tokenize's default since it gained the flag */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has_val = i + 1 < argc;
@@ -118,6 +121,8 @@ static int parse(int argc, char **argv, opts *o)
             o->no_bos = true;
         } else if (!strcmp(a, "--parse-special")) {
             o->parse_special = true;
+        } else if (!strcmp(a, "--no-parse-special")) {
+            o->parse_special = false;
         } else if (!strcmp(a, "--show-count")) {
             o->show_count = true;
         } else if (!strcmp(a, "--no-escape")) {
