@@ -15,10 +15,28 @@
 #include <cpuinfo_aarch64.h>
 #elif defined(CPU_FEATURES_ARCH_PPC)
 #include <cpuinfo_ppc.h>
+#include <fcntl.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 #endif
 
 #if defined(CPU_FEATURES_ARCH_PPC)
+/* Debian's ppc64el cpu_features 0.7 prints "Parsing /proc/self/auxv to
+ * extract ELF hwcaps!" on stdout, which would corrupt `hone info --json`:
+ * run its queries with stdout pointed at /dev/null. */
+static void ppc_query(PPCInfo *info, PPCPlatformStrings *ps)
+{
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
+    if (saved >= 0 && null >= 0) dup2(null, STDOUT_FILENO);
+    *info = GetPPCInfo();
+    *ps = GetPPCPlatformStrings();
+    fflush(stdout);
+    if (saved >= 0 && null >= 0) dup2(saved, STDOUT_FILENO);
+    if (saved >= 0) close(saved);
+    if (null >= 0) close(null);
+}
+
 /* Linux AT_HWCAP2 bits cpu_features 0.7 does not know (asm/cputable.h). */
 #define HONE_PPC_FEATURE2_ARCH_3_1 0x00040000UL
 #define HONE_PPC_FEATURE2_MMA 0x00020000UL
@@ -57,8 +75,9 @@ void hone_cpu_detect(hone_cpu_info *out)
             add_flag(out, GetAarch64FeaturesEnumName((Aarch64FeaturesEnum)f));
 #elif defined(CPU_FEATURES_ARCH_PPC)
     snprintf(out->arch, sizeof out->arch, "%s", "ppc64le");
-    PPCInfo info = GetPPCInfo();
-    PPCPlatformStrings ps = GetPPCPlatformStrings();
+    PPCInfo info;
+    PPCPlatformStrings ps;
+    ppc_query(&info, &ps);
     snprintf(out->model, sizeof out->model, "%s",
              ps.cpu[0] ? ps.cpu : ps.type.platform[0] ? ps.type.platform : "POWER");
     for (int f = 0; f < PPC_LAST_; f++)

@@ -2,6 +2,13 @@
 # the package to install.
 find_package(PkgConfig REQUIRED)
 
+# Cross builds prefer static archives (PCRE2, cpu_features), so the binary
+# needs little from the target but libc (toolchains/cross-common.cmake).
+# Set here: the platform module resets it after the toolchain file.
+if(CMAKE_CROSSCOMPILING)
+  set(CMAKE_FIND_LIBRARY_SUFFIXES .a .so)
+endif()
+
 function(hone_require_pkg target module debpkg)
   pkg_check_modules(${target} IMPORTED_TARGET ${module})
   if(NOT ${target}_FOUND)

@@ -23,9 +23,15 @@ else()
     set(HONE_SOURCE_DATE_EPOCH 0)
   endif()
 endif()
-execute_process(COMMAND git -C "${PROJECT_SOURCE_DIR}" rev-parse --short=12 HEAD
-                OUTPUT_VARIABLE HONE_GIT_COMMIT
-                OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+# HONE_GIT_COMMIT_OVERRIDE: for builds of a source snapshot without .git
+# (tests/repro builds one snapshot twice).
+if(HONE_GIT_COMMIT_OVERRIDE)
+  set(HONE_GIT_COMMIT "${HONE_GIT_COMMIT_OVERRIDE}")
+else()
+  execute_process(COMMAND git -C "${PROJECT_SOURCE_DIR}" rev-parse --short=12 HEAD
+                  OUTPUT_VARIABLE HONE_GIT_COMMIT
+                  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+endif()
 if(NOT HONE_GIT_COMMIT)
   set(HONE_GIT_COMMIT "unknown")
 endif()

@@ -1,0 +1,77 @@
+# hone — the user's verbs. A thin wrapper over CMakePresets.json; build
+# trees live in build/<preset>.
+#
+#   make install            = install-fast: the portable build into $(PREFIX)
+#   make install-optimized  the native build (-march=native, LTO, OpenBLAS)
+#   make show-build         pretty-print the installed build_info.json
+#   make test               build portable, run every test, print the summary
+#   make uninstall          remove what install put in $(PREFIX)
+#   make clean-build        remove build/
+#
+# Installing is atomic: the build happens first, then `cmake --install`
+# into a staging dir, then each file is renamed into $(PREFIX); a failed
+# build leaves $(PREFIX) untouched.
+
+SHELL := /bin/bash
+PREFIX ?= $(HOME)/.local
+JOBS ?= 2
+WERROR ?= OFF
+CMAKE ?= cmake
+CTEST ?= ctest
+# files `make install` owns under $(PREFIX)
+INSTALLED_FILES = bin/hone lib/hone/build_info.json
+
+.PHONY: all install install-fast install-optimized show-build test uninstall clean-build help
+
+all: help
+
+help:
+	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
+
+# Always re-run the build: cmake knows what is up to date.
+.PHONY: build-portable build-native
+build-portable build-native: build-%:
+	$(CMAKE) --preset $* -DHONE_WERROR=$(WERROR) > /dev/null
+	$(CMAKE) --build --preset $* -j $(JOBS)
+
+install: install-fast
+
+# Later: download a prebuilt portable binary; for now it builds one.
+install-fast: build-portable
+	@$(MAKE) --no-print-directory _stage-install PRESET=portable
+
+install-optimized: build-native
+	@$(MAKE) --no-print-directory _stage-install PRESET=native
+
+_stage-install:
+	@set -e; \
+	prefix="$(PREFIX)"; mkdir -p "$$prefix"; \
+	stage=$$(mktemp -d "$$prefix/.hone-stage.XXXXXX"); \
+	trap 'rm -rf "$$stage"' EXIT; \
+	$(CMAKE) --install build/$(PRESET) --prefix "$$stage" > /dev/null; \
+	for f in $(INSTALLED_FILES); do \
+	  test -f "$$stage/$$f" || { echo "install: $$f missing from the build" >&2; exit 1; }; \
+	done; \
+	for f in $(INSTALLED_FILES); do \
+	  mkdir -p "$$prefix/$$(dirname $$f)"; \
+	  mv -f "$$stage/$$f" "$$prefix/$$f.hone-new"; \
+	done; \
+	for f in $(INSTALLED_FILES); do mv -f "$$prefix/$$f.hone-new" "$$prefix/$$f"; done; \
+	echo "installed hone ($(PRESET)) into $$prefix: $(INSTALLED_FILES)"
+
+show-build:
+	@f="$(PREFIX)/lib/hone/build_info.json"; \
+	test -f "$$f" || { echo "no $$f: run 'make install' first" >&2; exit 1; }; \
+	python3 -m json.tool "$$f"
+
+# The README's test command: portable build, every test, ctest's summary.
+test: build-portable
+	cd build/portable && $(CTEST) --output-on-failure -j $(JOBS)
+
+uninstall:
+	@for f in $(INSTALLED_FILES); do rm -f "$(PREFIX)/$$f"; done; \
+	rmdir "$(PREFIX)/lib/hone" 2>/dev/null || true; \
+	echo "removed hone from $(PREFIX)"
+
+clean-build:
+	rm -rf build
