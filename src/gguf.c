@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,10 +160,18 @@ static bool rd_u64(reader *r, uint64_t *v)
     return true;
 }
 
-static hone_status truncated(const reader *r, hone_error *err, const char *what)
+/* "file truncated at byte N while reading <what>" (what: printf format) */
+static hone_status truncated(const reader *r, hone_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static hone_status truncated(const reader *r, hone_error *err, const char *fmt, ...)
 {
-    return hone_fail(err, HONE_ERR_FORMAT,
-                     "file truncated at byte %" PRIu64 " while reading %s", r->size, what);
+    char what[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return hone_fail(err, HONE_ERR_FORMAT, "file truncated at byte %" PRIu64 " while reading %s",
+                     r->size, what);
 }
 
 /* Reads a length-prefixed name into a fresh NUL-terminated copy. Keys must
@@ -172,7 +181,7 @@ static hone_status rd_name(reader *r, const char *what, uint64_t idx, char **out
                            uint64_t max_len, hone_error *err)
 {
     uint64_t at = r->pos, len;
-    if (!rd_u64(r, &len)) return truncated(r, err, what);
+    if (!rd_u64(r, &len)) return truncated(r, err, "%s %" PRIu64 " at offset %" PRIu64, what, idx, at);
     if (len > left(r))
         return hone_fail(err, HONE_ERR_FORMAT,
                          "%s %" PRIu64 " at offset %" PRIu64 ": length %" PRIu64
@@ -296,7 +305,7 @@ static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
     char kb[80];
     const char *key = safe(kv->key, kb);
     uint32_t type;
-    if (!rd_u32(r, &type)) return truncated(r, err, "a value type");
+    if (!rd_u32(r, &type)) return truncated(r, err, "the type of key '%s'", key);
     if (type >= GGUF_TYPE_COUNT)
         return hone_fail(err, HONE_ERR_FORMAT,
                          "key '%s' at offset %" PRIu64 " has invalid value type %" PRIu32,
@@ -307,7 +316,7 @@ static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
     if (type == GGUF_TYPE_ARRAY) {
         uint32_t et;
         if (!rd_u32(r, &et) || !rd_u64(r, &kv->arr_n))
-            return truncated(r, err, "an array header");
+            return truncated(r, err, "the array header of key '%s'", key);
         if (et == GGUF_TYPE_ARRAY) /* llama.cpp rejects them too */
             return hone_fail(err, HONE_ERR_FORMAT,
                              "key '%s' at offset %" PRIu64 " is an array of arrays (not supported)",
@@ -343,7 +352,7 @@ static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
     kv->data = r->p + r->pos;
     if (type == GGUF_TYPE_STRING) {
         uint64_t len;
-        if (!rd_u64(r, &len)) return truncated(r, err, "a string length");
+        if (!rd_u64(r, &len)) return truncated(r, err, "the string length of key '%s'", key);
         if (len > left(r))
             return hone_fail(err, HONE_ERR_FORMAT,
                              "key '%s' at offset %" PRIu64 ": string length %" PRIu64
@@ -352,7 +361,7 @@ static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
         r->pos += len;
         return HONE_OK;
     }
-    if (left(r) < TYPE_SIZES[type]) return truncated(r, err, "a value");
+    if (left(r) < TYPE_SIZES[type]) return truncated(r, err, "the %s value of key '%s'", TYPE_NAMES[type], key);
     r->pos += TYPE_SIZES[type];
     return HONE_OK;
 }
@@ -403,7 +412,7 @@ static hone_status parse_shape(reader *r, gguf_tensor *t, hone_error *err)
 {
     char nb[80];
     const char *name = safe(t->name, nb);
-    if (!rd_u32(r, &t->n_dims)) return truncated(r, err, "a tensor's dimension count");
+    if (!rd_u32(r, &t->n_dims)) return truncated(r, err, "the dimension count of tensor '%s'", name);
     if (t->n_dims > GGUF_MAX_DIMS)
         return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' has %" PRIu32 " dimensions, at most %d",
                          name, t->n_dims, GGUF_MAX_DIMS);
@@ -411,7 +420,7 @@ static hone_status parse_shape(reader *r, gguf_tensor *t, hone_error *err)
     bool overflow = false, zero = false;
     for (uint32_t j = 0; j < GGUF_MAX_DIMS; j++) {
         t->ne[j] = 1;
-        if (j < t->n_dims && !rd_u64(r, &t->ne[j])) return truncated(r, err, "a tensor's dimensions");
+        if (j < t->n_dims && !rd_u64(r, &t->ne[j])) return truncated(r, err, "the dimensions of tensor '%s'", name);
         if (t->ne[j] > (uint64_t)INT64_MAX)
             return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' dimension %" PRIu32 " is negative (%" PRId64 ")",
                              name, j, (int64_t)t->ne[j]);
@@ -426,7 +435,7 @@ static hone_status parse_shape(reader *r, gguf_tensor *t, hone_error *err)
                          name, t->ne[0], t->ne[1], t->ne[2], t->ne[3]);
     t->n_elements = zero ? 0 : n; /* with a zero dimension nothing overflows */
 
-    if (!rd_u32(r, &t->type)) return truncated(r, err, "a tensor type");
+    if (!rd_u32(r, &t->type)) return truncated(r, err, "the type of tensor '%s'", name);
     const ggml_type_info *ti = ggml_type_get(t->type);
     if (!ti)
         return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' has unknown type id %" PRIu32,
@@ -447,7 +456,7 @@ static hone_status parse_shape(reader *r, gguf_tensor *t, hone_error *err)
     if (rows && row > UINT64_MAX / rows)
         return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' byte size overflows", name);
     t->size = row * rows;
-    if (!rd_u64(r, &t->offset)) return truncated(r, err, "a tensor offset");
+    if (!rd_u64(r, &t->offset)) return truncated(r, err, "the offset of tensor '%s'", name);
     return HONE_OK;
 }
 
