@@ -138,13 +138,13 @@ static hone_status load_hparams(const gguf_file *f, hone_hparams *hp, hone_error
 
     if (hp->n_head % hp->n_head_kv != 0)
         return hone_fail(err, HONE_ERR_FORMAT,
-                         "attention.head_count %d is not a multiple of head_count_kv %d",
-                         hp->n_head, hp->n_head_kv);
+                         "%s.attention.head_count %d is not a multiple of %s.attention.head_count_kv %d",
+                         arch, hp->n_head, arch, hp->n_head_kv);
     hp->head_dim = hp->n_embd / hp->n_head;
     if (hp->n_embd % hp->n_head != 0 && !gguf_find(f, akey(key, sizeof key, arch, "attention.key_length")))
         return hone_fail(err, HONE_ERR_FORMAT,
-                         "embedding_length %d is not a multiple of attention.head_count %d",
-                         hp->n_embd, hp->n_head);
+                         "%s.embedding_length %d is not a multiple of %s.attention.head_count %d",
+                         arch, hp->n_embd, arch, hp->n_head);
     int kl = hp->head_dim, vl = -1;
     if ((st = get_dim_opt(f, arch, "attention.key_length", MAX_DIM, &kl, err))) return st;
     vl = kl;
@@ -189,11 +189,15 @@ static hone_status get_weight(const gguf_file *f, const char *name, int64_t cols
     uint64_t r = t->ne[1] * t->ne[2] * t->ne[3];
     if ((int64_t)t->ne[0] != cols || (rows && (int64_t)r != rows) || t->ne[2] != 1 ||
         t->ne[3] != 1)
+    {
+        char want[64];
+        if (rows) snprintf(want, sizeof want, "[%lld, %lld]", (long long)cols, (long long)rows);
+        else snprintf(want, sizeof want, "[%lld, n_vocab]", (long long)cols);
         return hone_fail(err, HONE_ERR_FORMAT,
-                         "tensor '%s' has shape [%llu, %llu, %llu, %llu]; expected [%lld, %lld]",
+                         "tensor '%s' has shape [%llu, %llu, %llu, %llu]; the metadata implies %s",
                          name, (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
-                         (unsigned long long)t->ne[2], (unsigned long long)t->ne[3],
-                         (long long)cols, (long long)rows);
+                         (unsigned long long)t->ne[2], (unsigned long long)t->ne[3], want);
+    }
     uint64_t rb;
     if (!ggml_row_bytes(t->type, t->ne[0], &rb))
         return hone_fail(err, HONE_ERR_FORMAT,

@@ -1,12 +1,119 @@
-/* cmd_perplexity.c — `hone perplexity`: not implemented yet. */
+/* cmd_perplexity.c — `hone perplexity`: llama-perplexity's method and
+ * output (see src/perplexity.h), so the numbers are comparable.
+ * The running estimate per chunk and the final line go to stdout, progress
+ * and timings to stderr. */
+#include "cli_args.h"
 #include "commands.h"
 
+#include "perplexity.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD "perplexity"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: hone perplexity -m MODEL -f TEXTFILE [options]\n\n"
+            "Perplexity of the model on a text, computed as llama.cpp's llama-perplexity\n"
+            "does: chunks of -c tokens, each starting with BOS, the second half scored.\n\n"
+            "options:\n"
+            "%s"
+            "  -f, --file FILE         the text (at least 2 x ctx-size tokens)\n"
+            "  --chunks N              score at most N chunks (default: all)\n"
+            "  -h, --help              this help\n",
+            CLI_ENGINE_HELP);
+}
+
+typedef struct {
+    double t0;
+} progress_state;
+
+static void progress(void *ud, int chunk, int n_chunk, double ppl)
+{
+    progress_state *p = ud;
+    if (chunk == 1) {
+        double s = (cli_now_ms() - p->t0) / 1e3;
+        fprintf(stderr, "hone perplexity: %.2f seconds per pass - ETA %.2f minutes\n", s,
+                s * n_chunk / 60.0);
+    }
+    printf("[%d]%.4f,", chunk, ppl);
+    fflush(stdout);
+}
 
 int cmd_perplexity(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "hone perplexity: not implemented yet\n");
-    return 1;
+    cli_engine_opts eo;
+    cli_engine_defaults(&eo);
+    const char *file = NULL;
+    int n_chunks = -1;
+    for (int i = 1; i < argc; i++) {
+        int rc = cli_engine_opt(CMD, argc, argv, &i, &eo);
+        if (rc < 0) return 1;
+        if (rc > 0) continue;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--file")) {
+            if (!(file = cli_value(CMD, argc, argv, &i))) return 1;
+        } else if (!strcmp(argv[i], "--chunks")) {
+            if (cli_int_arg(CMD, argc, argv, &i, 1, 1 << 30, &n_chunks)) return 1;
+        } else {
+            cli_error(CMD, "unknown option '%s' (try hone perplexity --help)", argv[i]);
+            return 1;
+        }
+    }
+    if (!eo.model) return cli_error(CMD, "no model given (-m FILE)"), 1;
+    if (!file) return cli_error(CMD, "no text given (-f FILE)"), 1;
+
+    char *text = NULL;
+    size_t len = 0;
+    if (cli_read_file(CMD, file, &text, &len)) return 1;
+    cli_engine e;
+    if (cli_engine_open(CMD, &eo, &e)) {
+        free(text);
+        return 1;
+    }
+    int rc = 1;
+    int32_t *ids = NULL;
+    size_t n = 0;
+    hone_error err = {0};
+    double t_tok = cli_now_ms();
+    if (tok_encode(e.tok, text, len, true, false, &ids, &n, &err)) {
+        cli_error(CMD, "tokenizing %s: %s", file, err.msg);
+        goto out;
+    }
+    t_tok = cli_now_ms() - t_tok;
+    if (cli_engine_context(CMD, &eo, true, 0, &e)) goto out;
+    const int n_ctx = hone_n_ctx(e.ctx);
+    if (n < 2 * (size_t)n_ctx) {
+        cli_error(CMD, "%s is %zu tokens; perplexity with a context of %d needs at least %d",
+                  file, n, n_ctx, 2 * n_ctx);
+        goto out;
+    }
+    fprintf(stderr, "hone perplexity: tokenized %zu tokens in %.1f ms\n", n, t_tok);
+    fprintf(stderr,
+            "hone perplexity: calculating perplexity over %zu chunks, n_ctx=%d, batch_size=%d, %d threads, kernels %s\n",
+            n_chunks > 0 && (size_t)n_chunks < n / (size_t)n_ctx ? (size_t)n_chunks
+                                                                 : n / (size_t)n_ctx,
+            n_ctx, hone_n_batch(e.ctx), hone_n_threads(e.ctx), hone_context_kernels(e.ctx)->name);
+    progress_state ps = {.t0 = cli_now_ms()};
+    hone_ppl_result res;
+    int32_t bos = tok_add_bos(e.tok) ? tok_bos(e.tok) : -1;
+    if (hone_perplexity(e.ctx, ids, n, bos, n_chunks, progress, &ps, &res, &err)) {
+        cli_error(CMD, "%s", err.msg);
+        goto out;
+    }
+    double ms = cli_now_ms() - ps.t0;
+    printf("\nFinal estimate: PPL = %.4f +/- %.5f\n", res.ppl, res.ppl_stderr);
+    fprintf(stderr, "hone perplexity: %d tokens scored in %.2f s (%.2f tokens per second evaluated)\n",
+            res.count, ms / 1e3, ms > 0 ? 1e3 * res.n_chunk * n_ctx / ms : 0.0);
+    rc = 0;
+out:
+    free(ids);
+    free(text);
+    cli_engine_close(&e);
+    return rc;
 }

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Write a broken variant of a GGUF model, for hone's load-error tests.
+
+usage: make_bad_model.py IN.gguf OUT.gguf VARIANT
+  q4_1        every 2-D tensor whose rows split into 32-blocks becomes Q4_1
+              (valid file, a type hone cannot compute; data zeroed)
+  bad-heads   {arch}.attention.head_count_kv = 3 (does not divide head_count)
+  bad-shape   {arch}.embedding_length doubled (tensor shapes no longer match)
+  no-norm     drops the tensor output_norm.weight
+Only the standard library: parses and rewrites GGUF v3 directly.
+"""
+import struct
+import sys
+
+SCALAR = {0: 'B', 1: 'b', 2: 'H', 3: 'h', 4: 'I', 5: 'i', 6: 'f', 7: '?', 10: 'Q', 11: 'q', 12: 'd'}
+BLOCK = {0: (1, 4), 1: (1, 2), 30: (1, 2), 2: (32, 18), 3: (32, 20), 8: (32, 34),
+         12: (256, 144), 13: (256, 176), 14: (256, 210)}
+
+
+class Reader:
+    def __init__(self, data):
+        self.d, self.p = data, 0
+
+    def get(self, fmt):
+        v = struct.unpack_from('<' + fmt, self.d, self.p)
+        self.p += struct.calcsize(fmt)
+        return v[0] if len(v) == 1 else v
+
+    def raw(self, n):
+        v = self.d[self.p:self.p + n]
+        self.p += n
+        return v
+
+    def string(self):
+        return self.raw(self.get('Q')).decode()
+
+    def value(self, t):
+        """Raw bytes of a value of type t (kept verbatim)."""
+        start = self.p
+        if t == 8:
+            self.raw(self.get('Q'))
+        elif t == 9:
+            et, n = self.get('I'), self.get('Q')
+            for _ in range(n):
+                self.value(et)
+        else:
+            self.get(SCALAR[t])
+        return self.d[start:self.p]
+
+
+def gstr(s):
+    b = s.encode()
+    return struct.pack('<Q', len(b)) + b
+
+
+def main():
+    src, dst, variant = sys.argv[1:4]
+    r = Reader(open(src, 'rb').read())
+    assert r.raw(4) == b'GGUF'
+    version, n_t, n_kv = r.get('I'), r.get('Q'), r.get('Q')
+    kvs = []
+    for _ in range(n_kv):
+        k = r.string()
+        t = r.get('I')
+        kvs.append([k, t, r.value(t)])
+    tensors = []
+    for _ in range(n_t):
+        name = r.string()
+        nd = r.get('I')
+        ne = [r.get('Q') for _ in range(nd)]
+        ty, off = r.get('I'), r.get('Q')
+        tensors.append([name, ne, ty, off])
+    align = 32
+    for k, t, v in kvs:
+        if k == 'general.alignment':
+            align = struct.unpack('<I', v)[0]
+    base = (r.p + align - 1) // align * align
+    arch = next(bytes(v[8:]).decode() for k, t, v in kvs if k == 'general.architecture')
+
+    datas = []
+    for name, ne, ty, off in tensors:
+        be, bs = BLOCK[ty]
+        n = 1
+        for x in ne:
+            n *= x
+        datas.append(r.d[base + off: base + off + n // be * bs])
+
+    if variant == 'q4_1':
+        for i, (name, ne, ty, off) in enumerate(tensors):
+            if len(ne) == 2 and ne[0] % 32 == 0:
+                tensors[i][2] = 3
+                datas[i] = bytes(ne[0] // 32 * 20 * ne[1])
+    elif variant in ('bad-heads', 'bad-shape'):
+        key = arch + ('.attention.head_count_kv' if variant == 'bad-heads' else '.embedding_length')
+        for kv in kvs:
+            if kv[0] == key:
+                old = struct.unpack('<I', kv[2])[0]
+                kv[2] = struct.pack('<I', 3 if variant == 'bad-heads' else 2 * old)
+    elif variant == 'no-norm':
+        keep = [i for i, t in enumerate(tensors) if t[0] != 'output_norm.weight']
+        tensors = [tensors[i] for i in keep]
+        datas = [datas[i] for i in keep]
+    else:
+        sys.exit('unknown variant ' + variant)
+
+    out = bytearray(b'GGUF' + struct.pack('<IQQ', version, len(tensors), len(kvs)))
+    for k, t, v in kvs:
+        out += gstr(k) + struct.pack('<I', t) + v
+    off = 0
+    offs = []
+    for d in datas:
+        offs.append(off)
+        off = (off + len(d) + align - 1) // align * align
+    for (name, ne, ty, _), o in zip(tensors, offs):
+        out += gstr(name) + struct.pack('<I', len(ne)) + b''.join(struct.pack('<Q', x) for x in ne)
+        out += struct.pack('<IQ', ty, o)
+    out += bytes((-len(out)) % align)
+    for d in datas:  # laid out at the offsets computed above
+        out += d + bytes((-len(d)) % align)
+    open(dst, 'wb').write(out)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,111 @@
+/* test_perplexity.c — hone's perplexity on the reference text within 0.5 %
+ * of llama-perplexity's, with the reference's -c and -b, for every model in
+ * $HONE_SHARED/models with a reference (or the model given as argv[1]). */
+#include "perplexity.h"
+#include "ref.h"
+#include "tokenizer.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define REL_TOL 0.005
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    *len = 0;
+    if (!fp) return NULL;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, fp) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(fp);
+    if (b) b[n] = '\0';
+    *len = (size_t)n;
+    return b;
+}
+
+static void test_ppl(void **state)
+{
+    const char *path = *state;
+    hone_ref r;
+    assert_int_equal(ref_load(path, &r), 0);
+    if (r.ppl <= 0) skip();
+    size_t len = 0;
+    char *text = slurp(r.ppl_text, &len);
+    assert_non_null(text);
+
+    hone_error err = {0};
+    hone_model *m = NULL;
+    if (hone_model_load(path, NULL, &m, &err)) fail_msg("load: %s", err.msg);
+    hone_tokenizer *tok = NULL;
+    if (tok_load(m->gguf, &tok, &err)) fail_msg("tokenizer: %s", err.msg);
+    int32_t *ids = NULL;
+    size_t n = 0;
+    if (tok_encode(tok, text, len, true, false, &ids, &n, &err)) fail_msg("encode: %s", err.msg);
+
+    hone_context_params cp = hone_context_default_params();
+    cp.n_ctx = r.ppl_ctx;
+    cp.n_batch = r.ppl_batch;
+    cp.n_threads = 2;
+    cp.logits_all = true;
+    hone_context *ctx = NULL;
+    if (hone_context_create(m, &cp, &ctx, &err)) fail_msg("context: %s", err.msg);
+    hone_ppl_result res;
+    int32_t bos = tok_add_bos(tok) ? tok_bos(tok) : -1;
+    if (hone_perplexity(ctx, ids, n, bos, -1, NULL, NULL, &res, &err))
+        fail_msg("perplexity: %s", err.msg);
+    double rel = fabs(res.ppl - r.ppl) / r.ppl;
+    printf("%s: PPL %.4f +/- %.5f over %d chunks, llama.cpp %.4f +/- %.5f (%.3f %%)\n",
+           strrchr(path, '/') + 1, res.ppl, res.ppl_stderr, res.n_chunk, r.ppl, r.ppl_stderr,
+           100 * rel);
+    assert_true(rel <= REL_TOL);
+
+    /* a text shorter than two chunks is refused, not mis-scored */
+    assert_int_equal(hone_perplexity(ctx, ids, (size_t)(2 * r.ppl_ctx - 1), bos, -1, NULL,
+                                     NULL, &res, &err),
+                     HONE_ERR_ARG);
+
+    hone_context_free(ctx);
+    free(ids);
+    tok_free(tok);
+    hone_model_free(m);
+    free(text);
+    ref_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    int n = 0;
+    char **models;
+    if (argc > 1) {
+        n = argc - 1;
+        models = malloc(sizeof *models * (size_t)n);
+        for (int i = 0; i < n; i++) models[i] = strdup(argv[i + 1]);
+    } else {
+        models = ref_list_models(&n);
+    }
+    if (n == 0) {
+        fprintf(stderr, "no models with a reference under %s\n", ref_shared_dir());
+        return 1;
+    }
+    struct CMUnitTest *tests = calloc((size_t)n, sizeof *tests);
+    for (int i = 0; i < n; i++)
+        tests[i] = (struct CMUnitTest){.name = strrchr(models[i], '/') + 1,
+                                       .test_func = test_ppl, .initial_state = models[i]};
+    int rc = _cmocka_run_group_tests("engine_perplexity", tests, (size_t)n, NULL, NULL);
+    free(tests);
+    ref_list_free(models, n);
+    return rc;
+}
