@@ -7,7 +7,7 @@
 static const hone_kernels AVX2 = {
     .name = "avx2",
     .type = {X86_TYPE_TABLE(x86_vec_dot_bf16)},
-    .matmul = hone_gen_matmul,
+    .matmul = x86_matmul,
     .rmsnorm = hone_gen_rmsnorm,
     .softmax = hone_gen_softmax,
     .silu_mul = hone_gen_silu_mul,

@@ -11,7 +11,7 @@
     {                                                                     \
         .name = set_name,                                                 \
         .type = {X86_TYPE_TABLE(bf16_dot)},                               \
-        .matmul = hone_gen_matmul,                                        \
+        .matmul = x86_matmul,                                        \
         .rmsnorm = hone_gen_rmsnorm,                                      \
         .softmax = hone_gen_softmax,                                      \
         .silu_mul = hone_gen_silu_mul,                                    \

@@ -151,7 +151,6 @@ static void x86_bf16_from_float(const float *x, void *vy, int64_t n)
 
 #define X86_ID(v) (v)
 X86_FLOAT_DOT(x86_vec_dot_f32, float, _mm256_loadu_ps, X86_ID)
-X86_FLOAT_DOT(x86_vec_dot_f16, uint16_t, load_f16x8, hone_f16_to_f32)
 X86_FLOAT_DOT(x86_vec_dot_bf16, uint16_t, load_bf16x8, hone_bf16_to_f32)
 
 /* --- activation quantizers (bit-identical to generic) ------------------ */
@@ -232,44 +231,76 @@ static void x86_q8_K_from_float(const float *x, void *vy, int64_t n)
     }
 }
 
-/* --- 32-element block dots --------------------------------------------- */
+/* --- quantized dot products, one weight row against 1..4 activation rows -
+ *
+ * Each *_multi kernel unpacks a weight block once and uses it for nt
+ * activation rows (prompt processing reuses the unpacking work and the
+ * loaded weights). vec_dot is the nt = 1 instance of the same code, so a
+ * token's result is bit-identical whether it is computed alone or in a
+ * batch. nt is a compile-time constant in every instance (always_inline),
+ * so the per-token arrays live in registers. */
 
-static void x86_vec_dot_q4_0_q8_0(int n, float *s, const void *vx, const void *vy)
+#define X86_MAX_NT 4
+#define X86_INLINE static inline __attribute__((always_inline))
+
+/* One 32-element block of weights (as |x| and x, for the sign trick)
+ * against the matching block of nt Q8_0 rows, into acc[0..nt). */
+X86_INLINE void q8_block_step(__m256i ax, __m256i xq, float dx, const void *const *vy, int i,
+                              __m256 *acc, int nt)
+{
+    for (int t = 0; t < nt; t++) {
+        const block_q8_0 *y = (const block_q8_0 *)vy[t] + i;
+        const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
+        const __m256i p = dot_u8s8_acc(_mm256_setzero_si256(), ax, _mm256_sign_epi8(yq, xq));
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * h2f(y->d)), _mm256_cvtepi32_ps(p), acc[t]);
+    }
+}
+
+/* q4_0 block i as signed bytes in element order: low nibbles are
+ * elements 0..15, high nibbles 16..31, both stored + 8. */
+X86_INLINE __m256i q4_0_bytes(const block_q4_0 *b)
+{
+    const __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
+    const __m256i u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
+    return _mm256_sub_epi8(u, _mm256_set1_epi8(8));
+}
+
+/* Blocks alternate between two accumulator sets, halving the FMA
+ * dependency chain; the unroll is explicit so both stay in registers. */
+#define X86_Q8_DOT_BODY(LOAD_X)                                                        \
+    __m256 acc0[X86_MAX_NT], acc1[X86_MAX_NT];                                         \
+    for (int t = 0; t < nt; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();              \
+    const int nb = n / QK8_0;                                                          \
+    int i = 0;                                                                         \
+    for (; i + 2 <= nb; i += 2) {                                                      \
+        const __m256i x0 = LOAD_X(i), x1 = LOAD_X(i + 1);                              \
+        q8_block_step(_mm256_sign_epi8(x0, x0), x0, h2f(x[i].d), vy, i, acc0, nt);     \
+        q8_block_step(_mm256_sign_epi8(x1, x1), x1, h2f(x[i + 1].d), vy, i + 1, acc1, nt); \
+    }                                                                                  \
+    if (i < nb) {                                                                      \
+        const __m256i x0 = LOAD_X(i);                                                  \
+        q8_block_step(_mm256_sign_epi8(x0, x0), x0, h2f(x[i].d), vy, i, acc0, nt);     \
+    }                                                                                  \
+    for (int t = 0; t < nt; t++) s[t] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t]));
+
+X86_INLINE void q4_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
 {
     const block_q4_0 *x = vx;
-    const block_q8_0 *y = vy;
-    const __m256i m4 = _mm256_set1_epi8(0x0f), eight = _mm256_set1_epi8(8);
-    __m256 acc = _mm256_setzero_ps();
-    for (int i = 0; i < n / QK8_0; i++) {
-        const __m128i q = _mm_loadu_si128((const __m128i *)x[i].qs);
-        /* low nibbles are elements 0..15, high nibbles 16..31 */
-        __m256i xq = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), m4);
-        xq = _mm256_sub_epi8(xq, eight);
-        const __m256i yq = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        const __m256 p = _mm256_cvtepi32_ps(dot_s8s8(xq, yq));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), p, acc);
-    }
-    *s = hsum_ps(acc);
+#define Q4_0_LOAD(j) q4_0_bytes(&x[j])
+    X86_Q8_DOT_BODY(Q4_0_LOAD)
+#undef Q4_0_LOAD
 }
 
-static void x86_vec_dot_q8_0_q8_0(int n, float *s, const void *vx, const void *vy)
+X86_INLINE void q8_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
 {
     const block_q8_0 *x = vx;
-    const block_q8_0 *y = vy;
-    __m256 acc = _mm256_setzero_ps();
-    for (int i = 0; i < n / QK8_0; i++) {
-        const __m256i xq = _mm256_loadu_si256((const __m256i *)x[i].qs);
-        const __m256i yq = _mm256_loadu_si256((const __m256i *)y[i].qs);
-        const __m256 p = _mm256_cvtepi32_ps(dot_s8s8(xq, yq));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(h2f(x[i].d) * h2f(y[i].d)), p, acc);
-    }
-    *s = hsum_ps(acc);
+#define Q8_0_LOAD(j) _mm256_loadu_si256((const __m256i *)x[j].qs)
+    X86_Q8_DOT_BODY(Q8_0_LOAD)
+#undef Q8_0_LOAD
 }
 
-/* --- K-quants ----------------------------------------------------------- */
-
-/* The 8 six-bit scales (out[0]) and mins (out[1]) of a q4_K / q5_K block
- * as 8 bytes each (see hone_kquant_scale_min for the packing). */
+/* The 8 six-bit scales and mins of a q4_K / q5_K block as 8 bytes each,
+ * low sub-blocks in [0], high in [1] (see hone_kquant_scale_min). */
 static inline void kquant_scales(const uint8_t *packed, uint32_t sc[2], uint32_t m[2])
 {
     uint32_t u[3];
@@ -286,72 +317,73 @@ static inline __m256i bcast16(__m256i v, int k)
     return _mm256_shuffle_epi8(v, _mm256_set1_epi16((short)((2 * k + 1) << 8 | 2 * k)));
 }
 
-/* Shared tail of q4_K / q5_K: the per-sub-block scales as int16 in both
- * lanes, and the min term dmin * sum_j m_j * (sum of a_j) added to accm. */
-static inline __m256i kquant_prepare(const uint8_t *packed, const block_q8_K *a, float dmin,
-                                     __m256 *accm)
+/* q4_K and q5_K (has_qh): per super-block, the 8 sub-block dots are exact
+ * integers weighted by the 6-bit scales; the mins term uses the Q8_K group
+ * sums. Both terms are added to one float accumulator per row. */
+X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh,
+                            const void *const *vy, float *s, int nt)
 {
-    uint32_t sc[2], m[2];
-    kquant_scales(packed, sc, m);
-    const __m128i m8 = _mm_set_epi32(0, 0, (int)m[1], (int)m[0]);
-    /* each min twice, matching the pairs of 16-element group sums */
-    const __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
-    const __m256i bs = _mm256_loadu_si256((const __m256i *)a->bsums);
-    *accm = _mm256_fmadd_ps(_mm256_set1_ps(dmin), _mm256_cvtepi32_ps(_mm256_madd_epi16(m16, bs)), *accm);
-    return _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)sc[1], (int)sc[0])));
-}
-
-static void x86_vec_dot_q4_K_q8_K(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q4_K *x = vx;
-    const block_q8_K *y = vy;
-    const __m256i m4 = _mm256_set1_epi8(0x0f);
-    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
-    for (int i = 0; i < n / QK_K; i++) {
-        const float d = y[i].d * h2f(x[i].d), dmin = -y[i].d * h2f(x[i].dmin);
-        const __m256i sc16 = kquant_prepare(x[i].scales, &y[i], dmin, &accm);
-        __m256i sumi = _mm256_setzero_si256();
-        for (int g = 0; g < 4; g++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * g));
-            const __m256i lo = _mm256_and_si256(q, m4);
-            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            const __m256i y0 = _mm256_loadu_si256((const __m256i *)(y[i].qs + 64 * g));
-            const __m256i y1 = _mm256_loadu_si256((const __m256i *)(y[i].qs + 64 * g + 32));
-            sumi = madd16_acc(sumi, _mm256_maddubs_epi16(lo, y0), bcast16(sc16, 2 * g));
-            sumi = madd16_acc(sumi, _mm256_maddubs_epi16(hi, y1), bcast16(sc16, 2 * g + 1));
-        }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
-    }
-    *s = hsum_ps(_mm256_add_ps(acc, accm));
-}
-
-static void x86_vec_dot_q5_K_q8_K(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q5_K *x = vx;
-    const block_q8_K *y = vy;
     const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
-    __m256 acc = _mm256_setzero_ps(), accm = _mm256_setzero_ps();
+    __m256 acc[X86_MAX_NT];
+    for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
-        const float d = y[i].d * h2f(x[i].d), dmin = -y[i].d * h2f(x[i].dmin);
-        const __m256i sc16 = kquant_prepare(x[i].scales, &y[i], dmin, &accm);
-        const __m256i qh = _mm256_loadu_si256((const __m256i *)x[i].qh);
-        __m256i sumi = _mm256_setzero_si256();
+        /* q4_K and q5_K share d, dmin, scales; q5_K has qh before qs */
+        const uint8_t *b = base + (size_t)i * bsize;
+        const uint8_t *qs = b + offsetof(block_q5_K, qh) + (has_qh ? QK_K / 8 : 0);
+        hone_half d16, dmin16;
+        memcpy(&d16, b + offsetof(block_q5_K, d), 2);
+        memcpy(&dmin16, b + offsetof(block_q5_K, dmin), 2);
+        uint32_t sc[2], m[2];
+        kquant_scales(b + offsetof(block_q5_K, scales), sc, m);
+        const __m128i m8 = _mm_set_epi32(0, 0, (int)m[1], (int)m[0]);
+        /* each min twice, matching the pairs of 16-element group sums */
+        const __m256i m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+        const __m256i sc16 = _mm256_broadcastsi128_si256(
+            _mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)sc[1], (int)sc[0])));
+        const float dx = h2f(d16), mx = -h2f(dmin16);
+        const __m256i qh = has_qh ? _mm256_loadu_si256((const __m256i *)(b + offsetof(block_q5_K, qh)))
+                                  : _mm256_setzero_si256();
+        __m256i sumi[X86_MAX_NT];
+        for (int t = 0; t < nt; t++) sumi[t] = _mm256_setzero_si256();
         for (int g = 0; g < 4; g++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(x[i].qs + 32 * g));
-            /* 5th bits: bit 2g of qh[l] for the low nibbles, 2g+1 for the high */
-            const __m256i h0 = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), one);
-            const __m256i h1 = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * g + 1), one);
-            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), _mm256_slli_epi16(h0, 4));
-            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
-                                               _mm256_slli_epi16(h1, 4));
-            const __m256i y0 = _mm256_loadu_si256((const __m256i *)(y[i].qs + 64 * g));
-            const __m256i y1 = _mm256_loadu_si256((const __m256i *)(y[i].qs + 64 * g + 32));
-            sumi = madd16_acc(sumi, _mm256_maddubs_epi16(lo, y0), bcast16(sc16, 2 * g));
-            sumi = madd16_acc(sumi, _mm256_maddubs_epi16(hi, y1), bcast16(sc16, 2 * g + 1));
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * g));
+            __m256i lo = _mm256_and_si256(q, m4);
+            __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            if (has_qh) {
+                /* 5th bits: bit 2g of qh[l] for the low nibbles, 2g+1 for the high */
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), one), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g + 1), one), 4));
+            }
+            const __m256i s0 = bcast16(sc16, 2 * g), s1 = bcast16(sc16, 2 * g + 1);
+            for (int t = 0; t < nt; t++) {
+                const int8_t *a = ((const block_q8_K *)vy[t] + i)->qs + 64 * g;
+                sumi[t] = madd16_acc(sumi[t], _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)a)), s0);
+                sumi[t] = madd16_acc(sumi[t], _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(a + 32))), s1);
+            }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+        for (int t = 0; t < nt; t++) {
+            const block_q8_K *y = (const block_q8_K *)vy[t] + i;
+            const __m256i pm = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y->bsums));
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * y->d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(mx * y->d), _mm256_cvtepi32_ps(pm), acc[t]);
+        }
     }
-    *s = hsum_ps(_mm256_add_ps(acc, accm));
+    for (int t = 0; t < nt; t++) s[t] = hsum_ps(acc[t]);
+}
+
+X86_INLINE void q4_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+{
+    /* a q4_K block is a q5_K block without qh: same d, dmin, scales
+     * offsets, and its qs sits where q5_K's qh does */
+    _Static_assert(offsetof(block_q4_K, scales) == offsetof(block_q5_K, scales) &&
+                       offsetof(block_q4_K, qs) == offsetof(block_q5_K, qh),
+                   "q4_K is q5_K's prefix");
+    q45_K_multi(n, vx, sizeof(block_q4_K), 0, vy, s, nt);
+}
+
+X86_INLINE void q5_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+{
+    q45_K_multi(n, vx, sizeof(block_q5_K), 1, vy, s, nt);
 }
 
 /* Scales of sub-blocks 2p (low lane) and 2p + 1 (high lane) as int16. */
@@ -362,18 +394,20 @@ static inline __m256i q6_scale_pair(__m256i sc16, int p)
                                                       2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3));
 }
 
-static void x86_vec_dot_q6_K_q8_K(int n, float *s, const void *vx, const void *vy)
+X86_INLINE void q6_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
 {
     const block_q6_K *x = vx;
-    const block_q8_K *y = vy;
     const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc[X86_MAX_NT];
+    for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
-        /* stored quants are q + 32: subtract 32 * sum_j sc_j * (sum of a_j) */
-        const __m256i bs = _mm256_loadu_si256((const __m256i *)y[i].bsums);
-        __m256i sumi = _mm256_sub_epi32(_mm256_setzero_si256(),
-                                        _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5));
+        __m256i sumi[X86_MAX_NT];
+        for (int t = 0; t < nt; t++) {
+            /* stored quants are q + 32: start from -32 * sum_j sc_j * sum(a_j) */
+            const __m256i bs = _mm256_loadu_si256((const __m256i *)((const block_q8_K *)vy[t] + i)->bsums);
+            sumi[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5));
+        }
         for (int h = 0; h < 2; h++) {
             const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(x[i].ql + 64 * h));
             const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(x[i].ql + 64 * h + 32));
@@ -388,13 +422,120 @@ static void x86_vec_dot_q6_K_q8_K(int n, float *s, const void *vx, const void *v
                                 _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30)),
             };
             for (int k = 0; k < 4; k++) {
-                const __m256i a = _mm256_loadu_si256((const __m256i *)(y[i].qs + 128 * h + 32 * k));
-                sumi = madd16_acc(sumi, _mm256_maddubs_epi16(q[k], a), q6_scale_pair(sc16, 4 * h + k));
+                const __m256i sp = q6_scale_pair(sc16, 4 * h + k);
+                for (int t = 0; t < nt; t++) {
+                    const int8_t *a = ((const block_q8_K *)vy[t] + i)->qs + 128 * h + 32 * k;
+                    sumi[t] = madd16_acc(sumi[t], _mm256_maddubs_epi16(q[k], _mm256_loadu_si256((const __m256i *)a)), sp);
+                }
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * h2f(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        const float dx = h2f(x[i].d);
+        for (int t = 0; t < nt; t++)
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * ((const block_q8_K *)vy[t] + i)->d),
+                                     _mm256_cvtepi32_ps(sumi[t]), acc[t]);
     }
-    *s = hsum_ps(acc);
+    for (int t = 0; t < nt; t++) s[t] = hsum_ps(acc[t]);
+}
+
+/* F16 weights: each 8 weights converted once for all rows; 4 chains of
+ * FMAs per row (the same for any nt, so results do not depend on it). */
+X86_INLINE void f16_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+{
+    const uint16_t *x = vx;
+    enum { C = 4 };
+    __m256 acc[C][X86_MAX_NT];
+    for (int c = 0; c < C; c++)
+        for (int t = 0; t < nt; t++) acc[c][t] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 * C <= n; i += 8 * C) {
+        for (int c = 0; c < C; c++) {
+            const __m256 wv = load_f16x8(x + i + 8 * c);
+            for (int t = 0; t < nt; t++)
+                acc[c][t] = _mm256_fmadd_ps(wv, load_f16x8((const uint16_t *)vy[t] + i + 8 * c), acc[c][t]);
+        }
+    }
+    for (; i + 8 <= n; i += 8) {
+        const __m256 wv = load_f16x8(x + i);
+        for (int t = 0; t < nt; t++)
+            acc[0][t] = _mm256_fmadd_ps(wv, load_f16x8((const uint16_t *)vy[t] + i), acc[0][t]);
+    }
+    for (int t = 0; t < nt; t++) {
+        const uint16_t *y = vy[t];
+        __m256 sum = acc[0][t];
+        for (int c = 1; c < C; c++) sum = _mm256_add_ps(sum, acc[c][t]);
+        float r = hsum_ps(sum);
+        for (int j = i; j < n; j++) r += hone_f16_to_f32(x[j]) * hone_f16_to_f32(y[j]);
+        s[t] = r;
+    }
+}
+
+/* vec_dot (nt = 1) and the 4-row kernel of each type above. */
+typedef void (*x86_dot4_fn)(int n, const void *x, const void *const *y, float *s);
+#define X86_DOT_PAIR(T)                                                          \
+    static void x86_vec_dot_##T(int n, float *s, const void *x, const void *y) \
+    {                                                                            \
+        T##_multi(n, x, &y, s, 1);                                               \
+    }                                                                            \
+    static void x86_dot4_##T(int n, const void *x, const void *const *y, float *s) \
+    {                                                                            \
+        T##_multi(n, x, y, s, 4);                                                \
+    }
+X86_DOT_PAIR(q4_0)
+X86_DOT_PAIR(q8_0)
+X86_DOT_PAIR(q4_K)
+X86_DOT_PAIR(q5_K)
+X86_DOT_PAIR(q6_K)
+
+/* f16: two rows at a time, so the 4 x 2 accumulators fit the registers */
+static void x86_vec_dot_f16(int n, float *s, const void *x, const void *y)
+{
+    f16_multi(n, x, &y, s, 1);
+}
+
+static void x86_dot4_f16(int n, const void *x, const void *const *y, float *s)
+{
+    f16_multi(n, x, y, s, 2);
+    f16_multi(n, x, y + 2, s + 2, 2);
+}
+
+static const x86_dot4_fn X86_DOT4[GGML_TYPE_COUNT] = {
+    [GGML_TYPE_F16] = x86_dot4_f16,   [GGML_TYPE_Q4_0] = x86_dot4_q4_0,
+    [GGML_TYPE_Q8_0] = x86_dot4_q8_0, [GGML_TYPE_Q4_K] = x86_dot4_q4_K,
+    [GGML_TYPE_Q5_K] = x86_dot4_q5_K, [GGML_TYPE_Q6_K] = x86_dot4_q6_K,
+};
+
+/* Tiled matmul: a strip of rows stays in L1/L2 while groups of 4 tokens
+ * pass over it, each weight block unpacked once per group. Results are
+ * bit-identical to vec_dot per (row, token). */
+static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                       const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                       float *y, int ldy)
+{
+    const x86_dot4_fn dot4 = wtype < GGML_TYPE_COUNT ? X86_DOT4[wtype] : NULL;
+    if (!dot4 || n_tok < 4) {
+        hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        return;
+    }
+    const hone_vec_dot_fn dot = k->type[wtype].vec_dot;
+    const char *wb = w, *ab = act;
+    enum { STRIP = 16 };
+    for (int rs = r0; rs < r1; rs += STRIP) {
+        const int re = rs + STRIP < r1 ? rs + STRIP : r1;
+        int t = 0;
+        for (; t + 4 <= n_tok; t += 4) {
+            const void *a[4];
+            for (int j = 0; j < 4; j++) a[j] = ab + (size_t)(t + j) * act_row_bytes;
+            for (int r = rs; r < re; r++) {
+                float s[4];
+                dot4(n, wb + (size_t)r * w_row_bytes, a, s);
+                for (int j = 0; j < 4; j++) y[(size_t)(t + j) * (size_t)ldy + (size_t)r] = s[j];
+            }
+        }
+        for (; t < n_tok; t++)
+            for (int r = rs; r < re; r++)
+                dot(n, &y[(size_t)t * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes,
+                    ab + (size_t)t * act_row_bytes);
+    }
 }
 
 /* --- the table ---------------------------------------------------------- */
@@ -410,19 +551,19 @@ static void x86_vec_dot_q6_K_q8_K(int n, float *s, const void *vx, const void *v
                              x86_f16_from_float),                                             \
     [GGML_TYPE_BF16] = X86_TK(bf16_dot, GGML_TYPE_BF16, x86_bf16_to_float,                    \
                               x86_bf16_from_float),                                           \
-    [GGML_TYPE_Q4_0] = X86_TK(x86_vec_dot_q4_0_q8_0, GGML_TYPE_Q8_0, hone_gen_q4_0_to_float,  \
+    [GGML_TYPE_Q4_0] = X86_TK(x86_vec_dot_q4_0, GGML_TYPE_Q8_0, hone_gen_q4_0_to_float,  \
                               hone_gen_q4_0_from_float),                                      \
     [GGML_TYPE_Q4_1] = X86_TK(NULL, GGML_TYPE_Q8_1, hone_gen_q4_1_to_float, NULL),            \
     [GGML_TYPE_Q5_0] = X86_TK(hone_gen_vec_dot_q5_0_q8_0, GGML_TYPE_Q8_0,                     \
                               hone_gen_q5_0_to_float, NULL),                                  \
     [GGML_TYPE_Q5_1] = X86_TK(NULL, GGML_TYPE_Q8_1, hone_gen_q5_1_to_float, NULL),            \
-    [GGML_TYPE_Q8_0] = X86_TK(x86_vec_dot_q8_0_q8_0, GGML_TYPE_Q8_0, hone_gen_q8_0_to_float,  \
+    [GGML_TYPE_Q8_0] = X86_TK(x86_vec_dot_q8_0, GGML_TYPE_Q8_0, hone_gen_q8_0_to_float,  \
                               x86_q8_0_from_float),                                           \
-    [GGML_TYPE_Q4_K] = X86_TK(x86_vec_dot_q4_K_q8_K, GGML_TYPE_Q8_K, hone_gen_q4_K_to_float,  \
+    [GGML_TYPE_Q4_K] = X86_TK(x86_vec_dot_q4_K, GGML_TYPE_Q8_K, hone_gen_q4_K_to_float,  \
                               NULL),                                                          \
-    [GGML_TYPE_Q5_K] = X86_TK(x86_vec_dot_q5_K_q8_K, GGML_TYPE_Q8_K, hone_gen_q5_K_to_float,  \
+    [GGML_TYPE_Q5_K] = X86_TK(x86_vec_dot_q5_K, GGML_TYPE_Q8_K, hone_gen_q5_K_to_float,  \
                               NULL),                                                          \
-    [GGML_TYPE_Q6_K] = X86_TK(x86_vec_dot_q6_K_q8_K, GGML_TYPE_Q8_K, hone_gen_q6_K_to_float,  \
+    [GGML_TYPE_Q6_K] = X86_TK(x86_vec_dot_q6_K, GGML_TYPE_Q8_K, hone_gen_q6_K_to_float,  \
                               NULL),                                                          \
     [GGML_TYPE_Q8_K] = X86_TK(NULL, GGML_TYPE_Q8_K, hone_gen_q8_K_to_float, x86_q8_K_from_float)
 

@@ -181,7 +181,10 @@ static void check_vec_dot(const hone_kernels *k, const hone_kernels *g)
 
 static void check_matmul(const hone_kernels *k, const hone_kernels *g)
 {
-    static const int SHAPES[][3] = {{1, 1, 1}, {5, 1, 3}, {16, 4, 9}, {3, 7, 2}, {33, 5, 17}, {8, 8, 8}};
+        /* rows, tokens, first row: tails in both the row strips and the
+     * 4-token groups */
+    static const int SHAPES[][3] = {{1, 1, 1}, {5, 1, 3}, {16, 4, 9}, {3, 7, 2}, {33, 5, 17},
+                                    {8, 8, 8}, {40, 13, 3}};
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
         if (!g->type[t].vec_dot) continue;
@@ -206,6 +209,13 @@ static void check_matmul(const hone_kernels *k, const hone_kernels *g)
                         if (!isnan(vk)) fail_msg("%s %s matmul wrote outside rows [%d,%d): y[%d][%d]", k->name, ggml_type_name(t), r0, rows, tk, r);
                         continue;
                     }
+                    /* a token's result must not depend on the batch it is in */
+                    float single = NAN;
+                    k->type[t].vec_dot(n, &single, (const char *)w.data + (size_t)r * wrb,
+                                       (const char *)a.data + (size_t)tk * arb);
+                    if (!(vk == single))
+                        fail_msg("%s %s matmul y[%d][%d] = %.9g but vec_dot gives %.9g", k->name,
+                                 ggml_type_name(t), tk, r, vk, single);
                     const double mag = dot_magnitude(g, t, vt, (const char *)w.data + (size_t)r * wrb,
                                                      (const char *)a.data + (size_t)tk * arb, n);
                     if (!(fabs((double)vk - vg) <= 4e-6 * mag + 1e-30))
