@@ -67,34 +67,45 @@ static const char *str_ptr(const hone_tokenizer *t, int32_t id)
 
 int32_t tok_lookup(const hone_tokenizer *t, const char *s, size_t n)
 {
-    uint64_t i = tok_hash(s, n) & t->hmask;
+    uint64_t h = tok_hash(s, n);
+    uint32_t h32 = (uint32_t)(h >> 32);
+    uint64_t i = h & t->hmask;
     for (;;) {
-        int32_t id = t->hslots[i];
-        if (id < 0)
+        const tok_slot *sl = &t->hslots[i];
+        if (sl->id < 0)
             return -1;
-        if (t->str_len[id] == n && !memcmp(str_ptr(t, id), s, n))
-            return id;
+        if (sl->h == h32 && t->str_len[sl->id] == n && !memcmp(str_ptr(t, sl->id), s, n))
+            return sl->id;
         i = (i + 1) & t->hmask;
     }
 }
 
+static void slot_put(tok_slot *slots, uint64_t mask, const hone_tokenizer *t, int32_t id)
+{
+    const char *s = str_ptr(t, id);
+    size_t n = t->str_len[id];
+    uint64_t h = tok_hash(s, n);
+    uint32_t h32 = (uint32_t)(h >> 32);
+    uint64_t i = h & mask;
+    while (slots[i].id >= 0) {
+        int32_t o = slots[i].id;
+        if (slots[i].h == h32 && t->str_len[o] == n && !memcmp(str_ptr(t, o), s, n))
+            break; /* duplicate text: the later id wins (llama.cpp) */
+        i = (i + 1) & mask;
+    }
+    slots[i].id = id;
+    slots[i].h = h32;
+}
+
 static int rehash(hone_tokenizer *t, uint64_t nslots)
 {
-    int32_t *slots = malloc(nslots * sizeof *slots);
+    tok_slot *slots = malloc(nslots * sizeof *slots);
     if (!slots)
         return -1;
-    memset(slots, 0xff, nslots * sizeof *slots);
-    for (int32_t id = 0; id < t->n_str; id++) {
-        uint64_t i = tok_hash(str_ptr(t, id), t->str_len[id]) & (nslots - 1);
-        while (slots[i] >= 0) {
-            int32_t o = slots[i];
-            if (t->str_len[o] == t->str_len[id] &&
-                !memcmp(str_ptr(t, o), str_ptr(t, id), t->str_len[id]))
-                break; /* duplicate text: the later id wins (llama.cpp) */
-            i = (i + 1) & (nslots - 1);
-        }
-        slots[i] = id;
-    }
+    for (uint64_t i = 0; i < nslots; i++)
+        slots[i].id = -1;
+    for (int32_t id = 0; id < t->n_str; id++)
+        slot_put(slots, nslots - 1, t, id);
     free(t->hslots);
     t->hslots = slots;
     t->hmask = nslots - 1;
@@ -131,10 +142,7 @@ static int32_t add_string(hone_tokenizer *t, const char *s, size_t n, bool dedup
             if (rehash(t, (t->hmask + 1) * 2))
                 return -1;
         } else {
-            uint64_t i = tok_hash(s, n) & t->hmask;
-            while (t->hslots[i] >= 0)
-                i = (i + 1) & t->hmask;
-            t->hslots[i] = id;
+            slot_put(t->hslots, t->hmask, t, id);
         }
     }
     return id;
@@ -320,14 +328,6 @@ static bool text_is(const hone_tokenizer *t, int32_t id, const char *s)
     return t->str_len[id] == n && !memcmp(str_ptr(t, id), s, n);
 }
 
-static bool text_in(const hone_tokenizer *t, int32_t id, const char *const *list)
-{
-    for (; *list; list++)
-        if (text_is(t, id, *list))
-            return true;
-    return false;
-}
-
 static const char *const EOT_TEXTS[] = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
     "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>",
@@ -397,6 +397,13 @@ static hone_status load_special_ids(hone_tokenizer *t, const gguf_file *f, hone_
     return HONE_OK;
 }
 
+/* The token with this exact text, TOK_NULL if none. */
+static int32_t find_text(const hone_tokenizer *t, const char *s)
+{
+    int32_t id = tok_lookup(t, s, strlen(s));
+    return id >= 0 && id < t->n_vocab ? id : TOK_NULL;
+}
+
 static void detect_by_text(hone_tokenizer *t)
 {
     struct {
@@ -407,15 +414,20 @@ static void detect_by_text(hone_tokenizer *t)
         {&t->fim_suf, FIM_SUF_TEXTS}, {&t->fim_mid, FIM_MID_TEXTS}, {&t->fim_pad, FIM_PAD_TEXTS},
         {&t->fim_rep, FIM_REP_TEXTS}, {&t->fim_sep, FIM_SEP_TEXTS},
     };
+    /* llama.cpp takes the first match in hash-map order; hone the lowest id */
     for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
         if (*rules[r].id != TOK_NULL)
             continue;
-        for (int32_t id = 0; id < t->n_vocab; id++)
-            if (text_in(t, id, rules[r].texts)) {
-                *rules[r].id = id;
-                t->attrs[id] |= TOK_ATTR_CONTROL;
-                break;
-            }
+        int32_t best = TOK_NULL;
+        for (const char *const *s = rules[r].texts; *s; s++) {
+            int32_t id = find_text(t, *s);
+            if (id != TOK_NULL && (best == TOK_NULL || id < best))
+                best = id;
+        }
+        if (best != TOK_NULL) {
+            *rules[r].id = best;
+            t->attrs[best] |= TOK_ATTR_CONTROL;
+        }
     }
     for (int32_t id = 0; id < t->n_vocab; id++)
         if ((t->attrs[id] & TOK_ATTR_CONTROL) && strstr(str_ptr(t, id), "unused"))
@@ -425,12 +437,16 @@ static void detect_by_text(hone_tokenizer *t)
     for (int i = 0; i < 3; i++)
         if (fims[i] != TOK_NULL)
             t->eog[fims[i]] = 1;
-    for (int32_t id = 0; id < t->n_vocab; id++) {
-        if (text_in(t, id, EOG_TEXTS)) {
+    for (const char *const *s = EOG_TEXTS; *s; s++) {
+        int32_t id = find_text(t, *s);
+        if (id != TOK_NULL) {
             t->eog[id] = 1;
             t->attrs[id] |= TOK_ATTR_CONTROL;
         }
-        if (text_in(t, id, ALWAYS_RENDER_TEXTS))
+    }
+    for (const char *const *s = ALWAYS_RENDER_TEXTS; *s; s++) {
+        int32_t id = find_text(t, *s);
+        if (id != TOK_NULL)
             t->attrs[id] = TOK_ATTR_USER_DEFINED;
     }
     int32_t ends[3] = {t->eos, t->eot, t->eom};
@@ -739,6 +755,17 @@ static hone_status load_all(hone_tokenizer *t, const gguf_file *f, hone_error *e
         if (t->type == TOK_TYPE_BPE && t->byte_sym[b] < 0)
             return hone_fail(err, HONE_ERR_NOMEM, "out of memory for the byte table");
     }
+
+    /* SPM splits its input at spaces no token can reach across (see
+     * tokenizer_spm.c): record the bytes that occur right before a U+2581
+     * inside some token */
+    if (t->type == TOK_TYPE_SPM)
+        for (int32_t id = 0; id < t->n_vocab; id++) {
+            const char *s = str_ptr(t, id);
+            for (uint32_t i = 1; i + 3 <= t->str_len[id]; i++)
+                if (!memcmp(s + i, "\xE2\x96\x81", 3))
+                    t->spm_glue[(uint8_t)s[i - 1]] = 1;
+        }
 
     /* the newline token: SPM's <0x0A>; BPE's first token of "\n" */
     t->nl = TOK_NULL;

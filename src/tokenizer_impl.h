@@ -54,6 +54,12 @@ typedef struct {
     size_t cap_buf;
 } tok_scratch;
 
+/* A hash slot keeps 32 bits of the hash so most misses skip the string. */
+typedef struct {
+    int32_t id;
+    uint32_t h;
+} tok_slot;
+
 struct hone_tokenizer {
     tok_type type;
     char model[32];
@@ -66,7 +72,7 @@ struct hone_tokenizer {
     uint64_t *str_off; /* offset into pool */
     uint32_t *str_len;
     int32_t n_str, cap_str;
-    int32_t *hslots; /* open addressing, -1 = empty */
+    tok_slot *hslots; /* open addressing, id -1 = empty */
     uint64_t hmask;
 
     float *scores;
@@ -79,6 +85,7 @@ struct hone_tokenizer {
     uint64_t mmask;
     int32_t byte_sym[256]; /* interned id of the GPT-2 char of each byte */
     int32_t byte_tok[256]; /* SPM byte fallback: token of <0xXX>, or -1 */
+    uint8_t spm_glue[256]; /* SPM: some token has this byte right before a U+2581 */
     int32_t *spec_first;   /* [257]: specials bucketed by first byte ... */
     int32_t *spec_bucket;  /* ... indices into specials */
 

@@ -436,15 +436,17 @@ static bool byte_is_printable(int b)
     return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
 }
 
+/* The non-printable bytes map to 256, 257... in byte order: 0x00-0x20,
+ * 0x7F-0xA0, then 0xAD (68 in all). */
 static uint32_t byte_to_cp(uint8_t b)
 {
     if (byte_is_printable(b))
         return b;
-    /* the non-printable bytes map to 256, 257... in byte order */
-    uint32_t k = 0;
-    for (int c = 0; c < b; c++)
-        k += !byte_is_printable(c);
-    return 256 + k;
+    if (b <= 0x20)
+        return 256u + b;
+    if (b >= 0x7F && b <= 0xA0)
+        return 256u + 33 + (b - 0x7Fu);
+    return 256u + 67; /* 0xAD */
 }
 
 int tok_byte_to_utf8(uint8_t b, char out[4])
@@ -459,8 +461,9 @@ int tok_utf8_to_byte(uint32_t cp)
     if (cp >= 256 + 68)
         return -1;
     uint32_t k = cp - 256;
-    for (int c = 0; c < 256; c++)
-        if (!byte_is_printable(c) && k-- == 0)
-            return c;
-    return -1;
+    if (k < 33)
+        return (int)k;
+    if (k < 67)
+        return (int)(0x7F + (k - 33));
+    return 0xAD;
 }

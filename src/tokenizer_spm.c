@@ -76,35 +76,10 @@ static void try_pair(const hone_tokenizer *t, const char *buf, const ssym *sym, 
     heap_push(heap, nh, p);
 }
 
-hone_status tok_spm_fragment(const hone_tokenizer *t, tok_scratch *s, const char *text,
-                             size_t len, bool prefix_space, hone_error *err)
+/* The merge loop over one chunk buf[0..n). */
+static hone_status merge_chunk(const hone_tokenizer *t, tok_scratch *s, const char *buf, size_t n,
+                               hone_error *err)
 {
-    size_t spaces = prefix_space;
-    for (size_t i = 0; i < len; i++)
-        spaces += text[i] == ' ';
-    size_t n = len + prefix_space + 2 * spaces;
-    if (n > UINT32_MAX - 8)
-        return hone_fail(err, HONE_ERR_RANGE, "text fragment of %zu bytes is too long", len);
-    if (tok_grow((void **)&s->buf, &s->cap_buf, n + 1, 1) ||
-        tok_grow(&s->sym, &s->cap_sym, n + 1, sizeof(ssym)) ||
-        tok_grow(&s->heap, &s->cap_heap, 3 * n + 4, sizeof(spair)))
-        return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing %zu bytes", len);
-
-    char *buf = s->buf;
-    size_t o = 0;
-    if (prefix_space) {
-        memcpy(buf, "\xE2\x96\x81", 3);
-        o = 3;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == ' ') {
-            memcpy(buf + o, "\xE2\x96\x81", 3);
-            o += 3;
-        } else {
-            buf[o++] = text[i];
-        }
-    }
-
     ssym *sym = s->sym;
     int32_t ns = 0;
     for (size_t i = 0; i < n;) {
@@ -152,6 +127,60 @@ hone_status tok_spm_fragment(const hone_tokenizer *t, tok_scratch *s, const char
             if (b >= 0 && tok_push_id(s, b) != HONE_OK)
                 return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing");
         }
+    }
+    return HONE_OK;
+}
+
+hone_status tok_spm_fragment(const hone_tokenizer *t, tok_scratch *s, const char *text,
+                             size_t len, bool prefix_space, hone_error *err)
+{
+    size_t spaces = prefix_space;
+    for (size_t i = 0; i < len; i++)
+        spaces += text[i] == ' ';
+    size_t n = len + prefix_space + 2 * spaces;
+    if (n > UINT32_MAX - 8)
+        return hone_fail(err, HONE_ERR_RANGE, "text fragment of %zu bytes is too long", len);
+    if (tok_grow((void **)&s->buf, &s->cap_buf, n + 1, 1) ||
+        tok_grow(&s->sym, &s->cap_sym, n + 1, sizeof(ssym)) ||
+        tok_grow(&s->heap, &s->cap_heap, 3 * n + 4, sizeof(spair)))
+        return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing %zu bytes", len);
+
+    char *buf = s->buf;
+    size_t o = 0;
+    if (prefix_space) {
+        memcpy(buf, "\xE2\x96\x81", 3);
+        o = 3;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] == ' ') {
+            memcpy(buf + o, "\xE2\x96\x81", 3);
+            o += 3;
+        } else {
+            buf[o++] = text[i];
+        }
+    }
+
+    /* Chunks: a U+2581 symbol whose preceding byte never precedes U+2581
+     * inside a token starts a new chunk. No merge can cross such a point,
+     * and merges in different chunks do not affect each other, so merging
+     * each chunk alone gives exactly the whole-text result with small heaps.
+     * Boundaries are taken at the whole text's symbol starts. */
+    size_t start = 0;
+    while (start < n) {
+        size_t end = start;
+        for (;;) {
+            size_t cl = tok_utf8_len((uint8_t)buf[end]);
+            end += cl < n - end ? cl : n - end;
+            if (end >= n)
+                break;
+            if (end + 3 <= n && !memcmp(buf + end, "\xE2\x96\x81", 3) &&
+                !t->spm_glue[(uint8_t)buf[end - 1]])
+                break;
+        }
+        hone_status st = merge_chunk(t, s, buf + start, end - start, err);
+        if (st != HONE_OK)
+            return st;
+        start = end;
     }
     return HONE_OK;
 }
