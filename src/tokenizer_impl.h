@@ -119,6 +119,8 @@ int tok_grow(void **p, size_t *cap, size_t need, size_t sz);
  * Unknown names are HONE_ERR_UNSUPPORTED. */
 hone_status tok_pre_init(tok_pretok *p, const char *pre_name, hone_error *err);
 void tok_pre_free(tok_pretok *p);
+/* The i-th tokenizer.ggml.pre name hone knows (NULL past the end). */
+const char *tok_pre_known_name(size_t i);
 /* Decode text as llama.cpp does (invalid bytes -> U+FFFD, re-encoded):
  * *norm gets llama.cpp's bytes, *subj a PCRE2-safe copy of the same length
  * (surrogates -> U+FFFD). Valid UTF-8 is returned as is (no copy). */
