@@ -12,6 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef HONE_HAVE_BLAS
+#include <cblas.h>
+#endif
+
 #define MAX_JSON_BYTES (1 << 20)
 
 void bi_exe_dir(char *out, size_t cap)
@@ -90,6 +94,12 @@ cJSON *hone_build_info_generate(void)
     cJSON_AddStringToObject(o, "cmake_flags", HONE_BI_CMAKE_FLAGS);
     cJSON_AddStringToObject(o, "c_flags", HONE_BI_C_FLAGS);
     cJSON_AddItemToObject(o, "blas", string_or_null(HONE_BI_BLAS));
+#ifdef HONE_HAVE_BLAS
+    /* what the linked OpenBLAS reports at run time (kernel set, threads) */
+    cJSON_AddItemToObject(o, "blas_config", string_or_null(openblas_get_config()));
+#else
+    cJSON_AddNullToObject(o, "blas_config");
+#endif
     cJSON_AddBoolToObject(o, "openmp", HONE_BI_OPENMP);
     cJSON_AddStringToObject(o, "git_commit", HONE_BI_GIT_COMMIT);
     cJSON_AddStringToObject(o, "date", date);

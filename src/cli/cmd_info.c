@@ -78,6 +78,8 @@ static int print_summary(void)
     printf("  %-12s %s\n", "c flags", str_field(doc, "c_flags", "?"));
     print_list("target ISA", cJSON_GetObjectItemCaseSensitive(doc, "target_isa"));
     printf("  %-12s %s\n", "BLAS", cJSON_IsString(blas) ? blas->valuestring : "none");
+    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(doc, "blas_config")))
+        printf("  %-12s %s\n", "", str_field(doc, "blas_config", ""));
     printf("  %-12s %s\n", "build_info", installed ? path : err.msg);
     printf("CPU\n");
     printf("  %-12s %s\n", "model", str_field(doc, "cpu_model", "?"));
