@@ -32,6 +32,9 @@
  * info is name length + n_dims + type + offset. */
 #define MIN_KV_BYTES 14u
 #define MIN_TENSOR_BYTES 24u
+/* llama.cpp's caps (gguf.cpp): files beyond them do not load there either */
+#define MAX_STRING_LEN (1ull << 30)
+#define MAX_ARRAY_LEN (1ull << 30)
 
 enum { SRC_MEMORY, SRC_MMAP, SRC_MALLOC };
 
@@ -174,6 +177,14 @@ static hone_status truncated(const reader *r, hone_error *err, const char *fmt, 
                      r->size, what);
 }
 
+/* Which bound a string length broke, for messages. */
+static const char *str_limit(const reader *r, uint64_t len, char *buf, size_t cap)
+{
+    if (len > left(r)) snprintf(buf, cap, "the %" PRIu64 " bytes left in the file", left(r));
+    else snprintf(buf, cap, "the 1 GiB limit");
+    return buf;
+}
+
 /* Reads a length-prefixed name into a fresh NUL-terminated copy. Keys must
  * be non-empty; max_len (0 = none) bounds tensor names as ggml does.
  * Embedded NULs are refused: they would make the name unreachable. */
@@ -182,11 +193,12 @@ static hone_status rd_name(reader *r, const char *what, uint64_t idx, char **out
 {
     uint64_t at = r->pos, len;
     if (!rd_u64(r, &len)) return truncated(r, err, "%s %" PRIu64 " at offset %" PRIu64, what, idx, at);
-    if (len > left(r))
+    if (len > left(r) || len > MAX_STRING_LEN) {
+        char lim[64];
         return hone_fail(err, HONE_ERR_FORMAT,
-                         "%s %" PRIu64 " at offset %" PRIu64 ": length %" PRIu64
-                         " exceeds the %" PRIu64 " bytes left in the file",
-                         what, idx, at, len, left(r));
+                         "%s %" PRIu64 " at offset %" PRIu64 ": length %" PRIu64 " exceeds %s",
+                         what, idx, at, len, str_limit(r, len, lim, sizeof lim));
+    }
     if (len == 0 && max_len == 0)
         return hone_fail(err, HONE_ERR_FORMAT, "%s %" PRIu64 " at offset %" PRIu64 " is empty",
                          what, idx, at);
@@ -280,7 +292,7 @@ static bool grow(void **arr, uint64_t *cap, uint64_t n, size_t elem)
 static hone_status walk_strings(reader *r, uint64_t n, uint64_t *idx, const char *key,
                                 hone_error *err)
 {
-    char kb[80];
+    char kb[80], lim[64];
     uint64_t start = r->pos;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t at = r->pos, len;
@@ -289,11 +301,11 @@ static hone_status walk_strings(reader *r, uint64_t n, uint64_t *idx, const char
                              "key '%s': file truncated at byte %" PRIu64
                              " in string %" PRIu64 " of %" PRIu64,
                              safe(key, kb), r->size, i, n);
-        if (len > left(r))
+        if (len > left(r) || len > MAX_STRING_LEN)
             return hone_fail(err, HONE_ERR_FORMAT,
                              "key '%s': string %" PRIu64 " at offset %" PRIu64 " has length %" PRIu64
-                             ", more than the %" PRIu64 " bytes left in the file",
-                             safe(key, kb), i, at, len, left(r));
+                             ", more than %s",
+                             safe(key, kb), i, at, len, str_limit(r, len, lim, sizeof lim));
         if (idx) idx[i] = at - start;
         r->pos += len;
     }
@@ -333,6 +345,11 @@ static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
                              "key '%s' at offset %" PRIu64 ": array of %" PRIu64 " %s cannot fit in"
                              " the %" PRIu64 " bytes left in the file",
                              key, kv->offset, kv->arr_n, TYPE_NAMES[et], left(r));
+        if (kv->arr_n > MAX_ARRAY_LEN)
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "key '%s' at offset %" PRIu64 ": array of %" PRIu64
+                             " elements exceeds the limit of 2^30",
+                             key, kv->offset, kv->arr_n);
         if (et != GGUF_TYPE_STRING) {
             r->pos += kv->arr_n * esz;
             return HONE_OK;
@@ -353,11 +370,12 @@ static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
     if (type == GGUF_TYPE_STRING) {
         uint64_t len;
         if (!rd_u64(r, &len)) return truncated(r, err, "the string length of key '%s'", key);
-        if (len > left(r))
+        if (len > left(r) || len > MAX_STRING_LEN) {
+            char lim[64];
             return hone_fail(err, HONE_ERR_FORMAT,
-                             "key '%s' at offset %" PRIu64 ": string length %" PRIu64
-                             " exceeds the %" PRIu64 " bytes left in the file",
-                             key, kv->offset, len, left(r));
+                             "key '%s' at offset %" PRIu64 ": string length %" PRIu64 " exceeds %s",
+                             key, kv->offset, len, str_limit(r, len, lim, sizeof lim));
+        }
         r->pos += len;
         return HONE_OK;
     }

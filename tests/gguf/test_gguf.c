@@ -665,6 +665,52 @@ static void test_every_type(void **state)
     assert_int_equal(n_removed, 8); /* 4, 5, 31..33, 36..38 */
 }
 
+/* llama.cpp's limits (1 GiB strings, 2^30 array elements) hold even when
+ * the file is big enough: checked on sparse files, nothing is read. */
+static void test_llama_caps(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t elem;
+        const char *msg;
+    } cases[] = {
+        {GGUF_TYPE_UINT8, "array of 1073741825 elements exceeds the limit of 2^30"},
+        {GGUF_TYPE_STRING, "string length 1073741825 exceeds the 1 GiB limit"},
+    };
+    for (int c = 0; c < 2; c++) {
+        char path[] = "/tmp/hone_test_gguf_caps_XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
+        gguf_writer *w = base_writer();
+        uint8_t raw[24];
+        size_t n = 0;
+        if (cases[c].elem == GGUF_TYPE_UINT8) {
+            memcpy(raw, "\x09\0\0\0\0\0\0\0", 8);
+            put_u64_at(raw + 8, (1ull << 30) + 1);
+            n = 16;
+        } else {
+            memcpy(raw, "\x08\0\0\0", 4);
+            put_u64_at(raw + 4, (1ull << 30) + 1);
+            n = 12;
+        }
+        gw_kv_raw(w, "big", 3, raw, n);
+        assert_true(gw_save(w, path));
+        gw_free(w);
+        if (truncate(path, (1ll << 30) + 4096) != 0) { /* sparse */
+            unlink(path);
+            skip();
+        }
+        gguf_file *f = NULL;
+        hone_error e = {0};
+        hone_status st = gguf_open(path, NULL, &f, &e);
+        unlink(path);
+        if (!strstr(e.msg, cases[c].msg)) print_error("got '%s'\n", e.msg);
+        assert_int_equal(st, HONE_ERR_FORMAT);
+        assert_non_null(strstr(e.msg, cases[c].msg));
+    }
+}
+
 /* ------------------------------------------------------------------ */
 /* the shared models and vocabularies */
 
@@ -781,6 +827,7 @@ int main(void)
         cmocka_unit_test(test_bad_kvs),
         cmocka_unit_test(test_bad_tensors),
         cmocka_unit_test(test_every_type),
+        cmocka_unit_test(test_llama_caps),
         cmocka_unit_test(test_shared_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
