@@ -4,6 +4,7 @@
  * steps use vpdpbusd / vpdpwssd. A second table adds the AVX512_BF16 dot
  * (x86/avx512_bf16.c) for CPUs that have it. */
 #define HONE_X86_VNNI 1
+#define X86_MAX_NT 8 /* 32 vector registers: 8 rows' accumulators fit */
 #include "x86/body256.h"
 #include "x86/x86.h"
 

@@ -240,7 +240,11 @@ static void x86_q8_K_from_float(const float *x, void *vy, int64_t n)
  * batch. nt is a compile-time constant in every instance (always_inline),
  * so the per-token arrays live in registers. */
 
+/* Activation rows per group: the includer may raise it (AVX-512 has 32
+ * vector registers, room for 8 rows' accumulators). */
+#ifndef X86_MAX_NT
 #define X86_MAX_NT 4
+#endif
 #define X86_INLINE static inline __attribute__((always_inline))
 
 /* One 32-element block of weights (as |x| and x, for the sign trick)
@@ -317,6 +321,19 @@ static inline __m256i bcast16(__m256i v, int k)
     return _mm256_shuffle_epi8(v, _mm256_set1_epi16((short)((2 * k + 1) << 8 | 2 * k)));
 }
 
+#if defined(HONE_X86_VNNI)
+/* For packs_epi32(p0, p1) of two sub-blocks' dpbusd sums: in each 128-bit
+ * lane four int16 of sub-block 2g then four of 2g + 1, so the pattern is
+ * scale 2g four times, then scale 2g + 1 four times. */
+static inline __m256i kquant_scale_pair16(__m256i sc16, int g)
+{
+    const char a = (char)(4 * g), b = (char)(4 * g + 2);
+    const __m128i m = _mm_setr_epi8(a, (char)(a + 1), a, (char)(a + 1), a, (char)(a + 1), a, (char)(a + 1),
+                                    b, (char)(b + 1), b, (char)(b + 1), b, (char)(b + 1), b, (char)(b + 1));
+    return _mm256_shuffle_epi8(sc16, _mm256_broadcastsi128_si256(m));
+}
+#endif
+
 /* q4_K and q5_K (has_qh): per super-block, the 8 sub-block dots are exact
  * integers weighted by the 6-bit scales; the mins term uses the Q8_K group
  * sums. Both terms are added to one float accumulator per row. */
@@ -354,12 +371,25 @@ X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh
                 lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), one), 4));
                 hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g + 1), one), 4));
             }
+#if defined(HONE_X86_VNNI)
+            /* one vpdpbusd per sub-block (|lane| <= 4*31*127 fits int16),
+             * both packed to int16 and weighted by their scales in one
+             * vpdpwssd: 3 multiplies per 64 elements instead of 4 */
+            const __m256i sp = kquant_scale_pair16(sc16, g);
+            for (int t = 0; t < nt; t++) {
+                const int8_t *a = ((const block_q8_K *)vy[t] + i)->qs + 64 * g;
+                const __m256i p0 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, _mm256_loadu_si256((const __m256i *)a));
+                const __m256i p1 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), hi, _mm256_loadu_si256((const __m256i *)(a + 32)));
+                sumi[t] = _mm256_dpwssd_epi32(sumi[t], _mm256_packs_epi32(p0, p1), sp);
+            }
+#else
             const __m256i s0 = bcast16(sc16, 2 * g), s1 = bcast16(sc16, 2 * g + 1);
             for (int t = 0; t < nt; t++) {
                 const int8_t *a = ((const block_q8_K *)vy[t] + i)->qs + 64 * g;
                 sumi[t] = madd16_acc(sumi[t], _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)a)), s0);
                 sumi[t] = madd16_acc(sumi[t], _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(a + 32))), s1);
             }
+#endif
         }
         for (int t = 0; t < nt; t++) {
             const block_q8_K *y = (const block_q8_K *)vy[t] + i;
@@ -394,6 +424,19 @@ static inline __m256i q6_scale_pair(__m256i sc16, int p)
                                                       2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3, 2, 3));
 }
 
+#if defined(HONE_X86_VNNI)
+/* For packs_epi32 of the dpbusd sums of quarters k and k + 1 (sub-blocks
+ * b, b + 1 and b + 2, b + 3, b = 8h + 2k): low lanes scale b then b + 2,
+ * high lanes b + 1 then b + 3, each four times. */
+static inline __m256i q6_scale_quad(__m256i sc16, int b)
+{
+    const __m256i quad = _mm256_permutevar8x32_epi32(
+        sc16, _mm256_setr_epi32(b / 2, b / 2 + 1, 0, 0, b / 2, b / 2 + 1, 0, 0));
+    return _mm256_shuffle_epi8(quad, _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 4, 5, 4, 5, 4, 5, 4, 5,
+                                                      2, 3, 2, 3, 2, 3, 2, 3, 6, 7, 6, 7, 6, 7, 6, 7));
+}
+#endif
+
 X86_INLINE void q6_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
 {
     const block_q6_K *x = vx;
@@ -421,6 +464,19 @@ X86_INLINE void q6_K_multi(int n, const void *vx, const void *const *vy, float *
                 _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
                                 _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30)),
             };
+#if defined(HONE_X86_VNNI)
+            /* as in q45_K_multi: vpdpbusd per quarter (|lane| <= 4*63*127
+             * fits int16), two quarters packed and scaled in one vpdpwssd */
+            for (int k = 0; k < 4; k += 2) {
+                const __m256i sp = q6_scale_quad(sc16, 8 * h + 2 * k);
+                for (int t = 0; t < nt; t++) {
+                    const int8_t *a = ((const block_q8_K *)vy[t] + i)->qs + 128 * h + 32 * k;
+                    const __m256i p0 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q[k], _mm256_loadu_si256((const __m256i *)a));
+                    const __m256i p1 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), q[k + 1], _mm256_loadu_si256((const __m256i *)(a + 32)));
+                    sumi[t] = _mm256_dpwssd_epi32(sumi[t], _mm256_packs_epi32(p0, p1), sp);
+                }
+            }
+#else
             for (int k = 0; k < 4; k++) {
                 const __m256i sp = q6_scale_pair(sc16, 4 * h + k);
                 for (int t = 0; t < nt; t++) {
@@ -428,6 +484,7 @@ X86_INLINE void q6_K_multi(int n, const void *vx, const void *const *vy, float *
                     sumi[t] = madd16_acc(sumi[t], _mm256_maddubs_epi16(q[k], _mm256_loadu_si256((const __m256i *)a)), sp);
                 }
             }
+#endif
         }
         const float dx = h2f(x[i].d);
         for (int t = 0; t < nt; t++)
@@ -470,15 +527,15 @@ X86_INLINE void f16_multi(int n, const void *vx, const void *const *vy, float *s
 }
 
 /* vec_dot (nt = 1) and the 4-row kernel of each type above. */
-typedef void (*x86_dot4_fn)(int n, const void *x, const void *const *y, float *s);
+typedef void (*x86_dotg_fn)(int n, const void *x, const void *const *y, float *s);
 #define X86_DOT_PAIR(T)                                                          \
     static void x86_vec_dot_##T(int n, float *s, const void *x, const void *y) \
     {                                                                            \
         T##_multi(n, x, &y, s, 1);                                               \
     }                                                                            \
-    static void x86_dot4_##T(int n, const void *x, const void *const *y, float *s) \
+    static void x86_dotg_##T(int n, const void *x, const void *const *y, float *s) \
     {                                                                            \
-        T##_multi(n, x, y, s, 4);                                                \
+        T##_multi(n, x, y, s, X86_MAX_NT);                                       \
     }
 X86_DOT_PAIR(q4_0)
 X86_DOT_PAIR(q8_0)
@@ -492,27 +549,27 @@ static void x86_vec_dot_f16(int n, float *s, const void *x, const void *y)
     f16_multi(n, x, &y, s, 1);
 }
 
-static void x86_dot4_f16(int n, const void *x, const void *const *y, float *s)
+static void x86_dotg_f16(int n, const void *x, const void *const *y, float *s)
 {
-    f16_multi(n, x, y, s, 2);
-    f16_multi(n, x, y + 2, s + 2, 2);
+    for (int t = 0; t < X86_MAX_NT; t += 2) f16_multi(n, x, y + t, s + t, 2);
 }
 
-static const x86_dot4_fn X86_DOT4[GGML_TYPE_COUNT] = {
-    [GGML_TYPE_F16] = x86_dot4_f16,   [GGML_TYPE_Q4_0] = x86_dot4_q4_0,
-    [GGML_TYPE_Q8_0] = x86_dot4_q8_0, [GGML_TYPE_Q4_K] = x86_dot4_q4_K,
-    [GGML_TYPE_Q5_K] = x86_dot4_q5_K, [GGML_TYPE_Q6_K] = x86_dot4_q6_K,
+static const x86_dotg_fn X86_DOTG[GGML_TYPE_COUNT] = {
+    [GGML_TYPE_F16] = x86_dotg_f16,   [GGML_TYPE_Q4_0] = x86_dotg_q4_0,
+    [GGML_TYPE_Q8_0] = x86_dotg_q8_0, [GGML_TYPE_Q4_K] = x86_dotg_q4_K,
+    [GGML_TYPE_Q5_K] = x86_dotg_q5_K, [GGML_TYPE_Q6_K] = x86_dotg_q6_K,
 };
 
-/* Tiled matmul: a strip of rows stays in L1/L2 while groups of 4 tokens
+/* Tiled matmul: a strip of rows stays in L1/L2 while groups of tokens
  * pass over it, each weight block unpacked once per group. Results are
  * bit-identical to vec_dot per (row, token). */
 static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                        float *y, int ldy)
 {
-    const x86_dot4_fn dot4 = wtype < GGML_TYPE_COUNT ? X86_DOT4[wtype] : NULL;
-    if (!dot4 || n_tok < 4) {
+    enum { G = X86_MAX_NT };
+    const x86_dotg_fn dotg = wtype < GGML_TYPE_COUNT ? X86_DOTG[wtype] : NULL;
+    if (!dotg || n_tok < G) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
@@ -522,13 +579,13 @@ static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
     for (int rs = r0; rs < r1; rs += STRIP) {
         const int re = rs + STRIP < r1 ? rs + STRIP : r1;
         int t = 0;
-        for (; t + 4 <= n_tok; t += 4) {
-            const void *a[4];
-            for (int j = 0; j < 4; j++) a[j] = ab + (size_t)(t + j) * act_row_bytes;
+        for (; t + G <= n_tok; t += G) {
+            const void *a[G];
+            for (int j = 0; j < G; j++) a[j] = ab + (size_t)(t + j) * act_row_bytes;
             for (int r = rs; r < re; r++) {
-                float s[4];
-                dot4(n, wb + (size_t)r * w_row_bytes, a, s);
-                for (int j = 0; j < 4; j++) y[(size_t)(t + j) * (size_t)ldy + (size_t)r] = s[j];
+                float s[G];
+                dotg(n, wb + (size_t)r * w_row_bytes, a, s);
+                for (int j = 0; j < G; j++) y[(size_t)(t + j) * (size_t)ldy + (size_t)r] = s[j];
             }
         }
         for (; t < n_tok; t++)
