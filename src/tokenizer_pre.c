@@ -14,8 +14,11 @@
  *   rewritten to [0-9] before compiling. Case-insensitive groups are already
  *   spelled out as '[sS]... in the family strings (PCRE2's caseless mode
  *   would also match U+017F for 's').
- * - Known difference: PCRE2's \s matches U+180E (Mongolian vowel
- *   separator), llama.cpp's whitespace table does not.
+ * - PCRE2's \s matches U+180E (Mongolian vowel separator), llama.cpp's
+ *   whitespace table does not: the PCRE2 subject gets U+200B in its place.
+ * - Known limit: letters/numbers follow PCRE2's Unicode tables (10.42:
+ *   Unicode 14), llama.cpp's follow its own generated tables; code points
+ *   assigned after Unicode 14 may be classified differently.
  */
 #include "tokenizer_impl.h"
 
@@ -325,31 +328,52 @@ static bool utf8_strict(const uint8_t *s, size_t n)
     return true;
 }
 
+/* U+180E (Mongolian vowel separator) is \s for PCRE2 but not whitespace for
+ * llama.cpp; in the subject it becomes U+200B (same length, format char,
+ * not \s for either) so the regexes treat it as llama.cpp does. */
+static void fix_subject(char *subj, size_t n)
+{
+    char *p = subj;
+    while ((p = memmem(p, n - (size_t)(p - subj), "\xE1\xA0\x8E", 3))) {
+        memcpy(p, "\xE2\x80\x8B", 3);
+        p += 3;
+    }
+}
+
 hone_status tok_pre_normalize(tok_scratch *s, const char *text, size_t len, const char **norm,
                               const char **subj, size_t *out_len, hone_error *err)
 {
-    if (utf8_strict((const uint8_t *)text, len)) {
+    bool strict = utf8_strict((const uint8_t *)text, len);
+    bool mvs = memmem(text, len, "\xE1\xA0\x8E", 3) != NULL;
+    if (strict && !mvs) {
         *norm = *subj = text;
         *out_len = len;
         return HONE_OK;
     }
     /* every input byte yields at most 3 output bytes (U+FFFD) */
-    if (len > SIZE_MAX / 3 - 4 ||
-        tok_grow((void **)&s->norm, &s->cap_norm, len * 3 + 4, 1) ||
+    if (len > SIZE_MAX / 3 - 4 || tok_grow((void **)&s->norm, &s->cap_norm, len * 3 + 4, 1) ||
         !(s->subj = realloc(s->subj, s->cap_norm)))
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory normalizing %zu bytes of text", len);
-    size_t i = 0, o = 0;
-    while (i < len) {
-        uint32_t cp = tok_utf8_next(text, len, &i);
-        int k = tok_utf8_put(cp, s->norm + o);
-        /* same length: a surrogate's 3 bytes become U+FFFD's 3 bytes */
-        if (cp >= 0xD800 && cp <= 0xDFFF)
-            tok_utf8_put(0xFFFD, s->subj + o);
-        else
-            memcpy(s->subj + o, s->norm + o, (size_t)k);
-        o += (size_t)k;
+    size_t o = 0;
+    if (strict) {
+        memcpy(s->subj, text, len);
+        *norm = text;
+        o = len;
+    } else {
+        size_t i = 0;
+        while (i < len) {
+            uint32_t cp = tok_utf8_next(text, len, &i);
+            int k = tok_utf8_put(cp, s->norm + o);
+            /* same length: a surrogate's 3 bytes become U+FFFD's 3 bytes */
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                tok_utf8_put(0xFFFD, s->subj + o);
+            else
+                memcpy(s->subj + o, s->norm + o, (size_t)k);
+            o += (size_t)k;
+        }
+        *norm = s->norm;
     }
-    *norm = s->norm;
+    fix_subject(s->subj, o);
     *subj = s->subj;
     *out_len = o;
     return HONE_OK;
