@@ -1,0 +1,224 @@
+/* test_engine.c — the engine API's contracts: micro-batching and thread
+ * count do not change results, the context refuses overflow and bad token
+ * ids without side effects, rewinding works, the thread pool runs every
+ * thread exactly once per job. */
+#include "engine.h"
+#include "ref.h"
+#include "threadpool.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define N_TOK 24
+
+static const int32_t TOKENS[N_TOK] = {1,   403, 407, 261, 378, 432, 383, 286, 261, 376, 270, 30,
+                                      309, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 12};
+
+static char *model_path(const char *name)
+{
+    static char buf[1024];
+    snprintf(buf, sizeof buf, "%s/models/%s", ref_shared_dir(), name);
+    return buf;
+}
+
+static hone_model *load(const char *name)
+{
+    hone_model *m = NULL;
+    hone_error err = {0};
+    if (hone_model_load(model_path(name), NULL, &m, &err)) fail_msg("load: %s", err.msg);
+    return m;
+}
+
+static hone_context *ctx_new(hone_model *m, int n_ctx, int n_ubatch, int threads,
+                             uint32_t cache, bool all)
+{
+    hone_context_params cp = hone_context_default_params();
+    cp.n_ctx = n_ctx;
+    cp.n_ubatch = n_ubatch;
+    cp.n_threads = threads;
+    cp.cache_type = cache;
+    cp.logits_all = all;
+    hone_context *c = NULL;
+    hone_error err = {0};
+    if (hone_context_create(m, &cp, &c, &err)) fail_msg("context: %s", err.msg);
+    return c;
+}
+
+/* Logits of TOKENS fed in pieces of `step` tokens into c: out[N_TOK][V]. */
+static void run_steps(hone_context *c, int step, float *out)
+{
+    hone_error err = {0};
+    const int v = hone_n_vocab(c);
+    for (int i = 0; i < N_TOK; i += step) {
+        int n = N_TOK - i < step ? N_TOK - i : step;
+        if (hone_decode(c, TOKENS + i, n, &err)) fail_msg("decode: %s", err.msg);
+        for (int j = 0; j < n; j++)
+            memcpy(out + (size_t)(i + j) * v, hone_get_logits(c, j), sizeof(float) * v);
+    }
+}
+
+static double max_rel_diff(const float *a, const float *b, size_t n)
+{
+    double scale = 0, d = 0;
+    for (size_t i = 0; i < n; i++) {
+        scale = fmax(scale, fabs(a[i]));
+        d = fmax(d, fabs((double)a[i] - b[i]));
+    }
+    return d / (scale > 0 ? scale : 1);
+}
+
+static void check_batching(const char *name)
+{
+    hone_model *m = load(name);
+    const int v = m->hp.n_vocab;
+    float *ref = malloc(sizeof(float) * N_TOK * v), *got = malloc(sizeof(float) * N_TOK * v);
+    hone_context *c = ctx_new(m, 64, 512, 1, GGML_TYPE_F16, true);
+    run_steps(c, N_TOK, ref);
+    hone_context_free(c);
+    /* micro-batches of 5 inside one decode; one token per decode; 3 threads */
+    const int cfg[][3] = {{5, N_TOK, 1}, {512, 1, 1}, {512, N_TOK, 3}, {7, 7, 2}};
+    for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++) {
+        c = ctx_new(m, 64, cfg[k][0], cfg[k][2], GGML_TYPE_F16, true);
+        run_steps(c, cfg[k][1], got);
+        double d = max_rel_diff(ref, got, (size_t)N_TOK * v);
+        printf("%s: ubatch %d, step %d, %d threads: max rel diff %.3g\n", name, cfg[k][0],
+               cfg[k][1], cfg[k][2], d);
+        assert_true(d < 1e-4);
+        hone_context_free(c);
+    }
+    /* an F32 cache is close to the F16 one */
+    c = ctx_new(m, 64, 512, 1, GGML_TYPE_F32, true);
+    run_steps(c, N_TOK, got);
+    double kl = 0;
+    for (int i = 0; i < N_TOK; i++) kl = fmax(kl, ref_kl(ref + i * v, got + i * v, v));
+    printf("%s: f32 vs f16 cache: max KL %.3g\n", name, kl);
+    assert_true(kl < 1e-2);
+    hone_context_free(c);
+    free(ref);
+    free(got);
+    hone_model_free(m);
+}
+
+static void test_batching_llama(void **s)
+{
+    (void)s;
+    check_batching("stories260K-q8_0.gguf");
+}
+
+static void test_batching_phi3(void **s)
+{
+    (void)s;
+    check_batching("syn-phi3-q4_k_m.gguf");
+}
+
+static void test_limits(void **s)
+{
+    (void)s;
+    hone_model *m = load("stories260K-f32.gguf");
+    hone_context *c = ctx_new(m, 16, 512, 1, GGML_TYPE_F16, false);
+    hone_error err = {0};
+    assert_int_equal(hone_n_ctx(c), 16);
+    assert_int_equal(hone_n_batch(c), 16); /* capped at n_ctx */
+    assert_int_equal(hone_decode(c, TOKENS, 10, &err), HONE_OK);
+    assert_int_equal(hone_decode(c, TOKENS, 7, &err), HONE_ERR_RANGE);
+    assert_non_null(strstr(err.msg, "context"));
+    assert_int_equal(hone_n_past(c), 10); /* no side effect */
+    int32_t bad[2] = {5, m->hp.n_vocab};
+    assert_int_equal(hone_decode(c, bad, 2, &err), HONE_ERR_RANGE);
+    bad[1] = -1;
+    assert_int_equal(hone_decode(c, bad, 2, &err), HONE_ERR_RANGE);
+    assert_int_equal(hone_n_past(c), 10);
+    assert_int_equal(hone_decode(c, TOKENS, 0, &err), HONE_ERR_ARG);
+    assert_int_equal(hone_decode(c, TOKENS, 6, &err), HONE_OK);
+    assert_int_equal(hone_n_past(c), 16);
+    assert_int_equal(hone_decode(c, TOKENS, 1, &err), HONE_ERR_RANGE);
+    hone_context_free(c);
+
+    /* bad parameters */
+    hone_context_params cp = hone_context_default_params();
+    cp.n_batch = 0;
+    assert_int_equal(hone_context_create(m, &cp, &c, &err), HONE_ERR_ARG);
+    cp = hone_context_default_params();
+    cp.cache_type = GGML_TYPE_Q8_0;
+    assert_int_equal(hone_context_create(m, &cp, &c, &err), HONE_ERR_ARG);
+    /* default context: the model's length (2048) capped at 4096 */
+    c = ctx_new(m, 0, 512, 1, GGML_TYPE_F16, false);
+    assert_int_equal(hone_n_ctx(c), 2048);
+    hone_context_free(c);
+    hone_model_free(m);
+}
+
+static void test_rewind(void **s)
+{
+    (void)s;
+    hone_model *m = load("stories260K-q4_0.gguf");
+    const int v = m->hp.n_vocab;
+    hone_error err = {0};
+    /* A = TOKENS[0..12); rewind to 6 and feed TOKENS[12..18) instead */
+    int32_t seq[12];
+    memcpy(seq, TOKENS, 6 * sizeof *seq);
+    memcpy(seq + 6, TOKENS + 12, 6 * sizeof *seq);
+    hone_context *fresh = ctx_new(m, 32, 512, 1, GGML_TYPE_F16, false);
+    assert_int_equal(hone_decode(fresh, seq, 12, &err), HONE_OK);
+    hone_context *c = ctx_new(m, 32, 512, 1, GGML_TYPE_F16, false);
+    assert_int_equal(hone_decode(c, TOKENS, 12, &err), HONE_OK);
+    hone_context_rewind(c, 6);
+    assert_int_equal(hone_n_past(c), 6);
+    hone_context_rewind(c, 9); /* cannot move forward */
+    assert_int_equal(hone_n_past(c), 6);
+    assert_int_equal(hone_decode(c, TOKENS + 12, 6, &err), HONE_OK);
+    assert_true(max_rel_diff(hone_get_logits(fresh, -1), hone_get_logits(c, -1), v) < 1e-5);
+    hone_context_free(c);
+    hone_context_free(fresh);
+    hone_model_free(m);
+}
+
+typedef struct {
+    atomic_int calls[8];
+    atomic_int bad_nth;
+    int nth_expected;
+} pool_probe;
+
+static void probe(void *arg, int ith, int nth)
+{
+    pool_probe *p = arg;
+    if (nth != p->nth_expected) atomic_fetch_add(&p->bad_nth, 1);
+    atomic_fetch_add(&p->calls[ith], 1);
+}
+
+static void test_threadpool(void **s)
+{
+    (void)s;
+    hone_error err = {0};
+    hone_threadpool *pool = NULL;
+    assert_int_equal(hone_threadpool_create(0, &pool, &err), HONE_ERR_ARG);
+    for (int n = 1; n <= 4; n++) {
+        assert_int_equal(hone_threadpool_create(n, &pool, &err), HONE_OK);
+        assert_int_equal(hone_threadpool_n_threads(pool), n);
+        pool_probe p = {.nth_expected = n};
+        const int jobs = 2000;
+        for (int j = 0; j < jobs; j++) hone_threadpool_run(pool, probe, &p);
+        for (int i = 0; i < n; i++) assert_int_equal(atomic_load(&p.calls[i]), jobs);
+        assert_int_equal(atomic_load(&p.bad_nth), 0);
+        hone_threadpool_free(pool);
+    }
+    hone_threadpool_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_threadpool),  cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_rewind),      cmocka_unit_test(test_batching_llama),
+        cmocka_unit_test(test_batching_phi3),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
