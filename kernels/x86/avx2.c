@@ -8,9 +8,9 @@ static const hone_kernels AVX2 = {
     .name = "avx2",
     .type = {X86_TYPE_TABLE(x86_vec_dot_bf16)},
     .matmul = x86_matmul,
-    .rmsnorm = hone_gen_rmsnorm,
-    .softmax = hone_gen_softmax,
-    .silu_mul = hone_gen_silu_mul,
+    .rmsnorm = x86_rmsnorm,
+    .softmax = x86_softmax,
+    .silu_mul = x86_silu_mul,
 };
 
 const hone_kernels *hone_kernels_avx2(void)

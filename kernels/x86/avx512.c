@@ -13,9 +13,9 @@
         .name = set_name,                                                 \
         .type = {X86_TYPE_TABLE(bf16_dot)},                               \
         .matmul = x86_matmul,                                        \
-        .rmsnorm = hone_gen_rmsnorm,                                      \
-        .softmax = hone_gen_softmax,                                      \
-        .silu_mul = hone_gen_silu_mul,                                    \
+        .rmsnorm = x86_rmsnorm,                                      \
+        .softmax = x86_softmax,                                      \
+        .silu_mul = x86_silu_mul,                                    \
     }
 
 static const hone_kernels AVX512 = AVX512_TABLE("avx512", x86_vec_dot_bf16);

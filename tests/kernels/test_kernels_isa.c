@@ -234,10 +234,14 @@ static void check_matmul(const hone_kernels *k, const hone_kernels *g)
 
 static void check_row_ops(const hone_kernels *k, const hone_kernels *g)
 {
-    static const int S[] = {1, 7, 8, 9, 64, 333, 4096};
+    /* sizes with vector tails; scales from ordinary activations up to
+     * exp overflow / underflow (|x| ~ 100: softmax terms below 1e-38,
+     * silu of -100 needs e^100 = inf) */
+    static const int S[] = {1, 7, 8, 9, 64, 333, 4096, 5, 77, 1000};
     for (size_t si = 0; si < sizeof S / sizeof S[0]; si++) {
         const int n = S[si];
-        float *x = hone_test_floats(n, 7000 + si, 6.0f), *w = hone_test_floats(n, 7100 + si, 1.5f);
+        const float scale = si < 7 ? 6.0f : 100.0f;
+        float *x = hone_test_floats(n, 7000 + si, scale), *w = hone_test_floats(n, 7100 + si, 1.5f);
         float *a = malloc(sizeof(float) * (size_t)(n + 4)), *b = malloc(sizeof(float) * (size_t)n);
         for (int i = 0; i < n + 4; i++) a[i] = NAN;
         k->rmsnorm(a, x, w, n, 1e-6f);
