@@ -32,6 +32,11 @@
 /* Per-thread row ranges are multiples of this (kernels may tile rows). */
 #define ROW_ALIGN 8
 #define MAX_JOBS 3
+/* The FFN runs on slices of at most this many tokens of a micro-batch: its
+ * activations (2 x n_ff per token) are the largest, and 64 tokens already
+ * reuse each weight row enough. Keeps scratch memory small (peak RSS within
+ * 10 % of model + KV cache). */
+#define FFN_CHUNK 64
 
 struct hone_forward {
     const hone_model *m;
@@ -41,13 +46,12 @@ struct hone_forward {
     int q_dim, kv_dim, qkv_dim, ff_dim2;
     float *x;        /* [U][n_embd]  residual stream */
     float *xb;       /* [U][n_embd]  normed input / sub-block output */
-    float *qkv;      /* [U][qkv_dim] q | k | v per token */
-    float *att;      /* [U][q_dim]   attention output */
-    float *hb;       /* [U][2*n_ff]  gate | up per token */
-    float *hb2;      /* [U][n_ff]    silu(gate) * up */
+    float *qkv;      /* [U][qkv_dim] q | k | v per token; the attention
+                        output overwrites q (q is consumed first) */
+    float *hb;       /* [C][2*n_ff]  gate | up per token (C = FFN_CHUNK) */
+    float *hb2;      /* [C][n_ff]    silu(gate) * up */
     float *rope;     /* [U][n_rot]   cos, sin per rotated pair */
     uint8_t *act[MAX_JOBS]; /* activations converted to vec_dot types */
-    size_t act_row_cap;     /* bytes per token row in each act buffer */
     float *scores;   /* [n_threads][n_ctx] */
     uint8_t *qconv;  /* [n_threads][head_dim] in the cache type */
     uint8_t *pconv;  /* [n_threads][n_ctx]    in the cache type */
@@ -56,12 +60,13 @@ struct hone_forward {
 
 /* ------------------------------------------------------------ allocation */
 
+/* Not zeroed: every element is written before it is read, and untouched
+ * pages of a large buffer then cost no memory. */
 static void *fwd_alloc(hone_forward *f, size_t n, size_t elt)
 {
     size_t bytes = (n * elt + 63) & ~(size_t)63;
     if (bytes == 0) bytes = 64;
     void *p = aligned_alloc(64, bytes);
-    if (p) memset(p, 0, bytes);
     f->bytes += bytes;
     return p;
 }
@@ -73,21 +78,53 @@ static const hone_weight *layer_matrices(const hone_layer *L, int i)
     return i < 8 ? ws[i] : NULL;
 }
 
-/* Largest row, over all matrices, of activations in their vec_dot_type. */
-static size_t max_act_row(const hone_model *m, const hone_kernels *k)
+/* Bytes of one activation buffer: the largest input, over all matrices, in
+ * its vec_dot_type, for the tokens that matrix sees at once (the FFN
+ * matrices (i >= 5) see FFN_CHUNK tokens, the others the micro-batch). */
+static size_t act_bytes(const hone_model *m, const hone_kernels *k, size_t U)
 {
+    const size_t C = U < FFN_CHUNK ? U : FFN_CHUNK;
     size_t best = 0;
     uint64_t rb;
     for (int il = 0; il < m->hp.n_layer; il++)
         for (int i = 0; i < 8; i++) {
             const hone_weight *w = layer_matrices(&m->layers[il], i);
             if (w->data && ggml_row_bytes(k->type[w->type].vec_dot_type, (uint64_t)w->cols, &rb) &&
-                rb > best)
-                best = rb;
+                rb * (i >= 5 ? C : U) > best)
+                best = (size_t)rb * (i >= 5 ? C : U);
         }
     if (ggml_row_bytes(k->type[m->output.type].vec_dot_type, (uint64_t)m->output.cols, &rb) &&
-        rb > best)
-        best = rb;
+        rb * U > best)
+        best = (size_t)rb * U;
+    return best;
+}
+
+static int distinct(const hone_kernels *k, const hone_weight *a, const hone_weight *b,
+                    const hone_weight *c)
+{
+    const hone_weight *ws[3] = {a, b, c};
+    uint32_t seen[3];
+    int n = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!ws[i] || !ws[i]->data) continue;
+        uint32_t vt = k->type[ws[i]->type].vec_dot_type;
+        int j = 0;
+        while (j < n && seen[j] != vt) j++;
+        if (j == n) seen[n++] = vt;
+    }
+    return n;
+}
+
+/* Most distinct vec_dot_types among matrices sharing one input. */
+static int max_distinct_types(const hone_model *m, const hone_kernels *k)
+{
+    int best = 1;
+    for (int il = 0; il < m->hp.n_layer; il++) {
+        const hone_layer *L = &m->layers[il];
+        int a = distinct(k, &L->wq, &L->wk, &L->wv), b = distinct(k, &L->ffn_gate, &L->ffn_up, NULL);
+        best = a > best ? a : best;
+        best = b > best ? b : best;
+    }
     return best;
 }
 
@@ -121,16 +158,17 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     f->qkv_dim = f->q_dim + 2 * f->kv_dim;
     f->ff_dim2 = 2 * hp->n_ff;
     size_t U = (size_t)n_ubatch, elt = cache_type == GGML_TYPE_F16 ? 2 : 4;
+    size_t C = U < FFN_CHUNK ? U : FFN_CHUNK;
     f->x = fwd_alloc(f, U * (size_t)hp->n_embd, sizeof(float));
     f->xb = fwd_alloc(f, U * (size_t)hp->n_embd, sizeof(float));
     f->qkv = fwd_alloc(f, U * (size_t)f->qkv_dim, sizeof(float));
-    f->att = fwd_alloc(f, U * (size_t)f->q_dim, sizeof(float));
-    f->hb = fwd_alloc(f, U * (size_t)f->ff_dim2, sizeof(float));
-    f->hb2 = fwd_alloc(f, U * (size_t)hp->n_ff, sizeof(float));
+    f->hb = fwd_alloc(f, C * (size_t)f->ff_dim2, sizeof(float));
+    f->hb2 = fwd_alloc(f, C * (size_t)hp->n_ff, sizeof(float));
     f->rope = fwd_alloc(f, U * (size_t)hp->n_rot, sizeof(float));
-    f->act_row_cap = max_act_row(m, k);
-    bool ok = f->x && f->xb && f->qkv && f->att && f->hb && f->hb2 && f->rope;
-    for (int i = 0; i < MAX_JOBS; i++) ok = (f->act[i] = fwd_alloc(f, U, f->act_row_cap)) && ok;
+    bool ok = f->x && f->xb && f->qkv && f->hb && f->hb2 && f->rope;
+    /* one buffer per distinct vec_dot_type a group of matrices needs */
+    const size_t ab = act_bytes(m, k, U);
+    for (int i = 0; i < max_distinct_types(m, k); i++) ok = (f->act[i] = fwd_alloc(f, ab, 1)) && ok;
     f->scores = fwd_alloc(f, (size_t)n_threads * (size_t)n_ctx, sizeof(float));
     f->qconv = fwd_alloc(f, (size_t)n_threads * (size_t)hp->head_dim, elt);
     f->pconv = fwd_alloc(f, (size_t)n_threads * (size_t)n_ctx, elt);
@@ -150,7 +188,6 @@ void hone_forward_free(hone_forward *f)
     free(f->x);
     free(f->xb);
     free(f->qkv);
-    free(f->att);
     free(f->hb);
     free(f->hb2);
     free(f->rope);
@@ -337,8 +374,7 @@ static void attn_worker(void *arg, int ith, int nth)
     for (int it = ith; it < items; it += nth) {
         const int t = it / hp->n_head, h = it % hp->n_head, kvh = h / group;
         const int n_kv = a->pos0 + t + 1; /* causal: positions 0..pos */
-        const float *q = f->qkv + (size_t)t * (size_t)f->qkv_dim + (size_t)h * (size_t)hd;
-        kt->from_float(q, qc, hd);
+        kt->from_float(f->qkv + (size_t)t * (size_t)f->qkv_dim + (size_t)h * (size_t)hd, qc, hd);
         for (int j = 0; j < n_kv; j++) {
             const uint8_t *kr = hone_kv_k(a->kv, a->layer, j);
             kt->vec_dot(hd, &s[j], kr + (size_t)kvh * (size_t)hd * elt, qc);
@@ -347,7 +383,8 @@ static void attn_worker(void *arg, int ith, int nth)
             for (int j = 0; j < n_kv; j++) s[j] *= a->kq_scale;
         k->softmax(s, n_kv);
         kt->from_float(s, pc, n_kv);
-        float *out = f->att + (size_t)t * (size_t)f->q_dim + (size_t)h * (size_t)hd;
+        /* q (already converted into qc) is overwritten by the output */
+        float *out = f->qkv + (size_t)t * (size_t)f->qkv_dim + (size_t)h * (size_t)hd;
         for (int d = 0; d < hd; d++)
             kt->vec_dot(n_kv, &out[d], hone_kv_v(a->kv, a->layer, kvh * hd + d), pc);
     }
@@ -413,21 +450,23 @@ static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool 
                     .kq_scale = hp->scale_q_before_attn ? 1.0f : 1.0f / sqrtf((float)hp->head_dim)};
     hone_threadpool_run(pool, attn_worker, &at);
 
-    mm_task mo = {.n_tok = n, .src = f->att, .ld_src = f->q_dim};
+    mm_task mo = {.n_tok = n, .src = f->qkv, .ld_src = f->qkv_dim};
     mm_set(&mo, &L->wo, &L->bo, f->xb, hp->n_embd);
     matmul_group(f, pool, &mo);
     add_rows(f->x, f->xb, (size_t)n * (size_t)hp->n_embd);
 }
 
-static void ffn_block(hone_forward *f, hone_threadpool *pool, int il, int n)
+/* The FFN of tokens [t0, t0 + n) (n <= FFN_CHUNK). */
+static void ffn_block(hone_forward *f, hone_threadpool *pool, int il, int t0, int n)
 {
     const hone_hparams *hp = &f->m->hp;
     const hone_layer *L = &f->m->layers[il];
-    const int ff = hp->n_ff;
-    rmsnorm_rows(f, f->xb, f->x, &L->ffn_norm, n);
+    const int ff = hp->n_ff, e = hp->n_embd;
+    float *x = f->x + (size_t)t0 * e, *xb = f->xb + (size_t)t0 * e;
+    rmsnorm_rows(f, xb, x, &L->ffn_norm, n);
 
     /* hb rows hold [gate | up]: a fused ffn_up (phi3) writes both halves */
-    mm_task mm = {.n_tok = n, .src = f->xb, .ld_src = hp->n_embd};
+    mm_task mm = {.n_tok = n, .src = xb, .ld_src = e};
     if (L->ffn_gate.data) {
         mm_set(&mm, &L->ffn_gate, &L->ffn_gate_b, f->hb, f->ff_dim2);
         mm_set(&mm, &L->ffn_up, &L->ffn_up_b, f->hb + ff, f->ff_dim2);
@@ -441,9 +480,9 @@ static void ffn_block(hone_forward *f, hone_threadpool *pool, int il, int n)
     }
 
     mm_task md = {.n_tok = n, .src = f->hb2, .ld_src = ff};
-    mm_set(&md, &L->ffn_down, &L->ffn_down_b, f->xb, hp->n_embd);
+    mm_set(&md, &L->ffn_down, &L->ffn_down_b, xb, e);
     matmul_group(f, pool, &md);
-    add_rows(f->x, f->xb, (size_t)n * (size_t)hp->n_embd);
+    add_rows(x, xb, (size_t)n * (size_t)e);
 }
 
 void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
@@ -463,7 +502,8 @@ void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool
 
     for (int il = 0; il < hp->n_layer; il++) {
         attention_block(f, kv, pool, il, n);
-        ffn_block(f, pool, il, n);
+        for (int t0 = 0; t0 < n; t0 += FFN_CHUNK)
+            ffn_block(f, pool, il, t0, n - t0 < FFN_CHUNK ? n - t0 : FFN_CHUNK);
     }
     kv->n_past += n;
 
