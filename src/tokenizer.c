@@ -678,6 +678,7 @@ static void free_scratch(tok_scratch *s)
     free(s->heap);
     free(s->norm);
     free(s->subj);
+    free(s->map);
     free(s->buf);
 }
 
@@ -793,6 +794,8 @@ static hone_status load_all(hone_tokenizer *t, const gguf_file *f, hone_error *e
         st = opt_bool(f, "tokenizer.ggml.add_sep_token", &t->add_sep, err);
     if (st != HONE_OK)
         return st;
+    if (t->pretok.flags & PRE_FORCE_BOS)
+        t->add_bos = true;
     if (t->type == TOK_TYPE_SPM && t->nl == TOK_NULL)
         t->nl = t->pad;
     if (t->type == TOK_TYPE_BPE && t->nl == TOK_NULL)

@@ -24,6 +24,7 @@ enum {
     PRE_RAW_UTF8 = 1 << 4,      /* no GPT-2 byte encoding; <0xXX> fallback */
     PRE_ESCAPE_WS = 1 << 5,     /* spaces become U+2581 before BPE */
     PRE_NL_WORDS = 1 << 6,      /* newline-only words kept whole (gemma4) */
+    PRE_FORCE_BOS = 1 << 7,     /* add_bos even if the file says false (gemma4) */
 };
 
 typedef struct {
@@ -31,6 +32,8 @@ typedef struct {
     unsigned flags;
     int n_re;
     pcre2_code *re[TOK_MAX_REGEX];
+    unsigned digit_groups; /* bit i: regex i is llama.cpp's custom digit
+                              grouping (afmoe, tiny_aya), re[i] = \p{N}+ */
 } tok_pretok;
 
 typedef struct { size_t off, len; } tok_seg;
@@ -48,8 +51,10 @@ typedef struct {
     void *heap;  /* bigram heap items */
     size_t cap_heap;
     char *norm;  /* UTF-8 normalized text (llama.cpp's bytes) */
-    char *subj;  /* the same, made valid for PCRE2 */
+    char *subj;  /* what the regexes see (see tok_pre_normalize) */
     size_t cap_norm;
+    size_t *map; /* subject byte -> norm byte, when use_map */
+    bool use_map;
     char *buf;   /* escaped fragment / encoded word */
     size_t cap_buf;
 } tok_scratch;
@@ -121,15 +126,17 @@ hone_status tok_pre_init(tok_pretok *p, const char *pre_name, hone_error *err);
 void tok_pre_free(tok_pretok *p);
 /* The i-th tokenizer.ggml.pre name hone knows (NULL past the end). */
 const char *tok_pre_known_name(size_t i);
-/* Decode text as llama.cpp does (invalid bytes -> U+FFFD, re-encoded):
- * *norm gets llama.cpp's bytes, *subj a PCRE2-safe copy of the same length
- * (surrogates -> U+FFFD). Valid UTF-8 is returned as is (no copy). */
+/* Decode text as llama.cpp does (invalid bytes -> U+FFFD, re-encoded) into
+ * *norm, and build the regex subject *subj (*subj_len bytes): non-ASCII
+ * whitespace becomes \v as llama.cpp's regex paths see it, U+180E becomes
+ * U+200B, surrogates U+FFFD. Plain valid UTF-8 is used as is (no copy);
+ * otherwise s->map translates subject offsets to norm offsets. */
 hone_status tok_pre_normalize(tok_scratch *s, const char *text, size_t len,
                               const char **norm, const char **subj,
-                              size_t *out_len, hone_error *err);
+                              size_t *subj_len, hone_error *err);
 /* Split subj[0..len) into words with the family's regexes (matches and the
  * text between them are words, llama.cpp's unicode_regex_split). The words
- * are left in s->seg[0..s->n_seg). */
+ * are left in s->seg[0..s->n_seg), as offsets into norm. */
 hone_status tok_pre_split(const tok_pretok *p, tok_scratch *s, const char *subj,
                           size_t len, hone_error *err);
 /* GPT-2 byte <-> unicode char mapping. Writes the UTF-8 char of byte b to

@@ -14,8 +14,11 @@
  *   rewritten to [0-9] before compiling. Case-insensitive groups are already
  *   spelled out as '[sS]... in the family strings (PCRE2's caseless mode
  *   would also match U+017F for 's').
- * - PCRE2's \s matches U+180E (Mongolian vowel separator), llama.cpp's
- *   whitespace table does not: the PCRE2 subject gets U+200B in its place.
+ * - llama.cpp's std::regex paths see non-ASCII whitespace as \v (its
+ *   custom splitters treat it as whitespace, which \v also is), so the
+ *   PCRE2 subject holds \v there; literal ranges such as [ࠀ-一] then
+ *   exclude it as in llama.cpp. U+180E, \s for PCRE2 but not for
+ *   llama.cpp, becomes U+200B. Offsets map back to the real text.
  * - Known limit: letters/numbers follow PCRE2's Unicode tables (10.42:
  *   Unicode 14), llama.cpp's follow its own generated tables; code points
  *   assigned after Unicode 14 may be classified differently.
@@ -35,6 +38,10 @@
 #define RE_CONTRACT "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])"
 #define RE_GPT4O "[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+" RE_CONTRACT "?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*" RE_CONTRACT "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 #define RE_NEWLINES "[^\\n]+|[\\n]+"
+/* llama.cpp splits these with custom code (runs of \p{N} grouped by 3 from
+ * the right); hone finds the runs with PCRE2 and groups them the same way.
+ * tiny_aya's own regex, \d{1,3}(?=(?:\d{3})*\b), is handled the same. */
+#define DIGIT_GROUPS "\\p{AFMoE_digits}"
 
 typedef struct {
     const char *names[12]; /* tokenizer.ggml.pre values */
@@ -94,7 +101,7 @@ static const pre_family FAMILIES[] = {
     {{"granite-embed-multi-97m"}, KS | PRE_IGNORE_MERGES,
      {"[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}\\p{M}])([^a-z]))*((?=[\\p{L}\\p{M}])([^A-Z]))+" RE_CONTRACT "?|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}\\p{M}])([^a-z]))+((?=[\\p{L}\\p{M}])([^A-Z]))*" RE_CONTRACT "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
     {{"tiny_aya", "cohere2moe"}, KS,
-     {"\\d{1,3}(?=(?:\\d{3})*\\b)",
+     {DIGIT_GROUPS,
       "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+" RE_CONTRACT "?|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*" RE_CONTRACT "?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
     {{"superbpe"}, KS, {"\\p{N}+", "(?=(\\d{3})+(?!\\d))"}},
     {{"bailingmoe", "bailingmoe2", "llada-moe"}, KS,
@@ -110,9 +117,13 @@ static const pre_family FAMILIES[] = {
     {{"minicpm5"}, PRE_IGNORE_MERGES,
      {"\\p{N}{1,3}",
       RE_CONTRACT "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}+| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
-    {{"gemma4", "granite-embed-multi-311m"}, PRE_RAW_UTF8 | PRE_ESCAPE_WS | PRE_NL_WORDS,
+    {{"gemma4", "granite-embed-multi-311m"},
+     PRE_RAW_UTF8 | PRE_ESCAPE_WS | PRE_NL_WORDS | PRE_FORCE_BOS,
      {RE_NEWLINES}},
     {{"sarvam-moe"}, PRE_RAW_UTF8 | PRE_ESCAPE_WS | KS, {RE_NEWLINES}},
+    {{"afmoe"}, KS,
+     {DIGIT_GROUPS, "[一-鿿㐀-䶿豈-﫿぀-ゟ゠-ヿ･-ﾟ⼀-⿟เ-๿຀-໿ក-៿က-႟ꩠ-ꩿꧠ-꧿가-힯ᄀ-ᇿ]+",
+      "[!\"#$%&'()*+,\\-./:;<=>?@\\[\\\\\\]^_`{|}~][A-Za-z]+|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}},
 };
 #undef KS
 
@@ -169,8 +180,7 @@ hone_status tok_pre_init(tok_pretok *p, const char *pre_name, hone_error *err)
                 break;
             }
     if (!fam) {
-        if (!strcmp(pre_name, "kimi-k2") || !strcmp(pre_name, "afmoe") ||
-            !strcmp(pre_name, "whitespace"))
+        if (!strcmp(pre_name, "kimi-k2") || !strcmp(pre_name, "whitespace"))
             return hone_fail(err, HONE_ERR_UNSUPPORTED,
                              "tokenizer.ggml.pre '%s' needs a custom splitter hone does not have",
                              pre_name);
@@ -180,7 +190,12 @@ hone_status tok_pre_init(tok_pretok *p, const char *pre_name, hone_error *err)
     p->name = fam->names[0];
     p->flags = fam->flags;
     for (int i = 0; i < TOK_MAX_REGEX && fam->re[i]; i++) {
-        char *src = rewrite_digits(fam->re[i]);
+        const char *re_src = fam->re[i];
+        if (!strcmp(re_src, DIGIT_GROUPS)) {
+            p->digit_groups |= 1u << i;
+            re_src = "\\p{N}+";
+        }
+        char *src = rewrite_digits(re_src);
         if (!src) {
             tok_pre_free(p);
             return hone_fail(err, HONE_ERR_NOMEM, "out of memory compiling pre-tokenizer regex");
@@ -328,54 +343,71 @@ static bool utf8_strict(const uint8_t *s, size_t n)
     return true;
 }
 
-/* U+180E (Mongolian vowel separator) is \s for PCRE2 but not whitespace for
- * llama.cpp; in the subject it becomes U+200B (same length, format char,
- * not \s for either) so the regexes treat it as llama.cpp does. */
-static void fix_subject(char *subj, size_t n)
+/* llama.cpp's whitespace table beyond ASCII (unicode_set_whitespace). Its
+ * regex paths see these as \v (std::regex has no Unicode \s), so hone's
+ * subject does too; U+180E is \s for PCRE2 but not for llama.cpp. */
+static bool llama_ws(uint32_t cp)
 {
-    char *p = subj;
-    while ((p = memmem(p, n - (size_t)(p - subj), "\xE1\xA0\x8E", 3))) {
-        memcpy(p, "\xE2\x80\x8B", 3);
-        p += 3;
+    return cp == 0x85 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+           cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+/* Does valid UTF-8 text hold a character the subject must change? */
+static bool needs_subst(const char *text, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint8_t c = (uint8_t)text[i];
+        if (c != 0xC2 && (c < 0xE1 || c > 0xE3))
+            continue;
+        size_t j = i;
+        uint32_t cp = tok_utf8_next(text, len, &j);
+        if (llama_ws(cp) || cp == 0x180E)
+            return true;
     }
+    return false;
 }
 
 hone_status tok_pre_normalize(tok_scratch *s, const char *text, size_t len, const char **norm,
-                              const char **subj, size_t *out_len, hone_error *err)
+                              const char **subj, size_t *subj_len, hone_error *err)
 {
-    bool strict = utf8_strict((const uint8_t *)text, len);
-    bool mvs = memmem(text, len, "\xE1\xA0\x8E", 3) != NULL;
-    if (strict && !mvs) {
+    s->use_map = false;
+    if (utf8_strict((const uint8_t *)text, len) && !needs_subst(text, len)) {
         *norm = *subj = text;
-        *out_len = len;
+        *subj_len = len;
         return HONE_OK;
     }
     /* every input byte yields at most 3 output bytes (U+FFFD) */
-    if (len > SIZE_MAX / 3 - 4 || tok_grow((void **)&s->norm, &s->cap_norm, len * 3 + 4, 1) ||
-        !(s->subj = realloc(s->subj, s->cap_norm)))
+    size_t cap = len * 3 + 4;
+    if (len > SIZE_MAX / 3 / sizeof(size_t) - 4 || tok_grow((void **)&s->norm, &s->cap_norm, cap, 1) ||
+        !(s->subj = realloc(s->subj, s->cap_norm)) ||
+        !(s->map = realloc(s->map, (s->cap_norm + 1) * sizeof *s->map)))
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory normalizing %zu bytes of text", len);
-    size_t o = 0;
-    if (strict) {
-        memcpy(s->subj, text, len);
-        *norm = text;
-        o = len;
-    } else {
-        size_t i = 0;
-        while (i < len) {
-            uint32_t cp = tok_utf8_next(text, len, &i);
-            int k = tok_utf8_put(cp, s->norm + o);
-            /* same length: a surrogate's 3 bytes become U+FFFD's 3 bytes */
-            if (cp >= 0xD800 && cp <= 0xDFFF)
-                tok_utf8_put(0xFFFD, s->subj + o);
-            else
-                memcpy(s->subj + o, s->norm + o, (size_t)k);
-            o += (size_t)k;
+    size_t i = 0, on = 0, os = 0;
+    while (i < len) {
+        uint32_t cp = tok_utf8_next(text, len, &i);
+        int k = tok_utf8_put(cp, s->norm + on);
+        size_t ks;
+        if (cp > 0x7F && llama_ws(cp)) {
+            s->subj[os] = '\v';
+            ks = 1;
+        } else if (cp == 0x180E) {
+            ks = (size_t)tok_utf8_put(0x200B, s->subj + os);
+        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+            ks = (size_t)tok_utf8_put(0xFFFD, s->subj + os);
+        } else {
+            memcpy(s->subj + os, s->norm + on, (size_t)k);
+            ks = (size_t)k;
         }
-        *norm = s->norm;
+        for (size_t b = 0; b < ks; b++)
+            s->map[os + b] = on;
+        os += ks;
+        on += (size_t)k;
     }
-    fix_subject(s->subj, o);
+    s->map[os] = on;
+    s->use_map = true;
+    *norm = s->norm;
     *subj = s->subj;
-    *out_len = o;
+    *subj_len = os;
     return HONE_OK;
 }
 
@@ -439,6 +471,47 @@ static hone_status split_piece(const pcre2_code *re, tok_scratch *s, const char 
     return HONE_OK;
 }
 
+/* llama.cpp's custom digit split (unicode_regex_split_custom_afmoe): runs
+ * of \p{N} are cut into groups of 3 counted from the right; the text before
+ * a run is glued to the run's first group (its quirk, kept). */
+static hone_status split_digit_groups(const pcre2_code *re, tok_scratch *s, const char *subj,
+                                      size_t off, size_t len, tok_seg **out, size_t *n_out,
+                                      size_t *cap_out, hone_error *err)
+{
+    const PCRE2_SPTR p = (PCRE2_SPTR)(subj + off);
+    size_t pos = 0, prev = 0;
+    while (pos < len) {
+        int rc = pcre2_match(re, p, len, pos, PCRE2_NO_UTF_CHECK, s->md, NULL);
+        if (rc == PCRE2_ERROR_NOMATCH)
+            break;
+        if (rc < 0)
+            return hone_fail(err, HONE_ERR_INTERNAL, "pre-tokenizer digit regex failed (%d)", rc);
+        const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+        size_t ms = ov[0], me = ov[1], chars = 0;
+        for (size_t b = ms; b < me; b++)
+            chars += (p[b] & 0xC0) != 0x80;
+        size_t cur = ms, group = chars % 3 ? chars % 3 : 3;
+        while (cur < me) {
+            size_t end = cur, k = 0;
+            while (end < me && k < group) { /* advance `group` characters */
+                end++;
+                while (end < me && (p[end] & 0xC0) == 0x80)
+                    end++;
+                k++;
+            }
+            hone_status st = push_seg(out, n_out, cap_out, off + prev, end - prev, err);
+            if (st != HONE_OK)
+                return st;
+            prev = cur = end;
+            group = 3;
+        }
+        pos = me;
+    }
+    if (prev < len)
+        return push_seg(out, n_out, cap_out, off + prev, len - prev, err);
+    return HONE_OK;
+}
+
 hone_status tok_pre_split(const tok_pretok *p, tok_scratch *s, const char *subj, size_t len,
                           hone_error *err)
 {
@@ -449,8 +522,9 @@ hone_status tok_pre_split(const tok_pretok *p, tok_scratch *s, const char *subj,
     for (int r = 0; r < p->n_re && st == HONE_OK; r++) {
         size_t n2 = 0;
         for (size_t i = 0; i < s->n_seg && st == HONE_OK; i++)
-            st = split_piece(p->re[r], s, subj, s->seg[i].off, s->seg[i].len, &s->seg2, &n2,
-                             &s->cap_seg2, err);
+            st = (p->digit_groups >> r & 1 ? split_digit_groups : split_piece)(
+                p->re[r], s, subj, s->seg[i].off, s->seg[i].len, &s->seg2, &n2, &s->cap_seg2,
+                err);
         tok_seg *tv = s->seg;
         size_t tc = s->cap_seg;
         s->seg = s->seg2;
@@ -459,6 +533,12 @@ hone_status tok_pre_split(const tok_pretok *p, tok_scratch *s, const char *subj,
         s->cap_seg2 = tc;
         s->n_seg = n2;
     }
+    if (st == HONE_OK && s->use_map)
+        for (size_t i = 0; i < s->n_seg; i++) {
+            size_t a = s->map[s->seg[i].off], b = s->map[s->seg[i].off + s->seg[i].len];
+            s->seg[i].off = a;
+            s->seg[i].len = b - a;
+        }
     return st;
 }
 
