@@ -37,6 +37,9 @@
  * reuse each weight row enough. Keeps scratch memory small (peak RSS within
  * 10 % of model + KV cache). */
 #define FFN_CHUNK 64
+/* Below this many weight bytes x tokens a product runs on the calling
+ * thread alone: waking the pool costs more than it saves. */
+#define MIN_PARALLEL_BYTES (64 * 1024)
 
 struct hone_forward {
     const hone_model *m;
@@ -202,6 +205,15 @@ size_t hone_forward_bytes(const hone_forward *f) { return f ? f->bytes : 0; }
 
 /* ------------------------------------------------ matrix products (threads) */
 
+/* Chunks for `units` independent pieces of work: a few per thread, so
+ * threads that start late or run slow are balanced by the others. */
+static int n_chunks(const hone_forward *f, int64_t units)
+{
+    int64_t c = (int64_t)f->n_threads * 4;
+    if (units < c) c = units;
+    return c < 1 ? 1 : (int)c;
+}
+
 /* One weight matrix applied to n_tok activation rows: y[t*ldy + r]. */
 typedef struct {
     const hone_weight *w;
@@ -224,8 +236,9 @@ typedef struct {
     int ld_src;
 } mm_task;
 
-static void mm_worker(void *arg, int ith, int nth)
+static void mm_worker(void *arg, int ith, int nth, int tid)
 {
+    (void)tid;
     const mm_task *t = arg;
     const hone_kernels *k = t->k;
     int64_t total = 0;
@@ -262,8 +275,9 @@ typedef struct {
     int cols;
 } conv_task;
 
-static void conv_worker(void *arg, int ith, int nth)
+static void conv_worker(void *arg, int ith, int nth, int tid)
 {
+    (void)tid;
     const conv_task *c = arg;
     for (int t = ith; t < c->mm->n_tok; t += nth) {
         const float *src = c->mm->src + (size_t)t * (size_t)c->mm->ld_src;
@@ -296,10 +310,17 @@ static void matmul_group(hone_forward *f, hone_threadpool *pool, mm_task *mm)
         jb->act = c.dst[i];
         jb->act_rb = c.rb[i];
     }
-    if (mm->n_tok == 1) conv_worker(&c, 0, 1);
-    else hone_threadpool_run(pool, conv_worker, &c);
+    if (mm->n_tok == 1) conv_worker(&c, 0, 1, 0);
+    else hone_threadpool_run(pool, conv_worker, &c, n_chunks(f, mm->n_tok));
     mm->k = k;
-    hone_threadpool_run(pool, mm_worker, mm);
+    /* tiny products (small models, one token) are not worth a wake-up */
+    size_t work = 0;
+    for (int j = 0; j < mm->n_jobs; j++)
+        work += mm->job[j].w->row_bytes * (size_t)mm->job[j].w->rows;
+    int64_t rows = 0;
+    for (int j = 0; j < mm->n_jobs; j++) rows += mm->job[j].w->rows;
+    if (work * (size_t)mm->n_tok < MIN_PARALLEL_BYTES) mm_worker(mm, 0, 1, 0);
+    else hone_threadpool_run(pool, mm_worker, mm, n_chunks(f, rows / ROW_ALIGN));
 }
 
 static void mm_set(mm_task *mm, const hone_weight *w, const hone_weight *b, float *y, int ldy)
@@ -356,9 +377,10 @@ typedef struct {
     float kq_scale;
 } attn_task;
 
-/* One (token, head) pair per step; pairs are dealt round-robin so the
- * longer causal rows of late tokens spread over all threads. */
-static void attn_worker(void *arg, int ith, int nth)
+/* One (token, head) pair per step; pairs are dealt round-robin to the
+ * chunks so the longer causal rows of late tokens spread evenly. Scratch
+ * buffers belong to the executing thread (tid). */
+static void attn_worker(void *arg, int ith, int nth, int tid)
 {
     const attn_task *a = arg;
     hone_forward *f = a->f;
@@ -367,9 +389,9 @@ static void attn_worker(void *arg, int ith, int nth)
     const hone_type_kernels *kt = &k->type[f->cache_type];
     const int hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
     const size_t elt = a->kv->elt;
-    float *s = f->scores + (size_t)ith * (size_t)f->n_ctx;
-    uint8_t *qc = f->qconv + (size_t)ith * (size_t)hd * elt;
-    uint8_t *pc = f->pconv + (size_t)ith * (size_t)f->n_ctx * elt;
+    float *s = f->scores + (size_t)tid * (size_t)f->n_ctx;
+    uint8_t *qc = f->qconv + (size_t)tid * (size_t)hd * elt;
+    uint8_t *pc = f->pconv + (size_t)tid * (size_t)f->n_ctx * elt;
     const int items = a->n_tok * hp->n_head;
     for (int it = ith; it < items; it += nth) {
         const int t = it / hp->n_head, h = it % hp->n_head, kvh = h / group;
@@ -448,7 +470,9 @@ static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool 
     rope_and_store(f, kv, il, n);
     attn_task at = {.f = f, .kv = kv, .layer = il, .n_tok = n, .pos0 = kv->n_past,
                     .kq_scale = hp->scale_q_before_attn ? 1.0f : 1.0f / sqrtf((float)hp->head_dim)};
-    hone_threadpool_run(pool, attn_worker, &at);
+    const size_t work = (size_t)n * (size_t)(kv->n_past + n) * (size_t)f->q_dim * kv->elt * 2;
+    if (work < MIN_PARALLEL_BYTES) attn_worker(&at, 0, 1, 0);
+    else hone_threadpool_run(pool, attn_worker, &at, n_chunks(f, n * hp->n_head));
 
     mm_task mo = {.n_tok = n, .src = f->qkv, .ld_src = f->qkv_dim};
     mm_set(&mo, &L->wo, &L->bo, f->xb, hp->n_embd);

@@ -1,9 +1,13 @@
-/* threadpool.c — persistent worker threads (see threadpool.h).
+/* threadpool.c — persistent workers with dynamic chunk claiming
+ * (see threadpool.h).
  *
- * A job is published by bumping `generation` under the mutex; workers notice
- * it either while spinning (cheap, the common case during a forward pass) or
- * after a condition-variable wake-up. Completion is an atomic countdown the
- * caller spins on (then yields), since jobs are short.
+ * One 64-bit atomic word describes the current job: generation (32 bits) |
+ * next unclaimed chunk (16) | chunk count (16). A thread claims a chunk by
+ * compare-and-swap on that word, so it can only ever claim a chunk of the
+ * job that is current at that instant; fn and arg, written before the job
+ * is published, stay valid until every chunk is done, which cannot happen
+ * before that claimed chunk finishes. A worker that wakes up late finds no
+ * chunk left (or a newer generation) and goes back to waiting.
  */
 #include "threadpool.h"
 
@@ -23,16 +27,17 @@ struct hone_threadpool {
     pthread_t *threads;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    atomic_uint generation; /* bumped once per job */
-    atomic_int pending;     /* workers still running the current job */
+    _Atomic uint64_t job;    /* gen << 32 | next << 16 | total */
+    atomic_int done;         /* chunks finished in the current job */
+    atomic_int n_sleeping;   /* workers in (or entering) cond_wait */
     atomic_bool stop;
-    hone_task_fn fn;        /* current job (written before generation bump) */
+    hone_task_fn fn;         /* current job, written before it is published */
     void *arg;
 };
 
 typedef struct {
     hone_threadpool *pool;
-    int ith;
+    int tid;
 } worker_arg;
 
 static inline void cpu_relax(void)
@@ -44,29 +49,49 @@ static inline void cpu_relax(void)
 #endif
 }
 
+static inline uint32_t job_gen(uint64_t w) { return (uint32_t)(w >> 32); }
+static inline int job_next(uint64_t w) { return (int)((w >> 16) & 0xFFFF); }
+static inline int job_total(uint64_t w) { return (int)(w & 0xFFFF); }
+
+/* Claim and run chunks of generation gen until none is left. */
+static void work(hone_threadpool *pool, uint32_t gen, int tid)
+{
+    uint64_t w = atomic_load_explicit(&pool->job, memory_order_acquire);
+    for (;;) {
+        if (job_gen(w) != gen || job_next(w) >= job_total(w)) return;
+        if (!atomic_compare_exchange_weak_explicit(&pool->job, &w, w + (1u << 16),
+                                                   memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        pool->fn(pool->arg, job_next(w), job_total(w), tid);
+        atomic_fetch_add_explicit(&pool->done, 1, memory_order_release);
+        w = atomic_load_explicit(&pool->job, memory_order_acquire);
+    }
+}
+
 static void *worker_main(void *p)
 {
     worker_arg wa = *(worker_arg *)p;
     free(p);
     hone_threadpool *pool = wa.pool;
-    unsigned seen = 0;
+    uint32_t seen = 0;
     for (;;) {
-        unsigned gen = atomic_load_explicit(&pool->generation, memory_order_acquire);
+        uint32_t gen = job_gen(atomic_load_explicit(&pool->job, memory_order_acquire));
         for (int i = 0; gen == seen && i < SPIN_ITERS; i++) {
             cpu_relax();
-            gen = atomic_load_explicit(&pool->generation, memory_order_acquire);
+            gen = job_gen(atomic_load_explicit(&pool->job, memory_order_acquire));
         }
         if (gen == seen) {
             pthread_mutex_lock(&pool->mu);
-            while ((gen = atomic_load(&pool->generation)) == seen &&
-                   !atomic_load(&pool->stop))
+            atomic_fetch_add(&pool->n_sleeping, 1); /* seq_cst: pairs with run() */
+            while ((gen = job_gen(atomic_load(&pool->job))) == seen && !atomic_load(&pool->stop))
                 pthread_cond_wait(&pool->cv, &pool->mu);
+            atomic_fetch_sub(&pool->n_sleeping, 1);
             pthread_mutex_unlock(&pool->mu);
         }
         if (atomic_load(&pool->stop)) return NULL;
         seen = gen;
-        pool->fn(pool->arg, wa.ith, pool->n_threads);
-        atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_release);
+        work(pool, gen, wa.tid);
     }
 }
 
@@ -82,8 +107,9 @@ hone_status hone_threadpool_create(int n_threads, hone_threadpool **out,
     pool->n_threads = n_threads;
     pthread_mutex_init(&pool->mu, NULL);
     pthread_cond_init(&pool->cv, NULL);
-    atomic_init(&pool->generation, 0);
-    atomic_init(&pool->pending, 0);
+    atomic_init(&pool->job, 0);
+    atomic_init(&pool->done, 0);
+    atomic_init(&pool->n_sleeping, 0);
     atomic_init(&pool->stop, false);
     if (n_threads > 1) {
         pool->threads = calloc((size_t)n_threads - 1, sizeof *pool->threads);
@@ -97,7 +123,7 @@ hone_status hone_threadpool_create(int n_threads, hone_threadpool **out,
         int rc = wa ? 0 : -1;
         if (wa) {
             wa->pool = pool;
-            wa->ith = i;
+            wa->tid = i;
             rc = pthread_create(&pool->threads[i - 1], NULL, worker_main, wa);
             if (rc != 0) free(wa);
         }
@@ -118,7 +144,9 @@ void hone_threadpool_free(hone_threadpool *pool)
     if (!pool) return;
     pthread_mutex_lock(&pool->mu);
     atomic_store(&pool->stop, true);
-    atomic_fetch_add(&pool->generation, 1);
+    /* a new generation with no chunks wakes everyone */
+    uint64_t w = atomic_load(&pool->job);
+    atomic_store(&pool->job, (uint64_t)(job_gen(w) + 1) << 32);
     pthread_cond_broadcast(&pool->cv);
     pthread_mutex_unlock(&pool->mu);
     for (int i = 1; i < pool->n_threads; i++)
@@ -134,23 +162,27 @@ int hone_threadpool_n_threads(const hone_threadpool *pool)
     return pool ? pool->n_threads : 1;
 }
 
-void hone_threadpool_run(hone_threadpool *pool, hone_task_fn fn, void *arg)
+void hone_threadpool_run(hone_threadpool *pool, hone_task_fn fn, void *arg, int n_chunks)
 {
-    if (!pool || pool->n_threads == 1) {
-        fn(arg, 0, 1);
+    if (n_chunks < 1) return;
+    if (n_chunks > HONE_MAX_CHUNKS) n_chunks = HONE_MAX_CHUNKS;
+    if (!pool || pool->n_threads == 1 || n_chunks == 1) {
+        for (int c = 0; c < n_chunks; c++) fn(arg, c, n_chunks, 0);
         return;
     }
+    /* the previous job is complete: no thread touches fn/arg/done now */
     pool->fn = fn;
     pool->arg = arg;
-    atomic_store_explicit(&pool->pending, pool->n_threads - 1, memory_order_relaxed);
-    pthread_mutex_lock(&pool->mu);
-    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
-    pthread_cond_broadcast(&pool->cv);
-    pthread_mutex_unlock(&pool->mu);
-
-    fn(arg, 0, pool->n_threads);
-
-    for (int i = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; i++) {
+    atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
+    uint32_t gen = job_gen(atomic_load(&pool->job)) + 1;
+    atomic_store(&pool->job, (uint64_t)gen << 32 | (uint64_t)n_chunks); /* seq_cst */
+    if (atomic_load(&pool->n_sleeping) > 0) {
+        pthread_mutex_lock(&pool->mu);
+        pthread_cond_broadcast(&pool->cv);
+        pthread_mutex_unlock(&pool->mu);
+    }
+    work(pool, gen, 0);
+    for (int i = 0; atomic_load_explicit(&pool->done, memory_order_acquire) < n_chunks; i++) {
         if (i < SPIN_ITERS) cpu_relax();
         else sched_yield();
     }

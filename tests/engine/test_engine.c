@@ -187,11 +187,11 @@ typedef struct {
     int nth_expected;
 } pool_probe;
 
-static void probe(void *arg, int ith, int nth)
+static void probe(void *arg, int chunk, int n_chunks, int tid)
 {
     pool_probe *p = arg;
-    if (nth != p->nth_expected) atomic_fetch_add(&p->bad_nth, 1);
-    atomic_fetch_add(&p->calls[ith], 1);
+    if (n_chunks != p->nth_expected || tid < 0 || tid >= 4) atomic_fetch_add(&p->bad_nth, 1);
+    atomic_fetch_add(&p->calls[chunk], 1);
 }
 
 static void test_threadpool(void **s)
@@ -203,11 +203,14 @@ static void test_threadpool(void **s)
     for (int n = 1; n <= 4; n++) {
         assert_int_equal(hone_threadpool_create(n, &pool, &err), HONE_OK);
         assert_int_equal(hone_threadpool_n_threads(pool), n);
-        pool_probe p = {.nth_expected = n};
-        const int jobs = 2000;
-        for (int j = 0; j < jobs; j++) hone_threadpool_run(pool, probe, &p);
-        for (int i = 0; i < n; i++) assert_int_equal(atomic_load(&p.calls[i]), jobs);
-        assert_int_equal(atomic_load(&p.bad_nth), 0);
+        /* every chunk exactly once per job, whatever the thread count */
+        for (int chunks = 1; chunks <= 8; chunks += 7) {
+            pool_probe p = {.nth_expected = chunks};
+            const int jobs = 2000;
+            for (int j = 0; j < jobs; j++) hone_threadpool_run(pool, probe, &p, chunks);
+            for (int i = 0; i < chunks; i++) assert_int_equal(atomic_load(&p.calls[i]), jobs);
+            assert_int_equal(atomic_load(&p.bad_nth), 0);
+        }
         hone_threadpool_free(pool);
     }
     hone_threadpool_free(NULL);
