@@ -28,6 +28,10 @@ find_package(Threads REQUIRED)
 if(NOT HONE_VARIANT STREQUAL "cross")
   hone_require_pkg(CURL libcurl libcurl4-openssl-dev)
   hone_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
+  # Whatever links them sees HONE_HAVE_CURL / HONE_HAVE_MHD; code using
+  # them guards with #ifdef so cross builds (without them) still compile.
+  set_property(TARGET PkgConfig::CURL APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS HONE_HAVE_CURL)
+  set_property(TARGET PkgConfig::MHD APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS HONE_HAVE_MHD)
 endif()
 
 set(HONE_BLAS_NAME "")
