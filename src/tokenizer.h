@@ -100,6 +100,8 @@ uint32_t tok_attr(const hone_tokenizer *t, int32_t id); /* 0 if out of range */
 float tok_score(const hone_tokenizer *t, int32_t id);
 /* The token's raw vocabulary text (not NUL-terminated); NULL if out of range. */
 const char *tok_text(const hone_tokenizer *t, int32_t id, size_t *len);
+/* The i-th tokenizer.ggml.pre name hone supports (NULL past the end). */
+const char *tok_pre_known_name(size_t i);
 /* Exact lookup of a vocabulary string; TOK_NULL if absent. */
 int32_t tok_find(const hone_tokenizer *t, const char *text, size_t len);
 

@@ -124,8 +124,6 @@ int tok_grow(void **p, size_t *cap, size_t need, size_t sz);
  * Unknown names are HONE_ERR_UNSUPPORTED. */
 hone_status tok_pre_init(tok_pretok *p, const char *pre_name, hone_error *err);
 void tok_pre_free(tok_pretok *p);
-/* The i-th tokenizer.ggml.pre name hone knows (NULL past the end). */
-const char *tok_pre_known_name(size_t i);
 /* Decode text as llama.cpp does (invalid bytes -> U+FFFD, re-encoded) into
  * *norm, and build the regex subject *subj (*subj_len bytes): non-ASCII
  * whitespace becomes \v as llama.cpp's regex paths see it, U+180E becomes

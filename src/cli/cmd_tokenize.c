@@ -24,7 +24,8 @@ static void usage(FILE *out)
             "  --no-parse-special treat control-token text as plain text\n"
             "  --show-count       print the number of tokens at the end\n"
             "  --no-escape        do not process escapes (\\n, \\t, \\xHH...) in the text\n"
-            "  --log-disable      accepted for llama-tokenize compatibility (no effect)\n");
+            "  --log-disable      accepted for llama-tokenize compatibility (no effect)\n"
+            "  --list-pre         list the tokenizer.ggml.pre names hone supports\n");
 }
 
 /* llama.cpp's string_process_escapes, including its \x quirk (two hex
@@ -129,6 +130,10 @@ static int parse(int argc, char **argv, opts *o)
             o->escape = false;
         } else if (!strcmp(a, "--escape")) {
             o->escape = true;
+        } else if (!strcmp(a, "--list-pre")) {
+            for (size_t k = 0; tok_pre_known_name(k); k++)
+                puts(tok_pre_known_name(k));
+            return 2;
         } else if (!strcmp(a, "--log-disable")) {
             /* nothing to disable: hone prints no logs here */
         } else {
