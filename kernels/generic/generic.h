@@ -30,8 +30,16 @@ void hone_gen_q4_0_from_float(const float *x, void *y, int64_t n);
 void hone_gen_vec_dot_q4_0_q8_0(int n, float *s, const void *x, const void *y);
 void hone_gen_vec_dot_q5_0_q8_0(int n, float *s, const void *x, const void *y);
 void hone_gen_vec_dot_q8_0_q8_0(int n, float *s, const void *x, const void *y);
+void hone_gen_q8_1_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q8_1_from_float(const float *x, void *y, int64_t n);
+void hone_gen_vec_dot_q4_1_q8_1(int n, float *s, const void *x, const void *y);
+void hone_gen_vec_dot_q5_1_q8_1(int n, float *s, const void *x, const void *y);
 
 /* --- K-quants (kquants.c) --- */
+void hone_gen_q2_K_to_float(const void *x, float *y, int64_t n);
+void hone_gen_q3_K_to_float(const void *x, float *y, int64_t n);
+void hone_gen_vec_dot_q2_K_q8_K(int n, float *s, const void *x, const void *y);
+void hone_gen_vec_dot_q3_K_q8_K(int n, float *s, const void *x, const void *y);
 void hone_gen_q4_K_to_float(const void *x, float *y, int64_t n);
 void hone_gen_q5_K_to_float(const void *x, float *y, int64_t n);
 void hone_gen_q6_K_to_float(const void *x, float *y, int64_t n);

@@ -1,5 +1,5 @@
-/* kquants.c — K-quants (super-blocks of 256) in portable C: Q4_K, Q5_K,
- * Q6_K weights against Q8_K activations.
+/* kquants.c — K-quants (super-blocks of 256) in portable C: Q2_K, Q3_K,
+ * Q4_K, Q5_K, Q6_K weights against Q8_K activations.
  *
  * Each weight super-block is first unpacked into plain integer quants and
  * per-sub-block scales (the layout knowledge lives in the unpack functions
@@ -72,7 +72,59 @@ static void unpack_q6_K(const block_q6_K *b, int8_t q[QK_K])
     }
 }
 
+/* q2_K / q3_K low 2 bits: two halves of 128; in half h, byte l (0..31) of
+ * qs[32h..] holds elements 128h + 32k + l at bits 2k..2k+1, k = 0..3. */
+static int low2(const uint8_t *qs, int e)
+{
+    const int h = e / 128, r = e % 128;
+    return (qs[32 * h + r % 32] >> (2 * (r / 32))) & 3;
+}
+
+/* q3_K: q = low2 - 4 unless the element's bit in hmask is set; element
+ * 128h + 32k + l uses bit 4h + k of hmask[l]. */
+static void unpack_q3_K(const block_q3_K *b, int8_t q[QK_K], int8_t sc[16])
+{
+    for (int e = 0; e < QK_K; e++) {
+        const int h = e / 128, r = e % 128;
+        const int hbit = (b->hmask[r % 32] >> (4 * h + r / 32)) & 1;
+        q[e] = (int8_t)(low2(b->qs, e) - (hbit ? 0 : 4));
+    }
+    /* 16 six-bit scales stored + 32: low 4 bits in the nibbles of bytes
+     * 0..7 (scales 0..7 low nibbles, 8..15 high nibbles), top 2 bits in
+     * bytes 8..11 (scale j: byte 8 + j % 4, bits 2 * (j / 4)). */
+    const uint8_t *p = b->scales;
+    for (int j = 0; j < 16; j++) {
+        const int lo = j < 8 ? p[j] & 0x0f : p[j - 8] >> 4;
+        const int hi = (p[8 + j % 4] >> (2 * (j / 4))) & 3;
+        sc[j] = (int8_t)((lo | hi << 4) - 32);
+    }
+}
+
 /* --- dequantization ---------------------------------------------------- */
+
+void hone_gen_q2_K_to_float(const void *vx, float *y, int64_t n)
+{
+    const block_q2_K *x = vx;
+    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
+        const float d = hone_f16_to_f32(x[i].d), dmin = hone_f16_to_f32(x[i].dmin);
+        for (int e = 0; e < QK_K; e++) {
+            const uint8_t sc = x[i].scales[e / 16];
+            y[e] = d * (float)(sc & 0x0f) * (float)low2(x[i].qs, e) - dmin * (float)(sc >> 4);
+        }
+    }
+}
+
+void hone_gen_q3_K_to_float(const void *vx, float *y, int64_t n)
+{
+    const block_q3_K *x = vx;
+    int8_t q[QK_K], sc[16];
+    for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
+        const float d = hone_f16_to_f32(x[i].d);
+        unpack_q3_K(&x[i], q, sc);
+        for (int e = 0; e < QK_K; e++) y[e] = d * (float)sc[e / 16] * (float)q[e];
+    }
+}
+
 
 void hone_gen_q4_K_to_float(const void *vx, float *y, int64_t n)
 {
@@ -220,6 +272,44 @@ void hone_gen_vec_dot_q6_K_q8_K(int n, float *s, const void *vx, const void *vy)
             int dot = 0;
             for (int l = 0; l < 16; l++) dot += q[16 * j + l] * y[i].qs[16 * j + l];
             sumi += x[i].scales[j] * dot;
+        }
+        sum += hone_f16_to_f32(x[i].d) * y[i].d * (float)sumi;
+    }
+    *s = sum;
+}
+
+void hone_gen_vec_dot_q2_K_q8_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q2_K *x = vx;
+    const block_q8_K *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        int sumi = 0, summ = 0;
+        for (int j = 0; j < QK_K / 16; j++) {
+            int dot = 0;
+            for (int l = 0; l < 16; l++) dot += low2(x[i].qs, 16 * j + l) * y[i].qs[16 * j + l];
+            sumi += (x[i].scales[j] & 0x0f) * dot;
+            summ += (x[i].scales[j] >> 4) * y[i].bsums[j];
+        }
+        sum += y[i].d * hone_f16_to_f32(x[i].d) * (float)sumi -
+               y[i].d * hone_f16_to_f32(x[i].dmin) * (float)summ;
+    }
+    *s = sum;
+}
+
+void hone_gen_vec_dot_q3_K_q8_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q3_K *x = vx;
+    const block_q8_K *y = vy;
+    int8_t q[QK_K], sc[16];
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        unpack_q3_K(&x[i], q, sc);
+        int sumi = 0;
+        for (int j = 0; j < QK_K / 16; j++) {
+            int dot = 0;
+            for (int l = 0; l < 16; l++) dot += q[16 * j + l] * y[i].qs[16 * j + l];
+            sumi += sc[j] * dot;
         }
         sum += hone_f16_to_f32(x[i].d) * y[i].d * (float)sumi;
     }

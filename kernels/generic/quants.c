@@ -130,6 +130,35 @@ void hone_gen_q4_0_from_float(const float *x, void *vy, int64_t n)
     }
 }
 
+/* Activations for Q4_1 / Q5_1 weights: Q8_0's quantization plus
+ * s = d * sum(q) (d before its f16 rounding), as llama.cpp's x86 path. */
+void hone_gen_q8_1_from_float(const float *x, void *vy, int64_t n)
+{
+    block_q8_1 *y = vy;
+    for (int64_t i = 0; i < n / 32; i++, x += 32) {
+        float amax = 0.0f;
+        for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[j]));
+        const float d = amax / 127.0f;
+        const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        int sum = 0;
+        for (int j = 0; j < 32; j++) {
+            y[i].qs[j] = (int8_t)lrintf(x[j] * id);
+            sum += y[i].qs[j];
+        }
+        y[i].d = hone_f32_to_f16(d);
+        y[i].s = hone_f32_to_f16(d * (float)sum);
+    }
+}
+
+void hone_gen_q8_1_to_float(const void *vx, float *y, int64_t n)
+{
+    const block_q8_1 *x = vx;
+    for (int64_t i = 0; i < n / 32; i++, y += 32) {
+        const float d = hone_f16_to_f32(x[i].d);
+        for (int j = 0; j < 32; j++) y[j] = (float)x[i].qs[j] * d;
+    }
+}
+
 /* --- dot products ------------------------------------------------------ */
 
 void hone_gen_vec_dot_q4_0_q8_0(int n, float *s, const void *vx, const void *vy)
@@ -172,6 +201,41 @@ void hone_gen_vec_dot_q8_0_q8_0(int n, float *s, const void *vx, const void *vy)
         int sumi = 0;
         for (int j = 0; j < QK8_0; j++) sumi += x[i].qs[j] * y[i].qs[j];
         sum += (float)sumi * (hone_f16_to_f32(x[i].d) * hone_f16_to_f32(y[i].d));
+    }
+    *s = sum;
+}
+
+/* x = d*q + m against y = dy*a: d*dy*sum(q*a) + m*(dy*sum(a)), the last
+ * factor being Q8_1's s. */
+void hone_gen_vec_dot_q4_1_q8_1(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q4_1 *x = vx;
+    const block_q8_1 *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / 32; i++) {
+        int sumi = 0;
+        for (int j = 0; j < 16; j++) {
+            sumi += (x[i].qs[j] & 0x0f) * y[i].qs[j];
+            sumi += (x[i].qs[j] >> 4) * y[i].qs[j + 16];
+        }
+        sum += (hone_f16_to_f32(x[i].d) * hone_f16_to_f32(y[i].d)) * (float)sumi +
+               hone_f16_to_f32(x[i].m) * hone_f16_to_f32(y[i].s);
+    }
+    *s = sum;
+}
+
+void hone_gen_vec_dot_q5_1_q8_1(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q5_1 *x = vx;
+    const block_q8_1 *y = vy;
+    int q[32];
+    float sum = 0.0f;
+    for (int i = 0; i < n / 32; i++) {
+        unpack_q5(x[i].qs, x[i].qh, q);
+        int sumi = 0;
+        for (int j = 0; j < 32; j++) sumi += q[j] * y[i].qs[j];
+        sum += (hone_f16_to_f32(x[i].d) * hone_f16_to_f32(y[i].d)) * (float)sumi +
+               hone_f16_to_f32(x[i].m) * hone_f16_to_f32(y[i].s);
     }
     *s = sum;
 }

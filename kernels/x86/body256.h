@@ -700,7 +700,8 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
 #define X86_TK(dot, dtype, to, from) \
     {.vec_dot = (dot), .vec_dot_type = (dtype), .to_float = (to), .from_float = (from)}
 
-/* Entries shared by every x86 table; bf16_dot differs per set. */
+/* Entries shared by every x86 table; bf16_dot differs per set. Types
+ * without an x86 kernel (Q4_1, Q5_0, Q5_1, Q2_K, Q3_K) use generic's. */
 #define X86_TYPE_TABLE(bf16_dot)                                                              \
     [GGML_TYPE_F32] = X86_TK(x86_vec_dot_f32, GGML_TYPE_F32, hone_gen_f32_to_float,           \
                              hone_gen_f32_from_float),                                        \
@@ -710,10 +711,18 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
                               x86_bf16_from_float),                                           \
     [GGML_TYPE_Q4_0] = X86_TK(x86_vec_dot_q4_0, GGML_TYPE_Q8_0, hone_gen_q4_0_to_float,  \
                               hone_gen_q4_0_from_float),                                      \
-    [GGML_TYPE_Q4_1] = X86_TK(NULL, GGML_TYPE_Q8_1, hone_gen_q4_1_to_float, NULL),            \
+    [GGML_TYPE_Q4_1] = X86_TK(hone_gen_vec_dot_q4_1_q8_1, GGML_TYPE_Q8_1,                     \
+                              hone_gen_q4_1_to_float, NULL),                                  \
     [GGML_TYPE_Q5_0] = X86_TK(hone_gen_vec_dot_q5_0_q8_0, GGML_TYPE_Q8_0,                     \
                               hone_gen_q5_0_to_float, NULL),                                  \
-    [GGML_TYPE_Q5_1] = X86_TK(NULL, GGML_TYPE_Q8_1, hone_gen_q5_1_to_float, NULL),            \
+    [GGML_TYPE_Q5_1] = X86_TK(hone_gen_vec_dot_q5_1_q8_1, GGML_TYPE_Q8_1,                     \
+                              hone_gen_q5_1_to_float, NULL),                                  \
+    [GGML_TYPE_Q8_1] = X86_TK(NULL, GGML_TYPE_Q8_1, hone_gen_q8_1_to_float,                   \
+                              hone_gen_q8_1_from_float),                                      \
+    [GGML_TYPE_Q2_K] = X86_TK(hone_gen_vec_dot_q2_K_q8_K, GGML_TYPE_Q8_K,                     \
+                              hone_gen_q2_K_to_float, NULL),                                  \
+    [GGML_TYPE_Q3_K] = X86_TK(hone_gen_vec_dot_q3_K_q8_K, GGML_TYPE_Q8_K,                     \
+                              hone_gen_q3_K_to_float, NULL),                                  \
     [GGML_TYPE_Q8_0] = X86_TK(x86_vec_dot_q8_0, GGML_TYPE_Q8_0, hone_gen_q8_0_to_float,  \
                               x86_q8_0_from_float),                                           \
     [GGML_TYPE_Q4_K] = X86_TK(x86_vec_dot_q4_K, GGML_TYPE_Q8_K, hone_gen_q4_K_to_float,  \

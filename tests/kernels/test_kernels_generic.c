@@ -238,7 +238,78 @@ static void test_known_q6_K(void **state)
     check_row(GGML_TYPE_Q6_K, &b, want, QK_K);
 }
 
+/* q2_K / q3_K: element 128h + 32k + l keeps its low 2 bits in byte
+ * 32h + l at bits 2k; returns (byte index, shift). */
+static void low2_pos(int e, int *byte, int *shift)
+{
+    *byte = 32 * (e / 128) + e % 32;
+    *shift = 2 * ((e % 128) / 32);
+}
+
+static void test_known_q2_K_q3_K(void **state)
+{
+    (void)state;
+    block_q2_K b2;
+    block_q3_K b3;
+    memset(&b2, 0, sizeof b2);
+    memset(&b3, 0, sizeof b3);
+    b2.d = hone_f32_to_f16(0.25f);
+    b2.dmin = hone_f32_to_f16(0.125f);
+    b3.d = hone_f32_to_f16(0.5f);
+    int sc3[16];
+    for (int j = 0; j < 16; j++) {
+        b2.scales[j] = (uint8_t)((j * 5 % 16) | (15 - j) << 4); /* scale | min << 4 */
+        sc3[j] = (j * 13) % 64 - 32;                          /* signed 6-bit */
+        const int u = sc3[j] + 32;
+        /* low nibbles: scales 0..7 in bytes 0..7 low, 8..15 in bytes 0..7
+         * high; top bits: byte 8 + j % 4, bit pair j / 4 */
+        b3.scales[j % 8] |= (uint8_t)((u & 15) << (j < 8 ? 0 : 4));
+        b3.scales[8 + j % 4] |= (uint8_t)((u >> 4) << (2 * (j / 4)));
+    }
+    float want2[QK_K], want3[QK_K];
+    for (int e = 0; e < QK_K; e++) {
+        int byte, shift;
+        low2_pos(e, &byte, &shift);
+        const int q2 = (e * 7 + e / 16) % 4;
+        b2.qs[byte] |= (uint8_t)(q2 << shift);
+        b3.qs[byte] |= (uint8_t)(q2 << shift);
+        const int high = (e / 3) % 2; /* q3 = q2 - 4 unless the high bit is set */
+        b3.hmask[e % 32] |= (uint8_t)(high << (4 * (e / 128) + (e % 128) / 32));
+        const int j = e / 16;
+        want2[e] = 0.25f * (float)(b2.scales[j] & 15) * (float)q2 - 0.125f * (float)(b2.scales[j] >> 4);
+        want3[e] = 0.5f * (float)sc3[j] * (float)(q2 - (high ? 0 : 4));
+    }
+    check_row(GGML_TYPE_Q2_K, &b2, want2, QK_K);
+    check_row(GGML_TYPE_Q3_K, &b3, want3, QK_K);
+}
+
 /* --- quantization error bounds ----------------------------------------- */
+
+static void test_q8_1_quantize(void **state)
+{
+    (void)state;
+    const hone_kernels *k = hone_kernels_generic();
+    enum { N = 32 * 16 };
+    float *x = hone_test_floats(N, 11, 5.0f), y[N];
+    block_q8_1 q[N / 32], q0[N / 32];
+    k->type[GGML_TYPE_Q8_1].from_float(x, q, N);
+    k->type[GGML_TYPE_Q8_0].from_float(x, q0, N);
+    k->type[GGML_TYPE_Q8_1].to_float(q, y, N);
+    for (int b = 0; b < N / 32; b++) {
+        /* the quants and d are Q8_0's; s is d * sum(q) */
+        assert_int_equal(q[b].d, ((block_q8_0 *)q0)[b].d);
+        int sum = 0;
+        for (int j = 0; j < 32; j++) {
+            assert_int_equal(q[b].qs[j], ((block_q8_0 *)q0)[b].qs[j]);
+            sum += q[b].qs[j];
+            assert_true(y[32 * b + j] == (float)q[b].qs[j] * hone_f16_to_f32(q[b].d));
+        }
+        const float d = hone_f16_to_f32(q[b].d);
+        assert_true(fabsf(hone_f16_to_f32(q[b].s) - d * (float)sum) <= fabsf(d * (float)sum) * 0x1p-10f + 1e-6f);
+    }
+    free(x);
+}
+
 
 static void test_q8_0_quantize(void **state)
 {
@@ -329,8 +400,9 @@ static void test_f16_bf16_rows(void **state)
 /* --- dot products against double math ---------------------------------- */
 
 static const uint32_t DOT_TYPES[] = {
-    GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q5_0,
-    GGML_TYPE_Q8_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
+    GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1,
+    GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K,
+    GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
 };
 
 static void test_vec_dot_vs_double(void **state)
@@ -354,6 +426,16 @@ static void test_vec_dot_vs_double(void **state)
             for (int i = 0; i < n; i++) {
                 ref += (double)wf[i] * af[i];
                 mag += fabs((double)wf[i] * af[i]);
+            }
+            if (vt == GGML_TYPE_Q8_1) {
+                /* Q8_1 carries d * sum(q) rounded to f16: the min term
+                 * m * s is off by up to 2^-11 of itself, by design */
+                const block_q8_1 *ab = a.data;
+                for (int b = 0; b < n / 32; b++) {
+                    /* q4_1 and q5_1 both start with d, m */
+                    const hone_half *dm = (const hone_half *)((const char *)w.data + (size_t)b * ggml_type_get(t)->type_size);
+                    mag += fabs((double)hone_f16_to_f32(dm[1]) * hone_f16_to_f32(ab[b].s)) * 0x1p-11 / 2e-6;
+                }
             }
             float s = NAN;
             k->type[t].vec_dot(n, &s, w.data, a.data);
@@ -470,6 +552,8 @@ int main(void)
         cmocka_unit_test(test_known_q5_0_q4_1),
         cmocka_unit_test(test_known_q4_K_q5_K),
         cmocka_unit_test(test_known_q6_K),
+        cmocka_unit_test(test_known_q2_K_q3_K),
+        cmocka_unit_test(test_q8_1_quantize),
         cmocka_unit_test(test_q8_0_quantize),
         cmocka_unit_test(test_q8_K_quantize),
         cmocka_unit_test(test_q4_0_quantize),

@@ -38,8 +38,9 @@ static const hone_kernels *get_set(const char *name)
 }
 
 static const uint32_t TYPES[] = {
-    GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q5_0,
-    GGML_TYPE_Q8_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_Q8_K,
+    GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1,
+    GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_Q8_1, GGML_TYPE_Q2_K,
+    GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_Q8_K,
 };
 #define N_TYPES (sizeof TYPES / sizeof TYPES[0])
 
@@ -111,7 +112,8 @@ static void check_to_float(const hone_kernels *k, const hone_kernels *g)
 {
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
-        if (t == GGML_TYPE_Q8_K) continue; /* no random-bits generator; covered via from_float */
+        /* activation types: no random-bits generator; covered via from_float */
+        if (t == GGML_TYPE_Q8_K || t == GGML_TYPE_Q8_1) continue;
         int sizes[32];
         const int ns = sizes_for(t, sizes);
         for (int si = 0; si < ns; si++) {

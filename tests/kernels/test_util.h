@@ -81,6 +81,11 @@ static inline hone_test_row hone_test_make_row(uint32_t t, int64_t n, uint64_t s
             ((block_q5_K *)p)[i].dmin = hone_test_scale(&seed, 1);
             break;
         case GGML_TYPE_Q6_K: ((block_q6_K *)p)[i].d = hone_test_scale(&seed, 0); break;
+        case GGML_TYPE_Q2_K:
+            ((block_q2_K *)p)[i].d = hone_test_scale(&seed, 1);
+            ((block_q2_K *)p)[i].dmin = hone_test_scale(&seed, 1);
+            break;
+        case GGML_TYPE_Q3_K: ((block_q3_K *)p)[i].d = hone_test_scale(&seed, 0); break;
         default: abort();
         }
     }
