@@ -155,18 +155,19 @@ hone_status hone_topology_read(const char *root, hone_topology *t, hone_error *e
         if (intel_hybrid && pset[cpu]) cores[i].perf = true;
     }
     /* Hybrid: Intel's cpu_core/cpu_atom PMUs, or differing cpu_capacity
-     * (ARM big.LITTLE, and what the kernel reports for Intel hybrid too). */
+     * (ARM big.LITTLE). Performance cores are those within 80% of the
+     * fastest: a few percent of spread (preferred cores) is not hybrid. */
     long max_cap = 0, min_cap = LONG_MAX;
     for (int i = 0; i < n_cores; i++) {
         if (cores[i].capacity > max_cap) max_cap = cores[i].capacity;
         if (cores[i].capacity < min_cap) min_cap = cores[i].capacity;
     }
-    bool cap_hybrid = !intel_hybrid && max_cap > 0 && min_cap < max_cap;
+    bool cap_hybrid = !intel_hybrid && max_cap > 0 && min_cap * 5 < max_cap * 4;
     t->logical_cpus = n_online;
     t->physical_cores = n_cores;
     for (int i = 0; i < n_cores; i++) {
         if (cores[i].threads > t->smt_per_core) t->smt_per_core = cores[i].threads;
-        bool perf = intel_hybrid ? cores[i].perf : cap_hybrid ? cores[i].capacity == max_cap : true;
+        bool perf = intel_hybrid ? cores[i].perf : cap_hybrid ? cores[i].capacity * 5 >= max_cap * 4 : true;
         if (perf) t->performance_cores++;
     }
     t->hybrid = (intel_hybrid || cap_hybrid) && t->performance_cores < n_cores;

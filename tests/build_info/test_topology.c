@@ -203,6 +203,28 @@ static void equal_capacity_is_not_hybrid(void **state)
     assert_false(t.hybrid);
     assert_int_equal(t.performance_cores, 4);
     rm_root(root);
+    /* a small spread (preferred cores) is not hybrid either */
+    root = make_root();
+    const int spread[6] = {1024, 1010, 990, 1024, 1000, 980};
+    fake_cpus(root, 6, 1, spread);
+    t = read_topo(root);
+    assert_false(t.hybrid);
+    assert_int_equal(hone_optimal_threads(&t, 0, 0), 6);
+    rm_root(root);
+}
+
+static void big_medium_little(void **state)
+{
+    (void)state;
+    char *root = make_root();
+    /* 1 prime + 3 big (within 80%) + 4 little */
+    const int cap[8] = {1024, 870, 870, 870, 325, 325, 325, 325};
+    fake_cpus(root, 8, 1, cap);
+    hone_topology t = read_topo(root);
+    assert_true(t.hybrid);
+    assert_int_equal(t.performance_cores, 4);
+    assert_int_equal(hone_optimal_threads(&t, 0, 0), 4);
+    rm_root(root);
 }
 
 static void missing_sysfs_fails(void **state)
@@ -313,6 +335,7 @@ int main(void)
         cmocka_unit_test(hybrid_by_capacity),
         cmocka_unit_test(hybrid_intel_pmus),
         cmocka_unit_test(equal_capacity_is_not_hybrid),
+        cmocka_unit_test(big_medium_little),
         cmocka_unit_test(missing_sysfs_fails),
         cmocka_unit_test(small_machines_leave_one_core),
         cmocka_unit_test(quota_and_affinity_cap),
