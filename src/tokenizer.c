@@ -41,6 +41,75 @@ hone_status tok_push_id(tok_scratch *s, int32_t id)
     return HONE_OK;
 }
 
+struct tok_wc_slot {
+    uint64_t h; /* 0 = empty */
+    uint32_t key_off, key_len, ids_off, ids_n;
+};
+
+#define WC_MAX_ENTRIES (1u << 16) /* bounds the cache on huge inputs */
+
+bool tok_wc_get(tok_scratch *s, const char *w, size_t n, uint64_t h)
+{
+    if (!s->wc_n)
+        return false;
+    h |= 1;
+    for (size_t i = h & (s->wc_cap - 1);; i = (i + 1) & (s->wc_cap - 1)) {
+        const struct tok_wc_slot *e = &s->wc[i];
+        if (!e->h)
+            return false;
+        if (e->h == h && e->key_len == n && !memcmp(s->wc_keys + e->key_off, w, n)) {
+            if (tok_grow((void **)&s->ids, &s->cap_ids, s->n_ids + e->ids_n, sizeof(int32_t)))
+                return false;
+            memcpy(s->ids + s->n_ids, s->wc_ids + e->ids_off, e->ids_n * sizeof(int32_t));
+            s->n_ids += e->ids_n;
+            return true;
+        }
+    }
+}
+
+void tok_wc_put(tok_scratch *s, const char *w, size_t n, uint64_t h, size_t first)
+{
+    size_t k = s->n_ids - first;
+    if (s->wc_n >= WC_MAX_ENTRIES || n > TOK_WC_MAX_WORD)
+        return;
+    if (!s->wc) {
+        s->wc = calloc(1024, sizeof *s->wc);
+        if (!s->wc)
+            return;
+        s->wc_cap = 1024;
+    } else if ((s->wc_n + 1) * 2 > s->wc_cap) {
+        size_t nc = s->wc_cap * 2;
+        struct tok_wc_slot *nw = calloc(nc, sizeof *nw);
+        if (!nw)
+            return;
+        for (size_t i = 0; i < s->wc_cap; i++) {
+            if (!s->wc[i].h)
+                continue;
+            size_t j = s->wc[i].h & (nc - 1);
+            while (nw[j].h)
+                j = (j + 1) & (nc - 1);
+            nw[j] = s->wc[i];
+        }
+        free(s->wc);
+        s->wc = nw;
+        s->wc_cap = nc;
+    }
+    if (tok_grow((void **)&s->wc_keys, &s->wc_keys_cap, s->wc_keys_len + n, 1) ||
+        tok_grow((void **)&s->wc_ids, &s->wc_ids_cap, s->wc_ids_len + k, sizeof(int32_t)))
+        return;
+    h |= 1;
+    size_t i = h & (s->wc_cap - 1);
+    while (s->wc[i].h)
+        i = (i + 1) & (s->wc_cap - 1);
+    s->wc[i] = (struct tok_wc_slot){h, (uint32_t)s->wc_keys_len, (uint32_t)n,
+                                    (uint32_t)s->wc_ids_len, (uint32_t)k};
+    memcpy(s->wc_keys + s->wc_keys_len, w, n);
+    s->wc_keys_len += n;
+    memcpy(s->wc_ids + s->wc_ids_len, s->ids + first, k * sizeof(int32_t));
+    s->wc_ids_len += k;
+    s->wc_n++;
+}
+
 uint64_t tok_hash(const char *s, size_t n)
 {
     const uint64_t m = 0x9E3779B97F4A7C15ull;
@@ -679,6 +748,9 @@ static void free_scratch(tok_scratch *s)
     free(s->norm);
     free(s->subj);
     free(s->map);
+    free(s->wc);
+    free(s->wc_keys);
+    free(s->wc_ids);
     free(s->buf);
 }
 

@@ -227,8 +227,20 @@ hone_status tok_bpe_fragment(const hone_tokenizer *t, tok_scratch *s, const char
     hone_status st = tok_pre_normalize(s, text, len, &norm, &subj, &n, err);
     if (st == HONE_OK)
         st = tok_pre_split(&t->pretok, s, subj, n, err);
-    for (size_t i = 0; i < s->n_seg && st == HONE_OK; i++)
-        st = bpe_word(t, s, norm + s->seg[i].off, s->seg[i].len, err);
+    for (size_t i = 0; i < s->n_seg && st == HONE_OK; i++) {
+        const char *w = norm + s->seg[i].off;
+        size_t wn = s->seg[i].len, first = s->n_ids;
+        if (wn > TOK_WC_MAX_WORD) {
+            st = bpe_word(t, s, w, wn, err);
+            continue;
+        }
+        uint64_t h = tok_hash(w, wn);
+        if (tok_wc_get(s, w, wn, h))
+            continue;
+        st = bpe_word(t, s, w, wn, err);
+        if (st == HONE_OK)
+            tok_wc_put(s, w, wn, h, first);
+    }
     free(esc);
     return st;
 }

@@ -57,6 +57,13 @@ typedef struct {
     bool use_map;
     char *buf;   /* escaped fragment / encoded word */
     size_t cap_buf;
+    /* word cache for this call: a word's ids depend only on its bytes */
+    struct tok_wc_slot *wc;
+    size_t wc_cap, wc_n;
+    char *wc_keys;
+    size_t wc_keys_len, wc_keys_cap;
+    int32_t *wc_ids;
+    size_t wc_ids_len, wc_ids_cap;
 } tok_scratch;
 
 /* A hash slot keeps 32 bits of the hash so most misses skip the string. */
@@ -116,6 +123,12 @@ uint64_t tok_hash(const char *s, size_t n);
 /* Interned id of s[0..n) or -1. */
 int32_t tok_lookup(const hone_tokenizer *t, const char *s, size_t n);
 hone_status tok_push_id(tok_scratch *s, int32_t id);
+/* Word cache: if w[0..n) was tokenized before in this call, append its ids
+ * and return true. */
+bool tok_wc_get(tok_scratch *s, const char *w, size_t n, uint64_t h);
+/* Remember that w[0..n) gave s->ids[first..]; best effort (false = not kept). */
+void tok_wc_put(tok_scratch *s, const char *w, size_t n, uint64_t h, size_t first);
+#define TOK_WC_MAX_WORD 48
 /* Grow *p (elements of size sz) to hold at least need; 0 on success. */
 int tok_grow(void **p, size_t *cap, size_t need, size_t sz);
 

@@ -177,7 +177,15 @@ hone_status tok_spm_fragment(const hone_tokenizer *t, tok_scratch *s, const char
                 !t->spm_glue[(uint8_t)buf[end - 1]])
                 break;
         }
-        hone_status st = merge_chunk(t, s, buf + start, end - start, err);
+        size_t cn = end - start, first = s->n_ids;
+        uint64_t h = cn <= TOK_WC_MAX_WORD ? tok_hash(buf + start, cn) : 0;
+        if (h && tok_wc_get(s, buf + start, cn, h)) {
+            start = end;
+            continue;
+        }
+        hone_status st = merge_chunk(t, s, buf + start, cn, err);
+        if (st == HONE_OK && h)
+            tok_wc_put(s, buf + start, cn, h, first);
         if (st != HONE_OK)
             return st;
         start = end;

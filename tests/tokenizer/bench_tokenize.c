@@ -1,7 +1,7 @@
 /* bench_tokenize.c — tokenizer speed: tokenizes ~1 MB of English (stories.txt
  * repeated) with every vocab in $HONE_SHARED/vocab and prints MB/s.
  *
- *   bench_tokenize [SHARED_DIR] [--mb N] [--write FILE]
+ *   bench_tokenize [SHARED_DIR] [--mb N] [--write FILE] [--only SUBSTRING]
  *
  * --write FILE also saves the text, to time llama-tokenize on the same
  * input:  time llama-tokenize -m VOCAB -f FILE --ids --log-disable >/dev/null
@@ -33,13 +33,15 @@ static int cmp_str(const void *a, const void *b)
 int main(int argc, char **argv)
 {
     const char *shared = getenv("HONE_SHARED");
-    const char *write_path = NULL;
+    const char *write_path = NULL, *only = NULL;
     double mb = 1.0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--mb") && i + 1 < argc)
             mb = atof(argv[++i]);
         else if (!strcmp(argv[i], "--write") && i + 1 < argc)
             write_path = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
         else
             shared = argv[i];
     }
@@ -88,7 +90,7 @@ int main(int argc, char **argv)
     struct dirent *e;
     while ((e = readdir(d)) && nn < 256) {
         size_t l = strlen(e->d_name);
-        if (l > 5 && !strcmp(e->d_name + l - 5, ".gguf"))
+        if (l > 5 && !strcmp(e->d_name + l - 5, ".gguf") && (!only || strstr(e->d_name, only)))
             names[nn++] = strdup(e->d_name);
     }
     closedir(d);
