@@ -287,6 +287,32 @@ X86_INLINE __m256i q4_0_bytes(const block_q4_0 *b)
     }                                                                                  \
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t]));
 
+/* q5_0 block as signed bytes: q4_0's nibbles plus bit j of qh as the
+ * 5th bit of element j, stored + 16. */
+X86_INLINE __m256i q5_0_bytes(const block_q5_0 *b)
+{
+    const __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
+    const __m256i u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
+    uint32_t qh;
+    memcpy(&qh, b->qh, 4);
+    /* byte j of the vector <- byte j / 8 of qh, then test bit j % 8 */
+    const __m256i rep = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh),
+                                            _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                             2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(rep, bit), bit);
+    const __m256i v = _mm256_or_si256(u, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
+    return _mm256_sub_epi8(v, _mm256_set1_epi8(16));
+}
+
+X86_INLINE void q5_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+{
+    const block_q5_0 *x = vx;
+#define Q5_0_LOAD(j) q5_0_bytes(&x[j])
+    X86_Q8_DOT_BODY(Q5_0_LOAD)
+#undef Q5_0_LOAD
+}
+
 X86_INLINE void q4_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
 {
     const block_q4_0 *x = vx;
@@ -437,33 +463,102 @@ static inline __m256i q6_scale_quad(__m256i sc16, int b)
 }
 #endif
 
-X86_INLINE void q6_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+/* The K-quants with 16 sub-blocks of 16 (Q6_K, Q3_K, Q2_K) share one
+ * kernel: per super-block the scales as 16 int16, the quants of each half
+ * (128 elements) as four vectors of unsigned bytes (stored value + offset),
+ * then the same dot loop. An offset o (32 for Q6_K, 4 for Q3_K) is taken
+ * back out as o * sum_j sc_j * sum(a_j) from the Q8_K group sums; Q2_K's
+ * mins likewise. kind is a constant in every instance. */
+enum { K16_Q6, K16_Q3, K16_Q2 };
+
+/* Q3_K's 16 six-bit scales (stored + 32) as int8: see unpack_q3_K. */
+static inline __m128i q3_K_scales(const uint8_t *p)
 {
-    const block_q6_K *x = vx;
-    const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
+    uint32_t a[3];
+    memcpy(a, p, 12);
+    const uint32_t m4 = 0x0f0f0f0fu, m2 = 0x03030303u;
+    const __m128i u = _mm_setr_epi32((int)((a[0] & m4) | (a[2] & m2) << 4),
+                                     (int)((a[1] & m4) | ((a[2] >> 2) & m2) << 4),
+                                     (int)(((a[0] >> 4) & m4) | ((a[2] >> 4) & m2) << 4),
+                                     (int)(((a[1] >> 4) & m4) | ((a[2] >> 6) & m2) << 4));
+    return _mm_sub_epi8(u, _mm_set1_epi8(32));
+}
+
+/* Quarter k (elements 128h + 32k + l) of a q2_K / q3_K half: bits 2k of
+ * the 32 bytes of qs for this half. */
+static inline __m256i low2_quarter(__m256i qs, int k)
+{
+    return _mm256_and_si256(_mm256_srli_epi16(qs, 2 * k), _mm256_set1_epi8(3));
+}
+
+X86_INLINE void k16_unpack_half(int kind, const uint8_t *blk, int h, __m256i q[4])
+{
+    if (kind == K16_Q6) {
+        const block_q6_K *b = (const void *)blk;
+        const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
+        const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(b->ql + 64 * h));
+        const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(b->ql + 64 * h + 32));
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(b->qh + 32 * h));
+        /* quarter k: low/high nibbles of ql0/ql1, top bits from bit pair k
+         * of qh, moved to bits 4..5 */
+        q[0] = _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30));
+        q[1] = _mm256_or_si256(_mm256_and_si256(ql1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+        q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), _mm256_and_si256(qh, m30));
+        q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
+                               _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
+    } else if (kind == K16_Q3) {
+        const block_q3_K *b = (const void *)blk;
+        const __m256i qs = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * h));
+        const __m256i hm = _mm256_loadu_si256((const __m256i *)b->hmask);
+        /* stored q + 4 = low 2 bits | hmask bit (4h + k) << 2 */
+        for (int k = 0; k < 4; k++) {
+            const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + k), _mm256_set1_epi8(1));
+            q[k] = _mm256_or_si256(low2_quarter(qs, k), _mm256_slli_epi16(hb, 2));
+        }
+    } else {
+        const block_q2_K *b = (const void *)blk;
+        const __m256i qs = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * h));
+        for (int k = 0; k < 4; k++) q[k] = low2_quarter(qs, k);
+    }
+}
+
+X86_INLINE void k16_multi(int kind, int n, const void *vx, const void *const *vy, float *s, int nt)
+{
+    const size_t bsize = kind == K16_Q6 ? sizeof(block_q6_K)
+                         : kind == K16_Q3 ? sizeof(block_q3_K) : sizeof(block_q2_K);
     __m256 acc[X86_MAX_NT];
     for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
     for (int i = 0; i < n / QK_K; i++) {
-        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
+        const uint8_t *blk = (const uint8_t *)vx + (size_t)i * bsize;
+        __m256i sc16, m16 = _mm256_setzero_si256();
+        float dx, mx = 0.0f;
+        if (kind == K16_Q6) {
+            const block_q6_K *b = (const void *)blk;
+            sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
+            dx = h2f(b->d);
+        } else if (kind == K16_Q3) {
+            const block_q3_K *b = (const void *)blk;
+            sc16 = _mm256_cvtepi8_epi16(q3_K_scales(b->scales));
+            dx = h2f(b->d);
+        } else {
+            const block_q2_K *b = (const void *)blk;
+            const __m128i sm = _mm_loadu_si128((const __m128i *)b->scales);
+            sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(sm, _mm_set1_epi8(0x0f)));
+            m16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(sm, 4), _mm_set1_epi8(0x0f)));
+            dx = h2f(b->d);
+            mx = -h2f(b->dmin);
+        }
         __m256i sumi[X86_MAX_NT];
         for (int t = 0; t < nt; t++) {
-            /* stored quants are q + 32: start from -32 * sum_j sc_j * sum(a_j) */
             const __m256i bs = _mm256_loadu_si256((const __m256i *)((const block_q8_K *)vy[t] + i)->bsums);
-            sumi[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(sc16, bs), 5));
+            const __m256i sb = _mm256_madd_epi16(sc16, bs); /* sc_j * sum(a_j), pairwise */
+            sumi[t] = kind == K16_Q6 ? _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(sb, 5))
+                      : kind == K16_Q3 ? _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(sb, 2))
+                                       : _mm256_setzero_si256();
         }
         for (int h = 0; h < 2; h++) {
-            const __m256i ql0 = _mm256_loadu_si256((const __m256i *)(x[i].ql + 64 * h));
-            const __m256i ql1 = _mm256_loadu_si256((const __m256i *)(x[i].ql + 64 * h + 32));
-            const __m256i qh = _mm256_loadu_si256((const __m256i *)(x[i].qh + 32 * h));
-            /* quarter k of this half: low/high nibbles of ql0/ql1, top bits
-             * from bit pair k of qh, moved to bits 4..5 */
-            const __m256i q[4] = {
-                _mm256_or_si256(_mm256_and_si256(ql0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30)),
-                _mm256_or_si256(_mm256_and_si256(ql1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)),
-                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql0, 4), m4), _mm256_and_si256(qh, m30)),
-                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), m4),
-                                _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30)),
-            };
+            __m256i q[4];
+            k16_unpack_half(kind, blk, h, q);
 #if defined(HONE_X86_VNNI)
             /* as in q45_K_multi: vpdpbusd per quarter (|lane| <= 4*63*127
              * fits int16), two quarters packed and scaled in one vpdpwssd */
@@ -486,12 +581,31 @@ X86_INLINE void q6_K_multi(int n, const void *vx, const void *const *vy, float *
             }
 #endif
         }
-        const float dx = h2f(x[i].d);
-        for (int t = 0; t < nt; t++)
-            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * ((const block_q8_K *)vy[t] + i)->d),
-                                     _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+        for (int t = 0; t < nt; t++) {
+            const block_q8_K *y = (const block_q8_K *)vy[t] + i;
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * y->d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+            if (kind == K16_Q2) {
+                const __m256i pm = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y->bsums));
+                acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(mx * y->d), _mm256_cvtepi32_ps(pm), acc[t]);
+            }
+        }
     }
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(acc[t]);
+}
+
+X86_INLINE void q6_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+{
+    k16_multi(K16_Q6, n, vx, vy, s, nt);
+}
+
+X86_INLINE void q3_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+{
+    k16_multi(K16_Q3, n, vx, vy, s, nt);
+}
+
+X86_INLINE void q2_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+{
+    k16_multi(K16_Q2, n, vx, vy, s, nt);
 }
 
 /* F16 weights: each 8 weights converted once for all rows; 4 chains of
@@ -542,6 +656,9 @@ X86_DOT_PAIR(q8_0)
 X86_DOT_PAIR(q4_K)
 X86_DOT_PAIR(q5_K)
 X86_DOT_PAIR(q6_K)
+X86_DOT_PAIR(q5_0)
+X86_DOT_PAIR(q3_K)
+X86_DOT_PAIR(q2_K)
 
 /* f16: two rows at a time, so the 4 x 2 accumulators fit the registers */
 static void x86_vec_dot_f16(int n, float *s, const void *x, const void *y)
@@ -558,6 +675,8 @@ static const x86_dotg_fn X86_DOTG[GGML_TYPE_COUNT] = {
     [GGML_TYPE_F16] = x86_dotg_f16,   [GGML_TYPE_Q4_0] = x86_dotg_q4_0,
     [GGML_TYPE_Q8_0] = x86_dotg_q8_0, [GGML_TYPE_Q4_K] = x86_dotg_q4_K,
     [GGML_TYPE_Q5_K] = x86_dotg_q5_K, [GGML_TYPE_Q6_K] = x86_dotg_q6_K,
+    [GGML_TYPE_Q5_0] = x86_dotg_q5_0, [GGML_TYPE_Q3_K] = x86_dotg_q3_K,
+    [GGML_TYPE_Q2_K] = x86_dotg_q2_K,
 };
 
 /* Tiled matmul: a strip of rows stays in L1/L2 while groups of tokens
@@ -701,7 +820,7 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
     {.vec_dot = (dot), .vec_dot_type = (dtype), .to_float = (to), .from_float = (from)}
 
 /* Entries shared by every x86 table; bf16_dot differs per set. Types
- * without an x86 kernel (Q4_1, Q5_0, Q5_1, Q2_K, Q3_K) use generic's. */
+ * without an x86 kernel (Q4_1, Q5_1) use generic's. */
 #define X86_TYPE_TABLE(bf16_dot)                                                              \
     [GGML_TYPE_F32] = X86_TK(x86_vec_dot_f32, GGML_TYPE_F32, hone_gen_f32_to_float,           \
                              hone_gen_f32_from_float),                                        \
@@ -713,15 +832,15 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
                               hone_gen_q4_0_from_float),                                      \
     [GGML_TYPE_Q4_1] = X86_TK(hone_gen_vec_dot_q4_1_q8_1, GGML_TYPE_Q8_1,                     \
                               hone_gen_q4_1_to_float, NULL),                                  \
-    [GGML_TYPE_Q5_0] = X86_TK(hone_gen_vec_dot_q5_0_q8_0, GGML_TYPE_Q8_0,                     \
+    [GGML_TYPE_Q5_0] = X86_TK(x86_vec_dot_q5_0, GGML_TYPE_Q8_0,                               \
                               hone_gen_q5_0_to_float, NULL),                                  \
     [GGML_TYPE_Q5_1] = X86_TK(hone_gen_vec_dot_q5_1_q8_1, GGML_TYPE_Q8_1,                     \
                               hone_gen_q5_1_to_float, NULL),                                  \
     [GGML_TYPE_Q8_1] = X86_TK(NULL, GGML_TYPE_Q8_1, hone_gen_q8_1_to_float,                   \
                               hone_gen_q8_1_from_float),                                      \
-    [GGML_TYPE_Q2_K] = X86_TK(hone_gen_vec_dot_q2_K_q8_K, GGML_TYPE_Q8_K,                     \
+    [GGML_TYPE_Q2_K] = X86_TK(x86_vec_dot_q2_K, GGML_TYPE_Q8_K,                               \
                               hone_gen_q2_K_to_float, NULL),                                  \
-    [GGML_TYPE_Q3_K] = X86_TK(hone_gen_vec_dot_q3_K_q8_K, GGML_TYPE_Q8_K,                     \
+    [GGML_TYPE_Q3_K] = X86_TK(x86_vec_dot_q3_K, GGML_TYPE_Q8_K,                               \
                               hone_gen_q3_K_to_float, NULL),                                  \
     [GGML_TYPE_Q8_0] = X86_TK(x86_vec_dot_q8_0, GGML_TYPE_Q8_0, hone_gen_q8_0_to_float,  \
                               x86_q8_0_from_float),                                           \
