@@ -40,6 +40,10 @@
 /* Below this many weight bytes x tokens a product runs on the calling
  * thread alone: waking the pool costs more than it saves. */
 #define MIN_PARALLEL_BYTES (64 * 1024)
+/* Attention works on the query rows (tokens x heads) that share one KV head,
+ * up to this many at a time, as two matrix products through the kernel
+ * table (scores = K·q, out = V·p), like llama.cpp's mul_mat. */
+#define ATT_ROWS 32
 
 struct hone_forward {
     const hone_model *m;
@@ -55,9 +59,12 @@ struct hone_forward {
     float *hb2;      /* [C][n_ff]    silu(gate) * up */
     float *rope;     /* [U][n_rot]   cos, sin per rotated pair */
     uint8_t *act[MAX_JOBS]; /* activations converted to vec_dot types */
-    float *scores;   /* [n_threads][n_ctx] */
-    uint8_t *qconv;  /* [n_threads][head_dim] in the cache type */
-    uint8_t *pconv;  /* [n_threads][n_ctx]    in the cache type */
+    int att_qb;      /* query tokens per attention work item */
+    int att_rows;    /* att_qb x heads per KV head: query rows per item */
+    float *scores;   /* per thread [att_rows][n_ctx] */
+    uint8_t *qconv;  /* per thread [att_rows][head_dim] in the cache type */
+    uint8_t *pconv;  /* per thread [att_rows][n_ctx]    in the cache type */
+    float *aout;     /* per thread [att_rows][head_dim] */
     size_t bytes;
 };
 
@@ -172,10 +179,16 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     /* one buffer per distinct vec_dot_type a group of matrices needs */
     const size_t ab = act_bytes(m, k, U);
     for (int i = 0; i < max_distinct_types(m, k); i++) ok = (f->act[i] = fwd_alloc(f, ab, 1)) && ok;
-    f->scores = fwd_alloc(f, (size_t)n_threads * (size_t)n_ctx, sizeof(float));
-    f->qconv = fwd_alloc(f, (size_t)n_threads * (size_t)hp->head_dim, elt);
-    f->pconv = fwd_alloc(f, (size_t)n_threads * (size_t)n_ctx, elt);
-    if (!ok || !f->scores || !f->qconv || !f->pconv) {
+    const int group = hp->n_head / hp->n_head_kv;
+    f->att_qb = group >= ATT_ROWS ? 1 : ATT_ROWS / group;
+    if (f->att_qb > n_ubatch) f->att_qb = n_ubatch;
+    f->att_rows = f->att_qb * group;
+    const size_t R = (size_t)n_threads * (size_t)f->att_rows;
+    f->scores = fwd_alloc(f, R * (size_t)n_ctx, sizeof(float));
+    f->qconv = fwd_alloc(f, R * (size_t)hp->head_dim, elt);
+    f->pconv = fwd_alloc(f, R * (size_t)n_ctx, elt);
+    f->aout = fwd_alloc(f, R * (size_t)hp->head_dim, sizeof(float));
+    if (!ok || !f->scores || !f->qconv || !f->pconv || !f->aout) {
         size_t b = f->bytes;
         hone_forward_free(f);
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory for %zu MiB of forward buffers",
@@ -198,6 +211,7 @@ void hone_forward_free(hone_forward *f)
     free(f->scores);
     free(f->qconv);
     free(f->pconv);
+    free(f->aout);
     free(f);
 }
 
@@ -377,38 +391,62 @@ typedef struct {
     float kq_scale;
 } attn_task;
 
-/* One (token, head) pair per step; pairs are dealt round-robin to the
- * chunks so the longer causal rows of late tokens spread evenly. Scratch
- * buffers belong to the executing thread (tid). */
-static void attn_worker(void *arg, int ith, int nth, int tid)
+/* One work item: KV head kvh for query tokens [t0, t0 + nt) and the heads
+ * of its group. Rows i = token * group + g. Scratch belongs to the thread. */
+static void attn_item(const attn_task *a, int kvh, int t0, int nt, int tid)
 {
-    const attn_task *a = arg;
     hone_forward *f = a->f;
     const hone_hparams *hp = &f->m->hp;
     const hone_kernels *k = f->k;
-    const hone_type_kernels *kt = &k->type[f->cache_type];
-    const int hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
-    const size_t elt = a->kv->elt;
-    float *s = f->scores + (size_t)tid * (size_t)f->n_ctx;
-    uint8_t *qc = f->qconv + (size_t)tid * (size_t)hd * elt;
-    uint8_t *pc = f->pconv + (size_t)tid * (size_t)f->n_ctx * elt;
-    const int items = a->n_tok * hp->n_head;
-    for (int it = ith; it < items; it += nth) {
-        const int t = it / hp->n_head, h = it % hp->n_head, kvh = h / group;
-        const int n_kv = a->pos0 + t + 1; /* causal: positions 0..pos */
-        kt->from_float(f->qkv + (size_t)t * (size_t)f->qkv_dim + (size_t)h * (size_t)hd, qc, hd);
-        for (int j = 0; j < n_kv; j++) {
-            const uint8_t *kr = hone_kv_k(a->kv, a->layer, j);
-            kt->vec_dot(hd, &s[j], kr + (size_t)kvh * (size_t)hd * elt, qc);
+    const uint32_t ct = f->cache_type;
+    const hone_type_kernels *kt = &k->type[ct];
+    const int hd = hp->head_dim, group = hp->n_head / hp->n_head_kv, n_ctx = f->n_ctx;
+    const size_t elt = a->kv->elt, R = (size_t)f->att_rows;
+    float *S = f->scores + (size_t)tid * R * (size_t)n_ctx;
+    uint8_t *Q = f->qconv + (size_t)tid * R * (size_t)hd * elt;
+    uint8_t *P = f->pconv + (size_t)tid * R * (size_t)n_ctx * elt;
+    float *O = f->aout + (size_t)tid * R * (size_t)hd;
+    const int rows = nt * group, n_kv_max = a->pos0 + t0 + nt;
+
+    for (int tl = 0; tl < nt; tl++)
+        for (int g = 0; g < group; g++) {
+            const float *q = f->qkv + (size_t)(t0 + tl) * (size_t)f->qkv_dim +
+                             (size_t)(kvh * group + g) * (size_t)hd;
+            kt->from_float(q, Q + (size_t)(tl * group + g) * (size_t)hd * elt, hd);
         }
+    /* S[i][j] = K[j] · q_i over every position any of these rows sees */
+    k->matmul(k, ct, (const uint8_t *)hone_kv_k(a->kv, a->layer, 0) + (size_t)kvh * (size_t)hd * elt,
+              (size_t)f->kv_dim * elt, Q, (size_t)hd * elt, hd, 0, n_kv_max, rows, S, n_ctx);
+    for (int i = 0; i < rows; i++) {
+        float *s = S + (size_t)i * (size_t)n_ctx;
+        const int n_kv = a->pos0 + t0 + i / group + 1; /* causal: positions 0..pos */
         if (a->kq_scale != 1.0f)
             for (int j = 0; j < n_kv; j++) s[j] *= a->kq_scale;
         k->softmax(s, n_kv);
-        kt->from_float(s, pc, n_kv);
-        /* q (already converted into qc) is overwritten by the output */
-        float *out = f->qkv + (size_t)t * (size_t)f->qkv_dim + (size_t)h * (size_t)hd;
-        for (int d = 0; d < hd; d++)
-            kt->vec_dot(n_kv, &out[d], hone_kv_v(a->kv, a->layer, kvh * hd + d), pc);
+        for (int j = n_kv; j < n_kv_max; j++) s[j] = 0.0f; /* masked: weight 0 */
+        kt->from_float(s, P + (size_t)i * (size_t)n_ctx * elt, n_kv_max);
+    }
+    /* O[i][d] = V^T[d] · p_i */
+    k->matmul(k, ct, hone_kv_v(a->kv, a->layer, kvh * hd), (size_t)n_ctx * elt, P,
+              (size_t)n_ctx * elt, n_kv_max, 0, hd, rows, O, hd);
+    /* q (already converted) is overwritten by the output */
+    for (int tl = 0; tl < nt; tl++)
+        for (int g = 0; g < group; g++)
+            memcpy(f->qkv + (size_t)(t0 + tl) * (size_t)f->qkv_dim +
+                       (size_t)(kvh * group + g) * (size_t)hd,
+                   O + (size_t)(tl * group + g) * (size_t)hd, sizeof(float) * (size_t)hd);
+}
+
+/* Items (KV head, block of query tokens) are dealt round-robin to the
+ * chunks so the longer causal rows of late tokens spread evenly. */
+static void attn_worker(void *arg, int ith, int nth, int tid)
+{
+    const attn_task *a = arg;
+    const int qb = a->f->att_qb, n_kvh = a->f->m->hp.n_head_kv;
+    const int items = n_kvh * ((a->n_tok + qb - 1) / qb);
+    for (int it = ith; it < items; it += nth) {
+        const int t0 = it / n_kvh * qb;
+        attn_item(a, it % n_kvh, t0, a->n_tok - t0 < qb ? a->n_tok - t0 : qb, tid);
     }
 }
 
@@ -472,7 +510,8 @@ static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool 
                     .kq_scale = hp->scale_q_before_attn ? 1.0f : 1.0f / sqrtf((float)hp->head_dim)};
     const size_t work = (size_t)n * (size_t)(kv->n_past + n) * (size_t)f->q_dim * kv->elt * 2;
     if (work < MIN_PARALLEL_BYTES) attn_worker(&at, 0, 1, 0);
-    else hone_threadpool_run(pool, attn_worker, &at, n_chunks(f, n * hp->n_head));
+    else hone_threadpool_run(pool, attn_worker, &at,
+                             n_chunks(f, hp->n_head_kv * ((n + f->att_qb - 1) / f->att_qb)));
 
     mm_task mo = {.n_tok = n, .src = f->qkv, .ld_src = f->qkv_dim};
     mm_set(&mo, &L->wo, &L->bo, f->xb, hp->n_embd);

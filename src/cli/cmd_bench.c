@@ -1,12 +1,355 @@
-/* cmd_bench.c — `hone bench`: not implemented yet. */
+/* cmd_bench.c — `hone bench`: prompt processing (pp) and generation (tg)
+ * speed, measured the way llama-bench does (tools/llama-bench): a warm-up
+ * run, then -r repetitions from an empty KV cache with random tokens (BOS
+ * first); pp evaluates -p tokens in batches of -b, tg decodes -n tokens
+ * one at a time. Reports tokens/s as mean ± sample standard deviation, with
+ * the kernel set, build variant and, for tg, the effective memory bandwidth
+ * (weight bytes read per token x tokens/s).
+ */
+#include "cli_args.h"
 #include "commands.h"
 
+#include "build_info.h"
+
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CMD "bench"
+#define MAX_LIST 16
+
+typedef struct {
+    int v[MAX_LIST];
+    int n;
+} int_list;
+
+typedef struct {
+    cli_engine_opts eng;
+    int_list n_prompt, n_gen, threads;
+    int reps;
+    const char *format;
+} bench_opts;
+
+typedef struct {
+    const char *test_kind; /* "pp" or "tg" */
+    int n_tokens, n_threads;
+    double mean_ts, std_ts, mean_ns, std_ns;
+    double samples_ts[64];
+    int n_samples;
+    double gbs;            /* tg: weight bytes x t/s; 0 for pp */
+} bench_result;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: hone bench -m MODEL [options]\n\n"
+            "Prompt-processing (ppN) and generation (tgN) speed, like llama-bench.\n\n"
+            "options:\n"
+            "%s"
+            "  -p, --n-prompt N[,N..]  prompt tokens per pp test (default 512; 0 = skip)\n"
+            "  -n, --n-gen N[,N..]     generated tokens per tg test (default 128; 0 = skip)\n"
+            "  -t, --threads N[,N..]   thread counts to test (default: detected)\n"
+            "  -r, --repetitions N     repetitions per test (default 5)\n"
+            "  -o, --output FORMAT     md (default), json or csv\n"
+            "  -h, --help              this help\n",
+            CLI_ENGINE_HELP);
+}
+
+static int parse_list(const char *opt, const char *s, long min, long max, int_list *l)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", s);
+    l->n = 0;
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (l->n == MAX_LIST) return cli_error(CMD, "%s: at most %d values", opt, MAX_LIST);
+        if (cli_int(CMD, opt, tok, min, max, &l->v[l->n++])) return -1;
+    }
+    if (l->n == 0) return cli_error(CMD, "%s: no value in '%s'", opt, s);
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, bench_opts *o)
+{
+    cli_engine_defaults(&o->eng);
+    o->n_prompt = (int_list){{512}, 1};
+    o->n_gen = (int_list){{128}, 1};
+    o->threads = (int_list){{0}, 1};
+    o->reps = 5;
+    o->format = "md";
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 1;
+        }
+        int_list *l = !strcmp(a, "-p") || !strcmp(a, "--n-prompt") ? &o->n_prompt
+                    : !strcmp(a, "-n") || !strcmp(a, "--n-gen")    ? &o->n_gen
+                    : !strcmp(a, "-t") || !strcmp(a, "--threads")  ? &o->threads
+                                                                   : NULL;
+        if (l) {
+            const char *v = cli_value(CMD, argc, argv, &i);
+            if (!v || parse_list(a, v, l == &o->threads ? 1 : 0, 1 << 20, l)) return -1;
+            continue;
+        }
+        int rc = cli_engine_opt(CMD, argc, argv, &i, &o->eng);
+        if (rc < 0) return -1;
+        if (rc > 0) continue;
+        if (!strcmp(a, "-r") || !strcmp(a, "--repetitions")) {
+            if (cli_int_arg(CMD, argc, argv, &i, 1, 64, &o->reps)) return -1;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (!(o->format = cli_value(CMD, argc, argv, &i))) return -1;
+            if (strcmp(o->format, "md") && strcmp(o->format, "json") && strcmp(o->format, "csv"))
+                return cli_error(CMD, "-o: '%s' is not md, json or csv", o->format);
+        } else {
+            return cli_error(CMD, "unknown option '%s' (try hone bench --help)", a);
+        }
+    }
+    if (!o->eng.model) return cli_error(CMD, "no model given (-m FILE)");
+    return 0;
+}
+
+/* ------------------------------------------------------------- measuring */
+
+static uint32_t rng_next(uint32_t *s)
+{
+    *s = *s * 1664525u + 1013904223u;
+    return *s >> 8;
+}
+
+/* One timed run of a test from an empty cache; returns ns or < 0. */
+static double run_once(cli_engine *e, bool pp, int n, int32_t bos, uint32_t *rng, int32_t *buf)
+{
+    hone_error err = {0};
+    const int n_vocab = hone_n_vocab(e->ctx), nb = hone_n_batch(e->ctx);
+    hone_context_rewind(e->ctx, 0);
+    double t0 = cli_now_ms();
+    if (pp) {
+        for (int done = 0; done < n;) {
+            int k = n - done < nb ? n - done : nb;
+            for (int i = 0; i < k; i++) buf[i] = (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
+            if (done == 0 && bos >= 0) buf[0] = bos;
+            if (hone_decode(e->ctx, buf, k, &err)) return cli_error(CMD, "%s", err.msg);
+            done += k;
+        }
+    } else {
+        int32_t t = bos >= 0 ? bos : (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
+        for (int i = 0; i < n; i++) {
+            if (hone_decode(e->ctx, &t, 1, &err)) return cli_error(CMD, "%s", err.msg);
+            t = (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
+        }
+    }
+    return (cli_now_ms() - t0) * 1e6;
+}
+
+static void stats(const double *x, int n, double *mean, double *sd)
+{
+    double s = 0, s2 = 0;
+    for (int i = 0; i < n; i++) s += x[i];
+    *mean = s / n;
+    for (int i = 0; i < n; i++) s2 += (x[i] - *mean) * (x[i] - *mean);
+    *sd = n > 1 ? sqrt(s2 / (n - 1)) : 0.0;
+}
+
+static int measure(cli_engine *e, const bench_opts *o, bool pp, int n, bench_result *r)
+{
+    const int32_t bos = tok_add_bos(e->tok) ? tok_bos(e->tok) : -1;
+    int32_t *buf = malloc(sizeof *buf * (size_t)hone_n_batch(e->ctx));
+    if (!buf) return cli_error(CMD, "out of memory");
+    uint32_t rng = 1234;
+    double ns[64];
+    int rc = run_once(e, pp, pp ? n : 1, bos, &rng, buf) < 0 ? -1 : 0; /* warm-up */
+    for (int i = 0; !rc && i < o->reps; i++) {
+        ns[i] = run_once(e, pp, n, bos, &rng, buf);
+        if (ns[i] < 0) rc = -1;
+        else r->samples_ts[i] = n / (ns[i] / 1e9);
+    }
+    free(buf);
+    if (rc) return rc;
+    r->n_samples = o->reps;
+    r->test_kind = pp ? "pp" : "tg";
+    r->n_tokens = n;
+    r->n_threads = hone_n_threads(e->ctx);
+    stats(ns, o->reps, &r->mean_ns, &r->std_ns);
+    stats(r->samples_ts, o->reps, &r->mean_ts, &r->std_ts);
+    r->gbs = pp ? 0.0 : (double)hone_model_weight_bytes(e->model) * r->mean_ts / 1e9;
+    return 0;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static const char *ftype_name(const gguf_file *f)
+{
+    static const char *names[] = {[0] = "F32", [1] = "F16", [2] = "Q4_0", [3] = "Q4_1",
+                                  [7] = "Q8_0", [8] = "Q5_0", [9] = "Q5_1", [10] = "Q2_K",
+                                  [11] = "Q3_K_S", [12] = "Q3_K_M", [13] = "Q3_K_L",
+                                  [14] = "Q4_K_S", [15] = "Q4_K_M", [16] = "Q5_K_S",
+                                  [17] = "Q5_K_M", [18] = "Q6_K", [32] = "BF16"};
+    uint32_t ft;
+    if (gguf_get_u32(f, "general.file_type", &ft, NULL) || ft >= sizeof names / sizeof *names ||
+        !names[ft])
+        return "?";
+    return names[ft];
+}
+
+typedef struct {
+    char model[96], commit[48], variant[32], cpu[128];
+    const char *path, *kernels;
+    double size_mib, params_m;
+    int n_batch, n_ubatch;
+    const char *type_k;
+} bench_info;
+
+static void fill_info(const cli_engine *e, const bench_opts *o, bench_info *bi)
+{
+    const hone_model *m = e->model;
+    snprintf(bi->model, sizeof bi->model, "%s %s", m->hp.arch_name, ftype_name(m->gguf));
+    bi->path = o->eng.model;
+    bi->size_mib = (double)gguf_file_size(m->gguf) / (1024.0 * 1024.0);
+    uint64_t params = 0;
+    for (uint64_t i = 0; i < gguf_n_tensors(m->gguf); i++)
+        params += gguf_tensor_at(m->gguf, i)->n_elements;
+    bi->params_m = (double)params / 1e6;
+    bi->kernels = hone_context_kernels(e->ctx)->name;
+    bi->n_batch = hone_n_batch(e->ctx);
+    bi->n_ubatch = o->eng.n_ubatch;
+    bi->type_k = o->eng.cache_type == GGML_TYPE_F32 ? "f32" : "f16";
+    snprintf(bi->commit, sizeof bi->commit, "unknown");
+    snprintf(bi->variant, sizeof bi->variant, "unknown");
+    snprintf(bi->cpu, sizeof bi->cpu, "unknown");
+    cJSON *doc = hone_build_info_generate();
+    const char *keys[] = {"git_commit", "build_type", "cpu_model"};
+    char *dst[] = {bi->commit, bi->variant, bi->cpu};
+    size_t cap[] = {sizeof bi->commit, sizeof bi->variant, sizeof bi->cpu};
+    for (int i = 0; doc && i < 3; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, keys[i]);
+        if (cJSON_IsString(v)) snprintf(dst[i], cap[i], "%s", v->valuestring);
+    }
+    cJSON_Delete(doc);
+}
+
+static void print_md_header(const bench_info *bi)
+{
+    (void)bi;
+    printf("| model | size | params | kernels | variant | threads | test | t/s | GB/s |\n");
+    printf("| ----- | ---: | -----: | ------- | ------- | ------: | ---- | --: | ---: |\n");
+}
+
+static void print_md(const bench_info *bi, const bench_result *r)
+{
+    char gbs[32] = "";
+    if (r->gbs > 0) snprintf(gbs, sizeof gbs, "%.2f", r->gbs);
+    printf("| %s | %.2f MiB | %.2f M | %s | %s | %d | %s%d | %.2f ± %.2f | %s |\n", bi->model,
+           bi->size_mib, bi->params_m, bi->kernels, bi->variant, r->n_threads, r->test_kind,
+           r->n_tokens, r->mean_ts, r->std_ts, gbs);
+}
+
+static void json_result(cJSON *arr, const bench_info *bi, const bench_result *r)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "build_commit", bi->commit);
+    cJSON_AddStringToObject(o, "build_variant", bi->variant);
+    cJSON_AddStringToObject(o, "hone_version", hone_version());
+    cJSON_AddStringToObject(o, "cpu_info", bi->cpu);
+    cJSON_AddStringToObject(o, "kernels", bi->kernels);
+    cJSON_AddStringToObject(o, "model_filename", bi->path);
+    cJSON_AddStringToObject(o, "model_type", bi->model);
+    cJSON_AddNumberToObject(o, "model_size", bi->size_mib * 1024 * 1024);
+    cJSON_AddNumberToObject(o, "model_n_params", bi->params_m * 1e6);
+    cJSON_AddNumberToObject(o, "n_batch", bi->n_batch);
+    cJSON_AddNumberToObject(o, "n_ubatch", bi->n_ubatch);
+    cJSON_AddNumberToObject(o, "n_threads", r->n_threads);
+    cJSON_AddStringToObject(o, "type_k", bi->type_k);
+    cJSON_AddNumberToObject(o, "n_prompt", r->test_kind[0] == 'p' ? r->n_tokens : 0);
+    cJSON_AddNumberToObject(o, "n_gen", r->test_kind[0] == 't' ? r->n_tokens : 0);
+    cJSON_AddNumberToObject(o, "avg_ns", r->mean_ns);
+    cJSON_AddNumberToObject(o, "stddev_ns", r->std_ns);
+    cJSON_AddNumberToObject(o, "avg_ts", r->mean_ts);
+    cJSON_AddNumberToObject(o, "stddev_ts", r->std_ts);
+    cJSON_AddNumberToObject(o, "bandwidth_gbs", r->gbs);
+    cJSON *s = cJSON_CreateArray();
+    for (int i = 0; i < r->n_samples; i++)
+        cJSON_AddItemToArray(s, cJSON_CreateNumber(r->samples_ts[i]));
+    cJSON_AddItemToObject(o, "samples_ts", s);
+    cJSON_AddItemToArray(arr, o);
+}
+
+static void print_csv(const bench_info *bi, const bench_result *r, bool header)
+{
+    if (header)
+        printf("build_commit,build_variant,cpu_info,kernels,model_filename,model_type,model_size,"
+               "model_n_params,n_batch,n_ubatch,n_threads,type_k,n_prompt,n_gen,avg_ns,stddev_ns,"
+               "avg_ts,stddev_ts,bandwidth_gbs\n");
+    printf("\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",%.0f,%.0f,%d,%d,%d,\"%s\",%d,%d,%.0f,%.0f,"
+           "%.6f,%.6f,%.3f\n",
+           bi->commit, bi->variant, bi->cpu, bi->kernels, bi->path, bi->model,
+           bi->size_mib * 1024 * 1024, bi->params_m * 1e6, bi->n_batch, bi->n_ubatch,
+           r->n_threads, bi->type_k, r->test_kind[0] == 'p' ? r->n_tokens : 0,
+           r->test_kind[0] == 't' ? r->n_tokens : 0, r->mean_ns, r->std_ns, r->mean_ts,
+           r->std_ts, r->gbs);
+}
 
 int cmd_bench(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "hone bench: not implemented yet\n");
-    return 1;
+    bench_opts o = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc) return rc > 0 ? 0 : 1;
+    int max_tokens = 1;
+    for (int i = 0; i < o.n_prompt.n; i++) max_tokens = o.n_prompt.v[i] > max_tokens ? o.n_prompt.v[i] : max_tokens;
+    for (int i = 0; i < o.n_gen.n; i++) max_tokens = o.n_gen.v[i] > max_tokens ? o.n_gen.v[i] : max_tokens;
+    if (o.eng.n_ctx == 0) o.eng.n_ctx = max_tokens;
+    else if (o.eng.n_ctx < max_tokens)
+        return cli_error(CMD, "-c %d is smaller than the longest test (%d tokens)", o.eng.n_ctx,
+                         max_tokens), 1;
+    cli_engine e;
+    if (cli_engine_open(CMD, &o.eng, &e)) return 1;
+    cJSON *arr = cJSON_CreateArray();
+    bench_info last = {0};
+    bool first = true;
+    rc = 0;
+    for (int ti = 0; ti < o.threads.n && !rc; ti++) {
+        cli_engine_opts eo = o.eng;
+        eo.n_threads = o.threads.v[ti];
+        if (cli_engine_context(CMD, &eo, false, 0, &e)) {
+            rc = -1;
+            break;
+        }
+        bench_info bi;
+        fill_info(&e, &o, &bi);
+        for (int kind = 0; kind < 2 && !rc; kind++) {
+            const int_list *l = kind == 0 ? &o.n_prompt : &o.n_gen;
+            for (int i = 0; i < l->n && !rc; i++) {
+                if (l->v[i] == 0) continue;
+                bench_result r = {0};
+                if ((rc = measure(&e, &o, kind == 0, l->v[i], &r))) break;
+                if (!strcmp(o.format, "md")) {
+                    if (first) print_md_header(&bi);
+                    print_md(&bi, &r);
+                } else if (!strcmp(o.format, "csv")) {
+                    print_csv(&bi, &r, first);
+                } else {
+                    json_result(arr, &bi, &r);
+                }
+                fflush(stdout);
+                first = false;
+            }
+        }
+        last = bi;
+        hone_context_free(e.ctx);
+        hone_threadpool_free(e.pool);
+        e.ctx = NULL;
+        e.pool = NULL;
+    }
+    if (!rc && !first && !strcmp(o.format, "md"))
+        printf("\nbuild: %s (hone %s, %s, CPU %s)\n", last.commit, hone_version(), last.variant,
+               last.cpu);
+    if (!rc && !strcmp(o.format, "json")) {
+        char *s = cJSON_Print(arr);
+        if (s) puts(s);
+        free(s);
+    }
+    cJSON_Delete(arr);
+    cli_engine_close(&e);
+    return rc ? 1 : 0;
 }

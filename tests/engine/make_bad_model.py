@@ -2,7 +2,7 @@
 """Write a broken variant of a GGUF model, for hone's load-error tests.
 
 usage: make_bad_model.py IN.gguf OUT.gguf VARIANT
-  q4_1        every 2-D tensor whose rows split into 32-blocks becomes Q4_1
+  iq4_nl      every 2-D tensor whose rows split into 32-blocks becomes IQ4_NL
               (valid file, a type hone cannot compute; data zeroed)
   bad-heads   {arch}.attention.head_count_kv = 3 (does not divide head_count)
   bad-shape   {arch}.embedding_length doubled (tensor shapes no longer match)
@@ -85,11 +85,11 @@ def main():
             n *= x
         datas.append(r.d[base + off: base + off + n // be * bs])
 
-    if variant == 'q4_1':
+    if variant == 'iq4_nl':
         for i, (name, ne, ty, off) in enumerate(tensors):
             if len(ne) == 2 and ne[0] % 32 == 0:
-                tensors[i][2] = 3
-                datas[i] = bytes(ne[0] // 32 * 20 * ne[1])
+                tensors[i][2] = 20
+                datas[i] = bytes(ne[0] // 32 * 18 * ne[1])
     elif variant in ('bad-heads', 'bad-shape'):
         key = arch + ('.attention.head_count_kv' if variant == 'bad-heads' else '.embedding_length')
         for kv in kvs:
