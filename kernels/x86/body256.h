@@ -287,22 +287,78 @@ X86_INLINE __m256i q4_0_bytes(const block_q4_0 *b)
     }                                                                                  \
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t]));
 
-/* q5_0 block as signed bytes: q4_0's nibbles plus bit j of qh as the
- * 5th bit of element j, stored + 16. */
-X86_INLINE __m256i q5_0_bytes(const block_q5_0 *b)
+/* 32 nibbles in element order (low nibbles 0..15, high 16..31). */
+X86_INLINE __m256i nibbles32(const uint8_t *qs)
 {
-    const __m128i q = _mm_loadu_si128((const __m128i *)b->qs);
-    const __m256i u = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
+    const __m128i q = _mm_loadu_si128((const __m128i *)qs);
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
+}
+
+/* 0x10 in byte j where bit j of the 32-bit qh is set. */
+X86_INLINE __m256i fifth_bits(const uint8_t *qh4)
+{
     uint32_t qh;
-    memcpy(&qh, b->qh, 4);
+    memcpy(&qh, qh4, 4);
     /* byte j of the vector <- byte j / 8 of qh, then test bit j % 8 */
     const __m256i rep = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh),
                                             _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                                              2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
     const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
     const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(rep, bit), bit);
-    const __m256i v = _mm256_or_si256(u, _mm256_and_si256(set, _mm256_set1_epi8(0x10)));
-    return _mm256_sub_epi8(v, _mm256_set1_epi8(16));
+    return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
+}
+
+/* q5_0 block as signed bytes: q4_0's nibbles plus bit j of qh as the
+ * 5th bit of element j, stored + 16. */
+X86_INLINE __m256i q5_0_bytes(const block_q5_0 *b)
+{
+    return _mm256_sub_epi8(_mm256_or_si256(nibbles32(b->qs), fifth_bits(b->qh)), _mm256_set1_epi8(16));
+}
+
+/* Q4_1 / Q5_1 weights (x = d*q + m, q unsigned) against Q8_1 rows:
+ * d*dy*sum(q*a) per block in the vector accumulators, m*s (s = dy*sum(a),
+ * precomputed by Q8_1) in a scalar one per row. */
+X86_INLINE void q8_1_block_step(__m256i xu, float dx, float mx, const void *const *vy, int i,
+                                __m256 *acc, float *msum, int nt)
+{
+    for (int t = 0; t < nt; t++) {
+        const block_q8_1 *y = (const block_q8_1 *)vy[t] + i;
+        const __m256i p = dot_u8s8_acc(_mm256_setzero_si256(), xu, _mm256_loadu_si256((const __m256i *)y->qs));
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * h2f(y->d)), _mm256_cvtepi32_ps(p), acc[t]);
+        msum[t] += mx * h2f(y->s);
+    }
+}
+
+#define X86_Q8_1_DOT_BODY(LOAD_X)                                                      \
+    __m256 acc0[X86_MAX_NT], acc1[X86_MAX_NT];                                         \
+    float msum[X86_MAX_NT];                                                            \
+    for (int t = 0; t < nt; t++) {                                                     \
+        acc0[t] = acc1[t] = _mm256_setzero_ps();                                       \
+        msum[t] = 0.0f;                                                                \
+    }                                                                                  \
+    const int nb = n / 32;                                                             \
+    int i = 0;                                                                         \
+    for (; i + 2 <= nb; i += 2) {                                                      \
+        q8_1_block_step(LOAD_X(i), h2f(x[i].d), h2f(x[i].m), vy, i, acc0, msum, nt);   \
+        q8_1_block_step(LOAD_X(i + 1), h2f(x[i + 1].d), h2f(x[i + 1].m), vy, i + 1, acc1, msum, nt); \
+    }                                                                                  \
+    if (i < nb) q8_1_block_step(LOAD_X(i), h2f(x[i].d), h2f(x[i].m), vy, i, acc0, msum, nt); \
+    for (int t = 0; t < nt; t++) s[t] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t])) + msum[t];
+
+X86_INLINE void q4_1_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+{
+    const block_q4_1 *x = vx;
+#define Q4_1_LOAD(j) nibbles32(x[j].qs)
+    X86_Q8_1_DOT_BODY(Q4_1_LOAD)
+#undef Q4_1_LOAD
+}
+
+X86_INLINE void q5_1_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+{
+    const block_q5_1 *x = vx;
+#define Q5_1_LOAD(j) _mm256_or_si256(nibbles32(x[j].qs), fifth_bits(x[j].qh))
+    X86_Q8_1_DOT_BODY(Q5_1_LOAD)
+#undef Q5_1_LOAD
 }
 
 X86_INLINE void q5_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
@@ -657,6 +713,8 @@ X86_DOT_PAIR(q4_K)
 X86_DOT_PAIR(q5_K)
 X86_DOT_PAIR(q6_K)
 X86_DOT_PAIR(q5_0)
+X86_DOT_PAIR(q4_1)
+X86_DOT_PAIR(q5_1)
 X86_DOT_PAIR(q3_K)
 X86_DOT_PAIR(q2_K)
 
@@ -676,7 +734,8 @@ static const x86_dotg_fn X86_DOTG[GGML_TYPE_COUNT] = {
     [GGML_TYPE_Q8_0] = x86_dotg_q8_0, [GGML_TYPE_Q4_K] = x86_dotg_q4_K,
     [GGML_TYPE_Q5_K] = x86_dotg_q5_K, [GGML_TYPE_Q6_K] = x86_dotg_q6_K,
     [GGML_TYPE_Q5_0] = x86_dotg_q5_0, [GGML_TYPE_Q3_K] = x86_dotg_q3_K,
-    [GGML_TYPE_Q2_K] = x86_dotg_q2_K,
+    [GGML_TYPE_Q2_K] = x86_dotg_q2_K, [GGML_TYPE_Q4_1] = x86_dotg_q4_1,
+    [GGML_TYPE_Q5_1] = x86_dotg_q5_1,
 };
 
 /* Tiled matmul: a strip of rows stays in L1/L2 while groups of tokens
@@ -819,8 +878,7 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
 #define X86_TK(dot, dtype, to, from) \
     {.vec_dot = (dot), .vec_dot_type = (dtype), .to_float = (to), .from_float = (from)}
 
-/* Entries shared by every x86 table; bf16_dot differs per set. Types
- * without an x86 kernel (Q4_1, Q5_1) use generic's. */
+/* Entries shared by every x86 table; bf16_dot differs per set. */
 #define X86_TYPE_TABLE(bf16_dot)                                                              \
     [GGML_TYPE_F32] = X86_TK(x86_vec_dot_f32, GGML_TYPE_F32, hone_gen_f32_to_float,           \
                              hone_gen_f32_from_float),                                        \
@@ -830,11 +888,11 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
                               x86_bf16_from_float),                                           \
     [GGML_TYPE_Q4_0] = X86_TK(x86_vec_dot_q4_0, GGML_TYPE_Q8_0, hone_gen_q4_0_to_float,  \
                               hone_gen_q4_0_from_float),                                      \
-    [GGML_TYPE_Q4_1] = X86_TK(hone_gen_vec_dot_q4_1_q8_1, GGML_TYPE_Q8_1,                     \
+    [GGML_TYPE_Q4_1] = X86_TK(x86_vec_dot_q4_1, GGML_TYPE_Q8_1,                               \
                               hone_gen_q4_1_to_float, NULL),                                  \
     [GGML_TYPE_Q5_0] = X86_TK(x86_vec_dot_q5_0, GGML_TYPE_Q8_0,                               \
                               hone_gen_q5_0_to_float, NULL),                                  \
-    [GGML_TYPE_Q5_1] = X86_TK(hone_gen_vec_dot_q5_1_q8_1, GGML_TYPE_Q8_1,                     \
+    [GGML_TYPE_Q5_1] = X86_TK(x86_vec_dot_q5_1, GGML_TYPE_Q8_1,                               \
                               hone_gen_q5_1_to_float, NULL),                                  \
     [GGML_TYPE_Q8_1] = X86_TK(NULL, GGML_TYPE_Q8_1, hone_gen_q8_1_to_float,                   \
                               hone_gen_q8_1_from_float),                                      \
