@@ -206,8 +206,12 @@ int cmd_tokenize(int argc, char **argv)
     hone_error err = {0};
     gguf_file *f = NULL;
     hone_tokenizer *tok = NULL;
-    if (gguf_open(o.model, NULL, &f, &err) != HONE_OK ||
-        tok_load(f, &tok, &err) != HONE_OK) {
+    if (gguf_open(o.model, NULL, &f, &err) != HONE_OK) {
+        fprintf(stderr, "hone tokenize: %s\n", err.msg); /* names the file */
+        free(text);
+        return 1;
+    }
+    if (tok_load(f, &tok, &err) != HONE_OK) {
         fprintf(stderr, "hone tokenize: %s: %s\n", o.model, err.msg);
         gguf_close(f);
         free(text);
