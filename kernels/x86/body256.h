@@ -210,9 +210,12 @@ static void x86_q8_K_from_float(const float *x, void *vy, int64_t n)
             continue;
         }
         float max = 0.0f; /* the first element of largest magnitude, as generic */
-        for (int j = 0; j < QK_K; j++) {
-            if (fabsf(x[j]) == amax) {
-                max = x[j];
+        const __m256 target = _mm256_set1_ps(amax);
+        for (int j = 0; j < QK_K; j += 8) {
+            const __m256 a = _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j));
+            const int hit = _mm256_movemask_ps(_mm256_cmp_ps(a, target, _CMP_EQ_OQ));
+            if (hit) {
+                max = x[j + __builtin_ctz((unsigned)hit)];
                 break;
             }
         }

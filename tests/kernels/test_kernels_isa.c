@@ -75,6 +75,7 @@ static float *awkward_floats(int n, uint64_t seed, int with_specials)
         }
     }
     if (n >= 64) memset(x + 32, 0, 32 * sizeof(float)); /* an all-zero block */
+
     return x;
 }
 
@@ -92,6 +93,14 @@ static void check_from_float(const hone_kernels *k, const hone_kernels *g)
             assert_true(ggml_row_bytes(t, (uint64_t)n, &bytes));
             const int specials = ggml_type_get(t)->blck_size == 1;
             float *x = awkward_floats(n, 1000 + (uint64_t)si, specials);
+            if (n >= 512) {
+                /* equal magnitudes of opposite sign: Q8_K takes the first
+                 * one's sign, in both orders */
+                x[10] = -1e5f;
+                x[200] = 1e5f;
+                x[256 + 7] = 2e5f;
+                x[256 + 100] = -2e5f;
+            }
             uint8_t *a = malloc(bytes + 32), *b = malloc(bytes + 32);
             memset(a, 0xab, bytes + 32);
             memset(b, 0xcd, bytes + 32);
