@@ -550,6 +550,15 @@ static void detect_by_text(hone_tokenizer *t)
 
 static int cmp_special(const void *a, const void *b, void *ctx);
 
+/* Byte order of two specials' texts (by index into t->specials). */
+static int spec_text_cmp(const hone_tokenizer *t, int32_t a, int32_t b)
+{
+    int32_t x = t->specials[a], y = t->specials[b];
+    uint32_t lx = t->str_len[x], ly = t->str_len[y];
+    int c = memcmp(str_ptr(t, x), str_ptr(t, y), lx < ly ? lx : ly);
+    return c ? c : (lx > ly) - (lx < ly);
+}
+
 /* Special tokens longest first (ties by id, for a deterministic order),
  * bucketed by first byte for the occurrence scan. */
 static hone_status build_specials(hone_tokenizer *t, hone_error *err)
@@ -577,15 +586,22 @@ static hone_status build_specials(hone_tokenizer *t, hone_error *err)
         }
         t->specials[j + 1] = v;
     }
+    /* spec_bucket: special indices in byte order of their text (a prefix
+     * before its extensions), spec_first: where each first byte starts */
+    for (int32_t i = 0; i < n; i++)
+        t->spec_bucket[i] = i;
+    for (int32_t i = 1; i < n; i++) {
+        int32_t v = t->spec_bucket[i], j = i - 1;
+        while (j >= 0 && spec_text_cmp(t, t->spec_bucket[j], v) > 0) {
+            t->spec_bucket[j + 1] = t->spec_bucket[j];
+            j--;
+        }
+        t->spec_bucket[j + 1] = v;
+    }
     for (int32_t i = 0; i < n; i++)
         t->spec_first[(uint8_t)str_ptr(t, t->specials[i])[0] + 1]++;
     for (int b = 0; b < 256; b++)
         t->spec_first[b + 1] += t->spec_first[b];
-    int32_t fill[256];
-    for (int b = 0; b < 256; b++)
-        fill[b] = t->spec_first[b];
-    for (int32_t i = 0; i < n; i++)
-        t->spec_bucket[fill[(uint8_t)str_ptr(t, t->specials[i])[0]]++] = i;
     return HONE_OK;
 }
 
@@ -945,6 +961,54 @@ static bool c_isspace(char c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+static uint8_t spec_byte(const hone_tokenizer *t, int32_t k, size_t d)
+{
+    return (uint8_t)str_ptr(t, t->specials[t->spec_bucket[k]])[d];
+}
+
+static uint32_t spec_len(const hone_tokenizer *t, int32_t k)
+{
+    return t->str_len[t->specials[t->spec_bucket[k]]];
+}
+
+/* Mark the specials that start at p (p[0..n)): walk the byte-sorted list,
+ * narrowing the range of candidates one byte at a time (a trie walk).
+ * Returns how many were newly marked. */
+static size_t mark_present(const hone_tokenizer *t, const char *p, size_t n, uint8_t *present)
+{
+    int32_t lo = t->spec_first[(uint8_t)p[0]], hi = t->spec_first[(uint8_t)p[0] + 1];
+    size_t marked = 0;
+    for (size_t d = 1;; d++) {
+        /* candidates share p[0..d); the ones of length d come first */
+        while (lo < hi && spec_len(t, lo) == d) {
+            int32_t si = t->spec_bucket[lo++];
+            marked += !present[si];
+            present[si] = 1;
+        }
+        if (lo >= hi || d >= n)
+            return marked;
+        uint8_t c = (uint8_t)p[d];
+        int32_t a = lo, b = hi; /* first with byte d >= c */
+        while (a < b) {
+            int32_t m = a + (b - a) / 2;
+            if (spec_byte(t, m, d) < c)
+                a = m + 1;
+            else
+                b = m;
+        }
+        int32_t e = a, f = hi; /* first with byte d > c */
+        while (e < f) {
+            int32_t m = e + (f - e) / 2;
+            if (spec_byte(t, m, d) <= c)
+                e = m + 1;
+            else
+                f = m;
+        }
+        lo = a;
+        hi = e;
+    }
+}
+
 /* llama.cpp's tokenizer_st_partition: for each special token, longest
  * first, split every raw fragment at its occurrences (with the token's
  * lstrip/rstrip of neighbouring spaces). Tokens absent from the whole text
@@ -965,14 +1029,8 @@ static hone_status partition(const hone_tokenizer *t, const char *text, size_t l
     size_t n_present = 0;
     for (size_t i = 0; i < len; i++) {
         uint8_t b = (uint8_t)text[i];
-        for (int32_t k = t->spec_first[b]; k < t->spec_first[b + 1]; k++) {
-            int32_t si = t->spec_bucket[k], id = t->specials[si];
-            size_t n = t->str_len[id];
-            if (!present[si] && n <= len - i && !memcmp(text + i, str_ptr(t, id), n)) {
-                present[si] = 1;
-                n_present++;
-            }
-        }
+        if (t->spec_first[b] < t->spec_first[b + 1])
+            n_present += mark_present(t, text + i, len - i, present);
     }
     fragv tmp = {0};
     hone_status st = HONE_OK;
