@@ -44,6 +44,8 @@
  * up to this many at a time, as two matrix products through the kernel
  * table (scores = K·q, out = V·p), like llama.cpp's mul_mat. */
 #define ATT_ROWS 32
+/* Per-token element-wise work goes to the pool from this many tokens on. */
+#define ROWS_PARALLEL_MIN 8
 
 struct hone_forward {
     const hone_model *m;
@@ -450,42 +452,90 @@ static void attn_worker(void *arg, int ith, int nth, int tid)
     }
 }
 
-/* RoPE q and k, then append k and v of the batch to the cache. */
-static void rope_and_store(hone_forward *f, hone_kv_cache *kv, int il, int n)
+/* RoPE q and k of token t, then append its k and v to the cache. */
+static void rope_and_store(hone_forward *f, hone_kv_cache *kv, int il, int t)
 {
     const hone_hparams *hp = &f->m->hp;
     const hone_type_kernels *kt = &f->k->type[f->cache_type];
     const int hd = hp->head_dim;
-    const float qscale = hp->scale_q_before_attn ? 1.0f / sqrtf((float)hd) : 1.0f;
-    for (int t = 0; t < n; t++) {
-        float *q = f->qkv + (size_t)t * (size_t)f->qkv_dim;
-        float *kk = q + f->q_dim, *v = kk + f->kv_dim;
-        const float *cs = f->rope + (size_t)t * (size_t)hp->n_rot;
-        for (int h = 0; h < hp->n_head; h++) rope_head(q + h * hd, cs, hp->n_rot, hp->rope_type);
-        for (int h = 0; h < hp->n_head_kv; h++)
-            rope_head(kk + h * hd, cs, hp->n_rot, hp->rope_type);
-        if (qscale != 1.0f)
-            for (int i = 0; i < f->q_dim; i++) q[i] *= qscale;
-        const int pos = kv->n_past + t;
-        kt->from_float(kk, hone_kv_k(kv, il, pos), f->kv_dim);
-        for (int d = 0; d < f->kv_dim; d++)
-            kt->from_float(&v[d], (uint8_t *)hone_kv_v(kv, il, d) + (size_t)pos * kv->elt, 1);
+    float *q = f->qkv + (size_t)t * (size_t)f->qkv_dim;
+    float *kk = q + f->q_dim, *v = kk + f->kv_dim;
+    const float *cs = f->rope + (size_t)t * (size_t)hp->n_rot;
+    for (int h = 0; h < hp->n_head; h++) rope_head(q + h * hd, cs, hp->n_rot, hp->rope_type);
+    for (int h = 0; h < hp->n_head_kv; h++) rope_head(kk + h * hd, cs, hp->n_rot, hp->rope_type);
+    if (hp->scale_q_before_attn) {
+        const float qscale = 1.0f / sqrtf((float)hd);
+        for (int i = 0; i < f->q_dim; i++) q[i] *= qscale;
     }
+    const int pos = kv->n_past + t;
+    kt->from_float(kk, hone_kv_k(kv, il, pos), f->kv_dim);
+    for (int d = 0; d < f->kv_dim; d++)
+        kt->from_float(&v[d], (uint8_t *)hone_kv_v(kv, il, d) + (size_t)pos * kv->elt, 1);
 }
 
 /* ---------------------------------------------------------------- forward */
 
-static void rmsnorm_rows(hone_forward *f, float *out, const float *x, const hone_weight *w,
-                         int n)
+/* Per-token work of a batch (norms, RoPE + cache writes, SwiGLU, residual
+ * adds), split over the tokens. */
+typedef enum { ROWS_NORM, ROWS_ROPE, ROWS_SILU, ROWS_ADD } rows_op;
+
+typedef struct {
+    hone_forward *f;
+    rows_op op;
+    int n;
+    float *out;          /* NORM: out = rmsnorm(x) * w;  ADD: out += x */
+    const float *x;
+    const float *w;
+    hone_kv_cache *kv;   /* ROPE */
+    int layer;
+} rows_task;
+
+static void rows_one(const rows_task *r, int t)
 {
-    const int e = f->m->hp.n_embd;
-    for (int t = 0; t < n; t++)
-        f->k->rmsnorm(out + (size_t)t * e, x + (size_t)t * e, w->data, e, f->m->hp.norm_eps);
+    hone_forward *f = r->f;
+    const size_t e = (size_t)f->m->hp.n_embd, ff = (size_t)f->m->hp.n_ff, tt = (size_t)t;
+    switch (r->op) {
+    case ROWS_NORM:
+        f->k->rmsnorm(r->out + tt * e, r->x + tt * e, r->w, (int)e, f->m->hp.norm_eps);
+        break;
+    case ROWS_ROPE:
+        rope_and_store(f, r->kv, r->layer, t);
+        break;
+    case ROWS_SILU: {
+        const float *g = f->hb + tt * (size_t)f->ff_dim2;
+        f->k->silu_mul(f->hb2 + tt * ff, g, g + ff, (int)ff);
+        break;
+    }
+    case ROWS_ADD:
+        for (size_t i = 0; i < e; i++) r->out[tt * e + i] += r->x[tt * e + i];
+        break;
+    }
 }
 
-static void add_rows(float *x, const float *y, size_t n)
+static void rows_worker(void *arg, int ith, int nth, int tid)
 {
-    for (size_t i = 0; i < n; i++) x[i] += y[i];
+    (void)tid;
+    const rows_task *r = arg;
+    const int a = (int)((int64_t)r->n * ith / nth), b = (int)((int64_t)r->n * (ith + 1) / nth);
+    for (int t = a; t < b; t++) rows_one(r, t);
+}
+
+static void for_rows(hone_forward *f, hone_threadpool *pool, rows_task r)
+{
+    r.f = f;
+    if (r.n < ROWS_PARALLEL_MIN) rows_worker(&r, 0, 1, 0);
+    else hone_threadpool_run(pool, rows_worker, &r, n_chunks(f, r.n));
+}
+
+static void rmsnorm_rows(hone_forward *f, hone_threadpool *pool, float *out, const float *x,
+                         const hone_weight *w, int n)
+{
+    for_rows(f, pool, (rows_task){.op = ROWS_NORM, .n = n, .out = out, .x = x, .w = w->data});
+}
+
+static void add_rows(hone_forward *f, hone_threadpool *pool, float *x, const float *y, int n)
+{
+    for_rows(f, pool, (rows_task){.op = ROWS_ADD, .n = n, .out = x, .x = y});
 }
 
 static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
@@ -493,7 +543,7 @@ static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool 
 {
     const hone_hparams *hp = &f->m->hp;
     const hone_layer *L = &f->m->layers[il];
-    rmsnorm_rows(f, f->xb, f->x, &L->attn_norm, n);
+    rmsnorm_rows(f, pool, f->xb, f->x, &L->attn_norm, n);
 
     mm_task mm = {.n_tok = n, .src = f->xb, .ld_src = hp->n_embd};
     if (L->wqkv.data) {
@@ -505,7 +555,7 @@ static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool 
     }
     matmul_group(f, pool, &mm);
 
-    rope_and_store(f, kv, il, n);
+    for_rows(f, pool, (rows_task){.op = ROWS_ROPE, .n = n, .kv = kv, .layer = il});
     attn_task at = {.f = f, .kv = kv, .layer = il, .n_tok = n, .pos0 = kv->n_past,
                     .kq_scale = hp->scale_q_before_attn ? 1.0f : 1.0f / sqrtf((float)hp->head_dim)};
     const size_t work = (size_t)n * (size_t)(kv->n_past + n) * (size_t)f->q_dim * kv->elt * 2;
@@ -516,7 +566,7 @@ static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool 
     mm_task mo = {.n_tok = n, .src = f->qkv, .ld_src = f->qkv_dim};
     mm_set(&mo, &L->wo, &L->bo, f->xb, hp->n_embd);
     matmul_group(f, pool, &mo);
-    add_rows(f->x, f->xb, (size_t)n * (size_t)hp->n_embd);
+    add_rows(f, pool, f->x, f->xb, n);
 }
 
 /* The FFN of tokens [t0, t0 + n) (n <= FFN_CHUNK). */
@@ -526,7 +576,7 @@ static void ffn_block(hone_forward *f, hone_threadpool *pool, int il, int t0, in
     const hone_layer *L = &f->m->layers[il];
     const int ff = hp->n_ff, e = hp->n_embd;
     float *x = f->x + (size_t)t0 * e, *xb = f->xb + (size_t)t0 * e;
-    rmsnorm_rows(f, xb, x, &L->ffn_norm, n);
+    rmsnorm_rows(f, pool, xb, x, &L->ffn_norm, n);
 
     /* hb rows hold [gate | up]: a fused ffn_up (phi3) writes both halves */
     mm_task mm = {.n_tok = n, .src = xb, .ld_src = e};
@@ -537,15 +587,12 @@ static void ffn_block(hone_forward *f, hone_threadpool *pool, int il, int t0, in
         mm_set(&mm, &L->ffn_up, &L->ffn_up_b, f->hb, f->ff_dim2);
     }
     matmul_group(f, pool, &mm);
-    for (int t = 0; t < n; t++) {
-        const float *g = f->hb + (size_t)t * (size_t)f->ff_dim2;
-        f->k->silu_mul(f->hb2 + (size_t)t * (size_t)ff, g, g + ff, ff);
-    }
+    for_rows(f, pool, (rows_task){.op = ROWS_SILU, .n = n});
 
     mm_task md = {.n_tok = n, .src = f->hb2, .ld_src = ff};
     mm_set(&md, &L->ffn_down, &L->ffn_down_b, xb, e);
     matmul_group(f, pool, &md);
-    add_rows(x, xb, (size_t)n * (size_t)e);
+    add_rows(f, pool, x, xb, n);
 }
 
 void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
@@ -572,7 +619,7 @@ void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool
 
     const int n_out = n - out_first;
     if (n_out <= 0) return;
-    rmsnorm_rows(f, f->xb, f->x + (size_t)out_first * e, &m->output_norm, n_out);
+    rmsnorm_rows(f, pool, f->xb, f->x + (size_t)out_first * e, &m->output_norm, n_out);
     mm_task mm = {.n_tok = n_out, .src = f->xb, .ld_src = e};
     mm_set(&mm, &m->output, &m->output_b, logits, hp->n_vocab);
     matmul_group(f, pool, &mm);
