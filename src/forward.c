@@ -22,6 +22,13 @@
  * F16 before q·K and the softmaxed scores are rounded to F16 before the
  * product with V (both via the cache type's from_float), accumulation in
  * F32. phi3 scales q before q·K, the others scale the scores.
+ *
+ * Where hone differs from llama.cpp on purpose (none changes the maths):
+ *   - attention visits only the positions a query can see, instead of
+ *     llama.cpp's KV cache padded to 256 cells with -inf in the mask;
+ *   - kernels may sum in a different order than ggml's (last-bit
+ *     differences; quantized models can then round one activation to the
+ *     neighbouring 8-bit value: see tests/engine/test_logits.c).
  */
 #include "forward.h"
 
@@ -390,6 +397,7 @@ typedef struct {
     hone_forward *f;
     const hone_kv_cache *kv;
     int layer, n_tok, pos0;
+    int t_first;       /* queries of tokens [t_first, n_tok) */
     float kq_scale;
 } attn_task;
 
@@ -445,9 +453,9 @@ static void attn_worker(void *arg, int ith, int nth, int tid)
 {
     const attn_task *a = arg;
     const int qb = a->f->att_qb, n_kvh = a->f->m->hp.n_head_kv;
-    const int items = n_kvh * ((a->n_tok + qb - 1) / qb);
+    const int items = n_kvh * ((a->n_tok - a->t_first + qb - 1) / qb);
     for (int it = ith; it < items; it += nth) {
-        const int t0 = it / n_kvh * qb;
+        const int t0 = a->t_first + it / n_kvh * qb;
         attn_item(a, it % n_kvh, t0, a->n_tok - t0 < qb ? a->n_tok - t0 : qb, tid);
     }
 }
@@ -538,8 +546,10 @@ static void add_rows(hone_forward *f, hone_threadpool *pool, float *x, const flo
     for_rows(f, pool, (rows_task){.op = ROWS_ADD, .n = n, .out = x, .x = y});
 }
 
+/* Attention of layer il: keys and values of all n tokens go to the cache;
+ * outputs (and the residual) are computed for tokens [tf, n) only. */
 static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
-                            int il, int n)
+                            int il, int n, int tf)
 {
     const hone_hparams *hp = &f->m->hp;
     const hone_layer *L = &f->m->layers[il];
@@ -556,17 +566,20 @@ static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool 
     matmul_group(f, pool, &mm);
 
     for_rows(f, pool, (rows_task){.op = ROWS_ROPE, .n = n, .kv = kv, .layer = il});
-    attn_task at = {.f = f, .kv = kv, .layer = il, .n_tok = n, .pos0 = kv->n_past,
+    if (tf >= n) return;
+    attn_task at = {.f = f, .kv = kv, .layer = il, .n_tok = n, .pos0 = kv->n_past, .t_first = tf,
                     .kq_scale = hp->scale_q_before_attn ? 1.0f : 1.0f / sqrtf((float)hp->head_dim)};
-    const size_t work = (size_t)n * (size_t)(kv->n_past + n) * (size_t)f->q_dim * kv->elt * 2;
+    const size_t work = (size_t)(n - tf) * (size_t)(kv->n_past + n) * (size_t)f->q_dim * kv->elt * 2;
     if (work < MIN_PARALLEL_BYTES) attn_worker(&at, 0, 1, 0);
     else hone_threadpool_run(pool, attn_worker, &at,
-                             n_chunks(f, hp->n_head_kv * ((n + f->att_qb - 1) / f->att_qb)));
+                             n_chunks(f, hp->n_head_kv * ((n - tf + f->att_qb - 1) / f->att_qb)));
 
-    mm_task mo = {.n_tok = n, .src = f->qkv, .ld_src = f->qkv_dim};
-    mm_set(&mo, &L->wo, &L->bo, f->xb, hp->n_embd);
+    const size_t e = (size_t)hp->n_embd;
+    mm_task mo = {.n_tok = n - tf, .src = f->qkv + (size_t)tf * (size_t)f->qkv_dim,
+                  .ld_src = f->qkv_dim};
+    mm_set(&mo, &L->wo, &L->bo, f->xb + (size_t)tf * e, hp->n_embd);
     matmul_group(f, pool, &mo);
-    add_rows(f, pool, f->x, f->xb, n);
+    add_rows(f, pool, f->x + (size_t)tf * e, f->xb + (size_t)tf * e, n - tf);
 }
 
 /* The FFN of tokens [t0, t0 + n) (n <= FFN_CHUNK). */
@@ -611,8 +624,11 @@ void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool
     rope_table(f, kv->n_past, n);
 
     for (int il = 0; il < hp->n_layer; il++) {
-        attention_block(f, kv, pool, il, n);
-        for (int t0 = 0; t0 < n; t0 += FFN_CHUNK)
+        /* after the last layer's keys and values, only the tokens whose
+         * logits are wanted matter */
+        const int tf = il == hp->n_layer - 1 ? out_first : 0;
+        attention_block(f, kv, pool, il, n, tf);
+        for (int t0 = tf; t0 < n; t0 += FFN_CHUNK)
             ffn_block(f, pool, il, t0, n - t0 < FFN_CHUNK ? n - t0 : FFN_CHUNK);
     }
     kv->n_past += n;
