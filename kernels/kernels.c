@@ -6,6 +6,7 @@
  * pointer to a table compiled elsewhere. */
 #include "kernels.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,23 +18,44 @@
 typedef struct {
     const char *name;
     const hone_kernels *(*get)(void);
-    /* NULL if runnable here, else the missing features, for the message */
-    const char *(*missing)(void);
+    /* NULL if the set runs anywhere; else fills buf with what is missing */
+    void (*missing)(char *buf, size_t size);
 } kernel_set;
 
 #if defined(HONE_KERNELS_X86)
-static const char *avx2_missing(void)
+/* Appends the names of the features in want[] the CPU lacks to buf
+ * (", "-separated); buf stays "" when none is missing. */
+typedef struct {
+    const char *name;
+    bool have;
+} feature;
+
+static void list_missing(const feature *want, size_t n, char *buf, size_t size)
 {
-    const X86Features f = GetX86Info().features;
-    return (f.avx2 && f.fma3 && f.f16c) ? NULL : "avx2, fma, f16c";
+    size_t len = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (want[i].have) continue;
+        int w = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", want[i].name);
+        if (w < 0 || (size_t)w >= size - len) break;
+        len += (size_t)w;
+    }
 }
 
-static const char *avx512_missing(void)
+static void avx2_missing(char *buf, size_t size)
 {
     const X86Features f = GetX86Info().features;
-    bool ok = f.avx2 && f.fma3 && f.f16c && f.avx512f && f.avx512bw && f.avx512vl &&
-              f.avx512vnni;
-    return ok ? NULL : "avx512f, avx512bw, avx512vl, avx512vnni (and avx2, fma, f16c)";
+    const feature want[] = {{"avx2", f.avx2}, {"fma", f.fma3}, {"f16c", f.f16c}};
+    list_missing(want, sizeof want / sizeof want[0], buf, size);
+}
+
+static void avx512_missing(char *buf, size_t size)
+{
+    const X86Features f = GetX86Info().features;
+    const feature want[] = {{"avx2", f.avx2},         {"fma", f.fma3},           {"f16c", f.f16c},
+                            {"avx512f", f.avx512f},   {"avx512bw", f.avx512bw},  {"avx512vl", f.avx512vl},
+                            {"avx512vnni", f.avx512vnni}};
+    list_missing(want, sizeof want / sizeof want[0], buf, size);
 }
 
 /* Same set, with the vdpbf16ps BF16 dot where the CPU has AVX512_BF16. */
@@ -63,10 +85,19 @@ const char *hone_kernels_choices(void)
 #endif
 }
 
+/* Whether set i runs here; if not, what it lacks goes to buf. */
+static bool runnable(size_t i, char *buf, size_t size)
+{
+    buf[0] = 0;
+    if (SETS[i].missing) SETS[i].missing(buf, size);
+    return buf[0] == 0;
+}
+
 bool hone_kernels_can_run(const char *name)
 {
+    char buf[256];
     for (size_t i = 0; i < N_SETS; i++)
-        if (strcmp(SETS[i].name, name) == 0) return !SETS[i].missing || !SETS[i].missing();
+        if (strcmp(SETS[i].name, name) == 0) return runnable(i, buf, sizeof buf);
     return false;
 }
 
@@ -74,13 +105,14 @@ hone_status hone_kernels_select(const char *name, const hone_kernels **out,
                                 hone_error *err)
 {
     const char *origin = "kernel set";
+    char missing[256];
     if (!name || !*name) {
         name = getenv("HONE_KERNELS");
         origin = "HONE_KERNELS";
     }
     if (!name || !*name || strcmp(name, "auto") == 0) {
         for (size_t i = 0; i < N_SETS; i++) {
-            if (!SETS[i].missing || !SETS[i].missing()) {
+            if (runnable(i, missing, sizeof missing)) {
                 *out = SETS[i].get();
                 return HONE_OK;
             }
@@ -89,11 +121,9 @@ hone_status hone_kernels_select(const char *name, const hone_kernels **out,
     }
     for (size_t i = 0; i < N_SETS; i++) {
         if (strcmp(SETS[i].name, name) != 0) continue;
-        const char *missing = SETS[i].missing ? SETS[i].missing() : NULL;
-        if (missing)
-            return hone_fail(err, HONE_ERR_CPU,
-                             "%s '%s' needs CPU features this CPU lacks: %s", origin,
-                             name, missing);
+        if (!runnable(i, missing, sizeof missing))
+            return hone_fail(err, HONE_ERR_CPU, "%s '%s' needs CPU features this CPU lacks: %s",
+                             origin, name, missing);
         *out = SETS[i].get();
         return HONE_OK;
     }
