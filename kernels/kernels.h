@@ -10,8 +10,14 @@
  *
  * Quantized weights are consumed in place, block by block. Their dot
  * products take the activations already converted to the weight type's
- * vec_dot_type (as llama.cpp does: Q8_0 for Q4_0/Q8_0, Q8_K for the
- * K-quants, F16 for F16, BF16 for BF16, F32 for F32).
+ * vec_dot_type (as llama.cpp does: Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for
+ * Q4_1/Q5_1, Q8_K for the K-quants Q2_K..Q6_K, F16 for F16, BF16 for BF16,
+ * F32 for F32), converted with type[vec_dot_type].from_float; those
+ * converters give the same bits as llama.cpp's on x86.
+ *
+ * Every set computes every type above; sets differ only in float
+ * summation order. Within a set, matmul gives each (row, token) exactly
+ * the bits vec_dot gives, whatever the batch. All functions are reentrant.
  */
 #ifndef HONE_KERNELS_H
 #define HONE_KERNELS_H
