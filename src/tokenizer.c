@@ -58,6 +58,8 @@ bool tok_wc_get(tok_scratch *s, const char *w, size_t n, uint64_t h)
         if (!e->h)
             return false;
         if (e->h == h && e->key_len == n && !memcmp(s->wc_keys + e->key_off, w, n)) {
+            if (!e->ids_n)
+                return true;
             if (tok_grow((void **)&s->ids, &s->cap_ids, s->n_ids + e->ids_n, sizeof(int32_t)))
                 return false;
             memcpy(s->ids + s->n_ids, s->wc_ids + e->ids_off, e->ids_n * sizeof(int32_t));
@@ -103,9 +105,11 @@ void tok_wc_put(tok_scratch *s, const char *w, size_t n, uint64_t h, size_t firs
         i = (i + 1) & (s->wc_cap - 1);
     s->wc[i] = (struct tok_wc_slot){h, (uint32_t)s->wc_keys_len, (uint32_t)n,
                                     (uint32_t)s->wc_ids_len, (uint32_t)k};
-    memcpy(s->wc_keys + s->wc_keys_len, w, n);
+    if (n)
+        memcpy(s->wc_keys + s->wc_keys_len, w, n);
     s->wc_keys_len += n;
-    memcpy(s->wc_ids + s->wc_ids_len, s->ids + first, k * sizeof(int32_t));
+    if (k) /* a word may give no ids (bytes that are no tokens) */
+        memcpy(s->wc_ids + s->wc_ids_len, s->ids + first, k * sizeof(int32_t));
     s->wc_ids_len += k;
     s->wc_n++;
 }
@@ -123,7 +127,8 @@ uint64_t tok_hash(const char *s, size_t n)
         n -= 8;
     }
     uint64_t w = 0;
-    memcpy(&w, s, n);
+    if (n)
+        memcpy(&w, s, n);
     h = (h ^ w) * m;
     h ^= h >> 32;
     return h * m;
