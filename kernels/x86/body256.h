@@ -476,11 +476,14 @@ X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh
             }
 #endif
         }
+        /* acc += dy * (dx * sumi + mx * sum_j m_j * sum(a_j)): the row's
+         * scales broadcast once, one activation scale per row */
+        const __m256 dxv = _mm256_set1_ps(dx), mxv = _mm256_set1_ps(mx);
         for (int t = 0; t < nt; t++) {
             const block_q8_K *y = (const block_q8_K *)vy[t] + i;
             const __m256i pm = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y->bsums));
-            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * y->d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
-            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(mx * y->d), _mm256_cvtepi32_ps(pm), acc[t]);
+            const __m256 v = _mm256_fmadd_ps(mxv, _mm256_cvtepi32_ps(pm), _mm256_mul_ps(dxv, _mm256_cvtepi32_ps(sumi[t])));
+            acc[t] = _mm256_fmadd_ps(_mm256_broadcast_ss(&y->d), v, acc[t]);
         }
     }
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(acc[t]);
