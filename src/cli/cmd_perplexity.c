@@ -71,6 +71,7 @@ int cmd_perplexity(int argc, char **argv)
     char *text = NULL;
     size_t len = 0;
     if (cli_read_file(CMD, file, &text, &len)) return 1;
+    if (len > 0 && text[len - 1] == '\n') text[--len] = '\0'; /* as llama.cpp's -f */
     cli_engine e;
     if (cli_engine_open(CMD, &eo, &e)) {
         free(text);

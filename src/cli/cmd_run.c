@@ -339,6 +339,7 @@ static int run_prompt(runner *r)
     size_t len;
     if (o->prompt_file) {
         if (cli_read_file(CMD, o->prompt_file, &text, &len)) return -1;
+        if (len > 0 && text[len - 1] == '\n') text[--len] = '\0'; /* as llama.cpp's -f */
     } else {
         len = strlen(o->prompt);
         text = malloc(len + 1);
