@@ -619,37 +619,48 @@ static int cmp_special(const void *a, const void *b, void *ctx)
     return x < y ? -1 : x > y;
 }
 
-/* llama.cpp's llama_decode_text: GPT-2 chars back to bytes. */
+/* llama.cpp's llama_decode_text: GPT-2 chars back to bytes; a char that is
+ * no byte becomes "[UNK_BYTE_0x<hex><whole token text>]". With out NULL
+ * only the length is computed. */
 static size_t decode_bpe_text(const char *s, size_t n, char *out)
 {
+    static const char hex[] = "0123456789abcdef";
     size_t o = 0, i = 0;
     while (i < n) {
         uint32_t cp = tok_utf8_next(s, n, &i);
         int b = tok_utf8_to_byte(cp);
         if (b >= 0) {
-            out[o++] = (char)b;
+            if (out)
+                out[o] = (char)b;
+            o++;
             continue;
         }
         char u[4];
         int k = tok_utf8_put(cp, u);
-        o += (size_t)sprintf(out + o, "[UNK_BYTE_0x");
-        for (int j = 0; j < k; j++)
-            o += (size_t)sprintf(out + o, "%02x", (uint8_t)u[j]);
-        memcpy(out + o, s, n);
-        o += n;
-        out[o++] = ']';
+        if (out) {
+            memcpy(out + o, "[UNK_BYTE_0x", 12);
+            for (int j = 0; j < k; j++) {
+                out[o + 12 + 2 * (size_t)j] = hex[(uint8_t)u[j] >> 4];
+                out[o + 13 + 2 * (size_t)j] = hex[(uint8_t)u[j] & 15];
+            }
+            memcpy(out + o + 12 + 2 * (size_t)k, s, n);
+            out[o + 12 + 2 * (size_t)k + n] = ']';
+        }
+        o += 12 + 2 * (size_t)k + n + 1;
     }
     return o;
 }
 
-/* The piece of one token as llama.cpp renders it with special = true. */
+/* The piece of one token as llama.cpp renders it with special = true
+ * (out NULL: only its length). */
 static size_t render_piece(const hone_tokenizer *t, int32_t id, char *out)
 {
     uint32_t a = t->attrs[id];
     const char *s = str_ptr(t, id);
     size_t n = t->str_len[id];
     if (a & (TOK_ATTR_UNKNOWN | TOK_ATTR_CONTROL | TOK_ATTR_USER_DEFINED)) {
-        memcpy(out, s, n);
+        if (out)
+            memcpy(out, s, n);
         return n;
     }
     if (a & TOK_ATTR_NORMAL) {
@@ -657,56 +668,51 @@ static size_t render_piece(const hone_tokenizer *t, int32_t id, char *out)
             return decode_bpe_text(s, n, out);
         size_t o = 0;
         for (size_t i = 0; i < n; i++) {
+            char c = s[i];
             if (i + 2 < n && !memcmp(s + i, "\xE2\x96\x81", 3)) {
-                out[o++] = ' ';
+                c = ' ';
                 i += 2;
-            } else {
-                out[o++] = s[i];
             }
+            if (out)
+                out[o] = c;
+            o++;
         }
         return o;
     }
     if (a & TOK_ATTR_BYTE) {
         char hx[3] = {n > 3 ? s[3] : 0, n > 4 ? s[4] : 0, 0};
-        out[0] = (char)strtol(hx, NULL, 16);
+        if (out)
+            out[0] = (char)strtol(hx, NULL, 16);
         return 1;
     }
     return 0;
 }
 
+/* Pieces are bounded to keep a hostile vocabulary (long tokens of chars
+ * that are no bytes) from asking for absurd memory. */
+#define MAX_PIECE_POOL ((size_t)1 << 30)
+
 static hone_status build_pieces(hone_tokenizer *t, hone_error *err)
 {
-    size_t total = 0;
-    for (int32_t id = 0; id < t->n_vocab; id++)
-        total += (size_t)t->str_len[id] * 2 + 32;
-    /* worst case of decode_bpe_text: every char unknown, text appended each time */
-    size_t maxlen = 0;
-    for (int32_t id = 0; id < t->n_vocab; id++)
-        if (t->str_len[id] > maxlen)
-            maxlen = t->str_len[id];
-    char *tmp = malloc(maxlen * (maxlen + 24) + 64);
-    t->piece_pool = malloc(total + 1);
     t->piece_off = malloc((size_t)t->n_vocab * sizeof *t->piece_off);
     t->piece_len = malloc((size_t)t->n_vocab * sizeof *t->piece_len);
-    if (!tmp || !t->piece_pool || !t->piece_off || !t->piece_len) {
-        free(tmp);
+    if (!t->piece_off || !t->piece_len)
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory for token pieces");
-    }
-    size_t o = 0, cap = total + 1;
+    size_t total = 0;
     for (int32_t id = 0; id < t->n_vocab; id++) {
-        size_t k = render_piece(t, id, tmp);
-        if (o + k > cap) {
-            if (tok_grow((void **)&t->piece_pool, &cap, o + k, 1)) {
-                free(tmp);
-                return hone_fail(err, HONE_ERR_NOMEM, "out of memory for token pieces");
-            }
-        }
-        memcpy(t->piece_pool + o, tmp, k);
-        t->piece_off[id] = o;
+        size_t k = render_piece(t, id, NULL);
+        if (k > UINT32_MAX || k > MAX_PIECE_POOL - total)
+            return hone_fail(err, HONE_ERR_FORMAT,
+                             "token %d's text renders to too many bytes", id);
+        t->piece_off[id] = total;
         t->piece_len[id] = (uint32_t)k;
-        o += k;
+        total += k;
     }
-    free(tmp);
+    t->piece_pool = malloc(total + 1);
+    if (!t->piece_pool)
+        return hone_fail(err, HONE_ERR_NOMEM, "out of memory for token pieces");
+    for (int32_t id = 0; id < t->n_vocab; id++)
+        render_piece(t, id, t->piece_pool + t->piece_off[id]);
     return HONE_OK;
 }
 

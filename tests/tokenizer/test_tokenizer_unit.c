@@ -80,7 +80,7 @@ static void assert_ids(const int32_t *got, size_t n, const int32_t *want, size_t
 
 /* ---- a tiny GPT-2 style vocab ---- */
 
-enum { ID_HE = 256, ID_LL, ID_HELL, ID_GW, ID_HELLO, ID_END, ID_UD, N_BPE };
+enum { ID_HE = 256, ID_LL, ID_HELL, ID_GW, ID_HELLO, ID_END, ID_UD, ID_EURO, N_BPE };
 
 static gguf_writer *bpe_writer(const char *model, const char *pre, bool with_merges)
 {
@@ -100,6 +100,7 @@ static gguf_writer *bpe_writer(const char *model, const char *pre, bool with_mer
     toks[ID_HELLO] = "hello";
     toks[ID_END] = "<|end|>";
     toks[ID_UD] = "<ud>";
+    toks[ID_EURO] = "x\xE2\x82\xAC"; /* "x€": € is no GPT-2 byte char */
     for (int i = 256; i < N_BPE; i++)
         types[i] = 1;
     types[ID_END] = 3; /* control */
@@ -161,6 +162,11 @@ static void test_bpe_merges_and_specials(void **state)
     assert_int_equal(tok_piece(t, ID_END, buf, 3, true), -7);
     assert_int_equal(tok_piece(t, ' ', buf, sizeof buf, false), 1); /* byte 0x20's char */
     assert_int_equal(tok_piece(t, -1, buf, sizeof buf, true), 0);
+    /* llama.cpp's rendering of a char that is no byte */
+    char big[64];
+    const char *unk = "x[UNK_BYTE_0xe282acx\xE2\x82\xAC]";
+    assert_int_equal(tok_piece(t, ID_EURO, big, sizeof big, false), (int32_t)strlen(unk));
+    assert_memory_equal(big, unk, strlen(unk));
     assert_true(tok_is_eog(t, ID_END));
     assert_false(tok_is_eog(t, ID_HELLO));
     assert_int_equal(tok_eos(t), ID_END);
