@@ -234,7 +234,7 @@ static void x86_q8_K_from_float(const float *x, void *vy, int64_t n)
     }
 }
 
-/* --- quantized dot products, one weight row against 1..4 activation rows -
+/* --- quantized dot products: one weight row against 1..X86_MAX_NT rows --
  *
  * Each *_multi kernel unpacks a weight block once and uses it for nt
  * activation rows (prompt processing reuses the unpacking work and the
