@@ -215,6 +215,48 @@ static void test_load_errors(void **state)
     close_mem(&m);
 }
 
+/* Odd but loadable metadata: empty tokens, merges without a space or with
+ * strings that are no tokens, out-of-range ids and token types, i32 scores. */
+static void test_odd_metadata(void **state)
+{
+    (void)state;
+    const char *toks[] = {"", "a", "b", "ab", "", "<s>", "c"};
+    int32_t types[] = {1, 1, 1, 1, 99, 3, -5};
+    int32_t scores[] = {0, -1, -2, -3, 0, 0, 7};
+    const char *merges[] = {"ab", "", " ", "a b", "x y", "a b", "ab c", "\xC4\xA0 "};
+    gguf_writer *w = gw_new();
+    gw_str(w, "tokenizer.ggml.model", "gpt2");
+    gw_str(w, "tokenizer.ggml.pre", "qwen2");
+    gw_arr_str(w, "tokenizer.ggml.tokens", toks, 7);
+    gw_arr(w, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types, 7);
+    gw_arr(w, "tokenizer.ggml.scores", GGUF_TYPE_INT32, scores, 7);
+    gw_arr_str(w, "tokenizer.ggml.merges", merges, 8);
+    gw_u32(w, "tokenizer.ggml.bos_token_id", 1000000);
+    gw_u32(w, "tokenizer.ggml.eos_token_id", 5);
+    gw_bool(w, "tokenizer.ggml.add_bos_token", true);
+    mem_gguf m;
+    hone_tokenizer *t = NULL;
+    hone_error err = {0};
+    assert_int_equal(load_mem(w, &m, &t, &err), HONE_OK);
+    size_t len;
+    const char *txt = tok_text(t, 0, &len);
+    assert_memory_equal(txt, "[EMPTY_0]", len);
+    assert_int_equal(tok_bos(t), TOK_NULL); /* default 11 is out of range, key too */
+    assert_int_equal(tok_eos(t), 5);
+    assert_true(tok_score(t, 6) == 7.0f);
+    int32_t *ids;
+    size_t n;
+    encode(t, "abc ab<s>zz\xFF", true, true, &ids, &n);
+    /* "abc" merges to a string that is no token: llama.cpp then emits the
+     * tokens of its single bytes; " ab" -> "ab" (the space's char is no
+     * token and is dropped, as are "zz\xFF"); no BOS since it is out of range */
+    const int32_t want[] = {1, 2, 6, 3, 5};
+    assert_ids(ids, n, want, 5);
+    free(ids);
+    tok_free(t);
+    close_mem(&m);
+}
+
 /* ---- a tiny SentencePiece vocab ---- */
 
 static void test_spm(void **state)
@@ -446,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_bpe_merges_and_specials),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_spm),
+        cmocka_unit_test(test_odd_metadata),
         cmocka_unit_test(test_every_family_compiles),
         cmocka_unit_test(test_llama3_split),
         cmocka_unit_test(test_threads),
