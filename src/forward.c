@@ -24,8 +24,8 @@
  * F32. phi3 scales q before q·K, the others scale the scores.
  *
  * Where hone differs from llama.cpp on purpose (none changes the maths):
- *   - attention visits only the positions a query can see, instead of
- *     llama.cpp's KV cache padded to 256 cells with -inf in the mask;
+ *   - q·K is computed only for positions some query of the item can see
+ *     (llama.cpp: every cell of its padded cache, then a -inf mask);
  *   - kernels may sum in a different order than ggml's (last-bit
  *     differences; quantized models can then round one activation to the
  *     neighbouring 8-bit value: see tests/engine/test_logits.c).
@@ -58,6 +58,7 @@ struct hone_forward {
     const hone_model *m;
     const hone_kernels *k;
     int n_ubatch, n_ctx, n_threads;
+    int n_ctx_pad;   /* n_ctx rounded up to HONE_KV_PAD */
     uint32_t cache_type;
     int q_dim, kv_dim, qkv_dim, ff_dim2;
     float *x;        /* [U][n_embd]  residual stream */
@@ -70,9 +71,9 @@ struct hone_forward {
     uint8_t *act[MAX_JOBS]; /* activations converted to vec_dot types */
     int att_qb;      /* query tokens per attention work item */
     int att_rows;    /* att_qb x heads per KV head: query rows per item */
-    float *scores;   /* per thread [att_rows][n_ctx] */
+    float *scores;   /* per thread [att_rows][n_ctx_pad] */
     uint8_t *qconv;  /* per thread [att_rows][head_dim] in the cache type */
-    uint8_t *pconv;  /* per thread [att_rows][n_ctx]    in the cache type */
+    uint8_t *pconv;  /* per thread [att_rows][n_ctx_pad] in the cache type */
     float *aout;     /* per thread [att_rows][head_dim] */
     size_t bytes;
 };
@@ -170,6 +171,7 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     f->k = k;
     f->n_ubatch = n_ubatch;
     f->n_ctx = n_ctx;
+    f->n_ctx_pad = (n_ctx + HONE_KV_PAD - 1) / HONE_KV_PAD * HONE_KV_PAD;
     f->n_threads = n_threads;
     f->cache_type = cache_type;
     f->q_dim = hp->n_head * hp->head_dim;
@@ -193,9 +195,9 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     if (f->att_qb > n_ubatch) f->att_qb = n_ubatch;
     f->att_rows = f->att_qb * group;
     const size_t R = (size_t)n_threads * (size_t)f->att_rows;
-    f->scores = fwd_alloc(f, R * (size_t)n_ctx, sizeof(float));
+    f->scores = fwd_alloc(f, R * (size_t)f->n_ctx_pad, sizeof(float));
     f->qconv = fwd_alloc(f, R * (size_t)hp->head_dim, elt);
-    f->pconv = fwd_alloc(f, R * (size_t)n_ctx, elt);
+    f->pconv = fwd_alloc(f, R * (size_t)f->n_ctx_pad, elt);
     f->aout = fwd_alloc(f, R * (size_t)hp->head_dim, sizeof(float));
     if (!ok || !f->scores || !f->qconv || !f->pconv || !f->aout) {
         size_t b = f->bytes;
@@ -410,13 +412,17 @@ static void attn_item(const attn_task *a, int kvh, int t0, int nt, int tid)
     const hone_kernels *k = f->k;
     const uint32_t ct = f->cache_type;
     const hone_type_kernels *kt = &k->type[ct];
-    const int hd = hp->head_dim, group = hp->n_head / hp->n_head_kv, n_ctx = f->n_ctx;
+    const int hd = hp->head_dim, group = hp->n_head / hp->n_head_kv, ld = f->n_ctx_pad;
     const size_t elt = a->kv->elt, R = (size_t)f->att_rows;
-    float *S = f->scores + (size_t)tid * R * (size_t)n_ctx;
+    float *S = f->scores + (size_t)tid * R * (size_t)ld;
     uint8_t *Q = f->qconv + (size_t)tid * R * (size_t)hd * elt;
-    uint8_t *P = f->pconv + (size_t)tid * R * (size_t)n_ctx * elt;
+    uint8_t *P = f->pconv + (size_t)tid * R * (size_t)ld * elt;
     float *O = f->aout + (size_t)tid * R * (size_t)hd;
     const int rows = nt * group, n_kv_max = a->pos0 + t0 + nt;
+    /* p·V runs over a padded length, a function of n_kv_max's bucket only:
+     * trailing zero weights then leave each row's sum bit-identical however
+     * the tokens were grouped into micro-batches and items */
+    const int n_pad = (n_kv_max + HONE_KV_PAD - 1) / HONE_KV_PAD * HONE_KV_PAD;
 
     for (int tl = 0; tl < nt; tl++)
         for (int g = 0; g < group; g++) {
@@ -426,19 +432,19 @@ static void attn_item(const attn_task *a, int kvh, int t0, int nt, int tid)
         }
     /* S[i][j] = K[j] · q_i over every position any of these rows sees */
     k->matmul(k, ct, (const uint8_t *)hone_kv_k(a->kv, a->layer, 0) + (size_t)kvh * (size_t)hd * elt,
-              (size_t)f->kv_dim * elt, Q, (size_t)hd * elt, hd, 0, n_kv_max, rows, S, n_ctx);
+              (size_t)f->kv_dim * elt, Q, (size_t)hd * elt, hd, 0, n_kv_max, rows, S, ld);
     for (int i = 0; i < rows; i++) {
-        float *s = S + (size_t)i * (size_t)n_ctx;
+        float *s = S + (size_t)i * (size_t)ld;
         const int n_kv = a->pos0 + t0 + i / group + 1; /* causal: positions 0..pos */
         if (a->kq_scale != 1.0f)
             for (int j = 0; j < n_kv; j++) s[j] *= a->kq_scale;
         k->softmax(s, n_kv);
-        for (int j = n_kv; j < n_kv_max; j++) s[j] = 0.0f; /* masked: weight 0 */
-        kt->from_float(s, P + (size_t)i * (size_t)n_ctx * elt, n_kv_max);
+        for (int j = n_kv; j < n_pad; j++) s[j] = 0.0f; /* masked: weight 0 */
+        kt->from_float(s, P + (size_t)i * (size_t)ld * elt, n_pad);
     }
     /* O[i][d] = V^T[d] · p_i */
-    k->matmul(k, ct, hone_kv_v(a->kv, a->layer, kvh * hd), (size_t)n_ctx * elt, P,
-              (size_t)n_ctx * elt, n_kv_max, 0, hd, rows, O, hd);
+    k->matmul(k, ct, hone_kv_v(a->kv, a->layer, kvh * hd), (size_t)a->kv->v_stride * elt, P,
+              (size_t)ld * elt, n_pad, 0, hd, rows, O, hd);
     /* q (already converted) is overwritten by the output */
     for (int tl = 0; tl < nt; tl++)
         for (int g = 0; g < group; g++)

@@ -16,22 +16,26 @@ hone_status hone_kv_cache_init(hone_kv_cache *c, uint32_t type, int n_layer,
     if (n_layer < 1 || n_ctx < 1 || kv_dim < 1)
         return hone_fail(err, HONE_ERR_ARG, "KV cache of %d layers x %d positions x %d",
                          n_layer, n_ctx, kv_dim);
+    if (n_ctx > (1 << 30) || n_layer > (1 << 16) || kv_dim > (1 << 24))
+        return hone_fail(err, HONE_ERR_NOMEM, "KV cache of %d layers x %d positions x %d is too large",
+                         n_layer, n_ctx, kv_dim);
     size_t elt = type == GGML_TYPE_F16 ? 2 : 4;
-    size_t n = (size_t)n_layer * (size_t)n_ctx;
-    if (n / (size_t)n_ctx != (size_t)n_layer || n > SIZE_MAX / (size_t)kv_dim / elt)
+    const int v_stride = (n_ctx + HONE_KV_PAD - 1) / HONE_KV_PAD * HONE_KV_PAD;
+    size_t n = (size_t)n_layer * (size_t)kv_dim;
+    if (n > SIZE_MAX / (size_t)v_stride / elt)
         return hone_fail(err, HONE_ERR_NOMEM, "KV cache size overflows");
-    n *= (size_t)kv_dim;
-    c->k = calloc(n, elt);
-    c->v = calloc(n, elt);
+    c->k = calloc(n * (size_t)n_ctx, elt);
+    c->v = calloc(n * (size_t)v_stride, elt); /* zeros: padding stays finite */
     if (!c->k || !c->v) {
         hone_kv_cache_free(c);
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory for a KV cache of %zu MiB",
-                         2 * n * elt >> 20);
+                         n * ((size_t)n_ctx + (size_t)v_stride) * elt >> 20);
     }
     c->type = type;
     c->n_layer = n_layer;
     c->n_ctx = n_ctx;
     c->kv_dim = kv_dim;
+    c->v_stride = v_stride;
     c->elt = elt;
     return HONE_OK;
 }
@@ -46,5 +50,6 @@ void hone_kv_cache_free(hone_kv_cache *c)
 
 size_t hone_kv_cache_bytes(const hone_kv_cache *c)
 {
-    return 2 * (size_t)c->n_layer * (size_t)c->n_ctx * (size_t)c->kv_dim * c->elt;
+    return (size_t)c->n_layer * (size_t)c->kv_dim * ((size_t)c->n_ctx + (size_t)c->v_stride) *
+           c->elt;
 }

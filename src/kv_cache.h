@@ -4,7 +4,10 @@
  * transposed ([kv_dim][n_ctx]), as llama.cpp does without flash attention,
  * so both attention products are plain dot products over contiguous rows
  * (K·q over head_dim, V·p over positions) that go through the kernel table.
- * Elements are F16 (default, like llama.cpp) or F32.
+ * Elements are F16 (default, like llama.cpp) or F32. V rows are padded to
+ * a multiple of HONE_KV_PAD positions: attention sums p·V over a padded
+ * length (masked weights are 0), so each row's result does not depend on
+ * how tokens were batched (llama.cpp pads its cache to 256 cells too).
  *
  * The buffers are allocated once; positions [0, n_past) are valid. Writing
  * past n_ctx is refused by the engine before it reaches the cache.
@@ -14,14 +17,17 @@
 
 #include "hone.h"
 
+#define HONE_KV_PAD 256
+
 typedef struct {
     uint32_t type;      /* GGML_TYPE_F16 or GGML_TYPE_F32 */
     int n_layer;
     int n_ctx;
     int kv_dim;         /* n_head_kv * head_dim */
+    int v_stride;       /* n_ctx rounded up to HONE_KV_PAD */
     size_t elt;         /* bytes per element */
     uint8_t *k;         /* [n_layer][n_ctx][kv_dim] */
-    uint8_t *v;         /* [n_layer][kv_dim][n_ctx] */
+    uint8_t *v;         /* [n_layer][kv_dim][v_stride] */
     int n_past;         /* positions holding valid keys/values */
 } hone_kv_cache;
 
@@ -36,10 +42,10 @@ static inline void *hone_kv_k(const hone_kv_cache *c, int layer, int pos)
 {
     return c->k + (((size_t)layer * (size_t)c->n_ctx + (size_t)pos) * (size_t)c->kv_dim) * c->elt;
 }
-/* Value row of dimension d (n_ctx elements, one per position). */
+/* Value row of dimension d (v_stride elements, one per position). */
 static inline void *hone_kv_v(const hone_kv_cache *c, int layer, int d)
 {
-    return c->v + (((size_t)layer * (size_t)c->kv_dim + (size_t)d) * (size_t)c->n_ctx) * c->elt;
+    return c->v + (((size_t)layer * (size_t)c->kv_dim + (size_t)d) * (size_t)c->v_stride) * c->elt;
 }
 
 #endif
