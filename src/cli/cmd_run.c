@@ -73,11 +73,13 @@ static void usage(FILE *out)
             "  --seed N                random seed (default -1: random)\n"
             "  -cnv, --chat            interactive chat: one user message per stdin line;\n"
             "                          EOF ends the session\n"
-            "  --chat-template NAME    override the model's template (%s)\n"
+            "  --chat-template NAME    override the template the model's metadata names\n"
+            "                          (a model without one gets chatml, like llama.cpp);\n"
+            "                          one of: %s\n"
             "  -sys, --system-prompt TEXT  system message for the chat\n"
             "  --no-timings            do not print timings\n"
             "  -h, --help              this help\n",
-            CLI_ENGINE_HELP, "see hone run --chat-template list");
+            CLI_ENGINE_HELP, hone_chat_template_names());
 }
 
 static int parse_seed(const char *s, uint32_t *out)
