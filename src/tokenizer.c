@@ -553,19 +553,32 @@ static void detect_by_text(hone_tokenizer *t)
     }
 }
 
-static int cmp_special(const void *a, const void *b, void *ctx);
+typedef struct {
+    const char *s;
+    uint32_t len;
+    int32_t key; /* token id, then index into specials */
+} spec_item;
 
-/* Byte order of two specials' texts (by index into t->specials). */
-static int spec_text_cmp(const hone_tokenizer *t, int32_t a, int32_t b)
+static int by_len_desc_id(const void *a, const void *b)
 {
-    int32_t x = t->specials[a], y = t->specials[b];
-    uint32_t lx = t->str_len[x], ly = t->str_len[y];
-    int c = memcmp(str_ptr(t, x), str_ptr(t, y), lx < ly ? lx : ly);
-    return c ? c : (lx > ly) - (lx < ly);
+    const spec_item *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len > y->len ? -1 : 1;
+    return (x->key > y->key) - (x->key < y->key);
 }
 
-/* Special tokens longest first (ties by id, for a deterministic order),
- * bucketed by first byte for the occurrence scan. */
+static int by_bytes(const void *a, const void *b)
+{
+    const spec_item *x = a, *y = b;
+    int c = memcmp(x->s, y->s, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Special tokens (control / user-defined / unknown) longest first, ties by
+ * id (llama.cpp's order among equal lengths is unspecified; this one is
+ * deterministic); spec_bucket lists them in byte order of their text (a
+ * prefix before its extensions) and spec_first says where each first byte
+ * starts, for the occurrence scan. */
 static hone_status build_specials(hone_tokenizer *t, hone_error *err)
 {
     const uint32_t mask = TOK_ATTR_CONTROL | TOK_ATTR_USER_DEFINED | TOK_ATTR_UNKNOWN;
@@ -575,48 +588,30 @@ static hone_status build_specials(hone_tokenizer *t, hone_error *err)
     t->specials = malloc(((size_t)n + 1) * sizeof *t->specials);
     t->spec_first = calloc(257, sizeof *t->spec_first);
     t->spec_bucket = malloc(((size_t)n + 1) * sizeof *t->spec_bucket);
-    if (!t->specials || !t->spec_first || !t->spec_bucket)
+    spec_item *items = malloc(((size_t)n + 1) * sizeof *items);
+    if (!t->specials || !t->spec_first || !t->spec_bucket || !items) {
+        free(items);
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory for special tokens");
+    }
     n = 0;
     for (int32_t id = 0; id < t->n_vocab; id++)
         if (t->attrs[id] & mask)
-            t->specials[n++] = id;
+            items[n++] = (spec_item){str_ptr(t, id), t->str_len[id], id};
     t->n_specials = n;
-    /* insertion-free stable sort: length desc, id asc */
-    for (int32_t i = 1; i < n; i++) {
-        int32_t v = t->specials[i], j = i - 1;
-        while (j >= 0 && cmp_special(&t->specials[j], &v, t) > 0) {
-            t->specials[j + 1] = t->specials[j];
-            j--;
-        }
-        t->specials[j + 1] = v;
+    qsort(items, (size_t)n, sizeof *items, by_len_desc_id);
+    for (int32_t i = 0; i < n; i++) {
+        t->specials[i] = items[i].key;
+        items[i].key = i;
     }
-    /* spec_bucket: special indices in byte order of their text (a prefix
-     * before its extensions), spec_first: where each first byte starts */
+    qsort(items, (size_t)n, sizeof *items, by_bytes);
     for (int32_t i = 0; i < n; i++)
-        t->spec_bucket[i] = i;
-    for (int32_t i = 1; i < n; i++) {
-        int32_t v = t->spec_bucket[i], j = i - 1;
-        while (j >= 0 && spec_text_cmp(t, t->spec_bucket[j], v) > 0) {
-            t->spec_bucket[j + 1] = t->spec_bucket[j];
-            j--;
-        }
-        t->spec_bucket[j + 1] = v;
-    }
+        t->spec_bucket[i] = items[i].key;
+    free(items);
     for (int32_t i = 0; i < n; i++)
         t->spec_first[(uint8_t)str_ptr(t, t->specials[i])[0] + 1]++;
     for (int b = 0; b < 256; b++)
         t->spec_first[b + 1] += t->spec_first[b];
     return HONE_OK;
-}
-
-static int cmp_special(const void *a, const void *b, void *ctx)
-{
-    const hone_tokenizer *t = ctx;
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    if (t->str_len[x] != t->str_len[y])
-        return t->str_len[x] > t->str_len[y] ? -1 : 1;
-    return x < y ? -1 : x > y;
 }
 
 /* llama.cpp's llama_decode_text: GPT-2 chars back to bytes; a char that is
