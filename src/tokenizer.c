@@ -234,17 +234,18 @@ static uint64_t pair_slot(uint64_t key, uint64_t mask)
 
 int32_t tok_merge_find(const hone_tokenizer *t, int32_t a, int32_t b, int32_t *res)
 {
-    if (!t->mkeys)
+    if (!t->merges)
         return -1;
     uint64_t key = ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
     uint64_t i = pair_slot(key, t->mmask);
     for (;;) {
-        if (t->mkeys[i] == UINT64_MAX)
-            return -1;
-        if (t->mkeys[i] == key) {
-            *res = t->mres[i];
-            return t->mrank[i];
+        const tok_merge *e = &t->merges[i];
+        if (e->key == key) {
+            *res = e->res;
+            return e->rank;
         }
+        if (e->key == UINT64_MAX)
+            return -1;
         i = (i + 1) & t->mmask;
     }
 }
@@ -353,13 +354,12 @@ static hone_status load_merges(hone_tokenizer *t, const gguf_file *f, hone_error
         return hone_fail_wrap(err, "BPE tokenizer needs its merges");
     if (mk->arr_n > INT32_MAX / 4)
         return hone_fail(err, HONE_ERR_FORMAT, "tokenizer.ggml.merges has too many entries");
-    t->mmask = pow2_at_least(mk->arr_n * 2 + 16) - 1;
-    t->mkeys = malloc((t->mmask + 1) * sizeof *t->mkeys);
-    t->mrank = malloc((t->mmask + 1) * sizeof *t->mrank);
-    t->mres = malloc((t->mmask + 1) * sizeof *t->mres);
-    if (!t->mkeys || !t->mrank || !t->mres)
+    t->mmask = pow2_at_least(mk->arr_n + mk->arr_n / 2 + 16) - 1;
+    t->merges = malloc((t->mmask + 1) * sizeof *t->merges);
+    if (!t->merges)
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory for the merges");
-    memset(t->mkeys, 0xff, (t->mmask + 1) * sizeof *t->mkeys);
+    for (uint64_t i = 0; i <= t->mmask; i++)
+        t->merges[i].key = UINT64_MAX;
     char *tmp = NULL;
     size_t tmp_cap = 0;
     for (uint64_t r = 0; r < mk->arr_n; r++) {
@@ -384,13 +384,11 @@ static hone_status load_merges(hone_tokenizer *t, const gguf_file *f, hone_error
         }
         uint64_t key = ((uint64_t)(uint32_t)a << 32) | (uint32_t)b;
         uint64_t i = pair_slot(key, t->mmask);
-        while (t->mkeys[i] != UINT64_MAX && t->mkeys[i] != key)
+        while (t->merges[i].key != UINT64_MAX && t->merges[i].key != key)
             i = (i + 1) & t->mmask;
-        if (t->mkeys[i] == key)
+        if (t->merges[i].key == key)
             continue; /* first (lowest) rank wins */
-        t->mkeys[i] = key;
-        t->mrank[i] = (int32_t)r;
-        t->mres[i] = m;
+        t->merges[i] = (tok_merge){key, (int32_t)r, m};
     }
     free(tmp);
     return HONE_OK;
@@ -929,9 +927,7 @@ void tok_free(hone_tokenizer *t)
     free(t->scores);
     free(t->attrs);
     free(t->eog);
-    free(t->mkeys);
-    free(t->mrank);
-    free(t->mres);
+    free(t->merges);
     free(t->piece_pool);
     free(t->piece_off);
     free(t->piece_len);

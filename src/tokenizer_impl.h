@@ -66,6 +66,13 @@ typedef struct {
     size_t wc_ids_len, wc_ids_cap;
 } tok_scratch;
 
+/* One BPE merge: (left id << 32 | right id) -> rank and merged id, packed
+ * so a lookup touches one cache line. */
+typedef struct {
+    uint64_t key;
+    int32_t rank, res;
+} tok_merge;
+
 /* A hash slot keeps 32 bits of the hash so most misses skip the string. */
 typedef struct {
     int32_t id;
@@ -92,8 +99,7 @@ struct hone_tokenizer {
     uint8_t *eog;    /* 1 if end-of-generation */
 
     /* BPE merges: (left id, right id) -> rank, merged id */
-    uint64_t *mkeys;
-    int32_t *mrank, *mres;
+    tok_merge *merges; /* open addressing, key UINT64_MAX = empty */
     uint64_t mmask;
     int32_t byte_sym[256]; /* interned id of the GPT-2 char of each byte */
     int32_t byte_tok[256]; /* SPM byte fallback: token of <0xXX>, or -1 */
