@@ -250,16 +250,27 @@ static void x86_q8_K_from_float(const float *x, void *vy, int64_t n)
 #endif
 #define X86_INLINE static inline __attribute__((always_inline))
 
+/* Activation block scales of the Q8_0 / Q8_1 rows, converted to float once
+ * by matmul and shared by every weight row (NULL: each kernel converts
+ * them itself, to the same floats). d[t][i] is row t's block i scale, s its
+ * Q8_1 sum term. */
+typedef struct {
+    const float *d[X86_MAX_NT];
+    const float *s[X86_MAX_NT];
+} x86_act_scales;
+
 /* One 32-element block of weights (as |x| and x, for the sign trick)
  * against the matching block of nt Q8_0 rows, into acc[0..nt). */
 X86_INLINE void q8_block_step(__m256i ax, __m256i xq, float dx, const void *const *vy, int i,
-                              __m256 *acc, int nt)
+                              __m256 *acc, int nt, const x86_act_scales *as)
 {
+    const __m256 dxv = _mm256_set1_ps(dx);
     for (int t = 0; t < nt; t++) {
         const block_q8_0 *y = (const block_q8_0 *)vy[t] + i;
         const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
         const __m256i p = dot_u8s8_acc(_mm256_setzero_si256(), ax, _mm256_sign_epi8(yq, xq));
-        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * h2f(y->d)), _mm256_cvtepi32_ps(p), acc[t]);
+        const __m256 dy = as ? _mm256_broadcast_ss(&as->d[t][i]) : _mm256_set1_ps(h2f(y->d));
+        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(p), dxv), dy, acc[t]);
     }
 }
 
@@ -281,12 +292,12 @@ X86_INLINE __m256i q4_0_bytes(const block_q4_0 *b)
     int i = 0;                                                                         \
     for (; i + 2 <= nb; i += 2) {                                                      \
         const __m256i x0 = LOAD_X(i), x1 = LOAD_X(i + 1);                              \
-        q8_block_step(_mm256_sign_epi8(x0, x0), x0, h2f(x[i].d), vy, i, acc0, nt);     \
-        q8_block_step(_mm256_sign_epi8(x1, x1), x1, h2f(x[i + 1].d), vy, i + 1, acc1, nt); \
+        q8_block_step(_mm256_sign_epi8(x0, x0), x0, h2f(x[i].d), vy, i, acc0, nt, as); \
+        q8_block_step(_mm256_sign_epi8(x1, x1), x1, h2f(x[i + 1].d), vy, i + 1, acc1, nt, as); \
     }                                                                                  \
     if (i < nb) {                                                                      \
         const __m256i x0 = LOAD_X(i);                                                  \
-        q8_block_step(_mm256_sign_epi8(x0, x0), x0, h2f(x[i].d), vy, i, acc0, nt);     \
+        q8_block_step(_mm256_sign_epi8(x0, x0), x0, h2f(x[i].d), vy, i, acc0, nt, as); \
     }                                                                                  \
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t]));
 
@@ -322,13 +333,15 @@ X86_INLINE __m256i q5_0_bytes(const block_q5_0 *b)
  * d*dy*sum(q*a) per block in the vector accumulators, m*s (s = dy*sum(a),
  * precomputed by Q8_1) in a scalar one per row. */
 X86_INLINE void q8_1_block_step(__m256i xu, float dx, float mx, const void *const *vy, int i,
-                                __m256 *acc, float *msum, int nt)
+                                __m256 *acc, float *msum, int nt, const x86_act_scales *as)
 {
+    const __m256 dxv = _mm256_set1_ps(dx);
     for (int t = 0; t < nt; t++) {
         const block_q8_1 *y = (const block_q8_1 *)vy[t] + i;
         const __m256i p = dot_u8s8_acc(_mm256_setzero_si256(), xu, _mm256_loadu_si256((const __m256i *)y->qs));
-        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * h2f(y->d)), _mm256_cvtepi32_ps(p), acc[t]);
-        msum[t] += mx * h2f(y->s);
+        const __m256 dy = as ? _mm256_broadcast_ss(&as->d[t][i]) : _mm256_set1_ps(h2f(y->d));
+        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(p), dxv), dy, acc[t]);
+        msum[t] += mx * (as ? as->s[t][i] : h2f(y->s));
     }
 }
 
@@ -342,13 +355,14 @@ X86_INLINE void q8_1_block_step(__m256i xu, float dx, float mx, const void *cons
     const int nb = n / 32;                                                             \
     int i = 0;                                                                         \
     for (; i + 2 <= nb; i += 2) {                                                      \
-        q8_1_block_step(LOAD_X(i), h2f(x[i].d), h2f(x[i].m), vy, i, acc0, msum, nt);   \
-        q8_1_block_step(LOAD_X(i + 1), h2f(x[i + 1].d), h2f(x[i + 1].m), vy, i + 1, acc1, msum, nt); \
+        q8_1_block_step(LOAD_X(i), h2f(x[i].d), h2f(x[i].m), vy, i, acc0, msum, nt, as); \
+        q8_1_block_step(LOAD_X(i + 1), h2f(x[i + 1].d), h2f(x[i + 1].m), vy, i + 1, acc1, msum, nt, as); \
     }                                                                                  \
-    if (i < nb) q8_1_block_step(LOAD_X(i), h2f(x[i].d), h2f(x[i].m), vy, i, acc0, msum, nt); \
+    if (i < nb) q8_1_block_step(LOAD_X(i), h2f(x[i].d), h2f(x[i].m), vy, i, acc0, msum, nt, as); \
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t])) + msum[t];
 
-X86_INLINE void q4_1_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void q4_1_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                           const x86_act_scales *as)
 {
     const block_q4_1 *x = vx;
 #define Q4_1_LOAD(j) nibbles32(x[j].qs)
@@ -356,7 +370,8 @@ X86_INLINE void q4_1_multi(int n, const void *vx, const void *const *vy, float *
 #undef Q4_1_LOAD
 }
 
-X86_INLINE void q5_1_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void q5_1_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                           const x86_act_scales *as)
 {
     const block_q5_1 *x = vx;
 #define Q5_1_LOAD(j) _mm256_or_si256(nibbles32(x[j].qs), fifth_bits(x[j].qh))
@@ -364,7 +379,8 @@ X86_INLINE void q5_1_multi(int n, const void *vx, const void *const *vy, float *
 #undef Q5_1_LOAD
 }
 
-X86_INLINE void q5_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void q5_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                           const x86_act_scales *as)
 {
     const block_q5_0 *x = vx;
 #define Q5_0_LOAD(j) q5_0_bytes(&x[j])
@@ -372,7 +388,8 @@ X86_INLINE void q5_0_multi(int n, const void *vx, const void *const *vy, float *
 #undef Q5_0_LOAD
 }
 
-X86_INLINE void q4_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void q4_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                           const x86_act_scales *as)
 {
     const block_q4_0 *x = vx;
 #define Q4_0_LOAD(j) q4_0_bytes(&x[j])
@@ -380,7 +397,8 @@ X86_INLINE void q4_0_multi(int n, const void *vx, const void *const *vy, float *
 #undef Q4_0_LOAD
 }
 
-X86_INLINE void q8_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void q8_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                           const x86_act_scales *as)
 {
     const block_q8_0 *x = vx;
 #define Q8_0_LOAD(j) _mm256_loadu_si256((const __m256i *)x[j].qs)
@@ -489,8 +507,10 @@ X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(acc[t]);
 }
 
-X86_INLINE void q4_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void q4_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                           const x86_act_scales *as)
 {
+    (void)as; /* activation scales are float already / not used */
     /* a q4_K block is a q5_K block without qh: same d, dmin, scales
      * offsets, and its qs sits where q5_K's qh does */
     _Static_assert(offsetof(block_q4_K, scales) == offsetof(block_q5_K, scales) &&
@@ -499,8 +519,10 @@ X86_INLINE void q4_K_multi(int n, const void *vx, const void *const *vy, float *
     q45_K_multi(n, vx, sizeof(block_q4_K), 0, vy, s, nt);
 }
 
-X86_INLINE void q5_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void q5_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                           const x86_act_scales *as)
 {
+    (void)as; /* activation scales are float already / not used */
     q45_K_multi(n, vx, sizeof(block_q5_K), 1, vy, s, nt);
 }
 
@@ -655,25 +677,33 @@ X86_INLINE void k16_multi(int kind, int n, const void *vx, const void *const *vy
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(acc[t]);
 }
 
-X86_INLINE void q6_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void q6_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                           const x86_act_scales *as)
 {
+    (void)as; /* activation scales are float already / not used */
     k16_multi(K16_Q6, n, vx, vy, s, nt);
 }
 
-X86_INLINE void q3_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void q3_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                           const x86_act_scales *as)
 {
+    (void)as; /* activation scales are float already / not used */
     k16_multi(K16_Q3, n, vx, vy, s, nt);
 }
 
-X86_INLINE void q2_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void q2_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                           const x86_act_scales *as)
 {
+    (void)as; /* activation scales are float already / not used */
     k16_multi(K16_Q2, n, vx, vy, s, nt);
 }
 
 /* F16 weights: each 8 weights converted once for all rows; 4 chains of
  * FMAs per row (the same for any nt, so results do not depend on it). */
-X86_INLINE void f16_multi(int n, const void *vx, const void *const *vy, float *s, int nt)
+X86_INLINE void f16_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
+                          const x86_act_scales *as)
 {
+    (void)as; /* activation scales are float already / not used */
     const uint16_t *x = vx;
     enum { C = 4 };
     __m256 acc[C][X86_MAX_NT];
@@ -702,37 +732,49 @@ X86_INLINE void f16_multi(int n, const void *vx, const void *const *vy, float *s
     }
 }
 
-/* vec_dot (nt = 1) and the 4-row kernel of each type above. */
-typedef void (*x86_dotg_fn)(int n, const void *x, const void *const *y, float *s);
+/* vec_dot (nt = 1, scales converted in the kernel) and the group kernel
+ * (nt = X86_MAX_NT, scales from matmul) of each type above; for the
+ * Q8_0 / Q8_1 family also a one-row kernel taking matmul's scales. */
+typedef void (*x86_dotg_fn)(int n, const void *x, const void *const *y, float *s,
+                            const x86_act_scales *as);
 #define X86_DOT_PAIR(T)                                                          \
     static void x86_vec_dot_##T(int n, float *s, const void *x, const void *y) \
     {                                                                            \
-        T##_multi(n, x, &y, s, 1);                                               \
+        T##_multi(n, x, &y, s, 1, NULL);                                         \
     }                                                                            \
-    static void x86_dotg_##T(int n, const void *x, const void *const *y, float *s) \
+    static void x86_dotg_##T(int n, const void *x, const void *const *y, float *s, \
+                             const x86_act_scales *as)                           \
     {                                                                            \
-        T##_multi(n, x, y, s, X86_MAX_NT);                                       \
+        T##_multi(n, x, y, s, X86_MAX_NT, as);                                   \
     }
-X86_DOT_PAIR(q4_0)
-X86_DOT_PAIR(q8_0)
+#define X86_DOT_TRIPLE(T)                                                        \
+    X86_DOT_PAIR(T)                                                              \
+    static void x86_dot1s_##T(int n, const void *x, const void *const *y, float *s, \
+                              const x86_act_scales *as)                          \
+    {                                                                            \
+        T##_multi(n, x, y, s, 1, as);                                            \
+    }
+X86_DOT_TRIPLE(q4_0)
+X86_DOT_TRIPLE(q8_0)
+X86_DOT_TRIPLE(q5_0)
+X86_DOT_TRIPLE(q4_1)
+X86_DOT_TRIPLE(q5_1)
 X86_DOT_PAIR(q4_K)
 X86_DOT_PAIR(q5_K)
 X86_DOT_PAIR(q6_K)
-X86_DOT_PAIR(q5_0)
-X86_DOT_PAIR(q4_1)
-X86_DOT_PAIR(q5_1)
 X86_DOT_PAIR(q3_K)
 X86_DOT_PAIR(q2_K)
 
 /* f16: two rows at a time, so the 4 x 2 accumulators fit the registers */
 static void x86_vec_dot_f16(int n, float *s, const void *x, const void *y)
 {
-    f16_multi(n, x, &y, s, 1);
+    f16_multi(n, x, &y, s, 1, NULL);
 }
 
-static void x86_dotg_f16(int n, const void *x, const void *const *y, float *s)
+static void x86_dotg_f16(int n, const void *x, const void *const *y, float *s,
+                         const x86_act_scales *as)
 {
-    for (int t = 0; t < X86_MAX_NT; t += 2) f16_multi(n, x, y + t, s + t, 2);
+    for (int t = 0; t < X86_MAX_NT; t += 2) f16_multi(n, x, y + t, s + t, 2, as);
 }
 
 static const x86_dotg_fn X86_DOTG[GGML_TYPE_COUNT] = {
@@ -744,38 +786,83 @@ static const x86_dotg_fn X86_DOTG[GGML_TYPE_COUNT] = {
     [GGML_TYPE_Q5_1] = x86_dotg_q5_1,
 };
 
+/* Types whose activations carry f16 block scales (Q8_0 / Q8_1). */
+static const x86_dotg_fn X86_DOT1S[GGML_TYPE_COUNT] = {
+    [GGML_TYPE_Q4_0] = x86_dot1s_q4_0, [GGML_TYPE_Q8_0] = x86_dot1s_q8_0,
+    [GGML_TYPE_Q5_0] = x86_dot1s_q5_0, [GGML_TYPE_Q4_1] = x86_dot1s_q4_1,
+    [GGML_TYPE_Q5_1] = x86_dot1s_q5_1,
+};
+
+/* Most 32-element blocks per row whose scales matmul converts up front
+ * (rows up to 32768 elements; longer rows convert in the kernel). */
+enum { X86_MAX_SCALE_BLOCKS = 1024 };
+
+/* Float block scales of nt activation rows (Q8_0 or Q8_1 blocks). */
+static void fill_act_scales(uint32_t vtype, const void *const *a, int nt, int nb,
+                            float d[][X86_MAX_SCALE_BLOCKS], float s[][X86_MAX_SCALE_BLOCKS],
+                            x86_act_scales *as)
+{
+    for (int t = 0; t < nt; t++) {
+        if (vtype == GGML_TYPE_Q8_1) {
+            const block_q8_1 *b = a[t];
+            for (int i = 0; i < nb; i++) {
+                d[t][i] = h2f(b[i].d);
+                s[t][i] = h2f(b[i].s);
+            }
+        } else {
+            const block_q8_0 *b = a[t];
+            for (int i = 0; i < nb; i++) d[t][i] = h2f(b[i].d);
+        }
+        as->d[t] = d[t];
+        as->s[t] = s[t];
+    }
+}
+
 /* Tiled matmul: a strip of rows stays in L1/L2 while groups of tokens
- * pass over it, each weight block unpacked once per group. Results are
- * bit-identical to vec_dot per (row, token). */
+ * pass over it, each weight block unpacked once per group (and, for
+ * Q8_0/Q8_1 activations, each activation scale converted once per strip).
+ * Results are bit-identical to vec_dot per (row, token). */
 static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                        float *y, int ldy)
 {
-    enum { G = X86_MAX_NT };
+    enum { G = X86_MAX_NT, STRIP = 16 };
     const x86_dotg_fn dotg = wtype < GGML_TYPE_COUNT ? X86_DOTG[wtype] : NULL;
-    if (!dotg || n_tok < G) {
+    x86_dotg_fn dot1s = wtype < GGML_TYPE_COUNT ? X86_DOT1S[wtype] : NULL;
+    if (n / 32 > X86_MAX_SCALE_BLOCKS) dot1s = NULL;
+    if (!dotg || (n_tok < G && !dot1s)) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
+    const uint32_t vtype = k->type[wtype].vec_dot_type;
     const hone_vec_dot_fn dot = k->type[wtype].vec_dot;
     const char *wb = w, *ab = act;
-    enum { STRIP = 16 };
+    const int nb = n / 32;
+    float dbuf[G][X86_MAX_SCALE_BLOCKS], sbuf[G][X86_MAX_SCALE_BLOCKS];
+    x86_act_scales as;
     for (int rs = r0; rs < r1; rs += STRIP) {
         const int re = rs + STRIP < r1 ? rs + STRIP : r1;
         int t = 0;
         for (; t + G <= n_tok; t += G) {
             const void *a[G];
             for (int j = 0; j < G; j++) a[j] = ab + (size_t)(t + j) * act_row_bytes;
+            if (dot1s) fill_act_scales(vtype, a, G, nb, dbuf, sbuf, &as);
             for (int r = rs; r < re; r++) {
                 float s[G];
-                dotg(n, wb + (size_t)r * w_row_bytes, a, s);
+                dotg(n, wb + (size_t)r * w_row_bytes, a, s, dot1s ? &as : NULL);
                 for (int j = 0; j < G; j++) y[(size_t)(t + j) * (size_t)ldy + (size_t)r] = s[j];
             }
         }
-        for (; t < n_tok; t++)
-            for (int r = rs; r < re; r++)
-                dot(n, &y[(size_t)t * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes,
-                    ab + (size_t)t * act_row_bytes);
+        for (; t < n_tok; t++) {
+            const void *a = ab + (size_t)t * act_row_bytes;
+            float *yt = y + (size_t)t * (size_t)ldy;
+            if (dot1s) {
+                fill_act_scales(vtype, &a, 1, nb, dbuf, sbuf, &as);
+                for (int r = rs; r < re; r++) dot1s(n, wb + (size_t)r * w_row_bytes, &a, &yt[r], &as);
+            } else {
+                for (int r = rs; r < re; r++) dot(n, &yt[r], wb + (size_t)r * w_row_bytes, a);
+            }
+        }
     }
 }
 
