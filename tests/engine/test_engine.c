@@ -183,6 +183,54 @@ static void test_rewind(void **s)
     hone_model_free(m);
 }
 
+/* Architecture quirks arrive as data from the metadata and tensors. */
+static void test_hparams(void **s)
+{
+    (void)s;
+    hone_error err = {0};
+    hone_model *m = load("stories260K-q4_0.gguf");
+    assert_int_equal(m->hp.arch, HONE_ARCH_LLAMA);
+    assert_int_equal(m->hp.rope_type, HONE_ROPE_NORM);
+    assert_int_equal(m->hp.n_embd, 64);
+    assert_int_equal(m->hp.n_head, 8);
+    assert_int_equal(m->hp.n_head_kv, 4);
+    assert_int_equal(m->hp.head_dim, 8);
+    assert_int_equal(m->hp.n_rot, 8);
+    assert_int_equal(m->hp.n_ff, 172);
+    assert_int_equal(m->hp.n_vocab, 512);
+    assert_false(m->hp.tied_output);
+    assert_int_equal(m->layers[0].ffn_down.type, GGML_TYPE_F16); /* 172 % 32 != 0 */
+    assert_int_equal(hone_model_check_kernels(m, hone_kernels_generic(), &err), HONE_OK);
+    hone_model_free(m);
+
+    m = load("syn-qwen2-q8_0.gguf");
+    assert_int_equal(m->hp.arch, HONE_ARCH_QWEN2);
+    assert_int_equal(m->hp.rope_type, HONE_ROPE_NEOX);
+    assert_true(m->hp.tied_output);
+    assert_ptr_equal(m->output.data, m->tok_embd.data);
+    assert_non_null(m->layers[0].bq.data);
+    assert_non_null(m->layers[0].bv.data);
+    assert_int_equal(m->hp.n_head_kv, 2);
+    hone_model_free(m);
+
+    m = load("syn-phi3-q8_0.gguf");
+    assert_int_equal(m->hp.arch, HONE_ARCH_PHI3);
+    assert_int_equal(m->hp.rope_type, HONE_ROPE_NEOX);
+    assert_true(m->hp.scale_q_before_attn);
+    assert_non_null(m->layers[0].wqkv.data);
+    assert_null(m->layers[0].wq.data);
+    assert_null(m->layers[0].ffn_gate.data);
+    assert_int_equal(m->layers[0].ffn_up.rows, 2 * m->hp.n_ff);
+    hone_model_free(m);
+
+    /* a file that is not a model */
+    char path[1100];
+    snprintf(path, sizeof path, "%s/reference/stories.txt", ref_shared_dir());
+    assert_int_not_equal(hone_model_load(path, NULL, &m, &err), HONE_OK);
+    assert_null(m);
+    assert_non_null(strstr(err.msg, "stories.txt"));
+}
+
 typedef struct {
     atomic_int calls[8];
     atomic_int bad_nth;
@@ -221,7 +269,8 @@ static void test_threadpool(void **s)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_threadpool),  cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_threadpool),  cmocka_unit_test(test_hparams),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_rewind),      cmocka_unit_test(test_batching_llama),
         cmocka_unit_test(test_batching_phi3),
     };
