@@ -302,7 +302,14 @@ static int generate(runner *r, int n_max)
         hone_sampler_accept(r->smp, t);
         if (tok_is_eog(tok, t)) break;
         int32_t len = tok_piece(tok, t, piece, sizeof piece, false);
-        if (len > 0) stream_push(&r->out, piece, (size_t)len);
+        if (len > 0) {
+            stream_push(&r->out, piece, (size_t)len);
+        } else if (len < 0) { /* a piece longer than the stack buffer */
+            char *big = malloc((size_t)-len);
+            int32_t l2 = big ? tok_piece(tok, t, big, (size_t)-len, false) : 0;
+            if (l2 > 0) stream_push(&r->out, big, (size_t)l2);
+            free(big);
+        }
         if (r->out.stopped) break;
         if (hone_n_past(r->e.ctx) >= hone_n_ctx(r->e.ctx)) {
             fprintf(stderr, "\nhone run: context full (%d tokens), stopping\n",
