@@ -763,6 +763,8 @@ static void free_scratch(tok_scratch *s)
     free(s->seg2);
     if (s->md)
         pcre2_match_data_free(s->md);
+    pcre2_match_context_free(s->mctx);
+    pcre2_jit_stack_free(s->jstack);
     free(s->sym);
     free(s->heap);
     free(s->norm);

@@ -46,6 +46,9 @@ typedef struct {
     tok_seg *seg, *seg2;
     size_t n_seg, cap_seg, cap_seg2;
     pcre2_match_data *md;
+    pcre2_match_context *mctx; /* with a bigger JIT stack, made on demand */
+    pcre2_jit_stack *jstack;
+    size_t jstack_size;
     void *sym;   /* tok_sym[] (tokenizer_bpe.c / tokenizer_spm.c) */
     size_t cap_sym;
     void *heap;  /* bigram heap items */

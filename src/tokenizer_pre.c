@@ -425,6 +425,30 @@ static hone_status push_seg(tok_seg **v, size_t *n, size_t *cap, size_t off, siz
     return HONE_OK;
 }
 
+/* pcre2_match, retried with a bigger JIT stack when a long word exhausts
+ * the default 32 KiB one (the stack lives in the per-call scratch). */
+static int match(const pcre2_code *re, tok_scratch *s, PCRE2_SPTR p, size_t len, size_t pos,
+                 uint32_t opts)
+{
+    for (;;) {
+        int rc = pcre2_match(re, p, len, pos, opts | PCRE2_NO_UTF_CHECK, s->md, s->mctx);
+        if (rc != PCRE2_ERROR_JIT_STACKLIMIT || s->jstack_size >= ((size_t)1 << 30))
+            return rc;
+        size_t size = s->jstack_size ? s->jstack_size * 16 : (size_t)1 << 20;
+        pcre2_jit_stack *js = pcre2_jit_stack_create(32 * 1024, size, NULL);
+        if (!s->mctx)
+            s->mctx = pcre2_match_context_create(NULL);
+        if (!js || !s->mctx) {
+            pcre2_jit_stack_free(js);
+            return rc;
+        }
+        pcre2_jit_stack_assign(s->mctx, NULL, js);
+        pcre2_jit_stack_free(s->jstack);
+        s->jstack = js;
+        s->jstack_size = size;
+    }
+}
+
 /* Split one piece [off, off+len) of subj with re into out. */
 static hone_status split_piece(const pcre2_code *re, tok_scratch *s, const char *subj, size_t off,
                                size_t len, tok_seg **out, size_t *n_out, size_t *cap_out,
@@ -434,7 +458,7 @@ static hone_status split_piece(const pcre2_code *re, tok_scratch *s, const char 
     size_t pos = 0, prev = 0;
     uint32_t opts = 0;
     while (pos <= len) {
-        int rc = pcre2_match(re, p, len, pos, opts | PCRE2_NO_UTF_CHECK, s->md, NULL);
+        int rc = match(re, s, p, len, pos, opts);
         if (rc == PCRE2_ERROR_NOMATCH) {
             if (!opts)
                 break;
@@ -483,7 +507,7 @@ static hone_status split_digit_groups(const pcre2_code *re, tok_scratch *s, cons
     const PCRE2_SPTR p = (PCRE2_SPTR)(subj + off);
     size_t pos = 0, prev = 0;
     while (pos < len) {
-        int rc = pcre2_match(re, p, len, pos, PCRE2_NO_UTF_CHECK, s->md, NULL);
+        int rc = match(re, s, p, len, pos, 0);
         if (rc == PCRE2_ERROR_NOMATCH)
             break;
         if (rc < 0)

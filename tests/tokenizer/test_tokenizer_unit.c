@@ -370,6 +370,35 @@ static void test_llama3_split(void **state)
     tok_pre_free(&p);
 }
 
+/* A 200k-letter word through a regex with repeated lookahead groups needs
+ * more than PCRE2's default 32 KiB JIT stack (llama.cpp's std::regex
+ * crashes here); hone grows the stack and succeeds. */
+static void test_long_word(void **state)
+{
+    (void)state;
+    tok_pretok p;
+    hone_error err = {0};
+    assert_int_equal(tok_pre_init(&p, "tekken", &err), HONE_OK);
+    tok_scratch s = {0};
+    s.md = pcre2_match_data_create(1, NULL);
+    size_t n = 200000;
+    char *text = malloc(n + 2);
+    assert_non_null(text);
+    memset(text, 'x', n);
+    memcpy(text + n, " y", 2);
+    assert_int_equal(tok_pre_split(&p, &s, text, n + 2, &err), HONE_OK);
+    assert_int_equal(s.n_seg, 2);
+    assert_int_equal(s.seg[0].len, n);
+    assert_int_equal(s.seg[1].len, 2);
+    pcre2_match_data_free(s.md);
+    pcre2_match_context_free(s.mctx);
+    pcre2_jit_stack_free(s.jstack);
+    free(s.seg);
+    free(s.seg2);
+    free(text);
+    tok_pre_free(&p);
+}
+
 /* ---- shared vocabs: threads and random bytes ---- */
 
 static hone_tokenizer *load_shared(const char *name)
@@ -491,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_odd_metadata),
         cmocka_unit_test(test_every_family_compiles),
         cmocka_unit_test(test_llama3_split),
+        cmocka_unit_test(test_long_word),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_random_bytes),
     };
