@@ -146,7 +146,7 @@ static int parse(int argc, char **argv, opts *o)
         fprintf(stderr, "hone tokenize: -m MODEL is required (see --help)\n");
         return 1;
     }
-    if (!o->use_stdin && !o->file && !o->prompt) {
+    if (!o->use_stdin && !o->file && (!o->prompt || !o->prompt[0])) { /* as llama-tokenize */
         fprintf(stderr, "hone tokenize: one of --stdin, -f FILE or -p TEXT is required\n");
         return 1;
     }
