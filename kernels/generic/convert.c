@@ -25,16 +25,7 @@ static float bits_f32(uint32_t u)
 
 float hone_f16_to_f32(uint16_t h)
 {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f;
-    uint32_t mant = h & 0x3ff;
-    if (exp == 0) {
-        /* zero or subnormal: mant * 2^-24 is exact in float */
-        float v = (float)mant * 0x1p-24f;
-        return sign ? -v : v;
-    }
-    if (exp == 31) return bits_f32(sign | 0x7f800000u | (mant << 13));
-    return bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
+    return hone_gen_h2f(h);
 }
 
 /* Shift m right by s (1..31) rounding to nearest, ties to even. */
@@ -98,7 +89,7 @@ void hone_gen_f32_from_float(const float *x, void *y, int64_t n)
 void hone_gen_f16_to_float(const void *x, float *y, int64_t n)
 {
     const uint16_t *h = x;
-    for (int64_t i = 0; i < n; i++) y[i] = hone_f16_to_f32(h[i]);
+    for (int64_t i = 0; i < n; i++) y[i] = hone_gen_h2f(h[i]);
 }
 
 void hone_gen_f16_from_float(const float *x, void *y, int64_t n)
@@ -119,31 +110,25 @@ void hone_gen_bf16_from_float(const float *x, void *y, int64_t n)
     for (int64_t i = 0; i < n; i++) h[i] = hone_f32_to_bf16(x[i]);
 }
 
-/* --- dot products: products in float (exact for f16/bf16 inputs), sums in
- * double, so this is the accurate reference the SIMD sets are held to. --- */
+/* --- dot products: products in float (exact for f16/bf16 inputs), summed
+ * in 8 float lanes (which the compiler vectorizes) and the lanes in
+ * double: the accurate, portable reference the SIMD sets are held to. --- */
 
-void hone_gen_vec_dot_f32(int n, float *s, const void *x, const void *y)
-{
-    const float *a = x, *b = y;
-    double sum = 0.0;
-    for (int i = 0; i < n; i++) sum += (double)(a[i] * b[i]);
-    *s = (float)sum;
-}
+#define GEN_DOT(fname, T, CONV)                                              \
+    void fname(int n, float *s, const void *x, const void *y)                \
+    {                                                                        \
+        const T *a = x, *b = y;                                              \
+        float lane[8] = {0};                                                 \
+        int i = 0;                                                           \
+        for (; i + 8 <= n; i += 8)                                           \
+            for (int j = 0; j < 8; j++) lane[j] += CONV(a[i + j]) * CONV(b[i + j]); \
+        double sum = 0.0;                                                    \
+        for (int j = 0; j < 8; j++) sum += (double)lane[j];                  \
+        for (; i < n; i++) sum += (double)(CONV(a[i]) * CONV(b[i]));         \
+        *s = (float)sum;                                                     \
+    }
 
-void hone_gen_vec_dot_f16(int n, float *s, const void *x, const void *y)
-{
-    const uint16_t *a = x, *b = y;
-    double sum = 0.0;
-    for (int i = 0; i < n; i++)
-        sum += (double)(hone_f16_to_f32(a[i]) * hone_f16_to_f32(b[i]));
-    *s = (float)sum;
-}
-
-void hone_gen_vec_dot_bf16(int n, float *s, const void *x, const void *y)
-{
-    const uint16_t *a = x, *b = y;
-    double sum = 0.0;
-    for (int i = 0; i < n; i++)
-        sum += (double)(hone_bf16_to_f32(a[i]) * hone_bf16_to_f32(b[i]));
-    *s = (float)sum;
-}
+#define GEN_ID(v) (v)
+GEN_DOT(hone_gen_vec_dot_f32, float, GEN_ID)
+GEN_DOT(hone_gen_vec_dot_f16, uint16_t, hone_gen_h2f)
+GEN_DOT(hone_gen_vec_dot_bf16, uint16_t, hone_bf16_to_f32)

@@ -106,7 +106,7 @@ void hone_gen_q2_K_to_float(const void *vx, float *y, int64_t n)
 {
     const block_q2_K *x = vx;
     for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const float d = hone_f16_to_f32(x[i].d), dmin = hone_f16_to_f32(x[i].dmin);
+        const float d = hone_gen_h2f(x[i].d), dmin = hone_gen_h2f(x[i].dmin);
         for (int e = 0; e < QK_K; e++) {
             const uint8_t sc = x[i].scales[e / 16];
             y[e] = d * (float)(sc & 0x0f) * (float)low2(x[i].qs, e) - dmin * (float)(sc >> 4);
@@ -119,7 +119,7 @@ void hone_gen_q3_K_to_float(const void *vx, float *y, int64_t n)
     const block_q3_K *x = vx;
     int8_t q[QK_K], sc[16];
     for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const float d = hone_f16_to_f32(x[i].d);
+        const float d = hone_gen_h2f(x[i].d);
         unpack_q3_K(&x[i], q, sc);
         for (int e = 0; e < QK_K; e++) y[e] = d * (float)sc[e / 16] * (float)q[e];
     }
@@ -131,8 +131,8 @@ void hone_gen_q4_K_to_float(const void *vx, float *y, int64_t n)
     const block_q4_K *x = vx;
     uint8_t q[QK_K], sc[8], m[8];
     for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const float d = hone_f16_to_f32(x[i].d);
-        const float dmin = hone_f16_to_f32(x[i].dmin);
+        const float d = hone_gen_h2f(x[i].d);
+        const float dmin = hone_gen_h2f(x[i].dmin);
         unpack_q4_K(&x[i], q, sc, m);
         for (int j = 0; j < 8; j++) {
             const float d1 = d * sc[j], m1 = dmin * m[j];
@@ -146,8 +146,8 @@ void hone_gen_q5_K_to_float(const void *vx, float *y, int64_t n)
     const block_q5_K *x = vx;
     uint8_t q[QK_K], sc[8], m[8];
     for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const float d = hone_f16_to_f32(x[i].d);
-        const float dmin = hone_f16_to_f32(x[i].dmin);
+        const float d = hone_gen_h2f(x[i].d);
+        const float dmin = hone_gen_h2f(x[i].dmin);
         unpack_q5_K(&x[i], q, sc, m);
         for (int j = 0; j < 8; j++) {
             const float d1 = d * sc[j], m1 = dmin * m[j];
@@ -161,7 +161,7 @@ void hone_gen_q6_K_to_float(const void *vx, float *y, int64_t n)
     const block_q6_K *x = vx;
     int8_t q[QK_K];
     for (int64_t i = 0; i < n / QK_K; i++, y += QK_K) {
-        const float d = hone_f16_to_f32(x[i].d);
+        const float d = hone_gen_h2f(x[i].d);
         unpack_q6_K(&x[i], q);
         for (int j = 0; j < QK_K; j++) y[j] = d * x[i].scales[j / 16] * q[j];
     }
@@ -239,8 +239,8 @@ void hone_gen_vec_dot_q4_K_q8_K(int n, float *s, const void *vx, const void *vy)
     float sum = 0.0f;
     for (int i = 0; i < n / QK_K; i++) {
         unpack_q4_K(&x[i], q, sc, m);
-        sum += dot_kquant_min(q, sc, m, hone_f16_to_f32(x[i].d),
-                              hone_f16_to_f32(x[i].dmin), &y[i]);
+        sum += dot_kquant_min(q, sc, m, hone_gen_h2f(x[i].d),
+                              hone_gen_h2f(x[i].dmin), &y[i]);
     }
     *s = sum;
 }
@@ -253,8 +253,8 @@ void hone_gen_vec_dot_q5_K_q8_K(int n, float *s, const void *vx, const void *vy)
     float sum = 0.0f;
     for (int i = 0; i < n / QK_K; i++) {
         unpack_q5_K(&x[i], q, sc, m);
-        sum += dot_kquant_min(q, sc, m, hone_f16_to_f32(x[i].d),
-                              hone_f16_to_f32(x[i].dmin), &y[i]);
+        sum += dot_kquant_min(q, sc, m, hone_gen_h2f(x[i].d),
+                              hone_gen_h2f(x[i].dmin), &y[i]);
     }
     *s = sum;
 }
@@ -273,7 +273,7 @@ void hone_gen_vec_dot_q6_K_q8_K(int n, float *s, const void *vx, const void *vy)
             for (int l = 0; l < 16; l++) dot += q[16 * j + l] * y[i].qs[16 * j + l];
             sumi += x[i].scales[j] * dot;
         }
-        sum += hone_f16_to_f32(x[i].d) * y[i].d * (float)sumi;
+        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)sumi;
     }
     *s = sum;
 }
@@ -291,8 +291,8 @@ void hone_gen_vec_dot_q2_K_q8_K(int n, float *s, const void *vx, const void *vy)
             sumi += (x[i].scales[j] & 0x0f) * dot;
             summ += (x[i].scales[j] >> 4) * y[i].bsums[j];
         }
-        sum += y[i].d * hone_f16_to_f32(x[i].d) * (float)sumi -
-               y[i].d * hone_f16_to_f32(x[i].dmin) * (float)summ;
+        sum += y[i].d * hone_gen_h2f(x[i].d) * (float)sumi -
+               y[i].d * hone_gen_h2f(x[i].dmin) * (float)summ;
     }
     *s = sum;
 }
@@ -311,7 +311,7 @@ void hone_gen_vec_dot_q3_K_q8_K(int n, float *s, const void *vx, const void *vy)
             for (int l = 0; l < 16; l++) dot += q[16 * j + l] * y[i].qs[16 * j + l];
             sumi += sc[j] * dot;
         }
-        sum += hone_f16_to_f32(x[i].d) * y[i].d * (float)sumi;
+        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)sumi;
     }
     *s = sum;
 }

@@ -14,7 +14,7 @@ void hone_gen_q4_0_to_float(const void *vx, float *y, int64_t n)
 {
     const block_q4_0 *x = vx;
     for (int64_t i = 0; i < n / QK4_0; i++, y += QK4_0) {
-        const float d = hone_f16_to_f32(x[i].d);
+        const float d = hone_gen_h2f(x[i].d);
         for (int j = 0; j < QK4_0 / 2; j++) {
             y[j] = (float)((x[i].qs[j] & 0x0f) - 8) * d;
             y[j + QK4_0 / 2] = (float)((x[i].qs[j] >> 4) - 8) * d;
@@ -26,8 +26,8 @@ void hone_gen_q4_1_to_float(const void *vx, float *y, int64_t n)
 {
     const block_q4_1 *x = vx;
     for (int64_t i = 0; i < n / QK4_1; i++, y += QK4_1) {
-        const float d = hone_f16_to_f32(x[i].d);
-        const float m = hone_f16_to_f32(x[i].m);
+        const float d = hone_gen_h2f(x[i].d);
+        const float m = hone_gen_h2f(x[i].m);
         for (int j = 0; j < QK4_1 / 2; j++) {
             y[j] = (float)(x[i].qs[j] & 0x0f) * d + m;
             y[j + QK4_1 / 2] = (float)(x[i].qs[j] >> 4) * d + m;
@@ -57,7 +57,7 @@ void hone_gen_q5_0_to_float(const void *vx, float *y, int64_t n)
     const block_q5_0 *x = vx;
     int q[32];
     for (int64_t i = 0; i < n / QK5_0; i++, y += QK5_0) {
-        const float d = hone_f16_to_f32(x[i].d);
+        const float d = hone_gen_h2f(x[i].d);
         unpack_q5(x[i].qs, x[i].qh, q);
         for (int j = 0; j < 32; j++) y[j] = (float)(q[j] - 16) * d;
     }
@@ -68,8 +68,8 @@ void hone_gen_q5_1_to_float(const void *vx, float *y, int64_t n)
     const block_q5_1 *x = vx;
     int q[32];
     for (int64_t i = 0; i < n / QK5_1; i++, y += QK5_1) {
-        const float d = hone_f16_to_f32(x[i].d);
-        const float m = hone_f16_to_f32(x[i].m);
+        const float d = hone_gen_h2f(x[i].d);
+        const float m = hone_gen_h2f(x[i].m);
         unpack_q5(x[i].qs, x[i].qh, q);
         for (int j = 0; j < 32; j++) y[j] = (float)q[j] * d + m;
     }
@@ -79,7 +79,7 @@ void hone_gen_q8_0_to_float(const void *vx, float *y, int64_t n)
 {
     const block_q8_0 *x = vx;
     for (int64_t i = 0; i < n / QK8_0; i++, y += QK8_0) {
-        const float d = hone_f16_to_f32(x[i].d);
+        const float d = hone_gen_h2f(x[i].d);
         for (int j = 0; j < QK8_0; j++) y[j] = (float)x[i].qs[j] * d;
     }
 }
@@ -154,7 +154,7 @@ void hone_gen_q8_1_to_float(const void *vx, float *y, int64_t n)
 {
     const block_q8_1 *x = vx;
     for (int64_t i = 0; i < n / 32; i++, y += 32) {
-        const float d = hone_f16_to_f32(x[i].d);
+        const float d = hone_gen_h2f(x[i].d);
         for (int j = 0; j < 32; j++) y[j] = (float)x[i].qs[j] * d;
     }
 }
@@ -172,7 +172,7 @@ void hone_gen_vec_dot_q4_0_q8_0(int n, float *s, const void *vx, const void *vy)
             sumi += ((x[i].qs[j] & 0x0f) - 8) * y[i].qs[j];
             sumi += ((x[i].qs[j] >> 4) - 8) * y[i].qs[j + QK4_0 / 2];
         }
-        sum += (float)sumi * (hone_f16_to_f32(x[i].d) * hone_f16_to_f32(y[i].d));
+        sum += (float)sumi * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
     }
     *s = sum;
 }
@@ -187,7 +187,7 @@ void hone_gen_vec_dot_q5_0_q8_0(int n, float *s, const void *vx, const void *vy)
         unpack_q5(x[i].qs, x[i].qh, q);
         int sumi = 0;
         for (int j = 0; j < 32; j++) sumi += (q[j] - 16) * y[i].qs[j];
-        sum += (float)sumi * (hone_f16_to_f32(x[i].d) * hone_f16_to_f32(y[i].d));
+        sum += (float)sumi * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
     }
     *s = sum;
 }
@@ -200,7 +200,7 @@ void hone_gen_vec_dot_q8_0_q8_0(int n, float *s, const void *vx, const void *vy)
     for (int i = 0; i < n / QK8_0; i++) {
         int sumi = 0;
         for (int j = 0; j < QK8_0; j++) sumi += x[i].qs[j] * y[i].qs[j];
-        sum += (float)sumi * (hone_f16_to_f32(x[i].d) * hone_f16_to_f32(y[i].d));
+        sum += (float)sumi * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
     }
     *s = sum;
 }
@@ -218,8 +218,8 @@ void hone_gen_vec_dot_q4_1_q8_1(int n, float *s, const void *vx, const void *vy)
             sumi += (x[i].qs[j] & 0x0f) * y[i].qs[j];
             sumi += (x[i].qs[j] >> 4) * y[i].qs[j + 16];
         }
-        sum += (hone_f16_to_f32(x[i].d) * hone_f16_to_f32(y[i].d)) * (float)sumi +
-               hone_f16_to_f32(x[i].m) * hone_f16_to_f32(y[i].s);
+        sum += (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d)) * (float)sumi +
+               hone_gen_h2f(x[i].m) * hone_gen_h2f(y[i].s);
     }
     *s = sum;
 }
@@ -234,8 +234,8 @@ void hone_gen_vec_dot_q5_1_q8_1(int n, float *s, const void *vx, const void *vy)
         unpack_q5(x[i].qs, x[i].qh, q);
         int sumi = 0;
         for (int j = 0; j < 32; j++) sumi += q[j] * y[i].qs[j];
-        sum += (hone_f16_to_f32(x[i].d) * hone_f16_to_f32(y[i].d)) * (float)sumi +
-               hone_f16_to_f32(x[i].m) * hone_f16_to_f32(y[i].s);
+        sum += (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d)) * (float)sumi +
+               hone_gen_h2f(x[i].m) * hone_gen_h2f(y[i].s);
     }
     *s = sum;
 }
