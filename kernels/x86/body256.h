@@ -794,8 +794,9 @@ static const x86_dotg_fn X86_DOT1S[GGML_TYPE_COUNT] = {
 };
 
 /* Most 32-element blocks per row whose scales matmul converts up front
- * (rows up to 32768 elements; longer rows convert in the kernel). */
-enum { X86_MAX_SCALE_BLOCKS = 1024 };
+ * (rows up to 16384 elements, e.g. an 8B model's FFN; longer rows convert in
+ * the kernel). Its buffers (d and s) take 4 x X86_MAX_NT KiB of stack. */
+enum { X86_MAX_SCALE_BLOCKS = 512 };
 
 /* Float block scales of nt activation rows (Q8_0 or Q8_1 blocks). */
 static void fill_act_scales(uint32_t vtype, const void *const *a, int nt, int nb,

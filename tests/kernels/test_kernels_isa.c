@@ -196,7 +196,7 @@ static void check_matmul(const hone_kernels *k, const hone_kernels *g)
 {
     check_matmul_n(k, g, 2 * QK_K);
     /* rows longer than the kernels' precomputed activation-scale buffers
-     * (32768 elements) take the other path; same results required */
+     * (16384 elements) take the other path; same results required */
     check_matmul_n(k, g, 33 * 1024);
 }
 
