@@ -745,14 +745,21 @@ typedef void (*x86_dotg_fn)(int n, const void *x, const void *const *y, float *s
     static void x86_dotg_##T(int n, const void *x, const void *const *y, float *s, \
                              const x86_act_scales *as)                           \
     {                                                                            \
-        T##_multi(n, x, y, s, X86_MAX_NT, as);                                   \
+        /* two instances, so "as" is known non-NULL or NULL in each */           \
+        if (as)                                                                  \
+            T##_multi(n, x, y, s, X86_MAX_NT, as);                               \
+        else                                                                     \
+            T##_multi(n, x, y, s, X86_MAX_NT, NULL);                             \
     }
 #define X86_DOT_TRIPLE(T)                                                        \
     X86_DOT_PAIR(T)                                                              \
     static void x86_dot1s_##T(int n, const void *x, const void *const *y, float *s, \
                               const x86_act_scales *as)                          \
     {                                                                            \
-        T##_multi(n, x, y, s, 1, as);                                            \
+        if (as)                                                                  \
+            T##_multi(n, x, y, s, 1, as);                                        \
+        else                                                                     \
+            T##_multi(n, x, y, s, 1, NULL);                                      \
     }
 X86_DOT_TRIPLE(q4_0)
 X86_DOT_TRIPLE(q8_0)

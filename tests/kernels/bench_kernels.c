@@ -30,20 +30,31 @@ static const uint32_t TYPES[] = {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, G
 
 enum { N = 4096 }; /* row length */
 
-/* Seconds per pass of matmul over rows x n_tok (best of several passes). */
+/* Seconds per pass of matmul over rows x n_tok (best of several samples). */
 static double time_matmul(const hone_kernels *k, uint32_t t, const hone_test_row *w, int rows,
                           const hone_test_row *a, int n_tok, float *y, double min_time)
 {
     const size_t wrb = w->bytes / (size_t)rows, arb = a->bytes / (size_t)n_tok;
-    double best = 1e30, spent = 0;
-    int passes = 0;
-    while (spent < min_time || passes < 3) {
+    /* each sample repeats the pass until it lasts >= 2 ms, so a coarse
+     * thread CPU clock cannot round a sample to zero */
+    int reps = 1;
+    for (;;) {
         const double t0 = now();
-        k->matmul(k, t, w->data, wrb, a->data, arb, N, 0, rows, n_tok, y, rows);
-        const double dt = now() - t0;
+        for (int i = 0; i < reps; i++)
+            k->matmul(k, t, w->data, wrb, a->data, arb, N, 0, rows, n_tok, y, rows);
+        if (now() - t0 >= 2e-3 || reps >= (1 << 20)) break;
+        reps *= 2;
+    }
+    double best = 1e30, spent = 0;
+    int samples = 0;
+    while (spent < min_time || samples < 3) {
+        const double t0 = now();
+        for (int i = 0; i < reps; i++)
+            k->matmul(k, t, w->data, wrb, a->data, arb, N, 0, rows, n_tok, y, rows);
+        const double dt = (now() - t0) / reps;
         best = dt < best ? dt : best;
-        spent += dt;
-        passes++;
+        spent += dt * reps;
+        samples++;
     }
     return best;
 }
