@@ -108,14 +108,6 @@ int cli_read_file(const char *cmd, const char *path, char **buf, size_t *len)
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 size_t cli_unescape(char *s, size_t len)
 {
     size_t o = 0;
@@ -132,17 +124,20 @@ size_t cli_unescape(char *s, size_t len)
         case '\'': s[o++] = '\''; break;
         case '"': s[o++] = '"'; break;
         case '\\': s[o++] = '\\'; break;
-        case 'x':
-            if (i + 2 < len && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-                s[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-                i += 2;
-            } else { /* not an escape: keep it verbatim */
-                s[o++] = '\\';
-                s[o++] = c;
-            }
-            break;
         default:
-            s[o++] = '\\';
+            /* \xHH parsed with strtol, as llama.cpp does (so its quirks,
+             * e.g. "\x+1", match llama-tokenize's stored outputs) */
+            if (c == 'x' && i + 2 < len) {
+                char hx[3] = {s[i + 1], s[i + 2], 0};
+                char *end = NULL;
+                long v = strtol(hx, &end, 16);
+                if (end == hx + 2) {
+                    i += 2;
+                    s[o++] = (char)v;
+                    break;
+                }
+            }
+            s[o++] = '\\'; /* not an escape: keep it verbatim */
             s[o++] = c;
         }
     }

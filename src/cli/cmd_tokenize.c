@@ -1,6 +1,7 @@
 /* cmd_tokenize.c — `hone tokenize`: show how a model's tokenizer splits
  * text, with llama-tokenize's options and output format (one
  * "%6d -> 'piece'" line per token, or a Python-style list with --ids). */
+#include "cli_args.h"
 #include "commands.h"
 #include "gguf.h"
 #include "tokenizer.h"
@@ -26,42 +27,6 @@ static void usage(FILE *out)
             "  --no-escape        do not process escapes (\\n, \\t, \\xHH...) in the text\n"
             "  --log-disable      accepted for llama-tokenize compatibility (no effect)\n"
             "  --list-pre         list the tokenizer.ggml.pre names hone supports\n");
-}
-
-/* llama.cpp's string_process_escapes, including its \x quirk (two hex
- * digits must be followed by at least one more character). */
-static size_t process_escapes(char *s, size_t n)
-{
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] != '\\' || i + 1 >= n) {
-            s[o++] = s[i];
-            continue;
-        }
-        char c = s[++i];
-        switch (c) {
-        case 'n': s[o++] = '\n'; break;
-        case 'r': s[o++] = '\r'; break;
-        case 't': s[o++] = '\t'; break;
-        case '\'': s[o++] = '\''; break;
-        case '"': s[o++] = '"'; break;
-        case '\\': s[o++] = '\\'; break;
-        default:
-            if (c == 'x' && i + 2 < n) {
-                char hx[3] = {s[i + 1], s[i + 2], 0};
-                char *end = NULL;
-                long v = strtol(hx, &end, 16);
-                if (end == hx + 2) {
-                    i += 2;
-                    s[o++] = (char)v;
-                    break;
-                }
-            }
-            s[o++] = '\\';
-            s[o++] = c;
-        }
-    }
-    return o;
 }
 
 static char *read_stream(FILE *fp, size_t *len)
@@ -228,7 +193,7 @@ int cmd_tokenize(int argc, char **argv)
         }
     }
     if (o.escape)
-        len = process_escapes(text, len);
+        len = cli_unescape(text, len); /* text has room for the NUL */
 
     /* as llama-tokenize: add_special follows the model's add_bos unless --no-bos */
     const bool add_special = tok_add_bos(tok) && !o.no_bos;
