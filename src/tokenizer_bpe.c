@@ -20,50 +20,8 @@ typedef struct {
     uint32_t len;
 } bsym;
 
-typedef struct {
-    int32_t rank, left, right, lid, rid;
-} bpair;
 
-static bool pair_before(const bpair *a, const bpair *b)
-{
-    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
-}
-
-static void heap_push(bpair *h, size_t *n, bpair v)
-{
-    size_t i = (*n)++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!pair_before(&v, &h[p]))
-            break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = v;
-}
-
-static bpair heap_pop(bpair *h, size_t *n)
-{
-    bpair top = h[0];
-    bpair last = h[--(*n)];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n)
-            break;
-        if (c + 1 < *n && pair_before(&h[c + 1], &h[c]))
-            c++;
-        if (!pair_before(&h[c], &last))
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (*n)
-        h[i] = last;
-    return top;
-}
-
-static void try_pair(const hone_tokenizer *t, bsym *sym, bpair *heap, size_t *nh, int32_t l,
+static void try_pair(const hone_tokenizer *t, bsym *sym, tok_pair *heap, size_t *nh, int32_t l,
                      int32_t r)
 {
     if (l < 0 || r < 0 || sym[l].id < 0 || sym[r].id < 0)
@@ -72,8 +30,8 @@ static void try_pair(const hone_tokenizer *t, bsym *sym, bpair *heap, size_t *nh
     int32_t rank = tok_merge_find(t, sym[l].id, sym[r].id, &res);
     if (rank < 0)
         return;
-    bpair p = {rank, l, r, sym[l].id, sym[r].id};
-    heap_push(heap, nh, p);
+    tok_pair p = {rank, l, r, sym[l].id, sym[r].id};
+    tok_heap_push(heap, nh, p);
 }
 
 /* Encoded text of raw bytes w[0..n) into buf (4 bytes per byte max). */
@@ -121,7 +79,7 @@ static hone_status bpe_word(const hone_tokenizer *t, tok_scratch *s, const char 
     const size_t need_buf = n * 4 + 8;
     if (tok_grow((void **)&s->buf, &s->cap_buf, need_buf, 1) ||
         tok_grow(&s->sym, &s->cap_sym, n + 1, sizeof(bsym)) ||
-        tok_grow(&s->heap, &s->cap_heap, 3 * n + 4, sizeof(bpair)))
+        tok_grow(&s->heap, &s->cap_heap, 3 * n + 4, sizeof(tok_pair)))
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing a %zu-byte word", n);
 
     if (t->ignore_merges || (t->pretok.flags & PRE_NL_WORDS)) {
@@ -160,18 +118,18 @@ static hone_status bpe_word(const hone_tokenizer *t, tok_scratch *s, const char 
     }
 
     /* n - 1 initial pairs plus at most 2 per merge: 3n bounds the heap */
-    bpair *heap = s->heap;
+    tok_pair *heap = s->heap;
     size_t nh = 0;
     for (int32_t i = 1; i < ns; i++)
         try_pair(t, sym, heap, &nh, i - 1, i);
 
     while (nh) {
-        bpair p = heap_pop(heap, &nh);
+        tok_pair p = tok_heap_pop(heap, &nh);
         bsym *l = &sym[p.left], *r = &sym[p.right];
-        if (!l->len || !r->len || l->id != p.lid || r->id != p.rid)
+        if (!l->len || !r->len || l->id != p.a || r->id != p.b)
             continue;
         int32_t res;
-        tok_merge_find(t, p.lid, p.rid, &res);
+        tok_merge_find(t, p.a, p.b, &res);
         l->len += r->len;
         l->id = res;
         r->len = 0;

@@ -183,4 +183,53 @@ int32_t tok_merge_find(const hone_tokenizer *t, int32_t a, int32_t b, int32_t *r
 /* Intern a string (for merge halves that are not tokens); -1 on OOM. */
 int32_t tok_intern(hone_tokenizer *t, const char *s, size_t n);
 
+/* ---- candidate-pair heap shared by the SPM and BPE merge loops ----
+ * A min-heap on (key, left): BPE keys by merge rank, SPM by -score, so both
+ * pop the best pair, leftmost on ties. a/b are the caller's staleness check
+ * data (BPE: the two symbols' ids; SPM: the pair's byte size). */
+typedef struct {
+    double key; /* exact for float scores and any int32 rank */
+    int32_t left, right;
+    int32_t a, b;
+} tok_pair;
+
+static inline bool tok_pair_before(const tok_pair *x, const tok_pair *y)
+{
+    return x->key < y->key || (x->key == y->key && x->left < y->left);
+}
+
+static inline void tok_heap_push(tok_pair *h, size_t *n, tok_pair v)
+{
+    size_t i = (*n)++;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!tok_pair_before(&v, &h[p]))
+            break;
+        h[i] = h[p];
+        i = p;
+    }
+    h[i] = v;
+}
+
+static inline tok_pair tok_heap_pop(tok_pair *h, size_t *n)
+{
+    tok_pair top = h[0];
+    tok_pair last = h[--(*n)];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && tok_pair_before(&h[c + 1], &h[c]))
+            c++;
+        if (!tok_pair_before(&h[c], &last))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n)
+        h[i] = last;
+    return top;
+}
+
 #endif

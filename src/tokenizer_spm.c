@@ -18,52 +18,8 @@ typedef struct {
     uint32_t off, len;
 } ssym;
 
-typedef struct {
-    float score;
-    int32_t left, right;
-    uint32_t size;
-} spair;
 
-static bool pair_before(const spair *a, const spair *b)
-{
-    return a->score > b->score || (a->score == b->score && a->left < b->left);
-}
-
-static void heap_push(spair *h, size_t *n, spair v)
-{
-    size_t i = (*n)++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!pair_before(&v, &h[p]))
-            break;
-        h[i] = h[p];
-        i = p;
-    }
-    h[i] = v;
-}
-
-static spair heap_pop(spair *h, size_t *n)
-{
-    spair top = h[0];
-    spair last = h[--(*n)];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= *n)
-            break;
-        if (c + 1 < *n && pair_before(&h[c + 1], &h[c]))
-            c++;
-        if (!pair_before(&h[c], &last))
-            break;
-        h[i] = h[c];
-        i = c;
-    }
-    if (*n)
-        h[i] = last;
-    return top;
-}
-
-static void try_pair(const hone_tokenizer *t, const char *buf, const ssym *sym, spair *heap,
+static void try_pair(const hone_tokenizer *t, const char *buf, const ssym *sym, tok_pair *heap,
                      size_t *nh, int32_t l, int32_t r)
 {
     if (l < 0 || r < 0)
@@ -72,8 +28,8 @@ static void try_pair(const hone_tokenizer *t, const char *buf, const ssym *sym, 
     int32_t id = tok_lookup(t, buf + sym[l].off, size);
     if (id < 0 || id >= t->n_vocab)
         return;
-    spair p = {t->scores[id], l, r, size};
-    heap_push(heap, nh, p);
+    tok_pair p = {-(double)t->scores[id], l, r, (int32_t)size, 0}; /* best score first */
+    tok_heap_push(heap, nh, p);
 }
 
 /* The merge loop over one chunk buf[0..n). */
@@ -92,15 +48,15 @@ static hone_status merge_chunk(const hone_tokenizer *t, tok_scratch *s, const ch
     }
 
     /* n - 1 initial pairs plus at most 2 per merge: 3n bounds the heap */
-    spair *heap = s->heap;
+    tok_pair *heap = s->heap;
     size_t nh = 0;
     for (int32_t i = 1; i < ns; i++)
         try_pair(t, buf, sym, heap, &nh, i - 1, i);
 
     while (nh) {
-        spair p = heap_pop(heap, &nh);
+        tok_pair p = tok_heap_pop(heap, &nh);
         ssym *l = &sym[p.left], *r = &sym[p.right];
-        if (!l->len || !r->len || l->len + r->len != p.size)
+        if (!l->len || !r->len || l->len + r->len != (uint32_t)p.a)
             continue;
         l->len += r->len;
         r->len = 0;
@@ -142,7 +98,7 @@ hone_status tok_spm_fragment(const hone_tokenizer *t, tok_scratch *s, const char
         return hone_fail(err, HONE_ERR_RANGE, "text fragment of %zu bytes is too long", len);
     if (tok_grow((void **)&s->buf, &s->cap_buf, n + 1, 1) ||
         tok_grow(&s->sym, &s->cap_sym, n + 1, sizeof(ssym)) ||
-        tok_grow(&s->heap, &s->cap_heap, 3 * n + 4, sizeof(spair)))
+        tok_grow(&s->heap, &s->cap_heap, 3 * n + 4, sizeof(tok_pair)))
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing %zu bytes", len);
 
     char *buf = s->buf;
