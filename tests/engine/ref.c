@@ -18,7 +18,7 @@ const char *ref_shared_dir(void)
     return s && *s ? s : HONE_SHARED_DEFAULT;
 }
 
-static char *read_file(const char *path, size_t *len)
+char *ref_read_file(const char *path, size_t *len)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) return NULL;
@@ -67,7 +67,7 @@ int ref_load(const char *model, hone_ref *r)
     snprintf(r->model_path, sizeof r->model_path, "%s", model);
     snprintf(path, sizeof path, "%s/reference/%s.json", ref_shared_dir(), stem);
     size_t len;
-    char *txt = read_file(path, &len);
+    char *txt = ref_read_file(path, &len);
     if (!txt) return -1;
     cJSON *j = cJSON_Parse(txt);
     free(txt);
@@ -97,7 +97,7 @@ int ref_load(const char *model, hone_ref *r)
     const cJSON *lf = cJSON_GetObjectItem(j, "logits_file");
     snprintf(path, sizeof path, "%s/reference/%s", ref_shared_dir(),
              cJSON_IsString(lf) ? lf->valuestring : "");
-    char *lg = read_file(path, &len);
+    char *lg = ref_read_file(path, &len);
     if (!lg || len != (size_t)r->n_positions * (size_t)r->n_vocab * sizeof(float)) {
         fprintf(stderr, "%s: bad logits file size\n", path);
         free(lg);
@@ -194,4 +194,13 @@ int ref_argmax(const float *x, int n)
     for (int i = 1; i < n; i++)
         if (x[i] > x[b]) b = i;
     return b;
+}
+
+char **ref_models_from_args(int argc, char **argv, int *n)
+{
+    if (argc <= 1) return ref_list_models(n);
+    *n = argc - 1;
+    char **models = malloc(sizeof *models * (size_t)*n);
+    for (int i = 0; models && i < *n; i++) models[i] = strdup(argv[i + 1]);
+    return models;
 }

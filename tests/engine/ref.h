@@ -32,6 +32,10 @@ void ref_free(hone_ref *r);
  * (malloc'ed paths; free with ref_list_free). */
 char **ref_list_models(int *n);
 void ref_list_free(char **list, int n);
+/* The models named on the command line, else ref_list_models(). */
+char **ref_models_from_args(int argc, char **argv, int *n);
+/* Whole file, NUL-terminated, malloc'ed (NULL if unreadable). */
+char *ref_read_file(const char *path, size_t *len);
 /* KL(softmax(p) || softmax(q)) over n values, in nats. */
 double ref_kl(const float *p, const float *q, int n);
 int ref_argmax(const float *x, int n);

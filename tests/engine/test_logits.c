@@ -155,14 +155,7 @@ static void test_greedy(void **state)
 int main(int argc, char **argv)
 {
     int n = 0;
-    char **models;
-    if (argc > 1) {
-        n = argc - 1;
-        models = malloc(sizeof *models * (size_t)n);
-        for (int i = 0; i < n; i++) models[i] = strdup(argv[i + 1]);
-    } else {
-        models = ref_list_models(&n);
-    }
+    char **models = ref_models_from_args(argc, argv, &n);
     if (n == 0) {
         fprintf(stderr, "no models with a reference under %s\n", ref_shared_dir());
         return 1;

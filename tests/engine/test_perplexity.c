@@ -17,25 +17,6 @@
 
 #define REL_TOL 0.005
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    *len = 0;
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    long n = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, fp) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(fp);
-    if (b) b[n] = '\0';
-    *len = (size_t)n;
-    return b;
-}
-
 static void test_ppl(void **state)
 {
     const char *path = *state;
@@ -43,7 +24,7 @@ static void test_ppl(void **state)
     assert_int_equal(ref_load(path, &r), 0);
     if (r.ppl <= 0) skip();
     size_t len = 0;
-    char *text = slurp(r.ppl_text, &len);
+    char *text = ref_read_file(r.ppl_text, &len);
     assert_non_null(text);
     if (len > 0 && text[len - 1] == '\n') text[--len] = '\0'; /* llama.cpp's -f drops it */
 
@@ -89,14 +70,7 @@ static void test_ppl(void **state)
 int main(int argc, char **argv)
 {
     int n = 0;
-    char **models;
-    if (argc > 1) {
-        n = argc - 1;
-        models = malloc(sizeof *models * (size_t)n);
-        for (int i = 0; i < n; i++) models[i] = strdup(argv[i + 1]);
-    } else {
-        models = ref_list_models(&n);
-    }
+    char **models = ref_models_from_args(argc, argv, &n);
     if (n == 0) {
         fprintf(stderr, "no models with a reference under %s\n", ref_shared_dir());
         return 1;
