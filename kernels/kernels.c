@@ -13,6 +13,9 @@
 #if defined(HONE_KERNELS_X86)
 #include "x86/x86.h"
 #include <cpu_features/cpuinfo_x86.h>
+#elif defined(HONE_KERNELS_ARM)
+#include "arm/arm.h"
+#include <cpu_features/cpuinfo_aarch64.h>
 #endif
 
 typedef struct {
@@ -22,7 +25,7 @@ typedef struct {
     void (*missing)(char *buf, size_t size);
 } kernel_set;
 
-#if defined(HONE_KERNELS_X86)
+#if defined(HONE_KERNELS_X86) || defined(HONE_KERNELS_ARM)
 /* Appends the names of the features in want[] the CPU lacks to buf
  * (", "-separated); buf stays "" when none is missing. */
 typedef struct {
@@ -41,7 +44,9 @@ static void list_missing(const feature *want, size_t n, char *buf, size_t size)
         len += (size_t)w;
     }
 }
+#endif
 
+#if defined(HONE_KERNELS_X86)
 static void avx2_missing(char *buf, size_t size)
 {
     const X86Features f = GetX86Info().features;
@@ -66,11 +71,29 @@ static const hone_kernels *avx512_get(void)
 }
 #endif
 
+#if defined(HONE_KERNELS_ARM)
+static void neon_missing(char *buf, size_t size)
+{
+    const Aarch64Features f = GetAarch64Info().features;
+    const feature want[] = {{"asimd", f.asimd}};
+    list_missing(want, sizeof want / sizeof want[0], buf, size);
+}
+
+/* One set, with SDOT where the CPU has the dot product extension. */
+static const hone_kernels *neon_get(void)
+{
+    return GetAarch64Info().features.asimddp ? hone_kernels_neon_dotprod()
+                                             : hone_kernels_neon();
+}
+#endif
+
 /* Best first: the first runnable set is the default. */
 static const kernel_set SETS[] = {
 #if defined(HONE_KERNELS_X86)
     {"avx512", avx512_get, avx512_missing},
     {"avx2", hone_kernels_avx2, avx2_missing},
+#elif defined(HONE_KERNELS_ARM)
+    {"neon", neon_get, neon_missing},
 #endif
     {"generic", hone_kernels_generic, NULL},
 };
@@ -80,6 +103,8 @@ const char *hone_kernels_choices(void)
 {
 #if defined(HONE_KERNELS_X86)
     return "generic, avx2, avx512";
+#elif defined(HONE_KERNELS_ARM)
+    return "generic, neon";
 #else
     return "generic";
 #endif

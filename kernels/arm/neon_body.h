@@ -1,0 +1,336 @@
+/* neon_body.h — the AArch64 Advanced SIMD kernels, written once and built
+ * twice: arm/neon.c (ARMv8.0: int8 products via SMULL + SADALP) and
+ * arm/neon_dotprod.c (HONE_NEON_DOTPROD: one SDOT per 16 bytes).
+ *
+ * Integer dots are exact, so per block they equal generic's sums; the
+ * float accumulation keeps generic's order (one scalar sum over blocks,
+ * and for F16/BF16 eight float lanes summed in double), so most results
+ * are bit-identical to generic. The activation quantizers are bit-identical
+ * by construction: same multiply, same round-to-nearest-even (FCVTNS is
+ * lrintf's rounding), same f16 scale conversion.
+ *
+ * NEON_SET_NAME / NEON_GETTER name the table this inclusion defines. */
+#ifndef HONE_KERNELS_NEON_BODY_H
+#define HONE_KERNELS_NEON_BODY_H
+
+#include "arm/arm.h"
+#include "generic/generic.h"
+
+#include <arm_neon.h>
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+#ifndef HONE_NEON_DOTPROD
+#define HONE_NEON_DOTPROD 0
+#endif
+
+/* acc + the 16 products a[i] * b[i], four per lane. */
+static inline int32x4_t neon_dot16(int32x4_t acc, int8x16_t a, int8x16_t b)
+{
+#if HONE_NEON_DOTPROD
+    return vdotq_s32(acc, a, b);
+#else
+    /* |a*b| <= 128*128 fits int16; pairs are widened into int32 */
+    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(a), vget_low_s8(b)));
+    return vpadalq_s16(acc, vmull_high_s8(a, b));
+#endif
+}
+
+/* --- plain types --------------------------------------------------------- */
+
+static void neon_vec_dot_f32(int n, float *s, const void *vx, const void *vy)
+{
+    const float *x = vx, *y = vy;
+    float32x4_t a0 = vdupq_n_f32(0), a1 = vdupq_n_f32(0), a2 = vdupq_n_f32(0),
+                a3 = vdupq_n_f32(0);
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = vfmaq_f32(a0, vld1q_f32(x + i), vld1q_f32(y + i));
+        a1 = vfmaq_f32(a1, vld1q_f32(x + i + 4), vld1q_f32(y + i + 4));
+        a2 = vfmaq_f32(a2, vld1q_f32(x + i + 8), vld1q_f32(y + i + 8));
+        a3 = vfmaq_f32(a3, vld1q_f32(x + i + 12), vld1q_f32(y + i + 12));
+    }
+    for (; i + 4 <= n; i += 4) a0 = vfmaq_f32(a0, vld1q_f32(x + i), vld1q_f32(y + i));
+    const float32x4_t t = vaddq_f32(vaddq_f32(a0, a1), vaddq_f32(a2, a3));
+    double sum = (double)vgetq_lane_f32(t, 0) + (double)vgetq_lane_f32(t, 1) +
+          (double)vgetq_lane_f32(t, 2) + (double)vgetq_lane_f32(t, 3);
+    for (; i < n; i++) sum += (double)(x[i] * y[i]);
+    *s = (float)sum;
+}
+
+/* F16 / BF16: products are exact in float, so eight float lanes summed in
+ * double, in generic's order, give generic's bits. */
+static inline float32x4_t neon_h2f(const uint16_t *p)
+{
+    return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)));
+}
+
+static inline float32x4_t neon_bf2f(const uint16_t *p)
+{
+    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16(p), 16));
+}
+
+#define NEON_HALF_DOT(fname, LOAD, CONV)                                          \
+    static void fname(int n, float *s, const void *vx, const void *vy)          \
+    {                                                                            \
+        const uint16_t *x = vx, *y = vy;                                         \
+        float32x4_t lo = vdupq_n_f32(0), hi = vdupq_n_f32(0);                    \
+        int i = 0;                                                               \
+        for (; i + 8 <= n; i += 8) {                                             \
+            lo = vaddq_f32(lo, vmulq_f32(LOAD(x + i), LOAD(y + i)));             \
+            hi = vaddq_f32(hi, vmulq_f32(LOAD(x + i + 4), LOAD(y + i + 4)));     \
+        }                                                                        \
+        float lane[8];                                                           \
+        vst1q_f32(lane, lo);                                                     \
+        vst1q_f32(lane + 4, hi);                                                 \
+        double sum = 0.0;                                                        \
+        for (int j = 0; j < 8; j++) sum += (double)lane[j];                      \
+        for (; i < n; i++) sum += (double)(CONV(x[i]) * CONV(y[i]));             \
+        *s = (float)sum;                                                         \
+    }
+
+NEON_HALF_DOT(neon_vec_dot_f16, neon_h2f, hone_gen_h2f)
+NEON_HALF_DOT(neon_vec_dot_bf16, neon_bf2f, hone_bf16_to_f32)
+
+/* --- activation quantizers (bit-identical to generic) ---------------------- */
+
+static void neon_q8_0_from_float(const float *x, void *vy, int64_t n)
+{
+    block_q8_0 *y = vy;
+    for (int64_t i = 0; i < n / QK8_0; i++, x += QK8_0) {
+        float32x4_t v[8], m = vdupq_n_f32(0);
+        for (int j = 0; j < 8; j++) {
+            v[j] = vld1q_f32(x + 4 * j);
+            m = vmaxnmq_f32(m, vabsq_f32(v[j])); /* NaN-ignoring, as fmaxf */
+        }
+        const float amax = vmaxnmvq_f32(m);
+        const float d = amax / 127.0f;
+        const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        y[i].d = hone_f32_to_f16(d);
+        for (int j = 0; j < 8; j += 2) {
+            /* FCVTNS: round to nearest, ties to even, as lrintf */
+            const int32x4_t q0 = vcvtnq_s32_f32(vmulq_n_f32(v[j], id));
+            const int32x4_t q1 = vcvtnq_s32_f32(vmulq_n_f32(v[j + 1], id));
+            /* |q| <= 127: the narrowing loses nothing */
+            const int16x8_t h = vcombine_s16(vmovn_s32(q0), vmovn_s32(q1));
+            vst1_s8(y[i].qs + 4 * j, vmovn_s16(h));
+        }
+    }
+}
+
+static void neon_q8_K_from_float(const float *x, void *vy, int64_t n)
+{
+    block_q8_K *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+        float32x4_t m = vdupq_n_f32(0);
+        for (int j = 0; j < QK_K; j += 4) m = vmaxnmq_f32(m, vabsq_f32(vld1q_f32(x + j)));
+        const float amax = vmaxnmvq_f32(m);
+        if (amax == 0.0f) {
+            memset(&y[i], 0, sizeof y[i]);
+            continue;
+        }
+        /* the first element of largest magnitude gives the sign */
+        float max = 0.0f;
+        for (int j = 0; j < QK_K; j++) {
+            if (fabsf(x[j]) == amax) {
+                max = x[j];
+                break;
+            }
+        }
+        const float iscale = -127.0f / max;
+        const int32x4_t lim = vdupq_n_s32(127);
+        for (int g = 0; g < QK_K / 16; g++) {
+            int32x4_t q[4];
+            for (int j = 0; j < 4; j++)
+                q[j] = vminq_s32(vcvtnq_s32_f32(vmulq_n_f32(vld1q_f32(x + 16 * g + 4 * j), iscale)), lim);
+            const int16x8_t h0 = vcombine_s16(vmovn_s32(q[0]), vmovn_s32(q[1]));
+            const int16x8_t h1 = vcombine_s16(vmovn_s32(q[2]), vmovn_s32(q[3]));
+            const int8x16_t b = vcombine_s8(vmovn_s16(h0), vmovn_s16(h1));
+            vst1q_s8(y[i].qs + 16 * g, b);
+            y[i].bsums[g] = (int16_t)vaddlvq_s8(b);
+        }
+        y[i].d = 1.0f / iscale;
+    }
+}
+
+/* --- 32-element blocks ----------------------------------------------------- */
+
+static void neon_vec_dot_q4_0(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q4_0 *x = vx;
+    const block_q8_0 *y = vy;
+    const uint8x16_t lo4 = vdupq_n_u8(0x0f);
+    const int8x16_t eight = vdupq_n_s8(8);
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK8_0; i++) {
+        const uint8x16_t q = vld1q_u8(x[i].qs);
+        const int8x16_t wl = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, lo4)), eight);
+        const int8x16_t wh = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight);
+        int32x4_t acc = neon_dot16(vdupq_n_s32(0), wl, vld1q_s8(y[i].qs));
+        acc = neon_dot16(acc, wh, vld1q_s8(y[i].qs + 16));
+        sum += (float)vaddvq_s32(acc) * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
+    }
+    *s = sum;
+}
+
+static void neon_vec_dot_q8_0(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q8_0 *x = vx;
+    const block_q8_0 *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK8_0; i++) {
+        int32x4_t acc = neon_dot16(vdupq_n_s32(0), vld1q_s8(x[i].qs), vld1q_s8(y[i].qs));
+        acc = neon_dot16(acc, vld1q_s8(x[i].qs + 16), vld1q_s8(y[i].qs + 16));
+        sum += (float)vaddvq_s32(acc) * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
+    }
+    *s = sum;
+}
+
+/* --- K-quants -------------------------------------------------------------- */
+
+/* sum_j m[j] * (bsums[2j] + bsums[2j+1]): the Q4_K / Q5_K min term. */
+static inline int neon_min_term(const uint8_t m[8], const int16_t *bsums)
+{
+    const int16x8_t b = vpaddq_s16(vld1q_s16(bsums), vld1q_s16(bsums + 8));
+    const int16x8_t mm = vreinterpretq_s16_u16(vmovl_u8(vld1_u8(m)));
+    int32x4_t p = vmull_s16(vget_low_s16(b), vget_low_s16(mm));
+    p = vmlal_high_s16(p, b, mm);
+    return vaddvq_s32(p);
+}
+
+/* One Q4_K / Q5_K super-block: sum_j sc[j] * <q_j, a_j>, where the 4-bit
+ * (plus 5th bit when qh) quants of 64-element group g are qs[32g..] low
+ * nibbles (sub-block 2g) and high nibbles (sub-block 2g + 1). */
+static inline int neon_kq_sumi(const uint8_t *qs, const uint8_t *qh, const uint8_t sc[8],
+                               const int8_t *a)
+{
+    const uint8x16_t lo4 = vdupq_n_u8(0x0f), b5 = vdupq_n_u8(0x10);
+    uint8x16_t h0 = vdupq_n_u8(0), h1 = vdupq_n_u8(0);
+    if (qh) {
+        h0 = vld1q_u8(qh);
+        h1 = vld1q_u8(qh + 16);
+    }
+    int32x4_t acc = vdupq_n_s32(0);
+    for (int g = 0; g < 4; g++) {
+        const uint8x16_t q0 = vld1q_u8(qs + 32 * g), q1 = vld1q_u8(qs + 32 * g + 16);
+        uint8x16_t l0 = vandq_u8(q0, lo4), l1 = vandq_u8(q1, lo4);
+        uint8x16_t u0 = vshrq_n_u8(q0, 4), u1 = vshrq_n_u8(q1, 4);
+        if (qh) {
+            const uint8x16_t bl = vdupq_n_u8((uint8_t)(1u << (2 * g)));
+            const uint8x16_t bu = vdupq_n_u8((uint8_t)(2u << (2 * g)));
+            l0 = vorrq_u8(l0, vandq_u8(vtstq_u8(h0, bl), b5));
+            l1 = vorrq_u8(l1, vandq_u8(vtstq_u8(h1, bl), b5));
+            u0 = vorrq_u8(u0, vandq_u8(vtstq_u8(h0, bu), b5));
+            u1 = vorrq_u8(u1, vandq_u8(vtstq_u8(h1, bu), b5));
+        }
+        const int8_t *ag = a + 64 * g;
+        int32x4_t dl = neon_dot16(vdupq_n_s32(0), vreinterpretq_s8_u8(l0), vld1q_s8(ag));
+        dl = neon_dot16(dl, vreinterpretq_s8_u8(l1), vld1q_s8(ag + 16));
+        int32x4_t du = neon_dot16(vdupq_n_s32(0), vreinterpretq_s8_u8(u0), vld1q_s8(ag + 32));
+        du = neon_dot16(du, vreinterpretq_s8_u8(u1), vld1q_s8(ag + 48));
+        acc = vmlaq_n_s32(acc, dl, sc[2 * g]);
+        acc = vmlaq_n_s32(acc, du, sc[2 * g + 1]);
+    }
+    return vaddvq_s32(acc);
+}
+
+static void neon_vec_dot_q4_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q4_K *x = vx;
+    const block_q8_K *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        uint8_t sc[8], m[8];
+        for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x[i].scales, &sc[j], &m[j]);
+        const int sumi = neon_kq_sumi(x[i].qs, NULL, sc, y[i].qs);
+        const int summ = neon_min_term(m, y[i].bsums);
+        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)sumi -
+               hone_gen_h2f(x[i].dmin) * y[i].d * (float)summ;
+    }
+    *s = sum;
+}
+
+static void neon_vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q5_K *x = vx;
+    const block_q8_K *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        uint8_t sc[8], m[8];
+        for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x[i].scales, &sc[j], &m[j]);
+        const int sumi = neon_kq_sumi(x[i].qs, x[i].qh, sc, y[i].qs);
+        const int summ = neon_min_term(m, y[i].bsums);
+        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)sumi -
+               hone_gen_h2f(x[i].dmin) * y[i].d * (float)summ;
+    }
+    *s = sum;
+}
+
+/* Q6_K: in half h, 16-byte chunk c of ql/qh gives the quants of sub-blocks
+ * 8h + c, 8h + 2 + c, 8h + 4 + c, 8h + 6 + c (layout in generic/kquants.c). */
+static void neon_vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q6_K *x = vx;
+    const block_q8_K *y = vy;
+    const uint8x16_t lo4 = vdupq_n_u8(0x0f), three = vdupq_n_u8(3);
+    const int8x16_t off = vdupq_n_s8(32);
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        int32x4_t acc = vdupq_n_s32(0);
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 2; c++) {
+                const uint8x16_t la = vld1q_u8(x[i].ql + 64 * h + 16 * c);
+                const uint8x16_t lb = vld1q_u8(x[i].ql + 64 * h + 32 + 16 * c);
+                const uint8x16_t hb = vld1q_u8(x[i].qh + 32 * h + 16 * c);
+                uint8x16_t q[4];
+                q[0] = vorrq_u8(vandq_u8(la, lo4), vshlq_n_u8(vandq_u8(hb, three), 4));
+                q[1] = vorrq_u8(vandq_u8(lb, lo4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 2), three), 4));
+                q[2] = vorrq_u8(vshrq_n_u8(la, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 4), three), 4));
+                q[3] = vorrq_u8(vshrq_n_u8(lb, 4), vshlq_n_u8(vshrq_n_u8(hb, 6), 4));
+                for (int k = 0; k < 4; k++) {
+                    const int sb = 8 * h + 2 * k + c;
+                    const int8x16_t w = vsubq_s8(vreinterpretq_s8_u8(q[k]), off);
+                    const int32x4_t d = neon_dot16(vdupq_n_s32(0), w, vld1q_s8(y[i].qs + 16 * sb));
+                    acc = vmlaq_n_s32(acc, d, x[i].scales[sb]);
+                }
+            }
+        }
+        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)vaddvq_s32(acc);
+    }
+    *s = sum;
+}
+
+/* --- the table --------------------------------------------------------------- */
+
+/* The generic table with this file's kernels swapped in: every type stays
+ * computable, the rest falls back to generic. Built once (pthread_once);
+ * the result is read-only afterwards. */
+static hone_kernels NEON_TABLE;
+static pthread_once_t NEON_ONCE = PTHREAD_ONCE_INIT;
+
+static void neon_build(void)
+{
+    hone_kernels *k = &NEON_TABLE;
+    *k = *hone_kernels_generic();
+    k->name = "neon";
+    k->matmul = hone_gen_matmul; /* loops over this table's vec_dot */
+    k->type[GGML_TYPE_F32].vec_dot = neon_vec_dot_f32;
+    k->type[GGML_TYPE_F16].vec_dot = neon_vec_dot_f16;
+    k->type[GGML_TYPE_BF16].vec_dot = neon_vec_dot_bf16;
+    k->type[GGML_TYPE_Q4_0].vec_dot = neon_vec_dot_q4_0;
+    k->type[GGML_TYPE_Q8_0].vec_dot = neon_vec_dot_q8_0;
+    k->type[GGML_TYPE_Q8_0].from_float = neon_q8_0_from_float;
+    k->type[GGML_TYPE_Q4_K].vec_dot = neon_vec_dot_q4_K;
+    k->type[GGML_TYPE_Q5_K].vec_dot = neon_vec_dot_q5_K;
+    k->type[GGML_TYPE_Q6_K].vec_dot = neon_vec_dot_q6_K;
+    k->type[GGML_TYPE_Q8_K].from_float = neon_q8_K_from_float;
+}
+
+const hone_kernels *NEON_GETTER(void)
+{
+    pthread_once(&NEON_ONCE, neon_build);
+    return &NEON_TABLE;
+}
+
+#endif
