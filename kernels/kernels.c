@@ -16,6 +16,13 @@
 #elif defined(HONE_KERNELS_ARM)
 #include "arm/arm.h"
 #include <cpu_features/cpuinfo_aarch64.h>
+#elif defined(HONE_KERNELS_PPC)
+#include "ppc/ppc.h"
+#include <sys/auxv.h>
+/* cpu_features has no ISA 3.1 flag: ask the kernel (asm/cputable.h). */
+#ifndef PPC_FEATURE2_ARCH_3_1
+#define PPC_FEATURE2_ARCH_3_1 0x00040000
+#endif
 #endif
 
 typedef struct {
@@ -25,7 +32,7 @@ typedef struct {
     void (*missing)(char *buf, size_t size);
 } kernel_set;
 
-#if defined(HONE_KERNELS_X86) || defined(HONE_KERNELS_ARM)
+#if defined(HONE_KERNELS_X86) || defined(HONE_KERNELS_ARM) || defined(HONE_KERNELS_PPC)
 /* Appends the names of the features in want[] the CPU lacks to buf
  * (", "-separated); buf stays "" when none is missing. */
 typedef struct {
@@ -87,6 +94,15 @@ static const hone_kernels *neon_get(void)
 }
 #endif
 
+#if defined(HONE_KERNELS_PPC)
+static void power10_missing(char *buf, size_t size)
+{
+    const unsigned long hw2 = getauxval(AT_HWCAP2);
+    const feature want[] = {{"arch_3_1 (POWER10)", (hw2 & PPC_FEATURE2_ARCH_3_1) != 0}};
+    list_missing(want, sizeof want / sizeof want[0], buf, size);
+}
+#endif
+
 /* Best first: the first runnable set is the default. */
 static const kernel_set SETS[] = {
 #if defined(HONE_KERNELS_X86)
@@ -94,6 +110,8 @@ static const kernel_set SETS[] = {
     {"avx2", hone_kernels_avx2, avx2_missing},
 #elif defined(HONE_KERNELS_ARM)
     {"neon", neon_get, neon_missing},
+#elif defined(HONE_KERNELS_PPC)
+    {"power10", hone_kernels_power10, power10_missing},
 #endif
     {"generic", hone_kernels_generic, NULL},
 };
@@ -105,6 +123,8 @@ const char *hone_kernels_choices(void)
     return "generic, avx2, avx512";
 #elif defined(HONE_KERNELS_ARM)
     return "generic, neon";
+#elif defined(HONE_KERNELS_PPC)
+    return "generic, power10";
 #else
     return "generic";
 #endif

@@ -1,0 +1,309 @@
+/* power10.c — the "power10" kernel set: VSX (altivec.h vec_*) kernels for
+ * POWER10 / ISA 3.1, compiled with -mcpu=power10 only
+ * (kernels/CMakeLists.txt).
+ *
+ * Integer dots are exact (int8 pairs widened to int16, then vmsumshm into
+ * int32 lanes), and the float accumulation keeps generic's order (one
+ * scalar sum over blocks), so the quantized dots give generic's bits. The
+ * activation quantizers are bit-identical by construction: the same
+ * multiply, xvrspic rounding in the current (nearest-even) mode as lrintf,
+ * the same f16 scale conversion. Unlisted types use the generic entries. */
+#include "generic/generic.h"
+#include "ppc/ppc.h"
+
+#include <altivec.h>
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+/* altivec.h defines these as macros in C; keep the C meanings. */
+#undef bool
+#undef vector
+#undef pixel
+#define bool _Bool
+
+typedef __vector signed char v16i8;
+typedef __vector unsigned char v16u8;
+typedef __vector signed short v8i16;
+typedef __vector signed int v4i32;
+typedef __vector float v4f32;
+
+static inline v16i8 ld_i8(const int8_t *p) { return vec_xl(0, (const signed char *)p); }
+static inline v16u8 ld_u8(const uint8_t *p) { return vec_xl(0, (const unsigned char *)p); }
+
+/* acc + the 16 products a[i] * b[i] (|a*b| <= 2^14: int16 pairs fit int32). */
+static inline v4i32 p10_dot16(v4i32 acc, v16i8 a, v16i8 b)
+{
+    acc = vec_msum(vec_unpackh(a), vec_unpackh(b), acc);
+    return vec_msum(vec_unpackl(a), vec_unpackl(b), acc);
+}
+
+static inline int hsum_i32(v4i32 v)
+{
+    return v[0] + v[1] + v[2] + v[3];
+}
+
+static inline v16u8 splat_u8(unsigned v)
+{
+    return vec_splats((unsigned char)v);
+}
+
+/* --- plain types --------------------------------------------------------- */
+
+static void p10_vec_dot_f32(int n, float *s, const void *vx, const void *vy)
+{
+    const float *x = vx, *y = vy;
+    v4f32 a0 = vec_splats(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = vec_madd(vec_xl(0, x + i), vec_xl(0, y + i), a0);
+        a1 = vec_madd(vec_xl(0, x + i + 4), vec_xl(0, y + i + 4), a1);
+        a2 = vec_madd(vec_xl(0, x + i + 8), vec_xl(0, y + i + 8), a2);
+        a3 = vec_madd(vec_xl(0, x + i + 12), vec_xl(0, y + i + 12), a3);
+    }
+    for (; i + 4 <= n; i += 4) a0 = vec_madd(vec_xl(0, x + i), vec_xl(0, y + i), a0);
+    const v4f32 t = vec_add(vec_add(a0, a1), vec_add(a2, a3));
+    double sum = (double)t[0] + (double)t[1] + (double)t[2] + (double)t[3];
+    for (; i < n; i++) sum += (double)(x[i] * y[i]);
+    *s = (float)sum;
+}
+
+/* --- activation quantizers (bit-identical to generic) ---------------------- */
+
+/* 16 int32 (|q| <= 127) to 16 int8, in order. */
+static inline v16i8 pack16(v4i32 q0, v4i32 q1, v4i32 q2, v4i32 q3)
+{
+    return vec_pack(vec_pack(q0, q1), vec_pack(q2, q3));
+}
+
+/* round to nearest even (the current mode, as lrintf), then to int32 */
+static inline v4i32 round_i32(v4f32 v)
+{
+    return vec_cts(vec_rint(v), 0);
+}
+
+static void p10_q8_0_from_float(const float *x, void *vy, int64_t n)
+{
+    block_q8_0 *y = vy;
+    for (int64_t i = 0; i < n / QK8_0; i++, x += QK8_0) {
+        v4f32 v[8], m = vec_splats(0.0f);
+        for (int j = 0; j < 8; j++) {
+            v[j] = vec_xl(0, x + 4 * j);
+            m = vec_max(m, vec_abs(v[j]));
+        }
+        const float amax = fmaxf(fmaxf(m[0], m[1]), fmaxf(m[2], m[3]));
+        const float d = amax / 127.0f;
+        const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+        const v4f32 vid = vec_splats(id);
+        y[i].d = hone_f32_to_f16(d);
+        for (int j = 0; j < 8; j += 4) {
+            const v16i8 b = pack16(round_i32(vec_mul(v[j], vid)), round_i32(vec_mul(v[j + 1], vid)),
+                                   round_i32(vec_mul(v[j + 2], vid)), round_i32(vec_mul(v[j + 3], vid)));
+            vec_xst(b, 0, (signed char *)y[i].qs + 4 * j);
+        }
+    }
+}
+
+static void p10_q8_K_from_float(const float *x, void *vy, int64_t n)
+{
+    block_q8_K *y = vy;
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+        v4f32 m = vec_splats(0.0f);
+        for (int j = 0; j < QK_K; j += 4) m = vec_max(m, vec_abs(vec_xl(0, x + j)));
+        const float amax = fmaxf(fmaxf(m[0], m[1]), fmaxf(m[2], m[3]));
+        if (amax == 0.0f) {
+            memset(&y[i], 0, sizeof y[i]);
+            continue;
+        }
+        float max = 0.0f; /* the first element of largest magnitude */
+        for (int j = 0; j < QK_K; j++) {
+            if (fabsf(x[j]) == amax) {
+                max = x[j];
+                break;
+            }
+        }
+        const float iscale = -127.0f / max;
+        const v4f32 vs = vec_splats(iscale);
+        const v4i32 lim = vec_splats(127);
+        for (int g = 0; g < QK_K / 16; g++) {
+            v4i32 q[4];
+            for (int j = 0; j < 4; j++)
+                q[j] = vec_min(round_i32(vec_mul(vec_xl(0, x + 16 * g + 4 * j), vs)), lim);
+            const v16i8 b = pack16(q[0], q[1], q[2], q[3]);
+            vec_xst(b, 0, (signed char *)y[i].qs + 16 * g);
+            y[i].bsums[g] = (int16_t)hsum_i32(vec_sum4s(b, vec_splats(0)));
+        }
+        y[i].d = 1.0f / iscale;
+    }
+}
+
+/* --- 32-element blocks ----------------------------------------------------- */
+
+static void p10_vec_dot_q4_0(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q4_0 *x = vx;
+    const block_q8_0 *y = vy;
+    const v16u8 lo4 = splat_u8(0x0f), four = splat_u8(4);
+    const v16i8 eight = vec_splats((signed char)8);
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK8_0; i++) {
+        const v16u8 q = ld_u8(x[i].qs);
+        const v16i8 wl = vec_sub((v16i8)vec_and(q, lo4), eight);
+        const v16i8 wh = vec_sub((v16i8)vec_sr(q, four), eight);
+        v4i32 acc = p10_dot16(vec_splats(0), wl, ld_i8(y[i].qs));
+        acc = p10_dot16(acc, wh, ld_i8(y[i].qs + 16));
+        sum += (float)hsum_i32(acc) * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
+    }
+    *s = sum;
+}
+
+static void p10_vec_dot_q8_0(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q8_0 *x = vx;
+    const block_q8_0 *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK8_0; i++) {
+        v4i32 acc = p10_dot16(vec_splats(0), ld_i8(x[i].qs), ld_i8(y[i].qs));
+        acc = p10_dot16(acc, ld_i8(x[i].qs + 16), ld_i8(y[i].qs + 16));
+        sum += (float)hsum_i32(acc) * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
+    }
+    *s = sum;
+}
+
+/* --- K-quants (layouts in generic/kquants.c) ------------------------------ */
+
+static inline int min_term(const uint8_t m[8], const int16_t *bsums)
+{
+    int summ = 0;
+    for (int j = 0; j < 8; j++) summ += m[j] * (bsums[2 * j] + bsums[2 * j + 1]);
+    return summ;
+}
+
+/* sum_j sc[j] * <q_j, a_j> over a Q4_K / Q5_K super-block (qh NULL: Q4_K). */
+static inline int kq_sumi(const uint8_t *qs, const uint8_t *qh, const uint8_t sc[8],
+                          const int8_t *a)
+{
+    const v16u8 lo4 = splat_u8(0x0f), four = splat_u8(4), one = splat_u8(1);
+    v16u8 h0 = splat_u8(0), h1 = h0;
+    if (qh) {
+        h0 = ld_u8(qh);
+        h1 = ld_u8(qh + 16);
+    }
+    v4i32 acc = vec_splats(0);
+    for (int g = 0; g < 4; g++) {
+        const v16u8 q0 = ld_u8(qs + 32 * g), q1 = ld_u8(qs + 32 * g + 16);
+        v16u8 l0 = vec_and(q0, lo4), l1 = vec_and(q1, lo4);
+        v16u8 u0 = vec_sr(q0, four), u1 = vec_sr(q1, four);
+        if (qh) {
+            const v16u8 sl = splat_u8(2u * (unsigned)g), su = splat_u8(2u * (unsigned)g + 1);
+            l0 = vec_or(l0, vec_sl(vec_and(vec_sr(h0, sl), one), four));
+            l1 = vec_or(l1, vec_sl(vec_and(vec_sr(h1, sl), one), four));
+            u0 = vec_or(u0, vec_sl(vec_and(vec_sr(h0, su), one), four));
+            u1 = vec_or(u1, vec_sl(vec_and(vec_sr(h1, su), one), four));
+        }
+        const int8_t *ag = a + 64 * g;
+        v4i32 dl = p10_dot16(vec_splats(0), (v16i8)l0, ld_i8(ag));
+        dl = p10_dot16(dl, (v16i8)l1, ld_i8(ag + 16));
+        v4i32 du = p10_dot16(vec_splats(0), (v16i8)u0, ld_i8(ag + 32));
+        du = p10_dot16(du, (v16i8)u1, ld_i8(ag + 48));
+        acc = vec_add(acc, vec_mul(dl, vec_splats((int)sc[2 * g])));
+        acc = vec_add(acc, vec_mul(du, vec_splats((int)sc[2 * g + 1])));
+    }
+    return hsum_i32(acc);
+}
+
+static void p10_vec_dot_q4_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q4_K *x = vx;
+    const block_q8_K *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        uint8_t sc[8], m[8];
+        for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x[i].scales, &sc[j], &m[j]);
+        const int sumi = kq_sumi(x[i].qs, NULL, sc, y[i].qs);
+        const int summ = min_term(m, y[i].bsums);
+        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)sumi -
+               hone_gen_h2f(x[i].dmin) * y[i].d * (float)summ;
+    }
+    *s = sum;
+}
+
+static void p10_vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q5_K *x = vx;
+    const block_q8_K *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        uint8_t sc[8], m[8];
+        for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x[i].scales, &sc[j], &m[j]);
+        const int sumi = kq_sumi(x[i].qs, x[i].qh, sc, y[i].qs);
+        const int summ = min_term(m, y[i].bsums);
+        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)sumi -
+               hone_gen_h2f(x[i].dmin) * y[i].d * (float)summ;
+    }
+    *s = sum;
+}
+
+/* Q6_K: in half h, 16-byte chunk c of ql/qh gives the quants of sub-blocks
+ * 8h + c, 8h + 2 + c, 8h + 4 + c, 8h + 6 + c. */
+static void p10_vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q6_K *x = vx;
+    const block_q8_K *y = vy;
+    const v16u8 lo4 = splat_u8(0x0f), three = splat_u8(3), two = splat_u8(2);
+    const v16u8 four = splat_u8(4), six = splat_u8(6);
+    const v16i8 off = vec_splats((signed char)32);
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        v4i32 acc = vec_splats(0);
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 2; c++) {
+                const v16u8 la = ld_u8(x[i].ql + 64 * h + 16 * c);
+                const v16u8 lb = ld_u8(x[i].ql + 64 * h + 32 + 16 * c);
+                const v16u8 hb = ld_u8(x[i].qh + 32 * h + 16 * c);
+                v16u8 q[4];
+                q[0] = vec_or(vec_and(la, lo4), vec_sl(vec_and(hb, three), four));
+                q[1] = vec_or(vec_and(lb, lo4), vec_sl(vec_and(vec_sr(hb, two), three), four));
+                q[2] = vec_or(vec_sr(la, four), vec_sl(vec_and(vec_sr(hb, four), three), four));
+                q[3] = vec_or(vec_sr(lb, four), vec_sl(vec_sr(hb, six), four));
+                for (int k = 0; k < 4; k++) {
+                    const int sb = 8 * h + 2 * k + c;
+                    const v16i8 w = vec_sub((v16i8)q[k], off);
+                    const v4i32 d = p10_dot16(vec_splats(0), w, ld_i8(y[i].qs + 16 * sb));
+                    acc = vec_add(acc, vec_mul(d, vec_splats((int)x[i].scales[sb])));
+                }
+            }
+        }
+        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)hsum_i32(acc);
+    }
+    *s = sum;
+}
+
+/* --- the table --------------------------------------------------------------- */
+
+/* The generic table with these kernels swapped in, built once; read-only
+ * afterwards. */
+static hone_kernels P10_TABLE;
+static pthread_once_t P10_ONCE = PTHREAD_ONCE_INIT;
+
+static void p10_build(void)
+{
+    hone_kernels *k = &P10_TABLE;
+    *k = *hone_kernels_generic();
+    k->name = "power10";
+    k->matmul = hone_gen_matmul; /* loops over this table's vec_dot */
+    k->type[GGML_TYPE_F32].vec_dot = p10_vec_dot_f32;
+    k->type[GGML_TYPE_Q4_0].vec_dot = p10_vec_dot_q4_0;
+    k->type[GGML_TYPE_Q8_0].vec_dot = p10_vec_dot_q8_0;
+    k->type[GGML_TYPE_Q8_0].from_float = p10_q8_0_from_float;
+    k->type[GGML_TYPE_Q4_K].vec_dot = p10_vec_dot_q4_K;
+    k->type[GGML_TYPE_Q5_K].vec_dot = p10_vec_dot_q5_K;
+    k->type[GGML_TYPE_Q6_K].vec_dot = p10_vec_dot_q6_K;
+    k->type[GGML_TYPE_Q8_K].from_float = p10_q8_K_from_float;
+}
+
+const hone_kernels *hone_kernels_power10(void)
+{
+    pthread_once(&P10_ONCE, p10_build);
+    return &P10_TABLE;
+}
