@@ -68,6 +68,47 @@ static void p10_vec_dot_f32(int n, float *s, const void *vx, const void *vy)
     *s = (float)sum;
 }
 
+/* F16 / BF16: products are exact in float; eight float lanes summed in
+ * double, as generic does. */
+typedef __vector unsigned short v8u16;
+
+static inline void h2f8(const uint16_t *p, v4f32 *lo, v4f32 *hi)
+{
+    const v8u16 h = vec_xl(0, (const unsigned short *)p);
+    *lo = vec_extract_fp32_from_shorth(h);
+    *hi = vec_extract_fp32_from_shortl(h);
+}
+
+static inline void bf2f8(const uint16_t *p, v4f32 *lo, v4f32 *hi)
+{
+    const v8u16 h = vec_xl(0, (const unsigned short *)p), z = vec_splats((unsigned short)0);
+    *lo = (v4f32)vec_mergeh(z, h); /* element i << 16 (little endian) */
+    *hi = (v4f32)vec_mergel(z, h);
+}
+
+#define P10_HALF_DOT(fname, LOAD8, CONV)                                         \
+    static void fname(int n, float *s, const void *vx, const void *vy)          \
+    {                                                                            \
+        const uint16_t *x = vx, *y = vy;                                         \
+        v4f32 lo = vec_splats(0.0f), hi = lo;                                    \
+        int i = 0;                                                               \
+        for (; i + 8 <= n; i += 8) {                                             \
+            v4f32 xl, xh, yl, yh;                                                \
+            LOAD8(x + i, &xl, &xh);                                              \
+            LOAD8(y + i, &yl, &yh);                                              \
+            lo = vec_add(lo, vec_mul(xl, yl));                                   \
+            hi = vec_add(hi, vec_mul(xh, yh));                                   \
+        }                                                                        \
+        double sum = 0.0;                                                        \
+        for (int j = 0; j < 4; j++) sum += (double)lo[j];                        \
+        for (int j = 0; j < 4; j++) sum += (double)hi[j];                        \
+        for (; i < n; i++) sum += (double)(CONV(x[i]) * CONV(y[i]));             \
+        *s = (float)sum;                                                         \
+    }
+
+P10_HALF_DOT(p10_vec_dot_f16, h2f8, hone_gen_h2f)
+P10_HALF_DOT(p10_vec_dot_bf16, bf2f8, hone_bf16_to_f32)
+
 /* --- activation quantizers (bit-identical to generic) ---------------------- */
 
 /* 16 int32 (|q| <= 127) to 16 int8, in order. */
@@ -293,6 +334,8 @@ static void p10_build(void)
     k->name = "power10";
     k->matmul = hone_gen_matmul; /* loops over this table's vec_dot */
     k->type[GGML_TYPE_F32].vec_dot = p10_vec_dot_f32;
+    k->type[GGML_TYPE_F16].vec_dot = p10_vec_dot_f16;
+    k->type[GGML_TYPE_BF16].vec_dot = p10_vec_dot_bf16;
     k->type[GGML_TYPE_Q4_0].vec_dot = p10_vec_dot_q4_0;
     k->type[GGML_TYPE_Q8_0].vec_dot = p10_vec_dot_q8_0;
     k->type[GGML_TYPE_Q8_0].from_float = p10_q8_0_from_float;
