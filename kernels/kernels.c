@@ -23,6 +23,9 @@
 #ifndef PPC_FEATURE2_ARCH_3_1
 #define PPC_FEATURE2_ARCH_3_1 0x00040000
 #endif
+#ifndef PPC_FEATURE2_MMA
+#define PPC_FEATURE2_MMA 0x00020000
+#endif
 #endif
 
 typedef struct {
@@ -98,7 +101,8 @@ static const hone_kernels *neon_get(void)
 static void power10_missing(char *buf, size_t size)
 {
     const unsigned long hw2 = getauxval(AT_HWCAP2);
-    const feature want[] = {{"arch_3_1 (POWER10)", (hw2 & PPC_FEATURE2_ARCH_3_1) != 0}};
+    const feature want[] = {{"arch_3_1 (POWER10)", (hw2 & PPC_FEATURE2_ARCH_3_1) != 0},
+                            {"mma", (hw2 & PPC_FEATURE2_MMA) != 0}};
     list_missing(want, sizeof want / sizeof want[0], buf, size);
 }
 #endif

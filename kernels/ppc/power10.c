@@ -320,6 +320,122 @@ static void p10_vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
+/* --- matmul: MMA outer products for Q4_0 / Q8_0 -------------------------------
+ *
+ * xvi8ger4pp(acc, A, B) adds, for i, j in 0..3, the dot of A's 4-byte word
+ * i (signed) with B's word j (unsigned) to acc[i][j]. A tile is 4 tokens
+ * (A, signed Q8_0 activations) x 4 weight rows (B): per block, eight GERs
+ * over the 32 elements give all 16 integer dots at once. B must be
+ * unsigned: Q4_0's nibbles q are, so sum a*(q-8) = sum a*q - 8 sum a;
+ * Q8_0's w become w + 128 (xor 0x80), so sum a*w = sum a*(w+128) - 128 sum a.
+ * The float steps per block are vec_dot's, in its order (this file is
+ * built without FP contraction, -std=c11), so each result has vec_dot's
+ * exact bits whatever the batch; edge rows / tokens use vec_dot itself. */
+typedef __vector unsigned int v4u32;
+typedef __vector unsigned long long v2u64;
+
+/* 4x4 transpose of 32-bit words: out[k] = word k of v0, v1, v2, v3. */
+static inline void transpose4(v16u8 v0, v16u8 v1, v16u8 v2, v16u8 v3, v16u8 out[4])
+{
+    const v4u32 m01h = vec_mergeh((v4u32)v0, (v4u32)v1), m23h = vec_mergeh((v4u32)v2, (v4u32)v3);
+    const v4u32 m01l = vec_mergel((v4u32)v0, (v4u32)v1), m23l = vec_mergel((v4u32)v2, (v4u32)v3);
+    out[0] = (v16u8)vec_mergeh((v2u64)m01h, (v2u64)m23h);
+    out[1] = (v16u8)vec_mergel((v2u64)m01h, (v2u64)m23h);
+    out[2] = (v16u8)vec_mergeh((v2u64)m01l, (v2u64)m23l);
+    out[3] = (v16u8)vec_mergel((v2u64)m01l, (v2u64)m23l);
+}
+
+/* The 32 quants of weight block b of row r as two unsigned vectors. */
+static inline void weight_u8(uint32_t wtype, const char *row, int b, v16u8 *lo, v16u8 *hi)
+{
+    if (wtype == GGML_TYPE_Q4_0) {
+        const v16u8 q = ld_u8(((const block_q4_0 *)row)[b].qs);
+        *lo = vec_and(q, splat_u8(0x0f));
+        *hi = vec_sr(q, splat_u8(4));
+    } else {
+        const block_q8_0 *w = (const block_q8_0 *)row + b;
+        *lo = vec_xor(ld_u8((const uint8_t *)w->qs), splat_u8(0x80));
+        *hi = vec_xor(ld_u8((const uint8_t *)w->qs + 16), splat_u8(0x80));
+    }
+}
+
+static inline float weight_d(uint32_t wtype, const char *row, int b)
+{
+    return hone_gen_h2f(wtype == GGML_TYPE_Q4_0 ? ((const block_q4_0 *)row)[b].d
+                                                : ((const block_q8_0 *)row)[b].d);
+}
+
+/* y[t][r] for 4 tokens (act rows a[0..3]) x 4 weight rows (w[0..3]). */
+static void mma_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int nb,
+                     float *y, int ldy)
+{
+    const int comp = wtype == GGML_TYPE_Q4_0 ? 8 : 128;
+    v4f32 f[4] = {vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f)};
+    for (int b = 0; b < nb; b++) {
+        const block_q8_0 *ab[4];
+        v16u8 alo[4], ahi[4], wlo[4], whi[4], A[8], B[8];
+        int suma[4];
+        float dy[4];
+        for (int i = 0; i < 4; i++) {
+            ab[i] = (const block_q8_0 *)a[i] + b;
+            alo[i] = ld_u8((const uint8_t *)ab[i]->qs);
+            ahi[i] = ld_u8((const uint8_t *)ab[i]->qs + 16);
+            suma[i] = hsum_i32(vec_sum4s((v16i8)ahi[i], vec_sum4s((v16i8)alo[i], vec_splats(0))));
+            dy[i] = hone_gen_h2f(ab[i]->d);
+            weight_u8(wtype, w[i], b, &wlo[i], &whi[i]);
+        }
+        transpose4(alo[0], alo[1], alo[2], alo[3], A);
+        transpose4(ahi[0], ahi[1], ahi[2], ahi[3], A + 4);
+        transpose4(wlo[0], wlo[1], wlo[2], wlo[3], B);
+        transpose4(whi[0], whi[1], whi[2], whi[3], B + 4);
+        __vector_quad acc;
+        __builtin_mma_xxsetaccz(&acc);
+        for (int k = 0; k < 8; k++) __builtin_mma_xvi8ger4pp(&acc, A[k], B[k]);
+        v4i32 r[4];
+        __builtin_mma_disassemble_acc(r, &acc);
+        const v4f32 dx = {weight_d(wtype, w[0], b), weight_d(wtype, w[1], b),
+                          weight_d(wtype, w[2], b), weight_d(wtype, w[3], b)};
+        for (int i = 0; i < 4; i++) {
+            const v4i32 sumi = vec_sub(r[i], vec_splats(comp * suma[i]));
+            const v4f32 d = vec_mul(dx, vec_splats(dy[i]));
+            f[i] = vec_add(f[i], vec_mul(vec_ctf(sumi, 0), d));
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) y[(size_t)i * (size_t)ldy + (size_t)j] = f[i][j];
+}
+
+static void p10_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                       const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                       float *y, int ldy)
+{
+    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) {
+        hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        return;
+    }
+    const hone_vec_dot_fn dot = k->type[wtype].vec_dot;
+    const char *wb = w, *ab = act;
+    const int nb = n / QK8_0;
+    int t = 0;
+    for (; t + 4 <= n_tok; t += 4) {
+        const char *a[4];
+        for (int i = 0; i < 4; i++) a[i] = ab + (size_t)(t + i) * act_row_bytes;
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            const char *wr[4];
+            for (int j = 0; j < 4; j++) wr[j] = wb + (size_t)(r + j) * w_row_bytes;
+            mma_tile(wtype, wr, a, nb, y + (size_t)t * (size_t)ldy + (size_t)r, ldy);
+        }
+        for (; r < r1; r++)
+            for (int i = 0; i < 4; i++)
+                dot(n, &y[(size_t)(t + i) * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes, a[i]);
+    }
+    for (; t < n_tok; t++)
+        for (int r = r0; r < r1; r++)
+            dot(n, &y[(size_t)t * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes,
+                ab + (size_t)t * act_row_bytes);
+}
+
 /* --- the table --------------------------------------------------------------- */
 
 /* The generic table with these kernels swapped in, built once; read-only
@@ -332,7 +448,7 @@ static void p10_build(void)
     hone_kernels *k = &P10_TABLE;
     *k = *hone_kernels_generic();
     k->name = "power10";
-    k->matmul = hone_gen_matmul; /* loops over this table's vec_dot */
+    k->matmul = p10_matmul; /* MMA tiles for Q4_0 / Q8_0, else generic's loop */
     k->type[GGML_TYPE_F32].vec_dot = p10_vec_dot_f32;
     k->type[GGML_TYPE_F16].vec_dot = p10_vec_dot_f16;
     k->type[GGML_TYPE_BF16].vec_dot = p10_vec_dot_bf16;
