@@ -187,7 +187,146 @@ static void neon_vec_dot_q8_0(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
+/* The 5th bits of a Q5_0 / Q5_1 block as 0x10 bytes: bit j of qh (little
+ * endian) goes to element j; *lo gets elements 0..15, *hi 16..31. */
+static inline void neon_q5_high(const uint8_t qh4[4], uint8x16_t *lo, uint8x16_t *hi)
+{
+    static const uint8_t BIT[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    const uint8x16_t bit = vld1q_u8(BIT), b5 = vdupq_n_u8(0x10);
+    const uint8x16_t q01 = vcombine_u8(vdup_n_u8(qh4[0]), vdup_n_u8(qh4[1]));
+    const uint8x16_t q23 = vcombine_u8(vdup_n_u8(qh4[2]), vdup_n_u8(qh4[3]));
+    *lo = vandq_u8(vtstq_u8(q01, bit), b5);
+    *hi = vandq_u8(vtstq_u8(q23, bit), b5);
+}
+
+/* The 32 unsigned quants of a 4-bit (plus optional 5th bit) block. */
+static inline int32x4_t neon_dot_nibbles(const uint8_t *qs, const uint8x16_t *h5, int offset,
+                                         const int8_t *a)
+{
+    const uint8x16_t q = vld1q_u8(qs);
+    uint8x16_t lo = vandq_u8(q, vdupq_n_u8(0x0f)), hi = vshrq_n_u8(q, 4);
+    if (h5) {
+        lo = vorrq_u8(lo, h5[0]);
+        hi = vorrq_u8(hi, h5[1]);
+    }
+    const int8x16_t off = vdupq_n_s8((int8_t)offset);
+    const int32x4_t acc = neon_dot16(vdupq_n_s32(0), vsubq_s8(vreinterpretq_s8_u8(lo), off), vld1q_s8(a));
+    return neon_dot16(acc, vsubq_s8(vreinterpretq_s8_u8(hi), off), vld1q_s8(a + 16));
+}
+
+static void neon_vec_dot_q5_0(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q5_0 *x = vx;
+    const block_q8_0 *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK8_0; i++) {
+        uint8x16_t h5[2];
+        neon_q5_high(x[i].qh, &h5[0], &h5[1]);
+        const int sumi = vaddvq_s32(neon_dot_nibbles(x[i].qs, h5, 16, y[i].qs));
+        sum += (float)sumi * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
+    }
+    *s = sum;
+}
+
+static void neon_vec_dot_q4_1(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q4_1 *x = vx;
+    const block_q8_1 *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / 32; i++) {
+        const int sumi = vaddvq_s32(neon_dot_nibbles(x[i].qs, NULL, 0, y[i].qs));
+        sum += (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d)) * (float)sumi +
+               hone_gen_h2f(x[i].m) * hone_gen_h2f(y[i].s);
+    }
+    *s = sum;
+}
+
+static void neon_vec_dot_q5_1(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q5_1 *x = vx;
+    const block_q8_1 *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / 32; i++) {
+        uint8x16_t h5[2];
+        neon_q5_high(x[i].qh, &h5[0], &h5[1]);
+        const int sumi = vaddvq_s32(neon_dot_nibbles(x[i].qs, h5, 0, y[i].qs));
+        sum += (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d)) * (float)sumi +
+               hone_gen_h2f(x[i].m) * hone_gen_h2f(y[i].s);
+    }
+    *s = sum;
+}
+
 /* --- K-quants -------------------------------------------------------------- */
+
+/* Q2_K / Q3_K low 2 bits: in half h, shift k (0..3), 16-byte chunk c of
+ * qs[32h..] holds the quants of sub-block 8h + 2k + c (layout in
+ * generic/kquants.c). */
+static void neon_vec_dot_q2_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q2_K *x = vx;
+    const block_q8_K *y = vy;
+    const uint8x16_t three = vdupq_n_u8(3);
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        int32x4_t acc = vdupq_n_s32(0);
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 2; c++) {
+                const uint8x16_t q = vld1q_u8(x[i].qs + 32 * h + 16 * c);
+                const uint8x16_t w[4] = {vandq_u8(q, three), vandq_u8(vshrq_n_u8(q, 2), three),
+                                         vandq_u8(vshrq_n_u8(q, 4), three), vshrq_n_u8(q, 6)};
+                for (int k = 0; k < 4; k++) {
+                    const int sb = 8 * h + 2 * k + c;
+                    const int32x4_t d = neon_dot16(vdupq_n_s32(0), vreinterpretq_s8_u8(w[k]),
+                                                   vld1q_s8(y[i].qs + 16 * sb));
+                    acc = vmlaq_n_s32(acc, d, x[i].scales[sb] & 0x0f);
+                }
+            }
+        }
+        int summ = 0;
+        for (int j = 0; j < QK_K / 16; j++) summ += (x[i].scales[j] >> 4) * y[i].bsums[j];
+        sum += y[i].d * hone_gen_h2f(x[i].d) * (float)vaddvq_s32(acc) -
+               y[i].d * hone_gen_h2f(x[i].dmin) * (float)summ;
+    }
+    *s = sum;
+}
+
+/* Q3_K: q = low2 - 4, plus 4 where the element's hmask bit is set: element
+ * 128h + 32k + l uses bit 4h + k of hmask[l]. Scales as generic/kquants.c. */
+static void neon_vec_dot_q3_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q3_K *x = vx;
+    const block_q8_K *y = vy;
+    const uint8x16_t three = vdupq_n_u8(3), four = vdupq_n_u8(4);
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        const uint8_t *p = x[i].scales;
+        int8_t sc[16];
+        for (int j = 0; j < 16; j++) {
+            const int lo = j < 8 ? p[j] & 0x0f : p[j - 8] >> 4;
+            const int hi = (p[8 + j % 4] >> (2 * (j / 4))) & 3;
+            sc[j] = (int8_t)((lo | hi << 4) - 32);
+        }
+        int32x4_t acc = vdupq_n_s32(0);
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 2; c++) {
+                const uint8x16_t q = vld1q_u8(x[i].qs + 32 * h + 16 * c);
+                const uint8x16_t hm = vld1q_u8(x[i].hmask + 16 * c);
+                for (int k = 0; k < 4; k++) {
+                    const int sb = 8 * h + 2 * k + c;
+                    const uint8x16_t low = vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * k))), three);
+                    const uint8x16_t hb = vtstq_u8(hm, vdupq_n_u8((uint8_t)(1u << (4 * h + k))));
+                    /* low2 + 4 * hbit - 4 */
+                    const int8x16_t w = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(low, vandq_u8(hb, four))),
+                                                 vreinterpretq_s8_u8(four));
+                    const int32x4_t d = neon_dot16(vdupq_n_s32(0), w, vld1q_s8(y[i].qs + 16 * sb));
+                    acc = vmlaq_n_s32(acc, d, sc[sb]);
+                }
+            }
+        }
+        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)vaddvq_s32(acc);
+    }
+    *s = sum;
+}
 
 /* sum_j m[j] * (bsums[2j] + bsums[2j+1]): the Q4_K / Q5_K min term. */
 static inline int neon_min_term(const uint8_t m[8], const int16_t *bsums)
@@ -320,6 +459,11 @@ static void neon_build(void)
     k->type[GGML_TYPE_BF16].vec_dot = neon_vec_dot_bf16;
     k->type[GGML_TYPE_Q4_0].vec_dot = neon_vec_dot_q4_0;
     k->type[GGML_TYPE_Q8_0].vec_dot = neon_vec_dot_q8_0;
+    k->type[GGML_TYPE_Q5_0].vec_dot = neon_vec_dot_q5_0;
+    k->type[GGML_TYPE_Q4_1].vec_dot = neon_vec_dot_q4_1;
+    k->type[GGML_TYPE_Q5_1].vec_dot = neon_vec_dot_q5_1;
+    k->type[GGML_TYPE_Q2_K].vec_dot = neon_vec_dot_q2_K;
+    k->type[GGML_TYPE_Q3_K].vec_dot = neon_vec_dot_q3_K;
     k->type[GGML_TYPE_Q8_0].from_float = neon_q8_0_from_float;
     k->type[GGML_TYPE_Q4_K].vec_dot = neon_vec_dot_q4_K;
     k->type[GGML_TYPE_Q5_K].vec_dot = neon_vec_dot_q5_K;
