@@ -211,7 +211,141 @@ static void p10_vec_dot_q8_0(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
+/* The 5th bits of a Q5_0 / Q5_1 block as 0x10 bytes: bit j of qh (little
+ * endian) goes to element j; h[0] gets elements 0..15, h[1] 16..31. */
+static inline void q5_high(const uint8_t q[4], v16u8 h[2])
+{
+    const v16u8 bit = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    const v16u8 q01 = {q[0], q[0], q[0], q[0], q[0], q[0], q[0], q[0],
+                       q[1], q[1], q[1], q[1], q[1], q[1], q[1], q[1]};
+    const v16u8 q23 = {q[2], q[2], q[2], q[2], q[2], q[2], q[2], q[2],
+                       q[3], q[3], q[3], q[3], q[3], q[3], q[3], q[3]};
+    const v16u8 zero = splat_u8(0), b5 = splat_u8(0x10);
+    h[0] = vec_and((v16u8)vec_cmpne(vec_and(q01, bit), zero), b5);
+    h[1] = vec_and((v16u8)vec_cmpne(vec_and(q23, bit), zero), b5);
+}
+
+/* sum (q - offset) * a over a 4-bit (plus optional 5th bit) block. */
+static inline int dot_nibbles(const uint8_t *qs, const v16u8 *h5, int offset, const int8_t *a)
+{
+    const v16u8 q = ld_u8(qs);
+    v16u8 lo = vec_and(q, splat_u8(0x0f)), hi = vec_sr(q, splat_u8(4));
+    if (h5) {
+        lo = vec_or(lo, h5[0]);
+        hi = vec_or(hi, h5[1]);
+    }
+    const v16i8 off = vec_splats((signed char)offset);
+    const v4i32 acc = p10_dot16(vec_splats(0), vec_sub((v16i8)lo, off), ld_i8(a));
+    return hsum_i32(p10_dot16(acc, vec_sub((v16i8)hi, off), ld_i8(a + 16)));
+}
+
+static void p10_vec_dot_q5_0(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q5_0 *x = vx;
+    const block_q8_0 *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK8_0; i++) {
+        v16u8 h5[2];
+        q5_high(x[i].qh, h5);
+        const int sumi = dot_nibbles(x[i].qs, h5, 16, y[i].qs);
+        sum += (float)sumi * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
+    }
+    *s = sum;
+}
+
+static void p10_vec_dot_q4_1(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q4_1 *x = vx;
+    const block_q8_1 *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / 32; i++) {
+        const int sumi = dot_nibbles(x[i].qs, NULL, 0, y[i].qs);
+        sum += (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d)) * (float)sumi +
+               hone_gen_h2f(x[i].m) * hone_gen_h2f(y[i].s);
+    }
+    *s = sum;
+}
+
+static void p10_vec_dot_q5_1(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q5_1 *x = vx;
+    const block_q8_1 *y = vy;
+    float sum = 0.0f;
+    for (int i = 0; i < n / 32; i++) {
+        v16u8 h5[2];
+        q5_high(x[i].qh, h5);
+        const int sumi = dot_nibbles(x[i].qs, h5, 0, y[i].qs);
+        sum += (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d)) * (float)sumi +
+               hone_gen_h2f(x[i].m) * hone_gen_h2f(y[i].s);
+    }
+    *s = sum;
+}
+
 /* --- K-quants (layouts in generic/kquants.c) ------------------------------ */
+
+/* Q2_K / Q3_K low 2 bits: in half h, shift 2k, 16-byte chunk c of qs[32h..]
+ * holds the quants of sub-block 8h + 2k + c. */
+static void p10_vec_dot_q2_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q2_K *x = vx;
+    const block_q8_K *y = vy;
+    const v16u8 three = splat_u8(3);
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        v4i32 acc = vec_splats(0);
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 2; c++) {
+                const v16u8 q = ld_u8(x[i].qs + 32 * h + 16 * c);
+                for (int k = 0; k < 4; k++) {
+                    const int sb = 8 * h + 2 * k + c;
+                    const v16u8 w = vec_and(vec_sr(q, splat_u8(2u * (unsigned)k)), three);
+                    const v4i32 d = p10_dot16(vec_splats(0), (v16i8)w, ld_i8(y[i].qs + 16 * sb));
+                    acc = vec_add(acc, vec_mul(d, vec_splats((int)(x[i].scales[sb] & 0x0f))));
+                }
+            }
+        }
+        int summ = 0;
+        for (int j = 0; j < QK_K / 16; j++) summ += (x[i].scales[j] >> 4) * y[i].bsums[j];
+        sum += y[i].d * hone_gen_h2f(x[i].d) * (float)hsum_i32(acc) -
+               y[i].d * hone_gen_h2f(x[i].dmin) * (float)summ;
+    }
+    *s = sum;
+}
+
+/* Q3_K: q = low2 - 4, plus 4 where bit 4h + k of hmask[l] is set. */
+static void p10_vec_dot_q3_K(int n, float *s, const void *vx, const void *vy)
+{
+    const block_q3_K *x = vx;
+    const block_q8_K *y = vy;
+    const v16u8 three = splat_u8(3), four = splat_u8(4), zero = splat_u8(0);
+    float sum = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        const uint8_t *p = x[i].scales;
+        int sc[16];
+        for (int j = 0; j < 16; j++) {
+            const int lo = j < 8 ? p[j] & 0x0f : p[j - 8] >> 4;
+            const int hi = (p[8 + j % 4] >> (2 * (j / 4))) & 3;
+            sc[j] = (lo | hi << 4) - 32;
+        }
+        v4i32 acc = vec_splats(0);
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 2; c++) {
+                const v16u8 q = ld_u8(x[i].qs + 32 * h + 16 * c);
+                const v16u8 hm = ld_u8(x[i].hmask + 16 * c);
+                for (int k = 0; k < 4; k++) {
+                    const int sb = 8 * h + 2 * k + c;
+                    const v16u8 low = vec_and(vec_sr(q, splat_u8(2u * (unsigned)k)), three);
+                    const v16u8 set = (v16u8)vec_cmpne(vec_and(hm, splat_u8(1u << (4 * h + k))), zero);
+                    const v16i8 w = vec_sub((v16i8)vec_or(low, vec_and(set, four)), (v16i8)four);
+                    const v4i32 d = p10_dot16(vec_splats(0), w, ld_i8(y[i].qs + 16 * sb));
+                    acc = vec_add(acc, vec_mul(d, vec_splats(sc[sb])));
+                }
+            }
+        }
+        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)hsum_i32(acc);
+    }
+    *s = sum;
+}
 
 static inline int min_term(const uint8_t m[8], const int16_t *bsums)
 {
@@ -454,6 +588,11 @@ static void p10_build(void)
     k->type[GGML_TYPE_BF16].vec_dot = p10_vec_dot_bf16;
     k->type[GGML_TYPE_Q4_0].vec_dot = p10_vec_dot_q4_0;
     k->type[GGML_TYPE_Q8_0].vec_dot = p10_vec_dot_q8_0;
+    k->type[GGML_TYPE_Q5_0].vec_dot = p10_vec_dot_q5_0;
+    k->type[GGML_TYPE_Q4_1].vec_dot = p10_vec_dot_q4_1;
+    k->type[GGML_TYPE_Q5_1].vec_dot = p10_vec_dot_q5_1;
+    k->type[GGML_TYPE_Q2_K].vec_dot = p10_vec_dot_q2_K;
+    k->type[GGML_TYPE_Q3_K].vec_dot = p10_vec_dot_q3_K;
     k->type[GGML_TYPE_Q8_0].from_float = p10_q8_0_from_float;
     k->type[GGML_TYPE_Q4_K].vec_dot = p10_vec_dot_q4_K;
     k->type[GGML_TYPE_Q5_K].vec_dot = p10_vec_dot_q5_K;
