@@ -283,6 +283,72 @@ X86_INLINE __m256i q4_0_bytes(const block_q4_0 *b)
     return _mm256_sub_epi8(u, _mm256_set1_epi8(8));
 }
 
+#if defined(HONE_X86_VNNI)
+/* With VNNI, matmul multiplies Q4_0 / Q8_0 weights in 16-row tiles (rows in
+ * vector lanes, see x86_tile_*), which sums each block exactly in integers
+ * before any float math. For batch invariance the one-row kernels do the
+ * same float steps per (row, token): acc += float(isum_b) * (dx_b * dy_b)
+ * as one fma, even blocks into acc0 and odd into acc1, result acc0 + acc1.
+ * Eight blocks' integer sums are reduced together (one tree, lanes =
+ * blocks) so the per-block cost stays low. */
+X86_INLINE __m256i hsum8_epi32(const __m256i v[8])
+{
+    const __m256i a0 = _mm256_hadd_epi32(v[0], v[1]), a1 = _mm256_hadd_epi32(v[2], v[3]);
+    const __m256i a2 = _mm256_hadd_epi32(v[4], v[5]), a3 = _mm256_hadd_epi32(v[6], v[7]);
+    const __m256i b0 = _mm256_hadd_epi32(a0, a1), b1 = _mm256_hadd_epi32(a2, a3);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(b0, b1, 0x20),
+                            _mm256_permute2x128_si256(b0, b1, 0x31));
+}
+
+X86_INLINE float q8_isum(__m256i ax, __m256i xq, const block_q8_0 *y)
+{
+    const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
+    return (float)hsum_epi32(dot_u8s8_acc(_mm256_setzero_si256(), ax, _mm256_sign_epi8(yq, xq)));
+}
+
+#define X86_Q8_DOT_BODY(LOAD_X)                                                        \
+    float acc0[X86_MAX_NT], acc1[X86_MAX_NT];                                          \
+    for (int t = 0; t < nt; t++) acc0[t] = acc1[t] = 0.0f;                             \
+    const int nb = n / QK8_0;                                                          \
+    int i = 0;                                                                         \
+    for (; i + 8 <= nb; i += 8) {                                                      \
+        __m256i ax[8], xq[8];                                                          \
+        float dxs[8];                                                                  \
+        for (int j = 0; j < 8; j++) {                                                  \
+            xq[j] = LOAD_X(i + j);                                                     \
+            ax[j] = _mm256_sign_epi8(xq[j], xq[j]);                                    \
+            dxs[j] = h2f(x[i + j].d);                                                  \
+        }                                                                              \
+        const __m256 dxv = _mm256_loadu_ps(dxs);                                       \
+        for (int t = 0; t < nt; t++) {                                                 \
+            const block_q8_0 *y = (const block_q8_0 *)vy[t] + i;                       \
+            __m256i p[8];                                                              \
+            float dys[8], fs[8], ps[8];                                                \
+            for (int j = 0; j < 8; j++) {                                              \
+                const __m256i yq = _mm256_loadu_si256((const __m256i *)y[j].qs);       \
+                p[j] = dot_u8s8_acc(_mm256_setzero_si256(), ax[j], _mm256_sign_epi8(yq, xq[j])); \
+                dys[j] = as ? as->d[t][i + j] : h2f(y[j].d);                           \
+            }                                                                          \
+            _mm256_storeu_ps(fs, _mm256_cvtepi32_ps(hsum8_epi32(p)));                  \
+            _mm256_storeu_ps(ps, _mm256_mul_ps(dxv, _mm256_loadu_ps(dys)));            \
+            for (int j = 0; j < 8; j += 2) {                                           \
+                acc0[t] = fmaf(fs[j], ps[j], acc0[t]);                                 \
+                acc1[t] = fmaf(fs[j + 1], ps[j + 1], acc1[t]);                         \
+            }                                                                          \
+        }                                                                              \
+    }                                                                                  \
+    for (; i < nb; i++) {                                                              \
+        const __m256i x0 = LOAD_X(i), a0 = _mm256_sign_epi8(x0, x0);                   \
+        const float dx = h2f(x[i].d);                                                  \
+        for (int t = 0; t < nt; t++) {                                                 \
+            const block_q8_0 *y = (const block_q8_0 *)vy[t] + i;                       \
+            const float dy = as ? as->d[t][i] : h2f(y->d);                             \
+            float *acc = (i & 1) ? &acc1[t] : &acc0[t];                                \
+            *acc = fmaf(q8_isum(a0, x0, y), dx * dy, *acc);                            \
+        }                                                                              \
+    }                                                                                  \
+    for (int t = 0; t < nt; t++) s[t] = acc0[t] + acc1[t];
+#else
 /* Blocks alternate between two accumulator sets, halving the FMA
  * dependency chain; the unroll is explicit so both stay in registers. */
 #define X86_Q8_DOT_BODY(LOAD_X)                                                        \
@@ -300,6 +366,7 @@ X86_INLINE __m256i q4_0_bytes(const block_q4_0 *b)
         q8_block_step(_mm256_sign_epi8(x0, x0), x0, h2f(x[i].d), vy, i, acc0, nt, as); \
     }                                                                                  \
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t]));
+#endif
 
 /* 32 nibbles in element order (low nibbles 0..15, high 16..31). */
 X86_INLINE __m256i nibbles32(const uint8_t *qs)
@@ -826,6 +893,173 @@ static void fill_act_scales(uint32_t vtype, const void *const *a, int nt, int nb
     }
 }
 
+#if defined(HONE_X86_VNNI)
+/* --- Q4_0 / Q8_0 matmul in 16-row tiles (AVX-512 VNNI) -------------------
+ *
+ * A strip of 16 weight rows is repacked (per thread, on the stack) so
+ * that vector lane r holds row r: dword k of a block's entry is bytes
+ * 4k..4k+3 of each row, as unsigned bytes (q + off, off = 8 for Q4_0,
+ * 128 for Q8_0). One vpdpbusd with 4 broadcast activation bytes then does
+ * 64 multiply-adds, and sum((q + off) * a) - off * sum(a) is each row's
+ * exact block sum; off * sum(a) is precomputed per activation block. The
+ * float steps per (row, token) are those of the one-row kernels above. */
+enum { X86_TILE_MAX_NB = 256, X86_TILE_ACT = 16384, X86_TILE_T = 8 };
+
+typedef struct {
+    int32_t w[8][16]; /* dword k of the block, row r in lane r */
+    float d[16];      /* row scales */
+} x86_tile_block;
+
+/* 8 rows of 8 dwords -> 8 vectors holding dword k of each row. */
+static inline void transpose8_epi32(__m256i r[8])
+{
+    __m256i t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+    }
+    for (int h = 0; h < 2; h++) {
+        u[4 * h + 0] = _mm256_unpacklo_epi64(t[4 * h], t[4 * h + 2]);
+        u[4 * h + 1] = _mm256_unpackhi_epi64(t[4 * h], t[4 * h + 2]);
+        u[4 * h + 2] = _mm256_unpacklo_epi64(t[4 * h + 1], t[4 * h + 3]);
+        u[4 * h + 3] = _mm256_unpackhi_epi64(t[4 * h + 1], t[4 * h + 3]);
+    }
+    for (int k = 0; k < 4; k++) {
+        r[k] = _mm256_permute2x128_si256(u[k], u[4 + k], 0x20);
+        r[k + 4] = _mm256_permute2x128_si256(u[k], u[4 + k], 0x31);
+    }
+}
+
+/* Repack rows [rs, min(rs + 16, r1)) (missing rows: zero weights). */
+static void x86_tile_pack(uint32_t wtype, const char *wb, size_t w_row_bytes, int rs, int r1,
+                          int nb, x86_tile_block *pk)
+{
+    for (int b = 0; b < nb; b++) {
+        for (int h = 0; h < 2; h++) {
+            __m256i u[8];
+            for (int j = 0; j < 8; j++) {
+                const int r = rs + 8 * h + j;
+                float d = 0.0f;
+                u[j] = _mm256_setzero_si256();
+                if (r < r1) {
+                    const char *row = wb + (size_t)r * w_row_bytes;
+                    if (wtype == GGML_TYPE_Q4_0) {
+                        const block_q4_0 *x = (const block_q4_0 *)row + b;
+                        u[j] = nibbles32(x->qs);
+                        d = h2f(x->d);
+                    } else {
+                        const block_q8_0 *x = (const block_q8_0 *)row + b;
+                        u[j] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)x->qs),
+                                                _mm256_set1_epi8((char)0x80));
+                        d = h2f(x->d);
+                    }
+                }
+                pk[b].d[8 * h + j] = d;
+            }
+            transpose8_epi32(u);
+            for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)&pk[b].w[k][8 * h], u[k]);
+        }
+    }
+}
+
+/* Per activation block of tokens [t0, t0 + nt): -off * sum(a) and dy. */
+static void x86_tile_act(const char *ab, size_t act_row_bytes, int t0, int nt, int nb, int off,
+                         int32_t *corr, float *dy)
+{
+    const __m256i ones = _mm256_set1_epi8(1);
+    for (int t = 0; t < nt; t++) {
+        const block_q8_0 *a = (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes);
+        for (int b = 0; b < nb; b++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)a[b].qs);
+            corr[t * nb + b] = -off * hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, q));
+            dy[t * nb + b] = h2f(a[b].d);
+        }
+    }
+}
+
+static inline __m512i bcast32(const int8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
+
+/* One activation block of nt tokens against a packed block: acc += ... */
+X86_INLINE void x86_tile_step(const x86_tile_block *pk, const block_q8_0 *const *a, int b,
+                              const int32_t *corr, const float *dy, int nb, __m512 *acc, int nt)
+{
+    __m512i w[8];
+    for (int k = 0; k < 8; k++) w[k] = _mm512_loadu_si512(pk->w[k]);
+    const __m512 dxv = _mm512_loadu_ps(pk->d);
+    for (int t = 0; t < nt; t++) {
+        const int8_t *q = a[t][b].qs;
+        __m512i s = _mm512_set1_epi32(corr[t * nb + b]);
+        for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(q + 4 * k));
+        const __m512 p = _mm512_mul_ps(dxv, _mm512_set1_ps(dy[t * nb + b]));
+        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), p, acc[t]);
+    }
+}
+
+/* Tokens [t0, t0 + nt) (nt <= X86_TILE_T, compile-time) x one packed strip;
+ * corr / dy are indexed from the first token of the current chunk (tc). */
+X86_INLINE void x86_tile_run(const x86_tile_block *pk, int nb, const char *ab, size_t act_row_bytes,
+                             int t0, int tc, const int32_t *corr, const float *dy, float *y,
+                             int ldy, int rs, __mmask16 rows, int nt)
+{
+    __m512 acc0[X86_TILE_T], acc1[X86_TILE_T];
+    const block_q8_0 *a[X86_TILE_T];
+    for (int t = 0; t < nt; t++) {
+        acc0[t] = acc1[t] = _mm512_setzero_ps();
+        a[t] = (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes);
+    }
+    const int32_t *c = corr + (size_t)(t0 - tc) * (size_t)nb;
+    const float *d = dy + (size_t)(t0 - tc) * (size_t)nb;
+    int b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        x86_tile_step(&pk[b], a, b, c, d, nb, acc0, nt);
+        x86_tile_step(&pk[b + 1], a, b + 1, c, d, nb, acc1, nt);
+    }
+    if (b < nb) x86_tile_step(&pk[b], a, b, c, d, nb, acc0, nt);
+    for (int t = 0; t < nt; t++)
+        _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows,
+                              _mm512_add_ps(acc0[t], acc1[t]));
+}
+
+/* The whole product for Q4_0 / Q8_0 weights; false: shape not handled. */
+static bool x86_tile_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
+                            size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
+                            int ldy)
+{
+    const int nb = n / 32;
+    if ((wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) || nb > X86_TILE_MAX_NB || nb < 1)
+        return false;
+    const int off = wtype == GGML_TYPE_Q4_0 ? 8 : 128;
+    int chunk = X86_TILE_ACT / nb / X86_TILE_T * X86_TILE_T;
+    if (chunk > n_tok) chunk = n_tok;
+    x86_tile_block pk[X86_TILE_MAX_NB];
+    int32_t corr[X86_TILE_ACT];
+    float dy[X86_TILE_ACT];
+    for (int tc = 0; tc < n_tok; tc += chunk) {
+        const int te = tc + chunk < n_tok ? tc + chunk : n_tok;
+        x86_tile_act(act, act_row_bytes, tc, te - tc, nb, off, corr, dy);
+        for (int rs = r0; rs < r1; rs += 16) {
+            const int nr = r1 - rs < 16 ? r1 - rs : 16;
+            const __mmask16 rows = (__mmask16)((1u << nr) - 1u);
+            x86_tile_pack(wtype, w, w_row_bytes, rs, r1, nb, pk);
+            int t = tc;
+            for (; t + X86_TILE_T <= te; t += X86_TILE_T)
+                x86_tile_run(pk, nb, act, act_row_bytes, t, tc, corr, dy, y, ldy, rs, rows, X86_TILE_T);
+            for (; t < te; t++)
+                x86_tile_run(pk, nb, act, act_row_bytes, t, tc, corr, dy, y, ldy, rs, rows, 1);
+        }
+    }
+    return true;
+}
+
+/* Fewest tokens for which repacking a strip pays. */
+enum { X86_TILE_MIN_TOK = 4 };
+#endif
+
 /* Tiled matmul: a strip of rows stays in L1/L2 while groups of tokens
  * pass over it, each weight block unpacked once per group (and, for
  * Q8_0/Q8_1 activations, each activation scale converted once per strip).
@@ -838,6 +1072,11 @@ static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
     const x86_dotg_fn dotg = wtype < GGML_TYPE_COUNT ? X86_DOTG[wtype] : NULL;
     x86_dotg_fn dot1s = wtype < GGML_TYPE_COUNT ? X86_DOT1S[wtype] : NULL;
     if (n / 32 > X86_MAX_SCALE_BLOCKS) dot1s = NULL;
+#if defined(HONE_X86_VNNI)
+    if (n_tok >= X86_TILE_MIN_TOK &&
+        x86_tile_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+#endif
     if (!dotg || (n_tok < G && !dot1s)) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
