@@ -89,11 +89,13 @@ static void neon_missing(char *buf, size_t size)
     list_missing(want, sizeof want / sizeof want[0], buf, size);
 }
 
-/* One set, with SDOT where the CPU has the dot product extension. */
+/* One set, with SDOT where the CPU has the dot product extension, and
+ * SMMLA matmul tiles where it also has the int8 matrix multiply. */
 static const hone_kernels *neon_get(void)
 {
-    return GetAarch64Info().features.asimddp ? hone_kernels_neon_dotprod()
-                                             : hone_kernels_neon();
+    const Aarch64Features f = GetAarch64Info().features;
+    if (f.asimddp && f.i8mm) return hone_kernels_neon_i8mm();
+    return f.asimddp ? hone_kernels_neon_dotprod() : hone_kernels_neon();
 }
 #endif
 

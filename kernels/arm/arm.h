@@ -14,5 +14,7 @@
 const hone_kernels *hone_kernels_neon(void);
 /* The same with ARMv8.2 dot product (SDOT, HWCAP_ASIMDDP). */
 const hone_kernels *hone_kernels_neon_dotprod(void);
+/* SDOT plus the int8 matrix multiply (SMMLA, HWCAP2_I8MM) in matmul. */
+const hone_kernels *hone_kernels_neon_i8mm(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* neon_body.h — the AArch64 Advanced SIMD kernels, written once and built
- * twice: arm/neon.c (ARMv8.0: int8 products via SMULL + SADALP) and
- * arm/neon_dotprod.c (HONE_NEON_DOTPROD: one SDOT per 16 bytes).
+ * three times: arm/neon.c (ARMv8.0: int8 products via SMULL + SADALP),
+ * arm/neon_dotprod.c (HONE_NEON_DOTPROD: one SDOT per 16 bytes) and
+ * arm/neon_i8mm.c (plus HONE_NEON_I8MM: SMMLA tiles in matmul).
  *
  * Integer dots are exact, so per block they equal generic's sums; the
  * float accumulation keeps generic's order (one scalar sum over blocks,
@@ -23,6 +24,9 @@
 
 #ifndef HONE_NEON_DOTPROD
 #define HONE_NEON_DOTPROD 0
+#endif
+#ifndef HONE_NEON_I8MM
+#define HONE_NEON_I8MM 0
 #endif
 
 /* acc + the 16 products a[i] * b[i], four per lane. */
@@ -440,6 +444,120 @@ static void neon_vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
+/* --- matmul: SMMLA tiles for Q4_0 / Q8_0 (HONE_NEON_I8MM) ---------------------
+ *
+ * vmmlaq_s32(acc, W, A) adds the 2x2 matrix of dots between W's two 8-byte
+ * halves (two weight rows) and A's (two tokens): lanes (r0,t0) (r0,t1)
+ * (r1,t0) (r1,t1). A tile is 4 rows x 4 tokens; per 32-element block,
+ * 4 chunks x 4 row/token pairs = 16 SMMLAs give all 16 block dots. The
+ * float steps per block are vec_dot's, in its order (no FP contraction
+ * under -std=c11), so every result has vec_dot's bits whatever the batch;
+ * edge rows / tokens use vec_dot itself. */
+#if HONE_NEON_I8MM
+/* Block b of a row as 32 signed quants: lo = elements 0..15, hi = 16..31. */
+static inline void neon_i8mm_weights(uint32_t wtype, const char *row, int b, int8x16_t *lo,
+                                     int8x16_t *hi, float *d)
+{
+    if (wtype == GGML_TYPE_Q4_0) {
+        const block_q4_0 *w = (const block_q4_0 *)row + b;
+        const uint8x16_t q = vld1q_u8(w->qs);
+        *lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(0x0f))), vdupq_n_s8(8));
+        *hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), vdupq_n_s8(8));
+        *d = hone_gen_h2f(w->d);
+    } else {
+        const block_q8_0 *w = (const block_q8_0 *)row + b;
+        *lo = vld1q_s8(w->qs);
+        *hi = vld1q_s8(w->qs + 16);
+        *d = hone_gen_h2f(w->d);
+    }
+}
+
+/* The four 8-byte chunks of 32 quants (lo, hi) of two rows, paired. */
+static inline void neon_pair_chunks(int8x16_t lo0, int8x16_t hi0, int8x16_t lo1, int8x16_t hi1,
+                                    int8x16_t out[4])
+{
+    const int64x2_t l0 = vreinterpretq_s64_s8(lo0), l1 = vreinterpretq_s64_s8(lo1);
+    const int64x2_t h0 = vreinterpretq_s64_s8(hi0), h1 = vreinterpretq_s64_s8(hi1);
+    out[0] = vreinterpretq_s8_s64(vzip1q_s64(l0, l1));
+    out[1] = vreinterpretq_s8_s64(vzip2q_s64(l0, l1));
+    out[2] = vreinterpretq_s8_s64(vzip1q_s64(h0, h1));
+    out[3] = vreinterpretq_s8_s64(vzip2q_s64(h0, h1));
+}
+
+static void neon_i8mm_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int nb,
+                           float *y, int ldy)
+{
+    float32x4_t f[2][2];
+    for (int p = 0; p < 2; p++)
+        for (int q = 0; q < 2; q++) f[p][q] = vdupq_n_f32(0);
+    for (int b = 0; b < nb; b++) {
+        int8x16_t wl[4], wh[4], al[4], ah[4], W[2][4], A[2][4];
+        float dx[4], dy[4];
+        for (int i = 0; i < 4; i++) {
+            neon_i8mm_weights(wtype, w[i], b, &wl[i], &wh[i], &dx[i]);
+            const block_q8_0 *ab = (const block_q8_0 *)a[i] + b;
+            al[i] = vld1q_s8(ab->qs);
+            ah[i] = vld1q_s8(ab->qs + 16);
+            dy[i] = hone_gen_h2f(ab->d);
+        }
+        for (int p = 0; p < 2; p++) {
+            neon_pair_chunks(wl[2 * p], wh[2 * p], wl[2 * p + 1], wh[2 * p + 1], W[p]);
+            neon_pair_chunks(al[2 * p], ah[2 * p], al[2 * p + 1], ah[2 * p + 1], A[p]);
+        }
+        for (int p = 0; p < 2; p++) {
+            for (int q = 0; q < 2; q++) {
+                int32x4_t acc = vdupq_n_s32(0);
+                for (int c = 0; c < 4; c++) acc = vmmlaq_s32(acc, W[p][c], A[q][c]);
+                const float dd[4] = {dx[2 * p] * dy[2 * q], dx[2 * p] * dy[2 * q + 1],
+                                     dx[2 * p + 1] * dy[2 * q], dx[2 * p + 1] * dy[2 * q + 1]};
+                f[p][q] = vaddq_f32(f[p][q], vmulq_f32(vcvtq_f32_s32(acc), vld1q_f32(dd)));
+            }
+        }
+    }
+    for (int p = 0; p < 2; p++) {
+        for (int q = 0; q < 2; q++) {
+            float o[4];
+            vst1q_f32(o, f[p][q]);
+            const size_t r = (size_t)(2 * p), t = (size_t)(2 * q), ld = (size_t)ldy;
+            y[t * ld + r] = o[0];
+            y[(t + 1) * ld + r] = o[1];
+            y[t * ld + r + 1] = o[2];
+            y[(t + 1) * ld + r + 1] = o[3];
+        }
+    }
+}
+
+static void neon_i8mm_matmul(const hone_kernels *k, uint32_t wtype, const void *w,
+                             size_t w_row_bytes, const void *act, size_t act_row_bytes, int n,
+                             int r0, int r1, int n_tok, float *y, int ldy)
+{
+    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) {
+        hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        return;
+    }
+    const hone_vec_dot_fn dot = k->type[wtype].vec_dot;
+    const char *wb = w, *ab = act;
+    int t = 0;
+    for (; t + 4 <= n_tok; t += 4) {
+        const char *a[4];
+        for (int i = 0; i < 4; i++) a[i] = ab + (size_t)(t + i) * act_row_bytes;
+        int r = r0;
+        for (; r + 4 <= r1; r += 4) {
+            const char *wr[4];
+            for (int j = 0; j < 4; j++) wr[j] = wb + (size_t)(r + j) * w_row_bytes;
+            neon_i8mm_tile(wtype, wr, a, n / QK8_0, y + (size_t)t * (size_t)ldy + (size_t)r, ldy);
+        }
+        for (; r < r1; r++)
+            for (int i = 0; i < 4; i++)
+                dot(n, &y[(size_t)(t + i) * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes, a[i]);
+    }
+    for (; t < n_tok; t++)
+        for (int r = r0; r < r1; r++)
+            dot(n, &y[(size_t)t * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes,
+                ab + (size_t)t * act_row_bytes);
+}
+#endif
+
 /* --- the table --------------------------------------------------------------- */
 
 /* The generic table with this file's kernels swapped in: every type stays
@@ -453,7 +571,11 @@ static void neon_build(void)
     hone_kernels *k = &NEON_TABLE;
     *k = *hone_kernels_generic();
     k->name = "neon";
+#if HONE_NEON_I8MM
+    k->matmul = neon_i8mm_matmul; /* SMMLA tiles for Q4_0 / Q8_0 */
+#else
     k->matmul = hone_gen_matmul; /* loops over this table's vec_dot */
+#endif
     k->type[GGML_TYPE_F32].vec_dot = neon_vec_dot_f32;
     k->type[GGML_TYPE_F16].vec_dot = neon_vec_dot_f16;
     k->type[GGML_TYPE_BF16].vec_dot = neon_vec_dot_bf16;

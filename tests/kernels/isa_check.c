@@ -343,13 +343,21 @@ int main(int argc, char **argv)
         check(strcmp(k->name, SETS[s]) == 0, "set %s is named %s", SETS[s], k->name);
 #if defined(HONE_KERNELS_ARM)
         if (k == hone_kernels_neon_dotprod()) printf("neon: with dotprod (SDOT)\n");
+        if (k == hone_kernels_neon_i8mm()) printf("neon: with dotprod + i8mm (SDOT, SMMLA)\n");
 #endif
         check_set(SETS[s], k);
         tested[s] = 1;
     }
 #if defined(HONE_KERNELS_ARM)
-    /* the ARMv8.0 build of "neon" (the default picks SDOT when present) */
-    check_set("neon (no dotprod)", hone_kernels_neon());
+    /* the other builds of "neon" (the default picks the best this CPU has;
+     * the caller runs this on a CPU with all of them, e.g. qemu -cpu max) */
+    const hone_kernels *dflt = NULL;
+    hone_error e = {0};
+    if (hone_kernels_select("neon", &dflt, &e) == HONE_OK) {
+        if (dflt != hone_kernels_neon()) check_set("neon (no dotprod)", hone_kernels_neon());
+        if (dflt == hone_kernels_neon_i8mm())
+            check_set("neon (dotprod, no i8mm)", hone_kernels_neon_dotprod());
+    }
 #endif
     for (int r = 0; r < n_req; r++) {
         int ok = 0;
