@@ -527,11 +527,118 @@ static void neon_i8mm_tile(uint32_t wtype, const char *const w[4], const char *c
     }
 }
 
+/* Sub-block j (0..7) of a Q4_K / Q5_K super-block as 32 quants 0..31:
+ * lo = elements 0..15, hi = 16..31 (layout in generic/kquants.c). */
+static inline void neon_kq_sub(const uint8_t *qs, const uint8_t *qh, int j, int8x16_t *lo,
+                               int8x16_t *hi)
+{
+    uint8x16_t v0 = vld1q_u8(qs + 32 * (j / 2)), v1 = vld1q_u8(qs + 32 * (j / 2) + 16);
+    if (j & 1) {
+        v0 = vshrq_n_u8(v0, 4);
+        v1 = vshrq_n_u8(v1, 4);
+    } else {
+        v0 = vandq_u8(v0, vdupq_n_u8(0x0f));
+        v1 = vandq_u8(v1, vdupq_n_u8(0x0f));
+    }
+    if (qh) {
+        const uint8x16_t bit = vdupq_n_u8((uint8_t)(1u << j)), b5 = vdupq_n_u8(0x10);
+        v0 = vorrq_u8(v0, vandq_u8(vtstq_u8(vld1q_u8(qh), bit), b5));
+        v1 = vorrq_u8(v1, vandq_u8(vtstq_u8(vld1q_u8(qh + 16), bit), b5));
+    }
+    *lo = vreinterpretq_s8_u8(v0);
+    *hi = vreinterpretq_s8_u8(v1);
+}
+
+/* 4 rows x 4 tokens of Q4_K / Q5_K: per sub-block of 32, 16 SMMLAs give
+ * the 16 integer dots, scaled by each row's 6-bit scale into exact int32
+ * sums; the min term and the float steps are vec_dot's, lane by lane. */
+static void neon_i8mm_kq_tile(uint32_t wtype, const char *const w[4], const char *const a[4],
+                              int nb, float *y, int ldy)
+{
+    const size_t wbs = wtype == GGML_TYPE_Q4_K ? sizeof(block_q4_K) : sizeof(block_q5_K);
+    float32x4_t f[2][2];
+    for (int p = 0; p < 2; p++)
+        for (int q = 0; q < 2; q++) f[p][q] = vdupq_n_f32(0);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *qs[4], *qh[4];
+        uint8_t sc[4][8], m[4][8];
+        float d[4], dmin[4];
+        const block_q8_K *ab[4];
+        for (int i = 0; i < 4; i++) {
+            const char *blk = w[i] + (size_t)b * wbs;
+            if (wtype == GGML_TYPE_Q4_K) {
+                const block_q4_K *x = (const block_q4_K *)blk;
+                qs[i] = x->qs;
+                qh[i] = NULL;
+                d[i] = hone_gen_h2f(x->d);
+                dmin[i] = hone_gen_h2f(x->dmin);
+                for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x->scales, &sc[i][j], &m[i][j]);
+            } else {
+                const block_q5_K *x = (const block_q5_K *)blk;
+                qs[i] = x->qs;
+                qh[i] = x->qh;
+                d[i] = hone_gen_h2f(x->d);
+                dmin[i] = hone_gen_h2f(x->dmin);
+                for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x->scales, &sc[i][j], &m[i][j]);
+            }
+            ab[i] = (const block_q8_K *)a[i] + b;
+        }
+        int32x4_t acc[2][2];
+        for (int p = 0; p < 2; p++)
+            for (int q = 0; q < 2; q++) acc[p][q] = vdupq_n_s32(0);
+        for (int j = 0; j < 8; j++) {
+            int8x16_t wl[4], wh[4], W[2][4], A[2][4];
+            for (int i = 0; i < 4; i++) neon_kq_sub(qs[i], qh[i], j, &wl[i], &wh[i]);
+            for (int p = 0; p < 2; p++) {
+                neon_pair_chunks(wl[2 * p], wh[2 * p], wl[2 * p + 1], wh[2 * p + 1], W[p]);
+                neon_pair_chunks(vld1q_s8(ab[2 * p]->qs + 32 * j), vld1q_s8(ab[2 * p]->qs + 32 * j + 16),
+                                 vld1q_s8(ab[2 * p + 1]->qs + 32 * j),
+                                 vld1q_s8(ab[2 * p + 1]->qs + 32 * j + 16), A[p]);
+            }
+            for (int p = 0; p < 2; p++) {
+                const int32_t scl[4] = {sc[2 * p][j], sc[2 * p][j], sc[2 * p + 1][j], sc[2 * p + 1][j]};
+                const int32x4_t scv = vld1q_s32(scl);
+                for (int q = 0; q < 2; q++) {
+                    int32x4_t dot = vdupq_n_s32(0);
+                    for (int c = 0; c < 4; c++) dot = vmmlaq_s32(dot, W[p][c], A[q][c]);
+                    acc[p][q] = vmlaq_s32(acc[p][q], dot, scv);
+                }
+            }
+        }
+        for (int p = 0; p < 2; p++) {
+            for (int q = 0; q < 2; q++) {
+                float dd[4], mm[4], sm[4];
+                for (int l = 0; l < 4; l++) {
+                    const int r = 2 * p + (l >> 1), t = 2 * q + (l & 1);
+                    dd[l] = d[r] * ab[t]->d;
+                    mm[l] = dmin[r] * ab[t]->d;
+                    sm[l] = (float)neon_min_term(m[r], ab[t]->bsums);
+                }
+                const float32x4_t v = vsubq_f32(vmulq_f32(vld1q_f32(dd), vcvtq_f32_s32(acc[p][q])),
+                                                vmulq_f32(vld1q_f32(mm), vld1q_f32(sm)));
+                f[p][q] = vaddq_f32(f[p][q], v);
+            }
+        }
+    }
+    for (int p = 0; p < 2; p++) {
+        for (int q = 0; q < 2; q++) {
+            float o[4];
+            vst1q_f32(o, f[p][q]);
+            const size_t r = (size_t)(2 * p), t = (size_t)(2 * q), ld = (size_t)ldy;
+            y[t * ld + r] = o[0];
+            y[(t + 1) * ld + r] = o[1];
+            y[t * ld + r + 1] = o[2];
+            y[(t + 1) * ld + r + 1] = o[3];
+        }
+    }
+}
+
 static void neon_i8mm_matmul(const hone_kernels *k, uint32_t wtype, const void *w,
                              size_t w_row_bytes, const void *act, size_t act_row_bytes, int n,
                              int r0, int r1, int n_tok, float *y, int ldy)
 {
-    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) {
+    const int kq = wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K;
+    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0 && !kq) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
@@ -545,7 +652,11 @@ static void neon_i8mm_matmul(const hone_kernels *k, uint32_t wtype, const void *
         for (; r + 4 <= r1; r += 4) {
             const char *wr[4];
             for (int j = 0; j < 4; j++) wr[j] = wb + (size_t)(r + j) * w_row_bytes;
-            neon_i8mm_tile(wtype, wr, a, n / QK8_0, y + (size_t)t * (size_t)ldy + (size_t)r, ldy);
+            float *yt = y + (size_t)t * (size_t)ldy + (size_t)r;
+            if (kq)
+                neon_i8mm_kq_tile(wtype, wr, a, n / QK_K, yt, ldy);
+            else
+                neon_i8mm_tile(wtype, wr, a, n / QK8_0, yt, ldy);
         }
         for (; r < r1; r++)
             for (int i = 0; i < 4; i++)
