@@ -539,17 +539,106 @@ static void mma_tile(uint32_t wtype, const char *const w[4], const char *const a
         for (int j = 0; j < 4; j++) y[(size_t)i * (size_t)ldy + (size_t)j] = f[i][j];
 }
 
+/* Sub-block j (0..7) of a Q4_K / Q5_K super-block as 32 unsigned quants
+ * 0..31: lo = elements 0..15, hi = 16..31 (layout in generic/kquants.c). */
+static inline void kq_sub(const uint8_t *qs, const uint8_t *qh, int j, v16u8 *lo, v16u8 *hi)
+{
+    v16u8 v0 = ld_u8(qs + 32 * (j / 2)), v1 = ld_u8(qs + 32 * (j / 2) + 16);
+    if (j & 1) {
+        v0 = vec_sr(v0, splat_u8(4));
+        v1 = vec_sr(v1, splat_u8(4));
+    } else {
+        v0 = vec_and(v0, splat_u8(0x0f));
+        v1 = vec_and(v1, splat_u8(0x0f));
+    }
+    if (qh) {
+        const v16u8 sh = splat_u8((unsigned)j), one = splat_u8(1), four = splat_u8(4);
+        v0 = vec_or(v0, vec_sl(vec_and(vec_sr(ld_u8(qh), sh), one), four));
+        v1 = vec_or(v1, vec_sl(vec_and(vec_sr(ld_u8(qh + 16), sh), one), four));
+    }
+    *lo = v0;
+    *hi = v1;
+}
+
+/* 4 tokens x 4 rows of Q4_K / Q5_K: per sub-block of 32, eight GERs give
+ * the 16 integer dots (quants 0..31 are unsigned: no correction), scaled
+ * by each row's 6-bit scale into exact int32 sums; the min term and the
+ * float steps are vec_dot's, lane by lane. */
+static void mma_kq_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int nb,
+                        float *y, int ldy)
+{
+    const size_t wbs = wtype == GGML_TYPE_Q4_K ? sizeof(block_q4_K) : sizeof(block_q5_K);
+    v4f32 f[4] = {vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f)};
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *qs[4], *qh[4];
+        uint8_t sc[4][8], m[4][8];
+        float d[4], dmin[4];
+        const block_q8_K *ab[4];
+        for (int i = 0; i < 4; i++) {
+            const char *blk = w[i] + (size_t)b * wbs;
+            const uint8_t *scales;
+            if (wtype == GGML_TYPE_Q4_K) {
+                const block_q4_K *x = (const block_q4_K *)blk;
+                qs[i] = x->qs;
+                qh[i] = NULL;
+                scales = x->scales;
+                d[i] = hone_gen_h2f(x->d);
+                dmin[i] = hone_gen_h2f(x->dmin);
+            } else {
+                const block_q5_K *x = (const block_q5_K *)blk;
+                qs[i] = x->qs;
+                qh[i] = x->qh;
+                scales = x->scales;
+                d[i] = hone_gen_h2f(x->d);
+                dmin[i] = hone_gen_h2f(x->dmin);
+            }
+            for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, scales, &sc[i][j], &m[i][j]);
+            ab[i] = (const block_q8_K *)a[i] + b;
+        }
+        v4i32 acc[4] = {vec_splats(0), vec_splats(0), vec_splats(0), vec_splats(0)};
+        for (int j = 0; j < 8; j++) {
+            v16u8 wl[4], wh[4], A[8], B[8];
+            for (int i = 0; i < 4; i++) kq_sub(qs[i], qh[i], j, &wl[i], &wh[i]);
+            transpose4(ld_u8((const uint8_t *)ab[0]->qs + 32 * j), ld_u8((const uint8_t *)ab[1]->qs + 32 * j),
+                       ld_u8((const uint8_t *)ab[2]->qs + 32 * j), ld_u8((const uint8_t *)ab[3]->qs + 32 * j), A);
+            transpose4(ld_u8((const uint8_t *)ab[0]->qs + 32 * j + 16),
+                       ld_u8((const uint8_t *)ab[1]->qs + 32 * j + 16),
+                       ld_u8((const uint8_t *)ab[2]->qs + 32 * j + 16),
+                       ld_u8((const uint8_t *)ab[3]->qs + 32 * j + 16), A + 4);
+            transpose4(wl[0], wl[1], wl[2], wl[3], B);
+            transpose4(wh[0], wh[1], wh[2], wh[3], B + 4);
+            __vector_quad q;
+            __builtin_mma_xxsetaccz(&q);
+            for (int k = 0; k < 8; k++) __builtin_mma_xvi8ger4pp(&q, A[k], B[k]);
+            v4i32 r[4];
+            __builtin_mma_disassemble_acc(r, &q);
+            const v4i32 scv = {sc[0][j], sc[1][j], sc[2][j], sc[3][j]};
+            for (int i = 0; i < 4; i++) acc[i] = vec_add(acc[i], vec_mul(r[i], scv));
+        }
+        for (int i = 0; i < 4; i++) {
+            const float ad = ab[i]->d;
+            const v4f32 dd = {d[0] * ad, d[1] * ad, d[2] * ad, d[3] * ad};
+            const v4f32 mm = {dmin[0] * ad, dmin[1] * ad, dmin[2] * ad, dmin[3] * ad};
+            const v4f32 sm = {(float)min_term(m[0], ab[i]->bsums), (float)min_term(m[1], ab[i]->bsums),
+                              (float)min_term(m[2], ab[i]->bsums), (float)min_term(m[3], ab[i]->bsums)};
+            f[i] = vec_add(f[i], vec_sub(vec_mul(dd, vec_ctf(acc[i], 0)), vec_mul(mm, sm)));
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) y[(size_t)i * (size_t)ldy + (size_t)j] = f[i][j];
+}
+
 static void p10_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                        float *y, int ldy)
 {
-    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) {
+    const int kq = wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K;
+    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0 && !kq) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
     const hone_vec_dot_fn dot = k->type[wtype].vec_dot;
     const char *wb = w, *ab = act;
-    const int nb = n / QK8_0;
     int t = 0;
     for (; t + 4 <= n_tok; t += 4) {
         const char *a[4];
@@ -558,7 +647,11 @@ static void p10_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
         for (; r + 4 <= r1; r += 4) {
             const char *wr[4];
             for (int j = 0; j < 4; j++) wr[j] = wb + (size_t)(r + j) * w_row_bytes;
-            mma_tile(wtype, wr, a, nb, y + (size_t)t * (size_t)ldy + (size_t)r, ldy);
+            float *yt = y + (size_t)t * (size_t)ldy + (size_t)r;
+            if (kq)
+                mma_kq_tile(wtype, wr, a, n / QK_K, yt, ldy);
+            else
+                mma_tile(wtype, wr, a, n / QK8_0, yt, ldy);
         }
         for (; r < r1; r++)
             for (int i = 0; i < 4; i++)
@@ -582,7 +675,7 @@ static void p10_build(void)
     hone_kernels *k = &P10_TABLE;
     *k = *hone_kernels_generic();
     k->name = "power10";
-    k->matmul = p10_matmul; /* MMA tiles for Q4_0 / Q8_0, else generic's loop */
+    k->matmul = p10_matmul; /* MMA tiles for Q4_0/Q8_0/Q4_K/Q5_K, else generic's loop */
     k->type[GGML_TYPE_F32].vec_dot = p10_vec_dot_f32;
     k->type[GGML_TYPE_F16].vec_dot = p10_vec_dot_f16;
     k->type[GGML_TYPE_BF16].vec_dot = p10_vec_dot_bf16;
