@@ -633,12 +633,94 @@ static void neon_i8mm_kq_tile(uint32_t wtype, const char *const w[4], const char
     }
 }
 
+/* The 16 signed quants of each Q6_K sub-block (8h + 2k + c) of a half h,
+ * chunk c, as in neon_vec_dot_q6_K. */
+static inline void neon_q6_sub4(const block_q6_K *x, int h, int c, int8x16_t out[4])
+{
+    const uint8x16_t lo4 = vdupq_n_u8(0x0f), three = vdupq_n_u8(3);
+    const uint8x16_t la = vld1q_u8(x->ql + 64 * h + 16 * c);
+    const uint8x16_t lb = vld1q_u8(x->ql + 64 * h + 32 + 16 * c);
+    const uint8x16_t hb = vld1q_u8(x->qh + 32 * h + 16 * c);
+    const uint8x16_t q[4] = {
+        vorrq_u8(vandq_u8(la, lo4), vshlq_n_u8(vandq_u8(hb, three), 4)),
+        vorrq_u8(vandq_u8(lb, lo4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 2), three), 4)),
+        vorrq_u8(vshrq_n_u8(la, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 4), three), 4)),
+        vorrq_u8(vshrq_n_u8(lb, 4), vshlq_n_u8(vshrq_n_u8(hb, 6), 4))};
+    for (int k = 0; k < 4; k++) out[k] = vsubq_s8(vreinterpretq_s8_u8(q[k]), vdupq_n_s8(32));
+}
+
+/* 4 rows x 4 tokens of Q6_K: per sub-block of 16, 8 SMMLAs, scaled by each
+ * row's int8 scale into exact int32 sums; then vec_dot's float step. */
+static void neon_i8mm_q6_tile(const char *const w[4], const char *const a[4], int nb, float *y,
+                              int ldy)
+{
+    float32x4_t f[2][2];
+    for (int p = 0; p < 2; p++)
+        for (int q = 0; q < 2; q++) f[p][q] = vdupq_n_f32(0);
+    for (int b = 0; b < nb; b++) {
+        const block_q6_K *x[4];
+        const block_q8_K *ab[4];
+        for (int i = 0; i < 4; i++) {
+            x[i] = (const block_q6_K *)w[i] + b;
+            ab[i] = (const block_q8_K *)a[i] + b;
+        }
+        int32x4_t acc[2][2];
+        for (int p = 0; p < 2; p++)
+            for (int q = 0; q < 2; q++) acc[p][q] = vdupq_n_s32(0);
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 2; c++) {
+                int8x16_t wq[4][4];
+                for (int i = 0; i < 4; i++) neon_q6_sub4(x[i], h, c, wq[i]);
+                for (int k = 0; k < 4; k++) {
+                    const int sb = 8 * h + 2 * k + c;
+                    for (int p = 0; p < 2; p++) {
+                        const int64x2_t w0 = vreinterpretq_s64_s8(wq[2 * p][k]);
+                        const int64x2_t w1 = vreinterpretq_s64_s8(wq[2 * p + 1][k]);
+                        const int8x16_t W0 = vreinterpretq_s8_s64(vzip1q_s64(w0, w1));
+                        const int8x16_t W1 = vreinterpretq_s8_s64(vzip2q_s64(w0, w1));
+                        const int32_t scl[4] = {x[2 * p]->scales[sb], x[2 * p]->scales[sb],
+                                                x[2 * p + 1]->scales[sb], x[2 * p + 1]->scales[sb]};
+                        const int32x4_t scv = vld1q_s32(scl);
+                        for (int q = 0; q < 2; q++) {
+                            const int64x2_t a0 = vreinterpretq_s64_s8(vld1q_s8(ab[2 * q]->qs + 16 * sb));
+                            const int64x2_t a1 = vreinterpretq_s64_s8(vld1q_s8(ab[2 * q + 1]->qs + 16 * sb));
+                            int32x4_t dot = vmmlaq_s32(vdupq_n_s32(0), W0,
+                                                       vreinterpretq_s8_s64(vzip1q_s64(a0, a1)));
+                            dot = vmmlaq_s32(dot, W1, vreinterpretq_s8_s64(vzip2q_s64(a0, a1)));
+                            acc[p][q] = vmlaq_s32(acc[p][q], dot, scv);
+                        }
+                    }
+                }
+            }
+        }
+        for (int p = 0; p < 2; p++) {
+            for (int q = 0; q < 2; q++) {
+                float dd[4];
+                for (int l = 0; l < 4; l++)
+                    dd[l] = hone_gen_h2f(x[2 * p + (l >> 1)]->d) * ab[2 * q + (l & 1)]->d;
+                f[p][q] = vaddq_f32(f[p][q], vmulq_f32(vld1q_f32(dd), vcvtq_f32_s32(acc[p][q])));
+            }
+        }
+    }
+    for (int p = 0; p < 2; p++) {
+        for (int q = 0; q < 2; q++) {
+            float o[4];
+            vst1q_f32(o, f[p][q]);
+            const size_t r = (size_t)(2 * p), t = (size_t)(2 * q), ld = (size_t)ldy;
+            y[t * ld + r] = o[0];
+            y[(t + 1) * ld + r] = o[1];
+            y[t * ld + r + 1] = o[2];
+            y[(t + 1) * ld + r + 1] = o[3];
+        }
+    }
+}
+
 static void neon_i8mm_matmul(const hone_kernels *k, uint32_t wtype, const void *w,
                              size_t w_row_bytes, const void *act, size_t act_row_bytes, int n,
                              int r0, int r1, int n_tok, float *y, int ldy)
 {
     const int kq = wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K;
-    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0 && !kq) {
+    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0 && wtype != GGML_TYPE_Q6_K && !kq) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
@@ -653,7 +735,9 @@ static void neon_i8mm_matmul(const hone_kernels *k, uint32_t wtype, const void *
             const char *wr[4];
             for (int j = 0; j < 4; j++) wr[j] = wb + (size_t)(r + j) * w_row_bytes;
             float *yt = y + (size_t)t * (size_t)ldy + (size_t)r;
-            if (kq)
+            if (wtype == GGML_TYPE_Q6_K)
+                neon_i8mm_q6_tile(wr, a, n / QK_K, yt, ldy);
+            else if (kq)
                 neon_i8mm_kq_tile(wtype, wr, a, n / QK_K, yt, ldy);
             else
                 neon_i8mm_tile(wtype, wr, a, n / QK8_0, yt, ldy);
