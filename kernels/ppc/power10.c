@@ -628,12 +628,79 @@ static void mma_kq_tile(uint32_t wtype, const char *const w[4], const char *cons
         for (int j = 0; j < 4; j++) y[(size_t)i * (size_t)ldy + (size_t)j] = f[i][j];
 }
 
+/* The unsigned 6-bit quants (before - 32) of Q6_K sub-blocks 8h + 2k + c,
+ * k = 0..3, of half h, chunk c, as in p10_vec_dot_q6_K. */
+static inline void q6_sub4(const block_q6_K *x, int h, int c, v16u8 out[4])
+{
+    const v16u8 lo4 = splat_u8(0x0f), three = splat_u8(3), two = splat_u8(2);
+    const v16u8 four = splat_u8(4), six = splat_u8(6);
+    const v16u8 la = ld_u8(x->ql + 64 * h + 16 * c);
+    const v16u8 lb = ld_u8(x->ql + 64 * h + 32 + 16 * c);
+    const v16u8 hb = ld_u8(x->qh + 32 * h + 16 * c);
+    out[0] = vec_or(vec_and(la, lo4), vec_sl(vec_and(hb, three), four));
+    out[1] = vec_or(vec_and(lb, lo4), vec_sl(vec_and(vec_sr(hb, two), three), four));
+    out[2] = vec_or(vec_sr(la, four), vec_sl(vec_and(vec_sr(hb, four), three), four));
+    out[3] = vec_or(vec_sr(lb, four), vec_sl(vec_sr(hb, six), four));
+}
+
+/* 4 tokens x 4 rows of Q6_K: per sub-block of 16, four GERs on the
+ * unsigned quants u = q + 32; sum a*q = sum a*u - 32 * bsum (Q8_K's sum of
+ * that sub-block's activations), times each row's scale: exact int32 sums,
+ * then vec_dot's float step. */
+static void mma_q6_tile(const char *const w[4], const char *const a[4], int nb, float *y, int ldy)
+{
+    v4f32 f[4] = {vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f)};
+    for (int b = 0; b < nb; b++) {
+        const block_q6_K *x[4];
+        const block_q8_K *ab[4];
+        for (int i = 0; i < 4; i++) {
+            x[i] = (const block_q6_K *)w[i] + b;
+            ab[i] = (const block_q8_K *)a[i] + b;
+        }
+        v4i32 acc[4] = {vec_splats(0), vec_splats(0), vec_splats(0), vec_splats(0)};
+        for (int h = 0; h < 2; h++) {
+            for (int c = 0; c < 2; c++) {
+                v16u8 wq[4][4];
+                for (int i = 0; i < 4; i++) q6_sub4(x[i], h, c, wq[i]);
+                for (int k = 0; k < 4; k++) {
+                    const int sb = 8 * h + 2 * k + c;
+                    v16u8 A[4], B[4];
+                    transpose4(ld_u8((const uint8_t *)ab[0]->qs + 16 * sb),
+                               ld_u8((const uint8_t *)ab[1]->qs + 16 * sb),
+                               ld_u8((const uint8_t *)ab[2]->qs + 16 * sb),
+                               ld_u8((const uint8_t *)ab[3]->qs + 16 * sb), A);
+                    transpose4(wq[0][k], wq[1][k], wq[2][k], wq[3][k], B);
+                    __vector_quad q;
+                    __builtin_mma_xxsetaccz(&q);
+                    for (int m = 0; m < 4; m++) __builtin_mma_xvi8ger4pp(&q, A[m], B[m]);
+                    v4i32 r[4];
+                    __builtin_mma_disassemble_acc(r, &q);
+                    const v4i32 scv = {x[0]->scales[sb], x[1]->scales[sb], x[2]->scales[sb],
+                                       x[3]->scales[sb]};
+                    for (int i = 0; i < 4; i++) {
+                        const v4i32 dot = vec_sub(r[i], vec_splats(32 * (int)ab[i]->bsums[sb]));
+                        acc[i] = vec_add(acc[i], vec_mul(dot, scv));
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < 4; i++) {
+            const float ad = ab[i]->d;
+            const v4f32 dd = {hone_gen_h2f(x[0]->d) * ad, hone_gen_h2f(x[1]->d) * ad,
+                              hone_gen_h2f(x[2]->d) * ad, hone_gen_h2f(x[3]->d) * ad};
+            f[i] = vec_add(f[i], vec_mul(dd, vec_ctf(acc[i], 0)));
+        }
+    }
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++) y[(size_t)i * (size_t)ldy + (size_t)j] = f[i][j];
+}
+
 static void p10_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                        float *y, int ldy)
 {
     const int kq = wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K;
-    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0 && !kq) {
+    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0 && wtype != GGML_TYPE_Q6_K && !kq) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
@@ -648,7 +715,9 @@ static void p10_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
             const char *wr[4];
             for (int j = 0; j < 4; j++) wr[j] = wb + (size_t)(r + j) * w_row_bytes;
             float *yt = y + (size_t)t * (size_t)ldy + (size_t)r;
-            if (kq)
+            if (wtype == GGML_TYPE_Q6_K)
+                mma_q6_tile(wr, a, n / QK_K, yt, ldy);
+            else if (kq)
                 mma_kq_tile(wtype, wr, a, n / QK_K, yt, ldy);
             else
                 mma_tile(wtype, wr, a, n / QK8_0, yt, ldy);
@@ -675,7 +744,7 @@ static void p10_build(void)
     hone_kernels *k = &P10_TABLE;
     *k = *hone_kernels_generic();
     k->name = "power10";
-    k->matmul = p10_matmul; /* MMA tiles for Q4_0/Q8_0/Q4_K/Q5_K, else generic's loop */
+    k->matmul = p10_matmul; /* MMA tiles for Q4_0/Q8_0/Q4_K/Q5_K/Q6_K, else generic's loop */
     k->type[GGML_TYPE_F32].vec_dot = p10_vec_dot_f32;
     k->type[GGML_TYPE_F16].vec_dot = p10_vec_dot_f16;
     k->type[GGML_TYPE_BF16].vec_dot = p10_vec_dot_bf16;
