@@ -512,7 +512,11 @@ X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
     __m256 acc[X86_MAX_NT];
-    for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
+    float sacc[X86_MAX_NT];
+    for (int t = 0; t < nt; t++) {
+        acc[t] = _mm256_setzero_ps();
+        sacc[t] = 0.0f;
+    }
     for (int i = 0; i < n / QK_K; i++) {
         /* q4_K and q5_K share d, dmin, scales; q5_K has qh before qs */
         const uint8_t *b = base + (size_t)i * bsize;
@@ -563,6 +567,23 @@ X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh
         }
         /* acc += dy * (dx * sumi + mx * sum_j m_j * sum(a_j)): the row's
          * scales broadcast once, one activation scale per row */
+#if defined(HONE_X86_VNNI)
+        /* as x86_tile_k4 does per row: exact integer sums of the
+         * super-block, then v = mx * msum + dx * isum, acc += dy * v */
+        for (int t = 0; t < nt; t++) {
+            const block_q8_K *y = (const block_q8_K *)vy[t] + i;
+            const __m256i pm = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y->bsums));
+            __m256i h = _mm256_hadd_epi32(sumi[t], pm);
+            h = _mm256_hadd_epi32(h, h);
+            const __m128i q = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+            const float v = fmaf(mx, (float)_mm_extract_epi32(q, 1), dx * (float)_mm_cvtsi128_si32(q));
+            sacc[t] = fmaf(y->d, v, sacc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) s[t] = sacc[t];
+    (void)acc;
+}
+#else
         const __m256 dxv = _mm256_set1_ps(dx), mxv = _mm256_set1_ps(mx);
         for (int t = 0; t < nt; t++) {
             const block_q8_K *y = (const block_q8_K *)vy[t] + i;
@@ -572,7 +593,9 @@ X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh
         }
     }
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(acc[t]);
+    (void)sacc;
 }
+#endif
 
 X86_INLINE void q4_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
                            const x86_act_scales *as)
@@ -1056,6 +1079,136 @@ static bool x86_tile_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, c
     return true;
 }
 
+/* Q4_K / Q5_K in 16-row tiles: per sub-block j, eight vpdpbusd give each row's
+ * exact dot (nibbles unsigned, no offset), one vpmulld weights it by the
+ * row's scale; the mins term is one vpdpwssd per sub-block against the
+ * Q8_K group sums. Float steps as q45_K_multi's VNNI path. */
+enum { X86_TILE_K_MAX_SB = 32 };
+
+typedef struct {
+    int32_t w[8][8][16]; /* sub-block j, dword k, row r */
+    int32_t sc[8][16];   /* scale of sub-block j, row r */
+    int32_t m2[8][16];   /* min of sub-block j in both int16 halves */
+    float d[16], mn[16]; /* d and -dmin per row */
+} x86_tile_k4;
+
+/* has_qh: Q5_K (bit 2g / 2g + 1 of qh is the 5th bit of group g's low /
+ * high nibbles); otherwise Q4_K, whose blocks are Q5_K's without qh. */
+static void x86_tile_k4_pack(const char *wb, size_t w_row_bytes, int has_qh, int rs, int r1,
+                             int nsb, x86_tile_k4 *pk)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
+    const size_t bsize = has_qh ? sizeof(block_q5_K) : sizeof(block_q4_K);
+    for (int b = 0; b < nsb; b++) {
+        x86_tile_k4 *o = &pk[b];
+        for (int h = 0; h < 2; h++) {
+            __m256i lo[4][8], hi[4][8];
+            for (int j = 0; j < 8; j++) {
+                const int r = rs + 8 * h + j, lane = 8 * h + j;
+                uint8_t scb[8] = {0}, mb[8] = {0};
+                float d = 0.0f, mn = 0.0f;
+                for (int g = 0; g < 4; g++) lo[g][j] = hi[g][j] = _mm256_setzero_si256();
+                if (r < r1) {
+                    const uint8_t *x = (const uint8_t *)wb + (size_t)r * w_row_bytes + (size_t)b * bsize;
+                    const uint8_t *qs = x + offsetof(block_q5_K, qh) + (has_qh ? QK_K / 8 : 0);
+                    const __m256i qh = has_qh ? _mm256_loadu_si256((const __m256i *)(x + offsetof(block_q5_K, qh)))
+                                              : _mm256_setzero_si256();
+                    uint32_t sc[2], m[2];
+                    kquant_scales(x + offsetof(block_q5_K, scales), sc, m);
+                    memcpy(scb, sc, 8);
+                    memcpy(mb, m, 8);
+                    hone_half d16, m16;
+                    memcpy(&d16, x + offsetof(block_q5_K, d), 2);
+                    memcpy(&m16, x + offsetof(block_q5_K, dmin), 2);
+                    d = h2f(d16);
+                    mn = -h2f(m16);
+                    for (int g = 0; g < 4; g++) {
+                        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * g));
+                        lo[g][j] = _mm256_and_si256(q, m4);
+                        hi[g][j] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                        if (has_qh) {
+                            lo[g][j] = _mm256_or_si256(lo[g][j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), one), 4));
+                            hi[g][j] = _mm256_or_si256(hi[g][j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g + 1), one), 4));
+                        }
+                    }
+                }
+                for (int sj = 0; sj < 8; sj++) {
+                    o->sc[sj][lane] = scb[sj];
+                    o->m2[sj][lane] = (int32_t)((uint32_t)mb[sj] | (uint32_t)mb[sj] << 16);
+                }
+                o->d[lane] = d;
+                o->mn[lane] = mn;
+            }
+            for (int g = 0; g < 4; g++) {
+                transpose8_epi32(lo[g]);
+                transpose8_epi32(hi[g]);
+                for (int k = 0; k < 8; k++) {
+                    _mm256_storeu_si256((__m256i *)&o->w[2 * g][k][8 * h], lo[g][k]);
+                    _mm256_storeu_si256((__m256i *)&o->w[2 * g + 1][k][8 * h], hi[g][k]);
+                }
+            }
+        }
+    }
+}
+
+X86_INLINE void x86_tile_k4_run(const x86_tile_k4 *pk, int nsb, const char *ab, size_t act_row_bytes,
+                                int t0, float *y, int ldy, int rs, __mmask16 rows, int nt)
+{
+    __m512 acc[X86_TILE_T];
+    const block_q8_K *a[X86_TILE_T];
+    for (int t = 0; t < nt; t++) {
+        acc[t] = _mm512_setzero_ps();
+        a[t] = (const block_q8_K *)(ab + (size_t)(t0 + t) * act_row_bytes);
+    }
+    for (int b = 0; b < nsb; b++) {
+        const x86_tile_k4 *o = &pk[b];
+        __m512i isum[X86_TILE_T];
+        for (int t = 0; t < nt; t++) isum[t] = _mm512_setzero_si512();
+        for (int j = 0; j < 8; j++) {
+            __m512i w[8];
+            for (int k = 0; k < 8; k++) w[k] = _mm512_loadu_si512(o->w[j][k]);
+            const __m512i sc = _mm512_loadu_si512(o->sc[j]);
+            for (int t = 0; t < nt; t++) {
+                const int8_t *q = a[t][b].qs + 32 * j;
+                __m512i sj = _mm512_setzero_si512();
+                for (int k = 0; k < 8; k++) sj = _mm512_dpbusd_epi32(sj, w[k], bcast32(q + 4 * k));
+                isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(sj, sc));
+            }
+        }
+        const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
+        for (int t = 0; t < nt; t++) {
+            __m512i ms = _mm512_setzero_si512();
+            for (int j = 0; j < 8; j++)
+                ms = _mm512_dpwssd_epi32(ms, _mm512_loadu_si512(o->m2[j]),
+                                         bcast32((const int8_t *)&a[t][b].bsums[2 * j]));
+            const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(ms),
+                                             _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum[t])));
+            acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(a[t][b].d), v, acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++)
+        _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows, acc[t]);
+}
+
+static bool x86_tile_k4_matmul(const void *w, size_t w_row_bytes, int has_qh, const void *act,
+                               size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
+                               int ldy)
+{
+    const int nsb = n / QK_K;
+    if (nsb > X86_TILE_K_MAX_SB || nsb < 1) return false;
+    x86_tile_k4 pk[X86_TILE_K_MAX_SB];
+    for (int rs = r0; rs < r1; rs += 16) {
+        const int nr = r1 - rs < 16 ? r1 - rs : 16;
+        const __mmask16 rows = (__mmask16)((1u << nr) - 1u);
+        x86_tile_k4_pack(w, w_row_bytes, has_qh, rs, r1, nsb, pk);
+        int t = 0;
+        for (; t + X86_TILE_T <= n_tok; t += X86_TILE_T)
+            x86_tile_k4_run(pk, nsb, act, act_row_bytes, t, y, ldy, rs, rows, X86_TILE_T);
+        for (; t < n_tok; t++) x86_tile_k4_run(pk, nsb, act, act_row_bytes, t, y, ldy, rs, rows, 1);
+    }
+    return true;
+}
+
 /* Fewest tokens for which repacking a strip pays. */
 enum { X86_TILE_MIN_TOK = 4 };
 #endif
@@ -1075,6 +1228,10 @@ static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
 #if defined(HONE_X86_VNNI)
     if (n_tok >= X86_TILE_MIN_TOK &&
         x86_tile_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+    if (n_tok >= X86_TILE_MIN_TOK && (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K) &&
+        x86_tile_k4_matmul(w, w_row_bytes, wtype == GGML_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
+                           n_tok, y, ldy))
         return;
 #endif
     if (!dotg || (n_tok < G && !dot1s)) {
