@@ -7,6 +7,8 @@
 #   make test               build portable, run every test, print the summary
 #   make uninstall          remove what install put in $(PREFIX)
 #   make clean-build        remove build/
+#   make bench-native MODEL=f.gguf [THREADS=2 ROUNDS=5]
+#                           hone (native, portable) vs llama-bench, interleaved
 #
 # Installing is atomic: the build happens first, then `cmake --install`
 # into a staging dir, then each file is renamed into $(PREFIX); a failed
@@ -21,12 +23,12 @@ CTEST ?= ctest
 # files `make install` owns under $(PREFIX)
 INSTALLED_FILES = bin/hone lib/hone/build_info.json
 
-.PHONY: all install install-fast install-optimized show-build test uninstall clean-build help
+.PHONY: all install install-fast install-optimized show-build test uninstall clean-build help bench-native
 
 all: help
 
 help:
-	@sed -n '1,13p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
 
 # Always re-run the build: cmake knows what is up to date.
 .PHONY: build-portable build-native
@@ -75,3 +77,10 @@ uninstall:
 
 clean-build:
 	rm -rf build
+
+# Side-by-side speed against the reference llama.cpp (ci/bench-native.sh).
+THREADS ?= 2
+ROUNDS ?= 5
+bench-native: build-native build-portable
+	@test -n "$(MODEL)" || { echo "usage: make bench-native MODEL=file.gguf [THREADS=2 ROUNDS=5]" >&2; exit 1; }
+	bash ci/bench-native.sh "$(MODEL)" $(THREADS) $(ROUNDS)

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# bench-native.sh — hone vs the reference llama.cpp on one GGUF, side by side.
+#   usage: ci/bench-native.sh MODEL [THREADS=2] [ROUNDS=5] [PP=512] [TG=128]
+# Runs `hone bench` (native build, and the portable one when built) and
+# `llama-bench` one repetition at a time, interleaved round by round, so a
+# drift in the shared machine's speed hits all of them alike. Before the tg
+# rounds it measures the read bandwidth with ../shared/tools/bw.c (when
+# present) and reports tg as a fraction of it.
+# llama-bench is looked up as $LLAMA_BENCH, then in the checkout that
+# ../shared/tools/build-llamacpp.sh makes (~/.cache/hone-ref).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODEL=${1:?usage: ci/bench-native.sh MODEL [THREADS] [ROUNDS] [PP] [TG]}
+T=${2:-2}
+ROUNDS=${3:-5}
+PP=${4:-512}
+TG=${5:-128}
+[ -f "$MODEL" ] || { echo "bench-native: no model file '$MODEL'" >&2; exit 1; }
+
+NATIVE=build/native/src/hone
+PORTABLE=build/portable/src/hone
+[ -x "$NATIVE" ] || { echo "bench-native: $NATIVE missing: run 'make build-native'" >&2; exit 1; }
+LLAMA=${LLAMA_BENCH:-$HOME/.cache/hone-ref/llama.cpp/build/bin/llama-bench}
+if [ ! -x "$LLAMA" ]; then
+    echo "bench-native: no llama-bench ($LLAMA): build it with ../shared/tools/build-llamacpp.sh; hone only" >&2
+    LLAMA=
+fi
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+BW=
+if [ -f ../shared/tools/bw.c ] && gcc -O3 -march=native -fopenmp -o "$out/bw" ../shared/tools/bw.c 2>/dev/null; then
+    BW="$out/bw"
+fi
+
+# one JSON line per sample: {"prog":..., "test":..., "ts":...}
+sample() { # prog test command... (a failed run is an error, not a gap)
+    local prog=$1 test=$2 bin=$3
+    shift 3
+    "$bin" "$@" -o json 2>/dev/null |
+        python3 -c 'import json,sys
+for r in json.load(sys.stdin):
+    print(json.dumps({"prog": sys.argv[1], "test": sys.argv[2], "ts": r["avg_ts"]}))' "$prog" "$test" \
+        >> "$out/samples.jsonl"
+}
+
+for ((r = 1; r <= ROUNDS; r++)); do
+    echo "round $r/$ROUNDS" >&2
+    for test in pp tg; do
+        if [ $test = pp ]; then args=(-p "$PP" -n 0); else args=(-p 0 -n "$TG"); fi
+        if [ $test = tg ] && [ -n "$BW" ]; then
+            "$BW" "$T" | awk '{for (i = 1; i < NF; i++) if ($i == "bandwidth") print $(i+1)}' >> "$out/bw.txt"
+        fi
+        sample hone-native $test "$NATIVE" bench -m "$MODEL" -t "$T" -r 1 "${args[@]}"
+        [ -n "$LLAMA" ] && sample llama.cpp $test "$LLAMA" -m "$MODEL" -t "$T" -r 1 "${args[@]}"
+        [ -x "$PORTABLE" ] && sample hone-portable $test "$PORTABLE" bench -m "$MODEL" -t "$T" -r 1 "${args[@]}"
+    done
+done
+
+python3 - "$out" "$MODEL" "$T" "$PP" "$TG" <<'PY'
+import json, os, statistics as st, sys
+out, model, t, pp, tg = sys.argv[1:6]
+samples = {}
+for line in open(os.path.join(out, "samples.jsonl")):
+    s = json.loads(line)
+    samples.setdefault((s["prog"], s["test"]), []).append(s["ts"])
+bw = [float(x) for x in open(os.path.join(out, "bw.txt"))] if os.path.exists(os.path.join(out, "bw.txt")) else []
+size = os.path.getsize(model)
+def cell(prog, test):
+    v = samples.get((prog, test))
+    if not v: return None, "-"
+    m = st.mean(v); sd = st.stdev(v) if len(v) > 1 else 0.0
+    return m, f"{m:.2f} ± {sd:.2f}"
+print(f"\nmodel {os.path.basename(model)} ({size / 2**20:.0f} MiB), threads {t}, "
+      f"{max(len(v) for v in samples.values())} interleaved rounds")
+if bw: print(f"read bandwidth (bw.c, before each tg round): {st.mean(bw):.1f} GB/s")
+print("\n| test | hone native t/s | llama.cpp t/s | hone/llama | hone portable t/s | portable/native |")
+print("| --- | ---: | ---: | ---: | ---: | ---: |")
+for test, name in (("pp", f"pp{pp}"), ("tg", f"tg{tg}")):
+    hn, hs = cell("hone-native", test)
+    lm, ls = cell("llama.cpp", test)
+    pm, ps = cell("hone-portable", test)
+    r1 = f"{hn / lm:.2f}x" if hn and lm else "-"
+    r2 = f"{pm / hn:.2f}x" if hn and pm else "-"
+    print(f"| {name} | {hs} | {ls} | {r1} | {ps} | {r2} |")
+if bw and samples.get(("hone-native", "tg")):
+    # decode reads every weight once per token: bytes/token ~ file size
+    gbs = st.mean(samples[("hone-native", "tg")]) * size / 1e9
+    print(f"\nhone native tg: {gbs:.1f} GB/s of weights = {100 * gbs / st.mean(bw):.0f}% of the measured read bandwidth")
+PY
