@@ -1,9 +1,10 @@
 /* kernels.c — choosing a kernel table for the running CPU.
  *
  * This file is compiled for the variant's baseline ISA and never contains
- * ISA-specific code: it only asks cpu_features (which also checks that the
- * OS saves the wider registers) what the CPU can do, then hands out a
- * pointer to a table compiled elsewhere. */
+ * ISA-specific code: it only asks what the CPU can do (cpu_features on
+ * x86-64, which also checks that the OS saves the wider registers; the
+ * kernel's AT_HWCAP / AT_HWCAP2 bits on aarch64 and ppc64le), then hands
+ * out a pointer to a table compiled elsewhere. */
 #include "kernels.h"
 
 #include <stdio.h>
@@ -15,7 +16,19 @@
 #include <cpu_features/cpuinfo_x86.h>
 #elif defined(HONE_KERNELS_ARM)
 #include "arm/arm.h"
-#include <cpu_features/cpuinfo_aarch64.h>
+#include <sys/auxv.h>
+/* Asked of the kernel directly, not of cpu_features: on CPUs with no
+ * AT_HWCAP2 bits (Neoverse N1, Graviton 2, ...) its GetAarch64Info prints
+ * a debug line to stdout. Values from the Linux uapi asm/hwcap.h. */
+#ifndef HWCAP_ASIMD
+#define HWCAP_ASIMD (1UL << 1)
+#endif
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1UL << 20)
+#endif
+#ifndef HWCAP2_I8MM
+#define HWCAP2_I8MM (1UL << 13)
+#endif
 #elif defined(HONE_KERNELS_PPC)
 #include "ppc/ppc.h"
 #include <sys/auxv.h>
@@ -84,8 +97,7 @@ static const hone_kernels *avx512_get(void)
 #if defined(HONE_KERNELS_ARM)
 static void neon_missing(char *buf, size_t size)
 {
-    const Aarch64Features f = GetAarch64Info().features;
-    const feature want[] = {{"asimd", f.asimd}};
+    const feature want[] = {{"asimd", (getauxval(AT_HWCAP) & HWCAP_ASIMD) != 0}};
     list_missing(want, sizeof want / sizeof want[0], buf, size);
 }
 
@@ -93,9 +105,10 @@ static void neon_missing(char *buf, size_t size)
  * SMMLA matmul tiles where it also has the int8 matrix multiply. */
 static const hone_kernels *neon_get(void)
 {
-    const Aarch64Features f = GetAarch64Info().features;
-    if (f.asimddp && f.i8mm) return hone_kernels_neon_i8mm();
-    return f.asimddp ? hone_kernels_neon_dotprod() : hone_kernels_neon();
+    const bool dotprod = (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+    const bool i8mm = (getauxval(AT_HWCAP2) & HWCAP2_I8MM) != 0;
+    if (dotprod && i8mm) return hone_kernels_neon_i8mm();
+    return dotprod ? hone_kernels_neon_dotprod() : hone_kernels_neon();
 }
 #endif
 

@@ -444,18 +444,20 @@ static void neon_vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
-/* --- matmul: SMMLA tiles for Q4_0 / Q8_0 (HONE_NEON_I8MM) ---------------------
+/* --- matmul: 4 rows x 4 tokens tiles -----------------------------------------
  *
+ * A tile reads each weight block once for 4 tokens. Its integer block dots
+ * are exact and its float steps per block are vec_dot's, in vec_dot's
+ * order (no FP contraction under -std=c11), so every result has vec_dot's
+ * bits whatever the batch; edge rows / tokens use vec_dot itself.
+ * Without i8mm: Q4_0 / Q8_0 tiles of SDOT (or SMULL) dots. With i8mm:
  * vmmlaq_s32(acc, W, A) adds the 2x2 matrix of dots between W's two 8-byte
  * halves (two weight rows) and A's (two tokens): lanes (r0,t0) (r0,t1)
- * (r1,t0) (r1,t1). A tile is 4 rows x 4 tokens; per 32-element block,
- * 4 chunks x 4 row/token pairs = 16 SMMLAs give all 16 block dots. The
- * float steps per block are vec_dot's, in its order (no FP contraction
- * under -std=c11), so every result has vec_dot's bits whatever the batch;
- * edge rows / tokens use vec_dot itself. */
-#if HONE_NEON_I8MM
+ * (r1,t0) (r1,t1); per 32 elements, 4 chunks x 4 row/token pairs = 16
+ * SMMLAs give all 16 dots (Q4_0, Q8_0, Q4_K, Q5_K, Q6_K). */
+
 /* Block b of a row as 32 signed quants: lo = elements 0..15, hi = 16..31. */
-static inline void neon_i8mm_weights(uint32_t wtype, const char *row, int b, int8x16_t *lo,
+static inline void neon_tile_weights(uint32_t wtype, const char *row, int b, int8x16_t *lo,
                                      int8x16_t *hi, float *d)
 {
     if (wtype == GGML_TYPE_Q4_0) {
@@ -472,6 +474,44 @@ static inline void neon_i8mm_weights(uint32_t wtype, const char *row, int b, int
     }
 }
 
+#if !HONE_NEON_I8MM
+/* 4 rows x 4 tokens of Q4_0 / Q8_0 with 16-byte dots (SDOT or SMULL). */
+static void neon_dot_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int nb,
+                          float *y, int ldy)
+{
+    float32x4_t f[4]; /* f[r]: row r, lanes = tokens */
+    for (int r = 0; r < 4; r++) f[r] = vdupq_n_f32(0);
+    for (int b = 0; b < nb; b++) {
+        int8x16_t al[4], ah[4];
+        float dy[4];
+        for (int t = 0; t < 4; t++) {
+            const block_q8_0 *ab = (const block_q8_0 *)a[t] + b;
+            al[t] = vld1q_s8(ab->qs);
+            ah[t] = vld1q_s8(ab->qs + 16);
+            dy[t] = hone_gen_h2f(ab->d);
+        }
+        for (int r = 0; r < 4; r++) {
+            int8x16_t wl, wh;
+            float dx;
+            neon_tile_weights(wtype, w[r], b, &wl, &wh, &dx);
+            int32x4_t acc[4];
+            for (int t = 0; t < 4; t++)
+                acc[t] = neon_dot16(neon_dot16(vdupq_n_s32(0), wl, al[t]), wh, ah[t]);
+            /* lane t = the sum of acc[t]'s lanes (exact) */
+            const int32x4_t sumi = vpaddq_s32(vpaddq_s32(acc[0], acc[1]), vpaddq_s32(acc[2], acc[3]));
+            const float dd[4] = {dx * dy[0], dx * dy[1], dx * dy[2], dx * dy[3]};
+            f[r] = vaddq_f32(f[r], vmulq_f32(vcvtq_f32_s32(sumi), vld1q_f32(dd)));
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        float o[4];
+        vst1q_f32(o, f[r]);
+        for (int t = 0; t < 4; t++) y[(size_t)t * (size_t)ldy + (size_t)r] = o[t];
+    }
+}
+#endif
+
+#if HONE_NEON_I8MM
 /* The four 8-byte chunks of 32 quants (lo, hi) of two rows, paired. */
 static inline void neon_pair_chunks(int8x16_t lo0, int8x16_t hi0, int8x16_t lo1, int8x16_t hi1,
                                     int8x16_t out[4])
@@ -494,7 +534,7 @@ static void neon_i8mm_tile(uint32_t wtype, const char *const w[4], const char *c
         int8x16_t wl[4], wh[4], al[4], ah[4], W[2][4], A[2][4];
         float dx[4], dy[4];
         for (int i = 0; i < 4; i++) {
-            neon_i8mm_weights(wtype, w[i], b, &wl[i], &wh[i], &dx[i]);
+            neon_tile_weights(wtype, w[i], b, &wl[i], &wh[i], &dx[i]);
             const block_q8_0 *ab = (const block_q8_0 *)a[i] + b;
             al[i] = vld1q_s8(ab->qs);
             ah[i] = vld1q_s8(ab->qs + 16);
@@ -715,12 +755,34 @@ static void neon_i8mm_q6_tile(const char *const w[4], const char *const a[4], in
     }
 }
 
-static void neon_i8mm_matmul(const hone_kernels *k, uint32_t wtype, const void *w,
-                             size_t w_row_bytes, const void *act, size_t act_row_bytes, int n,
-                             int r0, int r1, int n_tok, float *y, int ldy)
+#endif
+
+/* Tile wtype's 4 rows x 4 tokens (nb blocks); the types without a tile here
+ * never get here. */
+static void neon_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int n,
+                      float *y, int ldy)
 {
-    const int kq = wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K;
-    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0 && wtype != GGML_TYPE_Q6_K && !kq) {
+#if HONE_NEON_I8MM
+    if (wtype == GGML_TYPE_Q6_K)
+        neon_i8mm_q6_tile(w, a, n / QK_K, y, ldy);
+    else if (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K)
+        neon_i8mm_kq_tile(wtype, w, a, n / QK_K, y, ldy);
+    else
+        neon_i8mm_tile(wtype, w, a, n / QK8_0, y, ldy);
+#else
+    neon_dot_tile(wtype, w, a, n / QK8_0, y, ldy);
+#endif
+}
+
+static void neon_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                        float *y, int ldy)
+{
+    int tiled = wtype == GGML_TYPE_Q4_0 || wtype == GGML_TYPE_Q8_0;
+#if HONE_NEON_I8MM
+    tiled |= wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K || wtype == GGML_TYPE_Q6_K;
+#endif
+    if (!tiled) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
@@ -734,13 +796,7 @@ static void neon_i8mm_matmul(const hone_kernels *k, uint32_t wtype, const void *
         for (; r + 4 <= r1; r += 4) {
             const char *wr[4];
             for (int j = 0; j < 4; j++) wr[j] = wb + (size_t)(r + j) * w_row_bytes;
-            float *yt = y + (size_t)t * (size_t)ldy + (size_t)r;
-            if (wtype == GGML_TYPE_Q6_K)
-                neon_i8mm_q6_tile(wr, a, n / QK_K, yt, ldy);
-            else if (kq)
-                neon_i8mm_kq_tile(wtype, wr, a, n / QK_K, yt, ldy);
-            else
-                neon_i8mm_tile(wtype, wr, a, n / QK8_0, yt, ldy);
+            neon_tile(wtype, wr, a, n, y + (size_t)t * (size_t)ldy + (size_t)r, ldy);
         }
         for (; r < r1; r++)
             for (int i = 0; i < 4; i++)
@@ -751,7 +807,6 @@ static void neon_i8mm_matmul(const hone_kernels *k, uint32_t wtype, const void *
             dot(n, &y[(size_t)t * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes,
                 ab + (size_t)t * act_row_bytes);
 }
-#endif
 
 /* --- the table --------------------------------------------------------------- */
 
@@ -766,11 +821,7 @@ static void neon_build(void)
     hone_kernels *k = &NEON_TABLE;
     *k = *hone_kernels_generic();
     k->name = "neon";
-#if HONE_NEON_I8MM
-    k->matmul = neon_i8mm_matmul; /* SMMLA tiles for Q4_0 / Q8_0 */
-#else
-    k->matmul = hone_gen_matmul; /* loops over this table's vec_dot */
-#endif
+    k->matmul = neon_matmul; /* tiles where above, else generic's vec_dot loop */
     k->type[GGML_TYPE_F32].vec_dot = neon_vec_dot_f32;
     k->type[GGML_TYPE_F16].vec_dot = neon_vec_dot_f16;
     k->type[GGML_TYPE_BF16].vec_dot = neon_vec_dot_bf16;
