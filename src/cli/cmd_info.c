@@ -3,6 +3,7 @@
  * The hidden `--write-build-info PATH` writes build_info.json at build time. */
 #include "build_info.h"
 #include "commands.h"
+#include "kernels.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -99,6 +100,13 @@ static int print_summary(void)
     printf("  %-12s optimal %.0f; this run uses %d (-t, HONE_THREADS, OMP_NUM_THREADS, "
            "build_info.json, detected)\n",
            "threads", num_field(doc, "optimal_threads"), hone_resolve_threads(0));
+    /* the kernel set `hone run` would pick now (HONE_KERNELS or the best) */
+    const hone_kernels *k = NULL;
+    hone_error kerr = {0};
+    if (hone_kernels_select(NULL, &k, &kerr) == HONE_OK)
+        printf("  %-12s %s (this build has: %s)\n", "kernels", k->name, hone_kernels_choices());
+    else
+        printf("  %-12s %s\n", "kernels", kerr.msg);
     cJSON_Delete(installed);
     cJSON_Delete(doc);
     return 0;
