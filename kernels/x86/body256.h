@@ -701,7 +701,11 @@ X86_INLINE void k16_multi(int kind, int n, const void *vx, const void *const *vy
     const size_t bsize = kind == K16_Q6 ? sizeof(block_q6_K)
                          : kind == K16_Q3 ? sizeof(block_q3_K) : sizeof(block_q2_K);
     __m256 acc[X86_MAX_NT];
-    for (int t = 0; t < nt; t++) acc[t] = _mm256_setzero_ps();
+    float sacc[X86_MAX_NT];
+    for (int t = 0; t < nt; t++) {
+        acc[t] = _mm256_setzero_ps();
+        sacc[t] = 0.0f;
+    }
     for (int i = 0; i < n / QK_K; i++) {
         const uint8_t *blk = (const uint8_t *)vx + (size_t)i * bsize;
         __m256i sc16, m16 = _mm256_setzero_si256();
@@ -757,6 +761,12 @@ X86_INLINE void k16_multi(int kind, int n, const void *vx, const void *const *vy
         }
         for (int t = 0; t < nt; t++) {
             const block_q8_K *y = (const block_q8_K *)vy[t] + i;
+#if defined(HONE_X86_VNNI)
+            if (kind == K16_Q6) { /* x86_tile_q6's order: exact sum first */
+                sacc[t] = fmaf(dx * y->d, (float)hsum_epi32(sumi[t]), sacc[t]);
+                continue;
+            }
+#endif
             acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * y->d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
             if (kind == K16_Q2) {
                 const __m256i pm = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y->bsums));
@@ -764,6 +774,13 @@ X86_INLINE void k16_multi(int kind, int n, const void *vx, const void *const *vy
             }
         }
     }
+#if defined(HONE_X86_VNNI)
+    if (kind == K16_Q6) {
+        for (int t = 0; t < nt; t++) s[t] = sacc[t];
+        return;
+    }
+#endif
+    (void)sacc;
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(acc[t]);
 }
 
@@ -1209,6 +1226,115 @@ static bool x86_tile_k4_matmul(const void *w, size_t w_row_bytes, int has_qh, co
     return true;
 }
 
+/* Q6_K in 16-row tiles: q stored + 32 is used unsigned; per 16-element
+ * sub-block four vpdpbusd and one vpmulld by the row's scale, minus
+ * 32 * sum_j sc_j * sum(a_j) (vpdpwssd on the Q8_K group sums). */
+typedef struct {
+    int32_t w[16][8][16]; /* 32-element group g (sub-blocks 2g, 2g+1), dword k, row r */
+    int32_t sc[16][16];   /* scale of sub-block j, row r */
+    int32_t sc2[8][16];   /* scales 2p and 2p + 1 as int16 pair */
+    float d[16];
+} x86_tile_q6;
+
+static void x86_tile_q6_pack(const char *wb, size_t w_row_bytes, int rs, int r1, int nsb,
+                             x86_tile_q6 *pk)
+{
+    for (int b = 0; b < nsb; b++) {
+        x86_tile_q6 *o = &pk[b];
+        for (int h8 = 0; h8 < 2; h8++) {
+            __m256i q[8][8]; /* [half * 4 + quarter][row] */
+            for (int j = 0; j < 8; j++) {
+                const int r = rs + 8 * h8 + j, lane = 8 * h8 + j;
+                int8_t scb[16] = {0};
+                float d = 0.0f;
+                for (int g = 0; g < 8; g++) q[g][j] = _mm256_setzero_si256();
+                if (r < r1) {
+                    const block_q6_K *x = (const block_q6_K *)(wb + (size_t)r * w_row_bytes) + b;
+                    __m256i u[8];
+                    k16_unpack_half(K16_Q6, (const uint8_t *)x, 0, u);
+                    k16_unpack_half(K16_Q6, (const uint8_t *)x, 1, u + 4);
+                    for (int g = 0; g < 8; g++) q[g][j] = u[g];
+                    memcpy(scb, x->scales, 16);
+                    d = h2f(x->d);
+                }
+                for (int sj = 0; sj < 16; sj++) o->sc[sj][lane] = scb[sj];
+                for (int p2 = 0; p2 < 8; p2++)
+                    o->sc2[p2][lane] = (int32_t)((uint32_t)(uint16_t)scb[2 * p2] |
+                                                 (uint32_t)(uint16_t)scb[2 * p2 + 1] << 16);
+                o->d[lane] = d;
+            }
+            for (int g = 0; g < 8; g++) {
+                __m256i col[8];
+                for (int j = 0; j < 8; j++) col[j] = q[g][j];
+                transpose8_epi32(col);
+                for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)&o->w[g][k][8 * h8], col[k]);
+            }
+        }
+    }
+}
+
+X86_INLINE void x86_tile_q6_run(const x86_tile_q6 *pk, int nsb, const char *ab, size_t act_row_bytes,
+                                int t0, float *y, int ldy, int rs, __mmask16 rows, int nt)
+{
+    __m512 acc[X86_TILE_T];
+    const block_q8_K *a[X86_TILE_T];
+    for (int t = 0; t < nt; t++) {
+        acc[t] = _mm512_setzero_ps();
+        a[t] = (const block_q8_K *)(ab + (size_t)(t0 + t) * act_row_bytes);
+    }
+    for (int b = 0; b < nsb; b++) {
+        const x86_tile_q6 *o = &pk[b];
+        __m512i isum[X86_TILE_T];
+        for (int t = 0; t < nt; t++) {
+            __m512i cs = _mm512_setzero_si512();
+            for (int p2 = 0; p2 < 8; p2++)
+                cs = _mm512_dpwssd_epi32(cs, _mm512_loadu_si512(o->sc2[p2]),
+                                         bcast32((const int8_t *)&a[t][b].bsums[2 * p2]));
+            isum[t] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(cs, 5));
+        }
+        for (int g = 0; g < 8; g++) {
+            __m512i w[8];
+            for (int k = 0; k < 8; k++) w[k] = _mm512_loadu_si512(o->w[g][k]);
+            const __m512i s0 = _mm512_loadu_si512(o->sc[2 * g]), s1 = _mm512_loadu_si512(o->sc[2 * g + 1]);
+            for (int t = 0; t < nt; t++) {
+                const int8_t *q = a[t][b].qs + 32 * g;
+                __m512i p0 = _mm512_setzero_si512(), p1 = _mm512_setzero_si512();
+                for (int k = 0; k < 4; k++) {
+                    p0 = _mm512_dpbusd_epi32(p0, w[k], bcast32(q + 4 * k));
+                    p1 = _mm512_dpbusd_epi32(p1, w[k + 4], bcast32(q + 16 + 4 * k));
+                }
+                isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(p0, s0),
+                                                                     _mm512_mullo_epi32(p1, s1)));
+            }
+        }
+        const __m512 dv = _mm512_loadu_ps(o->d);
+        for (int t = 0; t < nt; t++)
+            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(a[t][b].d)),
+                                     _mm512_cvtepi32_ps(isum[t]), acc[t]);
+    }
+    for (int t = 0; t < nt; t++)
+        _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows, acc[t]);
+}
+
+static bool x86_tile_q6_matmul(const void *w, size_t w_row_bytes, const void *act,
+                               size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
+                               int ldy)
+{
+    const int nsb = n / QK_K;
+    if (nsb > X86_TILE_K_MAX_SB || nsb < 1) return false;
+    x86_tile_q6 pk[X86_TILE_K_MAX_SB];
+    for (int rs = r0; rs < r1; rs += 16) {
+        const int nr = r1 - rs < 16 ? r1 - rs : 16;
+        const __mmask16 rows = (__mmask16)((1u << nr) - 1u);
+        x86_tile_q6_pack(w, w_row_bytes, rs, r1, nsb, pk);
+        int t = 0;
+        for (; t + X86_TILE_T <= n_tok; t += X86_TILE_T)
+            x86_tile_q6_run(pk, nsb, act, act_row_bytes, t, y, ldy, rs, rows, X86_TILE_T);
+        for (; t < n_tok; t++) x86_tile_q6_run(pk, nsb, act, act_row_bytes, t, y, ldy, rs, rows, 1);
+    }
+    return true;
+}
+
 /* Fewest tokens for which repacking a strip pays. */
 enum { X86_TILE_MIN_TOK = 4 };
 #endif
@@ -1232,6 +1358,9 @@ static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
     if (n_tok >= X86_TILE_MIN_TOK && (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K) &&
         x86_tile_k4_matmul(w, w_row_bytes, wtype == GGML_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
                            n_tok, y, ldy))
+        return;
+    if (n_tok >= X86_TILE_MIN_TOK && wtype == GGML_TYPE_Q6_K &&
+        x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
 #endif
     if (!dotg || (n_tok < G && !dot1s)) {
