@@ -757,7 +757,7 @@ static void neon_i8mm_q6_tile(const char *const w[4], const char *const a[4], in
 
 #endif
 
-/* Tile wtype's 4 rows x 4 tokens (nb blocks); the types without a tile here
+/* Tile wtype's 4 rows x 4 tokens of n elements; types without a tile here
  * never get here. */
 static void neon_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int n,
                       float *y, int ldy)
