@@ -567,6 +567,33 @@ static void neon_i8mm_tile(uint32_t wtype, const char *const w[4], const char *c
     }
 }
 
+#endif
+
+/* Super-block b of a Q4_K / Q5_K row: quant pointers (qh NULL for Q4_K),
+ * the 8 scales and mins, d and dmin. */
+static inline void neon_kq_header(uint32_t wtype, const char *row, int b, const uint8_t **qs,
+                                  const uint8_t **qh, uint8_t sc[8], uint8_t m[8], float *d,
+                                  float *dmin)
+{
+    const uint8_t *scales;
+    if (wtype == GGML_TYPE_Q4_K) {
+        const block_q4_K *x = (const block_q4_K *)row + b;
+        *qs = x->qs;
+        *qh = NULL;
+        scales = x->scales;
+        *d = hone_gen_h2f(x->d);
+        *dmin = hone_gen_h2f(x->dmin);
+    } else {
+        const block_q5_K *x = (const block_q5_K *)row + b;
+        *qs = x->qs;
+        *qh = x->qh;
+        scales = x->scales;
+        *d = hone_gen_h2f(x->d);
+        *dmin = hone_gen_h2f(x->dmin);
+    }
+    for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, scales, &sc[j], &m[j]);
+}
+
 /* Sub-block j (0..7) of a Q4_K / Q5_K super-block as 32 quants 0..31:
  * lo = elements 0..15, hi = 16..31 (layout in generic/kquants.c). */
 static inline void neon_kq_sub(const uint8_t *qs, const uint8_t *qh, int j, int8x16_t *lo,
@@ -589,13 +616,61 @@ static inline void neon_kq_sub(const uint8_t *qs, const uint8_t *qh, int j, int8
     *hi = vreinterpretq_s8_u8(v1);
 }
 
+#if !HONE_NEON_I8MM
+/* 4 rows x 4 tokens of Q4_K / Q5_K with 16-byte dots: each row's quants
+ * and scales are unpacked once for 4 tokens; exact int32 sums, then the
+ * min term and float steps of vec_dot, lane by lane (lanes = tokens). */
+static void neon_dot_kq_tile(uint32_t wtype, const char *const w[4], const char *const a[4],
+                             int nb, float *y, int ldy)
+{
+    float32x4_t f[4];
+    for (int r = 0; r < 4; r++) f[r] = vdupq_n_f32(0);
+    for (int b = 0; b < nb; b++) {
+        const block_q8_K *ab[4];
+        for (int t = 0; t < 4; t++) ab[t] = (const block_q8_K *)a[t] + b;
+        for (int r = 0; r < 4; r++) {
+            const uint8_t *qs, *qh;
+            uint8_t sc[8], m[8];
+            float d, dmin;
+            neon_kq_header(wtype, w[r], b, &qs, &qh, sc, m, &d, &dmin);
+            int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
+            for (int j = 0; j < 8; j++) {
+                int8x16_t wl, wh;
+                neon_kq_sub(qs, qh, j, &wl, &wh);
+                for (int t = 0; t < 4; t++) {
+                    const int32x4_t dot = neon_dot16(neon_dot16(vdupq_n_s32(0), wl, vld1q_s8(ab[t]->qs + 32 * j)),
+                                                     wh, vld1q_s8(ab[t]->qs + 32 * j + 16));
+                    acc[t] = vmlaq_n_s32(acc[t], dot, sc[j]);
+                }
+            }
+            const int32x4_t sumi = vpaddq_s32(vpaddq_s32(acc[0], acc[1]), vpaddq_s32(acc[2], acc[3]));
+            float dd[4], mm[4], sm[4];
+            for (int t = 0; t < 4; t++) {
+                dd[t] = d * ab[t]->d;
+                mm[t] = dmin * ab[t]->d;
+                sm[t] = (float)neon_min_term(m, ab[t]->bsums);
+            }
+            const float32x4_t v = vsubq_f32(vmulq_f32(vld1q_f32(dd), vcvtq_f32_s32(sumi)),
+                                            vmulq_f32(vld1q_f32(mm), vld1q_f32(sm)));
+            f[r] = vaddq_f32(f[r], v);
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        float o[4];
+        vst1q_f32(o, f[r]);
+        for (int t = 0; t < 4; t++) y[(size_t)t * (size_t)ldy + (size_t)r] = o[t];
+    }
+}
+#endif
+
+#if HONE_NEON_I8MM
+
 /* 4 rows x 4 tokens of Q4_K / Q5_K: per sub-block of 32, 16 SMMLAs give
  * the 16 integer dots, scaled by each row's 6-bit scale into exact int32
  * sums; the min term and the float steps are vec_dot's, lane by lane. */
 static void neon_i8mm_kq_tile(uint32_t wtype, const char *const w[4], const char *const a[4],
                               int nb, float *y, int ldy)
 {
-    const size_t wbs = wtype == GGML_TYPE_Q4_K ? sizeof(block_q4_K) : sizeof(block_q5_K);
     float32x4_t f[2][2];
     for (int p = 0; p < 2; p++)
         for (int q = 0; q < 2; q++) f[p][q] = vdupq_n_f32(0);
@@ -605,22 +680,7 @@ static void neon_i8mm_kq_tile(uint32_t wtype, const char *const w[4], const char
         float d[4], dmin[4];
         const block_q8_K *ab[4];
         for (int i = 0; i < 4; i++) {
-            const char *blk = w[i] + (size_t)b * wbs;
-            if (wtype == GGML_TYPE_Q4_K) {
-                const block_q4_K *x = (const block_q4_K *)blk;
-                qs[i] = x->qs;
-                qh[i] = NULL;
-                d[i] = hone_gen_h2f(x->d);
-                dmin[i] = hone_gen_h2f(x->dmin);
-                for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x->scales, &sc[i][j], &m[i][j]);
-            } else {
-                const block_q5_K *x = (const block_q5_K *)blk;
-                qs[i] = x->qs;
-                qh[i] = x->qh;
-                d[i] = hone_gen_h2f(x->d);
-                dmin[i] = hone_gen_h2f(x->dmin);
-                for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x->scales, &sc[i][j], &m[i][j]);
-            }
+            neon_kq_header(wtype, w[i], b, &qs[i], &qh[i], sc[i], m[i], &d[i], &dmin[i]);
             ab[i] = (const block_q8_K *)a[i] + b;
         }
         int32x4_t acc[2][2];
@@ -770,7 +830,10 @@ static void neon_tile(uint32_t wtype, const char *const w[4], const char *const 
     else
         neon_i8mm_tile(wtype, w, a, n / QK8_0, y, ldy);
 #else
-    neon_dot_tile(wtype, w, a, n / QK8_0, y, ldy);
+    if (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K)
+        neon_dot_kq_tile(wtype, w, a, n / QK_K, y, ldy);
+    else
+        neon_dot_tile(wtype, w, a, n / QK8_0, y, ldy);
 #endif
 }
 
@@ -778,9 +841,10 @@ static void neon_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
                         const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                         float *y, int ldy)
 {
-    int tiled = wtype == GGML_TYPE_Q4_0 || wtype == GGML_TYPE_Q8_0;
+    int tiled = wtype == GGML_TYPE_Q4_0 || wtype == GGML_TYPE_Q8_0 || wtype == GGML_TYPE_Q4_K ||
+                wtype == GGML_TYPE_Q5_K;
 #if HONE_NEON_I8MM
-    tiled |= wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K || wtype == GGML_TYPE_Q6_K;
+    tiled |= wtype == GGML_TYPE_Q6_K;
 #endif
     if (!tiled) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
