@@ -474,6 +474,63 @@ static inline void neon_tile_weights(uint32_t wtype, const char *row, int b, int
     }
 }
 
+/* The 16 signed quants of each Q6_K sub-block (8h + 2k + c) of a half h,
+ * chunk c, as in neon_vec_dot_q6_K. */
+static inline void neon_q6_sub4(const block_q6_K *x, int h, int c, int8x16_t out[4])
+{
+    const uint8x16_t lo4 = vdupq_n_u8(0x0f), three = vdupq_n_u8(3);
+    const uint8x16_t la = vld1q_u8(x->ql + 64 * h + 16 * c);
+    const uint8x16_t lb = vld1q_u8(x->ql + 64 * h + 32 + 16 * c);
+    const uint8x16_t hb = vld1q_u8(x->qh + 32 * h + 16 * c);
+    const uint8x16_t q[4] = {
+        vorrq_u8(vandq_u8(la, lo4), vshlq_n_u8(vandq_u8(hb, three), 4)),
+        vorrq_u8(vandq_u8(lb, lo4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 2), three), 4)),
+        vorrq_u8(vshrq_n_u8(la, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 4), three), 4)),
+        vorrq_u8(vshrq_n_u8(lb, 4), vshlq_n_u8(vshrq_n_u8(hb, 6), 4))};
+    for (int k = 0; k < 4; k++) out[k] = vsubq_s8(vreinterpretq_s8_u8(q[k]), vdupq_n_s8(32));
+}
+
+#if !HONE_NEON_I8MM
+/* 4 rows x 4 tokens of Q6_K with 16-byte dots: exact int32 sums per row
+ * and token (lanes = tokens), then vec_dot's float step. */
+static void neon_dot_q6_tile(const char *const w[4], const char *const a[4], int nb, float *y,
+                             int ldy)
+{
+    float32x4_t f[4];
+    for (int r = 0; r < 4; r++) f[r] = vdupq_n_f32(0);
+    for (int b = 0; b < nb; b++) {
+        const block_q8_K *ab[4];
+        for (int t = 0; t < 4; t++) ab[t] = (const block_q8_K *)a[t] + b;
+        for (int r = 0; r < 4; r++) {
+            const block_q6_K *x = (const block_q6_K *)w[r] + b;
+            int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
+            for (int h = 0; h < 2; h++) {
+                for (int c = 0; c < 2; c++) {
+                    int8x16_t wq[4];
+                    neon_q6_sub4(x, h, c, wq);
+                    for (int k = 0; k < 4; k++) {
+                        const int sb = 8 * h + 2 * k + c;
+                        for (int t = 0; t < 4; t++) {
+                            const int32x4_t dot = neon_dot16(vdupq_n_s32(0), wq[k], vld1q_s8(ab[t]->qs + 16 * sb));
+                            acc[t] = vmlaq_n_s32(acc[t], dot, x->scales[sb]);
+                        }
+                    }
+                }
+            }
+            const int32x4_t sumi = vpaddq_s32(vpaddq_s32(acc[0], acc[1]), vpaddq_s32(acc[2], acc[3]));
+            const float d = hone_gen_h2f(x->d);
+            const float dd[4] = {d * ab[0]->d, d * ab[1]->d, d * ab[2]->d, d * ab[3]->d};
+            f[r] = vaddq_f32(f[r], vmulq_f32(vld1q_f32(dd), vcvtq_f32_s32(sumi)));
+        }
+    }
+    for (int r = 0; r < 4; r++) {
+        float o[4];
+        vst1q_f32(o, f[r]);
+        for (int t = 0; t < 4; t++) y[(size_t)t * (size_t)ldy + (size_t)r] = o[t];
+    }
+}
+#endif
+
 #if !HONE_NEON_I8MM
 /* 4 rows x 4 tokens of Q4_0 / Q8_0 with 16-byte dots (SDOT or SMULL). */
 static void neon_dot_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int nb,
@@ -733,22 +790,6 @@ static void neon_i8mm_kq_tile(uint32_t wtype, const char *const w[4], const char
     }
 }
 
-/* The 16 signed quants of each Q6_K sub-block (8h + 2k + c) of a half h,
- * chunk c, as in neon_vec_dot_q6_K. */
-static inline void neon_q6_sub4(const block_q6_K *x, int h, int c, int8x16_t out[4])
-{
-    const uint8x16_t lo4 = vdupq_n_u8(0x0f), three = vdupq_n_u8(3);
-    const uint8x16_t la = vld1q_u8(x->ql + 64 * h + 16 * c);
-    const uint8x16_t lb = vld1q_u8(x->ql + 64 * h + 32 + 16 * c);
-    const uint8x16_t hb = vld1q_u8(x->qh + 32 * h + 16 * c);
-    const uint8x16_t q[4] = {
-        vorrq_u8(vandq_u8(la, lo4), vshlq_n_u8(vandq_u8(hb, three), 4)),
-        vorrq_u8(vandq_u8(lb, lo4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 2), three), 4)),
-        vorrq_u8(vshrq_n_u8(la, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 4), three), 4)),
-        vorrq_u8(vshrq_n_u8(lb, 4), vshlq_n_u8(vshrq_n_u8(hb, 6), 4))};
-    for (int k = 0; k < 4; k++) out[k] = vsubq_s8(vreinterpretq_s8_u8(q[k]), vdupq_n_s8(32));
-}
-
 /* 4 rows x 4 tokens of Q6_K: per sub-block of 16, 8 SMMLAs, scaled by each
  * row's int8 scale into exact int32 sums; then vec_dot's float step. */
 static void neon_i8mm_q6_tile(const char *const w[4], const char *const a[4], int nb, float *y,
@@ -830,7 +871,9 @@ static void neon_tile(uint32_t wtype, const char *const w[4], const char *const 
     else
         neon_i8mm_tile(wtype, w, a, n / QK8_0, y, ldy);
 #else
-    if (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K)
+    if (wtype == GGML_TYPE_Q6_K)
+        neon_dot_q6_tile(w, a, n / QK_K, y, ldy);
+    else if (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K)
         neon_dot_kq_tile(wtype, w, a, n / QK_K, y, ldy);
     else
         neon_dot_tile(wtype, w, a, n / QK8_0, y, ldy);
@@ -841,11 +884,8 @@ static void neon_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
                         const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                         float *y, int ldy)
 {
-    int tiled = wtype == GGML_TYPE_Q4_0 || wtype == GGML_TYPE_Q8_0 || wtype == GGML_TYPE_Q4_K ||
-                wtype == GGML_TYPE_Q5_K;
-#if HONE_NEON_I8MM
-    tiled |= wtype == GGML_TYPE_Q6_K;
-#endif
+    const int tiled = wtype == GGML_TYPE_Q4_0 || wtype == GGML_TYPE_Q8_0 ||
+                      wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K || wtype == GGML_TYPE_Q6_K;
     if (!tiled) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
