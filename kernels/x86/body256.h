@@ -1335,6 +1335,107 @@ static bool x86_tile_q6_matmul(const void *w, size_t w_row_bytes, const void *ac
     return true;
 }
 
+/* Q4_0 / Q8_0 decode (few tokens): one row at a time, two blocks per
+ * vpdpbusd. The token's activations are copied once per call into
+ * contiguous 32-byte blocks with a per-lane offset correction, so a row's
+ * weights are used unsigned (q + off) and unpacked with no sign steps.
+ * Same float steps as the one-row kernels: exact block sums, then
+ * acc0 / acc1 fma chains over even / odd blocks. */
+enum { X86_DEC_MAX_NB = 512 };
+
+static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
+                              size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
+                              int ldy)
+{
+    const int nb = n / 32, nb8 = nb / 8 * 8;
+    if ((wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) || nb > X86_DEC_MAX_NB || nb < 8)
+        return false;
+    const bool q4 = wtype == GGML_TYPE_Q4_0;
+    const int lane_off = q4 ? 1 : 16; /* off / 8: 8 lanes per block */
+    const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
+    _Alignas(64) int8_t aq[X86_DEC_MAX_NB * 32];
+    _Alignas(64) int32_t init[X86_DEC_MAX_NB * 8];
+    float dy[X86_DEC_MAX_NB];
+    const __m256i ones = _mm256_set1_epi8(1), m4 = _mm256_set1_epi8(0x0f);
+    const __m512i pidx = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+    for (int t = 0; t < n_tok; t++) {
+        const block_q8_0 *a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
+        for (int b = 0; b < nb; b++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)a[b].qs);
+            _mm256_store_si256((__m256i *)(aq + 32 * b), q);
+            const int bs = hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, q));
+            _mm256_store_si256((__m256i *)(init + 8 * b), _mm256_set1_epi32(-lane_off * bs));
+            dy[b] = h2f(a[b].d);
+        }
+        float *yt = y + (size_t)t * (size_t)ldy;
+        for (int r = r0; r < r1; r++) {
+            const uint8_t *row = (const uint8_t *)w + (size_t)r * w_row_bytes;
+            float acc0 = 0.0f, acc1 = 0.0f;
+            for (int b = 0; b < nb8; b += 8) {
+                __m512i v[4];
+                for (int p = 0; p < 4; p++) {
+                    const uint8_t *x0 = row + (size_t)(b + 2 * p) * bsz, *x1 = x0 + bsz;
+                    __m512i wv;
+                    if (q4) {
+                        const __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(x1 + 2)),
+                                                           _mm_loadu_si128((const __m128i *)(x0 + 2)));
+                        const __m256i lo = _mm256_and_si256(q, m4);
+                        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                        wv = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), pidx, _mm512_castsi256_si512(hi));
+                    } else {
+                        wv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(x0 + 2))),
+                                                _mm256_loadu_si256((const __m256i *)(x1 + 2)), 1);
+                        wv = _mm512_xor_si512(wv, _mm512_set1_epi8((char)0x80));
+                    }
+                    v[p] = _mm512_dpbusd_epi32(_mm512_load_si512(init + 8 * (b + 2 * p)), wv,
+                                               _mm512_load_si512(aq + 32 * (b + 2 * p)));
+                }
+                /* per 128-bit chunk: [v0, v1, v2, v3] chunk sums; chunks 0-1
+                 * are blocks b + 2p, chunks 2-3 blocks b + 2p + 1 */
+                const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
+                const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
+                const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
+                const __m512i uc = _mm512_shuffle_i64x2(u, u, 0xD8); /* chunks 0, 2, 1, 3 */
+                const __m256i sum = _mm256_add_epi32(_mm512_castsi512_si256(uc), _mm512_extracti64x4_epi64(uc, 1));
+                /* lanes: blocks b, b+2, b+4, b+6, b+1, b+3, b+5, b+7 */
+                uint16_t dh[8];
+                for (int j = 0; j < 4; j++) {
+                    memcpy(&dh[j], row + (size_t)(b + 2 * j) * bsz, 2);
+                    memcpy(&dh[4 + j], row + (size_t)(b + 2 * j + 1) * bsz, 2);
+                }
+                const __m256 dxv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh));
+                const __m256 dyv = _mm256_setr_ps(dy[b], dy[b + 2], dy[b + 4], dy[b + 6], dy[b + 1],
+                                                  dy[b + 3], dy[b + 5], dy[b + 7]);
+                float fs[8], ps[8];
+                _mm256_storeu_ps(fs, _mm256_cvtepi32_ps(sum));
+                _mm256_storeu_ps(ps, _mm256_mul_ps(dxv, dyv));
+                for (int j = 0; j < 4; j++) {
+                    acc0 = fmaf(fs[j], ps[j], acc0);
+                    acc1 = fmaf(fs[4 + j], ps[4 + j], acc1);
+                }
+            }
+            for (int b = nb8; b < nb; b++) {
+                const uint8_t *xb = row + (size_t)b * bsz;
+                __m256i xq;
+                if (q4) {
+                    const __m128i q = _mm_loadu_si128((const __m128i *)(xb + 2));
+                    xq = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), m4);
+                } else {
+                    xq = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)), _mm256_set1_epi8((char)0x80));
+                }
+                const __m256i pv = _mm256_dpbusd_epi32(_mm256_load_si256((const __m256i *)(init + 8 * b)), xq,
+                                                       _mm256_load_si256((const __m256i *)(aq + 32 * b)));
+                hone_half d16;
+                memcpy(&d16, xb, 2);
+                float *acc = (b & 1) ? &acc1 : &acc0;
+                *acc = fmaf((float)hsum_epi32(pv), h2f(d16) * dy[b], *acc);
+            }
+            yt[r] = acc0 + acc1;
+        }
+    }
+    return true;
+}
+
 /* Fewest tokens for which repacking a strip pays. */
 enum { X86_TILE_MIN_TOK = 4 };
 #endif
@@ -1358,6 +1459,9 @@ static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
     if (n_tok >= X86_TILE_MIN_TOK && (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K) &&
         x86_tile_k4_matmul(w, w_row_bytes, wtype == GGML_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
                            n_tok, y, ldy))
+        return;
+    if (n_tok < X86_TILE_MIN_TOK &&
+        x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok >= X86_TILE_MIN_TOK && wtype == GGML_TYPE_Q6_K &&
         x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
