@@ -13,6 +13,8 @@
 #include <cpuinfo_x86.h>
 #elif defined(CPU_FEATURES_ARCH_AARCH64)
 #include <cpuinfo_aarch64.h>
+#include <fcntl.h>
+#include <unistd.h>
 #elif defined(CPU_FEATURES_ARCH_PPC)
 #include <cpuinfo_ppc.h>
 #include <fcntl.h>
@@ -20,21 +22,37 @@
 #include <unistd.h>
 #endif
 
-#if defined(CPU_FEATURES_ARCH_PPC)
-/* Debian's ppc64el cpu_features 0.7 prints "Parsing /proc/self/auxv to
- * extract ELF hwcaps!" on stdout, which would corrupt `hone info --json`:
- * run its queries with stdout pointed at /dev/null. */
-static void ppc_query(PPCInfo *info, PPCPlatformStrings *ps)
+#if !defined(CPU_FEATURES_ARCH_X86)
+/* Debian's cpu_features 0.7 prints "Parsing /proc/self/auxv to extract ELF
+ * hwcaps!" on stdout on ppc64el, and on aarch64 CPUs with no AT_HWCAP2 bits
+ * (Neoverse N1), which would corrupt `hone info --json` and `hone run`'s
+ * output: its queries run with stdout pointed at /dev/null. */
+static int stdout_mute(void)
 {
     fflush(stdout);
     int saved = dup(STDOUT_FILENO), null = open("/dev/null", O_WRONLY);
     if (saved >= 0 && null >= 0) dup2(null, STDOUT_FILENO);
+    if (null >= 0) close(null);
+    return saved;
+}
+
+static void stdout_unmute(int saved)
+{
+    fflush(stdout);
+    if (saved >= 0) {
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+    }
+}
+#endif
+
+#if defined(CPU_FEATURES_ARCH_PPC)
+static void ppc_query(PPCInfo *info, PPCPlatformStrings *ps)
+{
+    int saved = stdout_mute();
     *info = GetPPCInfo();
     *ps = GetPPCPlatformStrings();
-    fflush(stdout);
-    if (saved >= 0 && null >= 0) dup2(saved, STDOUT_FILENO);
-    if (saved >= 0) close(saved);
-    if (null >= 0) close(null);
+    stdout_unmute(saved);
 }
 
 /* Linux AT_HWCAP2 bits cpu_features 0.7 does not know (asm/cputable.h). */
@@ -66,7 +84,9 @@ void hone_cpu_detect(hone_cpu_info *out)
             add_flag(out, GetX86FeaturesEnumName((X86FeaturesEnum)f));
 #elif defined(CPU_FEATURES_ARCH_AARCH64)
     snprintf(out->arch, sizeof out->arch, "%s", "aarch64");
+    int saved = stdout_mute();
     Aarch64Info info = GetAarch64Info();
+    stdout_unmute(saved);
     snprintf(out->model, sizeof out->model,
              "implementer 0x%02x part 0x%03x variant %d revision %d",
              info.implementer, info.part, info.variant, info.revision);
