@@ -1436,8 +1436,9 @@ static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
     return true;
 }
 
-/* Fewest tokens for which repacking a strip pays. */
-enum { X86_TILE_MIN_TOK = 4 };
+/* Fewest tokens for which repacking a strip pays (packing a K-quant strip
+ * costs about four one-row passes; measured by decode speed). */
+enum { X86_TILE_MIN_TOK = 4, X86_TILE_K_MIN_TOK = 16 };
 #endif
 
 /* Tiled matmul: a strip of rows stays in L1/L2 while groups of tokens
@@ -1456,14 +1457,14 @@ static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
     if (n_tok >= X86_TILE_MIN_TOK &&
         x86_tile_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
-    if (n_tok >= X86_TILE_MIN_TOK && (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K) &&
+    if (n_tok >= X86_TILE_K_MIN_TOK && (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K) &&
         x86_tile_k4_matmul(w, w_row_bytes, wtype == GGML_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
                            n_tok, y, ldy))
         return;
     if (n_tok < X86_TILE_MIN_TOK &&
         x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
-    if (n_tok >= X86_TILE_MIN_TOK && wtype == GGML_TYPE_Q6_K &&
+    if (n_tok >= X86_TILE_K_MIN_TOK && wtype == GGML_TYPE_Q6_K &&
         x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
 #endif
