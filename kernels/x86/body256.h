@@ -943,6 +943,8 @@ static void fill_act_scales(uint32_t vtype, const void *const *a, int nt, int nb
  * 64 multiply-adds, and sum((q + off) * a) - off * sum(a) is each row's
  * exact block sum; off * sum(a) is precomputed per activation block. The
  * float steps per (row, token) are those of the one-row kernels above. */
+/* Stack: each tiled product keeps its packed strip (up to ~180 KiB) in its
+ * own frame; the drivers are noinline so only one frame is live at once. */
 enum { X86_TILE_MAX_NB = 256, X86_TILE_ACT = 16384, X86_TILE_T = 8 };
 
 typedef struct {
@@ -1066,7 +1068,7 @@ X86_INLINE void x86_tile_run(const x86_tile_block *pk, int nb, const char *ab, s
 }
 
 /* The whole product for Q4_0 / Q8_0 weights; false: shape not handled. */
-static bool x86_tile_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
+__attribute__((noinline)) static bool x86_tile_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
                             size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                             int ldy)
 {
@@ -1207,7 +1209,7 @@ X86_INLINE void x86_tile_k4_run(const x86_tile_k4 *pk, int nsb, const char *ab, 
         _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows, acc[t]);
 }
 
-static bool x86_tile_k4_matmul(const void *w, size_t w_row_bytes, int has_qh, const void *act,
+__attribute__((noinline)) static bool x86_tile_k4_matmul(const void *w, size_t w_row_bytes, int has_qh, const void *act,
                                size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                                int ldy)
 {
@@ -1316,7 +1318,7 @@ X86_INLINE void x86_tile_q6_run(const x86_tile_q6 *pk, int nsb, const char *ab, 
         _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows, acc[t]);
 }
 
-static bool x86_tile_q6_matmul(const void *w, size_t w_row_bytes, const void *act,
+__attribute__((noinline)) static bool x86_tile_q6_matmul(const void *w, size_t w_row_bytes, const void *act,
                                size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                                int ldy)
 {
@@ -1343,7 +1345,7 @@ static bool x86_tile_q6_matmul(const void *w, size_t w_row_bytes, const void *ac
  * acc0 / acc1 fma chains over even / odd blocks. */
 enum { X86_DEC_MAX_NB = 512 };
 
-static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
+__attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
                               size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                               int ldy)
 {
@@ -1355,7 +1357,8 @@ static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
     const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
     _Alignas(64) int8_t aq[X86_DEC_MAX_NB * 32];
     _Alignas(64) int32_t init[X86_DEC_MAX_NB * 8];
-    float dy[X86_DEC_MAX_NB];
+    float dy[X86_DEC_MAX_NB], dyp[X86_DEC_MAX_NB]; /* dyp: in reduced-lane order */
+    static const int PERM[8] = {0, 2, 4, 6, 1, 3, 5, 7};
     const __m256i ones = _mm256_set1_epi8(1), m4 = _mm256_set1_epi8(0x0f);
     const __m512i pidx = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
     for (int t = 0; t < n_tok; t++) {
@@ -1367,6 +1370,7 @@ static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
             _mm256_store_si256((__m256i *)(init + 8 * b), _mm256_set1_epi32(-lane_off * bs));
             dy[b] = h2f(a[b].d);
         }
+        for (int b = 0; b < nb8; b++) dyp[b] = dy[b / 8 * 8 + PERM[b % 8]];
         float *yt = y + (size_t)t * (size_t)ldy;
         for (int r = r0; r < r1; r++) {
             const uint8_t *row = (const uint8_t *)w + (size_t)r * w_row_bytes;
@@ -1404,8 +1408,7 @@ static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
                     memcpy(&dh[4 + j], row + (size_t)(b + 2 * j + 1) * bsz, 2);
                 }
                 const __m256 dxv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh));
-                const __m256 dyv = _mm256_setr_ps(dy[b], dy[b + 2], dy[b + 4], dy[b + 6], dy[b + 1],
-                                                  dy[b + 3], dy[b + 5], dy[b + 7]);
+                const __m256 dyv = _mm256_loadu_ps(dyp + b);
                 float fs[8], ps[8];
                 _mm256_storeu_ps(fs, _mm256_cvtepi32_ps(sum));
                 _mm256_storeu_ps(ps, _mm256_mul_ps(dxv, dyv));
