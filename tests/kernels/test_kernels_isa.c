@@ -205,7 +205,8 @@ static void check_matmul_n(const hone_kernels *k, const hone_kernels *g, int n)
         /* rows, tokens, first row: tails in both the row strips and the
      * 4-token groups */
     static const int SHAPES[][3] = {{1, 1, 1}, {5, 1, 3}, {16, 4, 9}, {3, 7, 2}, {33, 5, 17},
-                                    {8, 8, 8}, {40, 13, 3}};
+                                    {8, 8, 8}, {40, 13, 3}, {24, 20, 5}, {17, 35, 0}};
+    /* (the last two reach the K-quant tiles, used from 16 tokens) */
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
         if (!g->type[t].vec_dot) continue;
