@@ -1345,6 +1345,71 @@ __attribute__((noinline)) static bool x86_tile_q6_matmul(const void *w, size_t w
  * acc0 / acc1 fma chains over even / odd blocks. */
 enum { X86_DEC_MAX_NB = 512 };
 
+/* One row's 8 blocks b..b+7: exact integer block sums (as float) and
+ * dx * dy, lanes in block order b, b+2, b+4, b+6, b+1, b+3, b+5, b+7. */
+X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, const int8_t *aq,
+                             const int32_t *init, const float *dyp, __m256 *fs, __m256 *ps)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const __m512i pidx = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+    __m512i v[4];
+    for (int p = 0; p < 4; p++) {
+        const uint8_t *x0 = row + (size_t)(b + 2 * p) * bsz, *x1 = x0 + bsz;
+        __m512i wv;
+        if (q4) {
+            const __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(x1 + 2)),
+                                               _mm_loadu_si128((const __m128i *)(x0 + 2)));
+            const __m256i lo = _mm256_and_si256(q, m4);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            wv = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), pidx, _mm512_castsi256_si512(hi));
+        } else {
+            wv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(x0 + 2))),
+                                    _mm256_loadu_si256((const __m256i *)(x1 + 2)), 1);
+            wv = _mm512_xor_si512(wv, _mm512_set1_epi8((char)0x80));
+        }
+        v[p] = _mm512_dpbusd_epi32(_mm512_load_si512(init + 8 * (b + 2 * p)), wv,
+                                   _mm512_load_si512(aq + 32 * (b + 2 * p)));
+    }
+    /* per 128-bit chunk: [v0, v1, v2, v3] chunk sums; chunks 0-1 are
+     * blocks b + 2p, chunks 2-3 blocks b + 2p + 1 */
+    const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
+    const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
+    const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
+    const __m512i uc = _mm512_shuffle_i64x2(u, u, 0xD8); /* chunks 0, 2, 1, 3 */
+    const __m256i sum = _mm256_add_epi32(_mm512_castsi512_si256(uc), _mm512_extracti64x4_epi64(uc, 1));
+    uint16_t h[8];
+    for (int j = 0; j < 4; j++) {
+        memcpy(&h[j], row + (size_t)(b + 2 * j) * bsz, 2);
+        memcpy(&h[4 + j], row + (size_t)(b + 2 * j + 1) * bsz, 2);
+    }
+    const __m128i dh = _mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], (short)h[4],
+                                      (short)h[5], (short)h[6], (short)h[7]);
+    *fs = _mm256_cvtepi32_ps(sum);
+    *ps = _mm256_mul_ps(_mm256_cvtph_ps(dh), _mm256_loadu_ps(dyp + b));
+}
+
+/* 8x8 float transpose: out[j] lane i = in[i] lane j. */
+X86_INLINE void x86_tr8(__m256 *r)
+{
+    __m256 t[8], s[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int h = 0; h < 2; h++) {
+        const __m256 *q = t + 4 * h;
+        s[4 * h + 0] = _mm256_shuffle_ps(q[0], q[2], 0x44);
+        s[4 * h + 1] = _mm256_shuffle_ps(q[0], q[2], 0xEE);
+        s[4 * h + 2] = _mm256_shuffle_ps(q[1], q[3], 0x44);
+        s[4 * h + 3] = _mm256_shuffle_ps(q[1], q[3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm256_permute2f128_ps(s[j], s[j + 4], 0x20);
+        r[j + 4] = _mm256_permute2f128_ps(s[j], s[j + 4], 0x31);
+    }
+}
+
+
 __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
                               size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                               int ldy)
@@ -1360,7 +1425,6 @@ __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const vo
     float dy[X86_DEC_MAX_NB], dyp[X86_DEC_MAX_NB]; /* dyp: in reduced-lane order */
     static const int PERM[8] = {0, 2, 4, 6, 1, 3, 5, 7};
     const __m256i ones = _mm256_set1_epi8(1), m4 = _mm256_set1_epi8(0x0f);
-    const __m512i pidx = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
     for (int t = 0; t < n_tok; t++) {
         const block_q8_0 *a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
         for (int b = 0; b < nb; b++) {
@@ -1372,46 +1436,42 @@ __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const vo
         }
         for (int b = 0; b < nb8; b++) dyp[b] = dy[b / 8 * 8 + PERM[b % 8]];
         float *yt = y + (size_t)t * (size_t)ldy;
-        for (int r = r0; r < r1; r++) {
+        const bool big = (size_t)(r1 - r0) * w_row_bytes > ((size_t)1 << 19); /* beyond L2: prefetch */
+        int r = r0;
+        /* 8 rows at once: each row's fma chains run in its own lane (same
+         * per-row float steps), not as a latency-bound scalar chain */
+        for (; r + 8 <= r1 && nb8 == nb; r += 8) {
+            const uint8_t *row0 = (const uint8_t *)w + (size_t)r * w_row_bytes;
+            __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+            /* 8 interleaved row streams defeat the hardware prefetcher:
+             * fetch the next group's rows linearly, a slice per step */
+            const int nxt = !big ? 0 : r1 - r - 8 < 8 ? r1 - r - 8 : 8;
+            const size_t pf_all = (size_t)nxt * w_row_bytes, nsteps = (size_t)nb8 / 8;
+            for (int b = 0; b < nb8; b += 8) {
+                const size_t s0 = pf_all * (size_t)(b / 8) / nsteps, s1 = pf_all * (size_t)(b / 8 + 1) / nsteps;
+                for (size_t o = s0; o < s1; o += 64)
+                    _mm_prefetch((const char *)row0 + 8 * w_row_bytes + o, _MM_HINT_T0);
+                __m256 fs[8], ps[8];
+                for (int i = 0; i < 8; i++)
+                    x86_dec_blk8(q4, bsz, row0 + (size_t)i * w_row_bytes, b, aq, init, dyp, &fs[i], &ps[i]);
+                x86_tr8(fs);
+                x86_tr8(ps);
+                for (int j = 0; j < 4; j++) {
+                    acc0 = _mm256_fmadd_ps(fs[j], ps[j], acc0);
+                    acc1 = _mm256_fmadd_ps(fs[4 + j], ps[4 + j], acc1);
+                }
+            }
+            _mm256_storeu_ps(yt + r, _mm256_add_ps(acc0, acc1));
+        }
+        for (; r < r1; r++) {
             const uint8_t *row = (const uint8_t *)w + (size_t)r * w_row_bytes;
             float acc0 = 0.0f, acc1 = 0.0f;
             for (int b = 0; b < nb8; b += 8) {
-                __m512i v[4];
-                for (int p = 0; p < 4; p++) {
-                    const uint8_t *x0 = row + (size_t)(b + 2 * p) * bsz, *x1 = x0 + bsz;
-                    __m512i wv;
-                    if (q4) {
-                        const __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(x1 + 2)),
-                                                           _mm_loadu_si128((const __m128i *)(x0 + 2)));
-                        const __m256i lo = _mm256_and_si256(q, m4);
-                        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-                        wv = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), pidx, _mm512_castsi256_si512(hi));
-                    } else {
-                        wv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(x0 + 2))),
-                                                _mm256_loadu_si256((const __m256i *)(x1 + 2)), 1);
-                        wv = _mm512_xor_si512(wv, _mm512_set1_epi8((char)0x80));
-                    }
-                    v[p] = _mm512_dpbusd_epi32(_mm512_load_si512(init + 8 * (b + 2 * p)), wv,
-                                               _mm512_load_si512(aq + 32 * (b + 2 * p)));
-                }
-                /* per 128-bit chunk: [v0, v1, v2, v3] chunk sums; chunks 0-1
-                 * are blocks b + 2p, chunks 2-3 blocks b + 2p + 1 */
-                const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
-                const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
-                const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
-                const __m512i uc = _mm512_shuffle_i64x2(u, u, 0xD8); /* chunks 0, 2, 1, 3 */
-                const __m256i sum = _mm256_add_epi32(_mm512_castsi512_si256(uc), _mm512_extracti64x4_epi64(uc, 1));
-                /* lanes: blocks b, b+2, b+4, b+6, b+1, b+3, b+5, b+7 */
-                uint16_t dh[8];
-                for (int j = 0; j < 4; j++) {
-                    memcpy(&dh[j], row + (size_t)(b + 2 * j) * bsz, 2);
-                    memcpy(&dh[4 + j], row + (size_t)(b + 2 * j + 1) * bsz, 2);
-                }
-                const __m256 dxv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh));
-                const __m256 dyv = _mm256_loadu_ps(dyp + b);
+                __m256 fv, pv;
+                x86_dec_blk8(q4, bsz, row, b, aq, init, dyp, &fv, &pv);
                 float fs[8], ps[8];
-                _mm256_storeu_ps(fs, _mm256_cvtepi32_ps(sum));
-                _mm256_storeu_ps(ps, _mm256_mul_ps(dxv, dyv));
+                _mm256_storeu_ps(fs, fv);
+                _mm256_storeu_ps(ps, pv);
                 for (int j = 0; j < 4; j++) {
                     acc0 = fmaf(fs[j], ps[j], acc0);
                     acc1 = fmaf(fs[4 + j], ps[4 + j], acc1);
