@@ -31,6 +31,7 @@
  *     neighbouring 8-bit value: see tests/engine/test_logits.c).
  */
 #include "forward.h"
+#include "blas_gemm.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 
 /* Per-thread row ranges are multiples of this (kernels may tile rows). */
 #define ROW_ALIGN 8
+#define BLAS_MIN_TOK 32 /* measured, bench-1b-f16 t=2: pp16 even, pp32 +32% */
 #define MAX_JOBS 3
 /* The FFN runs on slices of at most this many tokens of a micro-batch: its
  * activations (2 x n_ff per token) are the largest, and 64 tokens already
@@ -154,6 +156,7 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
                                 hone_error *err)
 {
     *out = NULL;
+    hone_blas_init();
     hone_status st = hone_model_check_kernels(m, k, err);
     if (st) return st;
     const hone_type_kernels *kt = &k->type[cache_type];
@@ -279,8 +282,16 @@ static void mm_worker(void *arg, int ith, int nth, int tid)
         const int64_t hi = (b < base + rows ? b : base + rows) - base;
         base += rows;
         if (lo >= hi) continue;
-        k->matmul(k, jb->w->type, jb->w->data, jb->w->row_bytes, jb->act, jb->act_rb,
-                  (int)jb->w->cols, (int)lo, (int)hi, t->n_tok, jb->y, jb->ldy);
+        /* F16 prompt batches: OpenBLAS sgemm on F32 row strips beats the
+         * F16 kernel from BLAS_MIN_TOK tokens (native build only) */
+        const bool blas = jb->w->type == GGML_TYPE_F16 && t->n_tok >= BLAS_MIN_TOK &&
+                          hone_blas_f16_matmul(k->type[GGML_TYPE_F16].to_float, jb->w->data,
+                                               jb->w->row_bytes, t->src, t->ld_src,
+                                               (int)jb->w->cols, (int)lo, (int)hi, t->n_tok,
+                                               jb->y, jb->ldy);
+        if (!blas)
+            k->matmul(k, jb->w->type, jb->w->data, jb->w->row_bytes, jb->act, jb->act_rb,
+                      (int)jb->w->cols, (int)lo, (int)hi, t->n_tok, jb->y, jb->ldy);
         if (!jb->bias) continue;
         for (int tk = 0; tk < t->n_tok; tk++) {
             float *y = jb->y + (size_t)tk * (size_t)jb->ldy;
