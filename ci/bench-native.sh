@@ -29,10 +29,15 @@ fi
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
+# ../shared/tools/bw.c needs AVX-512; ci/bw.c is the same probe in plain C
 BW=
-if [ -f ../shared/tools/bw.c ] && gcc -O3 -march=native -fopenmp -o "$out/bw" ../shared/tools/bw.c 2>/dev/null; then
-    BW="$out/bw"
-fi
+for src in ../shared/tools/bw.c ci/bw.c; do
+    if [ -f "$src" ] && gcc -O3 -march=native -fopenmp -o "$out/bw" "$src" 2>/dev/null; then
+        BW="$out/bw"
+        echo "bench-native: read bandwidth from $src" >&2
+        break
+    fi
+done
 
 # one JSON line per sample: {"prog":..., "test":..., "ts":...}
 sample() { # prog test command... (a failed run is an error, not a gap)
