@@ -283,14 +283,14 @@ X86_INLINE __m256i q4_0_bytes(const block_q4_0 *b)
     return _mm256_sub_epi8(u, _mm256_set1_epi8(8));
 }
 
-#if defined(HONE_X86_VNNI)
-/* With VNNI, matmul multiplies Q4_0 / Q8_0 weights in 16-row tiles (rows in
- * vector lanes, see x86_tile_*), which sums each block exactly in integers
- * before any float math. For batch invariance the one-row kernels do the
- * same float steps per (row, token): acc += float(isum_b) * (dx_b * dy_b)
- * as one fma, even blocks into acc0 and odd into acc1, result acc0 + acc1.
- * Eight blocks' integer sums are reduced together (one tree, lanes =
- * blocks) so the per-block cost stays low. */
+/* matmul multiplies Q4_0 / Q8_0 weights with rows in vector lanes (16-row
+ * tiles with VNNI, 8-row tiles and 8-row decode groups on AVX2, see
+ * x86_tile_* and x86_t8_*), which sums each block exactly in integers before
+ * any float math. For batch invariance the one-row kernels do the same
+ * float steps per (row, token): acc += float(isum_b) * (dx_b * dy_b) as one
+ * fma, even blocks into acc0 and odd into acc1, result acc0 + acc1. Eight
+ * blocks' integer sums are reduced together (one tree, lanes = blocks) so
+ * the per-block cost stays low. */
 X86_INLINE __m256i hsum8_epi32(const __m256i v[8])
 {
     const __m256i a0 = _mm256_hadd_epi32(v[0], v[1]), a1 = _mm256_hadd_epi32(v[2], v[3]);
@@ -348,25 +348,48 @@ X86_INLINE float q8_isum(__m256i ax, __m256i xq, const block_q8_0 *y)
         }                                                                              \
     }                                                                                  \
     for (int t = 0; t < nt; t++) s[t] = acc0[t] + acc1[t];
-#else
-/* Blocks alternate between two accumulator sets, halving the FMA
- * dependency chain; the unroll is explicit so both stay in registers. */
-#define X86_Q8_DOT_BODY(LOAD_X)                                                        \
-    __m256 acc0[X86_MAX_NT], acc1[X86_MAX_NT];                                         \
-    for (int t = 0; t < nt; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();              \
-    const int nb = n / QK8_0;                                                          \
-    int i = 0;                                                                         \
-    for (; i + 2 <= nb; i += 2) {                                                      \
-        const __m256i x0 = LOAD_X(i), x1 = LOAD_X(i + 1);                              \
-        q8_block_step(_mm256_sign_epi8(x0, x0), x0, h2f(x[i].d), vy, i, acc0, nt, as); \
-        q8_block_step(_mm256_sign_epi8(x1, x1), x1, h2f(x[i + 1].d), vy, i + 1, acc1, nt, as); \
-    }                                                                                  \
-    if (i < nb) {                                                                      \
-        const __m256i x0 = LOAD_X(i);                                                  \
-        q8_block_step(_mm256_sign_epi8(x0, x0), x0, h2f(x[i].d), vy, i, acc0, nt, as); \
-    }                                                                                  \
-    for (int t = 0; t < nt; t++) s[t] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t]));
-#endif
+
+/* 8 rows of 8 dwords -> 8 vectors holding dword k of each row. */
+static inline void transpose8_epi32(__m256i r[8])
+{
+    __m256i t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+    }
+    for (int h = 0; h < 2; h++) {
+        u[4 * h + 0] = _mm256_unpacklo_epi64(t[4 * h], t[4 * h + 2]);
+        u[4 * h + 1] = _mm256_unpackhi_epi64(t[4 * h], t[4 * h + 2]);
+        u[4 * h + 2] = _mm256_unpacklo_epi64(t[4 * h + 1], t[4 * h + 3]);
+        u[4 * h + 3] = _mm256_unpackhi_epi64(t[4 * h + 1], t[4 * h + 3]);
+    }
+    for (int k = 0; k < 4; k++) {
+        r[k] = _mm256_permute2x128_si256(u[k], u[4 + k], 0x20);
+        r[k + 4] = _mm256_permute2x128_si256(u[k], u[4 + k], 0x31);
+    }
+}
+
+/* 8x8 float transpose: out[j] lane i = in[i] lane j. */
+X86_INLINE void x86_tr8(__m256 *r)
+{
+    __m256 t[8], s[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int h = 0; h < 2; h++) {
+        const __m256 *q = t + 4 * h;
+        s[4 * h + 0] = _mm256_shuffle_ps(q[0], q[2], 0x44);
+        s[4 * h + 1] = _mm256_shuffle_ps(q[0], q[2], 0xEE);
+        s[4 * h + 2] = _mm256_shuffle_ps(q[1], q[3], 0x44);
+        s[4 * h + 3] = _mm256_shuffle_ps(q[1], q[3], 0xEE);
+    }
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm256_permute2f128_ps(s[j], s[j + 4], 0x20);
+        r[j + 4] = _mm256_permute2f128_ps(s[j], s[j + 4], 0x31);
+    }
+}
+
 
 /* 32 nibbles in element order (low nibbles 0..15, high 16..31). */
 X86_INLINE __m256i nibbles32(const uint8_t *qs)
@@ -933,6 +956,56 @@ static void fill_act_scales(uint32_t vtype, const void *const *a, int nt, int nb
     }
 }
 
+/* Block b of rows [rs, rs + 8) (rows >= r1: zeros) with rows in lanes:
+ * w[k * ws + r] is bytes 4k..4k+3 of row r's block (Q4_0: the nibbles,
+ * unsigned, in element order; Q8_0: the signed bytes), xor flip; d[r] its
+ * scale. */
+static inline void x86_pack8(uint32_t wtype, const char *wb, size_t w_row_bytes, int rs, int r1,
+                             int b, int32_t *w, size_t ws, float *d, __m256i flip)
+{
+    __m256i u[8];
+    for (int j = 0; j < 8; j++) {
+        const int r = rs + j;
+        u[j] = _mm256_setzero_si256();
+        d[j] = 0.0f;
+        if (r >= r1) continue;
+        const char *row = wb + (size_t)r * w_row_bytes;
+        if (wtype == GGML_TYPE_Q4_0) {
+            const block_q4_0 *x = (const block_q4_0 *)row + b;
+            u[j] = nibbles32(x->qs);
+            d[j] = h2f(x->d);
+        } else {
+            const block_q8_0 *x = (const block_q8_0 *)row + b;
+            u[j] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)x->qs), flip);
+            d[j] = h2f(x->d);
+        }
+    }
+    transpose8_epi32(u);
+    for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)(w + (size_t)k * ws), u[k]);
+}
+
+/* Per activation block of tokens [t0, t0 + nt): -off * sum(a) and dy. */
+static void x86_tile_act(const char *ab, size_t act_row_bytes, int t0, int nt, int nb, int off,
+                         int32_t *corr, float *dy)
+{
+    const __m256i ones = _mm256_set1_epi8(1);
+    for (int t = 0; t < nt; t++) {
+        const block_q8_0 *a = (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes);
+        for (int b = 0; b < nb; b++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)a[b].qs);
+            corr[t * nb + b] = off ? -off * hsum_epi32(dot_u8s8_acc(_mm256_setzero_si256(), ones, q)) : 0;
+            dy[t * nb + b] = h2f(a[b].d);
+        }
+    }
+}
+
+static inline int32_t load_i32(const int8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
 #if defined(HONE_X86_VNNI)
 /* --- Q4_0 / Q8_0 matmul in 16-row tiles (AVX-512 VNNI) -------------------
  *
@@ -952,78 +1025,20 @@ typedef struct {
     float d[16];      /* row scales */
 } x86_tile_block;
 
-/* 8 rows of 8 dwords -> 8 vectors holding dword k of each row. */
-static inline void transpose8_epi32(__m256i r[8])
-{
-    __m256i t[8], u[8];
-    for (int i = 0; i < 4; i++) {
-        t[2 * i] = _mm256_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm256_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
-    }
-    for (int h = 0; h < 2; h++) {
-        u[4 * h + 0] = _mm256_unpacklo_epi64(t[4 * h], t[4 * h + 2]);
-        u[4 * h + 1] = _mm256_unpackhi_epi64(t[4 * h], t[4 * h + 2]);
-        u[4 * h + 2] = _mm256_unpacklo_epi64(t[4 * h + 1], t[4 * h + 3]);
-        u[4 * h + 3] = _mm256_unpackhi_epi64(t[4 * h + 1], t[4 * h + 3]);
-    }
-    for (int k = 0; k < 4; k++) {
-        r[k] = _mm256_permute2x128_si256(u[k], u[4 + k], 0x20);
-        r[k + 4] = _mm256_permute2x128_si256(u[k], u[4 + k], 0x31);
-    }
-}
-
 /* Repack rows [rs, min(rs + 16, r1)) (missing rows: zero weights). */
 static void x86_tile_pack(uint32_t wtype, const char *wb, size_t w_row_bytes, int rs, int r1,
                           int nb, x86_tile_block *pk)
 {
-    for (int b = 0; b < nb; b++) {
-        for (int h = 0; h < 2; h++) {
-            __m256i u[8];
-            for (int j = 0; j < 8; j++) {
-                const int r = rs + 8 * h + j;
-                float d = 0.0f;
-                u[j] = _mm256_setzero_si256();
-                if (r < r1) {
-                    const char *row = wb + (size_t)r * w_row_bytes;
-                    if (wtype == GGML_TYPE_Q4_0) {
-                        const block_q4_0 *x = (const block_q4_0 *)row + b;
-                        u[j] = nibbles32(x->qs);
-                        d = h2f(x->d);
-                    } else {
-                        const block_q8_0 *x = (const block_q8_0 *)row + b;
-                        u[j] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)x->qs),
-                                                _mm256_set1_epi8((char)0x80));
-                        d = h2f(x->d);
-                    }
-                }
-                pk[b].d[8 * h + j] = d;
-            }
-            transpose8_epi32(u);
-            for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)&pk[b].w[k][8 * h], u[k]);
-        }
-    }
-}
-
-/* Per activation block of tokens [t0, t0 + nt): -off * sum(a) and dy. */
-static void x86_tile_act(const char *ab, size_t act_row_bytes, int t0, int nt, int nb, int off,
-                         int32_t *corr, float *dy)
-{
-    const __m256i ones = _mm256_set1_epi8(1);
-    for (int t = 0; t < nt; t++) {
-        const block_q8_0 *a = (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes);
-        for (int b = 0; b < nb; b++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)a[b].qs);
-            corr[t * nb + b] = -off * hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, q));
-            dy[t * nb + b] = h2f(a[b].d);
-        }
-    }
+    const __m256i flip = _mm256_set1_epi8(wtype == GGML_TYPE_Q8_0 ? (char)0x80 : 0);
+    for (int b = 0; b < nb; b++)
+        for (int h = 0; h < 2; h++)
+            x86_pack8(wtype, wb, w_row_bytes, rs + 8 * h, r1, b, &pk[b].w[0][8 * h], 16,
+                      &pk[b].d[8 * h], flip);
 }
 
 static inline __m512i bcast32(const int8_t *p)
 {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return _mm512_set1_epi32(v);
+    return _mm512_set1_epi32(load_i32(p));
 }
 
 /* One activation block of nt tokens against a packed block: acc += ... */
@@ -1388,28 +1403,6 @@ X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, con
     *ps = _mm256_mul_ps(_mm256_cvtph_ps(dh), _mm256_loadu_ps(dyp + b));
 }
 
-/* 8x8 float transpose: out[j] lane i = in[i] lane j. */
-X86_INLINE void x86_tr8(__m256 *r)
-{
-    __m256 t[8], s[8];
-    for (int i = 0; i < 4; i++) {
-        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int h = 0; h < 2; h++) {
-        const __m256 *q = t + 4 * h;
-        s[4 * h + 0] = _mm256_shuffle_ps(q[0], q[2], 0x44);
-        s[4 * h + 1] = _mm256_shuffle_ps(q[0], q[2], 0xEE);
-        s[4 * h + 2] = _mm256_shuffle_ps(q[1], q[3], 0x44);
-        s[4 * h + 3] = _mm256_shuffle_ps(q[1], q[3], 0xEE);
-    }
-    for (int j = 0; j < 4; j++) {
-        r[j] = _mm256_permute2f128_ps(s[j], s[j + 4], 0x20);
-        r[j + 4] = _mm256_permute2f128_ps(s[j], s[j + 4], 0x31);
-    }
-}
-
-
 __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
                               size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                               int ldy)
@@ -1502,6 +1495,8 @@ __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const vo
 /* Fewest tokens for which repacking a strip pays (packing a K-quant strip
  * costs about four one-row passes; measured by decode speed). */
 enum { X86_TILE_MIN_TOK = 4, X86_TILE_K_MIN_TOK = 16 };
+#else
+#include "x86/rows8_avx2.h"
 #endif
 
 /* Tiled matmul: a strip of rows stays in L1/L2 while groups of tokens
@@ -1529,6 +1524,13 @@ static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
         return;
     if (n_tok >= X86_TILE_K_MIN_TOK && wtype == GGML_TYPE_Q6_K &&
         x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+#else
+    if (n_tok >= X86_T8_MIN_TOK &&
+        x86_t8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+    if (n_tok < X86_T8_MIN_TOK &&
+        x86_d8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
 #endif
     if (!dotg || (n_tok < G && !dot1s)) {

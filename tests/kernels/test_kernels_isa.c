@@ -198,6 +198,9 @@ static void check_matmul(const hone_kernels *k, const hone_kernels *g)
     /* rows longer than the kernels' precomputed activation-scale buffers
      * (16384 elements) take the other path; same results required */
     check_matmul_n(k, g, 33 * 1024);
+    /* 32-element types: a block count that is not a multiple of 8 (the
+     * 8-block decode groups fall back to the one-row kernels) */
+    check_matmul_n(k, g, 13 * 32);
 }
 
 static void check_matmul_n(const hone_kernels *k, const hone_kernels *g, int n)
@@ -205,11 +208,14 @@ static void check_matmul_n(const hone_kernels *k, const hone_kernels *g, int n)
         /* rows, tokens, first row: tails in both the row strips and the
      * 4-token groups */
     static const int SHAPES[][3] = {{1, 1, 1}, {5, 1, 3}, {16, 4, 9}, {3, 7, 2}, {33, 5, 17},
-                                    {8, 8, 8}, {40, 13, 3}, {24, 20, 5}, {17, 35, 0}};
-    /* (the last two reach the K-quant tiles, used from 16 tokens) */
+                                    {8, 8, 8}, {40, 13, 3}, {24, 20, 5}, {17, 35, 0},
+                                    {20, 1, 2}, {12, 3, 4}, {8, 2, 0}};
+    /* ({24, 20, 5}, {17, 35, 0} reach the K-quant tiles, used from 16
+     * tokens; the last three the 8-row decode groups, with a tail group
+     * overlapping the one before) */
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
-        if (!g->type[t].vec_dot) continue;
+        if (!g->type[t].vec_dot || n % (int)ggml_type_get(t)->blck_size) continue;
         const uint32_t vt = g->type[t].vec_dot_type;
         for (size_t si = 0; si < sizeof SHAPES / sizeof SHAPES[0]; si++) {
             if (n > 4096 && SHAPES[si][0] * SHAPES[si][1] > 100) continue; /* keep it quick */

@@ -1,0 +1,279 @@
+/* rows8_avx2.h — Q4_0 / Q8_0 weights x Q8_0 activations on AVX2 without
+ * VNNI, with 8 weight rows in the 8 int32 lanes of a ymm register.
+ * Included by body256.h (AVX2 build only); uses its helpers.
+ *
+ * Prompt batches (x86_t8_matmul): a strip of 8 rows is repacked per block
+ * so that dword k of lane r is bytes 4k..4k+3 of row r (x86_pack8); each
+ * vpmaddubsw against 4 broadcast activation bytes then does 64
+ * multiply-adds. Q4_0 nibbles stay unsigned (0..15): a block's 8 products
+ * per int16 lane sum to at most 8 * 2 * 15 * 128 = 30720, so the int16 sums
+ * of a whole block are exact, one vpmaddwd widens them, and -8 * sum(a)
+ * (precomputed per activation block) makes them the signed block sums.
+ * Q8_0 bytes are signed on both sides: |w| times sign(a, w), widened after
+ * every step (two steps could overflow int16).
+ *
+ * Decode (x86_d8_matmul): repacking would cost as much as the product.
+ * Q4_0 blocks of 8 rows are transposed into rows-in-lanes as they are
+ * loaded (16 bytes of nibbles per row: a 4x4 dword transpose per 128-bit
+ * half); Q8_0 rows sum their blocks each in its own vector (eight blocks
+ * reduced together), then an 8x8 transpose puts rows in lanes for the
+ * float steps. The 8 rows are 8 short interleaved streams, which the
+ * hardware prefetchers follow badly: the next group is prefetched.
+ *
+ * Both keep the one-row kernels' float steps per (row, token): exact block
+ * sum, acc0/acc1 fma chains over even/odd blocks, acc0 + acc1. */
+#ifndef HONE_X86_ROWS8_AVX2_H
+#define HONE_X86_ROWS8_AVX2_H
+
+
+
+enum {
+    X86_T8_MIN_TOK = 4,     /* fewer tokens: decode path */
+    X86_T8_MAX_NB = 256,    /* blocks per row of the packed strip (72 KiB) */
+    X86_T8_ACT = 8192,      /* activation blocks per token chunk */
+    X86_T8_T = 4,           /* tokens per pass over the strip */
+    X86_D8_MAX_NB = 512,    /* blocks per row, decode */
+};
+
+static inline int load_u16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+typedef struct {
+    int32_t w[8][8]; /* dword k of the block, row r in lane r */
+    float d[8];      /* row scales */
+} x86_t8_block;
+
+static inline __m256i x86_lanes_mask(int n)
+{
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* One activation block b of nt tokens against a packed block. */
+X86_INLINE void x86_t8_step(bool q4, const x86_t8_block *pk, const block_q8_0 *const *a, int b,
+                            const int32_t *corr, const float *dy, int nb, __m256 *acc, int nt)
+{
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    __m256i s[X86_T8_T];
+    if (q4) {
+        for (int t = 0; t < nt; t++) s[t] = _mm256_setzero_si256();
+        for (int k = 0; k < 8; k++) {
+            const __m256i wk = _mm256_loadu_si256((const __m256i *)pk->w[k]);
+            for (int t = 0; t < nt; t++)
+                s[t] = _mm256_add_epi16(s[t], _mm256_maddubs_epi16(wk, _mm256_set1_epi32(load_i32(a[t][b].qs + 4 * k))));
+        }
+        for (int t = 0; t < nt; t++)
+            s[t] = _mm256_add_epi32(_mm256_madd_epi16(s[t], ones16), _mm256_set1_epi32(corr[t * nb + b]));
+    } else {
+        for (int t = 0; t < nt; t++) s[t] = _mm256_setzero_si256();
+        for (int k = 0; k < 8; k++) {
+            const __m256i wk = _mm256_loadu_si256((const __m256i *)pk->w[k]);
+            const __m256i aw = _mm256_sign_epi8(wk, wk);
+            for (int t = 0; t < nt; t++) {
+                const __m256i ak = _mm256_sign_epi8(_mm256_set1_epi32(load_i32(a[t][b].qs + 4 * k)), wk);
+                s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, ak), ones16));
+            }
+        }
+    }
+    const __m256 dxv = _mm256_loadu_ps(pk->d);
+    for (int t = 0; t < nt; t++) {
+        const __m256 p = _mm256_mul_ps(dxv, _mm256_set1_ps(dy[t * nb + b]));
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), p, acc[t]);
+    }
+}
+
+/* Tokens [t0, t0 + nt) (nt compile-time) x one packed strip of the rows
+ * [rs, rs + nr); corr / dy are indexed from the chunk's first token tc. */
+X86_INLINE void x86_t8_run(bool q4, const x86_t8_block *pk, int nb, const char *ab,
+                           size_t act_row_bytes, int t0, int tc, const int32_t *corr,
+                           const float *dy, float *y, int ldy, int rs, int nr, int nt)
+{
+    __m256 acc0[X86_T8_T], acc1[X86_T8_T];
+    const block_q8_0 *a[X86_T8_T];
+    for (int t = 0; t < nt; t++) {
+        acc0[t] = acc1[t] = _mm256_setzero_ps();
+        a[t] = (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes);
+    }
+    const int32_t *c = corr + (size_t)(t0 - tc) * (size_t)nb;
+    const float *d = dy + (size_t)(t0 - tc) * (size_t)nb;
+    int b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        x86_t8_step(q4, &pk[b], a, b, c, d, nb, acc0, nt);
+        x86_t8_step(q4, &pk[b + 1], a, b + 1, c, d, nb, acc1, nt);
+    }
+    if (b < nb) x86_t8_step(q4, &pk[b], a, b, c, d, nb, acc0, nt);
+    const __m256i mask = x86_lanes_mask(nr);
+    for (int t = 0; t < nt; t++)
+        _mm256_maskstore_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, mask, _mm256_add_ps(acc0[t], acc1[t]));
+}
+
+X86_INLINE void x86_t8_strip(bool q4, const x86_t8_block *pk, int nb, const char *ab,
+                             size_t act_row_bytes, int tc, int te, const int32_t *corr,
+                             const float *dy, float *y, int ldy, int rs, int nr)
+{
+    int t = tc;
+    for (; t + X86_T8_T <= te; t += X86_T8_T)
+        x86_t8_run(q4, pk, nb, ab, act_row_bytes, t, tc, corr, dy, y, ldy, rs, nr, X86_T8_T);
+    for (; t < te; t++) x86_t8_run(q4, pk, nb, ab, act_row_bytes, t, tc, corr, dy, y, ldy, rs, nr, 1);
+}
+
+/* The whole product for Q4_0 / Q8_0 weights; false: shape not handled. */
+__attribute__((noinline)) static bool x86_t8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
+                                                    const void *act, size_t act_row_bytes, int n,
+                                                    int r0, int r1, int n_tok, float *y, int ldy)
+{
+    const int nb = n / 32;
+    if ((wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) || nb > X86_T8_MAX_NB || nb < 1)
+        return false;
+    const bool q4 = wtype == GGML_TYPE_Q4_0;
+    int chunk = X86_T8_ACT / nb / X86_T8_T * X86_T8_T;
+    if (chunk > n_tok) chunk = n_tok;
+    x86_t8_block pk[X86_T8_MAX_NB];
+    int32_t corr[X86_T8_ACT];
+    float dy[X86_T8_ACT];
+    for (int tc = 0; tc < n_tok; tc += chunk) {
+        const int te = tc + chunk < n_tok ? tc + chunk : n_tok;
+        x86_tile_act(act, act_row_bytes, tc, te - tc, nb, q4 ? 8 : 0, corr, dy);
+        for (int rs = r0; rs < r1; rs += 8) {
+            const int nr = r1 - rs < 8 ? r1 - rs : 8;
+            for (int b = 0; b < nb; b++)
+                x86_pack8(wtype, w, w_row_bytes, rs, r1, b, &pk[b].w[0][0], 8, pk[b].d,
+                          _mm256_setzero_si256());
+            /* two instances, so q4 is a constant in each */
+            if (q4) x86_t8_strip(true, pk, nb, act, act_row_bytes, tc, te, corr, dy, y, ldy, rs, nr);
+            else x86_t8_strip(false, pk, nb, act, act_row_bytes, tc, te, corr, dy, y, ldy, rs, nr);
+        }
+    }
+    return true;
+}
+
+/* One row's blocks b..b+7 against one token: exact block sums (as float,
+ * lanes in block order) and dx * dy. */
+X86_INLINE void x86_d8_blk8(bool q4, const uint8_t *row, int b, const block_q8_0 *a,
+                            const int32_t *corr, const float *dy, __m256 *fs, __m256 *ps)
+{
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
+    __m256i p[8];
+    uint16_t h[8];
+    for (int j = 0; j < 8; j++) {
+        const uint8_t *x = row + (size_t)(b + j) * bsz;
+        memcpy(&h[j], x, 2);
+        const __m256i aq = _mm256_loadu_si256((const __m256i *)a[b + j].qs);
+        if (q4) {
+            p[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles32(x + 2), aq), ones16);
+        } else {
+            const __m256i xq = _mm256_loadu_si256((const __m256i *)(x + 2));
+            p[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(xq, xq), _mm256_sign_epi8(aq, xq)), ones16);
+        }
+    }
+    __m256i sum = hsum8_epi32(p);
+    if (q4) sum = _mm256_add_epi32(sum, _mm256_loadu_si256((const __m256i *)(corr + b)));
+    const __m128i dh = _mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], (short)h[4],
+                                      (short)h[5], (short)h[6], (short)h[7]);
+    *fs = _mm256_cvtepi32_ps(sum);
+    *ps = _mm256_mul_ps(_mm256_cvtph_ps(dh), _mm256_loadu_ps(dy + b));
+}
+
+/* Q4_0 decode: block b of the 8 rows at row0 (stride rb) with rows in
+ * lanes, transposed as it is loaded: w[k] holds elements 4k..4k+3 of each
+ * row (x86_pack8's order), unsigned; *dx the rows' scales. */
+X86_INLINE void x86_q4_rows8(const uint8_t *row0, size_t rb, int b, __m256i w[8], __m256 *dx)
+{
+    const uint8_t *x = row0 + (size_t)b * sizeof(block_q4_0);
+    __m256i v[4];
+    for (int i = 0; i < 4; i++)
+        v[i] = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(x + (size_t)(i + 4) * rb + 2)),
+                                _mm_loadu_si128((const __m128i *)(x + (size_t)i * rb + 2)));
+    const __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpackhi_epi32(v[0], v[1]);
+    const __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]), t3 = _mm256_unpackhi_epi32(v[2], v[3]);
+    const __m256i c[4] = {_mm256_unpacklo_epi64(t0, t2), _mm256_unpackhi_epi64(t0, t2),
+                          _mm256_unpacklo_epi64(t1, t3), _mm256_unpackhi_epi64(t1, t3)};
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    for (int k = 0; k < 4; k++) {
+        w[k] = _mm256_and_si256(c[k], m4);
+        w[4 + k] = _mm256_and_si256(_mm256_srli_epi16(c[k], 4), m4);
+    }
+    /* the scales (vpgatherdd is slower than eight word inserts) */
+    __m128i h = _mm_cvtsi32_si128(load_u16(x));
+    h = _mm_insert_epi16(h, load_u16(x + rb), 1);
+    h = _mm_insert_epi16(h, load_u16(x + 2 * rb), 2);
+    h = _mm_insert_epi16(h, load_u16(x + 3 * rb), 3);
+    h = _mm_insert_epi16(h, load_u16(x + 4 * rb), 4);
+    h = _mm_insert_epi16(h, load_u16(x + 5 * rb), 5);
+    h = _mm_insert_epi16(h, load_u16(x + 6 * rb), 6);
+    h = _mm_insert_epi16(h, load_u16(x + 7 * rb), 7);
+    *dx = _mm256_cvtph_ps(h);
+}
+
+/* Decode: 8 rows at a time, rows whose blocks come in eights; false: the
+ * caller's one-row kernels do it (same float steps). */
+__attribute__((noinline)) static bool x86_d8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
+                                                    const void *act, size_t act_row_bytes, int n,
+                                                    int r0, int r1, int n_tok, float *y, int ldy)
+{
+    const int nb = n / 32;
+    if ((wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) || nb > X86_D8_MAX_NB || nb % 8 ||
+        r1 - r0 < 8)
+        return false;
+    const bool q4 = wtype == GGML_TYPE_Q4_0;
+    int32_t corr[X86_D8_MAX_NB];
+    float dy[X86_D8_MAX_NB];
+    for (int t = 0; t < n_tok; t++) {
+        const block_q8_0 *a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
+        x86_tile_act(act, act_row_bytes, t, 1, nb, q4 ? 8 : 0, corr, dy);
+        float *yt = y + (size_t)t * (size_t)ldy;
+        /* the last group overlaps the one before when the rows do not
+         * come in eights: its rows are recomputed to the same values */
+        for (int rg = r0; rg < r1; rg += 8) {
+            const int r = rg + 8 <= r1 ? rg : r1 - 8;
+            const uint8_t *row0 = (const uint8_t *)w + (size_t)r * w_row_bytes;
+            __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+            /* eight interleaved short row streams starve the hardware
+             * prefetchers: fetch the next group linearly, a slice per step */
+            const int nxt = r1 - r - 8 < 8 ? r1 - r - 8 : 8;
+            const size_t pf_all = nxt > 0 ? (size_t)nxt * w_row_bytes : 0;
+            const size_t pf_step = (pf_all / ((size_t)nb / 8) + 63) / 64 * 64;
+            const char *pf = (const char *)row0 + 8 * w_row_bytes, *pf_end = pf + pf_all;
+            for (int b = 0; b < nb; b += 8) {
+                for (const char *e = pf + pf_step < pf_end ? pf + pf_step : pf_end; pf < e; pf += 64)
+                    _mm_prefetch(pf, _MM_HINT_T0);
+                if (q4) {
+                    /* rows in lanes straight from the rows */
+                    for (int j = 0; j < 8; j++) {
+                        __m256i wq[8];
+                        __m256 dx;
+                        x86_q4_rows8(row0, w_row_bytes, b + j, wq, &dx);
+                        __m256i s16 = _mm256_setzero_si256();
+                        for (int k = 0; k < 8; k++)
+                            s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(wq[k], _mm256_set1_epi32(load_i32(a[b + j].qs + 4 * k))));
+                        const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)),
+                                                           _mm256_set1_epi32(corr[b + j]));
+                        const __m256 p = _mm256_mul_ps(dx, _mm256_set1_ps(dy[b + j]));
+                        if (j & 1) acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), p, acc1);
+                        else acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), p, acc0);
+                    }
+                    continue;
+                }
+                __m256 fs[8], ps[8];
+                for (int i = 0; i < 8; i++) {
+                    if (q4) x86_d8_blk8(true, row0 + (size_t)i * w_row_bytes, b, a, corr, dy, &fs[i], &ps[i]);
+                    else x86_d8_blk8(false, row0 + (size_t)i * w_row_bytes, b, a, corr, dy, &fs[i], &ps[i]);
+                }
+                x86_tr8(fs);
+                x86_tr8(ps);
+                for (int j = 0; j < 8; j += 2) {
+                    acc0 = _mm256_fmadd_ps(fs[j], ps[j], acc0);
+                    acc1 = _mm256_fmadd_ps(fs[j + 1], ps[j + 1], acc1);
+                }
+            }
+            _mm256_storeu_ps(yt + r, _mm256_add_ps(acc0, acc1));
+        }
+    }
+    return true;
+}
+
+#endif
