@@ -150,31 +150,24 @@ __attribute__((noinline)) static bool x86_t8_matmul(uint32_t wtype, const void *
     return true;
 }
 
-/* One row's blocks b..b+7 against one token: exact block sums (as float,
- * lanes in block order) and dx * dy. */
-X86_INLINE void x86_d8_blk8(bool q4, const uint8_t *row, int b, const block_q8_0 *a,
-                            const int32_t *corr, const float *dy, __m256 *fs, __m256 *ps)
+/* Q8_0 decode: one row's blocks b..b+7 against one token: exact block sums
+ * (as float, lanes in block order) and dx * dy. */
+X86_INLINE void x86_d8_q8_blk8(const uint8_t *row, int b, const block_q8_0 *a, const float *dy,
+                               __m256 *fs, __m256 *ps)
 {
     const __m256i ones16 = _mm256_set1_epi16(1);
-    const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
     __m256i p[8];
     uint16_t h[8];
     for (int j = 0; j < 8; j++) {
-        const uint8_t *x = row + (size_t)(b + j) * bsz;
+        const uint8_t *x = row + (size_t)(b + j) * sizeof(block_q8_0);
         memcpy(&h[j], x, 2);
         const __m256i aq = _mm256_loadu_si256((const __m256i *)a[b + j].qs);
-        if (q4) {
-            p[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(nibbles32(x + 2), aq), ones16);
-        } else {
-            const __m256i xq = _mm256_loadu_si256((const __m256i *)(x + 2));
-            p[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(xq, xq), _mm256_sign_epi8(aq, xq)), ones16);
-        }
+        const __m256i xq = _mm256_loadu_si256((const __m256i *)(x + 2));
+        p[j] = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(xq, xq), _mm256_sign_epi8(aq, xq)), ones16);
     }
-    __m256i sum = hsum8_epi32(p);
-    if (q4) sum = _mm256_add_epi32(sum, _mm256_loadu_si256((const __m256i *)(corr + b)));
     const __m128i dh = _mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], (short)h[4],
                                       (short)h[5], (short)h[6], (short)h[7]);
-    *fs = _mm256_cvtepi32_ps(sum);
+    *fs = _mm256_cvtepi32_ps(hsum8_epi32(p));
     *ps = _mm256_mul_ps(_mm256_cvtph_ps(dh), _mm256_loadu_ps(dy + b));
 }
 
@@ -259,10 +252,8 @@ __attribute__((noinline)) static bool x86_d8_matmul(uint32_t wtype, const void *
                     continue;
                 }
                 __m256 fs[8], ps[8];
-                for (int i = 0; i < 8; i++) {
-                    if (q4) x86_d8_blk8(true, row0 + (size_t)i * w_row_bytes, b, a, corr, dy, &fs[i], &ps[i]);
-                    else x86_d8_blk8(false, row0 + (size_t)i * w_row_bytes, b, a, corr, dy, &fs[i], &ps[i]);
-                }
+                for (int i = 0; i < 8; i++)
+                    x86_d8_q8_blk8(row0 + (size_t)i * w_row_bytes, b, a, dy, &fs[i], &ps[i]);
                 x86_tr8(fs);
                 x86_tr8(ps);
                 for (int j = 0; j < 8; j += 2) {
