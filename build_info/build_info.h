@@ -7,7 +7,7 @@
 #ifndef HONE_BUILD_INFO_H
 #define HONE_BUILD_INFO_H
 
-#include "hone.h"
+#include "status.h"
 
 #include <cJSON.h>
 

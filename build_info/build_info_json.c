@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -121,20 +122,20 @@ hone_status hone_build_info_write(const char *path, hone_error *err)
     cJSON *doc = hone_build_info_generate();
     char *text = doc ? cJSON_Print(doc) : NULL;
     cJSON_Delete(doc);
-    if (!text) return bi_fail(err, HONE_ERR_NOMEM, "build_info.json: out of memory");
+    if (!text) return hone_fail(err, HONE_ERR_NOMEM, "build_info.json: out of memory");
     char tmp[PATH_MAX + 32];
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "w");
     hone_status st = HONE_OK;
     if (!f) {
-        st = bi_fail(err, HONE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+        st = hone_fail(err, HONE_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
     } else {
         bool ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF;
         ok = (fflush(f) == 0) && ok;
         ok = (fsync(fileno(f)) == 0) && ok;
         ok = (fclose(f) == 0) && ok;
         if (!ok || rename(tmp, path) != 0) {
-            st = bi_fail(err, HONE_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+            st = hone_fail(err, HONE_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
             unlink(tmp);
         }
     }
@@ -146,24 +147,24 @@ static cJSON *load_file(const char *path, hone_error *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        bi_fail(err, HONE_ERR_IO, "%s: %s", path, strerror(errno));
+        hone_fail(err, HONE_ERR_IO, "%s: %s", path, strerror(errno));
         return NULL;
     }
     char *buf = malloc(MAX_JSON_BYTES + 1);
     size_t n = buf ? fread(buf, 1, MAX_JSON_BYTES + 1, f) : 0;
     fclose(f);
     if (!buf) {
-        bi_fail(err, HONE_ERR_NOMEM, "%s: out of memory", path);
+        hone_fail(err, HONE_ERR_NOMEM, "%s: out of memory", path);
         return NULL;
     }
     cJSON *doc = NULL;
     if (n > MAX_JSON_BYTES) {
-        bi_fail(err, HONE_ERR_FORMAT, "%s: malformed build_info.json (larger than 1 MiB)", path);
+        hone_fail(err, HONE_ERR_FORMAT, "%s: malformed build_info.json (larger than 1 MiB)", path);
     } else {
         buf[n] = '\0';
         doc = cJSON_ParseWithLength(buf, n);
         if (!doc || !cJSON_IsObject(doc)) {
-            bi_fail(err, HONE_ERR_FORMAT, "%s: malformed build_info.json (%s)", path,
+            hone_fail(err, HONE_ERR_FORMAT, "%s: malformed build_info.json (%s)", path,
                     doc ? "not a JSON object" : "invalid JSON");
             cJSON_Delete(doc);
             doc = NULL;
@@ -180,7 +181,7 @@ cJSON *hone_build_info_load(char *path_out, size_t path_cap, hone_error *err)
     const char *env = getenv("HONE_BUILD_INFO");
     if (path_out && path_cap) path_out[0] = '\0';
     if (env && !env[0]) {
-        bi_fail(err, HONE_ERR_IO, "build_info.json lookup disabled (HONE_BUILD_INFO is empty)");
+        hone_fail(err, HONE_ERR_IO, "build_info.json lookup disabled (HONE_BUILD_INFO is empty)");
         return NULL;
     }
     if (env) {
@@ -198,9 +199,9 @@ cJSON *hone_build_info_load(char *path_out, size_t path_cap, hone_error *err)
         return load_file(cand[i], err);
     }
     if (env)
-        bi_fail(err, HONE_ERR_IO, "HONE_BUILD_INFO=%s: no such file", env);
+        hone_fail(err, HONE_ERR_IO, "HONE_BUILD_INFO=%s: no such file", env);
     else
-        bi_fail(err, HONE_ERR_IO,
+        hone_fail(err, HONE_ERR_IO,
                 "no build_info.json (looked in <bin>/../lib/hone and <bin>, and $HONE_BUILD_INFO)");
     return NULL;
 }

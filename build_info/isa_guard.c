@@ -10,6 +10,7 @@
 #include "build_info.h"
 #include "hone_build_config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +78,7 @@ hone_status hone_isa_guard(hone_error *err)
     }
 
     if (n_missing == 0) return HONE_OK;
-    return bi_fail(err, HONE_ERR_CPU,
+    return hone_fail(err, HONE_ERR_CPU,
                    "this %s build needs %s; this CPU (%s) lacks %s: %s",
                    HONE_BI_VARIANT, missing, cpu.model, n_missing == 1 ? "it" : "them",
                    fix_for_variant());

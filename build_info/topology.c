@@ -125,13 +125,13 @@ hone_status hone_topology_read(const char *root, hone_topology *t, hone_error *e
     hone_status st = HONE_OK;
     int n_online = 0, n_cores = 0, first = -1;
     if (!online || !pset || !cores) {
-        st = bi_fail(err, HONE_ERR_NOMEM, "topology: out of memory");
+        st = hone_fail(err, HONE_ERR_NOMEM, "topology: out of memory");
         goto done;
     }
     snprintf(path, sizeof path, "%s/devices/system/cpu/online", root);
     if (!read_text(path, buf, sizeof buf) || !parse_cpu_list(buf, online, &n_online) ||
         n_online == 0) {
-        st = bi_fail(err, HONE_ERR_IO, "%s: cannot read the online CPU list", path);
+        st = hone_fail(err, HONE_ERR_IO, "%s: cannot read the online CPU list", path);
         goto done;
     }
     bool intel_hybrid = read_intel_pcores(root, pset);

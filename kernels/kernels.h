@@ -12,7 +12,8 @@
  * products take the activations already converted to the weight type's
  * vec_dot_type (as llama.cpp does: Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for
  * Q4_1/Q5_1, Q8_K for the K-quants Q2_K..Q6_K, F16 for F16, BF16 for BF16,
- * F32 for F32), converted with type[vec_dot_type].from_float; those
+ * F32 for F32: core/types.h's traits), converted with
+ * type[vec_dot_type].from_float; those
  * converters give the same bits as llama.cpp's on x86.
  *
  * Every set computes every type above; sets differ only in float
@@ -22,8 +23,8 @@
 #ifndef HONE_KERNELS_H
 #define HONE_KERNELS_H
 
-#include "ggml_types.h"
-#include "hone.h"
+#include "types.h"
+#include "status.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -37,8 +38,8 @@ typedef void (*hone_to_float_fn)(const void *x, float *y, int64_t n);
 typedef void (*hone_from_float_fn)(const float *x, void *y, int64_t n);
 
 typedef struct {
-    hone_vec_dot_fn vec_dot;     /* NULL: hone cannot compute this type */
-    uint32_t vec_dot_type;       /* ggml_type the activations must be in */
+    hone_vec_dot_fn vec_dot;     /* NULL: hone cannot compute this type;
+                                    y is in hone_vec_dot_type(type) */
     hone_to_float_fn to_float;
     hone_from_float_fn from_float; /* NULL if hone cannot produce it */
 } hone_type_kernels;
@@ -56,7 +57,7 @@ typedef void (*hone_matmul_fn)(const hone_kernels *k, uint32_t wtype,
 
 struct hone_kernels {
     const char *name;                       /* "generic", "avx2", ... */
-    hone_type_kernels type[GGML_TYPE_COUNT];
+    hone_type_kernels type[HONE_TYPE_COUNT];
     hone_matmul_fn matmul;
     /* out = x / rms(x) * w  (w may be NULL for no weight) */
     void (*rmsnorm)(float *out, const float *x, const float *w, int n, float eps);

@@ -4,7 +4,7 @@
 #ifndef HONE_BLAS_GEMM_H
 #define HONE_BLAS_GEMM_H
 
-#include "../kernels/kernels.h"
+#include "kernels.h"
 
 #include <stdbool.h>
 #include <stddef.h>

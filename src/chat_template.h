@@ -29,7 +29,7 @@
 #ifndef HONE_CHAT_TEMPLATE_H
 #define HONE_CHAT_TEMPLATE_H
 
-#include "hone.h"
+#include "status.h"
 
 #ifdef __cplusplus
 extern "C" {

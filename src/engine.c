@@ -30,7 +30,7 @@ hone_context_params hone_context_default_params(void)
         .n_batch = 2048,
         .n_ubatch = 512,
         .n_threads = 0,
-        .cache_type = GGML_TYPE_F16,
+        .cache_type = HONE_TYPE_F16,
         .logits_all = false,
         .kernels = NULL,
         .pool = NULL,
@@ -50,9 +50,9 @@ hone_status hone_context_create(const hone_model *m, const hone_context_params *
         cp.n_ctx = m->hp.n_ctx_train < DEFAULT_CTX_CAP ? m->hp.n_ctx_train : DEFAULT_CTX_CAP;
     if (cp.n_batch > cp.n_ctx) cp.n_batch = cp.n_ctx;
     if (cp.n_ubatch > cp.n_batch) cp.n_ubatch = cp.n_batch;
-    if (cp.cache_type != GGML_TYPE_F16 && cp.cache_type != GGML_TYPE_F32)
+    if (cp.cache_type != HONE_TYPE_F16 && cp.cache_type != HONE_TYPE_F32)
         return hone_fail(err, HONE_ERR_ARG, "KV cache type %s is not supported (f16, f32)",
-                         ggml_type_name(cp.cache_type));
+                         hone_type_name(cp.cache_type));
 
     hone_context *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return hone_fail(err, HONE_ERR_NOMEM, "out of memory (context)");

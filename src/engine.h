@@ -15,7 +15,7 @@
 #ifndef HONE_ENGINE_H
 #define HONE_ENGINE_H
 
-#include "hone.h"
+#include "status.h"
 #include "kernels.h"
 #include "model.h"
 #include "threadpool.h"
@@ -26,7 +26,7 @@ typedef struct {
     int n_batch;          /* most tokens per hone_decode call (2048) */
     int n_ubatch;         /* tokens per forward pass (512) */
     int n_threads;        /* used when pool is NULL; 0: hone_resolve_threads */
-    uint32_t cache_type;  /* GGML_TYPE_F16 (default) or GGML_TYPE_F32 */
+    uint32_t cache_type;  /* HONE_TYPE_F16 (default) or HONE_TYPE_F32 */
     bool logits_all;      /* keep the logits of every token of a batch
                              (perplexity, tests); else only the last one */
     const hone_kernels *kernels; /* NULL: hone_kernels_select(NULL) */

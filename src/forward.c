@@ -103,7 +103,7 @@ static const hone_weight *layer_matrices(const hone_layer *L, int i)
 /* Bytes of one activation buffer: the largest input, over all matrices, in
  * its vec_dot_type, for the tokens that matrix sees at once (the FFN
  * matrices (i >= 5) see FFN_CHUNK tokens, the others the micro-batch). */
-static size_t act_bytes(const hone_model *m, const hone_kernels *k, size_t U)
+static size_t act_bytes(const hone_model *m, size_t U)
 {
     const size_t C = U < FFN_CHUNK ? U : FFN_CHUNK;
     size_t best = 0;
@@ -111,17 +111,17 @@ static size_t act_bytes(const hone_model *m, const hone_kernels *k, size_t U)
     for (int il = 0; il < m->hp.n_layer; il++)
         for (int i = 0; i < 8; i++) {
             const hone_weight *w = layer_matrices(&m->layers[il], i);
-            if (w->data && ggml_row_bytes(k->type[w->type].vec_dot_type, (uint64_t)w->cols, &rb) &&
+            if (w->data && hone_row_bytes(hone_vec_dot_type(w->type), (uint64_t)w->cols, &rb) &&
                 rb * (i >= 5 ? C : U) > best)
                 best = (size_t)rb * (i >= 5 ? C : U);
         }
-    if (ggml_row_bytes(k->type[m->output.type].vec_dot_type, (uint64_t)m->output.cols, &rb) &&
+    if (hone_row_bytes(hone_vec_dot_type(m->output.type), (uint64_t)m->output.cols, &rb) &&
         rb * U > best)
         best = (size_t)rb * U;
     return best;
 }
 
-static int distinct(const hone_kernels *k, const hone_weight *a, const hone_weight *b,
+static int distinct(const hone_weight *a, const hone_weight *b,
                     const hone_weight *c)
 {
     const hone_weight *ws[3] = {a, b, c};
@@ -129,7 +129,7 @@ static int distinct(const hone_kernels *k, const hone_weight *a, const hone_weig
     int n = 0;
     for (int i = 0; i < 3; i++) {
         if (!ws[i] || !ws[i]->data) continue;
-        uint32_t vt = k->type[ws[i]->type].vec_dot_type;
+        uint32_t vt = hone_vec_dot_type(ws[i]->type);
         int j = 0;
         while (j < n && seen[j] != vt) j++;
         if (j == n) seen[n++] = vt;
@@ -138,12 +138,12 @@ static int distinct(const hone_kernels *k, const hone_weight *a, const hone_weig
 }
 
 /* Most distinct vec_dot_types among matrices sharing one input. */
-static int max_distinct_types(const hone_model *m, const hone_kernels *k)
+static int max_distinct_types(const hone_model *m)
 {
     int best = 1;
     for (int il = 0; il < m->hp.n_layer; il++) {
         const hone_layer *L = &m->layers[il];
-        int a = distinct(k, &L->wq, &L->wk, &L->wv), b = distinct(k, &L->ffn_gate, &L->ffn_up, NULL);
+        int a = distinct(&L->wq, &L->wk, &L->wv), b = distinct(&L->ffn_gate, &L->ffn_up, NULL);
         best = a > best ? a : best;
         best = b > best ? b : best;
     }
@@ -160,10 +160,10 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     hone_status st = hone_model_check_kernels(m, k, err);
     if (st) return st;
     const hone_type_kernels *kt = &k->type[cache_type];
-    if (!kt->vec_dot || !kt->from_float || kt->vec_dot_type != cache_type)
+    if (!kt->vec_dot || !kt->from_float || hone_vec_dot_type(cache_type) != cache_type)
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
                          "kernel set '%s' cannot compute attention on a %s KV cache",
-                         k->name, ggml_type_name(cache_type));
+                         k->name, hone_type_name(cache_type));
     if (n_ubatch < 1 || n_ctx < 1 || n_threads < 1)
         return hone_fail(err, HONE_ERR_ARG, "forward buffers for %d tokens, %d positions, %d threads",
                          n_ubatch, n_ctx, n_threads);
@@ -181,7 +181,7 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     f->kv_dim = hp->n_head_kv * hp->head_dim;
     f->qkv_dim = f->q_dim + 2 * f->kv_dim;
     f->ff_dim2 = 2 * hp->n_ff;
-    size_t U = (size_t)n_ubatch, elt = cache_type == GGML_TYPE_F16 ? 2 : 4;
+    size_t U = (size_t)n_ubatch, elt = cache_type == HONE_TYPE_F16 ? 2 : 4;
     size_t C = U < FFN_CHUNK ? U : FFN_CHUNK;
     f->x = fwd_alloc(f, U * (size_t)hp->n_embd, sizeof(float));
     f->xb = fwd_alloc(f, U * (size_t)hp->n_embd, sizeof(float));
@@ -191,8 +191,8 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     f->rope = fwd_alloc(f, U * (size_t)hp->n_rot, sizeof(float));
     bool ok = f->x && f->xb && f->qkv && f->hb && f->hb2 && f->rope;
     /* one buffer per distinct vec_dot_type a group of matrices needs */
-    const size_t ab = act_bytes(m, k, U);
-    for (int i = 0; i < max_distinct_types(m, k); i++) ok = (f->act[i] = fwd_alloc(f, ab, 1)) && ok;
+    const size_t ab = act_bytes(m, U);
+    for (int i = 0; i < max_distinct_types(m); i++) ok = (f->act[i] = fwd_alloc(f, ab, 1)) && ok;
     const int group = hp->n_head / hp->n_head_kv;
     f->att_qb = group >= ATT_ROWS ? 1 : ATT_ROWS / group;
     if (f->att_qb > n_ubatch) f->att_qb = n_ubatch;
@@ -284,8 +284,8 @@ static void mm_worker(void *arg, int ith, int nth, int tid)
         if (lo >= hi) continue;
         /* F16 prompt batches: OpenBLAS sgemm on F32 row strips beats the
          * F16 kernel from BLAS_MIN_TOK tokens (native build only) */
-        const bool blas = jb->w->type == GGML_TYPE_F16 && t->n_tok >= BLAS_MIN_TOK &&
-                          hone_blas_f16_matmul(k->type[GGML_TYPE_F16].to_float, jb->w->data,
+        const bool blas = jb->w->type == HONE_TYPE_F16 && t->n_tok >= BLAS_MIN_TOK &&
+                          hone_blas_f16_matmul(k->type[HONE_TYPE_F16].to_float, jb->w->data,
                                                jb->w->row_bytes, t->src, t->ld_src,
                                                (int)jb->w->cols, (int)lo, (int)hi, t->n_tok,
                                                jb->y, jb->ldy);
@@ -331,12 +331,12 @@ static void matmul_group(hone_forward *f, hone_threadpool *pool, mm_task *mm)
     uint32_t types[MAX_JOBS] = {0};
     for (int j = 0; j < mm->n_jobs; j++) {
         mm_job *jb = &mm->job[j];
-        uint32_t vt = k->type[jb->w->type].vec_dot_type;
+        uint32_t vt = hone_vec_dot_type(jb->w->type);
         int i = 0;
         while (i < c.n_conv && types[i] != vt) i++;
         if (i == c.n_conv) {
             uint64_t rb = 0;
-            ggml_row_bytes(vt, (uint64_t)c.cols, &rb); /* checked at load */
+            hone_row_bytes(vt, (uint64_t)c.cols, &rb); /* checked at load */
             types[i] = vt;
             c.fn[i] = k->type[vt].from_float;
             c.dst[i] = f->act[i];

@@ -8,7 +8,7 @@
 #ifndef HONE_FORWARD_H
 #define HONE_FORWARD_H
 
-#include "hone.h"
+#include "status.h"
 #include "kernels.h"
 #include "kv_cache.h"
 #include "model.h"

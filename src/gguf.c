@@ -25,8 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define GGUF_DEFAULT_ALIGNMENT 32
-#define GGUF_MAX_NAME 64 /* tensor names are < 64 bytes (ggml's GGML_MAX_NAME) */
+#define HONE_GGUF_DEFAULT_ALIGNMENT 32
+#define HONE_GGUF_MAX_NAME 64 /* tensor names are < 64 bytes (ggml's GGML_MAX_NAME) */
 /* Smallest possible encodings, used to reject counts the file cannot hold:
  * a kv is key length + >= 1 key byte + type + >= 1 value byte; a tensor
  * info is name length + n_dims + type + offset. */
@@ -38,7 +38,7 @@
 
 enum { SRC_MEMORY, SRC_MMAP, SRC_MALLOC };
 
-struct gguf_file {
+struct hone_gguf_file {
     char *path;
     const uint8_t *base;
     uint64_t size;
@@ -47,9 +47,9 @@ struct gguf_file {
     uint32_t version;
     uint32_t alignment;
     uint64_t data_offset;
-    gguf_kv *kv;
+    hone_gguf_kv *kv;
     uint64_t n_kv, cap_kv;
-    gguf_tensor *t;
+    hone_gguf_tensor *t;
     uint64_t n_t, cap_t;
     uint64_t *kv_hash; /* open addressing: index + 1, 0 = empty */
     uint64_t kv_hmask;
@@ -96,43 +96,43 @@ static const char *safe(const char *s, char buf[80])
 /* ------------------------------------------------------------------ */
 /* value types */
 
-static const char *const TYPE_NAMES[GGUF_TYPE_COUNT] = {
+static const char *const TYPE_NAMES[HONE_GGUF_TYPE_COUNT] = {
     "u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool",
     "string", "array", "u64", "i64", "f64",
 };
 /* bytes per value of the fixed-size types; 0 for string and array */
-static const uint8_t TYPE_SIZES[GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
+static const uint8_t TYPE_SIZES[HONE_GGUF_TYPE_COUNT] = {1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8};
 
-const char *gguf_type_name(gguf_type t)
+const char *hone_gguf_type_name(hone_gguf_type t)
 {
-    return (unsigned)t < GGUF_TYPE_COUNT ? TYPE_NAMES[t] : "?";
+    return (unsigned)t < HONE_GGUF_TYPE_COUNT ? TYPE_NAMES[t] : "?";
 }
 
-static bool type_is_int(gguf_type t)
+static bool type_is_int(hone_gguf_type t)
 {
-    return t == GGUF_TYPE_UINT8 || t == GGUF_TYPE_INT8 || t == GGUF_TYPE_UINT16 ||
-           t == GGUF_TYPE_INT16 || t == GGUF_TYPE_UINT32 || t == GGUF_TYPE_INT32 ||
-           t == GGUF_TYPE_UINT64 || t == GGUF_TYPE_INT64;
+    return t == HONE_GGUF_TYPE_UINT8 || t == HONE_GGUF_TYPE_INT8 || t == HONE_GGUF_TYPE_UINT16 ||
+           t == HONE_GGUF_TYPE_INT16 || t == HONE_GGUF_TYPE_UINT32 || t == HONE_GGUF_TYPE_INT32 ||
+           t == HONE_GGUF_TYPE_UINT64 || t == HONE_GGUF_TYPE_INT64;
 }
-static bool type_is_signed(gguf_type t)
+static bool type_is_signed(hone_gguf_type t)
 {
-    return t == GGUF_TYPE_INT8 || t == GGUF_TYPE_INT16 || t == GGUF_TYPE_INT32 ||
-           t == GGUF_TYPE_INT64;
+    return t == HONE_GGUF_TYPE_INT8 || t == HONE_GGUF_TYPE_INT16 || t == HONE_GGUF_TYPE_INT32 ||
+           t == HONE_GGUF_TYPE_INT64;
 }
 
 /* Integer at p of type t: sign-extended into *s for signed types,
  * zero-extended into *u for unsigned ones. */
-static void read_int(gguf_type t, const uint8_t *p, int64_t *s, uint64_t *u)
+static void read_int(hone_gguf_type t, const uint8_t *p, int64_t *s, uint64_t *u)
 {
     switch (t) {
-    case GGUF_TYPE_UINT8: *u = p[0]; break;
-    case GGUF_TYPE_INT8: *s = (int8_t)p[0]; break;
-    case GGUF_TYPE_UINT16: *u = le16(p); break;
-    case GGUF_TYPE_INT16: *s = (int16_t)le16(p); break;
-    case GGUF_TYPE_UINT32: *u = le32(p); break;
-    case GGUF_TYPE_INT32: *s = (int32_t)le32(p); break;
-    case GGUF_TYPE_UINT64: *u = le64(p); break;
-    case GGUF_TYPE_INT64: *s = (int64_t)le64(p); break;
+    case HONE_GGUF_TYPE_UINT8: *u = p[0]; break;
+    case HONE_GGUF_TYPE_INT8: *s = (int8_t)p[0]; break;
+    case HONE_GGUF_TYPE_UINT16: *u = le16(p); break;
+    case HONE_GGUF_TYPE_INT16: *s = (int16_t)le16(p); break;
+    case HONE_GGUF_TYPE_UINT32: *u = le32(p); break;
+    case HONE_GGUF_TYPE_INT32: *s = (int32_t)le32(p); break;
+    case HONE_GGUF_TYPE_UINT64: *u = le64(p); break;
+    case HONE_GGUF_TYPE_INT64: *s = (int64_t)le64(p); break;
     default: *s = 0; *u = 0; break;
     }
 }
@@ -231,8 +231,8 @@ static uint64_t hash_str(const char *s)
 }
 
 /* Builds the table over n names; on a duplicate returns its two indices. */
-static hone_status build_hash(uint64_t n, const char *(*name_of)(const gguf_file *, uint64_t),
-                              const gguf_file *f, uint64_t **table, uint64_t *mask,
+static hone_status build_hash(uint64_t n, const char *(*name_of)(const hone_gguf_file *, uint64_t),
+                              const hone_gguf_file *f, uint64_t **table, uint64_t *mask,
                               uint64_t *dup_a, uint64_t *dup_b)
 {
     uint64_t cap = 16;
@@ -257,12 +257,12 @@ static hone_status build_hash(uint64_t n, const char *(*name_of)(const gguf_file
     return HONE_OK;
 }
 
-static const char *kv_name(const gguf_file *f, uint64_t i) { return f->kv[i].key; }
-static const char *t_name(const gguf_file *f, uint64_t i) { return f->t[i].name; }
+static const char *kv_name(const hone_gguf_file *f, uint64_t i) { return f->kv[i].key; }
+static const char *t_name(const hone_gguf_file *f, uint64_t i) { return f->t[i].name; }
 
 static uint64_t hash_find(const uint64_t *h, uint64_t mask, const char *s,
-                          const char *(*name_of)(const gguf_file *, uint64_t),
-                          const gguf_file *f)
+                          const char *(*name_of)(const hone_gguf_file *, uint64_t),
+                          const hone_gguf_file *f)
 {
     if (!h) return UINT64_MAX;
     for (uint64_t j = hash_str(s) & mask; h[j]; j = (j + 1) & mask)
@@ -312,34 +312,34 @@ static hone_status walk_strings(reader *r, uint64_t n, uint64_t *idx, const char
     return HONE_OK;
 }
 
-static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
+static hone_status parse_value(reader *r, hone_gguf_kv *kv, hone_error *err)
 {
     char kb[80];
     const char *key = safe(kv->key, kb);
     uint32_t type;
     if (!rd_u32(r, &type)) return truncated(r, err, "the type of key '%s'", key);
-    if (type >= GGUF_TYPE_COUNT)
+    if (type >= HONE_GGUF_TYPE_COUNT)
         return hone_fail(err, HONE_ERR_FORMAT,
                          "key '%s' at offset %" PRIu64 " has invalid value type %" PRIu32,
                          key, kv->offset, type);
-    kv->type = (gguf_type)type;
-    kv->arr_type = GGUF_TYPE_COUNT;
+    kv->type = (hone_gguf_type)type;
+    kv->arr_type = HONE_GGUF_TYPE_COUNT;
     kv->arr_n = 0;
-    if (type == GGUF_TYPE_ARRAY) {
+    if (type == HONE_GGUF_TYPE_ARRAY) {
         uint32_t et;
         if (!rd_u32(r, &et) || !rd_u64(r, &kv->arr_n))
             return truncated(r, err, "the array header of key '%s'", key);
-        if (et == GGUF_TYPE_ARRAY) /* llama.cpp rejects them too */
+        if (et == HONE_GGUF_TYPE_ARRAY) /* llama.cpp rejects them too */
             return hone_fail(err, HONE_ERR_FORMAT,
                              "key '%s' at offset %" PRIu64 " is an array of arrays (not supported)",
                              key, kv->offset);
-        if (et >= GGUF_TYPE_COUNT)
+        if (et >= HONE_GGUF_TYPE_COUNT)
             return hone_fail(err, HONE_ERR_FORMAT,
                              "key '%s' at offset %" PRIu64 " has invalid array element type %" PRIu32,
                              key, kv->offset, et);
-        kv->arr_type = (gguf_type)et;
+        kv->arr_type = (hone_gguf_type)et;
         kv->data = r->p + r->pos;
-        uint64_t esz = et == GGUF_TYPE_STRING ? 8 : TYPE_SIZES[et];
+        uint64_t esz = et == HONE_GGUF_TYPE_STRING ? 8 : TYPE_SIZES[et];
         if (kv->arr_n > left(r) / esz)
             return hone_fail(err, HONE_ERR_FORMAT,
                              "key '%s' at offset %" PRIu64 ": array of %" PRIu64 " %s cannot fit in"
@@ -350,7 +350,7 @@ static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
                              "key '%s' at offset %" PRIu64 ": array of %" PRIu64
                              " elements exceeds the limit of 2^30",
                              key, kv->offset, kv->arr_n);
-        if (et != GGUF_TYPE_STRING) {
+        if (et != HONE_GGUF_TYPE_STRING) {
             r->pos += kv->arr_n * esz;
             return HONE_OK;
         }
@@ -367,7 +367,7 @@ static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
         return walk_strings(r, kv->arr_n, idx, kv->key, err);
     }
     kv->data = r->p + r->pos;
-    if (type == GGUF_TYPE_STRING) {
+    if (type == HONE_GGUF_TYPE_STRING) {
         uint64_t len;
         if (!rd_u64(r, &len)) return truncated(r, err, "the string length of key '%s'", key);
         if (len > left(r) || len > MAX_STRING_LEN) {
@@ -384,19 +384,19 @@ static hone_status parse_value(reader *r, gguf_kv *kv, hone_error *err)
     return HONE_OK;
 }
 
-static hone_status parse_kvs(reader *r, gguf_file *f, uint64_t n_kv, hone_error *err)
+static hone_status parse_kvs(reader *r, hone_gguf_file *f, uint64_t n_kv, hone_error *err)
 {
     for (uint64_t i = 0; i < n_kv; i++) {
         if (!grow((void **)&f->kv, &f->cap_kv, f->n_kv, sizeof *f->kv))
             return hone_fail(err, HONE_ERR_NOMEM, "out of memory reading key %" PRIu64, i);
-        gguf_kv *kv = &f->kv[f->n_kv];
+        hone_gguf_kv *kv = &f->kv[f->n_kv];
         memset(kv, 0, sizeof *kv);
         kv->offset = r->pos;
         char *key = NULL;
         hone_status st = rd_name(r, "key", i, &key, 0, err);
         if (st) return st;
         kv->key = key;
-        f->n_kv++; /* owned from here on, freed by gguf_close */
+        f->n_kv++; /* owned from here on, freed by hone_gguf_close */
         st = parse_value(r, kv, err);
         if (st) return st;
     }
@@ -409,13 +409,13 @@ static hone_status parse_kvs(reader *r, gguf_file *f, uint64_t n_kv, hone_error 
     }
     if (st) return hone_fail(err, st, "out of memory indexing %" PRIu64 " keys", f->n_kv);
 
-    f->alignment = GGUF_DEFAULT_ALIGNMENT;
-    const gguf_kv *al = gguf_find(f, "general.alignment");
+    f->alignment = HONE_GGUF_DEFAULT_ALIGNMENT;
+    const hone_gguf_kv *al = hone_gguf_find(f, "general.alignment");
     if (al) {
-        if (al->type != GGUF_TYPE_UINT32)
+        if (al->type != HONE_GGUF_TYPE_UINT32)
             return hone_fail(err, HONE_ERR_FORMAT,
                              "key 'general.alignment' at offset %" PRIu64 " is %s, must be u32",
-                             al->offset, gguf_type_name(al->type));
+                             al->offset, hone_gguf_type_name(al->type));
         uint32_t v = le32(al->data);
         if (v == 0 || (v & (v - 1)))
             return hone_fail(err, HONE_ERR_FORMAT,
@@ -426,17 +426,17 @@ static hone_status parse_kvs(reader *r, gguf_file *f, uint64_t n_kv, hone_error 
 }
 
 /* Shape, element count and byte size of tensor t (name already read). */
-static hone_status parse_shape(reader *r, gguf_tensor *t, hone_error *err)
+static hone_status parse_shape(reader *r, hone_gguf_tensor *t, hone_error *err)
 {
     char nb[80];
     const char *name = safe(t->name, nb);
     if (!rd_u32(r, &t->n_dims)) return truncated(r, err, "the dimension count of tensor '%s'", name);
-    if (t->n_dims > GGUF_MAX_DIMS)
+    if (t->n_dims > HONE_GGUF_MAX_DIMS)
         return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' has %" PRIu32 " dimensions, at most %d",
-                         name, t->n_dims, GGUF_MAX_DIMS);
+                         name, t->n_dims, HONE_GGUF_MAX_DIMS);
     uint64_t n = 1;
     bool overflow = false, zero = false;
-    for (uint32_t j = 0; j < GGUF_MAX_DIMS; j++) {
+    for (uint32_t j = 0; j < HONE_GGUF_MAX_DIMS; j++) {
         t->ne[j] = 1;
         if (j < t->n_dims && !rd_u64(r, &t->ne[j])) return truncated(r, err, "the dimensions of tensor '%s'", name);
         if (t->ne[j] > (uint64_t)INT64_MAX)
@@ -454,7 +454,7 @@ static hone_status parse_shape(reader *r, gguf_tensor *t, hone_error *err)
     t->n_elements = zero ? 0 : n; /* with a zero dimension nothing overflows */
 
     if (!rd_u32(r, &t->type)) return truncated(r, err, "the type of tensor '%s'", name);
-    const ggml_type_info *ti = ggml_type_get(t->type);
+    const hone_type_info *ti = hone_type_get(t->type);
     if (!ti)
         return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' has unknown type id %" PRIu32,
                          name, t->type);
@@ -463,9 +463,9 @@ static hone_status parse_shape(reader *r, gguf_tensor *t, hone_error *err)
                          "tensor '%s' uses removed type %s (id %" PRIu32 "); re-convert the model",
                          name, ti->name, t->type);
     uint64_t row;
-    if (t->ne[0] % ti->blck_size == 0 && !ggml_row_bytes(t->type, t->ne[0], &row))
+    if (t->ne[0] % ti->blck_size == 0 && !hone_row_bytes(t->type, t->ne[0], &row))
         return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' row byte size overflows", name);
-    if (!ggml_row_bytes(t->type, t->ne[0], &row))
+    if (!hone_row_bytes(t->type, t->ne[0], &row))
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tensor '%s' of type %s has rows of %" PRIu64
                          " elements, not a multiple of the block size %" PRIu32,
@@ -489,12 +489,12 @@ static int span_cmp(const void *a, const void *b)
 }
 
 /* Offsets aligned, data inside the file, tensors disjoint. */
-static hone_status place_tensors(gguf_file *f, hone_error *err)
+static hone_status place_tensors(hone_gguf_file *f, hone_error *err)
 {
     char nb[80], nb2[80];
     uint64_t avail = f->size - f->data_offset;
     for (uint64_t i = 0; i < f->n_t; i++) {
-        gguf_tensor *t = &f->t[i];
+        hone_gguf_tensor *t = &f->t[i];
         if (t->offset % f->alignment)
             return hone_fail(err, HONE_ERR_FORMAT,
                              "tensor '%s' offset %" PRIu64 " is not a multiple of the alignment %" PRIu32,
@@ -524,15 +524,15 @@ static hone_status place_tensors(gguf_file *f, hone_error *err)
     return st;
 }
 
-static hone_status parse_tensors(reader *r, gguf_file *f, uint64_t n_t, hone_error *err)
+static hone_status parse_tensors(reader *r, hone_gguf_file *f, uint64_t n_t, hone_error *err)
 {
     for (uint64_t i = 0; i < n_t; i++) {
         if (!grow((void **)&f->t, &f->cap_t, f->n_t, sizeof *f->t))
             return hone_fail(err, HONE_ERR_NOMEM, "out of memory reading tensor %" PRIu64, i);
-        gguf_tensor *t = &f->t[f->n_t];
+        hone_gguf_tensor *t = &f->t[f->n_t];
         memset(t, 0, sizeof *t);
         char *name = NULL;
-        hone_status st = rd_name(r, "tensor name", i, &name, GGUF_MAX_NAME, err);
+        hone_status st = rd_name(r, "tensor name", i, &name, HONE_GGUF_MAX_NAME, err);
         if (st) return st;
         t->name = name;
         f->n_t++;
@@ -559,7 +559,7 @@ static hone_status parse_tensors(reader *r, gguf_file *f, uint64_t n_t, hone_err
     return place_tensors(f, err);
 }
 
-static hone_status parse(gguf_file *f, hone_error *err)
+static hone_status parse(hone_gguf_file *f, hone_error *err)
 {
     reader r = {f->base, f->size, 0};
     if (f->size >= 4 && memcmp(f->base, "GGUF", 4) != 0) {
@@ -604,9 +604,9 @@ static hone_status parse(gguf_file *f, hone_error *err)
 /* ------------------------------------------------------------------ */
 /* open / close */
 
-static gguf_file *file_new(const char *path)
+static hone_gguf_file *file_new(const char *path)
 {
-    gguf_file *f = calloc(1, sizeof *f);
+    hone_gguf_file *f = calloc(1, sizeof *f);
     if (!f) return NULL;
     f->path = strdup(path ? path : "");
     if (!f->path) {
@@ -616,7 +616,7 @@ static gguf_file *file_new(const char *path)
     return f;
 }
 
-void gguf_close(gguf_file *f)
+void hone_gguf_close(hone_gguf_file *f)
 {
     if (!f) return;
     for (uint64_t i = 0; i < f->n_kv; i++) {
@@ -635,18 +635,18 @@ void gguf_close(gguf_file *f)
     free(f);
 }
 
-hone_status gguf_open_memory(const void *data, size_t size, gguf_file **out, hone_error *err)
+hone_status hone_gguf_open_memory(const void *data, size_t size, hone_gguf_file **out, hone_error *err)
 {
     *out = NULL;
-    if (!data && size) return hone_fail(err, HONE_ERR_ARG, "gguf_open_memory: NULL buffer");
-    gguf_file *f = file_new("");
+    if (!data && size) return hone_fail(err, HONE_ERR_ARG, "hone_gguf_open_memory: NULL buffer");
+    hone_gguf_file *f = file_new("");
     if (!f) return hone_fail(err, HONE_ERR_NOMEM, "out of memory");
     f->base = data;
     f->size = size;
     f->src = SRC_MEMORY;
     hone_status st = parse(f, err);
     if (st) {
-        gguf_close(f);
+        hone_gguf_close(f);
         return st;
     }
     *out = f;
@@ -668,7 +668,7 @@ static hone_status read_all(int fd, uint8_t *buf, uint64_t size, const char *pat
 }
 
 /* Maps or reads the file into f->base. */
-static hone_status load(gguf_file *f, int fd, const gguf_open_opts *o, hone_error *err)
+static hone_status load(hone_gguf_file *f, int fd, const hone_gguf_open_opts *o, hone_error *err)
 {
     struct stat sb;
     if (fstat(fd, &sb) != 0)
@@ -706,16 +706,16 @@ static hone_status load(gguf_file *f, int fd, const gguf_open_opts *o, hone_erro
     return HONE_OK;
 }
 
-hone_status gguf_open(const char *path, const gguf_open_opts *opts, gguf_file **out,
+hone_status hone_gguf_open(const char *path, const hone_gguf_open_opts *opts, hone_gguf_file **out,
                       hone_error *err)
 {
     *out = NULL;
-    if (!path) return hone_fail(err, HONE_ERR_ARG, "gguf_open: no path");
-    gguf_open_opts o = {0};
+    if (!path) return hone_fail(err, HONE_ERR_ARG, "hone_gguf_open: no path");
+    hone_gguf_open_opts o = {0};
     if (opts) o = *opts;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return hone_fail(err, HONE_ERR_IO, "%s: %s", path, strerror(errno));
-    gguf_file *f = file_new(path);
+    hone_gguf_file *f = file_new(path);
     if (!f) {
         close(fd);
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory");
@@ -727,7 +727,7 @@ hone_status gguf_open(const char *path, const gguf_open_opts *opts, gguf_file **
         if (st) hone_fail_wrap(err, "%s", path);
     }
     if (st) {
-        gguf_close(f);
+        hone_gguf_close(f);
         return st;
     }
     *out = f;
@@ -737,27 +737,27 @@ hone_status gguf_open(const char *path, const gguf_open_opts *opts, gguf_file **
 /* ------------------------------------------------------------------ */
 /* accessors */
 
-uint32_t gguf_version(const gguf_file *f) { return f->version; }
-uint32_t gguf_alignment(const gguf_file *f) { return f->alignment; }
-uint64_t gguf_file_size(const gguf_file *f) { return f->size; }
-const char *gguf_path(const gguf_file *f) { return f->path; }
-uint64_t gguf_data_offset(const gguf_file *f) { return f->data_offset; }
+uint32_t hone_gguf_version(const hone_gguf_file *f) { return f->version; }
+uint32_t hone_gguf_alignment(const hone_gguf_file *f) { return f->alignment; }
+uint64_t hone_gguf_file_size(const hone_gguf_file *f) { return f->size; }
+const char *hone_gguf_path(const hone_gguf_file *f) { return f->path; }
+uint64_t hone_gguf_data_offset(const hone_gguf_file *f) { return f->data_offset; }
 
-uint64_t gguf_n_kv(const gguf_file *f) { return f->n_kv; }
-const gguf_kv *gguf_kv_at(const gguf_file *f, uint64_t i) { return i < f->n_kv ? &f->kv[i] : NULL; }
+uint64_t hone_gguf_n_kv(const hone_gguf_file *f) { return f->n_kv; }
+const hone_gguf_kv *hone_gguf_kv_at(const hone_gguf_file *f, uint64_t i) { return i < f->n_kv ? &f->kv[i] : NULL; }
 
-const gguf_kv *gguf_find(const gguf_file *f, const char *key)
+const hone_gguf_kv *hone_gguf_find(const hone_gguf_file *f, const char *key)
 {
     uint64_t i = hash_find(f->kv_hash, f->kv_hmask, key, kv_name, f);
     return i == UINT64_MAX ? NULL : &f->kv[i];
 }
 
-uint64_t gguf_n_tensors(const gguf_file *f) { return f->n_t; }
-const gguf_tensor *gguf_tensor_at(const gguf_file *f, uint64_t i)
+uint64_t hone_gguf_n_tensors(const hone_gguf_file *f) { return f->n_t; }
+const hone_gguf_tensor *hone_gguf_tensor_at(const hone_gguf_file *f, uint64_t i)
 {
     return i < f->n_t ? &f->t[i] : NULL;
 }
-const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name)
+const hone_gguf_tensor *hone_gguf_find_tensor(const hone_gguf_file *f, const char *name)
 {
     uint64_t i = hash_find(f->t_hash, f->t_hmask, name, t_name, f);
     return i == UINT64_MAX ? NULL : &f->t[i];
@@ -766,28 +766,28 @@ const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name)
 /* ------------------------------------------------------------------ */
 /* typed getters */
 
-static hone_status lookup(const gguf_file *f, const char *key, const gguf_kv **kv, hone_error *err)
+static hone_status lookup(const hone_gguf_file *f, const char *key, const hone_gguf_kv **kv, hone_error *err)
 {
-    *kv = gguf_find(f, key);
+    *kv = hone_gguf_find(f, key);
     if (!*kv) return hone_fail(err, HONE_ERR_FORMAT, "missing key '%s'", key);
     return HONE_OK;
 }
 
-static hone_status mismatch(const gguf_kv *kv, const char *want, hone_error *err)
+static hone_status mismatch(const hone_gguf_kv *kv, const char *want, hone_error *err)
 {
     char kb[80];
-    if (kv->type == GGUF_TYPE_ARRAY)
+    if (kv->type == HONE_GGUF_TYPE_ARRAY)
         return hone_fail(err, HONE_ERR_FORMAT, "key '%s' is an array of %s, expected %s",
-                         safe(kv->key, kb), gguf_type_name(kv->arr_type), want);
+                         safe(kv->key, kb), hone_gguf_type_name(kv->arr_type), want);
     return hone_fail(err, HONE_ERR_FORMAT, "key '%s' is %s, expected %s", safe(kv->key, kb),
-                     gguf_type_name(kv->type), want);
+                     hone_gguf_type_name(kv->type), want);
 }
 
 /* Integer value of kv within [lo, hi] (as signed or unsigned 64-bit). */
-static hone_status get_int(const gguf_file *f, const char *key, const char *want, int64_t lo,
+static hone_status get_int(const hone_gguf_file *f, const char *key, const char *want, int64_t lo,
                            uint64_t hi, int64_t *sv, uint64_t *uv, hone_error *err)
 {
-    const gguf_kv *kv;
+    const hone_gguf_kv *kv;
     hone_status st = lookup(f, key, &kv, err);
     if (st) return st;
     if (!type_is_int(kv->type)) return mismatch(kv, want, err);
@@ -811,7 +811,7 @@ static hone_status get_int(const gguf_file *f, const char *key, const char *want
     return HONE_OK;
 }
 
-hone_status gguf_get_u32(const gguf_file *f, const char *key, uint32_t *out, hone_error *err)
+hone_status hone_gguf_get_u32(const hone_gguf_file *f, const char *key, uint32_t *out, hone_error *err)
 {
     int64_t s = 0;
     uint64_t u = 0;
@@ -820,7 +820,7 @@ hone_status gguf_get_u32(const gguf_file *f, const char *key, uint32_t *out, hon
     return st;
 }
 
-hone_status gguf_get_i32(const gguf_file *f, const char *key, int32_t *out, hone_error *err)
+hone_status hone_gguf_get_i32(const hone_gguf_file *f, const char *key, int32_t *out, hone_error *err)
 {
     int64_t s = 0;
     uint64_t u = 0;
@@ -829,7 +829,7 @@ hone_status gguf_get_i32(const gguf_file *f, const char *key, int32_t *out, hone
     return st;
 }
 
-hone_status gguf_get_u64(const gguf_file *f, const char *key, uint64_t *out, hone_error *err)
+hone_status hone_gguf_get_u64(const hone_gguf_file *f, const char *key, uint64_t *out, hone_error *err)
 {
     int64_t s = 0;
     uint64_t u = 0;
@@ -838,47 +838,47 @@ hone_status gguf_get_u64(const gguf_file *f, const char *key, uint64_t *out, hon
     return st;
 }
 
-hone_status gguf_get_f32(const gguf_file *f, const char *key, float *out, hone_error *err)
+hone_status hone_gguf_get_f32(const hone_gguf_file *f, const char *key, float *out, hone_error *err)
 {
-    const gguf_kv *kv;
+    const hone_gguf_kv *kv;
     hone_status st = lookup(f, key, &kv, err);
     if (st) return st;
-    if (kv->type == GGUF_TYPE_FLOAT32) *out = f32_bits(le32(kv->data));
-    else if (kv->type == GGUF_TYPE_FLOAT64) *out = (float)f64_bits(le64(kv->data));
+    if (kv->type == HONE_GGUF_TYPE_FLOAT32) *out = f32_bits(le32(kv->data));
+    else if (kv->type == HONE_GGUF_TYPE_FLOAT64) *out = (float)f64_bits(le64(kv->data));
     else return mismatch(kv, "f32", err);
     return HONE_OK;
 }
 
-hone_status gguf_get_bool(const gguf_file *f, const char *key, bool *out, hone_error *err)
+hone_status hone_gguf_get_bool(const hone_gguf_file *f, const char *key, bool *out, hone_error *err)
 {
-    const gguf_kv *kv;
+    const hone_gguf_kv *kv;
     hone_status st = lookup(f, key, &kv, err);
     if (st) return st;
-    if (kv->type != GGUF_TYPE_BOOL) return mismatch(kv, "bool", err);
+    if (kv->type != HONE_GGUF_TYPE_BOOL) return mismatch(kv, "bool", err);
     *out = kv->data[0] != 0;
     return HONE_OK;
 }
 
-hone_status gguf_get_str(const gguf_file *f, const char *key, gguf_str *out, hone_error *err)
+hone_status hone_gguf_get_str(const hone_gguf_file *f, const char *key, hone_gguf_str *out, hone_error *err)
 {
-    const gguf_kv *kv;
+    const hone_gguf_kv *kv;
     hone_status st = lookup(f, key, &kv, err);
     if (st) return st;
-    if (kv->type != GGUF_TYPE_STRING) return mismatch(kv, "string", err);
+    if (kv->type != HONE_GGUF_TYPE_STRING) return mismatch(kv, "string", err);
     out->len = le64(kv->data);
     out->ptr = (const char *)kv->data + 8;
     return HONE_OK;
 }
 
-hone_status gguf_get_arr(const gguf_file *f, const char *key, gguf_type elem, const gguf_kv **out,
+hone_status hone_gguf_get_arr(const hone_gguf_file *f, const char *key, hone_gguf_type elem, const hone_gguf_kv **out,
                          hone_error *err)
 {
-    const gguf_kv *kv;
+    const hone_gguf_kv *kv;
     hone_status st = lookup(f, key, &kv, err);
     if (st) return st;
     char want[32];
-    snprintf(want, sizeof want, "an array of %s", elem == GGUF_TYPE_COUNT ? "any" : gguf_type_name(elem));
-    if (kv->type != GGUF_TYPE_ARRAY || (elem != GGUF_TYPE_COUNT && kv->arr_type != elem))
+    snprintf(want, sizeof want, "an array of %s", elem == HONE_GGUF_TYPE_COUNT ? "any" : hone_gguf_type_name(elem));
+    if (kv->type != HONE_GGUF_TYPE_ARRAY || (elem != HONE_GGUF_TYPE_COUNT && kv->arr_type != elem))
         return mismatch(kv, want, err);
     *out = kv;
     return HONE_OK;
@@ -887,10 +887,10 @@ hone_status gguf_get_arr(const gguf_file *f, const char *key, gguf_type elem, co
 /* ------------------------------------------------------------------ */
 /* array elements */
 
-gguf_str gguf_arr_str(const gguf_kv *kv, uint64_t i)
+hone_gguf_str hone_gguf_arr_str(const hone_gguf_kv *kv, uint64_t i)
 {
-    gguf_str s = {"", 0};
-    if (kv->type != GGUF_TYPE_ARRAY || kv->arr_type != GGUF_TYPE_STRING || i >= kv->arr_n ||
+    hone_gguf_str s = {"", 0};
+    if (kv->type != HONE_GGUF_TYPE_ARRAY || kv->arr_type != HONE_GGUF_TYPE_STRING || i >= kv->arr_n ||
         !kv->str_index)
         return s;
     const uint8_t *p = kv->data + kv->str_index[i];
@@ -900,39 +900,39 @@ gguf_str gguf_arr_str(const gguf_kv *kv, uint64_t i)
 }
 
 /* Numeric element i as double (0 if not numeric or out of range). */
-static double arr_num(const gguf_kv *kv, uint64_t i)
+static double arr_num(const hone_gguf_kv *kv, uint64_t i)
 {
-    if (kv->type != GGUF_TYPE_ARRAY || i >= kv->arr_n) return 0;
-    gguf_type t = kv->arr_type;
-    if (t == GGUF_TYPE_STRING || t >= GGUF_TYPE_COUNT) return 0;
+    if (kv->type != HONE_GGUF_TYPE_ARRAY || i >= kv->arr_n) return 0;
+    hone_gguf_type t = kv->arr_type;
+    if (t == HONE_GGUF_TYPE_STRING || t >= HONE_GGUF_TYPE_COUNT) return 0;
     const uint8_t *p = kv->data + i * TYPE_SIZES[t];
-    if (t == GGUF_TYPE_FLOAT32) return f32_bits(le32(p));
-    if (t == GGUF_TYPE_FLOAT64) return f64_bits(le64(p));
-    if (t == GGUF_TYPE_BOOL) return p[0] != 0;
+    if (t == HONE_GGUF_TYPE_FLOAT32) return f32_bits(le32(p));
+    if (t == HONE_GGUF_TYPE_FLOAT64) return f64_bits(le64(p));
+    if (t == HONE_GGUF_TYPE_BOOL) return p[0] != 0;
     int64_t s = 0;
     uint64_t u = 0;
     read_int(t, p, &s, &u);
     return type_is_signed(t) ? (double)s : (double)u;
 }
 
-float gguf_arr_f32(const gguf_kv *kv, uint64_t i)
+float hone_gguf_arr_f32(const hone_gguf_kv *kv, uint64_t i)
 {
-    if (kv->type == GGUF_TYPE_ARRAY && kv->arr_type == GGUF_TYPE_FLOAT32 && i < kv->arr_n)
+    if (kv->type == HONE_GGUF_TYPE_ARRAY && kv->arr_type == HONE_GGUF_TYPE_FLOAT32 && i < kv->arr_n)
         return f32_bits(le32(kv->data + 4 * i));
     return (float)arr_num(kv, i);
 }
 
-int32_t gguf_arr_i32(const gguf_kv *kv, uint64_t i)
+int32_t hone_gguf_arr_i32(const hone_gguf_kv *kv, uint64_t i)
 {
-    if (kv->type == GGUF_TYPE_ARRAY && kv->arr_type == GGUF_TYPE_INT32 && i < kv->arr_n)
+    if (kv->type == HONE_GGUF_TYPE_ARRAY && kv->arr_type == HONE_GGUF_TYPE_INT32 && i < kv->arr_n)
         return (int32_t)le32(kv->data + 4 * i);
     double d = arr_num(kv, i);
     return d >= INT32_MIN && d <= INT32_MAX ? (int32_t)d : 0;
 }
 
-uint32_t gguf_arr_u32(const gguf_kv *kv, uint64_t i)
+uint32_t hone_gguf_arr_u32(const hone_gguf_kv *kv, uint64_t i)
 {
-    if (kv->type == GGUF_TYPE_ARRAY && kv->arr_type == GGUF_TYPE_UINT32 && i < kv->arr_n)
+    if (kv->type == HONE_GGUF_TYPE_ARRAY && kv->arr_type == HONE_GGUF_TYPE_UINT32 && i < kv->arr_n)
         return le32(kv->data + 4 * i);
     double d = arr_num(kv, i);
     return d >= 0 && d <= UINT32_MAX ? (uint32_t)d : 0;
@@ -941,15 +941,15 @@ uint32_t gguf_arr_u32(const gguf_kv *kv, uint64_t i)
 /* ------------------------------------------------------------------ */
 /* formatting and strings */
 
-void gguf_kv_format(const gguf_kv *kv, char *buf, size_t bufsize)
+void hone_gguf_kv_format(const hone_gguf_kv *kv, char *buf, size_t bufsize)
 {
     if (!bufsize) return;
     buf[0] = '\0';
-    if (kv->type == GGUF_TYPE_ARRAY) {
-        if (kv->arr_type == GGUF_TYPE_STRING)
+    if (kv->type == HONE_GGUF_TYPE_ARRAY) {
+        if (kv->arr_type == HONE_GGUF_TYPE_STRING)
             snprintf(buf, bufsize, "[%" PRIu64 " strings]", kv->arr_n);
         else
-            snprintf(buf, bufsize, "[%" PRIu64 " %s values]", kv->arr_n, gguf_type_name(kv->arr_type));
+            snprintf(buf, bufsize, "[%" PRIu64 " %s values]", kv->arr_n, hone_gguf_type_name(kv->arr_type));
         return;
     }
     if (type_is_int(kv->type)) {
@@ -958,13 +958,13 @@ void gguf_kv_format(const gguf_kv *kv, char *buf, size_t bufsize)
         read_int(kv->type, kv->data, &s, &u);
         if (type_is_signed(kv->type)) snprintf(buf, bufsize, "%" PRId64, s);
         else snprintf(buf, bufsize, "%" PRIu64, u);
-    } else if (kv->type == GGUF_TYPE_FLOAT32) {
+    } else if (kv->type == HONE_GGUF_TYPE_FLOAT32) {
         snprintf(buf, bufsize, "%g", (double)f32_bits(le32(kv->data)));
-    } else if (kv->type == GGUF_TYPE_FLOAT64) {
+    } else if (kv->type == HONE_GGUF_TYPE_FLOAT64) {
         snprintf(buf, bufsize, "%g", f64_bits(le64(kv->data)));
-    } else if (kv->type == GGUF_TYPE_BOOL) {
+    } else if (kv->type == HONE_GGUF_TYPE_BOOL) {
         snprintf(buf, bufsize, "%s", kv->data[0] ? "true" : "false");
-    } else if (kv->type == GGUF_TYPE_STRING) {
+    } else if (kv->type == HONE_GGUF_TYPE_STRING) {
         /* one line: escape newlines, mask other control bytes */
         uint64_t len = le64(kv->data);
         const char *s = (const char *)kv->data + 8;
@@ -982,7 +982,7 @@ void gguf_kv_format(const gguf_kv *kv, char *buf, size_t bufsize)
     }
 }
 
-char *gguf_str_dup(gguf_str s)
+char *hone_gguf_str_dup(hone_gguf_str s)
 {
     if (s.len >= SIZE_MAX) return NULL;
     char *c = malloc((size_t)s.len + 1);
@@ -992,7 +992,7 @@ char *gguf_str_dup(gguf_str s)
     return c;
 }
 
-bool gguf_str_eq(gguf_str s, const char *cstr)
+bool hone_gguf_str_eq(hone_gguf_str s, const char *cstr)
 {
     size_t n = strlen(cstr);
     return s.len == n && (n == 0 || memcmp(s.ptr, cstr, n) == 0);

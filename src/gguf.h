@@ -1,129 +1,129 @@
 /* gguf.h — reader for GGUF v2/v3 files (llama.cpp's model format).
  *
  * The file is mmap'ed read-only (or read into memory with no_mmap) and fully
- * validated by gguf_open: after it succeeds every key, array, string and
+ * validated by hone_gguf_open: after it succeeds every key, array, string and
  * tensor described here lies inside the file, so callers index without
- * further bounds checks. Pointers returned stay valid until gguf_close.
- * Strings inside the file are NOT NUL-terminated: use gguf_str.
+ * further bounds checks. Pointers returned stay valid until hone_gguf_close.
+ * Strings inside the file are NOT NUL-terminated: use hone_gguf_str.
  */
 #ifndef HONE_GGUF_H
 #define HONE_GGUF_H
 
-#include "hone.h"
-#include "ggml_types.h"
+#include "status.h"
+#include "types.h"
 
 typedef enum {
-    GGUF_TYPE_UINT8 = 0,
-    GGUF_TYPE_INT8 = 1,
-    GGUF_TYPE_UINT16 = 2,
-    GGUF_TYPE_INT16 = 3,
-    GGUF_TYPE_UINT32 = 4,
-    GGUF_TYPE_INT32 = 5,
-    GGUF_TYPE_FLOAT32 = 6,
-    GGUF_TYPE_BOOL = 7,
-    GGUF_TYPE_STRING = 8,
-    GGUF_TYPE_ARRAY = 9,
-    GGUF_TYPE_UINT64 = 10,
-    GGUF_TYPE_INT64 = 11,
-    GGUF_TYPE_FLOAT64 = 12,
-    GGUF_TYPE_COUNT
-} gguf_type;
+    HONE_GGUF_TYPE_UINT8 = 0,
+    HONE_GGUF_TYPE_INT8 = 1,
+    HONE_GGUF_TYPE_UINT16 = 2,
+    HONE_GGUF_TYPE_INT16 = 3,
+    HONE_GGUF_TYPE_UINT32 = 4,
+    HONE_GGUF_TYPE_INT32 = 5,
+    HONE_GGUF_TYPE_FLOAT32 = 6,
+    HONE_GGUF_TYPE_BOOL = 7,
+    HONE_GGUF_TYPE_STRING = 8,
+    HONE_GGUF_TYPE_ARRAY = 9,
+    HONE_GGUF_TYPE_UINT64 = 10,
+    HONE_GGUF_TYPE_INT64 = 11,
+    HONE_GGUF_TYPE_FLOAT64 = 12,
+    HONE_GGUF_TYPE_COUNT
+} hone_gguf_type;
 
 typedef struct {
     const char *ptr; /* into the file; not NUL-terminated */
     uint64_t len;
-} gguf_str;
+} hone_gguf_str;
 
 typedef struct {
     const char *key;    /* NUL-terminated copy */
-    gguf_type type;     /* value type */
-    gguf_type arr_type; /* element type when type == GGUF_TYPE_ARRAY */
-    uint64_t arr_n;     /* element count when type == GGUF_TYPE_ARRAY */
+    hone_gguf_type type;     /* value type */
+    hone_gguf_type arr_type; /* element type when type == HONE_GGUF_TYPE_ARRAY */
+    uint64_t arr_n;     /* element count when type == HONE_GGUF_TYPE_ARRAY */
     const uint8_t *data;/* raw little-endian payload in the file (may be
                            unaligned: read through the accessors). Strings:
                            the u64 length, then the bytes; arrays: the
                            first element (after element type and count) */
     uint64_t offset;    /* byte offset of the key in the file, for messages */
     const uint64_t *str_index; /* internal: string array element offsets
-                                  (relative to data), for gguf_arr_str */
-} gguf_kv;
+                                  (relative to data), for hone_gguf_arr_str */
+} hone_gguf_kv;
 
-#define GGUF_MAX_DIMS 4
+#define HONE_GGUF_MAX_DIMS 4
 
 typedef struct {
     const char *name;   /* NUL-terminated copy */
-    uint32_t type;      /* ggml_type */
+    uint32_t type;      /* hone_type */
     uint32_t n_dims;
-    uint64_t ne[GGUF_MAX_DIMS]; /* ne[0] is the row length; unused dims = 1 */
+    uint64_t ne[HONE_GGUF_MAX_DIMS]; /* ne[0] is the row length; unused dims = 1 */
     uint64_t n_elements;
     uint64_t offset;    /* relative to the start of the data section */
     uint64_t size;      /* bytes, from the type's block layout */
     const void *data;   /* into the mapping, aligned to general.alignment */
-} gguf_tensor;
+} hone_gguf_tensor;
 
-typedef struct gguf_file gguf_file;
+typedef struct hone_gguf_file hone_gguf_file;
 
 typedef struct {
     bool no_mmap; /* read the whole file into memory instead of mmap */
     bool mlock;   /* lock the pages in RAM (fails cleanly if not allowed) */
-} gguf_open_opts;
+} hone_gguf_open_opts;
 
 /* Open and validate path. opts may be NULL (mmap, no mlock). */
-hone_status gguf_open(const char *path, const gguf_open_opts *opts,
-                      gguf_file **out, hone_error *err);
-/* Parse a buffer in memory (the caller keeps it alive until gguf_close);
+hone_status hone_gguf_open(const char *path, const hone_gguf_open_opts *opts,
+                      hone_gguf_file **out, hone_error *err);
+/* Parse a buffer in memory (the caller keeps it alive until hone_gguf_close);
  * used by tests and the fuzz harness. */
-hone_status gguf_open_memory(const void *data, size_t size, gguf_file **out,
+hone_status hone_gguf_open_memory(const void *data, size_t size, hone_gguf_file **out,
                              hone_error *err);
-void gguf_close(gguf_file *f);
+void hone_gguf_close(hone_gguf_file *f);
 
-uint32_t gguf_version(const gguf_file *f);
-uint32_t gguf_alignment(const gguf_file *f);
-uint64_t gguf_file_size(const gguf_file *f);
-const char *gguf_path(const gguf_file *f); /* "" for memory buffers */
-const char *gguf_type_name(gguf_type t);   /* "u32", "string", "array"... */
+uint32_t hone_gguf_version(const hone_gguf_file *f);
+uint32_t hone_gguf_alignment(const hone_gguf_file *f);
+uint64_t hone_gguf_file_size(const hone_gguf_file *f);
+const char *hone_gguf_path(const hone_gguf_file *f); /* "" for memory buffers */
+const char *hone_gguf_type_name(hone_gguf_type t);   /* "u32", "string", "array"... */
 /* Byte offset of the (aligned) tensor data section; tensor offsets are
  * relative to it. */
-uint64_t gguf_data_offset(const gguf_file *f);
+uint64_t hone_gguf_data_offset(const hone_gguf_file *f);
 
 /* ---- metadata ---- */
-uint64_t gguf_n_kv(const gguf_file *f);
-const gguf_kv *gguf_kv_at(const gguf_file *f, uint64_t i);
-const gguf_kv *gguf_find(const gguf_file *f, const char *key); /* NULL if absent */
+uint64_t hone_gguf_n_kv(const hone_gguf_file *f);
+const hone_gguf_kv *hone_gguf_kv_at(const hone_gguf_file *f, uint64_t i);
+const hone_gguf_kv *hone_gguf_find(const hone_gguf_file *f, const char *key); /* NULL if absent */
 
 /* Typed getters. A missing key or a type mismatch is HONE_ERR_FORMAT naming
  * the key and both types. Integer getters accept any integer-typed value
  * that fits the target type (files differ in which width they use);
- * gguf_get_f32 accepts f32 and f64; gguf_get_bool only bool. */
-hone_status gguf_get_u32(const gguf_file *f, const char *key, uint32_t *out, hone_error *err);
-hone_status gguf_get_i32(const gguf_file *f, const char *key, int32_t *out, hone_error *err);
-hone_status gguf_get_u64(const gguf_file *f, const char *key, uint64_t *out, hone_error *err);
-hone_status gguf_get_f32(const gguf_file *f, const char *key, float *out, hone_error *err);
-hone_status gguf_get_bool(const gguf_file *f, const char *key, bool *out, hone_error *err);
-hone_status gguf_get_str(const gguf_file *f, const char *key, gguf_str *out, hone_error *err);
-/* Array with elements of type elem (GGUF_TYPE_COUNT = any element type). */
-hone_status gguf_get_arr(const gguf_file *f, const char *key, gguf_type elem,
-                         const gguf_kv **out, hone_error *err);
+ * hone_gguf_get_f32 accepts f32 and f64; hone_gguf_get_bool only bool. */
+hone_status hone_gguf_get_u32(const hone_gguf_file *f, const char *key, uint32_t *out, hone_error *err);
+hone_status hone_gguf_get_i32(const hone_gguf_file *f, const char *key, int32_t *out, hone_error *err);
+hone_status hone_gguf_get_u64(const hone_gguf_file *f, const char *key, uint64_t *out, hone_error *err);
+hone_status hone_gguf_get_f32(const hone_gguf_file *f, const char *key, float *out, hone_error *err);
+hone_status hone_gguf_get_bool(const hone_gguf_file *f, const char *key, bool *out, hone_error *err);
+hone_status hone_gguf_get_str(const hone_gguf_file *f, const char *key, hone_gguf_str *out, hone_error *err);
+/* Array with elements of type elem (HONE_GGUF_TYPE_COUNT = any element type). */
+hone_status hone_gguf_get_arr(const hone_gguf_file *f, const char *key, hone_gguf_type elem,
+                         const hone_gguf_kv **out, hone_error *err);
 
 /* Element access for array kvs (i < kv->arr_n, element type as named).
- * Pass the pointer gguf_find/gguf_kv_at/gguf_get_arr returned (not a copy
- * made after gguf_close). Out of range i or a non-numeric element type
+ * Pass the pointer hone_gguf_find/hone_gguf_kv_at/hone_gguf_get_arr returned (not a copy
+ * made after hone_gguf_close). Out of range i or a non-numeric element type
  * gives 0 / an empty string, never a crash; numeric elements of another
  * width are converted. */
-gguf_str gguf_arr_str(const gguf_kv *kv, uint64_t i);
-float gguf_arr_f32(const gguf_kv *kv, uint64_t i);
-int32_t gguf_arr_i32(const gguf_kv *kv, uint64_t i);
-uint32_t gguf_arr_u32(const gguf_kv *kv, uint64_t i);
+hone_gguf_str hone_gguf_arr_str(const hone_gguf_kv *kv, uint64_t i);
+float hone_gguf_arr_f32(const hone_gguf_kv *kv, uint64_t i);
+int32_t hone_gguf_arr_i32(const hone_gguf_kv *kv, uint64_t i);
+uint32_t hone_gguf_arr_u32(const hone_gguf_kv *kv, uint64_t i);
 /* Scalar value as text, for `hone info` ("[512 strings]" for arrays). */
-void gguf_kv_format(const gguf_kv *kv, char *buf, size_t bufsize);
+void hone_gguf_kv_format(const hone_gguf_kv *kv, char *buf, size_t bufsize);
 
-/* Copy a gguf_str into a NUL-terminated malloc'ed string (NULL on OOM). */
-char *gguf_str_dup(gguf_str s);
-bool gguf_str_eq(gguf_str s, const char *cstr);
+/* Copy a hone_gguf_str into a NUL-terminated malloc'ed string (NULL on OOM). */
+char *hone_gguf_str_dup(hone_gguf_str s);
+bool hone_gguf_str_eq(hone_gguf_str s, const char *cstr);
 
 /* ---- tensors ---- */
-uint64_t gguf_n_tensors(const gguf_file *f);
-const gguf_tensor *gguf_tensor_at(const gguf_file *f, uint64_t i);
-const gguf_tensor *gguf_find_tensor(const gguf_file *f, const char *name); /* NULL if absent */
+uint64_t hone_gguf_n_tensors(const hone_gguf_file *f);
+const hone_gguf_tensor *hone_gguf_tensor_at(const hone_gguf_file *f, uint64_t i);
+const hone_gguf_tensor *hone_gguf_find_tensor(const hone_gguf_file *f, const char *name); /* NULL if absent */
 
 #endif

@@ -1,7 +1,7 @@
 /* kv_cache.c — allocation of the KV cache (layout in kv_cache.h). */
 #include "kv_cache.h"
 
-#include "ggml_types.h"
+#include "types.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +10,16 @@ hone_status hone_kv_cache_init(hone_kv_cache *c, uint32_t type, int n_layer,
                                int n_ctx, int kv_dim, hone_error *err)
 {
     memset(c, 0, sizeof *c);
-    if (type != GGML_TYPE_F16 && type != GGML_TYPE_F32)
+    if (type != HONE_TYPE_F16 && type != HONE_TYPE_F32)
         return hone_fail(err, HONE_ERR_ARG, "KV cache type %s is not supported (use f16 or f32)",
-                         ggml_type_name(type));
+                         hone_type_name(type));
     if (n_layer < 1 || n_ctx < 1 || kv_dim < 1)
         return hone_fail(err, HONE_ERR_ARG, "KV cache of %d layers x %d positions x %d",
                          n_layer, n_ctx, kv_dim);
     if (n_ctx > (1 << 30) || n_layer > (1 << 16) || kv_dim > (1 << 24))
         return hone_fail(err, HONE_ERR_NOMEM, "KV cache of %d layers x %d positions x %d is too large",
                          n_layer, n_ctx, kv_dim);
-    size_t elt = type == GGML_TYPE_F16 ? 2 : 4;
+    size_t elt = type == HONE_TYPE_F16 ? 2 : 4;
     const int v_stride = (n_ctx + HONE_KV_PAD - 1) / HONE_KV_PAD * HONE_KV_PAD;
     size_t n = (size_t)n_layer * (size_t)kv_dim;
     if (n > SIZE_MAX / (size_t)v_stride / elt)

@@ -15,12 +15,12 @@
 #ifndef HONE_KV_CACHE_H
 #define HONE_KV_CACHE_H
 
-#include "hone.h"
+#include "status.h"
 
 #define HONE_KV_PAD 256
 
 typedef struct {
-    uint32_t type;      /* GGML_TYPE_F16 or GGML_TYPE_F32 */
+    uint32_t type;      /* HONE_TYPE_F16 or HONE_TYPE_F32 */
     int n_layer;
     int n_ctx;
     int kv_dim;         /* n_head_kv * head_dim */

@@ -37,18 +37,18 @@ static const char *akey(char *buf, size_t n, const char *arch, const char *suffi
 }
 
 /* Required positive integer key, at most max. */
-static hone_status get_dim(const gguf_file *f, const char *arch, const char *suffix,
+static hone_status get_dim(const hone_gguf_file *f, const char *arch, const char *suffix,
                            int max, int *out, hone_error *err)
 {
     char key[160];
     akey(key, sizeof key, arch, suffix);
-    const gguf_kv *kv = gguf_find(f, key);
-    if (kv && kv->type == GGUF_TYPE_ARRAY)
+    const hone_gguf_kv *kv = hone_gguf_find(f, key);
+    if (kv && kv->type == HONE_GGUF_TYPE_ARRAY)
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
                          "metadata key '%s' is a per-layer array; hone needs one value",
                          key);
     uint32_t v;
-    hone_status st = gguf_get_u32(f, key, &v, err);
+    hone_status st = hone_gguf_get_u32(f, key, &v, err);
     if (st) return st;
     if (v == 0 || v > (uint32_t)max)
         return hone_fail(err, HONE_ERR_FORMAT, "metadata key '%s' = %u is out of range 1..%d",
@@ -58,37 +58,37 @@ static hone_status get_dim(const gguf_file *f, const char *arch, const char *suf
 }
 
 /* Optional positive integer key: *out unchanged when absent. */
-static hone_status get_dim_opt(const gguf_file *f, const char *arch, const char *suffix,
+static hone_status get_dim_opt(const hone_gguf_file *f, const char *arch, const char *suffix,
                                int max, int *out, hone_error *err)
 {
     char key[160];
-    if (!gguf_find(f, akey(key, sizeof key, arch, suffix))) return HONE_OK;
+    if (!hone_gguf_find(f, akey(key, sizeof key, arch, suffix))) return HONE_OK;
     return get_dim(f, arch, suffix, max, out, err);
 }
 
-static hone_status get_f32_opt(const gguf_file *f, const char *arch, const char *suffix,
+static hone_status get_f32_opt(const hone_gguf_file *f, const char *arch, const char *suffix,
                                float *out, hone_error *err)
 {
     char key[160];
     akey(key, sizeof key, arch, suffix);
-    if (!gguf_find(f, key)) return HONE_OK;
-    return gguf_get_f32(f, key, out, err);
+    if (!hone_gguf_find(f, key)) return HONE_OK;
+    return hone_gguf_get_f32(f, key, out, err);
 }
 
-static hone_status load_rope_scaling(const gguf_file *f, const char *arch,
+static hone_status load_rope_scaling(const hone_gguf_file *f, const char *arch,
                                      hone_hparams *hp, hone_error *err)
 {
     char key[160];
     akey(key, sizeof key, arch, "rope.scaling.type");
-    if (gguf_find(f, key)) {
-        gguf_str s;
-        hone_status st = gguf_get_str(f, key, &s, err);
+    if (hone_gguf_find(f, key)) {
+        hone_gguf_str s;
+        hone_status st = hone_gguf_get_str(f, key, &s, err);
         if (st) return st;
-        if (!gguf_str_eq(s, "none") && !gguf_str_eq(s, "linear"))
+        if (!hone_gguf_str_eq(s, "none") && !hone_gguf_str_eq(s, "linear"))
             return hone_fail(err, HONE_ERR_UNSUPPORTED,
                              "metadata key '%s' = '%.*s': hone supports only 'none' and 'linear' RoPE scaling",
                              key, (int)(s.len > 40 ? 40 : s.len), s.ptr);
-        if (gguf_str_eq(s, "none")) return HONE_OK;
+        if (hone_gguf_str_eq(s, "none")) return HONE_OK;
     }
     float factor = 0.0f;
     hone_status st = get_f32_opt(f, arch, "rope.scaling.factor", &factor, err);
@@ -101,13 +101,13 @@ static hone_status load_rope_scaling(const gguf_file *f, const char *arch,
     return HONE_OK;
 }
 
-static hone_status load_hparams(const gguf_file *f, hone_hparams *hp, hone_error *err)
+static hone_status load_hparams(const hone_gguf_file *f, hone_hparams *hp, hone_error *err)
 {
-    gguf_str as;
-    hone_status st = gguf_get_str(f, "general.architecture", &as, err);
+    hone_gguf_str as;
+    hone_status st = hone_gguf_get_str(f, "general.architecture", &as, err);
     if (st) return st;
     size_t ai = 0;
-    while (ai < N_ARCHS && !gguf_str_eq(as, ARCHS[ai].name)) ai++;
+    while (ai < N_ARCHS && !hone_gguf_str_eq(as, ARCHS[ai].name)) ai++;
     if (ai == N_ARCHS)
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
                          "architecture '%.*s' is not supported (hone runs llama, qwen2, phi3)",
@@ -129,7 +129,7 @@ static hone_status load_hparams(const gguf_file *f, hone_hparams *hp, hone_error
         (st = get_dim_opt(f, arch, "context_length", 1 << 30, &hp->n_ctx_train, err)))
         return st;
     char key[160];
-    if ((st = gguf_get_f32(f, akey(key, sizeof key, arch, "attention.layer_norm_rms_epsilon"),
+    if ((st = hone_gguf_get_f32(f, akey(key, sizeof key, arch, "attention.layer_norm_rms_epsilon"),
                            &hp->norm_eps, err)))
         return st;
     if (!(hp->norm_eps >= 0.0f && hp->norm_eps < 1.0f))
@@ -141,7 +141,7 @@ static hone_status load_hparams(const gguf_file *f, hone_hparams *hp, hone_error
                          "%s.attention.head_count %d is not a multiple of %s.attention.head_count_kv %d",
                          arch, hp->n_head, arch, hp->n_head_kv);
     hp->head_dim = hp->n_embd / hp->n_head;
-    if (hp->n_embd % hp->n_head != 0 && !gguf_find(f, akey(key, sizeof key, arch, "attention.key_length")))
+    if (hp->n_embd % hp->n_head != 0 && !hone_gguf_find(f, akey(key, sizeof key, arch, "attention.key_length")))
         return hone_fail(err, HONE_ERR_FORMAT,
                          "%s.embedding_length %d is not a multiple of %s.attention.head_count %d",
                          arch, hp->n_embd, arch, hp->n_head);
@@ -176,12 +176,12 @@ static hone_status load_hparams(const gguf_file *f, hone_hparams *hp, hone_error
 /* Map tensor `name` as `rows` rows of `cols` (rows == 0: any row count,
  * reported back; used for the vocabulary). A missing optional tensor leaves
  * w zeroed and returns HONE_OK. */
-static hone_status get_weight(const gguf_file *f, const char *name, int64_t cols,
+static hone_status get_weight(const hone_gguf_file *f, const char *name, int64_t cols,
                               int64_t rows, bool required, hone_weight *w,
                               hone_error *err)
 {
     memset(w, 0, sizeof *w);
-    const gguf_tensor *t = gguf_find_tensor(f, name);
+    const hone_gguf_tensor *t = hone_gguf_find_tensor(f, name);
     if (!t) {
         if (!required) return HONE_OK;
         return hone_fail(err, HONE_ERR_FORMAT, "tensor '%s' is missing", name);
@@ -199,10 +199,10 @@ static hone_status get_weight(const gguf_file *f, const char *name, int64_t cols
                          (unsigned long long)t->ne[2], (unsigned long long)t->ne[3], want);
     }
     uint64_t rb;
-    if (!ggml_row_bytes(t->type, t->ne[0], &rb))
+    if (!hone_row_bytes(t->type, t->ne[0], &rb))
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tensor '%s': rows of %llu elements do not fit type %s", name,
-                         (unsigned long long)t->ne[0], ggml_type_name(t->type));
+                         (unsigned long long)t->ne[0], hone_type_name(t->type));
     w->name = t->name;
     w->data = t->data;
     w->type = t->type;
@@ -213,18 +213,18 @@ static hone_status get_weight(const gguf_file *f, const char *name, int64_t cols
 }
 
 /* A 1-D F32 vector of n elements (norm weights, biases). */
-static hone_status get_vector(const gguf_file *f, const char *name, int64_t n,
+static hone_status get_vector(const hone_gguf_file *f, const char *name, int64_t n,
                               bool required, hone_weight *w, hone_error *err)
 {
     hone_status st = get_weight(f, name, n, 1, required, w, err);
     if (st || !w->data) return st;
-    if (w->type != GGML_TYPE_F32)
+    if (w->type != HONE_TYPE_F32)
         return hone_fail(err, HONE_ERR_UNSUPPORTED, "tensor '%s' has type %s; hone needs f32",
-                         name, ggml_type_name(w->type));
+                         name, hone_type_name(w->type));
     return HONE_OK;
 }
 
-static hone_status load_layer(const gguf_file *f, const hone_hparams *hp, int il,
+static hone_status load_layer(const hone_gguf_file *f, const hone_hparams *hp, int il,
                               hone_layer *L, hone_error *err)
 {
     const int64_t e = hp->n_embd, q = (int64_t)hp->n_head * hp->head_dim;
@@ -263,8 +263,8 @@ static hone_status load_layer(const gguf_file *f, const hone_hparams *hp, int il
         return st;
     }
     /* Phi-3 128k / LongRoPE factors would change the maths: refuse them. */
-    if (gguf_find_tensor(f, NAME("rope_factors_long.weight")) ||
-        gguf_find_tensor(f, "rope_factors_long.weight"))
+    if (hone_gguf_find_tensor(f, NAME("rope_factors_long.weight")) ||
+        hone_gguf_find_tensor(f, "rope_factors_long.weight"))
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
                          "tensor 'rope_factors_long.weight': LongRoPE models are not supported");
 #undef NAME
@@ -273,7 +273,7 @@ static hone_status load_layer(const gguf_file *f, const hone_hparams *hp, int il
 
 static hone_status load_tensors(hone_model *m, hone_error *err)
 {
-    const gguf_file *f = m->gguf;
+    const hone_gguf_file *f = m->gguf;
     hone_hparams *hp = &m->hp;
     hone_status st = get_weight(f, "token_embd.weight", hp->n_embd, 0, true, &m->tok_embd, err);
     if (st) return st;
@@ -281,8 +281,8 @@ static hone_status load_tensors(hone_model *m, hone_error *err)
         return hone_fail(err, HONE_ERR_FORMAT, "tensor 'token_embd.weight' has %lld rows",
                          (long long)m->tok_embd.rows);
     hp->n_vocab = (int)m->tok_embd.rows;
-    const gguf_kv *toks = gguf_find(f, "tokenizer.ggml.tokens");
-    if (toks && toks->type == GGUF_TYPE_ARRAY && toks->arr_n != (uint64_t)hp->n_vocab)
+    const hone_gguf_kv *toks = hone_gguf_find(f, "tokenizer.ggml.tokens");
+    if (toks && toks->type == HONE_GGUF_TYPE_ARRAY && toks->arr_n != (uint64_t)hp->n_vocab)
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tensor 'token_embd.weight' has %d rows but the vocabulary has %llu tokens",
                          hp->n_vocab, (unsigned long long)toks->arr_n);
@@ -306,12 +306,12 @@ static hone_status load_tensors(hone_model *m, hone_error *err)
 
 /* ------------------------------------------------------------- public API */
 
-hone_status hone_model_from_gguf(gguf_file *f, hone_model **out, hone_error *err)
+hone_status hone_model_from_gguf(hone_gguf_file *f, hone_model **out, hone_error *err)
 {
     *out = NULL;
     hone_model *m = calloc(1, sizeof *m);
     if (!m) {
-        gguf_close(f);
+        hone_gguf_close(f);
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory (model)");
     }
     m->gguf = f;
@@ -329,13 +329,13 @@ hone_status hone_model_load(const char *path, const hone_model_opts *opts,
                             hone_model **out, hone_error *err)
 {
     *out = NULL;
-    gguf_open_opts go = {0};
+    hone_gguf_open_opts go = {0};
     if (opts) {
         go.no_mmap = opts->no_mmap;
         go.mlock = opts->mlock;
     }
-    gguf_file *f;
-    hone_status st = gguf_open(path, &go, &f, err);
+    hone_gguf_file *f;
+    hone_status st = hone_gguf_open(path, &go, &f, err);
     if (st) return st;
     st = hone_model_from_gguf(f, out, err);
     if (st) hone_fail_wrap(err, "%s", path);
@@ -345,7 +345,7 @@ hone_status hone_model_load(const char *path, const hone_model_opts *opts,
 void hone_model_free(hone_model *m)
 {
     if (!m) return;
-    gguf_close(m->gguf);
+    hone_gguf_close(m->gguf);
     free(m->layers);
     free(m);
 }
@@ -366,14 +366,14 @@ static void for_each_matrix(const hone_model *m, void (*fn)(const hone_weight *,
 
 typedef struct {
     const hone_kernels *k;
-    unsigned count[GGML_TYPE_COUNT];
+    unsigned count[HONE_TYPE_COUNT];
 } type_census;
 
 static bool can_matmul(const hone_kernels *k, uint32_t t)
 {
-    if (t >= GGML_TYPE_COUNT || !k->type[t].vec_dot) return false;
-    uint32_t vt = k->type[t].vec_dot_type;
-    return vt < GGML_TYPE_COUNT && k->type[vt].from_float;
+    if (t >= HONE_TYPE_COUNT || !k->type[t].vec_dot) return false;
+    uint32_t vt = hone_vec_dot_type(t);
+    return vt < HONE_TYPE_COUNT && k->type[vt].from_float;
 }
 
 static void census_fn(const hone_weight *w, void *p)
@@ -381,7 +381,7 @@ static void census_fn(const hone_weight *w, void *p)
     type_census *c = p;
     uint64_t rb;
     if (!can_matmul(c->k, w->type) ||
-        !ggml_row_bytes(c->k->type[w->type].vec_dot_type, (uint64_t)w->cols, &rb))
+        !hone_row_bytes(hone_vec_dot_type(w->type), (uint64_t)w->cols, &rb))
         c->count[w->type]++;
 }
 
@@ -391,13 +391,13 @@ hone_status hone_model_check_kernels(const hone_model *m, const hone_kernels *k,
     type_census c = {.k = k};
     for_each_matrix(m, census_fn, &c);
     uint32_t te = m->tok_embd.type;
-    if (te >= GGML_TYPE_COUNT || !k->type[te].to_float) c.count[te]++;
+    if (te >= HONE_TYPE_COUNT || !k->type[te].to_float) c.count[te]++;
     char list[400] = "";
     size_t len = 0;
-    for (int t = 0; t < GGML_TYPE_COUNT; t++) {
+    for (int t = 0; t < HONE_TYPE_COUNT; t++) {
         if (!c.count[t] || len >= sizeof list) continue;
         len += (size_t)snprintf(list + len, sizeof list - len, "%s%s (%u tensor%s)",
-                                len ? ", " : "", ggml_type_name((uint32_t)t), c.count[t],
+                                len ? ", " : "", hone_type_name((uint32_t)t), c.count[t],
                                 c.count[t] == 1 ? "" : "s");
     }
     if (!len) return HONE_OK;

@@ -13,7 +13,7 @@
 #define HONE_MODEL_H
 
 #include "gguf.h"
-#include "hone.h"
+#include "status.h"
 #include "kernels.h"
 
 typedef enum {
@@ -32,7 +32,7 @@ typedef enum {
 typedef struct {
     const char *name;
     const void *data;
-    uint32_t type;    /* ggml_type */
+    uint32_t type;    /* hone_type */
     int64_t cols;
     int64_t rows;
     size_t row_bytes;
@@ -74,7 +74,7 @@ typedef struct {
 } hone_hparams;
 
 typedef struct hone_model {
-    gguf_file *gguf;
+    hone_gguf_file *gguf;
     hone_hparams hp;
     hone_weight tok_embd;    /* [n_vocab rows][n_embd] */
     hone_weight output_norm;
@@ -95,7 +95,7 @@ hone_status hone_model_load(const char *path, const hone_model_opts *opts,
                             hone_model **out, hone_error *err);
 /* Same, on an already opened GGUF (the model takes ownership of f, also on
  * failure). */
-hone_status hone_model_from_gguf(gguf_file *f, hone_model **out, hone_error *err);
+hone_status hone_model_from_gguf(hone_gguf_file *f, hone_model **out, hone_error *err);
 void hone_model_free(hone_model *m);
 
 /* HONE_ERR_UNSUPPORTED listing every tensor type of the model that the

@@ -35,7 +35,7 @@
 #ifndef HONE_SAMPLER_H
 #define HONE_SAMPLER_H
 
-#include "hone.h"
+#include "status.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -17,7 +17,7 @@
 #ifndef HONE_THREADPOOL_H
 #define HONE_THREADPOOL_H
 
-#include "hone.h"
+#include "status.h"
 
 typedef struct hone_threadpool hone_threadpool;
 typedef void (*hone_task_fn)(void *arg, int chunk, int n_chunks, int tid);

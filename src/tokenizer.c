@@ -260,20 +260,20 @@ static uint64_t pow2_at_least(uint64_t n)
 
 /* ---- loading ---- */
 
-static bool has_key(const gguf_file *f, const char *key)
+static bool has_key(const hone_gguf_file *f, const char *key)
 {
-    return gguf_find(f, key) != NULL;
+    return hone_gguf_find(f, key) != NULL;
 }
 
 /* Optional string key into buf ("" when absent). */
-static hone_status opt_str(const gguf_file *f, const char *key, char *buf, size_t size,
+static hone_status opt_str(const hone_gguf_file *f, const char *key, char *buf, size_t size,
                            hone_error *err)
 {
     buf[0] = 0;
     if (!has_key(f, key))
         return HONE_OK;
-    gguf_str s;
-    hone_status st = gguf_get_str(f, key, &s, err);
+    hone_gguf_str s;
+    hone_status st = hone_gguf_get_str(f, key, &s, err);
     if (st != HONE_OK)
         return st;
     size_t n = s.len < size - 1 ? (size_t)s.len : size - 1;
@@ -282,15 +282,15 @@ static hone_status opt_str(const gguf_file *f, const char *key, char *buf, size_
     return HONE_OK;
 }
 
-static hone_status opt_bool(const gguf_file *f, const char *key, bool *v, hone_error *err)
+static hone_status opt_bool(const hone_gguf_file *f, const char *key, bool *v, hone_error *err)
 {
-    return has_key(f, key) ? gguf_get_bool(f, key, v, err) : HONE_OK;
+    return has_key(f, key) ? hone_gguf_get_bool(f, key, v, err) : HONE_OK;
 }
 
-static hone_status load_tokens(hone_tokenizer *t, const gguf_file *f, hone_error *err)
+static hone_status load_tokens(hone_tokenizer *t, const hone_gguf_file *f, hone_error *err)
 {
-    const gguf_kv *tk;
-    hone_status st = gguf_get_arr(f, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, &tk, err);
+    const hone_gguf_kv *tk;
+    hone_status st = hone_gguf_get_arr(f, "tokenizer.ggml.tokens", HONE_GGUF_TYPE_STRING, &tk, err);
     if (st != HONE_OK)
         return st;
     if (tk->arr_n == 0 || tk->arr_n > INT32_MAX / 4)
@@ -299,14 +299,14 @@ static hone_status load_tokens(hone_tokenizer *t, const gguf_file *f, hone_error
     int32_t n = (int32_t)tk->arr_n;
     t->n_vocab = n;
 
-    const gguf_kv *sc = gguf_find(f, "tokenizer.ggml.scores");
-    if (sc && (sc->type != GGUF_TYPE_ARRAY ||
-               (sc->arr_type != GGUF_TYPE_FLOAT32 && sc->arr_type != GGUF_TYPE_INT32) ||
+    const hone_gguf_kv *sc = hone_gguf_find(f, "tokenizer.ggml.scores");
+    if (sc && (sc->type != HONE_GGUF_TYPE_ARRAY ||
+               (sc->arr_type != HONE_GGUF_TYPE_FLOAT32 && sc->arr_type != HONE_GGUF_TYPE_INT32) ||
                sc->arr_n < (uint64_t)n))
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tokenizer.ggml.scores must be an f32/i32 array of at least %d entries", n);
-    const gguf_kv *ty = gguf_find(f, "tokenizer.ggml.token_type");
-    if (ty && (ty->type != GGUF_TYPE_ARRAY || ty->arr_type != GGUF_TYPE_INT32 ||
+    const hone_gguf_kv *ty = hone_gguf_find(f, "tokenizer.ggml.token_type");
+    if (ty && (ty->type != HONE_GGUF_TYPE_ARRAY || ty->arr_type != HONE_GGUF_TYPE_INT32 ||
                ty->arr_n < (uint64_t)n))
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tokenizer.ggml.token_type must be an i32 array of at least %d entries", n);
@@ -318,7 +318,7 @@ static hone_status load_tokens(hone_tokenizer *t, const gguf_file *f, hone_error
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory for %d tokens", n);
 
     for (int32_t i = 0; i < n; i++) {
-        gguf_str s = gguf_arr_str(tk, (uint64_t)i);
+        hone_gguf_str s = hone_gguf_arr_str(tk, (uint64_t)i);
         char empty[32];
         if (s.len == 0) { /* llama.cpp renames empty tokens */
             snprintf(empty, sizeof empty, "[EMPTY_%d]", i);
@@ -328,15 +328,15 @@ static hone_status load_tokens(hone_tokenizer *t, const gguf_file *f, hone_error
         if (add_string(t, s.ptr, (size_t)s.len, false) != i)
             return hone_fail(err, HONE_ERR_NOMEM, "out of memory for token %d", i);
         if (sc)
-            t->scores[i] = sc->arr_type == GGUF_TYPE_FLOAT32 ? gguf_arr_f32(sc, (uint64_t)i)
-                                                             : (float)gguf_arr_i32(sc, (uint64_t)i);
+            t->scores[i] = sc->arr_type == HONE_GGUF_TYPE_FLOAT32 ? hone_gguf_arr_f32(sc, (uint64_t)i)
+                                                             : (float)hone_gguf_arr_i32(sc, (uint64_t)i);
         uint32_t a = TOK_ATTR_NORMAL;
         if (ty) {
             static const uint32_t map[7] = {TOK_ATTR_UNDEFINED, TOK_ATTR_NORMAL,
                                             TOK_ATTR_UNKNOWN,   TOK_ATTR_CONTROL,
                                             TOK_ATTR_USER_DEFINED, TOK_ATTR_UNUSED,
                                             TOK_ATTR_BYTE};
-            int32_t v = gguf_arr_i32(ty, (uint64_t)i);
+            int32_t v = hone_gguf_arr_i32(ty, (uint64_t)i);
             a = v >= 0 && v < 7 ? map[v] : TOK_ATTR_UNDEFINED;
         }
         t->attrs[i] = a;
@@ -346,10 +346,10 @@ static hone_status load_tokens(hone_tokenizer *t, const gguf_file *f, hone_error
     return HONE_OK;
 }
 
-static hone_status load_merges(hone_tokenizer *t, const gguf_file *f, hone_error *err)
+static hone_status load_merges(hone_tokenizer *t, const hone_gguf_file *f, hone_error *err)
 {
-    const gguf_kv *mk;
-    hone_status st = gguf_get_arr(f, "tokenizer.ggml.merges", GGUF_TYPE_STRING, &mk, err);
+    const hone_gguf_kv *mk;
+    hone_status st = hone_gguf_get_arr(f, "tokenizer.ggml.merges", HONE_GGUF_TYPE_STRING, &mk, err);
     if (st != HONE_OK)
         return hone_fail_wrap(err, "BPE tokenizer needs its merges");
     if (mk->arr_n > INT32_MAX / 4)
@@ -363,7 +363,7 @@ static hone_status load_merges(hone_tokenizer *t, const gguf_file *f, hone_error
     char *tmp = NULL;
     size_t tmp_cap = 0;
     for (uint64_t r = 0; r < mk->arr_n; r++) {
-        gguf_str s = gguf_arr_str(mk, r);
+        hone_gguf_str s = hone_gguf_arr_str(mk, r);
         /* "first second", split at the first space after position 0 */
         const char *sp = s.len > 1 ? memchr(s.ptr + 1, ' ', (size_t)s.len - 1) : NULL;
         if (!sp)
@@ -429,7 +429,7 @@ static const char *const ALWAYS_RENDER_TEXTS[] = {"<|channel|>", "<|message|>", 
 
 /* Special ids: the type's defaults, then the GGUF keys (out-of-range values
  * are ignored, as llama.cpp does with a warning). */
-static hone_status load_special_ids(hone_tokenizer *t, const gguf_file *f, hone_error *err)
+static hone_status load_special_ids(hone_tokenizer *t, const hone_gguf_file *f, hone_error *err)
 {
     struct {
         const char *key;
@@ -460,7 +460,7 @@ static hone_status load_special_ids(hone_tokenizer *t, const gguf_file *f, hone_
         if (!has_key(f, keys[i].key))
             continue;
         uint32_t v;
-        hone_status st = gguf_get_u32(f, keys[i].key, &v, err);
+        hone_status st = hone_gguf_get_u32(f, keys[i].key, &v, err);
         if (st != HONE_OK)
             return st;
         if (v < (uint32_t)t->n_vocab)
@@ -731,7 +731,7 @@ static bool icontains(const char *hay, const char *needle)
 }
 
 /* Per-model strip attributes llama.cpp sets by model name. */
-static hone_status model_attrs(hone_tokenizer *t, const gguf_file *f, hone_error *err)
+static hone_status model_attrs(hone_tokenizer *t, const hone_gguf_file *f, hone_error *err)
 {
     char name[128], arch[64];
     hone_status st = opt_str(f, "general.name", name, sizeof name, err);
@@ -777,7 +777,7 @@ static void free_scratch(tok_scratch *s)
 }
 
 /* Model type, pre-tokenizer family and the flags that follow from them. */
-static hone_status load_type(hone_tokenizer *t, const gguf_file *f, hone_error *err)
+static hone_status load_type(hone_tokenizer *t, const hone_gguf_file *f, hone_error *err)
 {
     hone_status st = opt_str(f, "tokenizer.ggml.model", t->model, sizeof t->model, err);
     if (st == HONE_OK)
@@ -825,7 +825,7 @@ static hone_status load_type(hone_tokenizer *t, const gguf_file *f, hone_error *
     return st;
 }
 
-static hone_status load_all(hone_tokenizer *t, const gguf_file *f, hone_error *err)
+static hone_status load_all(hone_tokenizer *t, const hone_gguf_file *f, hone_error *err)
 {
     hone_status st = load_type(t, f, err);
     if (st == HONE_OK)
@@ -903,7 +903,7 @@ static hone_status load_all(hone_tokenizer *t, const gguf_file *f, hone_error *e
     return st;
 }
 
-hone_status tok_load(const gguf_file *f, hone_tokenizer **out, hone_error *err)
+hone_status tok_load(const hone_gguf_file *f, hone_tokenizer **out, hone_error *err)
 {
     *out = NULL;
     hone_tokenizer *t = calloc(1, sizeof *t);

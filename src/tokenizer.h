@@ -16,14 +16,14 @@
  * Unicode 14 tables, so characters added in Unicode 15+ may split
  * differently (see tokenizer_pre.c).
  *
- * Lifetime: tok_load copies everything it needs; the gguf_file may be closed
+ * Lifetime: tok_load copies everything it needs; the hone_gguf_file may be closed
  * right after it returns.
  */
 #ifndef HONE_TOKENIZER_H
 #define HONE_TOKENIZER_H
 
 #include "gguf.h"
-#include "hone.h"
+#include "status.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,7 +51,7 @@ enum {
 };
 
 /* Build a tokenizer from f's tokenizer.ggml.* keys. Errors name the key. */
-hone_status tok_load(const gguf_file *f, hone_tokenizer **out, hone_error *err);
+hone_status tok_load(const hone_gguf_file *f, hone_tokenizer **out, hone_error *err);
 void tok_free(hone_tokenizer *t);
 
 /* Tokenize text[0..len) (any bytes; invalid UTF-8 is handled like

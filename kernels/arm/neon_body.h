@@ -460,7 +460,7 @@ static void neon_vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
 static inline void neon_tile_weights(uint32_t wtype, const char *row, int b, int8x16_t *lo,
                                      int8x16_t *hi, float *d)
 {
-    if (wtype == GGML_TYPE_Q4_0) {
+    if (wtype == HONE_TYPE_Q4_0) {
         const block_q4_0 *w = (const block_q4_0 *)row + b;
         const uint8x16_t q = vld1q_u8(w->qs);
         *lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(0x0f))), vdupq_n_s8(8));
@@ -633,7 +633,7 @@ static inline void neon_kq_header(uint32_t wtype, const char *row, int b, const 
                                   float *dmin)
 {
     const uint8_t *scales;
-    if (wtype == GGML_TYPE_Q4_K) {
+    if (wtype == HONE_TYPE_Q4_K) {
         const block_q4_K *x = (const block_q4_K *)row + b;
         *qs = x->qs;
         *qh = NULL;
@@ -864,16 +864,16 @@ static void neon_tile(uint32_t wtype, const char *const w[4], const char *const 
                       float *y, int ldy)
 {
 #if HONE_NEON_I8MM
-    if (wtype == GGML_TYPE_Q6_K)
+    if (wtype == HONE_TYPE_Q6_K)
         neon_i8mm_q6_tile(w, a, n / QK_K, y, ldy);
-    else if (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K)
+    else if (wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K)
         neon_i8mm_kq_tile(wtype, w, a, n / QK_K, y, ldy);
     else
         neon_i8mm_tile(wtype, w, a, n / QK8_0, y, ldy);
 #else
-    if (wtype == GGML_TYPE_Q6_K)
+    if (wtype == HONE_TYPE_Q6_K)
         neon_dot_q6_tile(w, a, n / QK_K, y, ldy);
-    else if (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K)
+    else if (wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K)
         neon_dot_kq_tile(wtype, w, a, n / QK_K, y, ldy);
     else
         neon_dot_tile(wtype, w, a, n / QK8_0, y, ldy);
@@ -884,8 +884,8 @@ static void neon_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
                         const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                         float *y, int ldy)
 {
-    const int tiled = wtype == GGML_TYPE_Q4_0 || wtype == GGML_TYPE_Q8_0 ||
-                      wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K || wtype == GGML_TYPE_Q6_K;
+    const int tiled = wtype == HONE_TYPE_Q4_0 || wtype == HONE_TYPE_Q8_0 ||
+                      wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K || wtype == HONE_TYPE_Q6_K;
     if (!tiled) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
@@ -926,21 +926,21 @@ static void neon_build(void)
     *k = *hone_kernels_generic();
     k->name = "neon";
     k->matmul = neon_matmul; /* tiles where above, else generic's vec_dot loop */
-    k->type[GGML_TYPE_F32].vec_dot = neon_vec_dot_f32;
-    k->type[GGML_TYPE_F16].vec_dot = neon_vec_dot_f16;
-    k->type[GGML_TYPE_BF16].vec_dot = neon_vec_dot_bf16;
-    k->type[GGML_TYPE_Q4_0].vec_dot = neon_vec_dot_q4_0;
-    k->type[GGML_TYPE_Q8_0].vec_dot = neon_vec_dot_q8_0;
-    k->type[GGML_TYPE_Q5_0].vec_dot = neon_vec_dot_q5_0;
-    k->type[GGML_TYPE_Q4_1].vec_dot = neon_vec_dot_q4_1;
-    k->type[GGML_TYPE_Q5_1].vec_dot = neon_vec_dot_q5_1;
-    k->type[GGML_TYPE_Q2_K].vec_dot = neon_vec_dot_q2_K;
-    k->type[GGML_TYPE_Q3_K].vec_dot = neon_vec_dot_q3_K;
-    k->type[GGML_TYPE_Q8_0].from_float = neon_q8_0_from_float;
-    k->type[GGML_TYPE_Q4_K].vec_dot = neon_vec_dot_q4_K;
-    k->type[GGML_TYPE_Q5_K].vec_dot = neon_vec_dot_q5_K;
-    k->type[GGML_TYPE_Q6_K].vec_dot = neon_vec_dot_q6_K;
-    k->type[GGML_TYPE_Q8_K].from_float = neon_q8_K_from_float;
+    k->type[HONE_TYPE_F32].vec_dot = neon_vec_dot_f32;
+    k->type[HONE_TYPE_F16].vec_dot = neon_vec_dot_f16;
+    k->type[HONE_TYPE_BF16].vec_dot = neon_vec_dot_bf16;
+    k->type[HONE_TYPE_Q4_0].vec_dot = neon_vec_dot_q4_0;
+    k->type[HONE_TYPE_Q8_0].vec_dot = neon_vec_dot_q8_0;
+    k->type[HONE_TYPE_Q5_0].vec_dot = neon_vec_dot_q5_0;
+    k->type[HONE_TYPE_Q4_1].vec_dot = neon_vec_dot_q4_1;
+    k->type[HONE_TYPE_Q5_1].vec_dot = neon_vec_dot_q5_1;
+    k->type[HONE_TYPE_Q2_K].vec_dot = neon_vec_dot_q2_K;
+    k->type[HONE_TYPE_Q3_K].vec_dot = neon_vec_dot_q3_K;
+    k->type[HONE_TYPE_Q8_0].from_float = neon_q8_0_from_float;
+    k->type[HONE_TYPE_Q4_K].vec_dot = neon_vec_dot_q4_K;
+    k->type[HONE_TYPE_Q5_K].vec_dot = neon_vec_dot_q5_K;
+    k->type[HONE_TYPE_Q6_K].vec_dot = neon_vec_dot_q6_K;
+    k->type[HONE_TYPE_Q8_K].from_float = neon_q8_K_from_float;
 }
 
 const hone_kernels *NEON_GETTER(void)

@@ -53,41 +53,28 @@ void hone_gen_silu_mul(float *out, const float *gate, const float *up, int n)
     }
 }
 
-#define TK(dot, dtype, to, from) \
-    {.vec_dot = (dot), .vec_dot_type = (dtype), .to_float = (to), .from_float = (from)}
+#define TK(dot, to, from) \
+    {.vec_dot = (dot), .to_float = (to), .from_float = (from)}
 
 static const hone_kernels GENERIC = {
     .name = "generic",
     .type = {
-        [GGML_TYPE_F32] = TK(hone_gen_vec_dot_f32, GGML_TYPE_F32,
-                           hone_gen_f32_to_float, hone_gen_f32_from_float),
-        [GGML_TYPE_F16] = TK(hone_gen_vec_dot_f16, GGML_TYPE_F16,
-                           hone_gen_f16_to_float, hone_gen_f16_from_float),
-        [GGML_TYPE_BF16] = TK(hone_gen_vec_dot_bf16, GGML_TYPE_BF16,
-                            hone_gen_bf16_to_float, hone_gen_bf16_from_float),
-        [GGML_TYPE_Q4_0] = TK(hone_gen_vec_dot_q4_0_q8_0, GGML_TYPE_Q8_0,
-                            hone_gen_q4_0_to_float, hone_gen_q4_0_from_float),
-        [GGML_TYPE_Q4_1] = TK(hone_gen_vec_dot_q4_1_q8_1, GGML_TYPE_Q8_1,
-                            hone_gen_q4_1_to_float, NULL),
-        [GGML_TYPE_Q5_0] = TK(hone_gen_vec_dot_q5_0_q8_0, GGML_TYPE_Q8_0,
-                            hone_gen_q5_0_to_float, NULL),
-        [GGML_TYPE_Q5_1] = TK(hone_gen_vec_dot_q5_1_q8_1, GGML_TYPE_Q8_1,
-                            hone_gen_q5_1_to_float, NULL),
-        [GGML_TYPE_Q8_1] = TK(NULL, GGML_TYPE_Q8_1, hone_gen_q8_1_to_float,
+        [HONE_TYPE_F32] = TK(hone_gen_vec_dot_f32, hone_gen_f32_to_float, hone_gen_f32_from_float),
+        [HONE_TYPE_F16] = TK(hone_gen_vec_dot_f16, hone_gen_f16_to_float, hone_gen_f16_from_float),
+        [HONE_TYPE_BF16] = TK(hone_gen_vec_dot_bf16, hone_gen_bf16_to_float, hone_gen_bf16_from_float),
+        [HONE_TYPE_Q4_0] = TK(hone_gen_vec_dot_q4_0_q8_0, hone_gen_q4_0_to_float, hone_gen_q4_0_from_float),
+        [HONE_TYPE_Q4_1] = TK(hone_gen_vec_dot_q4_1_q8_1, hone_gen_q4_1_to_float, NULL),
+        [HONE_TYPE_Q5_0] = TK(hone_gen_vec_dot_q5_0_q8_0, hone_gen_q5_0_to_float, NULL),
+        [HONE_TYPE_Q5_1] = TK(hone_gen_vec_dot_q5_1_q8_1, hone_gen_q5_1_to_float, NULL),
+        [HONE_TYPE_Q8_1] = TK(NULL, hone_gen_q8_1_to_float,
                             hone_gen_q8_1_from_float),
-        [GGML_TYPE_Q2_K] = TK(hone_gen_vec_dot_q2_K_q8_K, GGML_TYPE_Q8_K,
-                            hone_gen_q2_K_to_float, NULL),
-        [GGML_TYPE_Q3_K] = TK(hone_gen_vec_dot_q3_K_q8_K, GGML_TYPE_Q8_K,
-                            hone_gen_q3_K_to_float, NULL),
-        [GGML_TYPE_Q8_0] = TK(hone_gen_vec_dot_q8_0_q8_0, GGML_TYPE_Q8_0,
-                            hone_gen_q8_0_to_float, hone_gen_q8_0_from_float),
-        [GGML_TYPE_Q4_K] = TK(hone_gen_vec_dot_q4_K_q8_K, GGML_TYPE_Q8_K,
-                            hone_gen_q4_K_to_float, NULL),
-        [GGML_TYPE_Q5_K] = TK(hone_gen_vec_dot_q5_K_q8_K, GGML_TYPE_Q8_K,
-                            hone_gen_q5_K_to_float, NULL),
-        [GGML_TYPE_Q6_K] = TK(hone_gen_vec_dot_q6_K_q8_K, GGML_TYPE_Q8_K,
-                            hone_gen_q6_K_to_float, NULL),
-        [GGML_TYPE_Q8_K] = TK(NULL, GGML_TYPE_Q8_K, hone_gen_q8_K_to_float,
+        [HONE_TYPE_Q2_K] = TK(hone_gen_vec_dot_q2_K_q8_K, hone_gen_q2_K_to_float, NULL),
+        [HONE_TYPE_Q3_K] = TK(hone_gen_vec_dot_q3_K_q8_K, hone_gen_q3_K_to_float, NULL),
+        [HONE_TYPE_Q8_0] = TK(hone_gen_vec_dot_q8_0_q8_0, hone_gen_q8_0_to_float, hone_gen_q8_0_from_float),
+        [HONE_TYPE_Q4_K] = TK(hone_gen_vec_dot_q4_K_q8_K, hone_gen_q4_K_to_float, NULL),
+        [HONE_TYPE_Q5_K] = TK(hone_gen_vec_dot_q5_K_q8_K, hone_gen_q5_K_to_float, NULL),
+        [HONE_TYPE_Q6_K] = TK(hone_gen_vec_dot_q6_K_q8_K, hone_gen_q6_K_to_float, NULL),
+        [HONE_TYPE_Q8_K] = TK(NULL, hone_gen_q8_K_to_float,
                             hone_gen_q8_K_from_float),
     },
     .matmul = hone_gen_matmul,

@@ -482,7 +482,7 @@ static inline void transpose4(v16u8 v0, v16u8 v1, v16u8 v2, v16u8 v3, v16u8 out[
 /* The 32 quants of weight block b of row r as two unsigned vectors. */
 static inline void weight_u8(uint32_t wtype, const char *row, int b, v16u8 *lo, v16u8 *hi)
 {
-    if (wtype == GGML_TYPE_Q4_0) {
+    if (wtype == HONE_TYPE_Q4_0) {
         const v16u8 q = ld_u8(((const block_q4_0 *)row)[b].qs);
         *lo = vec_and(q, splat_u8(0x0f));
         *hi = vec_sr(q, splat_u8(4));
@@ -495,7 +495,7 @@ static inline void weight_u8(uint32_t wtype, const char *row, int b, v16u8 *lo, 
 
 static inline float weight_d(uint32_t wtype, const char *row, int b)
 {
-    return hone_gen_h2f(wtype == GGML_TYPE_Q4_0 ? ((const block_q4_0 *)row)[b].d
+    return hone_gen_h2f(wtype == HONE_TYPE_Q4_0 ? ((const block_q4_0 *)row)[b].d
                                                 : ((const block_q8_0 *)row)[b].d);
 }
 
@@ -503,7 +503,7 @@ static inline float weight_d(uint32_t wtype, const char *row, int b)
 static void mma_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int nb,
                      float *y, int ldy)
 {
-    const int comp = wtype == GGML_TYPE_Q4_0 ? 8 : 128;
+    const int comp = wtype == HONE_TYPE_Q4_0 ? 8 : 128;
     v4f32 f[4] = {vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f)};
     for (int b = 0; b < nb; b++) {
         const block_q8_0 *ab[4];
@@ -567,7 +567,7 @@ static inline void kq_sub(const uint8_t *qs, const uint8_t *qh, int j, v16u8 *lo
 static void mma_kq_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int nb,
                         float *y, int ldy)
 {
-    const size_t wbs = wtype == GGML_TYPE_Q4_K ? sizeof(block_q4_K) : sizeof(block_q5_K);
+    const size_t wbs = wtype == HONE_TYPE_Q4_K ? sizeof(block_q4_K) : sizeof(block_q5_K);
     v4f32 f[4] = {vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f)};
     for (int b = 0; b < nb; b++) {
         const uint8_t *qs[4], *qh[4];
@@ -577,7 +577,7 @@ static void mma_kq_tile(uint32_t wtype, const char *const w[4], const char *cons
         for (int i = 0; i < 4; i++) {
             const char *blk = w[i] + (size_t)b * wbs;
             const uint8_t *scales;
-            if (wtype == GGML_TYPE_Q4_K) {
+            if (wtype == HONE_TYPE_Q4_K) {
                 const block_q4_K *x = (const block_q4_K *)blk;
                 qs[i] = x->qs;
                 qh[i] = NULL;
@@ -699,8 +699,8 @@ static void p10_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                        float *y, int ldy)
 {
-    const int kq = wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K;
-    if (wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0 && wtype != GGML_TYPE_Q6_K && !kq) {
+    const int kq = wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K;
+    if (wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0 && wtype != HONE_TYPE_Q6_K && !kq) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
@@ -715,7 +715,7 @@ static void p10_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
             const char *wr[4];
             for (int j = 0; j < 4; j++) wr[j] = wb + (size_t)(r + j) * w_row_bytes;
             float *yt = y + (size_t)t * (size_t)ldy + (size_t)r;
-            if (wtype == GGML_TYPE_Q6_K)
+            if (wtype == HONE_TYPE_Q6_K)
                 mma_q6_tile(wr, a, n / QK_K, yt, ldy);
             else if (kq)
                 mma_kq_tile(wtype, wr, a, n / QK_K, yt, ldy);
@@ -745,21 +745,21 @@ static void p10_build(void)
     *k = *hone_kernels_generic();
     k->name = "power10";
     k->matmul = p10_matmul; /* MMA tiles for Q4_0/Q8_0/Q4_K/Q5_K/Q6_K, else generic's loop */
-    k->type[GGML_TYPE_F32].vec_dot = p10_vec_dot_f32;
-    k->type[GGML_TYPE_F16].vec_dot = p10_vec_dot_f16;
-    k->type[GGML_TYPE_BF16].vec_dot = p10_vec_dot_bf16;
-    k->type[GGML_TYPE_Q4_0].vec_dot = p10_vec_dot_q4_0;
-    k->type[GGML_TYPE_Q8_0].vec_dot = p10_vec_dot_q8_0;
-    k->type[GGML_TYPE_Q5_0].vec_dot = p10_vec_dot_q5_0;
-    k->type[GGML_TYPE_Q4_1].vec_dot = p10_vec_dot_q4_1;
-    k->type[GGML_TYPE_Q5_1].vec_dot = p10_vec_dot_q5_1;
-    k->type[GGML_TYPE_Q2_K].vec_dot = p10_vec_dot_q2_K;
-    k->type[GGML_TYPE_Q3_K].vec_dot = p10_vec_dot_q3_K;
-    k->type[GGML_TYPE_Q8_0].from_float = p10_q8_0_from_float;
-    k->type[GGML_TYPE_Q4_K].vec_dot = p10_vec_dot_q4_K;
-    k->type[GGML_TYPE_Q5_K].vec_dot = p10_vec_dot_q5_K;
-    k->type[GGML_TYPE_Q6_K].vec_dot = p10_vec_dot_q6_K;
-    k->type[GGML_TYPE_Q8_K].from_float = p10_q8_K_from_float;
+    k->type[HONE_TYPE_F32].vec_dot = p10_vec_dot_f32;
+    k->type[HONE_TYPE_F16].vec_dot = p10_vec_dot_f16;
+    k->type[HONE_TYPE_BF16].vec_dot = p10_vec_dot_bf16;
+    k->type[HONE_TYPE_Q4_0].vec_dot = p10_vec_dot_q4_0;
+    k->type[HONE_TYPE_Q8_0].vec_dot = p10_vec_dot_q8_0;
+    k->type[HONE_TYPE_Q5_0].vec_dot = p10_vec_dot_q5_0;
+    k->type[HONE_TYPE_Q4_1].vec_dot = p10_vec_dot_q4_1;
+    k->type[HONE_TYPE_Q5_1].vec_dot = p10_vec_dot_q5_1;
+    k->type[HONE_TYPE_Q2_K].vec_dot = p10_vec_dot_q2_K;
+    k->type[HONE_TYPE_Q3_K].vec_dot = p10_vec_dot_q3_K;
+    k->type[HONE_TYPE_Q8_0].from_float = p10_q8_0_from_float;
+    k->type[HONE_TYPE_Q4_K].vec_dot = p10_vec_dot_q4_K;
+    k->type[HONE_TYPE_Q5_K].vec_dot = p10_vec_dot_q5_K;
+    k->type[HONE_TYPE_Q6_K].vec_dot = p10_vec_dot_q6_K;
+    k->type[HONE_TYPE_Q8_K].from_float = p10_q8_K_from_float;
 }
 
 const hone_kernels *hone_kernels_power10(void)

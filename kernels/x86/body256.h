@@ -914,20 +914,20 @@ static void x86_dotg_f16(int n, const void *x, const void *const *y, float *s,
     for (int t = 0; t < X86_MAX_NT; t += 2) f16_multi(n, x, y + t, s + t, 2, as);
 }
 
-static const x86_dotg_fn X86_DOTG[GGML_TYPE_COUNT] = {
-    [GGML_TYPE_F16] = x86_dotg_f16,   [GGML_TYPE_Q4_0] = x86_dotg_q4_0,
-    [GGML_TYPE_Q8_0] = x86_dotg_q8_0, [GGML_TYPE_Q4_K] = x86_dotg_q4_K,
-    [GGML_TYPE_Q5_K] = x86_dotg_q5_K, [GGML_TYPE_Q6_K] = x86_dotg_q6_K,
-    [GGML_TYPE_Q5_0] = x86_dotg_q5_0, [GGML_TYPE_Q3_K] = x86_dotg_q3_K,
-    [GGML_TYPE_Q2_K] = x86_dotg_q2_K, [GGML_TYPE_Q4_1] = x86_dotg_q4_1,
-    [GGML_TYPE_Q5_1] = x86_dotg_q5_1,
+static const x86_dotg_fn X86_DOTG[HONE_TYPE_COUNT] = {
+    [HONE_TYPE_F16] = x86_dotg_f16,   [HONE_TYPE_Q4_0] = x86_dotg_q4_0,
+    [HONE_TYPE_Q8_0] = x86_dotg_q8_0, [HONE_TYPE_Q4_K] = x86_dotg_q4_K,
+    [HONE_TYPE_Q5_K] = x86_dotg_q5_K, [HONE_TYPE_Q6_K] = x86_dotg_q6_K,
+    [HONE_TYPE_Q5_0] = x86_dotg_q5_0, [HONE_TYPE_Q3_K] = x86_dotg_q3_K,
+    [HONE_TYPE_Q2_K] = x86_dotg_q2_K, [HONE_TYPE_Q4_1] = x86_dotg_q4_1,
+    [HONE_TYPE_Q5_1] = x86_dotg_q5_1,
 };
 
 /* Types whose activations carry f16 block scales (Q8_0 / Q8_1). */
-static const x86_dotg_fn X86_DOT1S[GGML_TYPE_COUNT] = {
-    [GGML_TYPE_Q4_0] = x86_dot1s_q4_0, [GGML_TYPE_Q8_0] = x86_dot1s_q8_0,
-    [GGML_TYPE_Q5_0] = x86_dot1s_q5_0, [GGML_TYPE_Q4_1] = x86_dot1s_q4_1,
-    [GGML_TYPE_Q5_1] = x86_dot1s_q5_1,
+static const x86_dotg_fn X86_DOT1S[HONE_TYPE_COUNT] = {
+    [HONE_TYPE_Q4_0] = x86_dot1s_q4_0, [HONE_TYPE_Q8_0] = x86_dot1s_q8_0,
+    [HONE_TYPE_Q5_0] = x86_dot1s_q5_0, [HONE_TYPE_Q4_1] = x86_dot1s_q4_1,
+    [HONE_TYPE_Q5_1] = x86_dot1s_q5_1,
 };
 
 /* Most 32-element blocks per row whose scales matmul converts up front
@@ -941,7 +941,7 @@ static void fill_act_scales(uint32_t vtype, const void *const *a, int nt, int nb
                             x86_act_scales *as)
 {
     for (int t = 0; t < nt; t++) {
-        if (vtype == GGML_TYPE_Q8_1) {
+        if (vtype == HONE_TYPE_Q8_1) {
             const block_q8_1 *b = a[t];
             for (int i = 0; i < nb; i++) {
                 d[t][i] = h2f(b[i].d);
@@ -970,7 +970,7 @@ static inline void x86_pack8(uint32_t wtype, const char *wb, size_t w_row_bytes,
         d[j] = 0.0f;
         if (r >= r1) continue;
         const char *row = wb + (size_t)r * w_row_bytes;
-        if (wtype == GGML_TYPE_Q4_0) {
+        if (wtype == HONE_TYPE_Q4_0) {
             const block_q4_0 *x = (const block_q4_0 *)row + b;
             u[j] = nibbles32(x->qs);
             d[j] = h2f(x->d);
@@ -1029,7 +1029,7 @@ typedef struct {
 static void x86_tile_pack(uint32_t wtype, const char *wb, size_t w_row_bytes, int rs, int r1,
                           int nb, x86_tile_block *pk)
 {
-    const __m256i flip = _mm256_set1_epi8(wtype == GGML_TYPE_Q8_0 ? (char)0x80 : 0);
+    const __m256i flip = _mm256_set1_epi8(wtype == HONE_TYPE_Q8_0 ? (char)0x80 : 0);
     for (int b = 0; b < nb; b++)
         for (int h = 0; h < 2; h++)
             x86_pack8(wtype, wb, w_row_bytes, rs + 8 * h, r1, b, &pk[b].w[0][8 * h], 16,
@@ -1088,9 +1088,9 @@ __attribute__((noinline)) static bool x86_tile_matmul(uint32_t wtype, const void
                             int ldy)
 {
     const int nb = n / 32;
-    if ((wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) || nb > X86_TILE_MAX_NB || nb < 1)
+    if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_TILE_MAX_NB || nb < 1)
         return false;
-    const int off = wtype == GGML_TYPE_Q4_0 ? 8 : 128;
+    const int off = wtype == HONE_TYPE_Q4_0 ? 8 : 128;
     int chunk = X86_TILE_ACT / nb / X86_TILE_T * X86_TILE_T;
     if (chunk > n_tok) chunk = n_tok;
     x86_tile_block pk[X86_TILE_MAX_NB];
@@ -1408,9 +1408,9 @@ __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const vo
                               int ldy)
 {
     const int nb = n / 32, nb8 = nb / 8 * 8;
-    if ((wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) || nb > X86_DEC_MAX_NB || nb < 8)
+    if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_DEC_MAX_NB || nb < 8)
         return false;
-    const bool q4 = wtype == GGML_TYPE_Q4_0;
+    const bool q4 = wtype == HONE_TYPE_Q4_0;
     const int lane_off = q4 ? 1 : 16; /* off / 8: 8 lanes per block */
     const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
     _Alignas(64) int8_t aq[X86_DEC_MAX_NB * 32];
@@ -1508,21 +1508,21 @@ static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
                        float *y, int ldy)
 {
     enum { G = X86_MAX_NT, STRIP = 16 };
-    const x86_dotg_fn dotg = wtype < GGML_TYPE_COUNT ? X86_DOTG[wtype] : NULL;
-    x86_dotg_fn dot1s = wtype < GGML_TYPE_COUNT ? X86_DOT1S[wtype] : NULL;
+    const x86_dotg_fn dotg = wtype < HONE_TYPE_COUNT ? X86_DOTG[wtype] : NULL;
+    x86_dotg_fn dot1s = wtype < HONE_TYPE_COUNT ? X86_DOT1S[wtype] : NULL;
     if (n / 32 > X86_MAX_SCALE_BLOCKS) dot1s = NULL;
 #if defined(HONE_X86_VNNI)
     if (n_tok >= X86_TILE_MIN_TOK &&
         x86_tile_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
-    if (n_tok >= X86_TILE_K_MIN_TOK && (wtype == GGML_TYPE_Q4_K || wtype == GGML_TYPE_Q5_K) &&
-        x86_tile_k4_matmul(w, w_row_bytes, wtype == GGML_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
+    if (n_tok >= X86_TILE_K_MIN_TOK && (wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K) &&
+        x86_tile_k4_matmul(w, w_row_bytes, wtype == HONE_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
                            n_tok, y, ldy))
         return;
     if (n_tok < X86_TILE_MIN_TOK &&
         x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
-    if (n_tok >= X86_TILE_K_MIN_TOK && wtype == GGML_TYPE_Q6_K &&
+    if (n_tok >= X86_TILE_K_MIN_TOK && wtype == HONE_TYPE_Q6_K &&
         x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
 #else
@@ -1537,7 +1537,7 @@ static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
-    const uint32_t vtype = k->type[wtype].vec_dot_type;
+    const uint32_t vtype = hone_vec_dot_type(wtype);
     const hone_vec_dot_fn dot = k->type[wtype].vec_dot;
     const char *wb = w, *ab = act;
     const int nb = n / 32;
@@ -1671,39 +1671,39 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
 
 /* --- the table ---------------------------------------------------------- */
 
-#define X86_TK(dot, dtype, to, from) \
-    {.vec_dot = (dot), .vec_dot_type = (dtype), .to_float = (to), .from_float = (from)}
+#define X86_TK(dot, to, from) \
+    {.vec_dot = (dot), .to_float = (to), .from_float = (from)}
 
 /* Entries shared by every x86 table; bf16_dot differs per set. */
 #define X86_TYPE_TABLE(bf16_dot)                                                              \
-    [GGML_TYPE_F32] = X86_TK(x86_vec_dot_f32, GGML_TYPE_F32, hone_gen_f32_to_float,           \
+    [HONE_TYPE_F32] = X86_TK(x86_vec_dot_f32, hone_gen_f32_to_float,           \
                              hone_gen_f32_from_float),                                        \
-    [GGML_TYPE_F16] = X86_TK(x86_vec_dot_f16, GGML_TYPE_F16, x86_f16_to_float,                \
+    [HONE_TYPE_F16] = X86_TK(x86_vec_dot_f16, x86_f16_to_float,                \
                              x86_f16_from_float),                                             \
-    [GGML_TYPE_BF16] = X86_TK(bf16_dot, GGML_TYPE_BF16, x86_bf16_to_float,                    \
+    [HONE_TYPE_BF16] = X86_TK(bf16_dot, x86_bf16_to_float,                    \
                               x86_bf16_from_float),                                           \
-    [GGML_TYPE_Q4_0] = X86_TK(x86_vec_dot_q4_0, GGML_TYPE_Q8_0, hone_gen_q4_0_to_float,  \
+    [HONE_TYPE_Q4_0] = X86_TK(x86_vec_dot_q4_0, hone_gen_q4_0_to_float,  \
                               hone_gen_q4_0_from_float),                                      \
-    [GGML_TYPE_Q4_1] = X86_TK(x86_vec_dot_q4_1, GGML_TYPE_Q8_1,                               \
+    [HONE_TYPE_Q4_1] = X86_TK(x86_vec_dot_q4_1, \
                               hone_gen_q4_1_to_float, NULL),                                  \
-    [GGML_TYPE_Q5_0] = X86_TK(x86_vec_dot_q5_0, GGML_TYPE_Q8_0,                               \
+    [HONE_TYPE_Q5_0] = X86_TK(x86_vec_dot_q5_0, \
                               hone_gen_q5_0_to_float, NULL),                                  \
-    [GGML_TYPE_Q5_1] = X86_TK(x86_vec_dot_q5_1, GGML_TYPE_Q8_1,                               \
+    [HONE_TYPE_Q5_1] = X86_TK(x86_vec_dot_q5_1, \
                               hone_gen_q5_1_to_float, NULL),                                  \
-    [GGML_TYPE_Q8_1] = X86_TK(NULL, GGML_TYPE_Q8_1, hone_gen_q8_1_to_float,                   \
+    [HONE_TYPE_Q8_1] = X86_TK(NULL, hone_gen_q8_1_to_float,                   \
                               hone_gen_q8_1_from_float),                                      \
-    [GGML_TYPE_Q2_K] = X86_TK(x86_vec_dot_q2_K, GGML_TYPE_Q8_K,                               \
+    [HONE_TYPE_Q2_K] = X86_TK(x86_vec_dot_q2_K, \
                               hone_gen_q2_K_to_float, NULL),                                  \
-    [GGML_TYPE_Q3_K] = X86_TK(x86_vec_dot_q3_K, GGML_TYPE_Q8_K,                               \
+    [HONE_TYPE_Q3_K] = X86_TK(x86_vec_dot_q3_K, \
                               hone_gen_q3_K_to_float, NULL),                                  \
-    [GGML_TYPE_Q8_0] = X86_TK(x86_vec_dot_q8_0, GGML_TYPE_Q8_0, hone_gen_q8_0_to_float,  \
+    [HONE_TYPE_Q8_0] = X86_TK(x86_vec_dot_q8_0, hone_gen_q8_0_to_float,  \
                               x86_q8_0_from_float),                                           \
-    [GGML_TYPE_Q4_K] = X86_TK(x86_vec_dot_q4_K, GGML_TYPE_Q8_K, hone_gen_q4_K_to_float,  \
+    [HONE_TYPE_Q4_K] = X86_TK(x86_vec_dot_q4_K, hone_gen_q4_K_to_float,  \
                               NULL),                                                          \
-    [GGML_TYPE_Q5_K] = X86_TK(x86_vec_dot_q5_K, GGML_TYPE_Q8_K, hone_gen_q5_K_to_float,  \
+    [HONE_TYPE_Q5_K] = X86_TK(x86_vec_dot_q5_K, hone_gen_q5_K_to_float,  \
                               NULL),                                                          \
-    [GGML_TYPE_Q6_K] = X86_TK(x86_vec_dot_q6_K, GGML_TYPE_Q8_K, hone_gen_q6_K_to_float,  \
+    [HONE_TYPE_Q6_K] = X86_TK(x86_vec_dot_q6_K, hone_gen_q6_K_to_float,  \
                               NULL),                                                          \
-    [GGML_TYPE_Q8_K] = X86_TK(NULL, GGML_TYPE_Q8_K, hone_gen_q8_K_to_float, x86_q8_K_from_float)
+    [HONE_TYPE_Q8_K] = X86_TK(NULL, hone_gen_q8_K_to_float, x86_q8_K_from_float)
 
 #endif

@@ -126,9 +126,9 @@ __attribute__((noinline)) static bool x86_t8_matmul(uint32_t wtype, const void *
                                                     int r0, int r1, int n_tok, float *y, int ldy)
 {
     const int nb = n / 32;
-    if ((wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) || nb > X86_T8_MAX_NB || nb < 1)
+    if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_T8_MAX_NB || nb < 1)
         return false;
-    const bool q4 = wtype == GGML_TYPE_Q4_0;
+    const bool q4 = wtype == HONE_TYPE_Q4_0;
     int chunk = X86_T8_ACT / nb / X86_T8_T * X86_T8_T;
     if (chunk > n_tok) chunk = n_tok;
     x86_t8_block pk[X86_T8_MAX_NB];
@@ -209,10 +209,10 @@ __attribute__((noinline)) static bool x86_d8_matmul(uint32_t wtype, const void *
                                                     int r0, int r1, int n_tok, float *y, int ldy)
 {
     const int nb = n / 32;
-    if ((wtype != GGML_TYPE_Q4_0 && wtype != GGML_TYPE_Q8_0) || nb > X86_D8_MAX_NB || nb % 8 ||
+    if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_D8_MAX_NB || nb % 8 ||
         r1 - r0 < 8)
         return false;
-    const bool q4 = wtype == GGML_TYPE_Q4_0;
+    const bool q4 = wtype == HONE_TYPE_Q4_0;
     int32_t corr[X86_D8_MAX_NB];
     float dy[X86_D8_MAX_NB];
     for (int t = 0; t < n_tok; t++) {

@@ -186,8 +186,8 @@ int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_op
     if (!strcmp(a, "--cache-type") || !strcmp(a, "-ctk") || !strcmp(a, "--cache-type-k")) {
         const char *v = cli_value(cmd, argc, argv, i);
         if (!v) return -1;
-        if (!strcmp(v, "f16")) o->cache_type = GGML_TYPE_F16;
-        else if (!strcmp(v, "f32")) o->cache_type = GGML_TYPE_F32;
+        if (!strcmp(v, "f16")) o->cache_type = HONE_TYPE_F16;
+        else if (!strcmp(v, "f32")) o->cache_type = HONE_TYPE_F32;
         else return cli_error(cmd, "--cache-type: '%s' is not f16 or f32", v);
         return 1;
     }

@@ -10,7 +10,7 @@
 #define HONE_CLI_ARGS_H
 
 #include "engine.h"
-#include "hone.h"
+#include "status.h"
 #include "tokenizer.h"
 
 #include <stdbool.h>

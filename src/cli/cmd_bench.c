@@ -179,7 +179,7 @@ static int measure(cli_engine *e, const bench_opts *o, bool pp, int n, bench_res
 
 /* ---------------------------------------------------------------- output */
 
-static const char *ftype_name(const gguf_file *f)
+static const char *ftype_name(const hone_gguf_file *f)
 {
     static const char *names[] = {[0] = "F32", [1] = "F16", [2] = "Q4_0", [3] = "Q4_1",
                                   [7] = "Q8_0", [8] = "Q5_0", [9] = "Q5_1", [10] = "Q2_K",
@@ -187,7 +187,7 @@ static const char *ftype_name(const gguf_file *f)
                                   [14] = "Q4_K_S", [15] = "Q4_K_M", [16] = "Q5_K_S",
                                   [17] = "Q5_K_M", [18] = "Q6_K", [32] = "BF16"};
     uint32_t ft;
-    if (gguf_get_u32(f, "general.file_type", &ft, NULL) || ft >= sizeof names / sizeof *names ||
+    if (hone_gguf_get_u32(f, "general.file_type", &ft, NULL) || ft >= sizeof names / sizeof *names ||
         !names[ft])
         return "?";
     return names[ft];
@@ -206,15 +206,15 @@ static void fill_info(const cli_engine *e, const bench_opts *o, bench_info *bi)
     const hone_model *m = e->model;
     snprintf(bi->model, sizeof bi->model, "%s %s", m->hp.arch_name, ftype_name(m->gguf));
     bi->path = o->eng.model;
-    bi->size_mib = (double)gguf_file_size(m->gguf) / (1024.0 * 1024.0);
+    bi->size_mib = (double)hone_gguf_file_size(m->gguf) / (1024.0 * 1024.0);
     uint64_t params = 0;
-    for (uint64_t i = 0; i < gguf_n_tensors(m->gguf); i++)
-        params += gguf_tensor_at(m->gguf, i)->n_elements;
+    for (uint64_t i = 0; i < hone_gguf_n_tensors(m->gguf); i++)
+        params += hone_gguf_tensor_at(m->gguf, i)->n_elements;
     bi->params_m = (double)params / 1e6;
     bi->kernels = hone_context_kernels(e->ctx)->name;
     bi->n_batch = hone_n_batch(e->ctx);
     bi->n_ubatch = o->eng.n_ubatch;
-    bi->type_k = o->eng.cache_type == GGML_TYPE_F32 ? "f32" : "f16";
+    bi->type_k = o->eng.cache_type == HONE_TYPE_F32 ? "f32" : "f16";
     snprintf(bi->commit, sizeof bi->commit, "unknown");
     snprintf(bi->variant, sizeof bi->variant, "unknown");
     snprintf(bi->cpu, sizeof bi->cpu, "unknown");

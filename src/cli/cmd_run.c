@@ -412,12 +412,12 @@ static int chat_template_for(const run_opts *o, const hone_model *m, hone_chat_t
             return cli_error(CMD, "%s", err.msg);
         return 0;
     }
-    gguf_str s;
-    if (gguf_get_str(m->gguf, "tokenizer.chat_template", &s, NULL) != HONE_OK) {
+    hone_gguf_str s;
+    if (hone_gguf_get_str(m->gguf, "tokenizer.chat_template", &s, NULL) != HONE_OK) {
         *t = HONE_CHAT_CHATML; /* llama.cpp's fallback */
         return 0;
     }
-    char *jinja = gguf_str_dup(s);
+    char *jinja = hone_gguf_str_dup(s);
     if (!jinja) return cli_error(CMD, "out of memory");
     hone_status st = hone_chat_detect(jinja, t, &err);
     free(jinja);
@@ -501,7 +501,7 @@ static void print_timings(const runner *r)
     if (r->e.ctx) {
         fprintf(stderr,
                 "hone: peak memory      = %10.2f MiB (model file %.2f MiB, KV cache %.2f MiB, buffers %.2f MiB)\n",
-                (double)cli_peak_rss() / mib, (double)gguf_file_size(r->e.model->gguf) / mib,
+                (double)cli_peak_rss() / mib, (double)hone_gguf_file_size(r->e.model->gguf) / mib,
                 (double)hone_context_kv_bytes(r->e.ctx) / mib,
                 (double)hone_context_scratch_bytes(r->e.ctx) / mib);
         fprintf(stderr, "hone: kernels          = %s, %d threads\n",

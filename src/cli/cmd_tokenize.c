@@ -169,20 +169,20 @@ int cmd_tokenize(int argc, char **argv)
     }
 
     hone_error err = {0};
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_tokenizer *tok = NULL;
-    if (gguf_open(o.model, NULL, &f, &err) != HONE_OK) {
+    if (hone_gguf_open(o.model, NULL, &f, &err) != HONE_OK) {
         fprintf(stderr, "hone tokenize: %s\n", err.msg); /* names the file */
         free(text);
         return 1;
     }
     if (tok_load(f, &tok, &err) != HONE_OK) {
         fprintf(stderr, "hone tokenize: %s: %s\n", o.model, err.msg);
-        gguf_close(f);
+        hone_gguf_close(f);
         free(text);
         return 1;
     }
-    gguf_close(f);
+    hone_gguf_close(f);
 
     if (o.use_stdin) {
         text = read_stream(stdin, &len);

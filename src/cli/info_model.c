@@ -17,12 +17,12 @@ typedef struct {
 } type_stat;
 
 typedef struct {
-    const gguf_file *f;
+    const hone_gguf_file *f;
     char arch[64];
     char name[128];
     char tok_model[64];
     uint64_t params;
-    type_stat types[GGML_TYPE_COUNT];
+    type_stat types[HONE_TYPE_COUNT];
     int64_t ctx, embd, layers, heads, kv_heads; /* -1 = absent */
     int64_t vocab;
     bool chat_template;
@@ -30,7 +30,7 @@ typedef struct {
 } model_info;
 
 /* A file string as one printable line (bounded; control bytes masked). */
-static void str_line(gguf_str s, char *buf, size_t cap)
+static void str_line(hone_gguf_str s, char *buf, size_t cap)
 {
     size_t o = 0;
     for (uint64_t i = 0; i < s.len && o + 1 < cap; i++) {
@@ -40,11 +40,11 @@ static void str_line(gguf_str s, char *buf, size_t cap)
     buf[o] = '\0';
 }
 
-static void get_line(const gguf_file *f, const char *key, char *buf, size_t cap)
+static void get_line(const hone_gguf_file *f, const char *key, char *buf, size_t cap)
 {
-    gguf_str s;
+    hone_gguf_str s;
     buf[0] = '\0';
-    if (gguf_get_str(f, key, &s, NULL) == HONE_OK) str_line(s, buf, cap);
+    if (hone_gguf_get_str(f, key, &s, NULL) == HONE_OK) str_line(s, buf, cap);
 }
 
 /* "<arch>.<suffix>" as an integer; -1 if absent or not a fitting integer
@@ -54,15 +54,15 @@ static int64_t arch_int(const model_info *m, const char *suffix)
     char key[160];
     snprintf(key, sizeof key, "%s.%s", m->arch, suffix);
     uint64_t v;
-    if (gguf_get_u64(m->f, key, &v, NULL) == HONE_OK) return v > INT64_MAX ? -1 : (int64_t)v;
-    const gguf_kv *kv;
-    if (gguf_get_arr(m->f, key, GGUF_TYPE_COUNT, &kv, NULL) == HONE_OK && kv->arr_n &&
-        kv->arr_type != GGUF_TYPE_STRING)
-        return gguf_arr_u32(kv, 0);
+    if (hone_gguf_get_u64(m->f, key, &v, NULL) == HONE_OK) return v > INT64_MAX ? -1 : (int64_t)v;
+    const hone_gguf_kv *kv;
+    if (hone_gguf_get_arr(m->f, key, HONE_GGUF_TYPE_COUNT, &kv, NULL) == HONE_OK && kv->arr_n &&
+        kv->arr_type != HONE_GGUF_TYPE_STRING)
+        return hone_gguf_arr_u32(kv, 0);
     return -1;
 }
 
-static void collect(const gguf_file *f, model_info *m)
+static void collect(const hone_gguf_file *f, model_info *m)
 {
     memset(m, 0, sizeof *m);
     m->f = f;
@@ -70,10 +70,10 @@ static void collect(const gguf_file *f, model_info *m)
     get_line(f, "general.name", m->name, sizeof m->name);
     get_line(f, "tokenizer.ggml.model", m->tok_model, sizeof m->tok_model);
     const hone_kernels *k = hone_kernels_generic();
-    for (uint64_t i = 0; i < gguf_n_tensors(f); i++) {
-        const gguf_tensor *t = gguf_tensor_at(f, i);
+    for (uint64_t i = 0; i < hone_gguf_n_tensors(f); i++) {
+        const hone_gguf_tensor *t = hone_gguf_tensor_at(f, i);
         m->params += t->n_elements;
-        m->types[t->type].tensors++; /* type ids are validated by gguf_open */
+        m->types[t->type].tensors++; /* type ids are validated by hone_gguf_open */
         m->types[t->type].bytes += t->size;
         if (!k->type[t->type].vec_dot) m->n_uncomputable++;
     }
@@ -84,11 +84,11 @@ static void collect(const gguf_file *f, model_info *m)
     m->kv_heads = arch_int(m, "attention.head_count_kv");
     if (m->kv_heads < 0) m->kv_heads = m->heads; /* GGUF's default: no GQA */
     m->vocab = arch_int(m, "vocab_size");
-    const gguf_kv *toks;
+    const hone_gguf_kv *toks;
     if (m->vocab < 0 &&
-        gguf_get_arr(f, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, &toks, NULL) == HONE_OK)
+        hone_gguf_get_arr(f, "tokenizer.ggml.tokens", HONE_GGUF_TYPE_STRING, &toks, NULL) == HONE_OK)
         m->vocab = (int64_t)toks->arr_n;
-    m->chat_template = gguf_find(f, "tokenizer.chat_template") != NULL;
+    m->chat_template = hone_gguf_find(f, "tokenizer.chat_template") != NULL;
 }
 
 /* 1234567 -> "1.23M" */
@@ -120,23 +120,23 @@ static void print_int(const char *label, int64_t v)
 
 static void print_text(const model_info *m)
 {
-    const gguf_file *f = m->f;
+    const hone_gguf_file *f = m->f;
     char a[64], b[64];
-    printf("%-18s %s\n", "file", gguf_path(f));
-    printf("%-18s %" PRIu32 "\n", "GGUF version", gguf_version(f));
+    printf("%-18s %s\n", "file", hone_gguf_path(f));
+    printf("%-18s %" PRIu32 "\n", "GGUF version", hone_gguf_version(f));
     printf("%-18s %s\n", "architecture", m->arch[0] ? m->arch : "-");
     printf("%-18s %s\n", "model name", m->name[0] ? m->name : "-");
     human_count(m->params, a, sizeof a);
     printf("%-18s %s (%" PRIu64 ")\n", "parameters", a, m->params);
-    human_bytes(gguf_file_size(f), a, sizeof a);
-    printf("%-18s %s (%" PRIu64 " bytes)\n", "file size", a, gguf_file_size(f));
-    printf("%-18s %" PRIu64 " tensors, %" PRIu64 " keys\n", "contents", gguf_n_tensors(f),
-           gguf_n_kv(f));
+    human_bytes(hone_gguf_file_size(f), a, sizeof a);
+    printf("%-18s %s (%" PRIu64 " bytes)\n", "file size", a, hone_gguf_file_size(f));
+    printf("%-18s %" PRIu64 " tensors, %" PRIu64 " keys\n", "contents", hone_gguf_n_tensors(f),
+           hone_gguf_n_kv(f));
     printf("tensor types:\n");
-    for (uint32_t t = 0; t < GGML_TYPE_COUNT; t++) {
+    for (uint32_t t = 0; t < HONE_TYPE_COUNT; t++) {
         if (!m->types[t].tensors) continue;
         human_bytes(m->types[t].bytes, b, sizeof b);
-        printf("  %-10s %6" PRIu64 " tensors %12s\n", ggml_type_name(t), m->types[t].tensors, b);
+        printf("  %-10s %6" PRIu64 " tensors %12s\n", hone_type_name(t), m->types[t].tensors, b);
     }
     print_int("context length", m->ctx);
     print_int("embedding length", m->embd);
@@ -152,9 +152,9 @@ static void print_text(const model_info *m)
     }
     printf("cannot compute (%" PRIu64 " tensors):\n", m->n_uncomputable);
     const hone_kernels *k = hone_kernels_generic();
-    for (uint64_t i = 0; i < gguf_n_tensors(f); i++) {
-        const gguf_tensor *t = gguf_tensor_at(f, i);
-        if (!k->type[t->type].vec_dot) printf("  %s (%s)\n", t->name, ggml_type_name(t->type));
+    for (uint64_t i = 0; i < hone_gguf_n_tensors(f); i++) {
+        const hone_gguf_tensor *t = hone_gguf_tensor_at(f, i);
+        if (!k->type[t->type].vec_dot) printf("  %s (%s)\n", t->name, hone_type_name(t->type));
     }
 }
 
@@ -172,23 +172,23 @@ static void json_str(cJSON *o, const char *key, const char *v)
 
 static cJSON *to_json(const model_info *m)
 {
-    const gguf_file *f = m->f;
+    const hone_gguf_file *f = m->f;
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
-    cJSON_AddStringToObject(o, "file", gguf_path(f));
-    cJSON_AddNumberToObject(o, "gguf_version", gguf_version(f));
+    cJSON_AddStringToObject(o, "file", hone_gguf_path(f));
+    cJSON_AddNumberToObject(o, "hone_gguf_version", hone_gguf_version(f));
     json_str(o, "architecture", m->arch);
     json_str(o, "name", m->name);
     cJSON_AddNumberToObject(o, "parameters", (double)m->params);
-    cJSON_AddNumberToObject(o, "file_size", (double)gguf_file_size(f));
-    cJSON_AddNumberToObject(o, "n_tensors", (double)gguf_n_tensors(f));
-    cJSON_AddNumberToObject(o, "n_kv", (double)gguf_n_kv(f));
+    cJSON_AddNumberToObject(o, "file_size", (double)hone_gguf_file_size(f));
+    cJSON_AddNumberToObject(o, "n_tensors", (double)hone_gguf_n_tensors(f));
+    cJSON_AddNumberToObject(o, "n_kv", (double)hone_gguf_n_kv(f));
     cJSON *types = cJSON_AddArrayToObject(o, "tensor_types");
-    for (uint32_t t = 0; types && t < GGML_TYPE_COUNT; t++) {
+    for (uint32_t t = 0; types && t < HONE_TYPE_COUNT; t++) {
         if (!m->types[t].tensors) continue;
         cJSON *e = cJSON_CreateObject();
         if (!e) break;
-        cJSON_AddStringToObject(e, "type", ggml_type_name(t));
+        cJSON_AddStringToObject(e, "type", hone_type_name(t));
         cJSON_AddNumberToObject(e, "tensors", (double)m->types[t].tensors);
         cJSON_AddNumberToObject(e, "bytes", (double)m->types[t].bytes);
         cJSON_AddItemToArray(types, e);
@@ -203,13 +203,13 @@ static cJSON *to_json(const model_info *m)
     cJSON_AddBoolToObject(o, "chat_template", m->chat_template);
     cJSON *bad = cJSON_AddArrayToObject(o, "cannot_compute");
     const hone_kernels *k = hone_kernels_generic();
-    for (uint64_t i = 0; bad && i < gguf_n_tensors(f); i++) {
-        const gguf_tensor *t = gguf_tensor_at(f, i);
+    for (uint64_t i = 0; bad && i < hone_gguf_n_tensors(f); i++) {
+        const hone_gguf_tensor *t = hone_gguf_tensor_at(f, i);
         if (k->type[t->type].vec_dot) continue;
         cJSON *e = cJSON_CreateObject();
         if (!e) break;
         cJSON_AddStringToObject(e, "name", t->name);
-        cJSON_AddStringToObject(e, "type", ggml_type_name(t->type));
+        cJSON_AddStringToObject(e, "type", hone_type_name(t->type));
         cJSON_AddItemToArray(bad, e);
     }
     return o;
@@ -217,15 +217,15 @@ static cJSON *to_json(const model_info *m)
 
 int info_model(const char *path, int json)
 {
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_error err = {0};
-    if (gguf_open(path, NULL, &f, &err) != HONE_OK) {
+    if (hone_gguf_open(path, NULL, &f, &err) != HONE_OK) {
         fprintf(stderr, "hone info: %s\n", err.msg);
         return 1;
     }
     model_info *m = malloc(sizeof *m);
     if (!m) {
-        gguf_close(f);
+        hone_gguf_close(f);
         fprintf(stderr, "hone info: out of memory\n");
         return 1;
     }
@@ -242,6 +242,6 @@ int info_model(const char *path, int json)
         print_text(m);
     }
     free(m);
-    gguf_close(f);
+    hone_gguf_close(f);
     return rc;
 }

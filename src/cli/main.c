@@ -6,7 +6,7 @@
  */
 #include "build_info.h"
 #include "commands.h"
-#include "hone.h"
+#include "status.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -80,13 +80,13 @@ static void check_batching(const char *name)
     hone_model *m = load(name);
     const int v = m->hp.n_vocab;
     float *ref = malloc(sizeof(float) * N_TOK * v), *got = malloc(sizeof(float) * N_TOK * v);
-    hone_context *c = ctx_new(m, 64, 512, 1, GGML_TYPE_F16, true);
+    hone_context *c = ctx_new(m, 64, 512, 1, HONE_TYPE_F16, true);
     run_steps(c, N_TOK, ref);
     hone_context_free(c);
     /* micro-batches of 5 inside one decode; one token per decode; 3 threads */
     const int cfg[][3] = {{5, N_TOK, 1}, {512, 1, 1}, {512, N_TOK, 3}, {7, 7, 2}};
     for (size_t k = 0; k < sizeof cfg / sizeof cfg[0]; k++) {
-        c = ctx_new(m, 64, cfg[k][0], cfg[k][2], GGML_TYPE_F16, true);
+        c = ctx_new(m, 64, cfg[k][0], cfg[k][2], HONE_TYPE_F16, true);
         run_steps(c, cfg[k][1], got);
         double d = max_rel_diff(ref, got, (size_t)N_TOK * v);
         printf("%s: ubatch %d, step %d, %d threads: max rel diff %.3g\n", name, cfg[k][0],
@@ -97,7 +97,7 @@ static void check_batching(const char *name)
         hone_context_free(c);
     }
     /* an F32 cache is close to the F16 one */
-    c = ctx_new(m, 64, 512, 1, GGML_TYPE_F32, true);
+    c = ctx_new(m, 64, 512, 1, HONE_TYPE_F32, true);
     run_steps(c, N_TOK, got);
     double kl = 0;
     for (int i = 0; i < N_TOK; i++) kl = fmax(kl, ref_kl(ref + i * v, got + i * v, v));
@@ -125,7 +125,7 @@ static void test_limits(void **s)
 {
     (void)s;
     hone_model *m = load("stories260K-f32.gguf");
-    hone_context *c = ctx_new(m, 16, 512, 1, GGML_TYPE_F16, false);
+    hone_context *c = ctx_new(m, 16, 512, 1, HONE_TYPE_F16, false);
     hone_error err = {0};
     assert_int_equal(hone_n_ctx(c), 16);
     assert_int_equal(hone_n_batch(c), 16); /* capped at n_ctx */
@@ -149,10 +149,10 @@ static void test_limits(void **s)
     cp.n_batch = 0;
     assert_int_equal(hone_context_create(m, &cp, &c, &err), HONE_ERR_ARG);
     cp = hone_context_default_params();
-    cp.cache_type = GGML_TYPE_Q8_0;
+    cp.cache_type = HONE_TYPE_Q8_0;
     assert_int_equal(hone_context_create(m, &cp, &c, &err), HONE_ERR_ARG);
     /* default context: the model's length (2048) capped at 4096 */
-    c = ctx_new(m, 0, 512, 1, GGML_TYPE_F16, false);
+    c = ctx_new(m, 0, 512, 1, HONE_TYPE_F16, false);
     assert_int_equal(hone_n_ctx(c), 2048);
     hone_context_free(c);
     hone_model_free(m);
@@ -168,9 +168,9 @@ static void test_rewind(void **s)
     int32_t seq[12];
     memcpy(seq, TOKENS, 6 * sizeof *seq);
     memcpy(seq + 6, TOKENS + 12, 6 * sizeof *seq);
-    hone_context *fresh = ctx_new(m, 32, 512, 1, GGML_TYPE_F16, false);
+    hone_context *fresh = ctx_new(m, 32, 512, 1, HONE_TYPE_F16, false);
     assert_int_equal(hone_decode(fresh, seq, 12, &err), HONE_OK);
-    hone_context *c = ctx_new(m, 32, 512, 1, GGML_TYPE_F16, false);
+    hone_context *c = ctx_new(m, 32, 512, 1, HONE_TYPE_F16, false);
     assert_int_equal(hone_decode(c, TOKENS, 12, &err), HONE_OK);
     hone_context_rewind(c, 6);
     assert_int_equal(hone_n_past(c), 6);
@@ -199,7 +199,7 @@ static void test_hparams(void **s)
     assert_int_equal(m->hp.n_ff, 172);
     assert_int_equal(m->hp.n_vocab, 512);
     assert_false(m->hp.tied_output);
-    assert_int_equal(m->layers[0].ffn_down.type, GGML_TYPE_F16); /* 172 % 32 != 0 */
+    assert_int_equal(m->layers[0].ffn_down.type, HONE_TYPE_F16); /* 172 % 32 != 0 */
     assert_int_equal(hone_model_check_kernels(m, hone_kernels_generic(), &err), HONE_OK);
     hone_model_free(m);
 

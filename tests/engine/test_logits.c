@@ -45,7 +45,7 @@ static bool is_quantized(const hone_model *m)
                                    &L->ffn_gate, &L->ffn_up, &L->ffn_down, &m->output};
         for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
             uint32_t t = ws[i]->type;
-            if (ws[i]->data && t != GGML_TYPE_F32 && t != GGML_TYPE_F16 && t != GGML_TYPE_BF16)
+            if (ws[i]->data && t != HONE_TYPE_F32 && t != HONE_TYPE_F16 && t != HONE_TYPE_BF16)
                 return true;
         }
     }

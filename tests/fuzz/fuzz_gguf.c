@@ -1,7 +1,7 @@
 /* fuzz_gguf.c — fuzz harness for the GGUF reader.
  *
  * With libFuzzer (clang, -DHONE_FUZZ=ON): LLVMFuzzerTestOneInput opens the
- * input with gguf_open_memory and walks every key, array element and tensor
+ * input with hone_gguf_open_memory and walks every key, array element and tensor
  * it reports. Built with -DHONE_FUZZ_REPLAY it is a plain program that runs
  * the same function on the files (or directories of files) given on the
  * command line, so CTest replays the committed corpus under any compiler.
@@ -33,39 +33,39 @@ static bool inside(const uint8_t *data, size_t size, const void *p, uint64_t n)
     return q >= data && q <= data + size && n <= (uint64_t)(data + size - q);
 }
 
-static void walk_kv(const uint8_t *data, size_t size, const gguf_file *f, const gguf_kv *kv)
+static void walk_kv(const uint8_t *data, size_t size, const hone_gguf_file *f, const hone_gguf_kv *kv)
 {
     char buf[96];
-    gguf_kv_format(kv, buf, sizeof buf);
+    hone_gguf_kv_format(kv, buf, sizeof buf);
     check(strlen(buf) < sizeof buf, "kv_format overflow");
-    check(gguf_find(f, kv->key) == kv, "key lookup");
+    check(hone_gguf_find(f, kv->key) == kv, "key lookup");
     uint32_t u32;
     int32_t i32;
     uint64_t u64;
     float f32;
     bool b;
-    gguf_str s;
-    const gguf_kv *arr;
+    hone_gguf_str s;
+    const hone_gguf_kv *arr;
     /* every getter must answer (value or clean error) whatever the type */
-    gguf_get_u32(f, kv->key, &u32, NULL);
-    gguf_get_i32(f, kv->key, &i32, NULL);
-    gguf_get_u64(f, kv->key, &u64, NULL);
-    gguf_get_f32(f, kv->key, &f32, NULL);
-    gguf_get_bool(f, kv->key, &b, NULL);
-    if (gguf_get_str(f, kv->key, &s, NULL) == HONE_OK)
+    hone_gguf_get_u32(f, kv->key, &u32, NULL);
+    hone_gguf_get_i32(f, kv->key, &i32, NULL);
+    hone_gguf_get_u64(f, kv->key, &u64, NULL);
+    hone_gguf_get_f32(f, kv->key, &f32, NULL);
+    hone_gguf_get_bool(f, kv->key, &b, NULL);
+    if (hone_gguf_get_str(f, kv->key, &s, NULL) == HONE_OK)
         check(inside(data, size, s.ptr, s.len), "string value outside the input");
-    if (gguf_get_arr(f, kv->key, GGUF_TYPE_COUNT, &arr, NULL) != HONE_OK) return;
+    if (hone_gguf_get_arr(f, kv->key, HONE_GGUF_TYPE_COUNT, &arr, NULL) != HONE_OK) return;
     for (uint64_t j = 0; j < kv->arr_n; j++) {
-        if (kv->arr_type == GGUF_TYPE_STRING) {
-            s = gguf_arr_str(kv, j);
+        if (kv->arr_type == HONE_GGUF_TYPE_STRING) {
+            s = hone_gguf_arr_str(kv, j);
             check(inside(data, size, s.ptr, s.len), "string element outside the input");
-            char *c = gguf_str_dup(s);
+            char *c = hone_gguf_str_dup(s);
             check(c != NULL, "str_dup");
             free(c);
         } else {
-            volatile float x = gguf_arr_f32(kv, j);
-            volatile int32_t y = gguf_arr_i32(kv, j);
-            volatile uint32_t z = gguf_arr_u32(kv, j);
+            volatile float x = hone_gguf_arr_f32(kv, j);
+            volatile int32_t y = hone_gguf_arr_i32(kv, j);
+            volatile uint32_t z = hone_gguf_arr_u32(kv, j);
             (void)x, (void)y, (void)z;
         }
     }
@@ -73,35 +73,35 @@ static void walk_kv(const uint8_t *data, size_t size, const gguf_file *f, const 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_error e = {.msg = ""};
-    hone_status st = gguf_open_memory(data, size, &f, &e);
+    hone_status st = hone_gguf_open_memory(data, size, &f, &e);
     if (st != HONE_OK) {
         check(f == NULL, "output set on failure");
         check(e.status == st, "status recorded");
         check(e.msg[0] != '\0' && !strchr(e.msg, '\n'), "error message missing or multi-line");
         return 0;
     }
-    for (uint64_t i = 0; i < gguf_n_kv(f); i++) walk_kv(data, size, f, gguf_kv_at(f, i));
-    check(gguf_kv_at(f, gguf_n_kv(f)) == NULL, "kv index bound");
-    uint32_t al = gguf_alignment(f);
+    for (uint64_t i = 0; i < hone_gguf_n_kv(f); i++) walk_kv(data, size, f, hone_gguf_kv_at(f, i));
+    check(hone_gguf_kv_at(f, hone_gguf_n_kv(f)) == NULL, "kv index bound");
+    uint32_t al = hone_gguf_alignment(f);
     check(al && !(al & (al - 1)), "alignment");
-    for (uint64_t i = 0; i < gguf_n_tensors(f); i++) {
-        const gguf_tensor *t = gguf_tensor_at(f, i);
-        check(gguf_find_tensor(f, t->name) == t, "tensor lookup");
-        check(t->n_dims <= GGUF_MAX_DIMS, "n_dims");
+    for (uint64_t i = 0; i < hone_gguf_n_tensors(f); i++) {
+        const hone_gguf_tensor *t = hone_gguf_tensor_at(f, i);
+        check(hone_gguf_find_tensor(f, t->name) == t, "tensor lookup");
+        check(t->n_dims <= HONE_GGUF_MAX_DIMS, "n_dims");
         check(t->offset % al == 0, "tensor alignment");
         check(inside(data, size, t->data, t->size), "tensor data outside the input");
         uint64_t row;
-        check(ggml_row_bytes(t->type, t->ne[0], &row), "row size");
+        check(hone_row_bytes(t->type, t->ne[0], &row), "row size");
         if (t->size) {
             volatile uint8_t a = ((const uint8_t *)t->data)[0];
             volatile uint8_t z = ((const uint8_t *)t->data)[t->size - 1];
             (void)a, (void)z;
         }
     }
-    check(gguf_tensor_at(f, gguf_n_tensors(f)) == NULL, "tensor index bound");
-    gguf_close(f);
+    check(hone_gguf_tensor_at(f, hone_gguf_n_tensors(f)) == NULL, "tensor index bound");
+    hone_gguf_close(f);
     return 0;
 }
 

@@ -8,7 +8,7 @@
 typedef struct {
     char *name;
     uint32_t type, n_dims;
-    uint64_t ne[GGUF_MAX_DIMS];
+    uint64_t ne[HONE_GGUF_MAX_DIMS];
     uint8_t *data; /* NULL: no layout, nothing stored */
     uint64_t size;
     bool has_offset;
@@ -110,7 +110,7 @@ void gw_set_counts(gguf_writer *w, uint64_t n_tensors, uint64_t n_kv)
     w->n_kv_decl = n_kv;
 }
 
-static void key_type(gguf_writer *w, const char *key, gguf_type t)
+static void key_type(gguf_writer *w, const char *key, hone_gguf_type t)
 {
     gw_buf_str(&w->kv, key);
     gw_buf_u32(&w->kv, (uint32_t)t);
@@ -130,21 +130,21 @@ static uint64_t f64_u(double d)
     return u;
 }
 
-void gw_u8(gguf_writer *w, const char *k, uint8_t v) { key_type(w, k, GGUF_TYPE_UINT8); put_le(&w->kv, v, 1); }
-void gw_i8(gguf_writer *w, const char *k, int8_t v) { key_type(w, k, GGUF_TYPE_INT8); put_le(&w->kv, (uint8_t)v, 1); }
-void gw_u16(gguf_writer *w, const char *k, uint16_t v) { key_type(w, k, GGUF_TYPE_UINT16); put_le(&w->kv, v, 2); }
-void gw_i16(gguf_writer *w, const char *k, int16_t v) { key_type(w, k, GGUF_TYPE_INT16); put_le(&w->kv, (uint16_t)v, 2); }
-void gw_u32(gguf_writer *w, const char *k, uint32_t v) { key_type(w, k, GGUF_TYPE_UINT32); put_le(&w->kv, v, 4); }
-void gw_i32(gguf_writer *w, const char *k, int32_t v) { key_type(w, k, GGUF_TYPE_INT32); put_le(&w->kv, (uint32_t)v, 4); }
-void gw_u64(gguf_writer *w, const char *k, uint64_t v) { key_type(w, k, GGUF_TYPE_UINT64); put_le(&w->kv, v, 8); }
-void gw_i64(gguf_writer *w, const char *k, int64_t v) { key_type(w, k, GGUF_TYPE_INT64); put_le(&w->kv, (uint64_t)v, 8); }
-void gw_f32(gguf_writer *w, const char *k, float v) { key_type(w, k, GGUF_TYPE_FLOAT32); put_le(&w->kv, f32_u(v), 4); }
-void gw_f64(gguf_writer *w, const char *k, double v) { key_type(w, k, GGUF_TYPE_FLOAT64); put_le(&w->kv, f64_u(v), 8); }
-void gw_bool(gguf_writer *w, const char *k, bool v) { key_type(w, k, GGUF_TYPE_BOOL); put_le(&w->kv, v ? 1 : 0, 1); }
+void gw_u8(gguf_writer *w, const char *k, uint8_t v) { key_type(w, k, HONE_GGUF_TYPE_UINT8); put_le(&w->kv, v, 1); }
+void gw_i8(gguf_writer *w, const char *k, int8_t v) { key_type(w, k, HONE_GGUF_TYPE_INT8); put_le(&w->kv, (uint8_t)v, 1); }
+void gw_u16(gguf_writer *w, const char *k, uint16_t v) { key_type(w, k, HONE_GGUF_TYPE_UINT16); put_le(&w->kv, v, 2); }
+void gw_i16(gguf_writer *w, const char *k, int16_t v) { key_type(w, k, HONE_GGUF_TYPE_INT16); put_le(&w->kv, (uint16_t)v, 2); }
+void gw_u32(gguf_writer *w, const char *k, uint32_t v) { key_type(w, k, HONE_GGUF_TYPE_UINT32); put_le(&w->kv, v, 4); }
+void gw_i32(gguf_writer *w, const char *k, int32_t v) { key_type(w, k, HONE_GGUF_TYPE_INT32); put_le(&w->kv, (uint32_t)v, 4); }
+void gw_u64(gguf_writer *w, const char *k, uint64_t v) { key_type(w, k, HONE_GGUF_TYPE_UINT64); put_le(&w->kv, v, 8); }
+void gw_i64(gguf_writer *w, const char *k, int64_t v) { key_type(w, k, HONE_GGUF_TYPE_INT64); put_le(&w->kv, (uint64_t)v, 8); }
+void gw_f32(gguf_writer *w, const char *k, float v) { key_type(w, k, HONE_GGUF_TYPE_FLOAT32); put_le(&w->kv, f32_u(v), 4); }
+void gw_f64(gguf_writer *w, const char *k, double v) { key_type(w, k, HONE_GGUF_TYPE_FLOAT64); put_le(&w->kv, f64_u(v), 8); }
+void gw_bool(gguf_writer *w, const char *k, bool v) { key_type(w, k, HONE_GGUF_TYPE_BOOL); put_le(&w->kv, v ? 1 : 0, 1); }
 
 void gw_str_n(gguf_writer *w, const char *key, const char *v, uint64_t len)
 {
-    key_type(w, key, GGUF_TYPE_STRING);
+    key_type(w, key, HONE_GGUF_TYPE_STRING);
     gw_buf_u64(&w->kv, len);
     gw_buf_put(&w->kv, v, (size_t)len);
 }
@@ -152,29 +152,29 @@ void gw_str_n(gguf_writer *w, const char *key, const char *v, uint64_t len)
 void gw_str(gguf_writer *w, const char *key, const char *v) { gw_str_n(w, key, v, strlen(v)); }
 
 /* One element of type t from a C array, little-endian. */
-static void put_elem(gw_buf *b, gguf_type t, const void *vals, uint64_t i)
+static void put_elem(gw_buf *b, hone_gguf_type t, const void *vals, uint64_t i)
 {
     switch (t) {
-    case GGUF_TYPE_UINT8: put_le(b, ((const uint8_t *)vals)[i], 1); break;
-    case GGUF_TYPE_INT8: put_le(b, (uint8_t)((const int8_t *)vals)[i], 1); break;
-    case GGUF_TYPE_UINT16: put_le(b, ((const uint16_t *)vals)[i], 2); break;
-    case GGUF_TYPE_INT16: put_le(b, (uint16_t)((const int16_t *)vals)[i], 2); break;
-    case GGUF_TYPE_UINT32: put_le(b, ((const uint32_t *)vals)[i], 4); break;
-    case GGUF_TYPE_INT32: put_le(b, (uint32_t)((const int32_t *)vals)[i], 4); break;
-    case GGUF_TYPE_FLOAT32: put_le(b, f32_u(((const float *)vals)[i]), 4); break;
-    case GGUF_TYPE_BOOL: put_le(b, ((const bool *)vals)[i] ? 1 : 0, 1); break;
-    case GGUF_TYPE_UINT64: put_le(b, ((const uint64_t *)vals)[i], 8); break;
-    case GGUF_TYPE_INT64: put_le(b, (uint64_t)((const int64_t *)vals)[i], 8); break;
-    case GGUF_TYPE_FLOAT64: put_le(b, f64_u(((const double *)vals)[i]), 8); break;
+    case HONE_GGUF_TYPE_UINT8: put_le(b, ((const uint8_t *)vals)[i], 1); break;
+    case HONE_GGUF_TYPE_INT8: put_le(b, (uint8_t)((const int8_t *)vals)[i], 1); break;
+    case HONE_GGUF_TYPE_UINT16: put_le(b, ((const uint16_t *)vals)[i], 2); break;
+    case HONE_GGUF_TYPE_INT16: put_le(b, (uint16_t)((const int16_t *)vals)[i], 2); break;
+    case HONE_GGUF_TYPE_UINT32: put_le(b, ((const uint32_t *)vals)[i], 4); break;
+    case HONE_GGUF_TYPE_INT32: put_le(b, (uint32_t)((const int32_t *)vals)[i], 4); break;
+    case HONE_GGUF_TYPE_FLOAT32: put_le(b, f32_u(((const float *)vals)[i]), 4); break;
+    case HONE_GGUF_TYPE_BOOL: put_le(b, ((const bool *)vals)[i] ? 1 : 0, 1); break;
+    case HONE_GGUF_TYPE_UINT64: put_le(b, ((const uint64_t *)vals)[i], 8); break;
+    case HONE_GGUF_TYPE_INT64: put_le(b, (uint64_t)((const int64_t *)vals)[i], 8); break;
+    case HONE_GGUF_TYPE_FLOAT64: put_le(b, f64_u(((const double *)vals)[i]), 8); break;
     default:
         fprintf(stderr, "gguf_writer: gw_arr cannot write element type %d\n", (int)t);
         abort();
     }
 }
 
-void gw_arr(gguf_writer *w, const char *key, gguf_type elem, const void *vals, uint64_t n)
+void gw_arr(gguf_writer *w, const char *key, hone_gguf_type elem, const void *vals, uint64_t n)
 {
-    key_type(w, key, GGUF_TYPE_ARRAY);
+    key_type(w, key, HONE_GGUF_TYPE_ARRAY);
     gw_buf_u32(&w->kv, (uint32_t)elem);
     gw_buf_u64(&w->kv, n);
     for (uint64_t i = 0; i < n; i++) put_elem(&w->kv, elem, vals, i);
@@ -182,8 +182,8 @@ void gw_arr(gguf_writer *w, const char *key, gguf_type elem, const void *vals, u
 
 void gw_arr_str(gguf_writer *w, const char *key, const char *const *strs, uint64_t n)
 {
-    key_type(w, key, GGUF_TYPE_ARRAY);
-    gw_buf_u32(&w->kv, GGUF_TYPE_STRING);
+    key_type(w, key, HONE_GGUF_TYPE_ARRAY);
+    gw_buf_u32(&w->kv, HONE_GGUF_TYPE_STRING);
     gw_buf_u64(&w->kv, n);
     for (uint64_t i = 0; i < n; i++) gw_buf_str(&w->kv, strs[i]);
 }
@@ -212,7 +212,7 @@ void gw_tensor(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
     t->n_dims = n_dims;
     uint64_t rows = 1;
     bool ok = true;
-    for (uint32_t i = 0; i < GGUF_MAX_DIMS; i++) {
+    for (uint32_t i = 0; i < HONE_GGUF_MAX_DIMS; i++) {
         t->ne[i] = i < n_dims ? ne[i] : 1;
         if (i >= 1) {
             if (t->ne[i] && rows > (UINT64_MAX >> 1) / t->ne[i]) ok = false;
@@ -221,7 +221,7 @@ void gw_tensor(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
     }
     uint64_t row;
     /* only tensors of a sane size get data; hostile shapes are header-only */
-    if (ok && ggml_row_bytes(type, t->ne[0], &row) && (!rows || row <= (1u << 30) / rows)) {
+    if (ok && hone_row_bytes(type, t->ne[0], &row) && (!rows || row <= (1u << 30) / rows)) {
         t->size = row * rows;
         t->data = xrealloc(NULL, (size_t)t->size);
         if (data) memcpy(t->data, data, (size_t)t->size);
@@ -259,7 +259,7 @@ uint8_t *gw_finish(gguf_writer *w, size_t *size)
         const gw_tensor_rec *t = &w->t[i];
         gw_buf_str(&b, t->name);
         gw_buf_u32(&b, t->n_dims);
-        for (uint32_t j = 0; j < t->n_dims && j < GGUF_MAX_DIMS; j++) gw_buf_u64(&b, t->ne[j]);
+        for (uint32_t j = 0; j < t->n_dims && j < HONE_GGUF_MAX_DIMS; j++) gw_buf_u64(&b, t->ne[j]);
         gw_buf_u32(&b, t->type);
         gw_buf_u64(&b, t->has_offset ? t->offset : off[i]);
     }

@@ -9,7 +9,7 @@
  *   gw_str(w, "general.architecture", "llama");
  *   gw_u32(w, "llama.block_count", 1);
  *   uint64_t ne[2] = {64, 8};
- *   gw_tensor(w, "token_embd.weight", GGML_TYPE_F32, 2, ne, floats);
+ *   gw_tensor(w, "token_embd.weight", HONE_TYPE_F32, 2, ne, floats);
  *   size_t n; uint8_t *buf = gw_finish(w, &n);   (or gw_save(w, path))
  *   gw_free(w);
  *
@@ -53,7 +53,7 @@ void gw_str_n(gguf_writer *w, const char *key, const char *v, uint64_t len);
 
 /* Array of n fixed-size elements; vals is a C array of the matching type
  * (uint8_t, int8_t, ..., float, bool, uint64_t, int64_t, double). */
-void gw_arr(gguf_writer *w, const char *key, gguf_type elem, const void *vals, uint64_t n);
+void gw_arr(gguf_writer *w, const char *key, hone_gguf_type elem, const void *vals, uint64_t n);
 void gw_arr_str(gguf_writer *w, const char *key, const char *const *strs, uint64_t n);
 
 /* Hostile files: the key (length-prefixed, klen bytes, may hold NULs), then
@@ -62,7 +62,7 @@ void gw_kv_raw(gguf_writer *w, const char *key, uint64_t klen, const void *bytes
 
 /* A tensor of ggml type `type` with n_dims dims ne[] (row first). data holds
  * its bytes (ggml layout), or NULL for zeros. The byte size comes from
- * ggml_row_bytes; a type or shape without one gets no data (for bad files). */
+ * hone_row_bytes; a type or shape without one gets no data (for bad files). */
 void gw_tensor(gguf_writer *w, const char *name, uint32_t type, uint32_t n_dims,
                const uint64_t *ne, const void *data);
 /* Hostile files: the last tensor's offset field is written as `offset`

@@ -19,11 +19,11 @@
 /* ------------------------------------------------------------------ */
 /* helpers */
 
-static gguf_file *open_ok(const uint8_t *buf, size_t n)
+static hone_gguf_file *open_ok(const uint8_t *buf, size_t n)
 {
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_error e = {0};
-    hone_status st = gguf_open_memory(buf, n, &f, &e);
+    hone_status st = hone_gguf_open_memory(buf, n, &f, &e);
     if (st != HONE_OK) print_error("unexpected failure: %s\n", e.msg);
     assert_int_equal(st, HONE_OK);
     assert_non_null(f);
@@ -36,9 +36,9 @@ static void expect_fail(gguf_writer *w, hone_status want_st, const char *want)
 {
     size_t n;
     uint8_t *buf = gw_finish(w, &n);
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_error e = {0};
-    hone_status st = gguf_open_memory(buf, n, &f, &e);
+    hone_status st = hone_gguf_open_memory(buf, n, &f, &e);
     if (st != want_st || !strstr(e.msg, want))
         print_error("want %s / '%s', got %s / '%s'\n", hone_status_name(want_st), want,
                     hone_status_name(st), e.msg);
@@ -55,9 +55,9 @@ static void expect_buf_fail(const uint8_t *buf, size_t n, hone_status want_st, c
     uint8_t *copy = malloc(n ? n : 1);
     assert_non_null(copy);
     memcpy(copy, buf, n);
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_error e = {0};
-    hone_status st = gguf_open_memory(copy, n, &f, &e);
+    hone_status st = hone_gguf_open_memory(copy, n, &f, &e);
     if (st != want_st || !strstr(e.msg, want))
         print_error("want %s / '%s', got %s / '%s'\n", hone_status_name(want_st), want,
                     hone_status_name(st), e.msg);
@@ -101,149 +101,149 @@ static void test_all_value_types(void **state)
     const char *toks[] = {"<s>", "", "hello", "\xe2\x96\x81world"};
     gw_arr_str(w, "toks", toks, 4);
     float fa[] = {1.0f, -2.5f, 3.25f};
-    gw_arr(w, "fa", GGUF_TYPE_FLOAT32, fa, 3);
+    gw_arr(w, "fa", HONE_GGUF_TYPE_FLOAT32, fa, 3);
     int32_t ia[] = {-1, 2, INT32_MAX};
-    gw_arr(w, "ia", GGUF_TYPE_INT32, ia, 3);
+    gw_arr(w, "ia", HONE_GGUF_TYPE_INT32, ia, 3);
     uint32_t ua[] = {7, 8};
-    gw_arr(w, "ua", GGUF_TYPE_UINT32, ua, 2);
+    gw_arr(w, "ua", HONE_GGUF_TYPE_UINT32, ua, 2);
     int8_t i8a[] = {-3, 4};
-    gw_arr(w, "i8a", GGUF_TYPE_INT8, i8a, 2);
+    gw_arr(w, "i8a", HONE_GGUF_TYPE_INT8, i8a, 2);
     uint64_t u64a[] = {1, 2, 3};
-    gw_arr(w, "u64a", GGUF_TYPE_UINT64, u64a, 3);
+    gw_arr(w, "u64a", HONE_GGUF_TYPE_UINT64, u64a, 3);
     double f64a[] = {0.5, -0.75};
-    gw_arr(w, "f64a", GGUF_TYPE_FLOAT64, f64a, 2);
+    gw_arr(w, "f64a", HONE_GGUF_TYPE_FLOAT64, f64a, 2);
     bool ba[] = {true, false, true};
-    gw_arr(w, "ba", GGUF_TYPE_BOOL, ba, 3);
-    gw_arr(w, "none", GGUF_TYPE_UINT16, NULL, 0);
+    gw_arr(w, "ba", HONE_GGUF_TYPE_BOOL, ba, 3);
+    gw_arr(w, "none", HONE_GGUF_TYPE_UINT16, NULL, 0);
     gw_arr_str(w, "nostr", NULL, 0);
     size_t n;
     uint8_t *buf = gw_finish(w, &n);
     gw_free(w);
 
-    gguf_file *f = open_ok(buf, n);
+    hone_gguf_file *f = open_ok(buf, n);
     hone_error e = {0};
-    assert_int_equal(gguf_version(f), 3);
-    assert_int_equal(gguf_alignment(f), 32);
-    assert_int_equal(gguf_n_kv(f), 24);
-    assert_int_equal(gguf_n_tensors(f), 0);
-    assert_int_equal(gguf_file_size(f), n);
-    assert_string_equal(gguf_path(f), "");
+    assert_int_equal(hone_gguf_version(f), 3);
+    assert_int_equal(hone_gguf_alignment(f), 32);
+    assert_int_equal(hone_gguf_n_kv(f), 24);
+    assert_int_equal(hone_gguf_n_tensors(f), 0);
+    assert_int_equal(hone_gguf_file_size(f), n);
+    assert_string_equal(hone_gguf_path(f), "");
 
     uint32_t u32;
     int32_t i32;
     uint64_t u64;
     float f32;
     bool b;
-    gguf_str s;
-    assert_int_equal(gguf_get_u32(f, "u8", &u32, &e), HONE_OK);
+    hone_gguf_str s;
+    assert_int_equal(hone_gguf_get_u32(f, "u8", &u32, &e), HONE_OK);
     assert_int_equal(u32, 200);
-    assert_int_equal(gguf_get_i32(f, "i8", &i32, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_i32(f, "i8", &i32, &e), HONE_OK);
     assert_int_equal(i32, -100);
-    assert_int_equal(gguf_get_u32(f, "u16", &u32, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_u32(f, "u16", &u32, &e), HONE_OK);
     assert_int_equal(u32, 60000);
-    assert_int_equal(gguf_get_i32(f, "i16", &i32, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_i32(f, "i16", &i32, &e), HONE_OK);
     assert_int_equal(i32, -30000);
-    assert_int_equal(gguf_get_u32(f, "u32", &u32, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_u32(f, "u32", &u32, &e), HONE_OK);
     assert_int_equal(u32, 4000000000u);
-    assert_int_equal(gguf_get_u64(f, "u32", &u64, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_u64(f, "u32", &u64, &e), HONE_OK);
     assert_int_equal(u64, 4000000000u);
-    assert_int_equal(gguf_get_i32(f, "i32", &i32, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_i32(f, "i32", &i32, &e), HONE_OK);
     assert_int_equal(i32, -2000000000);
-    assert_int_equal(gguf_get_u64(f, "u64", &u64, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_u64(f, "u64", &u64, &e), HONE_OK);
     assert_true(u64 == 0x123456789abcdefull);
-    assert_int_equal(gguf_get_i32(f, "i64", &i32, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_i32(f, "i64", &i32, &e), HONE_OK);
     assert_int_equal(i32, -5);
-    assert_int_equal(gguf_get_f32(f, "f32", &f32, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_f32(f, "f32", &f32, &e), HONE_OK);
     assert_true(f32 == 1.5f);
-    assert_int_equal(gguf_get_f32(f, "f64", &f32, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_f32(f, "f64", &f32, &e), HONE_OK);
     assert_true(f32 == 0.25f);
-    assert_int_equal(gguf_get_bool(f, "bool", &b, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_bool(f, "bool", &b, &e), HONE_OK);
     assert_true(b);
-    assert_int_equal(gguf_get_str(f, "str", &s, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_str(f, "str", &s, &e), HONE_OK);
     assert_int_equal(s.len, 11);
-    assert_true(gguf_str_eq(s, "hello\nworld"));
-    assert_false(gguf_str_eq(s, "hello"));
-    char *dup = gguf_str_dup(s);
+    assert_true(hone_gguf_str_eq(s, "hello\nworld"));
+    assert_false(hone_gguf_str_eq(s, "hello"));
+    char *dup = hone_gguf_str_dup(s);
     assert_string_equal(dup, "hello\nworld");
     free(dup);
-    assert_int_equal(gguf_get_str(f, "empty", &s, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_str(f, "empty", &s, &e), HONE_OK);
     assert_int_equal(s.len, 0);
-    assert_true(gguf_str_eq(s, ""));
+    assert_true(hone_gguf_str_eq(s, ""));
 
     /* out-of-range conversions fail cleanly, naming the key */
-    assert_int_equal(gguf_get_i32(f, "u32", &i32, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_i32(f, "u32", &i32, &e), HONE_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "'u32'"));
     assert_non_null(strstr(e.msg, "does not fit"));
-    assert_int_equal(gguf_get_u32(f, "i8", &u32, &e), HONE_ERR_FORMAT);
-    assert_int_equal(gguf_get_u64(f, "i64", &u64, &e), HONE_ERR_FORMAT);
-    assert_int_equal(gguf_get_u32(f, "u64", &u32, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_u32(f, "i8", &u32, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_u64(f, "i64", &u64, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_u32(f, "u64", &u32, &e), HONE_ERR_FORMAT);
 
     /* arrays */
-    const gguf_kv *kv;
-    assert_int_equal(gguf_get_arr(f, "toks", GGUF_TYPE_STRING, &kv, &e), HONE_OK);
+    const hone_gguf_kv *kv;
+    assert_int_equal(hone_gguf_get_arr(f, "toks", HONE_GGUF_TYPE_STRING, &kv, &e), HONE_OK);
     assert_int_equal(kv->arr_n, 4);
-    for (int i = 0; i < 4; i++) assert_true(gguf_str_eq(gguf_arr_str(kv, (uint64_t)i), toks[i]));
-    assert_int_equal(gguf_arr_str(kv, 4).len, 0); /* out of range: empty, no crash */
-    assert_int_equal(gguf_get_arr(f, "fa", GGUF_TYPE_FLOAT32, &kv, &e), HONE_OK);
-    for (int i = 0; i < 3; i++) assert_true(gguf_arr_f32(kv, (uint64_t)i) == fa[i]);
-    assert_int_equal(gguf_get_arr(f, "ia", GGUF_TYPE_COUNT, &kv, &e), HONE_OK);
-    for (int i = 0; i < 3; i++) assert_int_equal(gguf_arr_i32(kv, (uint64_t)i), ia[i]);
-    assert_int_equal(gguf_get_arr(f, "ua", GGUF_TYPE_UINT32, &kv, &e), HONE_OK);
-    assert_int_equal(gguf_arr_u32(kv, 1), 8);
-    assert_int_equal(gguf_get_arr(f, "i8a", GGUF_TYPE_INT8, &kv, &e), HONE_OK);
-    assert_int_equal(gguf_arr_i32(kv, 0), -3); /* widened */
-    assert_int_equal(gguf_get_arr(f, "u64a", GGUF_TYPE_UINT64, &kv, &e), HONE_OK);
-    assert_int_equal(gguf_arr_u32(kv, 2), 3);
-    assert_int_equal(gguf_get_arr(f, "f64a", GGUF_TYPE_FLOAT64, &kv, &e), HONE_OK);
-    assert_true(gguf_arr_f32(kv, 1) == -0.75f);
-    assert_int_equal(gguf_get_arr(f, "ba", GGUF_TYPE_BOOL, &kv, &e), HONE_OK);
-    assert_int_equal(gguf_arr_u32(kv, 0), 1);
-    assert_int_equal(gguf_arr_u32(kv, 1), 0);
-    assert_int_equal(gguf_get_arr(f, "none", GGUF_TYPE_UINT16, &kv, &e), HONE_OK);
+    for (int i = 0; i < 4; i++) assert_true(hone_gguf_str_eq(hone_gguf_arr_str(kv, (uint64_t)i), toks[i]));
+    assert_int_equal(hone_gguf_arr_str(kv, 4).len, 0); /* out of range: empty, no crash */
+    assert_int_equal(hone_gguf_get_arr(f, "fa", HONE_GGUF_TYPE_FLOAT32, &kv, &e), HONE_OK);
+    for (int i = 0; i < 3; i++) assert_true(hone_gguf_arr_f32(kv, (uint64_t)i) == fa[i]);
+    assert_int_equal(hone_gguf_get_arr(f, "ia", HONE_GGUF_TYPE_COUNT, &kv, &e), HONE_OK);
+    for (int i = 0; i < 3; i++) assert_int_equal(hone_gguf_arr_i32(kv, (uint64_t)i), ia[i]);
+    assert_int_equal(hone_gguf_get_arr(f, "ua", HONE_GGUF_TYPE_UINT32, &kv, &e), HONE_OK);
+    assert_int_equal(hone_gguf_arr_u32(kv, 1), 8);
+    assert_int_equal(hone_gguf_get_arr(f, "i8a", HONE_GGUF_TYPE_INT8, &kv, &e), HONE_OK);
+    assert_int_equal(hone_gguf_arr_i32(kv, 0), -3); /* widened */
+    assert_int_equal(hone_gguf_get_arr(f, "u64a", HONE_GGUF_TYPE_UINT64, &kv, &e), HONE_OK);
+    assert_int_equal(hone_gguf_arr_u32(kv, 2), 3);
+    assert_int_equal(hone_gguf_get_arr(f, "f64a", HONE_GGUF_TYPE_FLOAT64, &kv, &e), HONE_OK);
+    assert_true(hone_gguf_arr_f32(kv, 1) == -0.75f);
+    assert_int_equal(hone_gguf_get_arr(f, "ba", HONE_GGUF_TYPE_BOOL, &kv, &e), HONE_OK);
+    assert_int_equal(hone_gguf_arr_u32(kv, 0), 1);
+    assert_int_equal(hone_gguf_arr_u32(kv, 1), 0);
+    assert_int_equal(hone_gguf_get_arr(f, "none", HONE_GGUF_TYPE_UINT16, &kv, &e), HONE_OK);
     assert_int_equal(kv->arr_n, 0);
-    assert_int_equal(gguf_get_arr(f, "nostr", GGUF_TYPE_STRING, &kv, &e), HONE_OK);
+    assert_int_equal(hone_gguf_get_arr(f, "nostr", HONE_GGUF_TYPE_STRING, &kv, &e), HONE_OK);
     assert_int_equal(kv->arr_n, 0);
-    assert_int_equal(gguf_arr_str(kv, 0).len, 0);
+    assert_int_equal(hone_gguf_arr_str(kv, 0).len, 0);
 
     /* type mismatches name the key and both types */
-    assert_int_equal(gguf_get_u32(f, "str", &u32, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_u32(f, "str", &u32, &e), HONE_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "'str'"));
     assert_non_null(strstr(e.msg, "string"));
     assert_non_null(strstr(e.msg, "u32"));
-    assert_int_equal(gguf_get_str(f, "u8", &s, &e), HONE_ERR_FORMAT);
-    assert_int_equal(gguf_get_bool(f, "u8", &b, &e), HONE_ERR_FORMAT);
-    assert_int_equal(gguf_get_f32(f, "u8", &f32, &e), HONE_ERR_FORMAT);
-    assert_int_equal(gguf_get_arr(f, "fa", GGUF_TYPE_STRING, &kv, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_str(f, "u8", &s, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_bool(f, "u8", &b, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_f32(f, "u8", &f32, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_arr(f, "fa", HONE_GGUF_TYPE_STRING, &kv, &e), HONE_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "array of f32"));
-    assert_int_equal(gguf_get_arr(f, "u8", GGUF_TYPE_COUNT, &kv, &e), HONE_ERR_FORMAT);
-    assert_int_equal(gguf_get_u32(f, "toks", &u32, &e), HONE_ERR_FORMAT);
-    assert_int_equal(gguf_get_u32(f, "no.such.key", &u32, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_arr(f, "u8", HONE_GGUF_TYPE_COUNT, &kv, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_u32(f, "toks", &u32, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_get_u32(f, "no.such.key", &u32, &e), HONE_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "missing key 'no.such.key'"));
-    assert_null(gguf_find(f, "no.such.key"));
+    assert_null(hone_gguf_find(f, "no.such.key"));
 
     /* lookup order and formatting */
-    assert_string_equal(gguf_kv_at(f, 0)->key, "general.architecture");
-    assert_null(gguf_kv_at(f, 24));
+    assert_string_equal(hone_gguf_kv_at(f, 0)->key, "general.architecture");
+    assert_null(hone_gguf_kv_at(f, 24));
     char txt[64];
-    gguf_kv_format(gguf_find(f, "i8"), txt, sizeof txt);
+    hone_gguf_kv_format(hone_gguf_find(f, "i8"), txt, sizeof txt);
     assert_string_equal(txt, "-100");
-    gguf_kv_format(gguf_find(f, "u64"), txt, sizeof txt);
+    hone_gguf_kv_format(hone_gguf_find(f, "u64"), txt, sizeof txt);
     assert_string_equal(txt, "81985529216486895");
-    gguf_kv_format(gguf_find(f, "f32"), txt, sizeof txt);
+    hone_gguf_kv_format(hone_gguf_find(f, "f32"), txt, sizeof txt);
     assert_string_equal(txt, "1.5");
-    gguf_kv_format(gguf_find(f, "bool"), txt, sizeof txt);
+    hone_gguf_kv_format(hone_gguf_find(f, "bool"), txt, sizeof txt);
     assert_string_equal(txt, "true");
-    gguf_kv_format(gguf_find(f, "str"), txt, sizeof txt);
+    hone_gguf_kv_format(hone_gguf_find(f, "str"), txt, sizeof txt);
     assert_string_equal(txt, "hello\\nworld");
-    gguf_kv_format(gguf_find(f, "toks"), txt, sizeof txt);
+    hone_gguf_kv_format(hone_gguf_find(f, "toks"), txt, sizeof txt);
     assert_string_equal(txt, "[4 strings]");
-    gguf_kv_format(gguf_find(f, "fa"), txt, sizeof txt);
+    hone_gguf_kv_format(hone_gguf_find(f, "fa"), txt, sizeof txt);
     assert_string_equal(txt, "[3 f32 values]");
-    gguf_kv_format(gguf_find(f, "str"), txt, 4); /* truncates, stays terminated */
+    hone_gguf_kv_format(hone_gguf_find(f, "str"), txt, 4); /* truncates, stays terminated */
     assert_true(strlen(txt) < 4);
-    assert_string_equal(gguf_type_name(GGUF_TYPE_STRING), "string");
-    assert_string_equal(gguf_type_name(GGUF_TYPE_FLOAT64), "f64");
-    gguf_close(f);
+    assert_string_equal(hone_gguf_type_name(HONE_GGUF_TYPE_STRING), "string");
+    assert_string_equal(hone_gguf_type_name(HONE_GGUF_TYPE_FLOAT64), "f64");
+    hone_gguf_close(f);
     free(buf);
 }
 
@@ -255,29 +255,29 @@ static void test_tensors(void **state)
     float emb[4 * 3];
     for (int i = 0; i < 12; i++) emb[i] = (float)i * 0.5f;
     uint64_t ne_emb[2] = {4, 3};
-    gw_tensor(w, "token_embd.weight", GGML_TYPE_F32, 2, ne_emb, emb);
+    gw_tensor(w, "token_embd.weight", HONE_TYPE_F32, 2, ne_emb, emb);
     uint64_t ne_q[2] = {64, 5}; /* 2 blocks of 18 bytes per row */
     uint8_t q[5 * 36];
     for (int i = 0; i < 180; i++) q[i] = (uint8_t)i;
-    gw_tensor(w, "blk.0.attn_q.weight", GGML_TYPE_Q4_0, 2, ne_q, q);
+    gw_tensor(w, "blk.0.attn_q.weight", HONE_TYPE_Q4_0, 2, ne_q, q);
     uint64_t ne_k[3] = {256, 2, 3};
-    gw_tensor(w, "k", GGML_TYPE_Q4_K, 3, ne_k, NULL);
+    gw_tensor(w, "k", HONE_TYPE_Q4_K, 3, ne_k, NULL);
     uint64_t ne_v[1] = {7};
-    gw_tensor(w, "norm", GGML_TYPE_F16, 1, ne_v, NULL);
+    gw_tensor(w, "norm", HONE_TYPE_F16, 1, ne_v, NULL);
     uint64_t ne_z[2] = {0, 5};
-    gw_tensor(w, "empty", GGML_TYPE_F32, 2, ne_z, NULL);
-    gw_tensor(w, "scalar", GGML_TYPE_F32, 0, NULL, NULL);
+    gw_tensor(w, "empty", HONE_TYPE_F32, 2, ne_z, NULL);
+    gw_tensor(w, "scalar", HONE_TYPE_F32, 0, NULL, NULL);
     size_t n;
     uint8_t *buf = gw_finish(w, &n);
     gw_free(w);
 
-    gguf_file *f = open_ok(buf, n);
-    assert_int_equal(gguf_n_tensors(f), 6);
-    assert_int_equal(gguf_data_offset(f) % 32, 0);
-    const gguf_tensor *t = gguf_find_tensor(f, "token_embd.weight");
+    hone_gguf_file *f = open_ok(buf, n);
+    assert_int_equal(hone_gguf_n_tensors(f), 6);
+    assert_int_equal(hone_gguf_data_offset(f) % 32, 0);
+    const hone_gguf_tensor *t = hone_gguf_find_tensor(f, "token_embd.weight");
     assert_non_null(t);
-    assert_ptr_equal(t, gguf_tensor_at(f, 0));
-    assert_int_equal(t->type, GGML_TYPE_F32);
+    assert_ptr_equal(t, hone_gguf_tensor_at(f, 0));
+    assert_int_equal(t->type, HONE_TYPE_F32);
     assert_int_equal(t->n_dims, 2);
     assert_int_equal(t->ne[0], 4);
     assert_int_equal(t->ne[1], 3);
@@ -285,29 +285,29 @@ static void test_tensors(void **state)
     assert_int_equal(t->n_elements, 12);
     assert_int_equal(t->size, 48);
     assert_int_equal(t->offset, 0);
-    assert_ptr_equal(t->data, buf + gguf_data_offset(f));
+    assert_ptr_equal(t->data, buf + hone_gguf_data_offset(f));
     assert_memory_equal(t->data, emb, sizeof emb); /* a view, no copy */
 
-    t = gguf_find_tensor(f, "blk.0.attn_q.weight");
+    t = hone_gguf_find_tensor(f, "blk.0.attn_q.weight");
     assert_int_equal(t->size, 5 * 36);
     assert_int_equal(t->offset, 64);
     assert_int_equal(t->offset % 32, 0);
     assert_memory_equal(t->data, q, sizeof q);
-    t = gguf_find_tensor(f, "k");
+    t = hone_gguf_find_tensor(f, "k");
     assert_int_equal(t->n_elements, 256 * 6);
     assert_int_equal(t->size, 6 * 144);
-    t = gguf_find_tensor(f, "norm");
+    t = hone_gguf_find_tensor(f, "norm");
     assert_int_equal(t->size, 14);
-    t = gguf_find_tensor(f, "empty");
+    t = hone_gguf_find_tensor(f, "empty");
     assert_int_equal(t->n_elements, 0);
     assert_int_equal(t->size, 0);
-    t = gguf_find_tensor(f, "scalar");
+    t = hone_gguf_find_tensor(f, "scalar");
     assert_int_equal(t->n_dims, 0);
     assert_int_equal(t->n_elements, 1);
     assert_int_equal(t->size, 4);
-    assert_null(gguf_find_tensor(f, "nope"));
-    assert_null(gguf_tensor_at(f, 6));
-    gguf_close(f);
+    assert_null(hone_gguf_find_tensor(f, "nope"));
+    assert_null(hone_gguf_tensor_at(f, 6));
+    hone_gguf_close(f);
     free(buf);
 }
 
@@ -318,17 +318,17 @@ static void test_version2_and_alignment(void **state)
     gw_set_version(w, 2);
     gw_set_alignment(w, 256);
     uint64_t ne[1] = {10};
-    gw_tensor(w, "a", GGML_TYPE_F32, 1, ne, NULL);
-    gw_tensor(w, "b", GGML_TYPE_F32, 1, ne, NULL);
+    gw_tensor(w, "a", HONE_TYPE_F32, 1, ne, NULL);
+    gw_tensor(w, "b", HONE_TYPE_F32, 1, ne, NULL);
     size_t n;
     uint8_t *buf = gw_finish(w, &n);
     gw_free(w);
-    gguf_file *f = open_ok(buf, n);
-    assert_int_equal(gguf_version(f), 2);
-    assert_int_equal(gguf_alignment(f), 256);
-    assert_int_equal(gguf_data_offset(f) % 256, 0);
-    assert_int_equal(gguf_find_tensor(f, "b")->offset, 256);
-    gguf_close(f);
+    hone_gguf_file *f = open_ok(buf, n);
+    assert_int_equal(hone_gguf_version(f), 2);
+    assert_int_equal(hone_gguf_alignment(f), 256);
+    assert_int_equal(hone_gguf_data_offset(f) % 256, 0);
+    assert_int_equal(hone_gguf_find_tensor(f, "b")->offset, 256);
+    hone_gguf_close(f);
     free(buf);
 }
 
@@ -343,15 +343,15 @@ static void test_open_file_modes(void **state)
     uint64_t ne[2] = {32, 2};
     float v[64];
     for (int i = 0; i < 64; i++) v[i] = (float)i;
-    gw_tensor(w, "t", GGML_TYPE_F32, 2, ne, v);
+    gw_tensor(w, "t", HONE_TYPE_F32, 2, ne, v);
     assert_true(gw_save(w, path));
     gw_free(w);
 
-    const gguf_open_opts modes[3] = {{false, false}, {true, false}, {false, true}};
+    const hone_gguf_open_opts modes[3] = {{false, false}, {true, false}, {false, true}};
     for (int m = 0; m < 3; m++) {
-        gguf_file *f = NULL;
+        hone_gguf_file *f = NULL;
         hone_error e = {0};
-        hone_status st = gguf_open(path, &modes[m], &f, &e);
+        hone_status st = hone_gguf_open(path, &modes[m], &f, &e);
         if (m == 2 && st != HONE_OK) {
             /* mlock may be refused by the limits here: must be clean */
             assert_int_equal(st, HONE_ERR_IO);
@@ -359,33 +359,33 @@ static void test_open_file_modes(void **state)
             continue;
         }
         assert_int_equal(st, HONE_OK);
-        assert_string_equal(gguf_path(f), path);
-        const gguf_tensor *t = gguf_find_tensor(f, "t");
+        assert_string_equal(hone_gguf_path(f), path);
+        const hone_gguf_tensor *t = hone_gguf_find_tensor(f, "t");
         assert_memory_equal(t->data, v, sizeof v);
-        gguf_close(f);
+        hone_gguf_close(f);
     }
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_error e = {0};
-    assert_int_equal(gguf_open(path, NULL, &f, &e), HONE_OK);
-    gguf_close(f);
+    assert_int_equal(hone_gguf_open(path, NULL, &f, &e), HONE_OK);
+    hone_gguf_close(f);
 
     /* errors from files carry the path */
     FILE *fp = fopen(path, "wb");
     assert_non_null(fp);
     fwrite("GGUF\x03\0\0\0", 1, 8, fp);
     fclose(fp);
-    assert_int_equal(gguf_open(path, NULL, &f, &e), HONE_ERR_FORMAT);
+    assert_int_equal(hone_gguf_open(path, NULL, &f, &e), HONE_ERR_FORMAT);
     assert_null(f);
     assert_non_null(strstr(e.msg, path));
     assert_non_null(strstr(e.msg, "truncated header"));
     fp = fopen(path, "wb");
     fclose(fp);
-    assert_int_equal(gguf_open(path, NULL, &f, &e), HONE_ERR_FORMAT); /* empty */
+    assert_int_equal(hone_gguf_open(path, NULL, &f, &e), HONE_ERR_FORMAT); /* empty */
     assert_non_null(strstr(e.msg, "has 0 bytes"));
     unlink(path);
-    assert_int_equal(gguf_open(path, NULL, &f, &e), HONE_ERR_IO);
+    assert_int_equal(hone_gguf_open(path, NULL, &f, &e), HONE_ERR_IO);
     assert_non_null(strstr(e.msg, "No such file"));
-    assert_int_equal(gguf_open("/tmp", NULL, &f, &e), HONE_ERR_IO);
+    assert_int_equal(hone_gguf_open("/tmp", NULL, &f, &e), HONE_ERR_IO);
     assert_non_null(strstr(e.msg, "not a regular file"));
 }
 
@@ -532,28 +532,28 @@ static void test_bad_tensors(void **state)
     uint64_t ne2[2] = {32, 2};
 
     w = base_writer();
-    gw_tensor(w, "0123456789012345678901234567890123456789012345678901234567890123", GGML_TYPE_F32, 2,
+    gw_tensor(w, "0123456789012345678901234567890123456789012345678901234567890123", HONE_TYPE_F32, 2,
               ne2, NULL);
     expect_fail(w, HONE_ERR_FORMAT, "tensor name 0 at offset 69 is 64 bytes long, the limit is 63");
 
     uint64_t ne5[5] = {1, 1, 1, 1, 1};
     w = base_writer();
-    gw_tensor(w, "five", GGML_TYPE_F32, 5, ne5, NULL);
+    gw_tensor(w, "five", HONE_TYPE_F32, 5, ne5, NULL);
     expect_fail(w, HONE_ERR_FORMAT, "tensor 'five' has 5 dimensions, at most 4");
 
     uint64_t neg[2] = {32, (uint64_t)-2};
     w = base_writer();
-    gw_tensor(w, "neg", GGML_TYPE_F32, 2, neg, NULL);
+    gw_tensor(w, "neg", HONE_TYPE_F32, 2, neg, NULL);
     expect_fail(w, HONE_ERR_FORMAT, "tensor 'neg' dimension 1 is negative (-2)");
 
     uint64_t big[3] = {1ull << 32, 1ull << 31, 2};
     w = base_writer();
-    gw_tensor(w, "big", GGML_TYPE_F32, 3, big, NULL);
+    gw_tensor(w, "big", HONE_TYPE_F32, 3, big, NULL);
     expect_fail(w, HONE_ERR_FORMAT, "tensor 'big' shape [4294967296, 2147483648, 2, 1] has more than 2^63");
 
     uint64_t bytes[1] = {1ull << 62}; /* 2^62 f64 = 2^65 bytes */
     w = base_writer();
-    gw_tensor(w, "huge", GGML_TYPE_F64, 1, bytes, NULL);
+    gw_tensor(w, "huge", HONE_TYPE_F64, 1, bytes, NULL);
     expect_fail(w, HONE_ERR_FORMAT, "tensor 'huge' row byte size overflows");
 
     w = base_writer();
@@ -571,56 +571,56 @@ static void test_bad_tensors(void **state)
 
     uint64_t ragged[2] = {33, 2};
     w = base_writer();
-    gw_tensor(w, "ragged", GGML_TYPE_Q4_0, 2, ragged, NULL);
+    gw_tensor(w, "ragged", HONE_TYPE_Q4_0, 2, ragged, NULL);
     expect_fail(w, HONE_ERR_FORMAT, "tensor 'ragged' of type q4_0 has rows of 33 elements, not a multiple of the block size 32");
 
     w = base_writer();
-    gw_tensor(w, "a", GGML_TYPE_F32, 2, ne2, NULL);
-    gw_tensor(w, "b", GGML_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "a", HONE_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "b", HONE_TYPE_F32, 2, ne2, NULL);
     gw_tensor_offset(w, 257);
     expect_fail(w, HONE_ERR_FORMAT, "tensor 'b' offset 257 is not a multiple of the alignment 32");
 
     w = base_writer();
-    gw_tensor(w, "a", GGML_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "a", HONE_TYPE_F32, 2, ne2, NULL);
     gw_tensor_offset(w, 1ull << 40);
     expect_fail(w, HONE_ERR_FORMAT, "tensor 'a' (256 bytes at file offset");
     w = base_writer();
-    gw_tensor(w, "a", GGML_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "a", HONE_TYPE_F32, 2, ne2, NULL);
     gw_tensor_offset(w, UINT64_MAX - 31); /* offset + size wraps */
     expect_fail(w, HONE_ERR_FORMAT, "extends past the end of the file");
     w = base_writer();
-    gw_tensor(w, "a", GGML_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "a", HONE_TYPE_F32, 2, ne2, NULL);
     gw_tensor_offset(w, 32); /* the data is 256 bytes from 0: 32..288 overhangs */
     expect_fail(w, HONE_ERR_FORMAT, "extends past the end");
 
     w = base_writer();
-    gw_tensor(w, "a", GGML_TYPE_F32, 2, ne2, NULL);
-    gw_tensor(w, "b", GGML_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "a", HONE_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "b", HONE_TYPE_F32, 2, ne2, NULL);
     gw_tensor_offset(w, 128);
     expect_fail(w, HONE_ERR_FORMAT, "tensors 'a' and 'b' overlap");
 
     w = base_writer();
-    gw_tensor(w, "w", GGML_TYPE_F32, 2, ne2, NULL);
-    gw_tensor(w, "x", GGML_TYPE_F32, 2, ne2, NULL);
-    gw_tensor(w, "w", GGML_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "w", HONE_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "x", HONE_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "w", HONE_TYPE_F32, 2, ne2, NULL);
     expect_fail(w, HONE_ERR_FORMAT, "duplicate tensor name 'w' (tensors 0 and 2)");
 
     /* the file ends inside the padding before the data section */
     w = base_writer();
     uint64_t ne0[1] = {0};
-    gw_tensor(w, "z", GGML_TYPE_F32, 1, ne0, NULL);
+    gw_tensor(w, "z", HONE_TYPE_F32, 1, ne0, NULL);
     size_t n;
     uint8_t *b = gw_finish(w, &n);
     gw_free(w);
-    gguf_file *f = open_ok(b, n);
-    uint64_t end_info = gguf_data_offset(f);
-    gguf_close(f);
+    hone_gguf_file *f = open_ok(b, n);
+    uint64_t end_info = hone_gguf_data_offset(f);
+    hone_gguf_close(f);
     expect_buf_fail(b, (size_t)end_info - 1, HONE_ERR_FORMAT, "tensor data section would start at");
     free(b);
 
     /* a tensor count larger than the infos present */
     w = base_writer();
-    gw_tensor(w, "a", GGML_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "a", HONE_TYPE_F32, 2, ne2, NULL);
     gw_set_counts(w, 2, 1);
     expect_fail(w, HONE_ERR_FORMAT, "");
 }
@@ -631,13 +631,13 @@ static void test_every_type(void **state)
 {
     (void)state;
     int n_ok = 0, n_removed = 0;
-    for (uint32_t t = 0; t <= GGML_TYPE_COUNT + 1; t++) {
-        const ggml_type_info *ti = ggml_type_get(t);
+    for (uint32_t t = 0; t <= HONE_TYPE_COUNT + 1; t++) {
+        const hone_type_info *ti = hone_type_get(t);
         uint64_t ne[2] = {ti && ti->blck_size ? 2 * (uint64_t)ti->blck_size : 32, 3};
         gguf_writer *w = base_writer();
         gw_tensor(w, "w", t, 2, ne, NULL);
         if (!ti) {
-            assert_true(t >= GGML_TYPE_COUNT);
+            assert_true(t >= HONE_TYPE_COUNT);
             expect_fail(w, HONE_ERR_FORMAT, "unknown type id");
             continue;
         }
@@ -652,12 +652,12 @@ static void test_every_type(void **state)
         size_t n;
         uint8_t *buf = gw_finish(w, &n);
         gw_free(w);
-        gguf_file *f = open_ok(buf, n);
-        const gguf_tensor *x = gguf_find_tensor(f, "w");
+        hone_gguf_file *f = open_ok(buf, n);
+        const hone_gguf_tensor *x = hone_gguf_find_tensor(f, "w");
         assert_int_equal(x->type, t);
         assert_int_equal(x->size, 6 * (uint64_t)ti->type_size);
-        assert_string_equal(ggml_type_name(t), ti->name);
-        gguf_close(f);
+        assert_string_equal(hone_type_name(t), ti->name);
+        hone_gguf_close(f);
         free(buf);
         n_ok++;
     }
@@ -674,8 +674,8 @@ static void test_llama_caps(void **state)
         uint32_t elem;
         const char *msg;
     } cases[] = {
-        {GGUF_TYPE_UINT8, "array of 1073741825 elements exceeds the limit of 2^30"},
-        {GGUF_TYPE_STRING, "string length 1073741825 exceeds the 1 GiB limit"},
+        {HONE_GGUF_TYPE_UINT8, "array of 1073741825 elements exceeds the limit of 2^30"},
+        {HONE_GGUF_TYPE_STRING, "string length 1073741825 exceeds the 1 GiB limit"},
     };
     for (int c = 0; c < 2; c++) {
         char path[] = "/tmp/hone_test_gguf_caps_XXXXXX";
@@ -685,7 +685,7 @@ static void test_llama_caps(void **state)
         gguf_writer *w = base_writer();
         uint8_t raw[24];
         size_t n = 0;
-        if (cases[c].elem == GGUF_TYPE_UINT8) {
+        if (cases[c].elem == HONE_GGUF_TYPE_UINT8) {
             memcpy(raw, "\x09\0\0\0\0\0\0\0", 8);
             put_u64_at(raw + 8, (1ull << 30) + 1);
             n = 16;
@@ -701,9 +701,9 @@ static void test_llama_caps(void **state)
             unlink(path);
             skip();
         }
-        gguf_file *f = NULL;
+        hone_gguf_file *f = NULL;
         hone_error e = {0};
-        hone_status st = gguf_open(path, NULL, &f, &e);
+        hone_status st = hone_gguf_open(path, NULL, &f, &e);
         unlink(path);
         if (!strstr(e.msg, cases[c].msg)) print_error("got '%s'\n", e.msg);
         assert_int_equal(st, HONE_ERR_FORMAT);
@@ -714,70 +714,70 @@ static void test_llama_caps(void **state)
 /* ------------------------------------------------------------------ */
 /* the shared models and vocabularies */
 
-static int count_blocks(const gguf_file *f)
+static int count_blocks(const hone_gguf_file *f)
 {
     int n = 0;
     char name[64];
     for (;; n++) {
         snprintf(name, sizeof name, "blk.%d.attn_norm.weight", n);
-        if (!gguf_find_tensor(f, name)) return n;
+        if (!hone_gguf_find_tensor(f, name)) return n;
     }
 }
 
 static void check_shared_file(const char *path, bool is_model)
 {
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_error e = {0};
-    gguf_open_opts o = {.no_mmap = !is_model};
-    hone_status st = gguf_open(path, &o, &f, &e);
+    hone_gguf_open_opts o = {.no_mmap = !is_model};
+    hone_status st = hone_gguf_open(path, &o, &f, &e);
     if (st) print_error("%s\n", e.msg);
     assert_int_equal(st, HONE_OK);
 
-    gguf_str arch;
-    assert_int_equal(gguf_get_str(f, "general.architecture", &arch, &e), HONE_OK);
+    hone_gguf_str arch;
+    assert_int_equal(hone_gguf_get_str(f, "general.architecture", &arch, &e), HONE_OK);
     assert_true(arch.len > 0 && arch.len < 64);
     char key[128];
     snprintf(key, sizeof key, "%.*s.block_count", (int)arch.len, arch.ptr);
 
     /* tokens, scores and types describe the same vocabulary */
-    const gguf_kv *toks;
-    assert_int_equal(gguf_get_arr(f, "tokenizer.ggml.tokens", GGUF_TYPE_STRING, &toks, &e), HONE_OK);
+    const hone_gguf_kv *toks;
+    assert_int_equal(hone_gguf_get_arr(f, "tokenizer.ggml.tokens", HONE_GGUF_TYPE_STRING, &toks, &e), HONE_OK);
     assert_true(toks->arr_n > 0);
     uint64_t total = 0;
-    for (uint64_t i = 0; i < toks->arr_n; i++) total += gguf_arr_str(toks, i).len;
-    assert_true(total < gguf_file_size(f));
-    const gguf_kv *kv = gguf_find(f, "tokenizer.ggml.scores");
+    for (uint64_t i = 0; i < toks->arr_n; i++) total += hone_gguf_arr_str(toks, i).len;
+    assert_true(total < hone_gguf_file_size(f));
+    const hone_gguf_kv *kv = hone_gguf_find(f, "tokenizer.ggml.scores");
     if (kv) assert_int_equal(kv->arr_n, toks->arr_n);
-    kv = gguf_find(f, "tokenizer.ggml.token_type");
+    kv = hone_gguf_find(f, "tokenizer.ggml.token_type");
     if (kv) assert_int_equal(kv->arr_n, toks->arr_n);
-    gguf_str model;
-    assert_int_equal(gguf_get_str(f, "tokenizer.ggml.model", &model, &e), HONE_OK);
+    hone_gguf_str model;
+    assert_int_equal(hone_gguf_get_str(f, "tokenizer.ggml.model", &model, &e), HONE_OK);
 
     if (is_model) {
-        assert_true(gguf_n_tensors(f) > 0);
-        const gguf_tensor *emb = gguf_find_tensor(f, "token_embd.weight");
+        assert_true(hone_gguf_n_tensors(f) > 0);
+        const hone_gguf_tensor *emb = hone_gguf_find_tensor(f, "token_embd.weight");
         assert_non_null(emb);
         assert_int_equal(emb->ne[1], toks->arr_n);
         uint32_t n_layer, n_embd;
-        assert_int_equal(gguf_get_u32(f, key, &n_layer, &e), HONE_OK);
+        assert_int_equal(hone_gguf_get_u32(f, key, &n_layer, &e), HONE_OK);
         assert_int_equal(count_blocks(f), n_layer);
         snprintf(key, sizeof key, "%.*s.embedding_length", (int)arch.len, arch.ptr);
-        assert_int_equal(gguf_get_u32(f, key, &n_embd, &e), HONE_OK);
+        assert_int_equal(hone_gguf_get_u32(f, key, &n_embd, &e), HONE_OK);
         assert_int_equal(emb->ne[0], n_embd);
-        const uint8_t *base = (const uint8_t *)gguf_tensor_at(f, 0)->data - gguf_tensor_at(f, 0)->offset;
-        for (uint64_t i = 0; i < gguf_n_tensors(f); i++) {
-            const gguf_tensor *t = gguf_tensor_at(f, i);
+        const uint8_t *base = (const uint8_t *)hone_gguf_tensor_at(f, 0)->data - hone_gguf_tensor_at(f, 0)->offset;
+        for (uint64_t i = 0; i < hone_gguf_n_tensors(f); i++) {
+            const hone_gguf_tensor *t = hone_gguf_tensor_at(f, i);
             uint64_t row;
-            assert_true(ggml_row_bytes(t->type, t->ne[0], &row));
+            assert_true(hone_row_bytes(t->type, t->ne[0], &row));
             assert_int_equal(t->size, row * (t->n_elements / t->ne[0]));
-            assert_int_equal(t->offset % gguf_alignment(f), 0);
-            assert_true(gguf_data_offset(f) + t->offset + t->size <= gguf_file_size(f));
+            assert_int_equal(t->offset % hone_gguf_alignment(f), 0);
+            assert_true(hone_gguf_data_offset(f) + t->offset + t->size <= hone_gguf_file_size(f));
             assert_ptr_equal(t->data, base + t->offset);
             volatile uint8_t last = ((const uint8_t *)t->data)[t->size - 1]; /* mapped */
             (void)last;
         }
     }
-    gguf_close(f);
+    hone_gguf_close(f);
 }
 
 static int scan_dir(const char *dir, bool is_model)

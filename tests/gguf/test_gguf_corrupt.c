@@ -25,43 +25,43 @@ typedef struct {
 } tally;
 
 /* Touches every byte the reader says is valid. */
-static uint64_t walk(const gguf_file *f)
+static uint64_t walk(const hone_gguf_file *f)
 {
     uint64_t sum = 0;
-    for (uint64_t i = 0; i < gguf_n_kv(f); i++) {
-        const gguf_kv *kv = gguf_kv_at(f, i);
+    for (uint64_t i = 0; i < hone_gguf_n_kv(f); i++) {
+        const hone_gguf_kv *kv = hone_gguf_kv_at(f, i);
         char buf[128];
-        gguf_kv_format(kv, buf, sizeof buf);
+        hone_gguf_kv_format(kv, buf, sizeof buf);
         sum += strlen(buf) + strlen(kv->key);
-        if (kv->type != GGUF_TYPE_ARRAY) continue;
+        if (kv->type != HONE_GGUF_TYPE_ARRAY) continue;
         for (uint64_t j = 0; j < kv->arr_n; j++) {
-            if (kv->arr_type == GGUF_TYPE_STRING) {
-                gguf_str s = gguf_arr_str(kv, j);
+            if (kv->arr_type == HONE_GGUF_TYPE_STRING) {
+                hone_gguf_str s = hone_gguf_arr_str(kv, j);
                 if (s.len) sum += (uint8_t)s.ptr[0] + (uint8_t)s.ptr[s.len - 1];
             } else {
-                sum += (uint64_t)gguf_arr_u32(kv, j) + (uint64_t)gguf_arr_i32(kv, j);
-                sum += (uint64_t)(gguf_arr_f32(kv, j) != 0);
+                sum += (uint64_t)hone_gguf_arr_u32(kv, j) + (uint64_t)hone_gguf_arr_i32(kv, j);
+                sum += (uint64_t)(hone_gguf_arr_f32(kv, j) != 0);
             }
         }
     }
-    for (uint64_t i = 0; i < gguf_n_tensors(f); i++) {
-        const gguf_tensor *t = gguf_tensor_at(f, i);
-        assert_true(gguf_data_offset(f) + t->offset + t->size <= gguf_file_size(f));
+    for (uint64_t i = 0; i < hone_gguf_n_tensors(f); i++) {
+        const hone_gguf_tensor *t = hone_gguf_tensor_at(f, i);
+        assert_true(hone_gguf_data_offset(f) + t->offset + t->size <= hone_gguf_file_size(f));
         if (t->size) sum += ((const uint8_t *)t->data)[0] + ((const uint8_t *)t->data)[t->size - 1];
-        assert_ptr_equal(gguf_find_tensor(f, t->name), t);
+        assert_ptr_equal(hone_gguf_find_tensor(f, t->name), t);
     }
     return sum;
 }
 
 static void try_open(const uint8_t *buf, size_t n, tally *tl)
 {
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_error e = {.msg = ""};
-    hone_status st = gguf_open_memory(buf, n, &f, &e);
+    hone_status st = hone_gguf_open_memory(buf, n, &f, &e);
     if (st == HONE_OK) {
         assert_non_null(f);
         walk(f);
-        gguf_close(f);
+        hone_gguf_close(f);
         tl->opened++;
         return;
     }
@@ -119,14 +119,14 @@ static void find_fields(const uint8_t *b, fields *fs)
         add_field(fs, p, 4);
         p += 4;
         uint64_t n = 1;
-        if (type == GGUF_TYPE_ARRAY) {
+        if (type == HONE_GGUF_TYPE_ARRAY) {
             type = rd32(b + p);
             add_field(fs, p, 4);
             add_field(fs, p + 4, 8);
             n = rd64(b + p + 4);
             p += 12;
         }
-        if (type == GGUF_TYPE_STRING) {
+        if (type == HONE_GGUF_TYPE_STRING) {
             for (uint64_t j = 0; j < n; j++) {
                 add_field(fs, p, 8);
                 p += 8 + rd64(b + p);
@@ -151,11 +151,11 @@ static void find_fields(const uint8_t *b, fields *fs)
 static void corrupt_all(const uint8_t *good, size_t n, const char *what)
 {
     tally tl = {0};
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_error e;
-    assert_int_equal(gguf_open_memory(good, n, &f, &e), HONE_OK);
-    size_t header = (size_t)gguf_data_offset(f);
-    gguf_close(f);
+    assert_int_equal(hone_gguf_open_memory(good, n, &f, &e), HONE_OK);
+    size_t header = (size_t)hone_gguf_data_offset(f);
+    hone_gguf_close(f);
     uint8_t *b = malloc(n);
     assert_non_null(b);
 
@@ -231,14 +231,14 @@ static void test_writer_file(void **state)
     const char *toks[] = {"<unk>", "<s>", "</s>", "a", "bc", ""};
     gw_arr_str(w, "tokenizer.ggml.tokens", toks, 6);
     float sc[6] = {0, 1, 2, 3, 4, 5};
-    gw_arr(w, "tokenizer.ggml.scores", GGUF_TYPE_FLOAT32, sc, 6);
+    gw_arr(w, "tokenizer.ggml.scores", HONE_GGUF_TYPE_FLOAT32, sc, 6);
     int16_t i16[3] = {-1, 0, 1};
-    gw_arr(w, "a.i16s", GGUF_TYPE_INT16, i16, 3);
+    gw_arr(w, "a.i16s", HONE_GGUF_TYPE_INT16, i16, 3);
     uint64_t ne[2] = {32, 2};
-    gw_tensor(w, "q", GGML_TYPE_Q8_0, 2, ne, NULL);
-    gw_tensor(w, "f", GGML_TYPE_F16, 2, ne, NULL);
+    gw_tensor(w, "q", HONE_TYPE_Q8_0, 2, ne, NULL);
+    gw_tensor(w, "f", HONE_TYPE_F16, 2, ne, NULL);
     uint64_t nk[1] = {256};
-    gw_tensor(w, "k", GGML_TYPE_Q6_K, 1, nk, NULL);
+    gw_tensor(w, "k", HONE_TYPE_Q6_K, 1, nk, NULL);
     size_t n;
     uint8_t *buf = gw_finish(w, &n);
     gw_free(w);

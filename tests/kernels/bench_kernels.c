@@ -25,8 +25,8 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static const uint32_t TYPES[] = {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q8_0,
-                                 GGML_TYPE_Q4_0, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
+static const uint32_t TYPES[] = {HONE_TYPE_F32, HONE_TYPE_F16, HONE_TYPE_BF16, HONE_TYPE_Q8_0,
+                                 HONE_TYPE_Q4_0, HONE_TYPE_Q4_K, HONE_TYPE_Q5_K, HONE_TYPE_Q6_K};
 
 enum { N = 4096 }; /* row length */
 
@@ -64,9 +64,9 @@ static void bench_set(const hone_kernels *k, size_t big_mb)
     printf("\n== kernel set: %s ==\n", k->name);
     printf("%-6s %12s %12s %14s\n", "type", "L2 GB/s", "mem GB/s", "pp64 GFLOP/s");
     for (size_t ti = 0; ti < sizeof TYPES / sizeof TYPES[0]; ti++) {
-        const uint32_t t = TYPES[ti], vt = k->type[t].vec_dot_type;
+        const uint32_t t = TYPES[ti], vt = hone_vec_dot_type(t);
         uint64_t rb = 0;
-        ggml_row_bytes(t, N, &rb);
+        hone_row_bytes(t, N, &rb);
         const int small_rows = (int)(256 * 1024 / rb) > 0 ? (int)(256 * 1024 / rb) : 1;
         const int big_rows = (int)(big_mb * 1024 * 1024 / rb);
         hone_test_row wb = hone_test_make_row(t, (int64_t)N * big_rows, 1 + ti);
@@ -80,14 +80,14 @@ static void bench_set(const hone_kernels *k, size_t big_mb)
         const int pp_rows = big_rows < 512 ? big_rows : 512;
         hone_test_row wp = {wb.data, (size_t)rb * (size_t)pp_rows};
         const double t_pp = time_matmul(k, t, &wp, pp_rows, &a, TOK, y, 0.3);
-        printf("%-6s %12.2f %12.2f %14.2f\n", ggml_type_name(t), (double)ws.bytes / t_small * 1e-9,
+        printf("%-6s %12.2f %12.2f %14.2f\n", hone_type_name(t), (double)ws.bytes / t_small * 1e-9,
                (double)wb.bytes / t_big * 1e-9, 2.0 * N * pp_rows * TOK / t_pp * 1e-9);
         free(y);
         free(x);
         free(a.data);
         free(wb.data);
     }
-    static const uint32_t ACT[] = {GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q8_0, GGML_TYPE_Q8_K};
+    static const uint32_t ACT[] = {HONE_TYPE_F16, HONE_TYPE_BF16, HONE_TYPE_Q8_0, HONE_TYPE_Q8_K};
     float *x = hone_test_floats(N * 16, 5, 2.0f);
     for (size_t i = 0; i < sizeof ACT / sizeof ACT[0]; i++) {
         hone_test_row a = hone_test_quantize(k, ACT[i], x, N * 16);
@@ -97,7 +97,7 @@ static void bench_set(const hone_kernels *k, size_t big_mb)
             k->type[ACT[i]].from_float(x, a.data, N * 16);
             reps++;
         }
-        printf("from_float %-5s %8.2f GB/s of f32\n", ggml_type_name(ACT[i]),
+        printf("from_float %-5s %8.2f GB/s of f32\n", hone_type_name(ACT[i]),
                (double)reps * N * 16 * 4 / (now() - t0) * 1e-9);
         free(a.data);
     }

@@ -43,16 +43,16 @@ static void check(int ok, const char *fmt, ...)
 }
 
 static const uint32_t TYPES[] = {
-    GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1,
-    GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_Q8_1, GGML_TYPE_Q2_K,
-    GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_Q8_K,
+    HONE_TYPE_F32,  HONE_TYPE_F16,  HONE_TYPE_BF16, HONE_TYPE_Q4_0, HONE_TYPE_Q4_1,
+    HONE_TYPE_Q5_0, HONE_TYPE_Q5_1, HONE_TYPE_Q8_0, HONE_TYPE_Q8_1, HONE_TYPE_Q2_K,
+    HONE_TYPE_Q3_K, HONE_TYPE_Q4_K, HONE_TYPE_Q5_K, HONE_TYPE_Q6_K, HONE_TYPE_Q8_K,
 };
 #define N_TYPES (sizeof TYPES / sizeof TYPES[0])
 
 /* Element counts for type t: odd ones for plain types, 1..9 blocks else. */
 static int sizes_for(uint32_t t, int *out)
 {
-    const int bs = (int)ggml_type_get(t)->blck_size;
+    const int bs = (int)hone_type_get(t)->blck_size;
     if (bs == 1) {
         static const int S[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 65, 100, 257, 1000};
         memcpy(out, S, sizeof S);
@@ -93,8 +93,8 @@ static void check_from_float(const char *set, const hone_kernels *k, const hone_
         for (int si = 0; si < ns; si++) {
             const int n = sizes[si];
             uint64_t bytes = 0;
-            if (!ggml_row_bytes(t, (uint64_t)n, &bytes)) abort();
-            float *x = awkward(n, 1000 + (uint64_t)si, ggml_type_get(t)->blck_size == 1);
+            if (!hone_row_bytes(t, (uint64_t)n, &bytes)) abort();
+            float *x = awkward(n, 1000 + (uint64_t)si, hone_type_get(t)->blck_size == 1);
             if (n >= 512) { /* equal magnitudes, opposite signs: the first one wins */
                 x[10] = -1e5f;
                 x[200] = 1e5f;
@@ -107,10 +107,10 @@ static void check_from_float(const char *set, const hone_kernels *k, const hone_
             k->type[t].from_float(x, a, n);
             g->type[t].from_float(x, b, n);
             check(memcmp(a, b, bytes) == 0, "%s %s from_float n=%d differs from generic", set,
-                  ggml_type_name(t), n);
+                  hone_type_name(t), n);
             int past = 0;
             for (uint64_t i = bytes; i < bytes + 32; i++) past |= a[i] != 0xab;
-            check(!past, "%s %s from_float n=%d wrote past the row", set, ggml_type_name(t), n);
+            check(!past, "%s %s from_float n=%d wrote past the row", set, hone_type_name(t), n);
             free(x);
             free(a);
             free(b);
@@ -122,7 +122,7 @@ static void check_to_float(const char *set, const hone_kernels *k, const hone_ke
 {
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
-        if (t == GGML_TYPE_Q8_K || t == GGML_TYPE_Q8_1) continue; /* via from_float */
+        if (t == HONE_TYPE_Q8_K || t == HONE_TYPE_Q8_1) continue; /* via from_float */
         int sizes[32];
         const int ns = sizes_for(t, sizes);
         for (int si = 0; si < ns; si++) {
@@ -135,11 +135,11 @@ static void check_to_float(const char *set, const hone_kernels *k, const hone_ke
             int bad = -1;
             for (int i = 0; i < n && bad < 0; i++)
                 if (memcmp(&a[i], &b[i], sizeof(float)) != 0) bad = i;
-            check(bad < 0, "%s %s to_float n=%d [%d]: %g vs generic %g", set, ggml_type_name(t), n,
+            check(bad < 0, "%s %s to_float n=%d [%d]: %g vs generic %g", set, hone_type_name(t), n,
                   bad, bad < 0 ? 0.0 : (double)a[bad], bad < 0 ? 0.0 : (double)b[bad]);
             int past = 0;
             for (int i = n; i < n + 8; i++) past |= !isnan(a[i]);
-            check(!past, "%s %s to_float n=%d wrote past the row", set, ggml_type_name(t), n);
+            check(!past, "%s %s to_float n=%d wrote past the row", set, hone_type_name(t), n);
             free(a);
             free(b);
             free(w.data);
@@ -166,9 +166,8 @@ static void check_vec_dot(const char *set, const hone_kernels *k, const hone_ker
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
         if (!g->type[t].vec_dot) continue;
-        const uint32_t vt = g->type[t].vec_dot_type;
-        check(k->type[t].vec_dot && k->type[t].vec_dot_type == vt,
-              "%s %s: no vec_dot or another vec_dot_type", set, ggml_type_name(t));
+        const uint32_t vt = hone_vec_dot_type(t);
+        check(k->type[t].vec_dot != NULL, "%s %s: no vec_dot", set, hone_type_name(t));
         if (!k->type[t].vec_dot) continue;
         int sizes[32];
         const int ns = sizes_for(t, sizes);
@@ -184,7 +183,7 @@ static void check_vec_dot(const char *set, const hone_kernels *k, const hone_ker
                 g->type[t].vec_dot(n, &sg, w.data, a.data);
                 const double mag = magnitude(g, t, vt, w.data, a.data, n);
                 check(fabs((double)sk - sg) <= 4e-6 * mag + 1e-30,
-                      "%s %s vec_dot n=%d: %.9g vs generic %.9g (mag %g)", set, ggml_type_name(t),
+                      "%s %s vec_dot n=%d: %.9g vs generic %.9g (mag %g)", set, hone_type_name(t),
                       n, (double)sk, (double)sg, mag);
                 free(x);
                 free(w.data);
@@ -199,7 +198,7 @@ static void check_vec_dot(const char *set, const hone_kernels *k, const hone_ker
 static void matmul_case(const char *set, const hone_kernels *k, const hone_kernels *g, uint32_t t,
                         int n, int rows, int tok, int r0, uint64_t seed)
 {
-    const uint32_t vt = g->type[t].vec_dot_type;
+    const uint32_t vt = hone_vec_dot_type(t);
     const int ldy = rows + 3;
     hone_test_row w = hone_test_make_row(t, (int64_t)n * rows, 5000 + seed);
     float *x = awkward(n * tok, 6000 + seed, 0);
@@ -228,7 +227,7 @@ static void matmul_case(const char *set, const hone_kernels *k, const hone_kerne
     }
     check(!outside && !batch && !far,
           "%s %s matmul n=%d rows=%d tok=%d r0=%d: %d written outside, %d differ from vec_dot, "
-          "%d far from generic", set, ggml_type_name(t), n, rows, tok, r0, outside, batch, far);
+          "%d far from generic", set, hone_type_name(t), n, rows, tok, r0, outside, batch, far);
     free(yk);
     free(yg);
     free(x);

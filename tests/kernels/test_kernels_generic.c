@@ -20,15 +20,15 @@ static void test_block_sizes(void **state)
 {
     (void)state;
     static const struct { uint32_t t; size_t size; } B[] = {
-        {GGML_TYPE_Q4_0, sizeof(block_q4_0)}, {GGML_TYPE_Q4_1, sizeof(block_q4_1)},
-        {GGML_TYPE_Q5_0, sizeof(block_q5_0)}, {GGML_TYPE_Q5_1, sizeof(block_q5_1)},
-        {GGML_TYPE_Q8_0, sizeof(block_q8_0)}, {GGML_TYPE_Q8_1, sizeof(block_q8_1)},
-        {GGML_TYPE_Q2_K, sizeof(block_q2_K)}, {GGML_TYPE_Q3_K, sizeof(block_q3_K)},
-        {GGML_TYPE_Q4_K, sizeof(block_q4_K)}, {GGML_TYPE_Q5_K, sizeof(block_q5_K)},
-        {GGML_TYPE_Q6_K, sizeof(block_q6_K)}, {GGML_TYPE_Q8_K, sizeof(block_q8_K)},
+        {HONE_TYPE_Q4_0, sizeof(block_q4_0)}, {HONE_TYPE_Q4_1, sizeof(block_q4_1)},
+        {HONE_TYPE_Q5_0, sizeof(block_q5_0)}, {HONE_TYPE_Q5_1, sizeof(block_q5_1)},
+        {HONE_TYPE_Q8_0, sizeof(block_q8_0)}, {HONE_TYPE_Q8_1, sizeof(block_q8_1)},
+        {HONE_TYPE_Q2_K, sizeof(block_q2_K)}, {HONE_TYPE_Q3_K, sizeof(block_q3_K)},
+        {HONE_TYPE_Q4_K, sizeof(block_q4_K)}, {HONE_TYPE_Q5_K, sizeof(block_q5_K)},
+        {HONE_TYPE_Q6_K, sizeof(block_q6_K)}, {HONE_TYPE_Q8_K, sizeof(block_q8_K)},
     };
     for (size_t i = 0; i < sizeof B / sizeof B[0]; i++)
-        assert_int_equal(ggml_type_get(B[i].t)->type_size, B[i].size);
+        assert_int_equal(hone_type_get(B[i].t)->type_size, B[i].size);
     assert_int_equal(offsetof(block_q4_K, qs), 16);
     assert_int_equal(offsetof(block_q6_K, d), 208);
     assert_int_equal(offsetof(block_q8_K, bsums), 260);
@@ -130,7 +130,7 @@ static void check_row(uint32_t t, const void *blocks, const float *want, int n)
     hone_kernels_generic()->type[t].to_float(blocks, got, n);
     for (int i = 0; i < n; i++) {
         if (fabsf(got[i] - want[i]) > 1e-6f * (1.0f + fabsf(want[i])))
-            fail_msg("%s element %d: got %g, want %g", ggml_type_name(t), i, got[i], want[i]);
+            fail_msg("%s element %d: got %g, want %g", hone_type_name(t), i, got[i], want[i]);
     }
 }
 
@@ -144,14 +144,14 @@ static void test_known_q4_0_q8_0(void **state)
         want[j] = (float)(j - 8) * 0.5f;       /* low nibbles: elements 0..15 */
         want[j + 16] = (float)(7 - j) * 0.5f;  /* high nibbles: elements 16..31 */
     }
-    check_row(GGML_TYPE_Q4_0, &b4, want, 32);
+    check_row(HONE_TYPE_Q4_0, &b4, want, 32);
 
     block_q8_0 b8 = {.d = hone_f32_to_f16(0.25f)};
     for (int j = 0; j < 32; j++) {
         b8.qs[j] = (int8_t)(j * 8 - 128);
         want[j] = (float)(j * 8 - 128) * 0.25f;
     }
-    check_row(GGML_TYPE_Q8_0, &b8, want, 32);
+    check_row(HONE_TYPE_Q8_0, &b8, want, 32);
 }
 
 static void test_known_q5_0_q4_1(void **state)
@@ -168,7 +168,7 @@ static void test_known_q5_0_q4_1(void **state)
         want[e] = (float)(q - 16) * 2.0f;
     }
     for (int i = 0; i < 4; i++) b.qh[i] = (uint8_t)(qh >> (8 * i));
-    check_row(GGML_TYPE_Q5_0, &b, want, 32);
+    check_row(HONE_TYPE_Q5_0, &b, want, 32);
 
     block_q4_1 c = {.d = hone_f32_to_f16(0.5f), .m = hone_f32_to_f16(-1.0f)};
     for (int j = 0; j < 16; j++) {
@@ -176,7 +176,7 @@ static void test_known_q5_0_q4_1(void **state)
         want[j] = 3 * 0.5f - 1.0f;
         want[j + 16] = (float)j * 0.5f - 1.0f;
     }
-    check_row(GGML_TYPE_Q4_1, &c, want, 32);
+    check_row(HONE_TYPE_Q4_1, &c, want, 32);
 }
 
 /* Packs 8 six-bit scales and mins the way ggml lays them out. */
@@ -215,8 +215,8 @@ static void test_known_q4_K_q5_K(void **state)
         want4[e] = d * sc[j] * (float)(q & 15) - dmin * m[j];
         want5[e] = d * sc[j] * (float)q - dmin * m[j];
     }
-    check_row(GGML_TYPE_Q4_K, &b4, want4, QK_K);
-    check_row(GGML_TYPE_Q5_K, &b5, want5, QK_K);
+    check_row(HONE_TYPE_Q4_K, &b4, want4, QK_K);
+    check_row(HONE_TYPE_Q5_K, &b5, want5, QK_K);
 }
 
 static void test_known_q6_K(void **state)
@@ -235,7 +235,7 @@ static void test_known_q6_K(void **state)
         b.qh[32 * h + l] |= (uint8_t)((q >> 4) << (2 * quarter));
         want[e] = 0.03125f * b.scales[e / 16] * (float)(q - 32);
     }
-    check_row(GGML_TYPE_Q6_K, &b, want, QK_K);
+    check_row(HONE_TYPE_Q6_K, &b, want, QK_K);
 }
 
 /* q2_K / q3_K: element 128h + 32k + l keeps its low 2 bits in byte
@@ -279,8 +279,8 @@ static void test_known_q2_K_q3_K(void **state)
         want2[e] = 0.25f * (float)(b2.scales[j] & 15) * (float)q2 - 0.125f * (float)(b2.scales[j] >> 4);
         want3[e] = 0.5f * (float)sc3[j] * (float)(q2 - (high ? 0 : 4));
     }
-    check_row(GGML_TYPE_Q2_K, &b2, want2, QK_K);
-    check_row(GGML_TYPE_Q3_K, &b3, want3, QK_K);
+    check_row(HONE_TYPE_Q2_K, &b2, want2, QK_K);
+    check_row(HONE_TYPE_Q3_K, &b3, want3, QK_K);
 }
 
 /* --- quantization error bounds ----------------------------------------- */
@@ -292,9 +292,9 @@ static void test_q8_1_quantize(void **state)
     enum { N = 32 * 16 };
     float *x = hone_test_floats(N, 11, 5.0f), y[N];
     block_q8_1 q[N / 32], q0[N / 32];
-    k->type[GGML_TYPE_Q8_1].from_float(x, q, N);
-    k->type[GGML_TYPE_Q8_0].from_float(x, q0, N);
-    k->type[GGML_TYPE_Q8_1].to_float(q, y, N);
+    k->type[HONE_TYPE_Q8_1].from_float(x, q, N);
+    k->type[HONE_TYPE_Q8_0].from_float(x, q0, N);
+    k->type[HONE_TYPE_Q8_1].to_float(q, y, N);
     for (int b = 0; b < N / 32; b++) {
         /* the quants and d are Q8_0's; s is d * sum(q) */
         assert_int_equal(q[b].d, ((block_q8_0 *)q0)[b].d);
@@ -319,8 +319,8 @@ static void test_q8_0_quantize(void **state)
     float *x = hone_test_floats(N, 1, 3.0f), y[N];
     block_q8_0 q[N / 32];
     memset(&x[64], 0, 32 * sizeof(float)); /* an all-zero block */
-    k->type[GGML_TYPE_Q8_0].from_float(x, q, N);
-    k->type[GGML_TYPE_Q8_0].to_float(q, y, N);
+    k->type[HONE_TYPE_Q8_0].from_float(x, q, N);
+    k->type[HONE_TYPE_Q8_0].to_float(q, y, N);
     for (int b = 0; b < N / 32; b++) {
         float amax = 0;
         for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[32 * b + j]));
@@ -343,8 +343,8 @@ static void test_q8_K_quantize(void **state)
     float *x = hone_test_floats(N, 2, 10.0f), y[N];
     block_q8_K q[N / QK_K];
     memset(&x[QK_K], 0, QK_K * sizeof(float));
-    k->type[GGML_TYPE_Q8_K].from_float(x, q, N);
-    k->type[GGML_TYPE_Q8_K].to_float(q, y, N);
+    k->type[HONE_TYPE_Q8_K].from_float(x, q, N);
+    k->type[HONE_TYPE_Q8_K].to_float(q, y, N);
     for (int b = 0; b < N / QK_K; b++) {
         float amax = 0;
         for (int j = 0; j < QK_K; j++) amax = fmaxf(amax, fabsf(x[QK_K * b + j]));
@@ -367,8 +367,8 @@ static void test_q4_0_quantize(void **state)
     enum { N = 32 * 32 };
     float *x = hone_test_floats(N, 3, 1.0f), y[N];
     block_q4_0 q[N / 32];
-    k->type[GGML_TYPE_Q4_0].from_float(x, q, N);
-    k->type[GGML_TYPE_Q4_0].to_float(q, y, N);
+    k->type[HONE_TYPE_Q4_0].from_float(x, q, N);
+    k->type[HONE_TYPE_Q4_0].to_float(q, y, N);
     for (int b = 0; b < N / 32; b++) {
         float amax = 0;
         for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(x[32 * b + j]));
@@ -388,11 +388,11 @@ static void test_f16_bf16_rows(void **state)
     enum { N = 1000 };
     float *x = hone_test_floats(N, 4, 100.0f), y[N];
     uint16_t h[N];
-    k->type[GGML_TYPE_F16].from_float(x, h, N);
-    k->type[GGML_TYPE_F16].to_float(h, y, N);
+    k->type[HONE_TYPE_F16].from_float(x, h, N);
+    k->type[HONE_TYPE_F16].to_float(h, y, N);
     for (int i = 0; i < N; i++) assert_true(fabsf(y[i] - x[i]) <= fabsf(x[i]) * 0x1p-11f + 0x1p-25f);
-    k->type[GGML_TYPE_BF16].from_float(x, h, N);
-    k->type[GGML_TYPE_BF16].to_float(h, y, N);
+    k->type[HONE_TYPE_BF16].from_float(x, h, N);
+    k->type[HONE_TYPE_BF16].to_float(h, y, N);
     for (int i = 0; i < N; i++) assert_true(fabsf(y[i] - x[i]) <= fabsf(x[i]) * 0x1p-8f);
     free(x);
 }
@@ -400,9 +400,9 @@ static void test_f16_bf16_rows(void **state)
 /* --- dot products against double math ---------------------------------- */
 
 static const uint32_t DOT_TYPES[] = {
-    GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1,
-    GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_Q2_K, GGML_TYPE_Q3_K,
-    GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
+    HONE_TYPE_F32,  HONE_TYPE_F16,  HONE_TYPE_BF16, HONE_TYPE_Q4_0, HONE_TYPE_Q4_1,
+    HONE_TYPE_Q5_0, HONE_TYPE_Q5_1, HONE_TYPE_Q8_0, HONE_TYPE_Q2_K, HONE_TYPE_Q3_K,
+    HONE_TYPE_Q4_K, HONE_TYPE_Q5_K, HONE_TYPE_Q6_K,
 };
 
 static void test_vec_dot_vs_double(void **state)
@@ -411,7 +411,7 @@ static void test_vec_dot_vs_double(void **state)
     const hone_kernels *k = hone_kernels_generic();
     for (size_t ti = 0; ti < sizeof DOT_TYPES / sizeof DOT_TYPES[0]; ti++) {
         const uint32_t t = DOT_TYPES[ti];
-        const uint32_t vt = k->type[t].vec_dot_type;
+        const uint32_t vt = hone_vec_dot_type(t);
         assert_non_null(k->type[t].vec_dot);
         assert_non_null(k->type[vt].from_float);
         for (int rep = 0; rep < 20; rep++) {
@@ -427,20 +427,20 @@ static void test_vec_dot_vs_double(void **state)
                 ref += (double)wf[i] * af[i];
                 mag += fabs((double)wf[i] * af[i]);
             }
-            if (vt == GGML_TYPE_Q8_1) {
+            if (vt == HONE_TYPE_Q8_1) {
                 /* Q8_1 carries d * sum(q) rounded to f16: the min term
                  * m * s is off by up to 2^-11 of itself, by design */
                 const block_q8_1 *ab = a.data;
                 for (int b = 0; b < n / 32; b++) {
                     /* q4_1 and q5_1 both start with d, m */
-                    const hone_half *dm = (const hone_half *)((const char *)w.data + (size_t)b * ggml_type_get(t)->type_size);
+                    const hone_half *dm = (const hone_half *)((const char *)w.data + (size_t)b * hone_type_get(t)->type_size);
                     mag += fabs((double)hone_f16_to_f32(dm[1]) * hone_f16_to_f32(ab[b].s)) * 0x1p-11 / 2e-6;
                 }
             }
             float s = NAN;
             k->type[t].vec_dot(n, &s, w.data, a.data);
             if (!(fabs(s - ref) <= 2e-6 * mag + 1e-6))
-                fail_msg("%s n=%d: vec_dot %.9g, double %.9g (mag %g)", ggml_type_name(t), n,
+                fail_msg("%s n=%d: vec_dot %.9g, double %.9g (mag %g)", hone_type_name(t), n,
                          s, ref, mag);
             free(wf);
             free(af);
@@ -456,7 +456,7 @@ static void test_matmul_vs_vec_dot(void **state)
     (void)state;
     const hone_kernels *k = hone_kernels_generic();
     for (size_t ti = 0; ti < sizeof DOT_TYPES / sizeof DOT_TYPES[0]; ti++) {
-        const uint32_t t = DOT_TYPES[ti], vt = k->type[t].vec_dot_type;
+        const uint32_t t = DOT_TYPES[ti], vt = hone_vec_dot_type(t);
         enum { N = 512, ROWS = 7, TOK = 3, LDY = 9 };
         hone_test_row w = hone_test_make_row(t, N * ROWS, 7 + ti);
         float *act = hone_test_floats(N * TOK, 8 + ti, 1.0f);

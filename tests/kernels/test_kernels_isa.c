@@ -38,9 +38,9 @@ static const hone_kernels *get_set(const char *name)
 }
 
 static const uint32_t TYPES[] = {
-    GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16, GGML_TYPE_Q4_0, GGML_TYPE_Q4_1,
-    GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_Q8_1, GGML_TYPE_Q2_K,
-    GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_Q8_K,
+    HONE_TYPE_F32,  HONE_TYPE_F16,  HONE_TYPE_BF16, HONE_TYPE_Q4_0, HONE_TYPE_Q4_1,
+    HONE_TYPE_Q5_0, HONE_TYPE_Q5_1, HONE_TYPE_Q8_0, HONE_TYPE_Q8_1, HONE_TYPE_Q2_K,
+    HONE_TYPE_Q3_K, HONE_TYPE_Q4_K, HONE_TYPE_Q5_K, HONE_TYPE_Q6_K, HONE_TYPE_Q8_K,
 };
 #define N_TYPES (sizeof TYPES / sizeof TYPES[0])
 
@@ -48,7 +48,7 @@ static const uint32_t TYPES[] = {
  * tails), 1..17 blocks otherwise. */
 static int sizes_for(uint32_t t, int *out)
 {
-    const uint32_t bs = ggml_type_get(t)->blck_size;
+    const uint32_t bs = hone_type_get(t)->blck_size;
     if (bs == 1) {
         static const int S[] = {1, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 255, 257, 1000, 4096};
         memcpy(out, S, sizeof S);
@@ -90,8 +90,8 @@ static void check_from_float(const hone_kernels *k, const hone_kernels *g)
         for (int si = 0; si < ns; si++) {
             const int n = sizes[si];
             uint64_t bytes = 0;
-            assert_true(ggml_row_bytes(t, (uint64_t)n, &bytes));
-            const int specials = ggml_type_get(t)->blck_size == 1;
+            assert_true(hone_row_bytes(t, (uint64_t)n, &bytes));
+            const int specials = hone_type_get(t)->blck_size == 1;
             float *x = awkward_floats(n, 1000 + (uint64_t)si, specials);
             if (n >= 512) {
                 /* equal magnitudes of opposite sign: Q8_K takes the first
@@ -107,9 +107,9 @@ static void check_from_float(const hone_kernels *k, const hone_kernels *g)
             k->type[t].from_float(x, a, n);
             g->type[t].from_float(x, b, n);
             if (memcmp(a, b, bytes) != 0)
-                fail_msg("%s %s from_float n=%d differs from generic", k->name, ggml_type_name(t), n);
+                fail_msg("%s %s from_float n=%d differs from generic", k->name, hone_type_name(t), n);
             for (uint64_t i = bytes; i < bytes + 32; i++)
-                if (a[i] != 0xab) fail_msg("%s %s from_float n=%d wrote past the row", k->name, ggml_type_name(t), n);
+                if (a[i] != 0xab) fail_msg("%s %s from_float n=%d wrote past the row", k->name, hone_type_name(t), n);
             free(x);
             free(a);
             free(b);
@@ -122,7 +122,7 @@ static void check_to_float(const hone_kernels *k, const hone_kernels *g)
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
         /* activation types: no random-bits generator; covered via from_float */
-        if (t == GGML_TYPE_Q8_K || t == GGML_TYPE_Q8_1) continue;
+        if (t == HONE_TYPE_Q8_K || t == HONE_TYPE_Q8_1) continue;
         int sizes[32];
         const int ns = sizes_for(t, sizes);
         for (int si = 0; si < ns; si++) {
@@ -134,7 +134,7 @@ static void check_to_float(const hone_kernels *k, const hone_kernels *g)
             g->type[t].to_float(w.data, b, n);
             for (int i = 0; i < n; i++)
                 if (!(a[i] == b[i]) && !(fabsf(a[i] - b[i]) <= 1e-6f * fabsf(b[i])))
-                    fail_msg("%s %s to_float n=%d [%d]: %g vs generic %g", k->name, ggml_type_name(t), n, i, a[i], b[i]);
+                    fail_msg("%s %s to_float n=%d [%d]: %g vs generic %g", k->name, hone_type_name(t), n, i, a[i], b[i]);
             for (int i = n; i < n + 8; i++) assert_true(isnan(a[i]));
             free(a);
             free(b);
@@ -163,8 +163,7 @@ static void check_vec_dot(const hone_kernels *k, const hone_kernels *g)
         const uint32_t t = TYPES[ti];
         if (!g->type[t].vec_dot) continue;
         assert_non_null(k->type[t].vec_dot);
-        const uint32_t vt = g->type[t].vec_dot_type;
-        assert_int_equal(k->type[t].vec_dot_type, vt);
+        const uint32_t vt = hone_vec_dot_type(t);
         int sizes[32];
         const int ns = sizes_for(t, sizes);
         for (int si = 0; si < ns; si++) {
@@ -181,7 +180,7 @@ static void check_vec_dot(const hone_kernels *k, const hone_kernels *g)
                 const double tol = 4e-6 * mag + 1e-30;
                 if (!(fabs((double)sk - sg) <= tol))
                     fail_msg("%s %s vec_dot n=%d: %.9g vs generic %.9g (mag %g)", k->name,
-                             ggml_type_name(t), n, sk, sg, mag);
+                             hone_type_name(t), n, sk, sg, mag);
                 free(x);
                 free(w.data);
                 free(a.data);
@@ -215,8 +214,8 @@ static void check_matmul_n(const hone_kernels *k, const hone_kernels *g, int n)
      * overlapping the one before) */
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
-        if (!g->type[t].vec_dot || n % (int)ggml_type_get(t)->blck_size) continue;
-        const uint32_t vt = g->type[t].vec_dot_type;
+        if (!g->type[t].vec_dot || n % (int)hone_type_get(t)->blck_size) continue;
+        const uint32_t vt = hone_vec_dot_type(t);
         for (size_t si = 0; si < sizeof SHAPES / sizeof SHAPES[0]; si++) {
             if (n > 4096 && SHAPES[si][0] * SHAPES[si][1] > 100) continue; /* keep it quick */
             const int rows = SHAPES[si][0], tok = SHAPES[si][1], r0 = SHAPES[si][2] % rows;
@@ -234,7 +233,7 @@ static void check_matmul_n(const hone_kernels *k, const hone_kernels *g, int n)
                 for (int r = 0; r < ldy; r++) {
                     const float vk = yk[tk * ldy + r], vg = yg[tk * ldy + r];
                     if (r < r0 || r >= rows) {
-                        if (!isnan(vk)) fail_msg("%s %s matmul wrote outside rows [%d,%d): y[%d][%d]", k->name, ggml_type_name(t), r0, rows, tk, r);
+                        if (!isnan(vk)) fail_msg("%s %s matmul wrote outside rows [%d,%d): y[%d][%d]", k->name, hone_type_name(t), r0, rows, tk, r);
                         continue;
                     }
                     /* a token's result must not depend on the batch it is in */
@@ -243,12 +242,12 @@ static void check_matmul_n(const hone_kernels *k, const hone_kernels *g, int n)
                                        (const char *)a.data + (size_t)tk * arb);
                     if (!(vk == single))
                         fail_msg("%s %s matmul y[%d][%d] = %.9g but vec_dot gives %.9g", k->name,
-                                 ggml_type_name(t), tk, r, vk, single);
+                                 hone_type_name(t), tk, r, vk, single);
                     const double mag = dot_magnitude(g, t, vt, (const char *)w.data + (size_t)r * wrb,
                                                      (const char *)a.data + (size_t)tk * arb, n);
                     if (!(fabs((double)vk - vg) <= 4e-6 * mag + 1e-30))
                         fail_msg("%s %s matmul rows=%d tok=%d y[%d][%d]: %.9g vs generic %.9g", k->name,
-                                 ggml_type_name(t), rows, tok, tk, r, vk, vg);
+                                 hone_type_name(t), rows, tok, tk, r, vk, vg);
                 }
             }
             free(yk);

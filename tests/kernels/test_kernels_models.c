@@ -26,11 +26,11 @@
 static double max_rel_rms(uint32_t t)
 {
     switch (t) {
-    case GGML_TYPE_F16: return 1e-3;
-    case GGML_TYPE_BF16: return 5e-3;
-    case GGML_TYPE_Q8_0: return 0.02;
-    case GGML_TYPE_Q6_K: return 0.04;
-    case GGML_TYPE_Q5_0: case GGML_TYPE_Q5_1: case GGML_TYPE_Q5_K: return 0.1;
+    case HONE_TYPE_F16: return 1e-3;
+    case HONE_TYPE_BF16: return 5e-3;
+    case HONE_TYPE_Q8_0: return 0.02;
+    case HONE_TYPE_Q6_K: return 0.04;
+    case HONE_TYPE_Q5_0: case HONE_TYPE_Q5_1: case HONE_TYPE_Q5_K: return 0.1;
     default: return 0.2; /* 4-bit and below */
     }
 }
@@ -47,19 +47,19 @@ static const char *models_dir(char *buf, size_t size)
  * number of tensors checked. */
 static int compare_files(const char *fpath, const char *qpath, int *n_types_seen)
 {
-    gguf_file *ff = NULL, *qf = NULL;
+    hone_gguf_file *ff = NULL, *qf = NULL;
     hone_error err = {0};
-    if (gguf_open(fpath, NULL, &ff, &err) != HONE_OK) fail_msg("%s", err.msg);
-    if (gguf_open(qpath, NULL, &qf, &err) != HONE_OK) fail_msg("%s", err.msg);
+    if (hone_gguf_open(fpath, NULL, &ff, &err) != HONE_OK) fail_msg("%s", err.msg);
+    if (hone_gguf_open(qpath, NULL, &qf, &err) != HONE_OK) fail_msg("%s", err.msg);
     const hone_kernels *k = hone_kernels_generic();
     int checked = 0;
-    for (uint64_t i = 0; i < gguf_n_tensors(qf); i++) {
-        const gguf_tensor *qt = gguf_tensor_at(qf, i);
-        const gguf_tensor *ft = gguf_find_tensor(ff, qt->name);
-        if (!ft || ft->type != GGML_TYPE_F32 || qt->type == GGML_TYPE_F32) continue;
+    for (uint64_t i = 0; i < hone_gguf_n_tensors(qf); i++) {
+        const hone_gguf_tensor *qt = hone_gguf_tensor_at(qf, i);
+        const hone_gguf_tensor *ft = hone_gguf_find_tensor(ff, qt->name);
+        if (!ft || ft->type != HONE_TYPE_F32 || qt->type == HONE_TYPE_F32) continue;
         assert_int_equal(ft->n_elements, qt->n_elements);
         if (!k->type[qt->type].to_float) fail_msg("%s: %s has type %s, which hone cannot read",
-                                                  qpath, qt->name, ggml_type_name(qt->type));
+                                                  qpath, qt->name, hone_type_name(qt->type));
         const int64_t n = (int64_t)qt->n_elements;
         float *deq = malloc(sizeof(float) * (size_t)n);
         k->type[qt->type].to_float(qt->data, deq, n);
@@ -72,13 +72,13 @@ static int compare_files(const char *fpath, const char *qpath, int *n_types_seen
         const double rel = sqrt(se / (ss > 0 ? ss : 1));
         if (!(rel <= max_rel_rms(qt->type)))
             fail_msg("%s: %s (%s) dequantizes with relative RMS error %.4f (limit %.4f)",
-                     qpath, qt->name, ggml_type_name(qt->type), rel, max_rel_rms(qt->type));
+                     qpath, qt->name, hone_type_name(qt->type), rel, max_rel_rms(qt->type));
         n_types_seen[qt->type]++;
         free(deq);
         checked++;
     }
-    gguf_close(ff);
-    gguf_close(qf);
+    hone_gguf_close(ff);
+    hone_gguf_close(qf);
     return checked;
 }
 
@@ -89,7 +89,7 @@ static void test_dequantize_vs_f32(void **state)
     if (!models_dir(dir, sizeof dir)) skip();
     DIR *d = opendir(dir);
     if (!d) skip();
-    int n_types_seen[GGML_TYPE_COUNT] = {0}, files = 0;
+    int n_types_seen[HONE_TYPE_COUNT] = {0}, files = 0;
     struct dirent *e;
     while ((e = readdir(d))) {
         const char *name = e->d_name;
@@ -107,8 +107,8 @@ static void test_dequantize_vs_f32(void **state)
     }
     closedir(d);
     print_message("compared %d files; tensors per type:", files);
-    for (int t = 0; t < GGML_TYPE_COUNT; t++)
-        if (n_types_seen[t]) print_message(" %s=%d", ggml_type_name((uint32_t)t), n_types_seen[t]);
+    for (int t = 0; t < HONE_TYPE_COUNT; t++)
+        if (n_types_seen[t]) print_message(" %s=%d", hone_type_name((uint32_t)t), n_types_seen[t]);
     print_message("\n");
     if (files == 0) skip();
 }

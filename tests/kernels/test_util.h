@@ -50,42 +50,42 @@ static inline hone_test_row hone_test_make_row(uint32_t t, int64_t n, uint64_t s
 {
     hone_test_row r = {0};
     uint64_t bytes = 0;
-    if (!ggml_row_bytes(t, (uint64_t)n, &bytes)) abort();
+    if (!hone_row_bytes(t, (uint64_t)n, &bytes)) abort();
     r.bytes = (size_t)bytes;
     r.data = malloc(r.bytes + 64);
     uint8_t *p = r.data;
     for (size_t i = 0; i < r.bytes; i++) p[i] = (uint8_t)hone_test_rand(&seed);
-    const int64_t nb = n / (int64_t)ggml_type_get(t)->blck_size;
+    const int64_t nb = n / (int64_t)hone_type_get(t)->blck_size;
     for (int64_t i = 0; i < nb; i++) {
         switch (t) {
-        case GGML_TYPE_F32: ((float *)p)[i] = hone_test_uniform(&seed); break;
-        case GGML_TYPE_F16: ((uint16_t *)p)[i] = hone_f32_to_f16(hone_test_uniform(&seed)); break;
-        case GGML_TYPE_BF16: ((uint16_t *)p)[i] = hone_f32_to_bf16(hone_test_uniform(&seed)); break;
-        case GGML_TYPE_Q4_0: ((block_q4_0 *)p)[i].d = hone_test_scale(&seed, 0); break;
-        case GGML_TYPE_Q4_1:
+        case HONE_TYPE_F32: ((float *)p)[i] = hone_test_uniform(&seed); break;
+        case HONE_TYPE_F16: ((uint16_t *)p)[i] = hone_f32_to_f16(hone_test_uniform(&seed)); break;
+        case HONE_TYPE_BF16: ((uint16_t *)p)[i] = hone_f32_to_bf16(hone_test_uniform(&seed)); break;
+        case HONE_TYPE_Q4_0: ((block_q4_0 *)p)[i].d = hone_test_scale(&seed, 0); break;
+        case HONE_TYPE_Q4_1:
             ((block_q4_1 *)p)[i].d = hone_test_scale(&seed, 1);
             ((block_q4_1 *)p)[i].m = hone_test_scale(&seed, 0);
             break;
-        case GGML_TYPE_Q5_0: ((block_q5_0 *)p)[i].d = hone_test_scale(&seed, 0); break;
-        case GGML_TYPE_Q5_1:
+        case HONE_TYPE_Q5_0: ((block_q5_0 *)p)[i].d = hone_test_scale(&seed, 0); break;
+        case HONE_TYPE_Q5_1:
             ((block_q5_1 *)p)[i].d = hone_test_scale(&seed, 1);
             ((block_q5_1 *)p)[i].m = hone_test_scale(&seed, 0);
             break;
-        case GGML_TYPE_Q8_0: ((block_q8_0 *)p)[i].d = hone_test_scale(&seed, 0); break;
-        case GGML_TYPE_Q4_K:
+        case HONE_TYPE_Q8_0: ((block_q8_0 *)p)[i].d = hone_test_scale(&seed, 0); break;
+        case HONE_TYPE_Q4_K:
             ((block_q4_K *)p)[i].d = hone_test_scale(&seed, 1);
             ((block_q4_K *)p)[i].dmin = hone_test_scale(&seed, 1);
             break;
-        case GGML_TYPE_Q5_K:
+        case HONE_TYPE_Q5_K:
             ((block_q5_K *)p)[i].d = hone_test_scale(&seed, 1);
             ((block_q5_K *)p)[i].dmin = hone_test_scale(&seed, 1);
             break;
-        case GGML_TYPE_Q6_K: ((block_q6_K *)p)[i].d = hone_test_scale(&seed, 0); break;
-        case GGML_TYPE_Q2_K:
+        case HONE_TYPE_Q6_K: ((block_q6_K *)p)[i].d = hone_test_scale(&seed, 0); break;
+        case HONE_TYPE_Q2_K:
             ((block_q2_K *)p)[i].d = hone_test_scale(&seed, 1);
             ((block_q2_K *)p)[i].dmin = hone_test_scale(&seed, 1);
             break;
-        case GGML_TYPE_Q3_K: ((block_q3_K *)p)[i].d = hone_test_scale(&seed, 0); break;
+        case HONE_TYPE_Q3_K: ((block_q3_K *)p)[i].d = hone_test_scale(&seed, 0); break;
         default: abort();
         }
     }
@@ -98,7 +98,7 @@ static inline hone_test_row hone_test_quantize(const hone_kernels *k, uint32_t t
 {
     hone_test_row r = {0};
     uint64_t bytes = 0;
-    if (!ggml_row_bytes(t, (uint64_t)n, &bytes) || !k->type[t].from_float) abort();
+    if (!hone_row_bytes(t, (uint64_t)n, &bytes) || !k->type[t].from_float) abort();
     r.bytes = (size_t)bytes;
     r.data = malloc(r.bytes + 64);
     k->type[t].from_float(x, r.data, n);

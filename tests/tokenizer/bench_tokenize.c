@@ -104,16 +104,16 @@ int main(int argc, char **argv)
         char vp[4096];
         snprintf(vp, sizeof vp, "%s/%s", path, names[i]);
         hone_error err = {0};
-        gguf_file *f = NULL;
+        hone_gguf_file *f = NULL;
         hone_tokenizer *t = NULL;
         double t0 = now();
-        if (gguf_open(vp, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK) {
+        if (hone_gguf_open(vp, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK) {
             fprintf(stderr, "%s: %s\n", names[i], err.msg);
-            gguf_close(f);
+            hone_gguf_close(f);
             continue;
         }
         double load_ms = (now() - t0) * 1e3;
-        gguf_close(f);
+        hone_gguf_close(f);
         double best = 1e30, best_cpu = 1e30;
         size_t n = 0;
         for (int r = 0; r < 3; r++) {

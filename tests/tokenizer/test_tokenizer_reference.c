@@ -111,12 +111,12 @@ static void check_one(const char *shared, const char *json_name)
     int32_t *greedy = int_array(cJSON_GetObjectItemCaseSensitive(doc, "greedy_tokens"), &ng);
 
     snprintf(path, sizeof path, "%s/models/%s", shared, model->valuestring);
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_tokenizer *t = NULL;
     hone_error err = {0};
-    if (gguf_open(path, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK)
+    if (hone_gguf_open(path, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK)
         fail_msg("%s: %s", path, err.msg);
-    gguf_close(f);
+    hone_gguf_close(f);
 
     int32_t *ids = NULL;
     size_t n = 0;

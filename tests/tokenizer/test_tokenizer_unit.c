@@ -24,7 +24,7 @@
 
 typedef struct {
     uint8_t *buf;
-    gguf_file *f;
+    hone_gguf_file *f;
 } mem_gguf;
 
 static hone_status load_mem(gguf_writer *w, mem_gguf *m, hone_tokenizer **t, hone_error *err)
@@ -33,14 +33,14 @@ static hone_status load_mem(gguf_writer *w, mem_gguf *m, hone_tokenizer **t, hon
     m->buf = gw_finish(w, &n);
     gw_free(w);
     m->f = NULL;
-    hone_status st = gguf_open_memory(m->buf, n, &m->f, err);
+    hone_status st = hone_gguf_open_memory(m->buf, n, &m->f, err);
     assert_int_equal(st, HONE_OK);
     return tok_load(m->f, t, err);
 }
 
 static void close_mem(mem_gguf *m)
 {
-    gguf_close(m->f);
+    hone_gguf_close(m->f);
     free(m->buf);
 }
 
@@ -113,7 +113,7 @@ static gguf_writer *bpe_writer(const char *model, const char *pre, bool with_mer
     if (pre)
         gw_str(w, "tokenizer.ggml.pre", pre);
     gw_arr_str(w, "tokenizer.ggml.tokens", toks, N_BPE);
-    gw_arr(w, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types, N_BPE);
+    gw_arr(w, "tokenizer.ggml.token_type", HONE_GGUF_TYPE_INT32, types, N_BPE);
     if (with_merges)
         gw_arr_str(w, "tokenizer.ggml.merges", merges, 5);
     gw_u32(w, "tokenizer.ggml.eos_token_id", ID_END);
@@ -206,7 +206,7 @@ static void test_load_errors(void **state)
     gguf_writer *w = gw_new();
     gw_str(w, "tokenizer.ggml.model", "llama");
     uint32_t v[3] = {1, 2, 3};
-    gw_arr(w, "tokenizer.ggml.tokens", GGUF_TYPE_UINT32, v, 3);
+    gw_arr(w, "tokenizer.ggml.tokens", HONE_GGUF_TYPE_UINT32, v, 3);
     mem_gguf m;
     hone_tokenizer *t = NULL;
     hone_error err = {0};
@@ -228,8 +228,8 @@ static void test_odd_metadata(void **state)
     gw_str(w, "tokenizer.ggml.model", "gpt2");
     gw_str(w, "tokenizer.ggml.pre", "qwen2");
     gw_arr_str(w, "tokenizer.ggml.tokens", toks, 7);
-    gw_arr(w, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types, 7);
-    gw_arr(w, "tokenizer.ggml.scores", GGUF_TYPE_INT32, scores, 7);
+    gw_arr(w, "tokenizer.ggml.token_type", HONE_GGUF_TYPE_INT32, types, 7);
+    gw_arr(w, "tokenizer.ggml.scores", HONE_GGUF_TYPE_INT32, scores, 7);
     gw_arr_str(w, "tokenizer.ggml.merges", merges, 8);
     gw_u32(w, "tokenizer.ggml.bos_token_id", 1000000);
     gw_u32(w, "tokenizer.ggml.eos_token_id", 5);
@@ -287,8 +287,8 @@ static void test_spm(void **state)
     gguf_writer *w = gw_new();
     gw_str(w, "tokenizer.ggml.model", "llama");
     gw_arr_str(w, "tokenizer.ggml.tokens", toks, N);
-    gw_arr(w, "tokenizer.ggml.scores", GGUF_TYPE_FLOAT32, scores, N);
-    gw_arr(w, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, types, N);
+    gw_arr(w, "tokenizer.ggml.scores", HONE_GGUF_TYPE_FLOAT32, scores, N);
+    gw_arr(w, "tokenizer.ggml.token_type", HONE_GGUF_TYPE_INT32, types, N);
     mem_gguf m;
     hone_tokenizer *t = NULL;
     hone_error err = {0};
@@ -407,12 +407,12 @@ static hone_tokenizer *load_shared(const char *name)
     assert_non_null(shared);
     char path[4096];
     snprintf(path, sizeof path, "%s/vocab/%s", shared, name);
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_tokenizer *t = NULL;
     hone_error err = {0};
-    if (gguf_open(path, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK)
+    if (hone_gguf_open(path, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK)
         fail_msg("%s: %s", path, err.msg);
-    gguf_close(f);
+    hone_gguf_close(f);
     return t;
 }
 

@@ -93,18 +93,18 @@ static int run_vocab(const char *dir, const char *inp_name, int *n_cases)
     strcat(strcpy(pin, path), ".inp");
     strcat(strcpy(pout, path), ".out");
     hone_error err = {0};
-    gguf_file *f = NULL;
+    hone_gguf_file *f = NULL;
     hone_tokenizer *t = NULL;
-    if (gguf_open(path, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK) {
+    if (hone_gguf_open(path, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK) {
         fprintf(stderr, "%s: %s\n", path, err.msg);
-        gguf_close(f);
+        hone_gguf_close(f);
         free(path);
         free(pin);
         free(pout);
         *n_cases = 0;
         return 1;
     }
-    gguf_close(f);
+    hone_gguf_close(f);
 
     size_t inp_len = 0, out_len = 0;
     char *inp = slurp(pin, &inp_len), *out = slurp(pout, &out_len);

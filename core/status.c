@@ -1,5 +1,5 @@
-/* status.c — error values (see hone.h for the convention). */
-#include "hone.h"
+/* status.c — error values (see status.h for the convention). */
+#include "status.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -9,7 +9,7 @@
 #ifndef HONE_QUANT_BLOCKS_H
 #define HONE_QUANT_BLOCKS_H
 
-#include "ggml_types.h"
+#include "types.h"
 
 #include <stdint.h>
 

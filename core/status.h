@@ -1,12 +1,17 @@
-/* hone.h — the public API of libhone.
+/* status.h — errors as values, the convention every layer of hone follows.
+ *
+ * core/ is hone's bottom layer: it depends on nothing, and kernels/,
+ * build_info/ and libhone (src/) all build on it. It is compiled for the
+ * architecture baseline, because build_info/'s CPU check uses it before we
+ * know the CPU can run anything newer.
  *
  * Error convention: every fallible function returns a hone_status and, on
  * failure, fills the caller's hone_error with a one-line message naming what
  * is wrong and where. Library code never prints and never exits; the CLI
  * prints the message once, at the edge.
  */
-#ifndef HONE_H
-#define HONE_H
+#ifndef HONE_STATUS_H
+#define HONE_STATUS_H
 
 #include <stdarg.h>
 #include <stddef.h>
