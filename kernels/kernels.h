@@ -55,10 +55,19 @@ typedef void (*hone_matmul_fn)(const hone_kernels *k, uint32_t wtype,
                                int n, int r0, int r1, int n_tok,
                                float *y, int ldy);
 
+/* Prompt batches of F16 weights through a BLAS sgemm (native builds with
+ * OpenBLAS): y[t*ldy + r] = x_t · W_r for r in [r0, r1), t < n_tok, with x
+ * in F32 (ldx floats apart); weight rows are converted to F32 a strip at a
+ * time in the caller's scratch (HONE_BLAS_STRIP x n floats, blas_gemm.h). */
+typedef void (*hone_gemm_f16_fn)(const hone_kernels *k, const void *w, size_t w_row_bytes,
+                                 const float *x, int ldx, int n, int r0, int r1, int n_tok,
+                                 float *y, int ldy, float *scratch);
+
 struct hone_kernels {
     const char *name;                       /* "generic", "avx2", ... */
     hone_type_kernels type[HONE_TYPE_COUNT];
     hone_matmul_fn matmul;
+    hone_gemm_f16_fn gemm_f16;              /* NULL: no BLAS in this build */
     /* out = x / rms(x) * w  (w may be NULL for no weight) */
     void (*rmsnorm)(float *out, const float *x, const float *w, int n, float eps);
     /* in-place softmax over n values */

@@ -11,10 +11,12 @@
  *       x += (silu(h·Wgate) * (h·Wup)) · Wdown          (or fused [gate;up])
  *   logits = (rmsnorm(x) * output_norm) · Wout (+bout)
  *
- * Every product with a weight matrix goes through the kernel table: the
- * activations are first converted to the weight type's vec_dot_type (8-bit
- * blocks for quantized weights, F16 for F16...), exactly as llama.cpp does,
- * then k->matmul runs on a range of weight rows per thread.
+ * Every product with a weight matrix goes through the matmul scheduler
+ * (matmul.h): the activations are converted to the weight type's
+ * vec_dot_type (8-bit blocks for quantized weights, F16 for F16...),
+ * exactly as llama.cpp does, then each thread runs the kernel table's
+ * matmul on its range of weight rows. This file only says which products
+ * run, in which order, on which buffers.
  *
  * Numerics that mirror llama.cpp on purpose (reference: ggml-cpu without
  * flash attention): the RoPE angle is advanced by repeated multiplication
@@ -31,23 +33,19 @@
  *     neighbouring 8-bit value: see tests/engine/test_logits.c).
  */
 #include "forward.h"
-#include "blas_gemm.h"
+#include "matmul.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Per-thread row ranges are multiples of this (kernels may tile rows). */
-#define ROW_ALIGN 8
-#define BLAS_MIN_TOK 32 /* measured, bench-1b-f16 t=2: pp16 even, pp32 +32% */
-#define MAX_JOBS 3
 /* The FFN runs on slices of at most this many tokens of a micro-batch: its
  * activations (2 x n_ff per token) are the largest, and 64 tokens already
  * reuse each weight row enough. Keeps scratch memory small (peak RSS within
  * 10 % of model + KV cache). */
 #define FFN_CHUNK 64
-/* Below this many weight bytes x tokens a product runs on the calling
- * thread alone: waking the pool costs more than it saves. */
+/* Below this many bytes x positions attention runs on the calling thread
+ * alone: waking the pool costs more than it saves. */
 #define MIN_PARALLEL_BYTES (64 * 1024)
 /* Attention works on the query rows (tokens x heads) that share one KV head,
  * up to this many at a time, as two matrix products through the kernel
@@ -70,7 +68,7 @@ struct hone_forward {
     float *hb;       /* [C][2*n_ff]  gate | up per token (C = FFN_CHUNK) */
     float *hb2;      /* [C][n_ff]    silu(gate) * up */
     float *rope;     /* [U][n_rot]   cos, sin per rotated pair */
-    uint8_t *act[MAX_JOBS]; /* activations converted to vec_dot types */
+    hone_mm *mm;     /* every weight product: threads, converted inputs */
     int att_qb;      /* query tokens per attention work item */
     int att_rows;    /* att_qb x heads per KV head: query rows per item */
     float *scores;   /* per thread [att_rows][n_ctx_pad] */
@@ -93,61 +91,46 @@ static void *fwd_alloc(hone_forward *f, size_t n, size_t elt)
     return p;
 }
 
-static const hone_weight *layer_matrices(const hone_layer *L, int i)
+/* The matrices that read one input, in the order of their outputs: q|k|v
+ * (or the fused qkv) and gate|up (or the fused [gate; up]); biases in
+ * step. Returns how many. The forward pass and its plan both use these. */
+static int qkv_matrices(const hone_layer *L, const hone_weight **w, const hone_weight **b)
 {
-    const hone_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wqkv,
-                               &L->wo, &L->ffn_gate, &L->ffn_up, &L->ffn_down};
-    return i < 8 ? ws[i] : NULL;
-}
-
-/* Bytes of one activation buffer: the largest input, over all matrices, in
- * its vec_dot_type, for the tokens that matrix sees at once (the FFN
- * matrices (i >= 5) see FFN_CHUNK tokens, the others the micro-batch). */
-static size_t act_bytes(const hone_model *m, size_t U)
-{
-    const size_t C = U < FFN_CHUNK ? U : FFN_CHUNK;
-    size_t best = 0;
-    uint64_t rb;
-    for (int il = 0; il < m->hp.n_layer; il++)
-        for (int i = 0; i < 8; i++) {
-            const hone_weight *w = layer_matrices(&m->layers[il], i);
-            if (w->data && hone_row_bytes(hone_vec_dot_type(w->type), (uint64_t)w->cols, &rb) &&
-                rb * (i >= 5 ? C : U) > best)
-                best = (size_t)rb * (i >= 5 ? C : U);
-        }
-    if (hone_row_bytes(hone_vec_dot_type(m->output.type), (uint64_t)m->output.cols, &rb) &&
-        rb * U > best)
-        best = (size_t)rb * U;
-    return best;
-}
-
-static int distinct(const hone_weight *a, const hone_weight *b,
-                    const hone_weight *c)
-{
-    const hone_weight *ws[3] = {a, b, c};
-    uint32_t seen[3];
-    int n = 0;
-    for (int i = 0; i < 3; i++) {
-        if (!ws[i] || !ws[i]->data) continue;
-        uint32_t vt = hone_vec_dot_type(ws[i]->type);
-        int j = 0;
-        while (j < n && seen[j] != vt) j++;
-        if (j == n) seen[n++] = vt;
+    if (L->wqkv.data) {
+        w[0] = &L->wqkv, b[0] = &L->bqkv;
+        return 1;
     }
-    return n;
+    w[0] = &L->wq, w[1] = &L->wk, w[2] = &L->wv;
+    b[0] = &L->bq, b[1] = &L->bk, b[2] = &L->bv;
+    return 3;
 }
 
-/* Most distinct vec_dot_types among matrices sharing one input. */
-static int max_distinct_types(const hone_model *m)
+static int gate_up_matrices(const hone_layer *L, const hone_weight **w, const hone_weight **b)
 {
-    int best = 1;
+    if (!L->ffn_gate.data) {
+        w[0] = &L->ffn_up, b[0] = &L->ffn_up_b;
+        return 1;
+    }
+    w[0] = &L->ffn_gate, w[1] = &L->ffn_up;
+    b[0] = &L->ffn_gate_b, b[1] = &L->ffn_up_b;
+    return 2;
+}
+
+/* Every product the forward pass runs, with the most tokens it sees. */
+static hone_mm_plan plan_products(const hone_model *m, int U)
+{
+    const int C = U < FFN_CHUNK ? U : FFN_CHUNK;
+    hone_mm_plan p = {0};
+    const hone_weight *w[HONE_MM_MAX_JOBS], *b[HONE_MM_MAX_JOBS];
     for (int il = 0; il < m->hp.n_layer; il++) {
         const hone_layer *L = &m->layers[il];
-        int a = distinct(&L->wq, &L->wk, &L->wv), b = distinct(&L->ffn_gate, &L->ffn_up, NULL);
-        best = a > best ? a : best;
-        best = b > best ? b : best;
+        hone_mm_plan_add(&p, w, qkv_matrices(L, w, b), U);
+        hone_mm_plan_add(&p, (const hone_weight *[]){&L->wo}, 1, U);
+        hone_mm_plan_add(&p, w, gate_up_matrices(L, w, b), C);
+        hone_mm_plan_add(&p, (const hone_weight *[]){&L->ffn_down}, 1, C);
     }
-    return best;
+    hone_mm_plan_add(&p, (const hone_weight *[]){&m->output}, 1, U);
+    return p;
 }
 
 hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
@@ -156,7 +139,6 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
                                 hone_error *err)
 {
     *out = NULL;
-    hone_blas_init();
     hone_status st = hone_model_check_kernels(m, k, err);
     if (st) return st;
     const hone_type_kernels *kt = &k->type[cache_type];
@@ -190,9 +172,12 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     f->hb2 = fwd_alloc(f, C * (size_t)hp->n_ff, sizeof(float));
     f->rope = fwd_alloc(f, U * (size_t)hp->n_rot, sizeof(float));
     bool ok = f->x && f->xb && f->qkv && f->hb && f->hb2 && f->rope;
-    /* one buffer per distinct vec_dot_type a group of matrices needs */
-    const size_t ab = act_bytes(m, U);
-    for (int i = 0; i < max_distinct_types(m); i++) ok = (f->act[i] = fwd_alloc(f, ab, 1)) && ok;
+    const hone_mm_plan plan = plan_products(m, n_ubatch);
+    if (ok && (st = hone_mm_create(k, n_threads, &plan, &f->mm, err))) {
+        hone_forward_free(f);
+        return st;
+    }
+    f->bytes += hone_mm_bytes(f->mm);
     const int group = hp->n_head / hp->n_head_kv;
     f->att_qb = group >= ATT_ROWS ? 1 : ATT_ROWS / group;
     if (f->att_qb > n_ubatch) f->att_qb = n_ubatch;
@@ -221,7 +206,7 @@ void hone_forward_free(hone_forward *f)
     free(f->hb);
     free(f->hb2);
     free(f->rope);
-    for (int i = 0; i < MAX_JOBS; i++) free(f->act[i]);
+    hone_mm_free(f->mm);
     free(f->scores);
     free(f->qconv);
     free(f->pconv);
@@ -230,143 +215,6 @@ void hone_forward_free(hone_forward *f)
 }
 
 size_t hone_forward_bytes(const hone_forward *f) { return f ? f->bytes : 0; }
-
-/* ------------------------------------------------ matrix products (threads) */
-
-/* Chunks for `units` independent pieces of work: a few per thread, so
- * threads that start late or run slow are balanced by the others. */
-static int n_chunks(const hone_forward *f, int64_t units)
-{
-    int64_t c = (int64_t)f->n_threads * 4;
-    if (units < c) c = units;
-    return c < 1 ? 1 : (int)c;
-}
-
-/* One weight matrix applied to n_tok activation rows: y[t*ldy + r]. */
-typedef struct {
-    const hone_weight *w;
-    const float *bias;  /* [w->rows] or NULL */
-    float *y;
-    int ldy;
-    const void *act;    /* n_tok rows of act_rb bytes, in vec_dot_type */
-    size_t act_rb;
-} mm_job;
-
-/* Up to MAX_JOBS matrices sharing one input (q/k/v, gate/up): their rows are
- * concatenated and the whole range is split evenly between threads. */
-typedef struct {
-    const hone_kernels *k;
-    int n_tok;
-    int n_jobs;
-    mm_job job[MAX_JOBS];
-    /* conversion of the input, done first by every thread on its tokens */
-    const float *src;
-    int ld_src;
-} mm_task;
-
-static void mm_worker(void *arg, int ith, int nth, int tid)
-{
-    (void)tid;
-    const mm_task *t = arg;
-    const hone_kernels *k = t->k;
-    int64_t total = 0;
-    for (int j = 0; j < t->n_jobs; j++) total += t->job[j].w->rows;
-    int64_t per = (total + nth - 1) / nth;
-    per = (per + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
-    const int64_t a = per * ith, b = a + per < total ? a + per : total;
-    int64_t base = 0;
-    for (int j = 0; j < t->n_jobs; j++) {
-        const mm_job *jb = &t->job[j];
-        const int64_t rows = jb->w->rows;
-        const int64_t lo = (a > base ? a : base) - base;
-        const int64_t hi = (b < base + rows ? b : base + rows) - base;
-        base += rows;
-        if (lo >= hi) continue;
-        /* F16 prompt batches: OpenBLAS sgemm on F32 row strips beats the
-         * F16 kernel from BLAS_MIN_TOK tokens (native build only) */
-        const bool blas = jb->w->type == HONE_TYPE_F16 && t->n_tok >= BLAS_MIN_TOK &&
-                          hone_blas_f16_matmul(k->type[HONE_TYPE_F16].to_float, jb->w->data,
-                                               jb->w->row_bytes, t->src, t->ld_src,
-                                               (int)jb->w->cols, (int)lo, (int)hi, t->n_tok,
-                                               jb->y, jb->ldy);
-        if (!blas)
-            k->matmul(k, jb->w->type, jb->w->data, jb->w->row_bytes, jb->act, jb->act_rb,
-                      (int)jb->w->cols, (int)lo, (int)hi, t->n_tok, jb->y, jb->ldy);
-        if (!jb->bias) continue;
-        for (int tk = 0; tk < t->n_tok; tk++) {
-            float *y = jb->y + (size_t)tk * (size_t)jb->ldy;
-            for (int64_t r = lo; r < hi; r++) y[r] += jb->bias[r];
-        }
-    }
-}
-
-/* Convert the input rows of every job to its vec_dot_type (jobs with the
- * same type share one buffer); tokens are split between threads. */
-typedef struct {
-    mm_task *mm;
-    hone_from_float_fn fn[MAX_JOBS];
-    uint8_t *dst[MAX_JOBS];
-    size_t rb[MAX_JOBS];
-    int n_conv;
-    int cols;
-} conv_task;
-
-static void conv_worker(void *arg, int ith, int nth, int tid)
-{
-    (void)tid;
-    const conv_task *c = arg;
-    for (int t = ith; t < c->mm->n_tok; t += nth) {
-        const float *src = c->mm->src + (size_t)t * (size_t)c->mm->ld_src;
-        for (int i = 0; i < c->n_conv; i++)
-            c->fn[i](src, c->dst[i] + (size_t)t * c->rb[i], c->cols);
-    }
-}
-
-/* y_j = src · W_j (+ b_j) for the n_jobs matrices listed in mm->job
- * (w, bias, y, ldy filled by the caller); all W_j have the same cols. */
-static void matmul_group(hone_forward *f, hone_threadpool *pool, mm_task *mm)
-{
-    const hone_kernels *k = f->k;
-    conv_task c = {.mm = mm, .cols = (int)mm->job[0].w->cols};
-    uint32_t types[MAX_JOBS] = {0};
-    for (int j = 0; j < mm->n_jobs; j++) {
-        mm_job *jb = &mm->job[j];
-        uint32_t vt = hone_vec_dot_type(jb->w->type);
-        int i = 0;
-        while (i < c.n_conv && types[i] != vt) i++;
-        if (i == c.n_conv) {
-            uint64_t rb = 0;
-            hone_row_bytes(vt, (uint64_t)c.cols, &rb); /* checked at load */
-            types[i] = vt;
-            c.fn[i] = k->type[vt].from_float;
-            c.dst[i] = f->act[i];
-            c.rb[i] = (size_t)rb;
-            c.n_conv++;
-        }
-        jb->act = c.dst[i];
-        jb->act_rb = c.rb[i];
-    }
-    if (mm->n_tok == 1) conv_worker(&c, 0, 1, 0);
-    else hone_threadpool_run(pool, conv_worker, &c, n_chunks(f, mm->n_tok));
-    mm->k = k;
-    /* tiny products (small models, one token) are not worth a wake-up */
-    size_t work = 0;
-    for (int j = 0; j < mm->n_jobs; j++)
-        work += mm->job[j].w->row_bytes * (size_t)mm->job[j].w->rows;
-    int64_t rows = 0;
-    for (int j = 0; j < mm->n_jobs; j++) rows += mm->job[j].w->rows;
-    if (work * (size_t)mm->n_tok < MIN_PARALLEL_BYTES) mm_worker(mm, 0, 1, 0);
-    else hone_threadpool_run(pool, mm_worker, mm, n_chunks(f, rows / ROW_ALIGN));
-}
-
-static void mm_set(mm_task *mm, const hone_weight *w, const hone_weight *b, float *y, int ldy)
-{
-    mm_job *jb = &mm->job[mm->n_jobs++];
-    jb->w = w;
-    jb->bias = b && b->data ? b->data : NULL;
-    jb->y = y;
-    jb->ldy = ldy;
-}
 
 /* ------------------------------------------------------------------ RoPE */
 
@@ -501,66 +349,82 @@ static void rope_and_store(hone_forward *f, hone_kv_cache *kv, int il, int t)
 /* ---------------------------------------------------------------- forward */
 
 /* Per-token work of a batch (norms, RoPE + cache writes, SwiGLU, residual
- * adds), split over the tokens. */
-typedef enum { ROWS_NORM, ROWS_ROPE, ROWS_SILU, ROWS_ADD } rows_op;
-
-typedef struct {
+ * adds): fn(r, t) for every token t < n, tokens split between threads. */
+typedef struct rows_job rows_job;
+struct rows_job {
+    void (*fn)(const rows_job *r, int t);
     hone_forward *f;
-    rows_op op;
     int n;
-    float *out;          /* NORM: out = rmsnorm(x) * w;  ADD: out += x */
+    float *out;          /* norm: out = rmsnorm(x) * w;  add: out += x */
     const float *x;
     const float *w;
-    hone_kv_cache *kv;   /* ROPE */
+    hone_kv_cache *kv;   /* rope */
     int layer;
-} rows_task;
+};
 
-static void rows_one(const rows_task *r, int t)
+static void norm_row(const rows_job *r, int t)
+{
+    const hone_hparams *hp = &r->f->m->hp;
+    const size_t off = (size_t)t * (size_t)hp->n_embd;
+    r->f->k->rmsnorm(r->out + off, r->x + off, r->w, hp->n_embd, hp->norm_eps);
+}
+
+static void add_row(const rows_job *r, int t)
+{
+    const size_t e = (size_t)r->f->m->hp.n_embd, off = (size_t)t * e;
+    for (size_t i = 0; i < e; i++) r->out[off + i] += r->x[off + i];
+}
+
+static void rope_row(const rows_job *r, int t) { rope_and_store(r->f, r->kv, r->layer, t); }
+
+static void silu_row(const rows_job *r, int t)
 {
     hone_forward *f = r->f;
-    const size_t e = (size_t)f->m->hp.n_embd, ff = (size_t)f->m->hp.n_ff, tt = (size_t)t;
-    switch (r->op) {
-    case ROWS_NORM:
-        f->k->rmsnorm(r->out + tt * e, r->x + tt * e, r->w, (int)e, f->m->hp.norm_eps);
-        break;
-    case ROWS_ROPE:
-        rope_and_store(f, r->kv, r->layer, t);
-        break;
-    case ROWS_SILU: {
-        const float *g = f->hb + tt * (size_t)f->ff_dim2;
-        f->k->silu_mul(f->hb2 + tt * ff, g, g + ff, (int)ff);
-        break;
-    }
-    case ROWS_ADD:
-        for (size_t i = 0; i < e; i++) r->out[tt * e + i] += r->x[tt * e + i];
-        break;
-    }
+    const size_t ff = (size_t)f->m->hp.n_ff;
+    const float *g = f->hb + (size_t)t * (size_t)f->ff_dim2;
+    f->k->silu_mul(f->hb2 + (size_t)t * ff, g, g + ff, (int)ff);
 }
 
 static void rows_worker(void *arg, int ith, int nth, int tid)
 {
     (void)tid;
-    const rows_task *r = arg;
+    const rows_job *r = arg;
     const int a = (int)((int64_t)r->n * ith / nth), b = (int)((int64_t)r->n * (ith + 1) / nth);
-    for (int t = a; t < b; t++) rows_one(r, t);
+    for (int t = a; t < b; t++) r->fn(r, t);
 }
 
-static void for_rows(hone_forward *f, hone_threadpool *pool, rows_task r)
+static void for_rows(hone_forward *f, hone_threadpool *pool, rows_job r)
 {
     r.f = f;
     if (r.n < ROWS_PARALLEL_MIN) rows_worker(&r, 0, 1, 0);
-    else hone_threadpool_run(pool, rows_worker, &r, n_chunks(f, r.n));
+    else hone_threadpool_run(pool, rows_worker, &r, hone_mm_chunks(pool, r.n));
 }
 
 static void rmsnorm_rows(hone_forward *f, hone_threadpool *pool, float *out, const float *x,
                          const hone_weight *w, int n)
 {
-    for_rows(f, pool, (rows_task){.op = ROWS_NORM, .n = n, .out = out, .x = x, .w = w->data});
+    for_rows(f, pool, (rows_job){.fn = norm_row, .n = n, .out = out, .x = x, .w = w->data});
 }
 
 static void add_rows(hone_forward *f, hone_threadpool *pool, float *x, const float *y, int n)
 {
-    for_rows(f, pool, (rows_task){.op = ROWS_ADD, .n = n, .out = x, .x = y});
+    for_rows(f, pool, (rows_job){.fn = add_row, .n = n, .out = x, .x = y});
+}
+
+/* y = src · W (+ b) for the group ws/bs[0..n), outputs side by side in
+ * rows of ldy floats: the first matrix's rows at column 0, the next
+ * right after, and so on (q|k|v, gate|up). */
+static void matmul(hone_forward *f, hone_threadpool *pool, const float *src, int ld_src,
+                   int n_tok, const hone_weight *const *ws, const hone_weight *const *bs,
+                   int n, float *y, int ldy)
+{
+    hone_mm_out outs[HONE_MM_MAX_JOBS];
+    int64_t col = 0;
+    for (int j = 0; j < n; j++) {
+        outs[j] = (hone_mm_out){.w = ws[j], .bias = bs[j], .y = y + col, .ldy = ldy};
+        col += ws[j]->rows;
+    }
+    hone_mm_run(f->mm, pool, src, ld_src, n_tok, outs, n);
 }
 
 /* Attention of layer il: keys and values of all n tokens go to the cache;
@@ -572,30 +436,23 @@ static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool 
     const hone_layer *L = &f->m->layers[il];
     rmsnorm_rows(f, pool, f->xb, f->x, &L->attn_norm, n);
 
-    mm_task mm = {.n_tok = n, .src = f->xb, .ld_src = hp->n_embd};
-    if (L->wqkv.data) {
-        mm_set(&mm, &L->wqkv, &L->bqkv, f->qkv, f->qkv_dim);
-    } else {
-        mm_set(&mm, &L->wq, &L->bq, f->qkv, f->qkv_dim);
-        mm_set(&mm, &L->wk, &L->bk, f->qkv + f->q_dim, f->qkv_dim);
-        mm_set(&mm, &L->wv, &L->bv, f->qkv + f->q_dim + f->kv_dim, f->qkv_dim);
-    }
-    matmul_group(f, pool, &mm);
+    const hone_weight *w[HONE_MM_MAX_JOBS], *b[HONE_MM_MAX_JOBS];
+    const int nw = qkv_matrices(L, w, b);
+    matmul(f, pool, f->xb, hp->n_embd, n, w, b, nw, f->qkv, f->qkv_dim);
 
-    for_rows(f, pool, (rows_task){.op = ROWS_ROPE, .n = n, .kv = kv, .layer = il});
+    for_rows(f, pool, (rows_job){.fn = rope_row, .n = n, .kv = kv, .layer = il});
     if (tf >= n) return;
     attn_task at = {.f = f, .kv = kv, .layer = il, .n_tok = n, .pos0 = kv->n_past, .t_first = tf,
                     .kq_scale = hp->scale_q_before_attn ? 1.0f : 1.0f / sqrtf((float)hp->head_dim)};
     const size_t work = (size_t)(n - tf) * (size_t)(kv->n_past + n) * (size_t)f->q_dim * kv->elt * 2;
     if (work < MIN_PARALLEL_BYTES) attn_worker(&at, 0, 1, 0);
     else hone_threadpool_run(pool, attn_worker, &at,
-                             n_chunks(f, hp->n_head_kv * ((n - tf + f->att_qb - 1) / f->att_qb)));
+                             hone_mm_chunks(pool, hp->n_head_kv * ((n - tf + f->att_qb - 1) / f->att_qb)));
 
     const size_t e = (size_t)hp->n_embd;
-    mm_task mo = {.n_tok = n - tf, .src = f->qkv + (size_t)tf * (size_t)f->qkv_dim,
-                  .ld_src = f->qkv_dim};
-    mm_set(&mo, &L->wo, &L->bo, f->xb + (size_t)tf * e, hp->n_embd);
-    matmul_group(f, pool, &mo);
+    matmul(f, pool, f->qkv + (size_t)tf * (size_t)f->qkv_dim, f->qkv_dim, n - tf,
+           (const hone_weight *[]){&L->wo}, (const hone_weight *[]){&L->bo}, 1,
+           f->xb + (size_t)tf * e, hp->n_embd);
     add_rows(f, pool, f->x + (size_t)tf * e, f->xb + (size_t)tf * e, n - tf);
 }
 
@@ -609,19 +466,13 @@ static void ffn_block(hone_forward *f, hone_threadpool *pool, int il, int t0, in
     rmsnorm_rows(f, pool, xb, x, &L->ffn_norm, n);
 
     /* hb rows hold [gate | up]: a fused ffn_up (phi3) writes both halves */
-    mm_task mm = {.n_tok = n, .src = xb, .ld_src = e};
-    if (L->ffn_gate.data) {
-        mm_set(&mm, &L->ffn_gate, &L->ffn_gate_b, f->hb, f->ff_dim2);
-        mm_set(&mm, &L->ffn_up, &L->ffn_up_b, f->hb + ff, f->ff_dim2);
-    } else {
-        mm_set(&mm, &L->ffn_up, &L->ffn_up_b, f->hb, f->ff_dim2);
-    }
-    matmul_group(f, pool, &mm);
-    for_rows(f, pool, (rows_task){.op = ROWS_SILU, .n = n});
+    const hone_weight *w[HONE_MM_MAX_JOBS], *b[HONE_MM_MAX_JOBS];
+    const int nw = gate_up_matrices(L, w, b);
+    matmul(f, pool, xb, e, n, w, b, nw, f->hb, f->ff_dim2);
+    for_rows(f, pool, (rows_job){.fn = silu_row, .n = n});
 
-    mm_task md = {.n_tok = n, .src = f->hb2, .ld_src = ff};
-    mm_set(&md, &L->ffn_down, &L->ffn_down_b, xb, e);
-    matmul_group(f, pool, &md);
+    matmul(f, pool, f->hb2, ff, n, (const hone_weight *[]){&L->ffn_down},
+           (const hone_weight *[]){&L->ffn_down_b}, 1, xb, e);
     add_rows(f, pool, x, xb, n);
 }
 
@@ -653,7 +504,6 @@ void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool
     const int n_out = n - out_first;
     if (n_out <= 0) return;
     rmsnorm_rows(f, pool, f->xb, f->x + (size_t)out_first * e, &m->output_norm, n_out);
-    mm_task mm = {.n_tok = n_out, .src = f->xb, .ld_src = e};
-    mm_set(&mm, &m->output, &m->output_b, logits, hp->n_vocab);
-    matmul_group(f, pool, &mm);
+    matmul(f, pool, f->xb, e, n_out, (const hone_weight *[]){&m->output},
+           (const hone_weight *[]){&m->output_b}, 1, logits, hp->n_vocab);
 }

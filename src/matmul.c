@@ -1,0 +1,209 @@
+/* matmul.c — the matmul scheduler (see matmul.h). */
+#include "matmul.h"
+
+#include "blas_gemm.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* F16 prompt batches: BLAS sgemm on F32 row strips beats the F16 kernel
+ * from this many tokens (measured, bench-1b-f16 t=2: pp16 even, pp32 +32%). */
+#define BLAS_MIN_TOK 32
+/* Below this many weight bytes x tokens a product runs on the calling
+ * thread alone: waking the pool costs more than it saves. */
+#define MIN_PARALLEL_BYTES (64 * 1024)
+
+struct hone_mm {
+    const hone_kernels *k;
+    int n_threads;
+    uint8_t *act[HONE_MM_MAX_JOBS]; /* the input in each vec_dot_type */
+    float *blas;                    /* per thread [HONE_BLAS_STRIP][f16_cols] */
+    size_t blas_floats;             /* per thread; 0: no BLAS */
+    size_t bytes;
+};
+
+/* ------------------------------------------------------------- planning */
+
+/* Distinct vec_dot_types among ws[0..n): *types gets them in first-seen
+ * order, the count is returned. */
+static int distinct_types(const hone_weight *const *ws, int n, uint32_t *types)
+{
+    int nt = 0;
+    for (int i = 0; i < n; i++) {
+        if (!ws[i] || !ws[i]->data) continue;
+        const uint32_t vt = hone_vec_dot_type(ws[i]->type);
+        int j = 0;
+        while (j < nt && types[j] != vt) j++;
+        if (j == nt) types[nt++] = vt;
+    }
+    return nt;
+}
+
+void hone_mm_plan_add(hone_mm_plan *p, const hone_weight *const *ws, int n, int max_tok)
+{
+    uint32_t types[HONE_MM_MAX_JOBS];
+    const int nt = distinct_types(ws, n, types);
+    if (nt > p->n_act) p->n_act = nt;
+    for (int i = 0; i < n; i++) {
+        const hone_weight *w = ws[i];
+        if (!w || !w->data) continue;
+        uint64_t rb;
+        if (hone_row_bytes(hone_vec_dot_type(w->type), (uint64_t)w->cols, &rb) &&
+            rb * (uint64_t)max_tok > p->act_bytes)
+            p->act_bytes = (size_t)(rb * (uint64_t)max_tok);
+        if (w->type == HONE_TYPE_F16 && w->cols > p->f16_cols) p->f16_cols = w->cols;
+    }
+}
+
+/* Not zeroed: every element is written before it is read, and untouched
+ * pages of a large buffer then cost no memory. */
+static void *mm_alloc(hone_mm *s, size_t bytes)
+{
+    bytes = (bytes + 63) & ~(size_t)63;
+    if (bytes == 0) bytes = 64;
+    s->bytes += bytes;
+    return aligned_alloc(64, bytes);
+}
+
+hone_status hone_mm_create(const hone_kernels *k, int n_threads, const hone_mm_plan *p,
+                           hone_mm **out, hone_error *err)
+{
+    *out = NULL;
+    hone_mm *s = calloc(1, sizeof *s);
+    if (!s) return hone_fail(err, HONE_ERR_NOMEM, "out of memory (matmul scheduler)");
+    s->k = k;
+    s->n_threads = n_threads;
+    bool ok = true;
+    for (int i = 0; i < p->n_act && i < HONE_MM_MAX_JOBS; i++)
+        ok = (s->act[i] = mm_alloc(s, p->act_bytes)) && ok;
+    if (k->gemm_f16 && p->f16_cols > 0) {
+        s->blas_floats = (size_t)HONE_BLAS_STRIP * (size_t)p->f16_cols;
+        ok = (s->blas = mm_alloc(s, (size_t)n_threads * s->blas_floats * sizeof(float))) && ok;
+    }
+    if (!ok) {
+        size_t b = s->bytes;
+        hone_mm_free(s);
+        return hone_fail(err, HONE_ERR_NOMEM, "out of memory for %zu MiB of matmul buffers",
+                         b >> 20);
+    }
+    *out = s;
+    return HONE_OK;
+}
+
+void hone_mm_free(hone_mm *s)
+{
+    if (!s) return;
+    for (int i = 0; i < HONE_MM_MAX_JOBS; i++) free(s->act[i]);
+    free(s->blas);
+    free(s);
+}
+
+size_t hone_mm_bytes(const hone_mm *s) { return s ? s->bytes : 0; }
+
+int hone_mm_chunks(const hone_threadpool *pool, int64_t units)
+{
+    int64_t c = (int64_t)hone_threadpool_n_threads(pool) * 4;
+    if (units < c) c = units;
+    return c < 1 ? 1 : (int)c;
+}
+
+/* -------------------------------------------------------------- running */
+
+/* One call's work: the outputs, each with its converted input. */
+typedef struct {
+    hone_mm *s;
+    const hone_mm_out *outs;
+    int n_outs;
+    int n_tok;
+    const float *src;            /* the F32 input (BLAS reads it) */
+    int ld_src;
+    const uint8_t *act[HONE_MM_MAX_JOBS]; /* per output: converted input */
+    size_t act_rb[HONE_MM_MAX_JOBS];
+    /* the conversions: one per distinct vec_dot_type */
+    int n_conv;
+    hone_from_float_fn conv_fn[HONE_MM_MAX_JOBS];
+    uint8_t *conv_dst[HONE_MM_MAX_JOBS];
+    size_t conv_rb[HONE_MM_MAX_JOBS];
+    int cols;
+} mm_call;
+
+static void conv_worker(void *arg, int ith, int nth, int tid)
+{
+    (void)tid;
+    const mm_call *c = arg;
+    for (int t = ith; t < c->n_tok; t += nth) {
+        const float *src = c->src + (size_t)t * (size_t)c->ld_src;
+        for (int i = 0; i < c->n_conv; i++)
+            c->conv_fn[i](src, c->conv_dst[i] + (size_t)t * c->conv_rb[i], c->cols);
+    }
+}
+
+/* The rows of all outputs, concatenated, split evenly between chunks. */
+static void mm_worker(void *arg, int ith, int nth, int tid)
+{
+    const mm_call *c = arg;
+    const hone_kernels *k = c->s->k;
+    int64_t total = 0;
+    for (int j = 0; j < c->n_outs; j++) total += c->outs[j].w->rows;
+    int64_t per = (total + nth - 1) / nth;
+    per = (per + HONE_MM_ROW_ALIGN - 1) / HONE_MM_ROW_ALIGN * HONE_MM_ROW_ALIGN;
+    const int64_t a = per * ith, b = a + per < total ? a + per : total;
+    int64_t base = 0;
+    for (int j = 0; j < c->n_outs; j++) {
+        const hone_mm_out *o = &c->outs[j];
+        const hone_weight *w = o->w;
+        const int64_t lo = (a > base ? a : base) - base;
+        const int64_t hi = (b < base + w->rows ? b : base + w->rows) - base;
+        base += w->rows;
+        if (lo >= hi) continue;
+        if (w->type == HONE_TYPE_F16 && c->n_tok >= BLAS_MIN_TOK && c->s->blas)
+            k->gemm_f16(k, w->data, w->row_bytes, c->src, c->ld_src, (int)w->cols, (int)lo,
+                        (int)hi, c->n_tok, o->y, o->ldy,
+                        c->s->blas + (size_t)tid * c->s->blas_floats);
+        else
+            k->matmul(k, w->type, w->data, w->row_bytes, c->act[j], c->act_rb[j], (int)w->cols,
+                      (int)lo, (int)hi, c->n_tok, o->y, o->ldy);
+        if (!o->bias || !o->bias->data) continue;
+        const float *bias = o->bias->data;
+        for (int tk = 0; tk < c->n_tok; tk++) {
+            float *y = o->y + (size_t)tk * (size_t)o->ldy;
+            for (int64_t r = lo; r < hi; r++) y[r] += bias[r];
+        }
+    }
+}
+
+void hone_mm_run(hone_mm *s, hone_threadpool *pool, const float *src, int ld_src, int n_tok,
+                 const hone_mm_out *outs, int n_outs)
+{
+    const hone_kernels *k = s->k;
+    mm_call c = {.s = s, .outs = outs, .n_outs = n_outs, .n_tok = n_tok, .src = src,
+                 .ld_src = ld_src, .cols = (int)outs[0].w->cols};
+    uint32_t types[HONE_MM_MAX_JOBS];
+    for (int j = 0; j < n_outs; j++) {
+        const uint32_t vt = hone_vec_dot_type(outs[j].w->type);
+        int i = 0;
+        while (i < c.n_conv && types[i] != vt) i++;
+        if (i == c.n_conv) {
+            uint64_t rb = 0;
+            hone_row_bytes(vt, (uint64_t)c.cols, &rb); /* checked at load */
+            types[i] = vt;
+            c.conv_fn[i] = k->type[vt].from_float;
+            c.conv_dst[i] = s->act[i];
+            c.conv_rb[i] = (size_t)rb;
+            c.n_conv++;
+        }
+        c.act[j] = c.conv_dst[i];
+        c.act_rb[j] = c.conv_rb[i];
+    }
+    if (n_tok == 1) conv_worker(&c, 0, 1, 0);
+    else hone_threadpool_run(pool, conv_worker, &c, hone_mm_chunks(pool, n_tok));
+    /* tiny products (small models, one token) are not worth a wake-up */
+    size_t work = 0;
+    int64_t rows = 0;
+    for (int j = 0; j < n_outs; j++) {
+        work += outs[j].w->row_bytes * (size_t)outs[j].w->rows;
+        rows += outs[j].w->rows;
+    }
+    if (work * (size_t)n_tok < MIN_PARALLEL_BYTES) mm_worker(&c, 0, 1, 0);
+    else hone_threadpool_run(pool, mm_worker, &c, hone_mm_chunks(pool, rows / HONE_MM_ROW_ALIGN));
+}
