@@ -168,12 +168,7 @@ bool hone_kernels_can_run(const char *name)
 hone_status hone_kernels_select(const char *name, const hone_kernels **out,
                                 hone_error *err)
 {
-    const char *origin = "kernel set";
     char missing[256];
-    if (!name || !*name) {
-        name = getenv("HONE_KERNELS");
-        origin = "HONE_KERNELS";
-    }
     if (!name || !*name || strcmp(name, "auto") == 0) {
         for (size_t i = 0; i < N_SETS; i++) {
             if (runnable(i, missing, sizeof missing)) {
@@ -186,11 +181,11 @@ hone_status hone_kernels_select(const char *name, const hone_kernels **out,
     for (size_t i = 0; i < N_SETS; i++) {
         if (strcmp(SETS[i].name, name) != 0) continue;
         if (!runnable(i, missing, sizeof missing))
-            return hone_fail(err, HONE_ERR_CPU, "%s '%s' needs CPU features this CPU lacks: %s",
-                             origin, name, missing);
+            return hone_fail(err, HONE_ERR_CPU, "kernel set '%s' needs CPU features this CPU lacks: %s",
+                             name, missing);
         *out = SETS[i].get();
         return HONE_OK;
     }
-    return hone_fail(err, HONE_ERR_ARG, "%s '%s' is unknown (choices: auto, %s)", origin,
+    return hone_fail(err, HONE_ERR_ARG, "kernel set '%s' is unknown (choices: auto, %s)",
                      name, hone_kernels_choices());
 }

@@ -79,7 +79,8 @@ struct hone_kernels {
 /* The portable C table (always available). */
 const hone_kernels *hone_kernels_generic(void);
 /* Table by name: "generic", "avx2", "avx512" (x86-64 builds). NULL, "" or
- * "auto" = $HONE_KERNELS when set, else the best set this CPU can run.
+ * "auto" = the best set this CPU can run. (No environment is read here:
+ * the front-end passes $HONE_KERNELS in.)
  * An unknown name is HONE_ERR_ARG (the message lists the choices); a set
  * this CPU cannot run is HONE_ERR_CPU (the message names what it lacks).
  * The returned table is static: valid for the life of the process. */

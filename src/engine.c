@@ -1,14 +1,12 @@
 /* engine.c — contexts: KV cache + forward buffers + logits (engine.h). */
 #include "engine.h"
 
-#include "build_info.h"
 #include "forward.h"
 #include "kv_cache.h"
+#include "model_impl.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define DEFAULT_CTX_CAP 4096
 
 struct hone_context {
     const hone_model *model;
@@ -29,7 +27,7 @@ hone_context_params hone_context_default_params(void)
         .n_ctx = 0,
         .n_batch = 2048,
         .n_ubatch = 512,
-        .n_threads = 0,
+        .n_threads = 1,
         .cache_type = HONE_TYPE_F16,
         .logits_all = false,
         .kernels = NULL,
@@ -42,12 +40,11 @@ hone_status hone_context_create(const hone_model *m, const hone_context_params *
 {
     *out = NULL;
     hone_context_params cp = p ? *p : hone_context_default_params();
-    if (cp.n_ctx < 0 || cp.n_batch < 1 || cp.n_ubatch < 1 || cp.n_threads < 0)
+    if (cp.n_ctx < 0 || cp.n_batch < 1 || cp.n_ubatch < 1 || (!cp.pool && cp.n_threads < 1))
         return hone_fail(err, HONE_ERR_ARG,
                          "invalid context parameters (ctx %d, batch %d, ubatch %d, threads %d)",
                          cp.n_ctx, cp.n_batch, cp.n_ubatch, cp.n_threads);
-    if (cp.n_ctx == 0)
-        cp.n_ctx = m->hp.n_ctx_train < DEFAULT_CTX_CAP ? m->hp.n_ctx_train : DEFAULT_CTX_CAP;
+    if (cp.n_ctx == 0) cp.n_ctx = hone_model_default_n_ctx(m);
     if (cp.n_batch > cp.n_ctx) cp.n_batch = cp.n_ctx;
     if (cp.n_ubatch > cp.n_batch) cp.n_ubatch = cp.n_batch;
     if (cp.cache_type != HONE_TYPE_F16 && cp.cache_type != HONE_TYPE_F32)
@@ -63,13 +60,12 @@ hone_status hone_context_create(const hone_model *m, const hone_context_params *
     ctx->logits_all = cp.logits_all;
     hone_status st = HONE_OK;
     ctx->k = cp.kernels;
-    if (!ctx->k) st = hone_kernels_select(NULL, &ctx->k, err);
+    if (!ctx->k) st = hone_kernels_select("auto", &ctx->k, err);
     if (!st && cp.pool) {
         ctx->pool = cp.pool;
     } else if (!st) {
         ctx->own_pool = true;
-        st = hone_threadpool_create(cp.n_threads ? cp.n_threads : hone_resolve_threads(0),
-                                    &ctx->pool, err);
+        st = hone_threadpool_create(cp.n_threads, &ctx->pool, err);
     }
     if (!st)
         st = hone_kv_cache_init(&ctx->kv, cp.cache_type, m->hp.n_layer, cp.n_ctx,

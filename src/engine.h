@@ -20,16 +20,19 @@
 #include "model.h"
 #include "threadpool.h"
 
+/* Every setting is a value: the library reads no environment variable and
+ * no file. Front-ends (the CLI, the server) resolve the user's settings
+ * (flags, HONE_THREADS, HONE_KERNELS, build_info.json) and pass them in. */
 typedef struct {
-    int n_ctx;            /* positions in the KV cache; 0: the model's
-                             context length, capped at 4096 */
+    int n_ctx;            /* positions in the KV cache; 0:
+                             hone_model_default_n_ctx */
     int n_batch;          /* most tokens per hone_decode call (2048) */
     int n_ubatch;         /* tokens per forward pass (512) */
-    int n_threads;        /* used when pool is NULL; 0: hone_resolve_threads */
+    int n_threads;        /* >= 1, used when pool is NULL (1) */
     uint32_t cache_type;  /* HONE_TYPE_F16 (default) or HONE_TYPE_F32 */
     bool logits_all;      /* keep the logits of every token of a batch
                              (perplexity, tests); else only the last one */
-    const hone_kernels *kernels; /* NULL: hone_kernels_select(NULL) */
+    const hone_kernels *kernels; /* NULL: the best set this CPU runs */
     hone_threadpool *pool;       /* NULL: the context starts its own */
 } hone_context_params;
 

@@ -11,7 +11,7 @@
 #include "status.h"
 #include "kernels.h"
 #include "kv_cache.h"
-#include "model.h"
+#include "model_impl.h"
 #include "threadpool.h"
 
 typedef struct hone_forward hone_forward;

@@ -21,7 +21,7 @@
 #define HONE_MATMUL_H
 
 #include "kernels.h"
-#include "model.h"
+#include "model_impl.h"
 #include "status.h"
 #include "threadpool.h"
 

@@ -3,7 +3,7 @@
  * Key and tensor names follow llama.cpp (src/llama-arch.cpp); the tensors
  * each architecture needs follow its loader (src/models/{llama,qwen2,phi3}).
  */
-#include "model.h"
+#include "model_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,4 +416,14 @@ uint64_t hone_model_weight_bytes(const hone_model *m)
     uint64_t n = 0;
     for_each_matrix(m, bytes_fn, &n);
     return n;
+}
+
+const hone_gguf_file *hone_model_gguf(const hone_model *m) { return m->gguf; }
+const char *hone_model_arch_name(const hone_model *m) { return m->hp.arch_name; }
+int hone_model_n_vocab(const hone_model *m) { return m->hp.n_vocab; }
+int hone_model_n_ctx_train(const hone_model *m) { return m->hp.n_ctx_train; }
+
+int hone_model_default_n_ctx(const hone_model *m)
+{
+    return m->hp.n_ctx_train < HONE_DEFAULT_CTX_CAP ? m->hp.n_ctx_train : HONE_DEFAULT_CTX_CAP;
 }

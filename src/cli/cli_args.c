@@ -1,7 +1,7 @@
 /* cli_args.c — shared option parsing and engine loading (cli_args.h). */
 #include "cli_args.h"
 
-#include "build_info.h"
+#include "hone.h"
 
 #include <errno.h>
 #include <math.h>
@@ -208,6 +208,14 @@ size_t cli_peak_rss(void)
     return (size_t)ru.ru_maxrss * 1024; /* Linux: kilobytes */
 }
 
+int cli_kernels(const char *cmd, const hone_kernels **k)
+{
+    const char *name = getenv("HONE_KERNELS");
+    hone_error err = {0};
+    if (hone_kernels_select(name, k, &err) == HONE_OK) return 0;
+    return cli_error(cmd, "%s%s", name && *name ? "HONE_KERNELS: " : "", err.msg);
+}
+
 int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
 {
     memset(e, 0, sizeof *e);
@@ -216,7 +224,7 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
     hone_error err = {0};
     hone_model_opts mo = {.no_mmap = o->no_mmap, .mlock = o->mlock};
     if (hone_model_load(o->model, &mo, &e->model, &err)) return cli_error(cmd, "%s", err.msg);
-    if (tok_load(e->model->gguf, &e->tok, &err)) {
+    if (tok_load(hone_model_gguf(e->model), &e->tok, &err)) {
         cli_error(cmd, "%s: %s", o->model, err.msg);
         cli_engine_close(e);
         return -1;
@@ -230,9 +238,12 @@ int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_al
 {
     double t0 = cli_now_ms();
     hone_error err = {0};
+    const hone_kernels *k;
+    if (cli_kernels(cmd, &k)) return -1;
     if (hone_threadpool_create(hone_resolve_threads(o->n_threads), &e->pool, &err))
         return cli_error(cmd, "%s", err.msg);
     hone_context_params cp = hone_context_default_params();
+    cp.kernels = k;
     cp.n_ctx = o->n_ctx;
     cp.n_batch = o->n_batch;
     cp.n_ubatch = o->n_ubatch;

@@ -9,9 +9,7 @@
 #ifndef HONE_CLI_ARGS_H
 #define HONE_CLI_ARGS_H
 
-#include "engine.h"
-#include "status.h"
-#include "tokenizer.h"
+#include "hone.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -41,10 +39,10 @@ size_t cli_unescape(char *s, size_t len);
 /* Options every model-running command shares. */
 typedef struct {
     const char *model;   /* -m */
-    int n_ctx;           /* -c (0: model's, capped at 4096) */
+    int n_ctx;           /* -c (0: hone_model_default_n_ctx) */
     int n_batch;         /* -b */
     int n_ubatch;        /* -ub */
-    int n_threads;       /* -t (0: hone_resolve_threads) */
+    int n_threads;       /* -t (0: not given) */
     uint32_t cache_type; /* --cache-type f16|f32 */
     bool mlock;          /* --mlock */
     bool no_mmap;        /* --no-mmap */
@@ -65,9 +63,17 @@ typedef struct {
     double load_ms;      /* model + tokenizer (+ context once created) */
 } cli_engine;
 
+/* The settings the library takes as values, resolved here, once, from the
+ * user's flags and environment (the server resolves them the same way):
+ * threads: -t, HONE_THREADS, OMP_NUM_THREADS, build_info.json, detected
+ * (hone_resolve_threads); kernel set: HONE_KERNELS (a set's name or
+ * "auto"), else the best set this CPU runs. Return 0 or -1 (printed). */
+int cli_kernels(const char *cmd, const hone_kernels **k);
+
 /* Load the model (-m required) and its tokenizer. */
 int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e);
-/* Create the thread pool and context. n_ubatch_cap > 0 lowers the
+/* Resolve threads and kernel set, create the thread pool and context
+ * (the model's default context when -c is not given). n_ubatch_cap > 0 lowers the
  * micro-batch to that many tokens (a short prompt needs no big buffers). */
 int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_all,
                        int n_ubatch_cap, cli_engine *e);

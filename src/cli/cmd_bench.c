@@ -9,7 +9,7 @@
 #include "cli_args.h"
 #include "commands.h"
 
-#include "build_info.h"
+#include "hone.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -203,13 +203,13 @@ typedef struct {
 
 static void fill_info(const cli_engine *e, const bench_opts *o, bench_info *bi)
 {
-    const hone_model *m = e->model;
-    snprintf(bi->model, sizeof bi->model, "%s %s", m->hp.arch_name, ftype_name(m->gguf));
+    const hone_gguf_file *f = hone_model_gguf(e->model);
+    snprintf(bi->model, sizeof bi->model, "%s %s", hone_model_arch_name(e->model), ftype_name(f));
     bi->path = o->eng.model;
-    bi->size_mib = (double)hone_gguf_file_size(m->gguf) / (1024.0 * 1024.0);
+    bi->size_mib = (double)hone_gguf_file_size(f) / (1024.0 * 1024.0);
     uint64_t params = 0;
-    for (uint64_t i = 0; i < hone_gguf_n_tensors(m->gguf); i++)
-        params += hone_gguf_tensor_at(m->gguf, i)->n_elements;
+    for (uint64_t i = 0; i < hone_gguf_n_tensors(f); i++)
+        params += hone_gguf_tensor_at(f, i)->n_elements;
     bi->params_m = (double)params / 1e6;
     bi->kernels = hone_context_kernels(e->ctx)->name;
     bi->n_batch = hone_n_batch(e->ctx);

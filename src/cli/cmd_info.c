@@ -1,11 +1,11 @@
 /* cmd_info.c — `hone info`: this build and the running CPU (human summary
  * or --json), or a model file (-m FILE, see info_model.c).
  * The hidden `--write-build-info PATH` writes build_info.json at build time. */
-#include "build_info.h"
+#include "hone.h"
 #include "commands.h"
-#include "kernels.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void usage(FILE *out)
@@ -103,7 +103,7 @@ static int print_summary(void)
     /* the kernel set `hone run` would pick now (HONE_KERNELS or the best) */
     const hone_kernels *k = NULL;
     hone_error kerr = {0};
-    if (hone_kernels_select(NULL, &k, &kerr) == HONE_OK)
+    if (hone_kernels_select(getenv("HONE_KERNELS"), &k, &kerr) == HONE_OK)
         printf("  %-12s %s (this build has: %s)\n", "kernels", k->name, hone_kernels_choices());
     else
         printf("  %-12s %s\n", "kernels", kerr.msg);

@@ -5,7 +5,7 @@
 #include "cli_args.h"
 #include "commands.h"
 
-#include "perplexity.h"
+#include "hone.h"
 
 #include <stdio.h>
 #include <stdlib.h>

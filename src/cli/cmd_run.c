@@ -11,8 +11,7 @@
 #include "cli_args.h"
 #include "commands.h"
 
-#include "chat_template.h"
-#include "sampler.h"
+#include "hone.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -338,7 +337,7 @@ static int tokenize(runner *r, const char *text, size_t len, int32_t **ids, int 
 static int ctx_size(const run_opts *o, const hone_model *m)
 {
     if (o->eng.n_ctx > 0) return o->eng.n_ctx;
-    return m->hp.n_ctx_train < 4096 ? m->hp.n_ctx_train : 4096;
+    return hone_model_default_n_ctx(m);
 }
 
 static int run_prompt(runner *r)
@@ -413,7 +412,7 @@ static int chat_template_for(const run_opts *o, const hone_model *m, hone_chat_t
         return 0;
     }
     hone_gguf_str s;
-    if (hone_gguf_get_str(m->gguf, "tokenizer.chat_template", &s, NULL) != HONE_OK) {
+    if (hone_gguf_get_str(hone_model_gguf(m), "tokenizer.chat_template", &s, NULL) != HONE_OK) {
         *t = HONE_CHAT_CHATML; /* llama.cpp's fallback */
         return 0;
     }
@@ -501,7 +500,7 @@ static void print_timings(const runner *r)
     if (r->e.ctx) {
         fprintf(stderr,
                 "hone: peak memory      = %10.2f MiB (model file %.2f MiB, KV cache %.2f MiB, buffers %.2f MiB)\n",
-                (double)cli_peak_rss() / mib, (double)hone_gguf_file_size(r->e.model->gguf) / mib,
+                (double)cli_peak_rss() / mib, (double)hone_gguf_file_size(hone_model_gguf(r->e.model)) / mib,
                 (double)hone_context_kv_bytes(r->e.ctx) / mib,
                 (double)hone_context_scratch_bytes(r->e.ctx) / mib);
         fprintf(stderr, "hone: kernels          = %s, %d threads\n",
@@ -516,7 +515,7 @@ int cmd_run(int argc, char **argv)
     if (rc) return rc > 0 ? 0 : 1;
     runner r = {.o = &o};
     if (cli_engine_open(CMD, &o.eng, &r.e)) return 1;
-    const int n_vocab = r.e.model->hp.n_vocab;
+    const int n_vocab = hone_model_n_vocab(r.e.model);
     hone_error err = {0};
     o.sp.repeat_last_n = o.repeat_last_n < 0 ? ctx_size(&o, r.e.model) : o.repeat_last_n;
     r.smp = hone_sampler_new(&o.sp, n_vocab, &err);

@@ -3,8 +3,7 @@
  * "%6d -> 'piece'" line per token, or a Python-style list with --ids). */
 #include "cli_args.h"
 #include "commands.h"
-#include "gguf.h"
-#include "tokenizer.h"
+#include "hone.h"
 
 #include <stdio.h>
 #include <stdlib.h>

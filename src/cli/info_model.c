@@ -3,8 +3,7 @@
  * of its tensors this build cannot compute. Only metadata is read: the
  * file is mapped, never copied. */
 #include "commands.h"
-#include "gguf.h"
-#include "kernels.h"
+#include "hone.h"
 
 #include <cJSON.h>
 #include <inttypes.h>

@@ -4,9 +4,8 @@
  * the first thing it does is check that this CPU has every feature the rest
  * of the binary was compiled for, so an old CPU gets a message, not SIGILL.
  */
-#include "build_info.h"
+#include "hone.h"
 #include "commands.h"
-#include "status.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * ids without side effects, rewinding works, the thread pool runs every
  * thread exactly once per job. */
 #include "engine.h"
+#include "model_impl.h"
 #include "ref.h"
 #include "threadpool.h"
 

@@ -32,7 +32,7 @@ static void test_ppl(void **state)
     hone_model *m = NULL;
     if (hone_model_load(path, NULL, &m, &err)) fail_msg("load: %s", err.msg);
     hone_tokenizer *tok = NULL;
-    if (tok_load(m->gguf, &tok, &err)) fail_msg("tokenizer: %s", err.msg);
+    if (tok_load(hone_model_gguf(m), &tok, &err)) fail_msg("tokenizer: %s", err.msg);
     int32_t *ids = NULL;
     size_t n = 0;
     if (tok_encode(tok, text, len, true, false, &ids, &n, &err)) fail_msg("encode: %s", err.msg);

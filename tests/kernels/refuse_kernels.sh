@@ -9,7 +9,7 @@ out=$(HONE_KERNELS=avx512 "$qemu" -cpu Haswell "$hone" run -m "$model" -p "Once"
 rc=$?
 echo "$out" | tail -n 3
 [ $rc -ne 0 ] || { echo "expected a non-zero exit, got 0"; exit 1; }
-echo "$out" | grep -q "HONE_KERNELS 'avx512' needs CPU features this CPU lacks: avx512f" ||
+echo "$out" | grep -q "HONE_KERNELS: kernel set 'avx512' needs CPU features this CPU lacks: avx512f" ||
     { echo "expected the missing-feature message"; exit 1; }
 echo "$out" | grep -q "lacks: avx2" && { echo "listed a feature the CPU has"; exit 1; }
 echo ok
