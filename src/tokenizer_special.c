@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- the index, at load ---- */
+
 typedef struct {
     const char *s;
     uint32_t len;
