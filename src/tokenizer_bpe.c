@@ -20,14 +20,13 @@ typedef struct {
     uint32_t len;
 } bsym;
 
-
 static void try_pair(const hone_tokenizer *t, bsym *sym, tok_pair *heap, size_t *nh, int32_t l,
                      int32_t r)
 {
     if (l < 0 || r < 0 || sym[l].id < 0 || sym[r].id < 0)
         return;
     int32_t res;
-    int32_t rank = tok_merge_find(t, sym[l].id, sym[r].id, &res);
+    int32_t rank = tok_merge_find(&t->merges, sym[l].id, sym[r].id, &res);
     if (rank < 0)
         return;
     tok_pair p = {rank, l, r, sym[l].id, sym[r].id};
@@ -57,15 +56,14 @@ static hone_status emit_fallback(const hone_tokenizer *t, tok_scratch *s, const 
         if (t->byte_encode) {
             int k = tok_byte_to_utf8((uint8_t)w[i], enc);
             for (int j = 0; j < k; j++) {
-                int32_t id = tok_lookup(t, enc + j, 1);
+                int32_t id = tok_str_lookup(&t->str, enc + j, 1);
                 if (id >= 0 && id < t->n_vocab && tok_push_id(s, id) != HONE_OK)
                     return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing");
             }
         } else {
-            static const char hex[] = "0123456789ABCDEF";
-            uint8_t c = (uint8_t)w[i];
-            char b[6] = {'<', '0', 'x', hex[c >> 4], hex[c & 15], '>'};
-            int32_t id = tok_lookup(t, b, 6);
+            char b[6];
+            tok_byte_token_text((uint8_t)w[i], b);
+            int32_t id = tok_str_lookup(&t->str, b, 6);
             if (id >= 0 && id < t->n_vocab && tok_push_id(s, id) != HONE_OK)
                 return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing");
         }
@@ -91,7 +89,7 @@ static hone_status bpe_word(const hone_tokenizer *t, tok_scratch *s, const char 
         }
         if (whole) {
             size_t el = encode_bytes(t, w, n, s->buf);
-            int32_t id = tok_lookup(t, s->buf, el);
+            int32_t id = tok_str_lookup(&t->str, s->buf, el);
             if (id >= 0 && id < t->n_vocab)
                 return tok_push_id(s, id) == HONE_OK
                            ? HONE_OK
@@ -110,7 +108,7 @@ static hone_status bpe_word(const hone_tokenizer *t, tok_scratch *s, const char 
             cl = tok_utf8_len((uint8_t)w[i]);
             if (cl > n - i)
                 cl = n - i;
-            id = tok_lookup(t, w + i, cl);
+            id = tok_str_lookup(&t->str, w + i, cl);
         }
         sym[ns] = (bsym){ns - 1, i + cl < n ? ns + 1 : -1, id, (uint32_t)i, (uint32_t)cl};
         ns++;
@@ -129,7 +127,7 @@ static hone_status bpe_word(const hone_tokenizer *t, tok_scratch *s, const char 
         if (!l->len || !r->len || l->id != p.a || r->id != p.b)
             continue;
         int32_t res;
-        tok_merge_find(t, p.a, p.b, &res);
+        tok_merge_find(&t->merges, p.a, p.b, &res);
         l->len += r->len;
         l->id = res;
         r->len = 0;
@@ -162,23 +160,11 @@ hone_status tok_bpe_fragment(const hone_tokenizer *t, tok_scratch *s, const char
     char *esc = NULL;
     if (t->escape_ws) {
         /* SPM-style BPE families: every space becomes U+2581 first */
-        size_t spaces = 0;
-        for (size_t i = 0; i < len; i++)
-            spaces += text[i] == ' ';
-        esc = malloc(len + 2 * spaces + 1);
+        esc = malloc(len + 2 * tok_count_spaces(text, len) + 1);
         if (!esc)
             return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing");
-        size_t o = 0;
-        for (size_t i = 0; i < len; i++) {
-            if (text[i] == ' ') {
-                memcpy(esc + o, "\xE2\x96\x81", 3);
-                o += 3;
-            } else {
-                esc[o++] = text[i];
-            }
-        }
+        len = tok_escape_spaces(text, len, esc);
         text = esc;
-        len = o;
     }
     const char *norm, *subj;
     size_t n;

@@ -25,7 +25,8 @@
  *   unassigned for hone and may split differently. Differential runs of
  *   random mixed-script text against llama-tokenize agree everywhere else.
  */
-#include "tokenizer_impl.h"
+#include "tokenizer_pre.h"
+#include "tokenizer.h" /* tok_pre_known_name */
 
 #include <stdlib.h>
 #include <string.h>
@@ -229,73 +230,7 @@ void tok_pre_free(tok_pretok *p)
     p->n_re = 0;
 }
 
-/* ---- UTF-8 ---- */
-
-size_t tok_utf8_len(uint8_t lead)
-{
-    static const uint8_t lookup[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
-    return lookup[lead >> 4];
-}
-
-uint32_t tok_utf8_next(const char *str, size_t n, size_t *i)
-{
-    const uint8_t *s = (const uint8_t *)str + *i;
-    size_t left = n - *i;
-    uint8_t c = s[0];
-    if (c < 0x80) {
-        *i += 1;
-        return c;
-    }
-    /* lengths and continuation checks exactly as llama.cpp; no overlong or
-     * surrogate rejection (it accepts those) */
-    if ((c & 0x40) && !(c & 0x20)) {
-        if (left >= 2 && (s[1] & 0xC0) == 0x80) {
-            *i += 2;
-            return ((uint32_t)(c & 0x1F) << 6) | (s[1] & 0x3F);
-        }
-    } else if ((c & 0x40) && !(c & 0x10)) {
-        if (left >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
-            *i += 3;
-            return ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-        }
-    } else if ((c & 0x40) && !(c & 0x08)) {
-        if (left >= 4 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 &&
-            (s[3] & 0xC0) == 0x80) {
-            *i += 4;
-            return ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
-                   ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-        }
-    }
-    *i += 1;
-    return 0xFFFD;
-}
-
-int tok_utf8_put(uint32_t cp, char *out)
-{
-    uint8_t *o = (uint8_t *)out;
-    if (cp < 0x80) {
-        o[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (uint8_t)(0xC0 | (cp >> 6));
-        o[1] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (uint8_t)(0xE0 | (cp >> 12));
-        o[1] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (uint8_t)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    if (cp > 0x10FFFF) /* llama.cpp throws here; hone substitutes U+FFFD */
-        return tok_utf8_put(0xFFFD, out);
-    o[0] = (uint8_t)(0xF0 | (cp >> 18));
-    o[1] = (uint8_t)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (uint8_t)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (uint8_t)(0x80 | (cp & 0x3F));
-    return 4;
-}
+/* ---- normalization ---- */
 
 /* Strictly valid UTF-8 (what PCRE2 accepts): the common case, no copy. */
 static bool utf8_strict(const uint8_t *s, size_t n)
@@ -566,43 +501,4 @@ hone_status tok_pre_split(const tok_pretok *p, tok_scratch *s, const char *subj,
             s->seg[i].len = b - a;
         }
     return st;
-}
-
-/* ---- GPT-2 byte encoding ---- */
-
-static bool byte_is_printable(int b)
-{
-    return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-}
-
-/* The non-printable bytes map to 256, 257... in byte order: 0x00-0x20,
- * 0x7F-0xA0, then 0xAD (68 in all). */
-static uint32_t byte_to_cp(uint8_t b)
-{
-    if (byte_is_printable(b))
-        return b;
-    if (b <= 0x20)
-        return 256u + b;
-    if (b >= 0x7F && b <= 0xA0)
-        return 256u + 33 + (b - 0x7Fu);
-    return 256u + 67; /* 0xAD */
-}
-
-int tok_byte_to_utf8(uint8_t b, char out[4])
-{
-    return tok_utf8_put(byte_to_cp(b), out);
-}
-
-int tok_utf8_to_byte(uint32_t cp)
-{
-    if (cp < 256)
-        return byte_is_printable((int)cp) ? (int)cp : -1;
-    if (cp >= 256 + 68)
-        return -1;
-    uint32_t k = cp - 256;
-    if (k < 33)
-        return (int)k;
-    if (k < 67)
-        return (int)(0x7F + (k - 33));
-    return 0xAD;
 }

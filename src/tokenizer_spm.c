@@ -18,14 +18,13 @@ typedef struct {
     uint32_t off, len;
 } ssym;
 
-
 static void try_pair(const hone_tokenizer *t, const char *buf, const ssym *sym, tok_pair *heap,
                      size_t *nh, int32_t l, int32_t r)
 {
     if (l < 0 || r < 0)
         return;
     uint32_t size = sym[l].len + sym[r].len;
-    int32_t id = tok_lookup(t, buf + sym[l].off, size);
+    int32_t id = tok_str_lookup(&t->str, buf + sym[l].off, size);
     if (id < 0 || id >= t->n_vocab)
         return;
     tok_pair p = {-(double)t->scores[id], l, r, (int32_t)size, 0}; /* best score first */
@@ -68,7 +67,7 @@ static hone_status merge_chunk(const hone_tokenizer *t, tok_scratch *s, const ch
     }
 
     for (int32_t i = 0; i >= 0 && ns > 0; i = sym[i].next) {
-        int32_t id = tok_lookup(t, buf + sym[i].off, sym[i].len);
+        int32_t id = tok_str_lookup(&t->str, buf + sym[i].off, sym[i].len);
         if (id >= 0 && id < t->n_vocab) {
             if (tok_push_id(s, id) != HONE_OK)
                 return hone_fail(err, HONE_ERR_NOMEM, "out of memory tokenizing");
@@ -90,9 +89,7 @@ static hone_status merge_chunk(const hone_tokenizer *t, tok_scratch *s, const ch
 hone_status tok_spm_fragment(const hone_tokenizer *t, tok_scratch *s, const char *text,
                              size_t len, bool prefix_space, hone_error *err)
 {
-    size_t spaces = prefix_space;
-    for (size_t i = 0; i < len; i++)
-        spaces += text[i] == ' ';
+    size_t spaces = prefix_space + tok_count_spaces(text, len);
     size_t n = len + prefix_space + 2 * spaces;
     if (n > UINT32_MAX - 8)
         return hone_fail(err, HONE_ERR_RANGE, "text fragment of %zu bytes is too long", len);
@@ -107,14 +104,7 @@ hone_status tok_spm_fragment(const hone_tokenizer *t, tok_scratch *s, const char
         memcpy(buf, "\xE2\x96\x81", 3);
         o = 3;
     }
-    for (size_t i = 0; i < len; i++) {
-        if (text[i] == ' ') {
-            memcpy(buf + o, "\xE2\x96\x81", 3);
-            o += 3;
-        } else {
-            buf[o++] = text[i];
-        }
-    }
+    tok_escape_spaces(text, len, buf + o);
 
     /* Chunks: a U+2581 symbol whose preceding byte never precedes U+2581
      * inside a token starts a new chunk. No merge can cross such a point,
