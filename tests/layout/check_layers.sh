@@ -6,7 +6,8 @@
 # layer below it.
 root=$1
 fail=0
-headers() { (cd "$root/$1" && ls *.h 2>/dev/null; cd "$root/$1" && find . -mindepth 2 -name '*.h' | sed 's|^\./||'); }
+# The headers of layer $1, as paths relative to it (x86/x86.h) and bare.
+headers() { (cd "$root/$1" && find . -name '*.h' | sed 's|^\./||'); }
 # check DIR ALLOWED_DIRS...: every #include "x" in DIR/**.[ch] resolves
 # to a header of DIR or of one of ALLOWED_DIRS (or a generated one).
 check() {
