@@ -54,13 +54,13 @@ static size_t render_piece(const hone_tokenizer *t, int32_t id, char *out)
     uint32_t a = t->attrs[id];
     const char *s = tok_str(&t->str, id);
     size_t n = t->str.len[id];
-    if (a & (TOK_ATTR_UNKNOWN | TOK_ATTR_CONTROL | TOK_ATTR_USER_DEFINED)) {
+    if (a & (HONE_TOK_ATTR_UNKNOWN | HONE_TOK_ATTR_CONTROL | HONE_TOK_ATTR_USER_DEFINED)) {
         if (out)
             memcpy(out, s, n);
         return n;
     }
-    if (a & TOK_ATTR_NORMAL) {
-        if (t->type == TOK_TYPE_BPE && !t->escape_ws)
+    if (a & HONE_TOK_ATTR_NORMAL) {
+        if (t->type == HONE_TOK_TYPE_BPE && !t->escape_ws)
             return decode_bpe_text(s, n, out);
         size_t o = 0;
         for (size_t i = 0; i < n; i++) {
@@ -75,7 +75,7 @@ static size_t render_piece(const hone_tokenizer *t, int32_t id, char *out)
         }
         return o;
     }
-    if (a & TOK_ATTR_BYTE) {
+    if (a & HONE_TOK_ATTR_BYTE) {
         char hx[3] = {n > 3 ? s[3] : 0, n > 4 ? s[4] : 0, 0};
         if (out)
             out[0] = (char)strtol(hx, NULL, 16);
@@ -114,11 +114,11 @@ hone_status tok_pieces_build(hone_tokenizer *t, hone_error *err)
 
 /* ---- detokenization ---- */
 
-int32_t tok_piece(const hone_tokenizer *t, int32_t id, char *buf, size_t size, bool special)
+int32_t hone_tok_piece(const hone_tokenizer *t, int32_t id, char *buf, size_t size, bool special)
 {
     if (id < 0 || id >= t->n_vocab)
         return 0;
-    if (!special && (t->attrs[id] & (TOK_ATTR_UNKNOWN | TOK_ATTR_CONTROL)))
+    if (!special && (t->attrs[id] & (HONE_TOK_ATTR_UNKNOWN | HONE_TOK_ATTR_CONTROL)))
         return 0;
     size_t n = t->piece_len[id];
     if (n > size)
@@ -127,7 +127,7 @@ int32_t tok_piece(const hone_tokenizer *t, int32_t id, char *buf, size_t size, b
     return (int32_t)n;
 }
 
-const char *tok_piece_ref(const hone_tokenizer *t, int32_t id, size_t *len)
+const char *hone_tok_piece_ref(const hone_tokenizer *t, int32_t id, size_t *len)
 {
     if (id < 0 || id >= t->n_vocab) {
         *len = 0;
@@ -173,7 +173,7 @@ static size_t clean_spaces(char *text, size_t total)
     return n;
 }
 
-hone_status tok_decode(const hone_tokenizer *t, const int32_t *ids, size_t n, bool remove_special,
+hone_status hone_tok_decode(const hone_tokenizer *t, const int32_t *ids, size_t n, bool remove_special,
                        bool unparse_special, char **text, size_t *len, hone_error *err)
 {
     *text = NULL;
@@ -195,7 +195,7 @@ hone_status tok_decode(const hone_tokenizer *t, const int32_t *ids, size_t n, bo
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory detokenizing %zu tokens", n);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        int32_t k = tok_piece(t, ids[i], out + o, total - o, unparse_special);
+        int32_t k = hone_tok_piece(t, ids[i], out + o, total - o, unparse_special);
         const char *p = out + o;
         if (remove_space && k > 0 && p[0] == ' ') {
             memmove(out + o, p + 1, (size_t)k - 1);

@@ -19,7 +19,7 @@
 #include "tokenizer_pre.h"
 
 struct hone_tokenizer {
-    tok_type type;
+    hone_tok_type type;
     char model[32];
     char pre[64];
     int32_t n_vocab;
@@ -67,7 +67,7 @@ hone_status tok_bpe_fragment(const hone_tokenizer *t, tok_scratch *s,
 /* ---- the top's own: tokenizer_special.c ---- */
 /* A piece of the input: a special token, or raw text for SPM/BPE. */
 typedef struct {
-    int32_t token; /* TOK_NULL for raw text */
+    int32_t token; /* HONE_TOK_NULL for raw text */
     size_t off, len;
 } tok_frag;
 

@@ -85,14 +85,14 @@ static hone_status load_tokens(hone_tokenizer *t, const hone_gguf_file *f, hone_
         if (sc)
             t->scores[i] = sc->arr_type == HONE_GGUF_TYPE_FLOAT32 ? hone_gguf_arr_f32(sc, (uint64_t)i)
                                                              : (float)hone_gguf_arr_i32(sc, (uint64_t)i);
-        uint32_t a = TOK_ATTR_NORMAL;
+        uint32_t a = HONE_TOK_ATTR_NORMAL;
         if (ty) {
-            static const uint32_t map[7] = {TOK_ATTR_UNDEFINED, TOK_ATTR_NORMAL,
-                                            TOK_ATTR_UNKNOWN,   TOK_ATTR_CONTROL,
-                                            TOK_ATTR_USER_DEFINED, TOK_ATTR_UNUSED,
-                                            TOK_ATTR_BYTE};
+            static const uint32_t map[7] = {HONE_TOK_ATTR_UNDEFINED, HONE_TOK_ATTR_NORMAL,
+                                            HONE_TOK_ATTR_UNKNOWN,   HONE_TOK_ATTR_CONTROL,
+                                            HONE_TOK_ATTR_USER_DEFINED, HONE_TOK_ATTR_UNUSED,
+                                            HONE_TOK_ATTR_BYTE};
             int32_t v = hone_gguf_arr_i32(ty, (uint64_t)i);
-            a = v >= 0 && v < 7 ? map[v] : TOK_ATTR_UNDEFINED;
+            a = v >= 0 && v < 7 ? map[v] : HONE_TOK_ATTR_UNDEFINED;
         }
         t->attrs[i] = a;
     }
@@ -201,7 +201,7 @@ static hone_status load_special_ids(hone_tokenizer *t, const hone_gguf_file *f, 
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         int32_t *id = keys[i].id;
         if (*id >= t->n_vocab)
-            *id = TOK_NULL;
+            *id = HONE_TOK_NULL;
         if (!has_key(f, keys[i].key))
             continue;
         uint32_t v;
@@ -214,11 +214,11 @@ static hone_status load_special_ids(hone_tokenizer *t, const hone_gguf_file *f, 
     return HONE_OK;
 }
 
-/* The token with this exact text, TOK_NULL if none. */
+/* The token with this exact text, HONE_TOK_NULL if none. */
 static int32_t find_text(const hone_tokenizer *t, const char *s)
 {
     int32_t id = tok_str_lookup(&t->str, s, strlen(s));
-    return id >= 0 && id < t->n_vocab ? id : TOK_NULL;
+    return id >= 0 && id < t->n_vocab ? id : HONE_TOK_NULL;
 }
 
 static void detect_by_text(hone_tokenizer *t)
@@ -233,46 +233,46 @@ static void detect_by_text(hone_tokenizer *t)
     };
     /* llama.cpp takes the first match in hash-map order; hone the lowest id */
     for (size_t r = 0; r < sizeof rules / sizeof rules[0]; r++) {
-        if (*rules[r].id != TOK_NULL)
+        if (*rules[r].id != HONE_TOK_NULL)
             continue;
-        int32_t best = TOK_NULL;
+        int32_t best = HONE_TOK_NULL;
         for (const char *const *s = rules[r].texts; *s; s++) {
             int32_t id = find_text(t, *s);
-            if (id != TOK_NULL && (best == TOK_NULL || id < best))
+            if (id != HONE_TOK_NULL && (best == HONE_TOK_NULL || id < best))
                 best = id;
         }
-        if (best != TOK_NULL) {
+        if (best != HONE_TOK_NULL) {
             *rules[r].id = best;
-            t->attrs[best] |= TOK_ATTR_CONTROL;
+            t->attrs[best] |= HONE_TOK_ATTR_CONTROL;
         }
     }
     for (int32_t id = 0; id < t->n_vocab; id++)
-        if ((t->attrs[id] & TOK_ATTR_CONTROL) && strstr(tok_str(&t->str, id), "unused"))
-            t->attrs[id] |= TOK_ATTR_UNUSED;
+        if ((t->attrs[id] & HONE_TOK_ATTR_CONTROL) && strstr(tok_str(&t->str, id), "unused"))
+            t->attrs[id] |= HONE_TOK_ATTR_UNUSED;
 
     int32_t fims[3] = {t->fim_pad, t->fim_rep, t->fim_sep};
     for (int i = 0; i < 3; i++)
-        if (fims[i] != TOK_NULL)
+        if (fims[i] != HONE_TOK_NULL)
             t->eog[fims[i]] = 1;
     for (const char *const *s = EOG_TEXTS; *s; s++) {
         int32_t id = find_text(t, *s);
-        if (id != TOK_NULL) {
+        if (id != HONE_TOK_NULL) {
             t->eog[id] = 1;
-            t->attrs[id] |= TOK_ATTR_CONTROL;
+            t->attrs[id] |= HONE_TOK_ATTR_CONTROL;
         }
     }
     for (const char *const *s = ALWAYS_RENDER_TEXTS; *s; s++) {
         int32_t id = find_text(t, *s);
-        if (id != TOK_NULL)
-            t->attrs[id] = TOK_ATTR_USER_DEFINED;
+        if (id != HONE_TOK_NULL)
+            t->attrs[id] = HONE_TOK_ATTR_USER_DEFINED;
     }
     int32_t ends[3] = {t->eos, t->eot, t->eom};
     for (int i = 0; i < 3; i++)
-        if (ends[i] != TOK_NULL)
+        if (ends[i] != HONE_TOK_NULL)
             t->eog[ends[i]] = 1;
 
     /* o200k_harmony / solar-open: "<|end|>" is not EOG there; gemma4: "</s>" */
-    int32_t end_id = TOK_NULL, s_id = TOK_NULL;
+    int32_t end_id = HONE_TOK_NULL, s_id = HONE_TOK_NULL;
     bool has_return = false, has_call = false, has_flush = false, has_tool = false;
     for (int32_t id = 0; id < t->n_vocab; id++) {
         if (!t->eog[id])
@@ -286,13 +286,13 @@ static void detect_by_text(hone_tokenizer *t)
         if (text_is(t, id, "</s>"))
             s_id = id;
     }
-    if (end_id != TOK_NULL && ((has_return && has_call) || (has_call && has_flush))) {
+    if (end_id != HONE_TOK_NULL && ((has_return && has_call) || (has_call && has_flush))) {
         t->eog[end_id] = 0;
-        t->attrs[end_id] = TOK_ATTR_USER_DEFINED;
+        t->attrs[end_id] = HONE_TOK_ATTR_USER_DEFINED;
     }
-    if (has_tool && s_id != TOK_NULL) {
+    if (has_tool && s_id != HONE_TOK_NULL) {
         t->eog[s_id] = 0;
-        t->attrs[s_id] = TOK_ATTR_NORMAL;
+        t->attrs[s_id] = HONE_TOK_ATTR_NORMAL;
     }
 }
 
@@ -329,16 +329,16 @@ static hone_status model_attrs(hone_tokenizer *t, const hone_gguf_file *f, hone_
     if (strstr(t->pre, "jina-v2-de") || strstr(t->pre, "jina-v2-es") ||
         strstr(t->pre, "jina-v2-code") || strstr(arch, "nomic-bert-moe") ||
         strstr(arch, "jina-bert-v3")) {
-        set_attr_by_text(t, "<mask>", TOK_ATTR_LSTRIP, true);
+        set_attr_by_text(t, "<mask>", HONE_TOK_ATTR_LSTRIP, true);
     } else if (icontains(name, "phi-3") || icontains(name, "phi3")) {
         for (int32_t i = 0; i < t->n_specials; i++)
-            t->attrs[t->specials[i]] |= TOK_ATTR_RSTRIP;
-        set_attr_by_text(t, "</s>", TOK_ATTR_RSTRIP, true);
-        set_attr_by_text(t, "<unk>", TOK_ATTR_RSTRIP, false);
-        set_attr_by_text(t, "<s>", TOK_ATTR_RSTRIP, false);
-        set_attr_by_text(t, "<|endoftext|>", TOK_ATTR_RSTRIP, false);
+            t->attrs[t->specials[i]] |= HONE_TOK_ATTR_RSTRIP;
+        set_attr_by_text(t, "</s>", HONE_TOK_ATTR_RSTRIP, true);
+        set_attr_by_text(t, "<unk>", HONE_TOK_ATTR_RSTRIP, false);
+        set_attr_by_text(t, "<s>", HONE_TOK_ATTR_RSTRIP, false);
+        set_attr_by_text(t, "<|endoftext|>", HONE_TOK_ATTR_RSTRIP, false);
     } else if (icontains(name, "modern-bert")) {
-        set_attr_by_text(t, "[MASK]", TOK_ATTR_LSTRIP, true);
+        set_attr_by_text(t, "[MASK]", HONE_TOK_ATTR_LSTRIP, true);
     }
     return HONE_OK;
 }
@@ -353,17 +353,17 @@ static hone_status load_type(hone_tokenizer *t, const hone_gguf_file *f, hone_er
         return st;
     if (!t->model[0])
         return hone_fail(err, HONE_ERR_FORMAT, "no tokenizer.ggml.model key: the file has no tokenizer");
-    t->eot = t->eom = t->sep = t->pad = t->mask = TOK_NULL;
-    t->fim_pre = t->fim_suf = t->fim_mid = t->fim_pad = t->fim_rep = t->fim_sep = TOK_NULL;
+    t->eot = t->eom = t->sep = t->pad = t->mask = HONE_TOK_NULL;
+    t->fim_pre = t->fim_suf = t->fim_mid = t->fim_pad = t->fim_rep = t->fim_sep = HONE_TOK_NULL;
     if (!strcmp(t->model, "llama")) {
-        t->type = TOK_TYPE_SPM;
+        t->type = HONE_TOK_TYPE_SPM;
         t->bos = 1, t->eos = 2, t->unk = 0;
         t->add_space_prefix = true;
         t->add_bos = true;
         t->escape_ws = true;
     } else if (!strcmp(t->model, "gpt2")) {
-        t->type = TOK_TYPE_BPE;
-        t->bos = 11, t->eos = 11, t->unk = TOK_NULL;
+        t->type = HONE_TOK_TYPE_BPE;
+        t->bos = 11, t->eos = 11, t->unk = HONE_TOK_NULL;
         t->clean_spaces = true;
         t->byte_encode = true;
         const char *pre = t->pre[0] ? t->pre : "default";
@@ -376,7 +376,7 @@ static hone_status load_type(hone_tokenizer *t, const hone_gguf_file *f, hone_er
         if (fl & PRE_KEEP_SPACES)
             t->clean_spaces = false;
         if (fl & PRE_NO_BOS_ID)
-            t->bos = TOK_NULL;
+            t->bos = HONE_TOK_NULL;
         if (fl & PRE_RAW_UTF8)
             t->byte_encode = false;
         if (fl & PRE_ESCAPE_WS)
@@ -397,7 +397,7 @@ static hone_status load_all(hone_tokenizer *t, const hone_gguf_file *f, hone_err
     hone_status st = load_type(t, f, err);
     if (st == HONE_OK)
         st = load_tokens(t, f, err);
-    if (st == HONE_OK && t->type == TOK_TYPE_BPE)
+    if (st == HONE_OK && t->type == HONE_TOK_TYPE_BPE)
         st = load_merges(t, f, err);
     if (st != HONE_OK)
         return st;
@@ -405,7 +405,7 @@ static hone_status load_all(hone_tokenizer *t, const hone_gguf_file *f, hone_err
     for (int b = 0; b < 256; b++) {
         char u[4];
         int k = tok_byte_to_utf8((uint8_t)b, u);
-        t->byte_sym[b] = t->type == TOK_TYPE_BPE ? tok_str_intern(&t->str, u, (size_t)k) : -1;
+        t->byte_sym[b] = t->type == HONE_TOK_TYPE_BPE ? tok_str_intern(&t->str, u, (size_t)k) : -1;
         char h[6];
         tok_byte_token_text((uint8_t)b, h);
         int32_t id = tok_str_lookup(&t->str, h, 6);
@@ -414,14 +414,14 @@ static hone_status load_all(hone_tokenizer *t, const hone_gguf_file *f, hone_err
             id = tok_str_lookup(&t->str, &c, 1);
         }
         t->byte_tok[b] = id >= 0 && id < t->n_vocab ? id : -1;
-        if (t->type == TOK_TYPE_BPE && t->byte_sym[b] < 0)
+        if (t->type == HONE_TOK_TYPE_BPE && t->byte_sym[b] < 0)
             return hone_fail(err, HONE_ERR_NOMEM, "out of memory for the byte table");
     }
 
     /* SPM splits its input at spaces no token can reach across (see
      * tokenizer_spm.c): record the bytes that occur right before a U+2581
      * inside some token */
-    if (t->type == TOK_TYPE_SPM)
+    if (t->type == HONE_TOK_TYPE_SPM)
         for (int32_t id = 0; id < t->n_vocab; id++) {
             const char *s = tok_str(&t->str, id);
             for (uint32_t i = 1; i + 3 <= t->str.len[id]; i++)
@@ -430,8 +430,8 @@ static hone_status load_all(hone_tokenizer *t, const hone_gguf_file *f, hone_err
         }
 
     /* the newline token: SPM's <0x0A>; BPE's first token of "\n" */
-    t->nl = TOK_NULL;
-    if (t->type == TOK_TYPE_SPM) {
+    t->nl = HONE_TOK_NULL;
+    if (t->type == HONE_TOK_TYPE_SPM) {
         t->nl = t->byte_tok['\n'];
     } else {
         tok_scratch s = {0};
@@ -457,9 +457,9 @@ static hone_status load_all(hone_tokenizer *t, const hone_gguf_file *f, hone_err
         return st;
     if (t->pretok.flags & PRE_FORCE_BOS)
         t->add_bos = true;
-    if (t->type == TOK_TYPE_SPM && t->nl == TOK_NULL)
+    if (t->type == HONE_TOK_TYPE_SPM && t->nl == HONE_TOK_NULL)
         t->nl = t->pad;
-    if (t->type == TOK_TYPE_BPE && t->nl == TOK_NULL)
+    if (t->type == HONE_TOK_TYPE_BPE && t->nl == HONE_TOK_NULL)
         t->nl = t->pad;
     detect_by_text(t);
     st = tok_specials_build(t, err);
@@ -470,7 +470,7 @@ static hone_status load_all(hone_tokenizer *t, const hone_gguf_file *f, hone_err
     return st;
 }
 
-hone_status tok_load(const hone_gguf_file *f, hone_tokenizer **out, hone_error *err)
+hone_status hone_tok_load(const hone_gguf_file *f, hone_tokenizer **out, hone_error *err)
 {
     *out = NULL;
     hone_tokenizer *t = calloc(1, sizeof *t);
@@ -478,14 +478,14 @@ hone_status tok_load(const hone_gguf_file *f, hone_tokenizer **out, hone_error *
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory for the tokenizer");
     hone_status st = load_all(t, f, err);
     if (st != HONE_OK) {
-        tok_free(t);
+        hone_tok_free(t);
         return hone_fail_wrap(err, "loading the tokenizer");
     }
     *out = t;
     return HONE_OK;
 }
 
-void tok_free(hone_tokenizer *t)
+void hone_tok_free(hone_tokenizer *t)
 {
     if (!t)
         return;

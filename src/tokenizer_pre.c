@@ -163,7 +163,7 @@ static char *rewrite_digits(const char *re)
     return out;
 }
 
-const char *tok_pre_known_name(size_t i)
+const char *hone_tok_pre_known_name(size_t i)
 {
     for (size_t f = 0; f < sizeof FAMILIES / sizeof FAMILIES[0]; f++)
         for (size_t j = 0; j < 12 && FAMILIES[f].names[j]; j++)

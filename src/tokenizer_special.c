@@ -44,7 +44,7 @@ static int by_bytes(const void *a, const void *b)
  * starts, for the occurrence scan. */
 hone_status tok_specials_build(hone_tokenizer *t, hone_error *err)
 {
-    const uint32_t mask = TOK_ATTR_CONTROL | TOK_ATTR_USER_DEFINED | TOK_ATTR_UNKNOWN;
+    const uint32_t mask = HONE_TOK_ATTR_CONTROL | HONE_TOK_ATTR_USER_DEFINED | HONE_TOK_ATTR_UNKNOWN;
     int32_t n = 0;
     for (int32_t id = 0; id < t->n_vocab; id++)
         n += (t->attrs[id] & mask) != 0;
@@ -150,7 +150,7 @@ hone_status tok_specials_partition(const hone_tokenizer *t, const char *text, si
     out->n = 0;
     if (len == 0)
         return HONE_OK;
-    if (frag_push(out, TOK_NULL, 0, len))
+    if (frag_push(out, HONE_TOK_NULL, 0, len))
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory");
     if (t->n_specials == 0)
         return HONE_OK;
@@ -168,14 +168,14 @@ hone_status tok_specials_partition(const hone_tokenizer *t, const char *text, si
     for (int32_t si = 0; si < t->n_specials && n_present && st == HONE_OK; si++) {
         int32_t id = t->specials[si];
         uint32_t a = t->attrs[id];
-        if (!present[si] || (!parse_special && (a & (TOK_ATTR_CONTROL | TOK_ATTR_UNKNOWN))))
+        if (!present[si] || (!parse_special && (a & (HONE_TOK_ATTR_CONTROL | HONE_TOK_ATTR_UNKNOWN))))
             continue;
         const char *tt = tok_str(&t->str, id);
         size_t tl = t->str.len[id];
         tmp.n = 0;
         for (size_t fi = 0; fi < out->n && st == HONE_OK; fi++) {
             tok_frag fr = out->v[fi];
-            if (fr.token != TOK_NULL) {
+            if (fr.token != HONE_TOK_NULL) {
                 if (frag_push(&tmp, fr.token, fr.off, fr.len))
                     st = HONE_ERR_NOMEM;
                 continue;
@@ -186,22 +186,22 @@ hone_status tok_specials_partition(const hone_tokenizer *t, const char *text, si
                 if (!m)
                     break;
                 size_t ms = (size_t)(m - text), left = ms - pos;
-                if (a & TOK_ATTR_LSTRIP)
+                if (a & HONE_TOK_ATTR_LSTRIP)
                     while (left > 0 && c_isspace(text[pos + left - 1]))
                         left--;
-                if ((left > 0 && frag_push(&tmp, TOK_NULL, pos, left)) ||
+                if ((left > 0 && frag_push(&tmp, HONE_TOK_NULL, pos, left)) ||
                     frag_push(&tmp, id, 0, 0)) {
                     st = HONE_ERR_NOMEM;
                     break;
                 }
                 pos = ms + tl;
-                if (a & TOK_ATTR_RSTRIP)
+                if (a & HONE_TOK_ATTR_RSTRIP)
                     while (pos < end && c_isspace(text[pos]))
                         pos++;
                 if (pos >= end)
                     break;
             }
-            if (st == HONE_OK && pos < end && frag_push(&tmp, TOK_NULL, pos, end - pos))
+            if (st == HONE_OK && pos < end && frag_push(&tmp, HONE_TOK_NULL, pos, end - pos))
                 st = HONE_ERR_NOMEM;
         }
         tok_fragv sw = *out;

@@ -224,7 +224,7 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
     hone_error err = {0};
     hone_model_opts mo = {.no_mmap = o->no_mmap, .mlock = o->mlock};
     if (hone_model_load(o->model, &mo, &e->model, &err)) return cli_error(cmd, "%s", err.msg);
-    if (tok_load(hone_model_gguf(e->model), &e->tok, &err)) {
+    if (hone_tok_load(hone_model_gguf(e->model), &e->tok, &err)) {
         cli_error(cmd, "%s: %s", o->model, err.msg);
         cli_engine_close(e);
         return -1;
@@ -261,7 +261,7 @@ void cli_engine_close(cli_engine *e)
 {
     hone_context_free(e->ctx);
     hone_threadpool_free(e->pool);
-    tok_free(e->tok);
+    hone_tok_free(e->tok);
     hone_model_free(e->model);
     memset(e, 0, sizeof *e);
 }

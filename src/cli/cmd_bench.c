@@ -154,7 +154,7 @@ static void stats(const double *x, int n, double *mean, double *sd)
 
 static int measure(cli_engine *e, const bench_opts *o, bool pp, int n, bench_result *r)
 {
-    const int32_t bos = tok_add_bos(e->tok) ? tok_bos(e->tok) : -1;
+    const int32_t bos = hone_tok_add_bos(e->tok) ? hone_tok_bos(e->tok) : -1;
     int32_t *buf = malloc(sizeof *buf * (size_t)hone_n_batch(e->ctx));
     if (!buf) return cli_error(CMD, "out of memory");
     uint32_t rng = 1234;

@@ -82,7 +82,7 @@ int cmd_perplexity(int argc, char **argv)
     size_t n = 0;
     hone_error err = {0};
     double t_tok = cli_now_ms();
-    if (tok_encode(e.tok, text, len, true, false, &ids, &n, &err)) {
+    if (hone_tok_encode(e.tok, text, len, true, false, &ids, &n, &err)) {
         cli_error(CMD, "tokenizing %s: %s", file, err.msg);
         goto out;
     }
@@ -102,7 +102,7 @@ int cmd_perplexity(int argc, char **argv)
             n_ctx, hone_n_batch(e.ctx), hone_n_threads(e.ctx), hone_context_kernels(e.ctx)->name);
     progress_state ps = {.t0 = cli_now_ms()};
     hone_ppl_result res;
-    int32_t bos = tok_add_bos(e.tok) ? tok_bos(e.tok) : -1;
+    int32_t bos = hone_tok_add_bos(e.tok) ? hone_tok_bos(e.tok) : -1;
     if (hone_perplexity(e.ctx, ids, n, bos, n_chunks, progress, &ps, &res, &err)) {
         cli_error(CMD, "%s", err.msg);
         goto out;

@@ -296,16 +296,16 @@ static int generate(runner *r, int n_max)
         memcpy(r->logits, hone_get_logits(r->e.ctx, -1), sizeof(float) * (size_t)n_vocab);
         if (r->o->ignore_eos)
             for (int v = 0; v < n_vocab; v++)
-                if (tok_is_eog(tok, v)) r->logits[v] = -INFINITY;
+                if (hone_tok_is_eog(tok, v)) r->logits[v] = -INFINITY;
         int32_t t = hone_sampler_sample(r->smp, r->logits);
         hone_sampler_accept(r->smp, t);
-        if (tok_is_eog(tok, t)) break;
-        int32_t len = tok_piece(tok, t, piece, sizeof piece, false);
+        if (hone_tok_is_eog(tok, t)) break;
+        int32_t len = hone_tok_piece(tok, t, piece, sizeof piece, false);
         if (len > 0) {
             stream_push(&r->out, piece, (size_t)len);
         } else if (len < 0) { /* a piece longer than the stack buffer */
             char *big = malloc((size_t)-len);
-            int32_t l2 = big ? tok_piece(tok, t, big, (size_t)-len, false) : 0;
+            int32_t l2 = big ? hone_tok_piece(tok, t, big, (size_t)-len, false) : 0;
             if (l2 > 0) stream_push(&r->out, big, (size_t)l2);
             free(big);
         }
@@ -328,7 +328,7 @@ static int tokenize(runner *r, const char *text, size_t len, int32_t **ids, int 
 {
     hone_error err = {0};
     size_t nn;
-    if (tok_encode(r->e.tok, text, len, true, true, ids, &nn, &err))
+    if (hone_tok_encode(r->e.tok, text, len, true, true, ids, &nn, &err))
         return cli_error(CMD, "tokenizing: %s", err.msg);
     *n = (int)nn;
     return 0;

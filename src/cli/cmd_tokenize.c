@@ -95,8 +95,8 @@ static int parse(int argc, char **argv, opts *o)
         } else if (!strcmp(a, "--escape")) {
             o->escape = true;
         } else if (!strcmp(a, "--list-pre")) {
-            for (size_t k = 0; tok_pre_known_name(k); k++)
-                puts(tok_pre_known_name(k));
+            for (size_t k = 0; hone_tok_pre_known_name(k); k++)
+                puts(hone_tok_pre_known_name(k));
             return 2;
         } else if (!strcmp(a, "--log-disable")) {
             /* nothing to disable: hone prints no logs here */
@@ -128,7 +128,7 @@ static void print_tokens(const hone_tokenizer *tok, const int32_t *ids, size_t n
     }
     for (size_t i = 0; i < n; i++) {
         size_t len;
-        const char *p = tok_piece_ref(tok, ids[i], &len);
+        const char *p = hone_tok_piece_ref(tok, ids[i], &len);
         printf("%6d -> '", ids[i]);
         /* llama-tokenize prints the piece with %s: it stops at a NUL byte */
         fwrite(p, 1, p ? strnlen(p, len) : 0, stdout);
@@ -175,7 +175,7 @@ int cmd_tokenize(int argc, char **argv)
         free(text);
         return 1;
     }
-    if (tok_load(f, &tok, &err) != HONE_OK) {
+    if (hone_tok_load(f, &tok, &err) != HONE_OK) {
         fprintf(stderr, "hone tokenize: %s: %s\n", o.model, err.msg);
         hone_gguf_close(f);
         free(text);
@@ -187,7 +187,7 @@ int cmd_tokenize(int argc, char **argv)
         text = read_stream(stdin, &len);
         if (!text) {
             fprintf(stderr, "hone tokenize: cannot read standard input\n");
-            tok_free(tok);
+            hone_tok_free(tok);
             return 1;
         }
     }
@@ -195,13 +195,13 @@ int cmd_tokenize(int argc, char **argv)
         len = cli_unescape(text, len); /* text has room for the NUL */
 
     /* as llama-tokenize: add_special follows the model's add_bos unless --no-bos */
-    const bool add_special = tok_add_bos(tok) && !o.no_bos;
+    const bool add_special = hone_tok_add_bos(tok) && !o.no_bos;
     int32_t *ids = NULL;
     size_t n = 0;
-    if (tok_encode(tok, text, len, add_special, o.parse_special, &ids, &n, &err) != HONE_OK) {
+    if (hone_tok_encode(tok, text, len, add_special, o.parse_special, &ids, &n, &err) != HONE_OK) {
         fprintf(stderr, "hone tokenize: %s\n", err.msg);
         free(text);
-        tok_free(tok);
+        hone_tok_free(tok);
         return 1;
     }
     print_tokens(tok, ids, n, o.ids);
@@ -209,6 +209,6 @@ int cmd_tokenize(int argc, char **argv)
         printf("Total number of tokens: %zu\n", n);
     free(ids);
     free(text);
-    tok_free(tok);
+    hone_tok_free(tok);
     return fflush(stdout) ? 1 : 0;
 }

@@ -32,10 +32,10 @@ static void test_ppl(void **state)
     hone_model *m = NULL;
     if (hone_model_load(path, NULL, &m, &err)) fail_msg("load: %s", err.msg);
     hone_tokenizer *tok = NULL;
-    if (tok_load(hone_model_gguf(m), &tok, &err)) fail_msg("tokenizer: %s", err.msg);
+    if (hone_tok_load(hone_model_gguf(m), &tok, &err)) fail_msg("tokenizer: %s", err.msg);
     int32_t *ids = NULL;
     size_t n = 0;
-    if (tok_encode(tok, text, len, true, false, &ids, &n, &err)) fail_msg("encode: %s", err.msg);
+    if (hone_tok_encode(tok, text, len, true, false, &ids, &n, &err)) fail_msg("encode: %s", err.msg);
 
     hone_context_params cp = hone_context_default_params();
     cp.n_ctx = r.ppl_ctx;
@@ -45,7 +45,7 @@ static void test_ppl(void **state)
     hone_context *ctx = NULL;
     if (hone_context_create(m, &cp, &ctx, &err)) fail_msg("context: %s", err.msg);
     hone_ppl_result res;
-    int32_t bos = tok_add_bos(tok) ? tok_bos(tok) : -1;
+    int32_t bos = hone_tok_add_bos(tok) ? hone_tok_bos(tok) : -1;
     if (hone_perplexity(ctx, ids, n, bos, -1, NULL, NULL, &res, &err))
         fail_msg("perplexity: %s", err.msg);
     double rel = fabs(res.ppl - r.ppl) / r.ppl;
@@ -61,7 +61,7 @@ static void test_ppl(void **state)
 
     hone_context_free(ctx);
     free(ids);
-    tok_free(tok);
+    hone_tok_free(tok);
     hone_model_free(m);
     free(text);
     ref_free(&r);

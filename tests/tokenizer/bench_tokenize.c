@@ -107,7 +107,7 @@ int main(int argc, char **argv)
         hone_gguf_file *f = NULL;
         hone_tokenizer *t = NULL;
         double t0 = now();
-        if (hone_gguf_open(vp, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK) {
+        if (hone_gguf_open(vp, NULL, &f, &err) != HONE_OK || hone_tok_load(f, &t, &err) != HONE_OK) {
             fprintf(stderr, "%s: %s\n", names[i], err.msg);
             hone_gguf_close(f);
             continue;
@@ -119,7 +119,7 @@ int main(int argc, char **argv)
         for (int r = 0; r < 3; r++) {
             int32_t *ids = NULL;
             double s = now(), c = cpu();
-            if (tok_encode(t, text, len, tok_add_bos(t), true, &ids, &n, &err) != HONE_OK) {
+            if (hone_tok_encode(t, text, len, hone_tok_add_bos(t), true, &ids, &n, &err) != HONE_OK) {
                 fprintf(stderr, "%s: %s\n", names[i], err.msg);
                 break;
             }
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
         }
         printf("%-28s %8.2f %8zu %9.1f %9.2f %11.2f\n", names[i], len / 1048576.0, n, load_ms,
                len / 1048576.0 / best, len / 1048576.0 / best_cpu);
-        tok_free(t);
+        hone_tok_free(t);
         free(names[i]);
     }
     free(text);

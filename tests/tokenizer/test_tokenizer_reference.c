@@ -114,19 +114,19 @@ static void check_one(const char *shared, const char *json_name)
     hone_gguf_file *f = NULL;
     hone_tokenizer *t = NULL;
     hone_error err = {0};
-    if (hone_gguf_open(path, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK)
+    if (hone_gguf_open(path, NULL, &f, &err) != HONE_OK || hone_tok_load(f, &t, &err) != HONE_OK)
         fail_msg("%s: %s", path, err.msg);
     hone_gguf_close(f);
 
     int32_t *ids = NULL;
     size_t n = 0;
     const char *p = prompt->valuestring;
-    assert_int_equal(tok_encode(t, p, strlen(p), !cJSON_IsFalse(add_bos), true, &ids, &n, &err),
+    assert_int_equal(hone_tok_encode(t, p, strlen(p), !cJSON_IsFalse(add_bos), true, &ids, &n, &err),
                      HONE_OK);
     bool ok = n == np && !memcmp(ids, want, n * sizeof *ids);
     char *text = NULL;
     size_t len = 0;
-    assert_int_equal(tok_decode(t, greedy, ng, false, false, &text, &len, &err), HONE_OK);
+    assert_int_equal(hone_tok_decode(t, greedy, ng, false, false, &text, &len, &err), HONE_OK);
     char *clean = replace_invalid(text, len);
     free(text);
     text = clean;
@@ -139,7 +139,7 @@ static void check_one(const char *shared, const char *json_name)
     free(ids);
     free(want);
     free(greedy);
-    tok_free(t);
+    hone_tok_free(t);
     cJSON_Delete(doc);
     free(txt);
     assert_true(ok && tok);

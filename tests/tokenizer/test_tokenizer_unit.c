@@ -35,7 +35,7 @@ static hone_status load_mem(gguf_writer *w, mem_gguf *m, hone_tokenizer **t, hon
     m->f = NULL;
     hone_status st = hone_gguf_open_memory(m->buf, n, &m->f, err);
     assert_int_equal(st, HONE_OK);
-    return tok_load(m->f, t, err);
+    return hone_tok_load(m->f, t, err);
 }
 
 static void close_mem(mem_gguf *m)
@@ -48,7 +48,7 @@ static void encode(const hone_tokenizer *t, const char *s, bool add_special, boo
                    int32_t **ids, size_t *n)
 {
     hone_error err = {0};
-    assert_int_equal(tok_encode(t, s, strlen(s), add_special, parse_special, ids, n, &err),
+    assert_int_equal(hone_tok_encode(t, s, strlen(s), add_special, parse_special, ids, n, &err),
                      HONE_OK);
 }
 
@@ -58,7 +58,7 @@ static char *decode(const hone_tokenizer *t, const int32_t *ids, size_t n, bool 
     char *s = NULL;
     size_t len = 0;
     hone_error err = {0};
-    assert_int_equal(tok_decode(t, ids, n, remove_special, unparse, &s, &len, &err), HONE_OK);
+    assert_int_equal(hone_tok_decode(t, ids, n, remove_special, unparse, &s, &len, &err), HONE_OK);
     assert_true(strlen(s) <= len); /* the text may hold NUL bytes */
     assert_int_equal(s[len], 0);
     return s;
@@ -127,9 +127,9 @@ static void test_bpe_merges_and_specials(void **state)
     hone_tokenizer *t = NULL;
     hone_error err = {0};
     assert_int_equal(load_mem(bpe_writer("gpt2", "gpt-2", true), &m, &t, &err), HONE_OK);
-    assert_int_equal(tok_get_type(t), TOK_TYPE_BPE);
-    assert_int_equal(tok_n_vocab(t), N_BPE);
-    assert_false(tok_add_bos(t));
+    assert_int_equal(hone_tok_get_type(t), HONE_TOK_TYPE_BPE);
+    assert_int_equal(hone_tok_n_vocab(t), N_BPE);
+    assert_false(hone_tok_add_bos(t));
 
     int32_t *ids;
     size_t n;
@@ -156,22 +156,22 @@ static void test_bpe_merges_and_specials(void **state)
     free(ids);
 
     char buf[16];
-    assert_int_equal(tok_piece(t, ID_END, buf, sizeof buf, false), 0);
-    assert_int_equal(tok_piece(t, ID_END, buf, sizeof buf, true), 7);
+    assert_int_equal(hone_tok_piece(t, ID_END, buf, sizeof buf, false), 0);
+    assert_int_equal(hone_tok_piece(t, ID_END, buf, sizeof buf, true), 7);
     assert_memory_equal(buf, "<|end|>", 7);
-    assert_int_equal(tok_piece(t, ID_END, buf, 3, true), -7);
-    assert_int_equal(tok_piece(t, ' ', buf, sizeof buf, false), 1); /* byte 0x20's char */
-    assert_int_equal(tok_piece(t, -1, buf, sizeof buf, true), 0);
+    assert_int_equal(hone_tok_piece(t, ID_END, buf, 3, true), -7);
+    assert_int_equal(hone_tok_piece(t, ' ', buf, sizeof buf, false), 1); /* byte 0x20's char */
+    assert_int_equal(hone_tok_piece(t, -1, buf, sizeof buf, true), 0);
     /* llama.cpp's rendering of a char that is no byte */
     char big[64];
     const char *unk = "x[UNK_BYTE_0xe282acx\xE2\x82\xAC]";
-    assert_int_equal(tok_piece(t, ID_EURO, big, sizeof big, false), (int32_t)strlen(unk));
+    assert_int_equal(hone_tok_piece(t, ID_EURO, big, sizeof big, false), (int32_t)strlen(unk));
     assert_memory_equal(big, unk, strlen(unk));
-    assert_true(tok_is_eog(t, ID_END));
-    assert_false(tok_is_eog(t, ID_HELLO));
-    assert_int_equal(tok_eos(t), ID_END);
-    assert_int_equal(tok_nl(t), '\n');
-    tok_free(t);
+    assert_true(hone_tok_is_eog(t, ID_END));
+    assert_false(hone_tok_is_eog(t, ID_HELLO));
+    assert_int_equal(hone_tok_eos(t), ID_END);
+    assert_int_equal(hone_tok_nl(t), '\n');
+    hone_tok_free(t);
     close_mem(&m);
 }
 
@@ -239,11 +239,11 @@ static void test_odd_metadata(void **state)
     hone_error err = {0};
     assert_int_equal(load_mem(w, &m, &t, &err), HONE_OK);
     size_t len;
-    const char *txt = tok_text(t, 0, &len);
+    const char *txt = hone_tok_text(t, 0, &len);
     assert_memory_equal(txt, "[EMPTY_0]", len);
-    assert_int_equal(tok_bos(t), TOK_NULL); /* default 11 is out of range, key too */
-    assert_int_equal(tok_eos(t), 5);
-    assert_true(tok_score(t, 6) == 7.0f);
+    assert_int_equal(hone_tok_bos(t), HONE_TOK_NULL); /* default 11 is out of range, key too */
+    assert_int_equal(hone_tok_eos(t), 5);
+    assert_true(hone_tok_score(t, 6) == 7.0f);
     int32_t *ids;
     size_t n;
     encode(t, "abc ab<s>zz\xFF", true, true, &ids, &n);
@@ -253,7 +253,7 @@ static void test_odd_metadata(void **state)
     const int32_t want[] = {1, 2, 6, 3, 5};
     assert_ids(ids, n, want, 5);
     free(ids);
-    tok_free(t);
+    hone_tok_free(t);
     close_mem(&m);
 }
 
@@ -293,9 +293,9 @@ static void test_spm(void **state)
     hone_tokenizer *t = NULL;
     hone_error err = {0};
     assert_int_equal(load_mem(w, &m, &t, &err), HONE_OK);
-    assert_true(tok_add_bos(t));
-    assert_int_equal(tok_bos(t), 1);
-    assert_int_equal(tok_nl(t), 3 + '\n');
+    assert_true(hone_tok_add_bos(t));
+    assert_int_equal(hone_tok_bos(t), 1);
+    assert_int_equal(hone_tok_nl(t), 3 + '\n');
 
     int32_t *ids;
     size_t n;
@@ -326,7 +326,7 @@ static void test_spm(void **state)
     const int32_t w4[] = {1};
     assert_ids(ids, n, w4, 1);
     free(ids);
-    tok_free(t);
+    hone_tok_free(t);
     close_mem(&m);
 }
 
@@ -336,7 +336,7 @@ static void test_every_family_compiles(void **state)
 {
     (void)state;
     size_t k = 0;
-    for (const char *name; (name = tok_pre_known_name(k)); k++) {
+    for (const char *name; (name = hone_tok_pre_known_name(k)); k++) {
         tok_pretok p;
         hone_error err = {0};
         if (tok_pre_init(&p, name, &err) != HONE_OK)
@@ -410,7 +410,7 @@ static hone_tokenizer *load_shared(const char *name)
     hone_gguf_file *f = NULL;
     hone_tokenizer *t = NULL;
     hone_error err = {0};
-    if (hone_gguf_open(path, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK)
+    if (hone_gguf_open(path, NULL, &f, &err) != HONE_OK || hone_tok_load(f, &t, &err) != HONE_OK)
         fail_msg("%s: %s", path, err.msg);
     hone_gguf_close(f);
     return t;
@@ -431,7 +431,7 @@ static void *encode_job(void *arg)
     for (int r = 0; r < 3; r++) {
         free(j->ids);
         j->ids = NULL;
-        j->ok = tok_encode(j->t, j->text, strlen(j->text), true, true, &j->ids, &j->n, &err) ==
+        j->ok = hone_tok_encode(j->t, j->text, strlen(j->text), true, true, &j->ids, &j->n, &err) ==
                 HONE_OK;
     }
     return NULL;
@@ -465,7 +465,7 @@ static void test_threads(void **state)
             free(jobs[i].ids);
         }
         free(ref.ids);
-        tok_free(t);
+        hone_tok_free(t);
     }
 }
 
@@ -498,13 +498,13 @@ static void test_random_bytes(void **state)
             int32_t *ids = NULL;
             size_t k = 0;
             hone_error err = {0};
-            assert_int_equal(tok_encode(t, buf, n, r & 2, r & 4, &ids, &k, &err), HONE_OK);
+            assert_int_equal(hone_tok_encode(t, buf, n, r & 2, r & 4, &ids, &k, &err), HONE_OK);
             for (size_t i = 0; i < k; i++)
-                assert_true(ids[i] >= 0 && ids[i] < tok_n_vocab(t));
+                assert_true(ids[i] >= 0 && ids[i] < hone_tok_n_vocab(t));
             free(decode(t, ids, k, r & 8, r & 16));
             free(ids);
         }
-        tok_free(t);
+        hone_tok_free(t);
         vocabs++;
     }
     closedir(d);

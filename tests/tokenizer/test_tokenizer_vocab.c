@@ -67,7 +67,7 @@ static char *detok(const hone_tokenizer *t, const int32_t *ids, size_t n)
     char *s = NULL;
     size_t len;
     hone_error err = {0};
-    assert_int_equal(tok_decode(t, ids, n, false, true, &s, &len, &err), HONE_OK);
+    assert_int_equal(hone_tok_decode(t, ids, n, false, true, &s, &len, &err), HONE_OK);
     return s;
 }
 
@@ -95,7 +95,7 @@ static int run_vocab(const char *dir, const char *inp_name, int *n_cases)
     hone_error err = {0};
     hone_gguf_file *f = NULL;
     hone_tokenizer *t = NULL;
-    if (hone_gguf_open(path, NULL, &f, &err) != HONE_OK || tok_load(f, &t, &err) != HONE_OK) {
+    if (hone_gguf_open(path, NULL, &f, &err) != HONE_OK || hone_tok_load(f, &t, &err) != HONE_OK) {
         fprintf(stderr, "%s: %s\n", path, err.msg);
         hone_gguf_close(f);
         free(path);
@@ -128,7 +128,7 @@ static int run_vocab(const char *dir, const char *inp_name, int *n_cases)
 
         int32_t *ids = NULL;
         size_t n = 0;
-        assert_int_equal(tok_encode(t, inp + ip, clen, false, false, &ids, &n, &err), HONE_OK);
+        assert_int_equal(hone_tok_encode(t, inp + ip, clen, false, false, &ids, &n, &err), HONE_OK);
         bool ok = n == ne && (n == 0 || !memcmp(ids, expect, n * sizeof *ids));
         char *d1 = detok(t, ids, n), *d2 = detok(t, expect, ne);
         bool dok = !strcmp(d1, d2);
@@ -154,7 +154,7 @@ static int run_vocab(const char *dir, const char *inp_name, int *n_cases)
     free(path);
     free(pin);
     free(pout);
-    tok_free(t);
+    hone_tok_free(t);
     *n_cases = total;
     return fails;
 }
