@@ -10,16 +10,22 @@
  * by construction: same multiply, same round-to-nearest-even (FCVTNS is
  * lrintf's rounding), same f16 scale conversion.
  *
- * NEON_SET_NAME / NEON_GETTER name the table this inclusion defines. */
+ * Shared with the POWER10 set (ppc/power10.c): the per-block float loops
+ * of the quantized dots (block_loops.h: this file gives each block's
+ * integer sum), the 4x4 matmul driver (tile4x4.h: this file gives the
+ * tiles) and the table building (table.h).
+ *
+ * NEON_GETTER names the table getter this inclusion defines. */
 #ifndef HONE_KERNELS_NEON_BODY_H
 #define HONE_KERNELS_NEON_BODY_H
 
 #include "arm/arm.h"
 #include "generic/generic.h"
+#include "table.h"
+#include "tile4x4.h"
 
 #include <arm_neon.h>
 #include <math.h>
-#include <pthread.h>
 #include <string.h>
 
 #ifndef HONE_NEON_DOTPROD
@@ -158,37 +164,23 @@ static void neon_q8_K_from_float(const float *x, void *vy, int64_t n)
     }
 }
 
-/* --- 32-element blocks ----------------------------------------------------- */
+/* --- quantized dots: each block's exact integer sum (block_loops.h
+ * does the float steps) --------------------------------------------------- */
 
-static void neon_vec_dot_q4_0(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q4_0_isum(const block_q4_0 *x, const block_q8_0 *y)
 {
-    const block_q4_0 *x = vx;
-    const block_q8_0 *y = vy;
-    const uint8x16_t lo4 = vdupq_n_u8(0x0f);
+    const uint8x16_t q = vld1q_u8(x->qs);
     const int8x16_t eight = vdupq_n_s8(8);
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK8_0; i++) {
-        const uint8x16_t q = vld1q_u8(x[i].qs);
-        const int8x16_t wl = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, lo4)), eight);
-        const int8x16_t wh = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight);
-        int32x4_t acc = neon_dot16(vdupq_n_s32(0), wl, vld1q_s8(y[i].qs));
-        acc = neon_dot16(acc, wh, vld1q_s8(y[i].qs + 16));
-        sum += (float)vaddvq_s32(acc) * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
-    }
-    *s = sum;
+    const int8x16_t wl = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(0x0f))), eight);
+    const int8x16_t wh = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight);
+    const int32x4_t acc = neon_dot16(vdupq_n_s32(0), wl, vld1q_s8(y->qs));
+    return vaddvq_s32(neon_dot16(acc, wh, vld1q_s8(y->qs + 16)));
 }
 
-static void neon_vec_dot_q8_0(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q8_0_isum(const block_q8_0 *x, const block_q8_0 *y)
 {
-    const block_q8_0 *x = vx;
-    const block_q8_0 *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK8_0; i++) {
-        int32x4_t acc = neon_dot16(vdupq_n_s32(0), vld1q_s8(x[i].qs), vld1q_s8(y[i].qs));
-        acc = neon_dot16(acc, vld1q_s8(x[i].qs + 16), vld1q_s8(y[i].qs + 16));
-        sum += (float)vaddvq_s32(acc) * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
-    }
-    *s = sum;
+    const int32x4_t acc = neon_dot16(vdupq_n_s32(0), vld1q_s8(x->qs), vld1q_s8(y->qs));
+    return vaddvq_s32(neon_dot16(acc, vld1q_s8(x->qs + 16), vld1q_s8(y->qs + 16)));
 }
 
 /* The 5th bits of a Q5_0 / Q5_1 block as 0x10 bytes: bit j of qh (little
@@ -203,9 +195,10 @@ static inline void neon_q5_high(const uint8_t qh4[4], uint8x16_t *lo, uint8x16_t
     *hi = vandq_u8(vtstq_u8(q23, bit), b5);
 }
 
-/* The 32 unsigned quants of a 4-bit (plus optional 5th bit) block. */
-static inline int32x4_t neon_dot_nibbles(const uint8_t *qs, const uint8x16_t *h5, int offset,
-                                         const int8_t *a)
+/* sum (q - offset) * a over the 32 quants of a 4-bit (plus optional 5th
+ * bit) block. */
+static inline int neon_dot_nibbles(const uint8_t *qs, const uint8x16_t *h5, int offset,
+                                   const int8_t *a)
 {
     const uint8x16_t q = vld1q_u8(qs);
     uint8x16_t lo = vandq_u8(q, vdupq_n_u8(0x0f)), hi = vshrq_n_u8(q, 4);
@@ -215,125 +208,78 @@ static inline int32x4_t neon_dot_nibbles(const uint8_t *qs, const uint8x16_t *h5
     }
     const int8x16_t off = vdupq_n_s8((int8_t)offset);
     const int32x4_t acc = neon_dot16(vdupq_n_s32(0), vsubq_s8(vreinterpretq_s8_u8(lo), off), vld1q_s8(a));
-    return neon_dot16(acc, vsubq_s8(vreinterpretq_s8_u8(hi), off), vld1q_s8(a + 16));
+    return vaddvq_s32(neon_dot16(acc, vsubq_s8(vreinterpretq_s8_u8(hi), off), vld1q_s8(a + 16)));
 }
 
-static void neon_vec_dot_q5_0(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q5_0_isum(const block_q5_0 *x, const block_q8_0 *y)
 {
-    const block_q5_0 *x = vx;
-    const block_q8_0 *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK8_0; i++) {
-        uint8x16_t h5[2];
-        neon_q5_high(x[i].qh, &h5[0], &h5[1]);
-        const int sumi = vaddvq_s32(neon_dot_nibbles(x[i].qs, h5, 16, y[i].qs));
-        sum += (float)sumi * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
-    }
-    *s = sum;
+    uint8x16_t h5[2];
+    neon_q5_high(x->qh, &h5[0], &h5[1]);
+    return neon_dot_nibbles(x->qs, h5, 16, y->qs);
 }
 
-static void neon_vec_dot_q4_1(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q4_1_isum(const block_q4_1 *x, const block_q8_1 *y)
 {
-    const block_q4_1 *x = vx;
-    const block_q8_1 *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / 32; i++) {
-        const int sumi = vaddvq_s32(neon_dot_nibbles(x[i].qs, NULL, 0, y[i].qs));
-        sum += (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d)) * (float)sumi +
-               hone_gen_h2f(x[i].m) * hone_gen_h2f(y[i].s);
-    }
-    *s = sum;
+    return neon_dot_nibbles(x->qs, NULL, 0, y->qs);
 }
 
-static void neon_vec_dot_q5_1(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q5_1_isum(const block_q5_1 *x, const block_q8_1 *y)
 {
-    const block_q5_1 *x = vx;
-    const block_q8_1 *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / 32; i++) {
-        uint8x16_t h5[2];
-        neon_q5_high(x[i].qh, &h5[0], &h5[1]);
-        const int sumi = vaddvq_s32(neon_dot_nibbles(x[i].qs, h5, 0, y[i].qs));
-        sum += (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d)) * (float)sumi +
-               hone_gen_h2f(x[i].m) * hone_gen_h2f(y[i].s);
-    }
-    *s = sum;
+    uint8x16_t h5[2];
+    neon_q5_high(x->qh, &h5[0], &h5[1]);
+    return neon_dot_nibbles(x->qs, h5, 0, y->qs);
 }
-
-/* --- K-quants -------------------------------------------------------------- */
 
 /* Q2_K / Q3_K low 2 bits: in half h, shift k (0..3), 16-byte chunk c of
  * qs[32h..] holds the quants of sub-block 8h + 2k + c (layout in
  * generic/kquants.c). */
-static void neon_vec_dot_q2_K(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q2_K_isum(const block_q2_K *x, const block_q8_K *y)
 {
-    const block_q2_K *x = vx;
-    const block_q8_K *y = vy;
     const uint8x16_t three = vdupq_n_u8(3);
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        int32x4_t acc = vdupq_n_s32(0);
-        for (int h = 0; h < 2; h++) {
-            for (int c = 0; c < 2; c++) {
-                const uint8x16_t q = vld1q_u8(x[i].qs + 32 * h + 16 * c);
-                const uint8x16_t w[4] = {vandq_u8(q, three), vandq_u8(vshrq_n_u8(q, 2), three),
-                                         vandq_u8(vshrq_n_u8(q, 4), three), vshrq_n_u8(q, 6)};
-                for (int k = 0; k < 4; k++) {
-                    const int sb = 8 * h + 2 * k + c;
-                    const int32x4_t d = neon_dot16(vdupq_n_s32(0), vreinterpretq_s8_u8(w[k]),
-                                                   vld1q_s8(y[i].qs + 16 * sb));
-                    acc = vmlaq_n_s32(acc, d, x[i].scales[sb] & 0x0f);
-                }
+    int32x4_t acc = vdupq_n_s32(0);
+    for (int h = 0; h < 2; h++) {
+        for (int c = 0; c < 2; c++) {
+            const uint8x16_t q = vld1q_u8(x->qs + 32 * h + 16 * c);
+            const uint8x16_t w[4] = {vandq_u8(q, three), vandq_u8(vshrq_n_u8(q, 2), three),
+                                     vandq_u8(vshrq_n_u8(q, 4), three), vshrq_n_u8(q, 6)};
+            for (int k = 0; k < 4; k++) {
+                const int sb = 8 * h + 2 * k + c;
+                const int32x4_t d = neon_dot16(vdupq_n_s32(0), vreinterpretq_s8_u8(w[k]),
+                                               vld1q_s8(y->qs + 16 * sb));
+                acc = vmlaq_n_s32(acc, d, x->scales[sb] & 0x0f);
             }
         }
-        int summ = 0;
-        for (int j = 0; j < QK_K / 16; j++) summ += (x[i].scales[j] >> 4) * y[i].bsums[j];
-        sum += y[i].d * hone_gen_h2f(x[i].d) * (float)vaddvq_s32(acc) -
-               y[i].d * hone_gen_h2f(x[i].dmin) * (float)summ;
     }
-    *s = sum;
+    return vaddvq_s32(acc);
 }
 
 /* Q3_K: q = low2 - 4, plus 4 where the element's hmask bit is set: element
- * 128h + 32k + l uses bit 4h + k of hmask[l]. Scales as generic/kquants.c. */
-static void neon_vec_dot_q3_K(int n, float *s, const void *vx, const void *vy)
+ * 128h + 32k + l uses bit 4h + k of hmask[l]. */
+static inline int simd_q3_K_isum(const block_q3_K *x, const int8_t sc[16], const block_q8_K *y)
 {
-    const block_q3_K *x = vx;
-    const block_q8_K *y = vy;
     const uint8x16_t three = vdupq_n_u8(3), four = vdupq_n_u8(4);
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        const uint8_t *p = x[i].scales;
-        int8_t sc[16];
-        for (int j = 0; j < 16; j++) {
-            const int lo = j < 8 ? p[j] & 0x0f : p[j - 8] >> 4;
-            const int hi = (p[8 + j % 4] >> (2 * (j / 4))) & 3;
-            sc[j] = (int8_t)((lo | hi << 4) - 32);
-        }
-        int32x4_t acc = vdupq_n_s32(0);
-        for (int h = 0; h < 2; h++) {
-            for (int c = 0; c < 2; c++) {
-                const uint8x16_t q = vld1q_u8(x[i].qs + 32 * h + 16 * c);
-                const uint8x16_t hm = vld1q_u8(x[i].hmask + 16 * c);
-                for (int k = 0; k < 4; k++) {
-                    const int sb = 8 * h + 2 * k + c;
-                    const uint8x16_t low = vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * k))), three);
-                    const uint8x16_t hb = vtstq_u8(hm, vdupq_n_u8((uint8_t)(1u << (4 * h + k))));
-                    /* low2 + 4 * hbit - 4 */
-                    const int8x16_t w = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(low, vandq_u8(hb, four))),
-                                                 vreinterpretq_s8_u8(four));
-                    const int32x4_t d = neon_dot16(vdupq_n_s32(0), w, vld1q_s8(y[i].qs + 16 * sb));
-                    acc = vmlaq_n_s32(acc, d, sc[sb]);
-                }
+    int32x4_t acc = vdupq_n_s32(0);
+    for (int h = 0; h < 2; h++) {
+        for (int c = 0; c < 2; c++) {
+            const uint8x16_t q = vld1q_u8(x->qs + 32 * h + 16 * c);
+            const uint8x16_t hm = vld1q_u8(x->hmask + 16 * c);
+            for (int k = 0; k < 4; k++) {
+                const int sb = 8 * h + 2 * k + c;
+                const uint8x16_t low = vandq_u8(vshlq_u8(q, vdupq_n_s8((int8_t)(-2 * k))), three);
+                const uint8x16_t hb = vtstq_u8(hm, vdupq_n_u8((uint8_t)(1u << (4 * h + k))));
+                /* low2 + 4 * hbit - 4 */
+                const int8x16_t w = vsubq_s8(vreinterpretq_s8_u8(vorrq_u8(low, vandq_u8(hb, four))),
+                                             vreinterpretq_s8_u8(four));
+                const int32x4_t d = neon_dot16(vdupq_n_s32(0), w, vld1q_s8(y->qs + 16 * sb));
+                acc = vmlaq_n_s32(acc, d, sc[sb]);
             }
         }
-        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)vaddvq_s32(acc);
     }
-    *s = sum;
+    return vaddvq_s32(acc);
 }
 
 /* sum_j m[j] * (bsums[2j] + bsums[2j+1]): the Q4_K / Q5_K min term. */
-static inline int neon_min_term(const uint8_t m[8], const int16_t *bsums)
+static inline int simd_kq_min_term(const uint8_t m[8], const int16_t *bsums)
 {
     const int16x8_t b = vpaddq_s16(vld1q_s16(bsums), vld1q_s16(bsums + 8));
     const int16x8_t mm = vreinterpretq_s16_u16(vmovl_u8(vld1_u8(m)));
@@ -345,7 +291,7 @@ static inline int neon_min_term(const uint8_t m[8], const int16_t *bsums)
 /* One Q4_K / Q5_K super-block: sum_j sc[j] * <q_j, a_j>, where the 4-bit
  * (plus 5th bit when qh) quants of 64-element group g are qs[32g..] low
  * nibbles (sub-block 2g) and high nibbles (sub-block 2g + 1). */
-static inline int neon_kq_sumi(const uint8_t *qs, const uint8_t *qh, const uint8_t sc[8],
+static inline int simd_kq_isum(const uint8_t *qs, const uint8_t *qh, const uint8_t sc[8],
                                const int8_t *a)
 {
     const uint8x16_t lo4 = vdupq_n_u8(0x0f), b5 = vdupq_n_u8(0x10);
@@ -378,78 +324,38 @@ static inline int neon_kq_sumi(const uint8_t *qs, const uint8_t *qh, const uint8
     return vaddvq_s32(acc);
 }
 
-static void neon_vec_dot_q4_K(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q4_K *x = vx;
-    const block_q8_K *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        uint8_t sc[8], m[8];
-        for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x[i].scales, &sc[j], &m[j]);
-        const int sumi = neon_kq_sumi(x[i].qs, NULL, sc, y[i].qs);
-        const int summ = neon_min_term(m, y[i].bsums);
-        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)sumi -
-               hone_gen_h2f(x[i].dmin) * y[i].d * (float)summ;
-    }
-    *s = sum;
-}
-
-static void neon_vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q5_K *x = vx;
-    const block_q8_K *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        uint8_t sc[8], m[8];
-        for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x[i].scales, &sc[j], &m[j]);
-        const int sumi = neon_kq_sumi(x[i].qs, x[i].qh, sc, y[i].qs);
-        const int summ = neon_min_term(m, y[i].bsums);
-        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)sumi -
-               hone_gen_h2f(x[i].dmin) * y[i].d * (float)summ;
-    }
-    *s = sum;
-}
-
 /* Q6_K: in half h, 16-byte chunk c of ql/qh gives the quants of sub-blocks
  * 8h + c, 8h + 2 + c, 8h + 4 + c, 8h + 6 + c (layout in generic/kquants.c). */
-static void neon_vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q6_K_isum(const block_q6_K *x, const block_q8_K *y)
 {
-    const block_q6_K *x = vx;
-    const block_q8_K *y = vy;
     const uint8x16_t lo4 = vdupq_n_u8(0x0f), three = vdupq_n_u8(3);
     const int8x16_t off = vdupq_n_s8(32);
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        int32x4_t acc = vdupq_n_s32(0);
-        for (int h = 0; h < 2; h++) {
-            for (int c = 0; c < 2; c++) {
-                const uint8x16_t la = vld1q_u8(x[i].ql + 64 * h + 16 * c);
-                const uint8x16_t lb = vld1q_u8(x[i].ql + 64 * h + 32 + 16 * c);
-                const uint8x16_t hb = vld1q_u8(x[i].qh + 32 * h + 16 * c);
-                uint8x16_t q[4];
-                q[0] = vorrq_u8(vandq_u8(la, lo4), vshlq_n_u8(vandq_u8(hb, three), 4));
-                q[1] = vorrq_u8(vandq_u8(lb, lo4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 2), three), 4));
-                q[2] = vorrq_u8(vshrq_n_u8(la, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 4), three), 4));
-                q[3] = vorrq_u8(vshrq_n_u8(lb, 4), vshlq_n_u8(vshrq_n_u8(hb, 6), 4));
-                for (int k = 0; k < 4; k++) {
-                    const int sb = 8 * h + 2 * k + c;
-                    const int8x16_t w = vsubq_s8(vreinterpretq_s8_u8(q[k]), off);
-                    const int32x4_t d = neon_dot16(vdupq_n_s32(0), w, vld1q_s8(y[i].qs + 16 * sb));
-                    acc = vmlaq_n_s32(acc, d, x[i].scales[sb]);
-                }
+    int32x4_t acc = vdupq_n_s32(0);
+    for (int h = 0; h < 2; h++) {
+        for (int c = 0; c < 2; c++) {
+            const uint8x16_t la = vld1q_u8(x->ql + 64 * h + 16 * c);
+            const uint8x16_t lb = vld1q_u8(x->ql + 64 * h + 32 + 16 * c);
+            const uint8x16_t hb = vld1q_u8(x->qh + 32 * h + 16 * c);
+            uint8x16_t q[4];
+            q[0] = vorrq_u8(vandq_u8(la, lo4), vshlq_n_u8(vandq_u8(hb, three), 4));
+            q[1] = vorrq_u8(vandq_u8(lb, lo4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 2), three), 4));
+            q[2] = vorrq_u8(vshrq_n_u8(la, 4), vshlq_n_u8(vandq_u8(vshrq_n_u8(hb, 4), three), 4));
+            q[3] = vorrq_u8(vshrq_n_u8(lb, 4), vshlq_n_u8(vshrq_n_u8(hb, 6), 4));
+            for (int k = 0; k < 4; k++) {
+                const int sb = 8 * h + 2 * k + c;
+                const int8x16_t w = vsubq_s8(vreinterpretq_s8_u8(q[k]), off);
+                const int32x4_t d = neon_dot16(vdupq_n_s32(0), w, vld1q_s8(y->qs + 16 * sb));
+                acc = vmlaq_n_s32(acc, d, x->scales[sb]);
             }
         }
-        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)vaddvq_s32(acc);
     }
-    *s = sum;
+    return vaddvq_s32(acc);
 }
 
-/* --- matmul: 4 rows x 4 tokens tiles -----------------------------------------
+#include "block_loops.h"
+
+/* --- matmul: 4 rows x 4 tokens tiles (driver: tile4x4.h) --------------------
  *
- * A tile reads each weight block once for 4 tokens. Its integer block dots
- * are exact and its float steps per block are vec_dot's, in vec_dot's
- * order (no FP contraction under -std=c11), so every result has vec_dot's
- * bits whatever the batch; edge rows / tokens use vec_dot itself.
  * Without i8mm: Q4_0 / Q8_0 tiles of SDOT (or SMULL) dots. With i8mm:
  * vmmlaq_s32(acc, W, A) adds the 2x2 matrix of dots between W's two 8-byte
  * halves (two weight rows) and A's (two tokens): lanes (r0,t0) (r0,t1)
@@ -475,7 +381,7 @@ static inline void neon_tile_weights(uint32_t wtype, const char *row, int b, int
 }
 
 /* The 16 signed quants of each Q6_K sub-block (8h + 2k + c) of a half h,
- * chunk c, as in neon_vec_dot_q6_K. */
+ * chunk c, as in simd_q6_K_isum. */
 static inline void neon_q6_sub4(const block_q6_K *x, int h, int c, int8x16_t out[4])
 {
     const uint8x16_t lo4 = vdupq_n_u8(0x0f), three = vdupq_n_u8(3);
@@ -626,31 +532,6 @@ static void neon_i8mm_tile(uint32_t wtype, const char *const w[4], const char *c
 
 #endif
 
-/* Super-block b of a Q4_K / Q5_K row: quant pointers (qh NULL for Q4_K),
- * the 8 scales and mins, d and dmin. */
-static inline void neon_kq_header(uint32_t wtype, const char *row, int b, const uint8_t **qs,
-                                  const uint8_t **qh, uint8_t sc[8], uint8_t m[8], float *d,
-                                  float *dmin)
-{
-    const uint8_t *scales;
-    if (wtype == HONE_TYPE_Q4_K) {
-        const block_q4_K *x = (const block_q4_K *)row + b;
-        *qs = x->qs;
-        *qh = NULL;
-        scales = x->scales;
-        *d = hone_gen_h2f(x->d);
-        *dmin = hone_gen_h2f(x->dmin);
-    } else {
-        const block_q5_K *x = (const block_q5_K *)row + b;
-        *qs = x->qs;
-        *qh = x->qh;
-        scales = x->scales;
-        *d = hone_gen_h2f(x->d);
-        *dmin = hone_gen_h2f(x->dmin);
-    }
-    for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, scales, &sc[j], &m[j]);
-}
-
 /* Sub-block j (0..7) of a Q4_K / Q5_K super-block as 32 quants 0..31:
  * lo = elements 0..15, hi = 16..31 (layout in generic/kquants.c). */
 static inline void neon_kq_sub(const uint8_t *qs, const uint8_t *qh, int j, int8x16_t *lo,
@@ -689,7 +570,7 @@ static void neon_dot_kq_tile(uint32_t wtype, const char *const w[4], const char 
             const uint8_t *qs, *qh;
             uint8_t sc[8], m[8];
             float d, dmin;
-            neon_kq_header(wtype, w[r], b, &qs, &qh, sc, m, &d, &dmin);
+            blk_kq_header(wtype, w[r], b, &qs, &qh, sc, m, &d, &dmin);
             int32x4_t acc[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0)};
             for (int j = 0; j < 8; j++) {
                 int8x16_t wl, wh;
@@ -705,7 +586,7 @@ static void neon_dot_kq_tile(uint32_t wtype, const char *const w[4], const char 
             for (int t = 0; t < 4; t++) {
                 dd[t] = d * ab[t]->d;
                 mm[t] = dmin * ab[t]->d;
-                sm[t] = (float)neon_min_term(m, ab[t]->bsums);
+                sm[t] = (float)simd_kq_min_term(m, ab[t]->bsums);
             }
             const float32x4_t v = vsubq_f32(vmulq_f32(vld1q_f32(dd), vcvtq_f32_s32(sumi)),
                                             vmulq_f32(vld1q_f32(mm), vld1q_f32(sm)));
@@ -737,7 +618,7 @@ static void neon_i8mm_kq_tile(uint32_t wtype, const char *const w[4], const char
         float d[4], dmin[4];
         const block_q8_K *ab[4];
         for (int i = 0; i < 4; i++) {
-            neon_kq_header(wtype, w[i], b, &qs[i], &qh[i], sc[i], m[i], &d[i], &dmin[i]);
+            blk_kq_header(wtype, w[i], b, &qs[i], &qh[i], sc[i], m[i], &d[i], &dmin[i]);
             ab[i] = (const block_q8_K *)a[i] + b;
         }
         int32x4_t acc[2][2];
@@ -769,7 +650,7 @@ static void neon_i8mm_kq_tile(uint32_t wtype, const char *const w[4], const char
                     const int r = 2 * p + (l >> 1), t = 2 * q + (l & 1);
                     dd[l] = d[r] * ab[t]->d;
                     mm[l] = dmin[r] * ab[t]->d;
-                    sm[l] = (float)neon_min_term(m[r], ab[t]->bsums);
+                    sm[l] = (float)simd_kq_min_term(m[r], ab[t]->bsums);
                 }
                 const float32x4_t v = vsubq_f32(vmulq_f32(vld1q_f32(dd), vcvtq_f32_s32(acc[p][q])),
                                                 vmulq_f32(vld1q_f32(mm), vld1q_f32(sm)));
@@ -884,69 +765,29 @@ static void neon_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
                         const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                         float *y, int ldy)
 {
-    const int tiled = wtype == HONE_TYPE_Q4_0 || wtype == HONE_TYPE_Q8_0 ||
-                      wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K || wtype == HONE_TYPE_Q6_K;
-    if (!tiled) {
-        hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-        return;
-    }
-    const hone_vec_dot_fn dot = k->type[wtype].vec_dot;
-    const char *wb = w, *ab = act;
-    int t = 0;
-    for (; t + 4 <= n_tok; t += 4) {
-        const char *a[4];
-        for (int i = 0; i < 4; i++) a[i] = ab + (size_t)(t + i) * act_row_bytes;
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
-            const char *wr[4];
-            for (int j = 0; j < 4; j++) wr[j] = wb + (size_t)(r + j) * w_row_bytes;
-            neon_tile(wtype, wr, a, n, y + (size_t)t * (size_t)ldy + (size_t)r, ldy);
-        }
-        for (; r < r1; r++)
-            for (int i = 0; i < 4; i++)
-                dot(n, &y[(size_t)(t + i) * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes, a[i]);
-    }
-    for (; t < n_tok; t++)
-        for (int r = r0; r < r1; r++)
-            dot(n, &y[(size_t)t * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes,
-                ab + (size_t)t * act_row_bytes);
+    hone_tile4x4_matmul(neon_tile, k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok,
+                        y, ldy);
 }
 
 /* --- the table --------------------------------------------------------------- */
 
-/* The generic table with this file's kernels swapped in: every type stays
- * computable, the rest falls back to generic. Built once (pthread_once);
- * the result is read-only afterwards. */
-static hone_kernels NEON_TABLE;
-static pthread_once_t NEON_ONCE = PTHREAD_ONCE_INIT;
-
-static void neon_build(void)
-{
-    hone_kernels *k = &NEON_TABLE;
-    *k = *hone_kernels_generic();
-    k->name = "neon";
-    k->matmul = neon_matmul; /* tiles where above, else generic's vec_dot loop */
-    k->type[HONE_TYPE_F32].vec_dot = neon_vec_dot_f32;
-    k->type[HONE_TYPE_F16].vec_dot = neon_vec_dot_f16;
-    k->type[HONE_TYPE_BF16].vec_dot = neon_vec_dot_bf16;
-    k->type[HONE_TYPE_Q4_0].vec_dot = neon_vec_dot_q4_0;
-    k->type[HONE_TYPE_Q8_0].vec_dot = neon_vec_dot_q8_0;
-    k->type[HONE_TYPE_Q5_0].vec_dot = neon_vec_dot_q5_0;
-    k->type[HONE_TYPE_Q4_1].vec_dot = neon_vec_dot_q4_1;
-    k->type[HONE_TYPE_Q5_1].vec_dot = neon_vec_dot_q5_1;
-    k->type[HONE_TYPE_Q2_K].vec_dot = neon_vec_dot_q2_K;
-    k->type[HONE_TYPE_Q3_K].vec_dot = neon_vec_dot_q3_K;
-    k->type[HONE_TYPE_Q8_0].from_float = neon_q8_0_from_float;
-    k->type[HONE_TYPE_Q4_K].vec_dot = neon_vec_dot_q4_K;
-    k->type[HONE_TYPE_Q5_K].vec_dot = neon_vec_dot_q5_K;
-    k->type[HONE_TYPE_Q6_K].vec_dot = neon_vec_dot_q6_K;
-    k->type[HONE_TYPE_Q8_K].from_float = neon_q8_K_from_float;
-}
+/* What this file vectorizes; the rest is generic's (table.h). */
+static hone_kernels_slot NEON = {
+    .own = {
+        .name = "neon",
+        .type = {
+            [HONE_TYPE_F32] = {.vec_dot = neon_vec_dot_f32},
+            [HONE_TYPE_F16] = {.vec_dot = neon_vec_dot_f16},
+            [HONE_TYPE_BF16] = {.vec_dot = neon_vec_dot_bf16},
+            BLK_TYPE_ENTRIES(neon_q8_0_from_float, neon_q8_K_from_float),
+        },
+        .matmul = neon_matmul, /* tiles where above, else generic's vec_dot loop */
+    },
+};
 
 const hone_kernels *NEON_GETTER(void)
 {
-    pthread_once(&NEON_ONCE, neon_build);
-    return &NEON_TABLE;
+    return hone_kernels_complete(&NEON);
 }
 
 #endif

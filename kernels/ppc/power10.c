@@ -7,13 +7,19 @@
  * scalar sum over blocks), so the quantized dots give generic's bits. The
  * activation quantizers are bit-identical by construction: the same
  * multiply, xvrspic rounding in the current (nearest-even) mode as lrintf,
- * the same f16 scale conversion. Unlisted types use the generic entries. */
+ * the same f16 scale conversion. Unlisted types use the generic entries.
+ *
+ * Shared with the neon set (arm/neon_body.h): the per-block float loops of
+ * the quantized dots (block_loops.h: this file gives each block's integer
+ * sum), the 4x4 matmul driver (tile4x4.h: this file gives the MMA tiles)
+ * and the table building (table.h). */
 #include "generic/generic.h"
 #include "ppc/ppc.h"
+#include "table.h"
+#include "tile4x4.h"
 
 #include <altivec.h>
 #include <math.h>
-#include <pthread.h>
 #include <string.h>
 
 /* altivec.h defines these as macros in C; keep the C meanings. */
@@ -178,37 +184,23 @@ static void p10_q8_K_from_float(const float *x, void *vy, int64_t n)
     }
 }
 
-/* --- 32-element blocks ----------------------------------------------------- */
+/* --- quantized dots: each block's exact integer sum (block_loops.h
+ * does the float steps) --------------------------------------------------- */
 
-static void p10_vec_dot_q4_0(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q4_0_isum(const block_q4_0 *x, const block_q8_0 *y)
 {
-    const block_q4_0 *x = vx;
-    const block_q8_0 *y = vy;
-    const v16u8 lo4 = splat_u8(0x0f), four = splat_u8(4);
+    const v16u8 q = ld_u8(x->qs);
     const v16i8 eight = vec_splats((signed char)8);
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK8_0; i++) {
-        const v16u8 q = ld_u8(x[i].qs);
-        const v16i8 wl = vec_sub((v16i8)vec_and(q, lo4), eight);
-        const v16i8 wh = vec_sub((v16i8)vec_sr(q, four), eight);
-        v4i32 acc = p10_dot16(vec_splats(0), wl, ld_i8(y[i].qs));
-        acc = p10_dot16(acc, wh, ld_i8(y[i].qs + 16));
-        sum += (float)hsum_i32(acc) * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
-    }
-    *s = sum;
+    const v16i8 wl = vec_sub((v16i8)vec_and(q, splat_u8(0x0f)), eight);
+    const v16i8 wh = vec_sub((v16i8)vec_sr(q, splat_u8(4)), eight);
+    const v4i32 acc = p10_dot16(vec_splats(0), wl, ld_i8(y->qs));
+    return hsum_i32(p10_dot16(acc, wh, ld_i8(y->qs + 16)));
 }
 
-static void p10_vec_dot_q8_0(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q8_0_isum(const block_q8_0 *x, const block_q8_0 *y)
 {
-    const block_q8_0 *x = vx;
-    const block_q8_0 *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK8_0; i++) {
-        v4i32 acc = p10_dot16(vec_splats(0), ld_i8(x[i].qs), ld_i8(y[i].qs));
-        acc = p10_dot16(acc, ld_i8(x[i].qs + 16), ld_i8(y[i].qs + 16));
-        sum += (float)hsum_i32(acc) * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
-    }
-    *s = sum;
+    const v4i32 acc = p10_dot16(vec_splats(0), ld_i8(x->qs), ld_i8(y->qs));
+    return hsum_i32(p10_dot16(acc, ld_i8(x->qs + 16), ld_i8(y->qs + 16)));
 }
 
 /* The 5th bits of a Q5_0 / Q5_1 block as 0x10 bytes: bit j of qh (little
@@ -239,115 +231,70 @@ static inline int dot_nibbles(const uint8_t *qs, const v16u8 *h5, int offset, co
     return hsum_i32(p10_dot16(acc, vec_sub((v16i8)hi, off), ld_i8(a + 16)));
 }
 
-static void p10_vec_dot_q5_0(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q5_0_isum(const block_q5_0 *x, const block_q8_0 *y)
 {
-    const block_q5_0 *x = vx;
-    const block_q8_0 *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK8_0; i++) {
-        v16u8 h5[2];
-        q5_high(x[i].qh, h5);
-        const int sumi = dot_nibbles(x[i].qs, h5, 16, y[i].qs);
-        sum += (float)sumi * (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d));
-    }
-    *s = sum;
+    v16u8 h5[2];
+    q5_high(x->qh, h5);
+    return dot_nibbles(x->qs, h5, 16, y->qs);
 }
 
-static void p10_vec_dot_q4_1(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q4_1_isum(const block_q4_1 *x, const block_q8_1 *y)
 {
-    const block_q4_1 *x = vx;
-    const block_q8_1 *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / 32; i++) {
-        const int sumi = dot_nibbles(x[i].qs, NULL, 0, y[i].qs);
-        sum += (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d)) * (float)sumi +
-               hone_gen_h2f(x[i].m) * hone_gen_h2f(y[i].s);
-    }
-    *s = sum;
+    return dot_nibbles(x->qs, NULL, 0, y->qs);
 }
 
-static void p10_vec_dot_q5_1(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q5_1_isum(const block_q5_1 *x, const block_q8_1 *y)
 {
-    const block_q5_1 *x = vx;
-    const block_q8_1 *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / 32; i++) {
-        v16u8 h5[2];
-        q5_high(x[i].qh, h5);
-        const int sumi = dot_nibbles(x[i].qs, h5, 0, y[i].qs);
-        sum += (hone_gen_h2f(x[i].d) * hone_gen_h2f(y[i].d)) * (float)sumi +
-               hone_gen_h2f(x[i].m) * hone_gen_h2f(y[i].s);
-    }
-    *s = sum;
+    v16u8 h5[2];
+    q5_high(x->qh, h5);
+    return dot_nibbles(x->qs, h5, 0, y->qs);
 }
 
 /* --- K-quants (layouts in generic/kquants.c) ------------------------------ */
 
 /* Q2_K / Q3_K low 2 bits: in half h, shift 2k, 16-byte chunk c of qs[32h..]
  * holds the quants of sub-block 8h + 2k + c. */
-static void p10_vec_dot_q2_K(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q2_K_isum(const block_q2_K *x, const block_q8_K *y)
 {
-    const block_q2_K *x = vx;
-    const block_q8_K *y = vy;
     const v16u8 three = splat_u8(3);
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        v4i32 acc = vec_splats(0);
-        for (int h = 0; h < 2; h++) {
-            for (int c = 0; c < 2; c++) {
-                const v16u8 q = ld_u8(x[i].qs + 32 * h + 16 * c);
-                for (int k = 0; k < 4; k++) {
-                    const int sb = 8 * h + 2 * k + c;
-                    const v16u8 w = vec_and(vec_sr(q, splat_u8(2u * (unsigned)k)), three);
-                    const v4i32 d = p10_dot16(vec_splats(0), (v16i8)w, ld_i8(y[i].qs + 16 * sb));
-                    acc = vec_add(acc, vec_mul(d, vec_splats((int)(x[i].scales[sb] & 0x0f))));
-                }
+    v4i32 acc = vec_splats(0);
+    for (int h = 0; h < 2; h++) {
+        for (int c = 0; c < 2; c++) {
+            const v16u8 q = ld_u8(x->qs + 32 * h + 16 * c);
+            for (int k = 0; k < 4; k++) {
+                const int sb = 8 * h + 2 * k + c;
+                const v16u8 w = vec_and(vec_sr(q, splat_u8(2u * (unsigned)k)), three);
+                const v4i32 d = p10_dot16(vec_splats(0), (v16i8)w, ld_i8(y->qs + 16 * sb));
+                acc = vec_add(acc, vec_mul(d, vec_splats((int)(x->scales[sb] & 0x0f))));
             }
         }
-        int summ = 0;
-        for (int j = 0; j < QK_K / 16; j++) summ += (x[i].scales[j] >> 4) * y[i].bsums[j];
-        sum += y[i].d * hone_gen_h2f(x[i].d) * (float)hsum_i32(acc) -
-               y[i].d * hone_gen_h2f(x[i].dmin) * (float)summ;
     }
-    *s = sum;
+    return hsum_i32(acc);
 }
 
 /* Q3_K: q = low2 - 4, plus 4 where bit 4h + k of hmask[l] is set. */
-static void p10_vec_dot_q3_K(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q3_K_isum(const block_q3_K *x, const int8_t sc[16], const block_q8_K *y)
 {
-    const block_q3_K *x = vx;
-    const block_q8_K *y = vy;
     const v16u8 three = splat_u8(3), four = splat_u8(4), zero = splat_u8(0);
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        const uint8_t *p = x[i].scales;
-        int sc[16];
-        for (int j = 0; j < 16; j++) {
-            const int lo = j < 8 ? p[j] & 0x0f : p[j - 8] >> 4;
-            const int hi = (p[8 + j % 4] >> (2 * (j / 4))) & 3;
-            sc[j] = (lo | hi << 4) - 32;
-        }
-        v4i32 acc = vec_splats(0);
-        for (int h = 0; h < 2; h++) {
-            for (int c = 0; c < 2; c++) {
-                const v16u8 q = ld_u8(x[i].qs + 32 * h + 16 * c);
-                const v16u8 hm = ld_u8(x[i].hmask + 16 * c);
-                for (int k = 0; k < 4; k++) {
-                    const int sb = 8 * h + 2 * k + c;
-                    const v16u8 low = vec_and(vec_sr(q, splat_u8(2u * (unsigned)k)), three);
-                    const v16u8 set = (v16u8)vec_cmpne(vec_and(hm, splat_u8(1u << (4 * h + k))), zero);
-                    const v16i8 w = vec_sub((v16i8)vec_or(low, vec_and(set, four)), (v16i8)four);
-                    const v4i32 d = p10_dot16(vec_splats(0), w, ld_i8(y[i].qs + 16 * sb));
-                    acc = vec_add(acc, vec_mul(d, vec_splats(sc[sb])));
-                }
+    v4i32 acc = vec_splats(0);
+    for (int h = 0; h < 2; h++) {
+        for (int c = 0; c < 2; c++) {
+            const v16u8 q = ld_u8(x->qs + 32 * h + 16 * c);
+            const v16u8 hm = ld_u8(x->hmask + 16 * c);
+            for (int k = 0; k < 4; k++) {
+                const int sb = 8 * h + 2 * k + c;
+                const v16u8 low = vec_and(vec_sr(q, splat_u8(2u * (unsigned)k)), three);
+                const v16u8 set = (v16u8)vec_cmpne(vec_and(hm, splat_u8(1u << (4 * h + k))), zero);
+                const v16i8 w = vec_sub((v16i8)vec_or(low, vec_and(set, four)), (v16i8)four);
+                const v4i32 d = p10_dot16(vec_splats(0), w, ld_i8(y->qs + 16 * sb));
+                acc = vec_add(acc, vec_mul(d, vec_splats((int)sc[sb])));
             }
         }
-        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)hsum_i32(acc);
     }
-    *s = sum;
+    return hsum_i32(acc);
 }
 
-static inline int min_term(const uint8_t m[8], const int16_t *bsums)
+static inline int simd_kq_min_term(const uint8_t m[8], const int16_t *bsums)
 {
     int summ = 0;
     for (int j = 0; j < 8; j++) summ += m[j] * (bsums[2 * j] + bsums[2 * j + 1]);
@@ -355,8 +302,8 @@ static inline int min_term(const uint8_t m[8], const int16_t *bsums)
 }
 
 /* sum_j sc[j] * <q_j, a_j> over a Q4_K / Q5_K super-block (qh NULL: Q4_K). */
-static inline int kq_sumi(const uint8_t *qs, const uint8_t *qh, const uint8_t sc[8],
-                          const int8_t *a)
+static inline int simd_kq_isum(const uint8_t *qs, const uint8_t *qh, const uint8_t sc[8],
+                               const int8_t *a)
 {
     const v16u8 lo4 = splat_u8(0x0f), four = splat_u8(4), one = splat_u8(1);
     v16u8 h0 = splat_u8(0), h1 = h0;
@@ -387,72 +334,36 @@ static inline int kq_sumi(const uint8_t *qs, const uint8_t *qh, const uint8_t sc
     return hsum_i32(acc);
 }
 
-static void p10_vec_dot_q4_K(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q4_K *x = vx;
-    const block_q8_K *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        uint8_t sc[8], m[8];
-        for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x[i].scales, &sc[j], &m[j]);
-        const int sumi = kq_sumi(x[i].qs, NULL, sc, y[i].qs);
-        const int summ = min_term(m, y[i].bsums);
-        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)sumi -
-               hone_gen_h2f(x[i].dmin) * y[i].d * (float)summ;
-    }
-    *s = sum;
-}
-
-static void p10_vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q5_K *x = vx;
-    const block_q8_K *y = vy;
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        uint8_t sc[8], m[8];
-        for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, x[i].scales, &sc[j], &m[j]);
-        const int sumi = kq_sumi(x[i].qs, x[i].qh, sc, y[i].qs);
-        const int summ = min_term(m, y[i].bsums);
-        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)sumi -
-               hone_gen_h2f(x[i].dmin) * y[i].d * (float)summ;
-    }
-    *s = sum;
-}
-
 /* Q6_K: in half h, 16-byte chunk c of ql/qh gives the quants of sub-blocks
  * 8h + c, 8h + 2 + c, 8h + 4 + c, 8h + 6 + c. */
-static void p10_vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
+static inline int simd_q6_K_isum(const block_q6_K *x, const block_q8_K *y)
 {
-    const block_q6_K *x = vx;
-    const block_q8_K *y = vy;
     const v16u8 lo4 = splat_u8(0x0f), three = splat_u8(3), two = splat_u8(2);
     const v16u8 four = splat_u8(4), six = splat_u8(6);
     const v16i8 off = vec_splats((signed char)32);
-    float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        v4i32 acc = vec_splats(0);
-        for (int h = 0; h < 2; h++) {
-            for (int c = 0; c < 2; c++) {
-                const v16u8 la = ld_u8(x[i].ql + 64 * h + 16 * c);
-                const v16u8 lb = ld_u8(x[i].ql + 64 * h + 32 + 16 * c);
-                const v16u8 hb = ld_u8(x[i].qh + 32 * h + 16 * c);
-                v16u8 q[4];
-                q[0] = vec_or(vec_and(la, lo4), vec_sl(vec_and(hb, three), four));
-                q[1] = vec_or(vec_and(lb, lo4), vec_sl(vec_and(vec_sr(hb, two), three), four));
-                q[2] = vec_or(vec_sr(la, four), vec_sl(vec_and(vec_sr(hb, four), three), four));
-                q[3] = vec_or(vec_sr(lb, four), vec_sl(vec_sr(hb, six), four));
-                for (int k = 0; k < 4; k++) {
-                    const int sb = 8 * h + 2 * k + c;
-                    const v16i8 w = vec_sub((v16i8)q[k], off);
-                    const v4i32 d = p10_dot16(vec_splats(0), w, ld_i8(y[i].qs + 16 * sb));
-                    acc = vec_add(acc, vec_mul(d, vec_splats((int)x[i].scales[sb])));
-                }
+    v4i32 acc = vec_splats(0);
+    for (int h = 0; h < 2; h++) {
+        for (int c = 0; c < 2; c++) {
+            const v16u8 la = ld_u8(x->ql + 64 * h + 16 * c);
+            const v16u8 lb = ld_u8(x->ql + 64 * h + 32 + 16 * c);
+            const v16u8 hb = ld_u8(x->qh + 32 * h + 16 * c);
+            v16u8 q[4];
+            q[0] = vec_or(vec_and(la, lo4), vec_sl(vec_and(hb, three), four));
+            q[1] = vec_or(vec_and(lb, lo4), vec_sl(vec_and(vec_sr(hb, two), three), four));
+            q[2] = vec_or(vec_sr(la, four), vec_sl(vec_and(vec_sr(hb, four), three), four));
+            q[3] = vec_or(vec_sr(lb, four), vec_sl(vec_sr(hb, six), four));
+            for (int k = 0; k < 4; k++) {
+                const int sb = 8 * h + 2 * k + c;
+                const v16i8 w = vec_sub((v16i8)q[k], off);
+                const v4i32 d = p10_dot16(vec_splats(0), w, ld_i8(y->qs + 16 * sb));
+                acc = vec_add(acc, vec_mul(d, vec_splats((int)x->scales[sb])));
             }
         }
-        sum += hone_gen_h2f(x[i].d) * y[i].d * (float)hsum_i32(acc);
     }
-    *s = sum;
+    return hsum_i32(acc);
 }
+
+#include "block_loops.h"
 
 /* --- matmul: MMA outer products for Q4_0 / Q8_0 -------------------------------
  *
@@ -567,7 +478,6 @@ static inline void kq_sub(const uint8_t *qs, const uint8_t *qh, int j, v16u8 *lo
 static void mma_kq_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int nb,
                         float *y, int ldy)
 {
-    const size_t wbs = wtype == HONE_TYPE_Q4_K ? sizeof(block_q4_K) : sizeof(block_q5_K);
     v4f32 f[4] = {vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f), vec_splats(0.0f)};
     for (int b = 0; b < nb; b++) {
         const uint8_t *qs[4], *qh[4];
@@ -575,24 +485,7 @@ static void mma_kq_tile(uint32_t wtype, const char *const w[4], const char *cons
         float d[4], dmin[4];
         const block_q8_K *ab[4];
         for (int i = 0; i < 4; i++) {
-            const char *blk = w[i] + (size_t)b * wbs;
-            const uint8_t *scales;
-            if (wtype == HONE_TYPE_Q4_K) {
-                const block_q4_K *x = (const block_q4_K *)blk;
-                qs[i] = x->qs;
-                qh[i] = NULL;
-                scales = x->scales;
-                d[i] = hone_gen_h2f(x->d);
-                dmin[i] = hone_gen_h2f(x->dmin);
-            } else {
-                const block_q5_K *x = (const block_q5_K *)blk;
-                qs[i] = x->qs;
-                qh[i] = x->qh;
-                scales = x->scales;
-                d[i] = hone_gen_h2f(x->d);
-                dmin[i] = hone_gen_h2f(x->dmin);
-            }
-            for (int j = 0; j < 8; j++) hone_kquant_scale_min(j, scales, &sc[i][j], &m[i][j]);
+            blk_kq_header(wtype, w[i], b, &qs[i], &qh[i], sc[i], m[i], &d[i], &dmin[i]);
             ab[i] = (const block_q8_K *)a[i] + b;
         }
         v4i32 acc[4] = {vec_splats(0), vec_splats(0), vec_splats(0), vec_splats(0)};
@@ -619,8 +512,8 @@ static void mma_kq_tile(uint32_t wtype, const char *const w[4], const char *cons
             const float ad = ab[i]->d;
             const v4f32 dd = {d[0] * ad, d[1] * ad, d[2] * ad, d[3] * ad};
             const v4f32 mm = {dmin[0] * ad, dmin[1] * ad, dmin[2] * ad, dmin[3] * ad};
-            const v4f32 sm = {(float)min_term(m[0], ab[i]->bsums), (float)min_term(m[1], ab[i]->bsums),
-                              (float)min_term(m[2], ab[i]->bsums), (float)min_term(m[3], ab[i]->bsums)};
+            const v4f32 sm = {(float)simd_kq_min_term(m[0], ab[i]->bsums), (float)simd_kq_min_term(m[1], ab[i]->bsums),
+                              (float)simd_kq_min_term(m[2], ab[i]->bsums), (float)simd_kq_min_term(m[3], ab[i]->bsums)};
             f[i] = vec_add(f[i], vec_sub(vec_mul(dd, vec_ctf(acc[i], 0)), vec_mul(mm, sm)));
         }
     }
@@ -629,7 +522,7 @@ static void mma_kq_tile(uint32_t wtype, const char *const w[4], const char *cons
 }
 
 /* The unsigned 6-bit quants (before - 32) of Q6_K sub-blocks 8h + 2k + c,
- * k = 0..3, of half h, chunk c, as in p10_vec_dot_q6_K. */
+ * k = 0..3, of half h, chunk c, as in simd_q6_K_isum. */
 static inline void q6_sub4(const block_q6_K *x, int h, int c, v16u8 out[4])
 {
     const v16u8 lo4 = splat_u8(0x0f), three = splat_u8(3), two = splat_u8(2);
@@ -695,75 +588,43 @@ static void mma_q6_tile(const char *const w[4], const char *const a[4], int nb, 
         for (int j = 0; j < 4; j++) y[(size_t)i * (size_t)ldy + (size_t)j] = f[i][j];
 }
 
+/* The tile of wtype for tile4x4.h's driver (only types it tiles get here). */
+static void p10_tile(uint32_t wtype, const char *const w[4], const char *const a[4], int n,
+                     float *y, int ldy)
+{
+    if (wtype == HONE_TYPE_Q6_K)
+        mma_q6_tile(w, a, n / QK_K, y, ldy);
+    else if (wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K)
+        mma_kq_tile(wtype, w, a, n / QK_K, y, ldy);
+    else
+        mma_tile(wtype, w, a, n / QK8_0, y, ldy);
+}
+
 static void p10_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                        float *y, int ldy)
 {
-    const int kq = wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K;
-    if (wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0 && wtype != HONE_TYPE_Q6_K && !kq) {
-        hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-        return;
-    }
-    const hone_vec_dot_fn dot = k->type[wtype].vec_dot;
-    const char *wb = w, *ab = act;
-    int t = 0;
-    for (; t + 4 <= n_tok; t += 4) {
-        const char *a[4];
-        for (int i = 0; i < 4; i++) a[i] = ab + (size_t)(t + i) * act_row_bytes;
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
-            const char *wr[4];
-            for (int j = 0; j < 4; j++) wr[j] = wb + (size_t)(r + j) * w_row_bytes;
-            float *yt = y + (size_t)t * (size_t)ldy + (size_t)r;
-            if (wtype == HONE_TYPE_Q6_K)
-                mma_q6_tile(wr, a, n / QK_K, yt, ldy);
-            else if (kq)
-                mma_kq_tile(wtype, wr, a, n / QK_K, yt, ldy);
-            else
-                mma_tile(wtype, wr, a, n / QK8_0, yt, ldy);
-        }
-        for (; r < r1; r++)
-            for (int i = 0; i < 4; i++)
-                dot(n, &y[(size_t)(t + i) * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes, a[i]);
-    }
-    for (; t < n_tok; t++)
-        for (int r = r0; r < r1; r++)
-            dot(n, &y[(size_t)t * (size_t)ldy + (size_t)r], wb + (size_t)r * w_row_bytes,
-                ab + (size_t)t * act_row_bytes);
+    hone_tile4x4_matmul(p10_tile, k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok,
+                        y, ldy);
 }
 
 /* --- the table --------------------------------------------------------------- */
 
-/* The generic table with these kernels swapped in, built once; read-only
- * afterwards. */
-static hone_kernels P10_TABLE;
-static pthread_once_t P10_ONCE = PTHREAD_ONCE_INIT;
-
-static void p10_build(void)
-{
-    hone_kernels *k = &P10_TABLE;
-    *k = *hone_kernels_generic();
-    k->name = "power10";
-    k->matmul = p10_matmul; /* MMA tiles for Q4_0/Q8_0/Q4_K/Q5_K/Q6_K, else generic's loop */
-    k->type[HONE_TYPE_F32].vec_dot = p10_vec_dot_f32;
-    k->type[HONE_TYPE_F16].vec_dot = p10_vec_dot_f16;
-    k->type[HONE_TYPE_BF16].vec_dot = p10_vec_dot_bf16;
-    k->type[HONE_TYPE_Q4_0].vec_dot = p10_vec_dot_q4_0;
-    k->type[HONE_TYPE_Q8_0].vec_dot = p10_vec_dot_q8_0;
-    k->type[HONE_TYPE_Q5_0].vec_dot = p10_vec_dot_q5_0;
-    k->type[HONE_TYPE_Q4_1].vec_dot = p10_vec_dot_q4_1;
-    k->type[HONE_TYPE_Q5_1].vec_dot = p10_vec_dot_q5_1;
-    k->type[HONE_TYPE_Q2_K].vec_dot = p10_vec_dot_q2_K;
-    k->type[HONE_TYPE_Q3_K].vec_dot = p10_vec_dot_q3_K;
-    k->type[HONE_TYPE_Q8_0].from_float = p10_q8_0_from_float;
-    k->type[HONE_TYPE_Q4_K].vec_dot = p10_vec_dot_q4_K;
-    k->type[HONE_TYPE_Q5_K].vec_dot = p10_vec_dot_q5_K;
-    k->type[HONE_TYPE_Q6_K].vec_dot = p10_vec_dot_q6_K;
-    k->type[HONE_TYPE_Q8_K].from_float = p10_q8_K_from_float;
-}
+/* What this file vectorizes; the rest is generic's (table.h). */
+static hone_kernels_slot P10 = {
+    .own = {
+        .name = "power10",
+        .type = {
+            [HONE_TYPE_F32] = {.vec_dot = p10_vec_dot_f32},
+            [HONE_TYPE_F16] = {.vec_dot = p10_vec_dot_f16},
+            [HONE_TYPE_BF16] = {.vec_dot = p10_vec_dot_bf16},
+            BLK_TYPE_ENTRIES(p10_q8_0_from_float, p10_q8_K_from_float),
+        },
+        .matmul = p10_matmul, /* MMA tiles for Q4_0/Q8_0/Q4_K/Q5_K/Q6_K, else generic's loop */
+    },
+};
 
 const hone_kernels *hone_kernels_power10(void)
 {
-    pthread_once(&P10_ONCE, p10_build);
-    return &P10_TABLE;
+    return hone_kernels_complete(&P10);
 }

@@ -1,19 +1,31 @@
 /* avx2.c — the AVX2 + FMA + F16C kernel set (x86-64-v3). Compiled with
- * exactly those -m flags (kernels/CMakeLists.txt); the kernels themselves
- * are the shared 256-bit body. */
+ * exactly those -m flags (kernels/CMakeLists.txt): the shared 256-bit
+ * kernels of body256.h, plus the 8-rows-in-lanes Q4_0 / Q8_0 matmul of
+ * rows8_avx2.h. */
 #include "x86/body256.h"
+#include "x86/rows8_avx2.h"
 #include "x86/x86.h"
+#include "table.h"
 
-static const hone_kernels AVX2 = {
-    .name = "avx2",
-    .type = {X86_TYPE_TABLE(x86_vec_dot_bf16)},
-    .matmul = x86_matmul,
-    .rmsnorm = x86_rmsnorm,
-    .softmax = x86_softmax,
-    .silu_mul = x86_silu_mul,
-};
+/* Q4_0 / Q8_0 with 8 rows in lanes (repacked strips for prompt batches,
+ * 8-row groups for decode) where the shape suits them, else the group
+ * kernels. */
+static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                        float *y, int ldy)
+{
+    if (n_tok >= X86_T8_MIN_TOK &&
+        x86_t8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+    if (n_tok < X86_T8_MIN_TOK &&
+        x86_d8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+    x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+}
+
+static hone_kernels_slot AVX2 = {.own = X86_OWN("avx2", x86_vec_dot_bf16, avx2_matmul)};
 
 const hone_kernels *hone_kernels_avx2(void)
 {
-    return &AVX2;
+    return hone_kernels_complete(&AVX2);
 }

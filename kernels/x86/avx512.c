@@ -1,32 +1,49 @@
 /* avx512.c — the AVX-512 kernel set: F + BW + VL + VNNI. Compiled with
- * exactly those -m flags (kernels/CMakeLists.txt). The shared 256-bit body
- * is built here with HONE_X86_VNNI, so its integer multiply-accumulate
- * steps use vpdpbusd / vpdpwssd. A second table adds the AVX512_BF16 dot
- * (x86/avx512_bf16.c) for CPUs that have it. */
+ * exactly those -m flags (kernels/CMakeLists.txt). The shared 256-bit
+ * kernels of body256.h are built here with HONE_X86_VNNI, so their integer
+ * multiply-accumulate steps use vpdpbusd / vpdpwssd; tiles16_vnni.h adds
+ * the 16-row tiles and the decode rows. A second table adds the
+ * AVX512_BF16 dot (x86/avx512_bf16.c) for CPUs that have it. */
 #define HONE_X86_VNNI 1
 #define X86_MAX_NT 8 /* 32 vector registers: 8 rows' accumulators fit */
 #include "x86/body256.h"
+#include "x86/tiles16_vnni.h"
 #include "x86/x86.h"
+#include "table.h"
 
-#define AVX512_TABLE(set_name, bf16_dot)                                  \
-    {                                                                     \
-        .name = set_name,                                                 \
-        .type = {X86_TYPE_TABLE(bf16_dot)},                               \
-        .matmul = x86_matmul,                                        \
-        .rmsnorm = x86_rmsnorm,                                      \
-        .softmax = x86_softmax,                                      \
-        .silu_mul = x86_silu_mul,                                    \
-    }
+/* 16-row tiles for prompt batches (Q4_0 / Q8_0 from X86_TILE_MIN_TOK
+ * tokens, the K-quants from X86_TILE_K_MIN_TOK), decode rows for Q4_0 /
+ * Q8_0, else the group kernels. */
+static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                          const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                          float *y, int ldy)
+{
+    if (n_tok >= X86_TILE_MIN_TOK &&
+        x86_tile_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+    if (n_tok >= X86_TILE_K_MIN_TOK && (wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K) &&
+        x86_tile_k4_matmul(w, w_row_bytes, wtype == HONE_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
+                           n_tok, y, ldy))
+        return;
+    if (n_tok < X86_TILE_MIN_TOK &&
+        x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+    if (n_tok >= X86_TILE_K_MIN_TOK && wtype == HONE_TYPE_Q6_K &&
+        x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+    x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+}
 
-static const hone_kernels AVX512 = AVX512_TABLE("avx512", x86_vec_dot_bf16);
-static const hone_kernels AVX512_BF16 = AVX512_TABLE("avx512", hone_avx512_vec_dot_bf16);
+static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_vec_dot_bf16, avx512_matmul)};
+static hone_kernels_slot AVX512_BF16 = {
+    .own = X86_OWN("avx512", hone_avx512_vec_dot_bf16, avx512_matmul)};
 
 const hone_kernels *hone_kernels_avx512(void)
 {
-    return &AVX512;
+    return hone_kernels_complete(&AVX512);
 }
 
 const hone_kernels *hone_kernels_avx512_bf16(void)
 {
-    return &AVX512_BF16;
+    return hone_kernels_complete(&AVX512_BF16);
 }

@@ -1,9 +1,20 @@
-/* body256.h — x86 kernels on 256-bit vectors, written once and compiled
- * per ISA: avx2.c builds them with AVX2+FMA+F16C, avx512.c with AVX-512
- * VL + VNNI on top (HONE_X86_VNNI), where each u8*s8 or s16*s16
- * multiply-add-accumulate step becomes one vpdpbusd / vpdpwssd.
+/* body256.h — the x86 kernels every x86 set shares, on 256-bit vectors,
+ * written once and compiled per ISA: avx2.c builds them with
+ * AVX2+FMA+F16C, avx512.c with AVX-512 VL + VNNI on top (HONE_X86_VNNI),
+ * where each u8*s8 or s16*s16 multiply-add-accumulate step becomes one
+ * vpdpbusd / vpdpwssd. Here: the converters and activation quantizers,
+ * the one-row (and few-token group) dot kernels of every type, the
+ * rows-in-lanes helpers the sets' own matmul paths use, the group matmul
+ * they all end in (x86_matmul_rows), rmsnorm / softmax / silu_mul and the
+ * table entries (X86_OWN). Each set's own matmul paths live in its own
+ * header: x86/tiles16_vnni.h (avx512), x86/rows8_avx2.h (avx2).
  *
- * Included only by those files; everything here is static, so each
+ * Over 1,000 lines because it is one unit: every kernel here is built by
+ * both sets, and the float steps of the one-row kernels are the contract
+ * the sets' matmul paths keep (bit-identical to vec_dot per row, token);
+ * split further it would only scatter those steps across headers.
+ *
+ * Included only by avx2.c and avx512.c; everything here is static, so each
  * includer gets its own copy built with its own flags. The conversions and
  * quantizers give bit-identical results to kernels/generic (same operations
  * in the same order); the dot products differ from it only in float
@@ -16,6 +27,11 @@
 #include <immintrin.h>
 #include <math.h>
 #include <string.h>
+
+/* For the kernels written once for several element types or row counts:
+ * inlined into each instance, so those are compile-time constants there
+ * (per-token arrays stay in registers, the type branches fold away). */
+#define X86_INLINE static inline __attribute__((always_inline))
 
 /* --- helpers ----------------------------------------------------------- */
 
@@ -130,28 +146,43 @@ static void x86_bf16_from_float(const float *x, void *vy, int64_t n)
     for (; i < n; i++) y[i] = hone_f32_to_bf16(x[i]);
 }
 
-/* Float dots: four independent 8-lane FMA chains hide the FMA latency. */
-#define X86_FLOAT_DOT(fname, T, LOAD, SCALAR)                                 \
-    static void fname(int n, float *s, const void *vx, const void *vy)       \
-    {                                                                         \
-        const T *x = vx, *y = vy;                                             \
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;           \
-        int i = 0;                                                            \
-        for (; i + 32 <= n; i += 32) {                                        \
-            a0 = _mm256_fmadd_ps(LOAD(x + i), LOAD(y + i), a0);               \
-            a1 = _mm256_fmadd_ps(LOAD(x + i + 8), LOAD(y + i + 8), a1);       \
-            a2 = _mm256_fmadd_ps(LOAD(x + i + 16), LOAD(y + i + 16), a2);     \
-            a3 = _mm256_fmadd_ps(LOAD(x + i + 24), LOAD(y + i + 24), a3);     \
-        }                                                                     \
-        for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(LOAD(x + i), LOAD(y + i), a0); \
-        float sum = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3))); \
-        for (; i < n; i++) sum += SCALAR(x[i]) * SCALAR(y[i]);                \
-        *s = sum;                                                             \
-    }
+/* 8 floats of an F32 or BF16 row (bf16: a constant in every instance). */
+X86_INLINE __m256 load_fx8(bool bf16, const void *p, int i)
+{
+    return bf16 ? load_bf16x8((const uint16_t *)p + i) : _mm256_loadu_ps((const float *)p + i);
+}
 
-#define X86_ID(v) (v)
-X86_FLOAT_DOT(x86_vec_dot_f32, float, _mm256_loadu_ps, X86_ID)
-X86_FLOAT_DOT(x86_vec_dot_bf16, uint16_t, load_bf16x8, hone_bf16_to_f32)
+X86_INLINE float load_f1(bool bf16, const void *p, int i)
+{
+    return bf16 ? hone_bf16_to_f32(((const uint16_t *)p)[i]) : ((const float *)p)[i];
+}
+
+/* Float dots: four independent 8-lane FMA chains hide the FMA latency. */
+X86_INLINE void float_dot(bool bf16, int n, float *s, const void *x, const void *y)
+{
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(load_fx8(bf16, x, i), load_fx8(bf16, y, i), a0);
+        a1 = _mm256_fmadd_ps(load_fx8(bf16, x, i + 8), load_fx8(bf16, y, i + 8), a1);
+        a2 = _mm256_fmadd_ps(load_fx8(bf16, x, i + 16), load_fx8(bf16, y, i + 16), a2);
+        a3 = _mm256_fmadd_ps(load_fx8(bf16, x, i + 24), load_fx8(bf16, y, i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(load_fx8(bf16, x, i), load_fx8(bf16, y, i), a0);
+    float sum = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++) sum += load_f1(bf16, x, i) * load_f1(bf16, y, i);
+    *s = sum;
+}
+
+static void x86_vec_dot_f32(int n, float *s, const void *x, const void *y)
+{
+    float_dot(false, n, s, x, y);
+}
+
+static void x86_vec_dot_bf16(int n, float *s, const void *x, const void *y)
+{
+    float_dot(true, n, s, x, y);
+}
 
 /* --- activation quantizers (bit-identical to generic) ------------------ */
 
@@ -248,7 +279,6 @@ static void x86_q8_K_from_float(const float *x, void *vy, int64_t n)
 #ifndef X86_MAX_NT
 #define X86_MAX_NT 4
 #endif
-#define X86_INLINE static inline __attribute__((always_inline))
 
 /* Activation block scales of the Q8_0 / Q8_1 rows, converted to float once
  * by matmul and shared by every weight row (NULL: each kernel converts
@@ -284,8 +314,8 @@ X86_INLINE __m256i q4_0_bytes(const block_q4_0 *b)
 }
 
 /* matmul multiplies Q4_0 / Q8_0 weights with rows in vector lanes (16-row
- * tiles with VNNI, 8-row tiles and 8-row decode groups on AVX2, see
- * x86_tile_* and x86_t8_*), which sums each block exactly in integers before
+ * tiles with VNNI, x86/tiles16_vnni.h; 8-row tiles and 8-row decode groups
+ * on AVX2, x86/rows8_avx2.h), which sums each block exactly in integers before
  * any float math. For batch invariance the one-row kernels do the same
  * float steps per (row, token): acc += float(isum_b) * (dx_b * dy_b) as one
  * fma, even blocks into acc0 and odd into acc1, result acc0 + acc1. Eight
@@ -305,49 +335,6 @@ X86_INLINE float q8_isum(__m256i ax, __m256i xq, const block_q8_0 *y)
     const __m256i yq = _mm256_loadu_si256((const __m256i *)y->qs);
     return (float)hsum_epi32(dot_u8s8_acc(_mm256_setzero_si256(), ax, _mm256_sign_epi8(yq, xq)));
 }
-
-#define X86_Q8_DOT_BODY(LOAD_X)                                                        \
-    float acc0[X86_MAX_NT], acc1[X86_MAX_NT];                                          \
-    for (int t = 0; t < nt; t++) acc0[t] = acc1[t] = 0.0f;                             \
-    const int nb = n / QK8_0;                                                          \
-    int i = 0;                                                                         \
-    for (; i + 8 <= nb; i += 8) {                                                      \
-        __m256i ax[8], xq[8];                                                          \
-        float dxs[8];                                                                  \
-        for (int j = 0; j < 8; j++) {                                                  \
-            xq[j] = LOAD_X(i + j);                                                     \
-            ax[j] = _mm256_sign_epi8(xq[j], xq[j]);                                    \
-            dxs[j] = h2f(x[i + j].d);                                                  \
-        }                                                                              \
-        const __m256 dxv = _mm256_loadu_ps(dxs);                                       \
-        for (int t = 0; t < nt; t++) {                                                 \
-            const block_q8_0 *y = (const block_q8_0 *)vy[t] + i;                       \
-            __m256i p[8];                                                              \
-            float dys[8], fs[8], ps[8];                                                \
-            for (int j = 0; j < 8; j++) {                                              \
-                const __m256i yq = _mm256_loadu_si256((const __m256i *)y[j].qs);       \
-                p[j] = dot_u8s8_acc(_mm256_setzero_si256(), ax[j], _mm256_sign_epi8(yq, xq[j])); \
-                dys[j] = as ? as->d[t][i + j] : h2f(y[j].d);                           \
-            }                                                                          \
-            _mm256_storeu_ps(fs, _mm256_cvtepi32_ps(hsum8_epi32(p)));                  \
-            _mm256_storeu_ps(ps, _mm256_mul_ps(dxv, _mm256_loadu_ps(dys)));            \
-            for (int j = 0; j < 8; j += 2) {                                           \
-                acc0[t] = fmaf(fs[j], ps[j], acc0[t]);                                 \
-                acc1[t] = fmaf(fs[j + 1], ps[j + 1], acc1[t]);                         \
-            }                                                                          \
-        }                                                                              \
-    }                                                                                  \
-    for (; i < nb; i++) {                                                              \
-        const __m256i x0 = LOAD_X(i), a0 = _mm256_sign_epi8(x0, x0);                   \
-        const float dx = h2f(x[i].d);                                                  \
-        for (int t = 0; t < nt; t++) {                                                 \
-            const block_q8_0 *y = (const block_q8_0 *)vy[t] + i;                       \
-            const float dy = as ? as->d[t][i] : h2f(y->d);                             \
-            float *acc = (i & 1) ? &acc1[t] : &acc0[t];                                \
-            *acc = fmaf(q8_isum(a0, x0, y), dx * dy, *acc);                            \
-        }                                                                              \
-    }                                                                                  \
-    for (int t = 0; t < nt; t++) s[t] = acc0[t] + acc1[t];
 
 /* 8 rows of 8 dwords -> 8 vectors holding dword k of each row. */
 static inline void transpose8_epi32(__m256i r[8])
@@ -435,65 +422,138 @@ X86_INLINE void q8_1_block_step(__m256i xu, float dx, float mx, const void *cons
     }
 }
 
-#define X86_Q8_1_DOT_BODY(LOAD_X)                                                      \
-    __m256 acc0[X86_MAX_NT], acc1[X86_MAX_NT];                                         \
-    float msum[X86_MAX_NT];                                                            \
-    for (int t = 0; t < nt; t++) {                                                     \
-        acc0[t] = acc1[t] = _mm256_setzero_ps();                                       \
-        msum[t] = 0.0f;                                                                \
-    }                                                                                  \
-    const int nb = n / 32;                                                             \
-    int i = 0;                                                                         \
-    for (; i + 2 <= nb; i += 2) {                                                      \
-        q8_1_block_step(LOAD_X(i), h2f(x[i].d), h2f(x[i].m), vy, i, acc0, msum, nt, as); \
-        q8_1_block_step(LOAD_X(i + 1), h2f(x[i + 1].d), h2f(x[i + 1].m), vy, i + 1, acc1, msum, nt, as); \
-    }                                                                                  \
-    if (i < nb) q8_1_block_step(LOAD_X(i), h2f(x[i].d), h2f(x[i].m), vy, i, acc0, msum, nt, as); \
+/* Block j of a Q4_1 / Q5_1 row (wtype) as unsigned bytes in element order,
+ * its scale d and its min m. */
+X86_INLINE __m256i q8_1f_bytes(uint32_t wtype, const void *vx, int j)
+{
+    if (wtype == HONE_TYPE_Q4_1) return nibbles32(((const block_q4_1 *)vx)[j].qs);
+    const block_q5_1 *x = (const block_q5_1 *)vx + j;
+    return _mm256_or_si256(nibbles32(x->qs), fifth_bits(x->qh));
+}
+
+X86_INLINE float q8_1f_d(uint32_t wtype, const void *vx, int j)
+{
+    return h2f(wtype == HONE_TYPE_Q4_1 ? ((const block_q4_1 *)vx)[j].d : ((const block_q5_1 *)vx)[j].d);
+}
+
+X86_INLINE float q8_1f_m(uint32_t wtype, const void *vx, int j)
+{
+    return h2f(wtype == HONE_TYPE_Q4_1 ? ((const block_q4_1 *)vx)[j].m : ((const block_q5_1 *)vx)[j].m);
+}
+
+/* Q4_1 / Q5_1 (wtype, a constant in every instance) against nt Q8_1 rows:
+ * even blocks into acc0, odd into acc1. */
+X86_INLINE void q8_1_family_multi(uint32_t wtype, int n, const void *vx, const void *const *vy,
+                                  float *s, int nt, const x86_act_scales *as)
+{
+    __m256 acc0[X86_MAX_NT], acc1[X86_MAX_NT];
+    float msum[X86_MAX_NT];
+    for (int t = 0; t < nt; t++) {
+        acc0[t] = acc1[t] = _mm256_setzero_ps();
+        msum[t] = 0.0f;
+    }
+    const int nb = n / 32;
+    int i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        q8_1_block_step(q8_1f_bytes(wtype, vx, i), q8_1f_d(wtype, vx, i), q8_1f_m(wtype, vx, i), vy, i, acc0, msum, nt, as);
+        q8_1_block_step(q8_1f_bytes(wtype, vx, i + 1), q8_1f_d(wtype, vx, i + 1), q8_1f_m(wtype, vx, i + 1), vy, i + 1, acc1, msum, nt, as);
+    }
+    if (i < nb) q8_1_block_step(q8_1f_bytes(wtype, vx, i), q8_1f_d(wtype, vx, i), q8_1f_m(wtype, vx, i), vy, i, acc0, msum, nt, as);
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t])) + msum[t];
+}
 
 X86_INLINE void q4_1_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
                            const x86_act_scales *as)
 {
-    const block_q4_1 *x = vx;
-#define Q4_1_LOAD(j) nibbles32(x[j].qs)
-    X86_Q8_1_DOT_BODY(Q4_1_LOAD)
-#undef Q4_1_LOAD
+    q8_1_family_multi(HONE_TYPE_Q4_1, n, vx, vy, s, nt, as);
 }
 
 X86_INLINE void q5_1_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
                            const x86_act_scales *as)
 {
-    const block_q5_1 *x = vx;
-#define Q5_1_LOAD(j) _mm256_or_si256(nibbles32(x[j].qs), fifth_bits(x[j].qh))
-    X86_Q8_1_DOT_BODY(Q5_1_LOAD)
-#undef Q5_1_LOAD
+    q8_1_family_multi(HONE_TYPE_Q5_1, n, vx, vy, s, nt, as);
+}
+
+/* Block j of a Q4_0 / Q5_0 / Q8_0 row (wtype) as signed bytes in element
+ * order, and its scale. */
+X86_INLINE __m256i q8f_bytes(uint32_t wtype, const void *vx, int j)
+{
+    if (wtype == HONE_TYPE_Q4_0) return q4_0_bytes((const block_q4_0 *)vx + j);
+    if (wtype == HONE_TYPE_Q5_0) return q5_0_bytes((const block_q5_0 *)vx + j);
+    return _mm256_loadu_si256((const __m256i *)((const block_q8_0 *)vx)[j].qs);
+}
+
+X86_INLINE float q8f_d(uint32_t wtype, const void *vx, int j)
+{
+    if (wtype == HONE_TYPE_Q4_0) return h2f(((const block_q4_0 *)vx)[j].d);
+    if (wtype == HONE_TYPE_Q5_0) return h2f(((const block_q5_0 *)vx)[j].d);
+    return h2f(((const block_q8_0 *)vx)[j].d);
+}
+
+/* Q4_0 / Q5_0 / Q8_0 (wtype, a constant in every instance) against nt
+ * Q8_0 rows, with the float steps described above hsum8_epi32. */
+X86_INLINE void q8_family_multi(uint32_t wtype, int n, const void *vx, const void *const *vy,
+                                float *s, int nt, const x86_act_scales *as)
+{
+    float acc0[X86_MAX_NT], acc1[X86_MAX_NT];
+    for (int t = 0; t < nt; t++) acc0[t] = acc1[t] = 0.0f;
+    const int nb = n / QK8_0;
+    int i = 0;
+    for (; i + 8 <= nb; i += 8) {
+        __m256i ax[8], xq[8];
+        float dxs[8];
+        for (int j = 0; j < 8; j++) {
+            xq[j] = q8f_bytes(wtype, vx, i + j);
+            ax[j] = _mm256_sign_epi8(xq[j], xq[j]);
+            dxs[j] = q8f_d(wtype, vx, i + j);
+        }
+        const __m256 dxv = _mm256_loadu_ps(dxs);
+        for (int t = 0; t < nt; t++) {
+            const block_q8_0 *y = (const block_q8_0 *)vy[t] + i;
+            __m256i p[8];
+            float dys[8], fs[8], ps[8];
+            for (int j = 0; j < 8; j++) {
+                const __m256i yq = _mm256_loadu_si256((const __m256i *)y[j].qs);
+                p[j] = dot_u8s8_acc(_mm256_setzero_si256(), ax[j], _mm256_sign_epi8(yq, xq[j]));
+                dys[j] = as ? as->d[t][i + j] : h2f(y[j].d);
+            }
+            _mm256_storeu_ps(fs, _mm256_cvtepi32_ps(hsum8_epi32(p)));
+            _mm256_storeu_ps(ps, _mm256_mul_ps(dxv, _mm256_loadu_ps(dys)));
+            for (int j = 0; j < 8; j += 2) {
+                acc0[t] = fmaf(fs[j], ps[j], acc0[t]);
+                acc1[t] = fmaf(fs[j + 1], ps[j + 1], acc1[t]);
+            }
+        }
+    }
+    for (; i < nb; i++) {
+        const __m256i x0 = q8f_bytes(wtype, vx, i), a0 = _mm256_sign_epi8(x0, x0);
+        const float dx = q8f_d(wtype, vx, i);
+        for (int t = 0; t < nt; t++) {
+            const block_q8_0 *y = (const block_q8_0 *)vy[t] + i;
+            const float dy = as ? as->d[t][i] : h2f(y->d);
+            float *acc = (i & 1) ? &acc1[t] : &acc0[t];
+            *acc = fmaf(q8_isum(a0, x0, y), dx * dy, *acc);
+        }
+    }
+    for (int t = 0; t < nt; t++) s[t] = acc0[t] + acc1[t];
 }
 
 X86_INLINE void q5_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
                            const x86_act_scales *as)
 {
-    const block_q5_0 *x = vx;
-#define Q5_0_LOAD(j) q5_0_bytes(&x[j])
-    X86_Q8_DOT_BODY(Q5_0_LOAD)
-#undef Q5_0_LOAD
+    q8_family_multi(HONE_TYPE_Q5_0, n, vx, vy, s, nt, as);
 }
 
 X86_INLINE void q4_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
                            const x86_act_scales *as)
 {
-    const block_q4_0 *x = vx;
-#define Q4_0_LOAD(j) q4_0_bytes(&x[j])
-    X86_Q8_DOT_BODY(Q4_0_LOAD)
-#undef Q4_0_LOAD
+    q8_family_multi(HONE_TYPE_Q4_0, n, vx, vy, s, nt, as);
 }
 
 X86_INLINE void q8_0_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
                            const x86_act_scales *as)
 {
-    const block_q8_0 *x = vx;
-#define Q8_0_LOAD(j) _mm256_loadu_si256((const __m256i *)x[j].qs)
-    X86_Q8_DOT_BODY(Q8_0_LOAD)
-#undef Q8_0_LOAD
+    q8_family_multi(HONE_TYPE_Q8_0, n, vx, vy, s, nt, as);
 }
 
 /* The 8 six-bit scales and mins of a q4_K / q5_K block as 8 bytes each,
@@ -1006,533 +1066,20 @@ static inline int32_t load_i32(const int8_t *p)
     return v;
 }
 
-#if defined(HONE_X86_VNNI)
-/* --- Q4_0 / Q8_0 matmul in 16-row tiles (AVX-512 VNNI) -------------------
- *
- * A strip of 16 weight rows is repacked (per thread, on the stack) so
- * that vector lane r holds row r: dword k of a block's entry is bytes
- * 4k..4k+3 of each row, as unsigned bytes (q + off, off = 8 for Q4_0,
- * 128 for Q8_0). One vpdpbusd with 4 broadcast activation bytes then does
- * 64 multiply-adds, and sum((q + off) * a) - off * sum(a) is each row's
- * exact block sum; off * sum(a) is precomputed per activation block. The
- * float steps per (row, token) are those of the one-row kernels above. */
-/* Stack: each tiled product keeps its packed strip (up to ~180 KiB) in its
- * own frame; the drivers are noinline so only one frame is live at once. */
-enum { X86_TILE_MAX_NB = 256, X86_TILE_ACT = 16384, X86_TILE_T = 8 };
-
-typedef struct {
-    int32_t w[8][16]; /* dword k of the block, row r in lane r */
-    float d[16];      /* row scales */
-} x86_tile_block;
-
-/* Repack rows [rs, min(rs + 16, r1)) (missing rows: zero weights). */
-static void x86_tile_pack(uint32_t wtype, const char *wb, size_t w_row_bytes, int rs, int r1,
-                          int nb, x86_tile_block *pk)
-{
-    const __m256i flip = _mm256_set1_epi8(wtype == HONE_TYPE_Q8_0 ? (char)0x80 : 0);
-    for (int b = 0; b < nb; b++)
-        for (int h = 0; h < 2; h++)
-            x86_pack8(wtype, wb, w_row_bytes, rs + 8 * h, r1, b, &pk[b].w[0][8 * h], 16,
-                      &pk[b].d[8 * h], flip);
-}
-
-static inline __m512i bcast32(const int8_t *p)
-{
-    return _mm512_set1_epi32(load_i32(p));
-}
-
-/* One activation block of nt tokens against a packed block: acc += ... */
-X86_INLINE void x86_tile_step(const x86_tile_block *pk, const block_q8_0 *const *a, int b,
-                              const int32_t *corr, const float *dy, int nb, __m512 *acc, int nt)
-{
-    __m512i w[8];
-    for (int k = 0; k < 8; k++) w[k] = _mm512_loadu_si512(pk->w[k]);
-    const __m512 dxv = _mm512_loadu_ps(pk->d);
-    for (int t = 0; t < nt; t++) {
-        const int8_t *q = a[t][b].qs;
-        __m512i s = _mm512_set1_epi32(corr[t * nb + b]);
-        for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(q + 4 * k));
-        const __m512 p = _mm512_mul_ps(dxv, _mm512_set1_ps(dy[t * nb + b]));
-        acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), p, acc[t]);
-    }
-}
-
-/* Tokens [t0, t0 + nt) (nt <= X86_TILE_T, compile-time) x one packed strip;
- * corr / dy are indexed from the first token of the current chunk (tc). */
-X86_INLINE void x86_tile_run(const x86_tile_block *pk, int nb, const char *ab, size_t act_row_bytes,
-                             int t0, int tc, const int32_t *corr, const float *dy, float *y,
-                             int ldy, int rs, __mmask16 rows, int nt)
-{
-    __m512 acc0[X86_TILE_T], acc1[X86_TILE_T];
-    const block_q8_0 *a[X86_TILE_T];
-    for (int t = 0; t < nt; t++) {
-        acc0[t] = acc1[t] = _mm512_setzero_ps();
-        a[t] = (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes);
-    }
-    const int32_t *c = corr + (size_t)(t0 - tc) * (size_t)nb;
-    const float *d = dy + (size_t)(t0 - tc) * (size_t)nb;
-    int b = 0;
-    for (; b + 2 <= nb; b += 2) {
-        x86_tile_step(&pk[b], a, b, c, d, nb, acc0, nt);
-        x86_tile_step(&pk[b + 1], a, b + 1, c, d, nb, acc1, nt);
-    }
-    if (b < nb) x86_tile_step(&pk[b], a, b, c, d, nb, acc0, nt);
-    for (int t = 0; t < nt; t++)
-        _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows,
-                              _mm512_add_ps(acc0[t], acc1[t]));
-}
-
-/* The whole product for Q4_0 / Q8_0 weights; false: shape not handled. */
-__attribute__((noinline)) static bool x86_tile_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
-                            size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
-                            int ldy)
-{
-    const int nb = n / 32;
-    if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_TILE_MAX_NB || nb < 1)
-        return false;
-    const int off = wtype == HONE_TYPE_Q4_0 ? 8 : 128;
-    int chunk = X86_TILE_ACT / nb / X86_TILE_T * X86_TILE_T;
-    if (chunk > n_tok) chunk = n_tok;
-    x86_tile_block pk[X86_TILE_MAX_NB];
-    int32_t corr[X86_TILE_ACT];
-    float dy[X86_TILE_ACT];
-    for (int tc = 0; tc < n_tok; tc += chunk) {
-        const int te = tc + chunk < n_tok ? tc + chunk : n_tok;
-        x86_tile_act(act, act_row_bytes, tc, te - tc, nb, off, corr, dy);
-        for (int rs = r0; rs < r1; rs += 16) {
-            const int nr = r1 - rs < 16 ? r1 - rs : 16;
-            const __mmask16 rows = (__mmask16)((1u << nr) - 1u);
-            x86_tile_pack(wtype, w, w_row_bytes, rs, r1, nb, pk);
-            int t = tc;
-            for (; t + X86_TILE_T <= te; t += X86_TILE_T)
-                x86_tile_run(pk, nb, act, act_row_bytes, t, tc, corr, dy, y, ldy, rs, rows, X86_TILE_T);
-            for (; t < te; t++)
-                x86_tile_run(pk, nb, act, act_row_bytes, t, tc, corr, dy, y, ldy, rs, rows, 1);
-        }
-    }
-    return true;
-}
-
-/* Q4_K / Q5_K in 16-row tiles: per sub-block j, eight vpdpbusd give each row's
- * exact dot (nibbles unsigned, no offset), one vpmulld weights it by the
- * row's scale; the mins term is one vpdpwssd per sub-block against the
- * Q8_K group sums. Float steps as q45_K_multi's VNNI path. */
-enum { X86_TILE_K_MAX_SB = 32 };
-
-typedef struct {
-    int32_t w[8][8][16]; /* sub-block j, dword k, row r */
-    int32_t sc[8][16];   /* scale of sub-block j, row r */
-    int32_t m2[8][16];   /* min of sub-block j in both int16 halves */
-    float d[16], mn[16]; /* d and -dmin per row */
-} x86_tile_k4;
-
-/* has_qh: Q5_K (bit 2g / 2g + 1 of qh is the 5th bit of group g's low /
- * high nibbles); otherwise Q4_K, whose blocks are Q5_K's without qh. */
-static void x86_tile_k4_pack(const char *wb, size_t w_row_bytes, int has_qh, int rs, int r1,
-                             int nsb, x86_tile_k4 *pk)
-{
-    const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
-    const size_t bsize = has_qh ? sizeof(block_q5_K) : sizeof(block_q4_K);
-    for (int b = 0; b < nsb; b++) {
-        x86_tile_k4 *o = &pk[b];
-        for (int h = 0; h < 2; h++) {
-            __m256i lo[4][8], hi[4][8];
-            for (int j = 0; j < 8; j++) {
-                const int r = rs + 8 * h + j, lane = 8 * h + j;
-                uint8_t scb[8] = {0}, mb[8] = {0};
-                float d = 0.0f, mn = 0.0f;
-                for (int g = 0; g < 4; g++) lo[g][j] = hi[g][j] = _mm256_setzero_si256();
-                if (r < r1) {
-                    const uint8_t *x = (const uint8_t *)wb + (size_t)r * w_row_bytes + (size_t)b * bsize;
-                    const uint8_t *qs = x + offsetof(block_q5_K, qh) + (has_qh ? QK_K / 8 : 0);
-                    const __m256i qh = has_qh ? _mm256_loadu_si256((const __m256i *)(x + offsetof(block_q5_K, qh)))
-                                              : _mm256_setzero_si256();
-                    uint32_t sc[2], m[2];
-                    kquant_scales(x + offsetof(block_q5_K, scales), sc, m);
-                    memcpy(scb, sc, 8);
-                    memcpy(mb, m, 8);
-                    hone_half d16, m16;
-                    memcpy(&d16, x + offsetof(block_q5_K, d), 2);
-                    memcpy(&m16, x + offsetof(block_q5_K, dmin), 2);
-                    d = h2f(d16);
-                    mn = -h2f(m16);
-                    for (int g = 0; g < 4; g++) {
-                        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * g));
-                        lo[g][j] = _mm256_and_si256(q, m4);
-                        hi[g][j] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-                        if (has_qh) {
-                            lo[g][j] = _mm256_or_si256(lo[g][j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), one), 4));
-                            hi[g][j] = _mm256_or_si256(hi[g][j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g + 1), one), 4));
-                        }
-                    }
-                }
-                for (int sj = 0; sj < 8; sj++) {
-                    o->sc[sj][lane] = scb[sj];
-                    o->m2[sj][lane] = (int32_t)((uint32_t)mb[sj] | (uint32_t)mb[sj] << 16);
-                }
-                o->d[lane] = d;
-                o->mn[lane] = mn;
-            }
-            for (int g = 0; g < 4; g++) {
-                transpose8_epi32(lo[g]);
-                transpose8_epi32(hi[g]);
-                for (int k = 0; k < 8; k++) {
-                    _mm256_storeu_si256((__m256i *)&o->w[2 * g][k][8 * h], lo[g][k]);
-                    _mm256_storeu_si256((__m256i *)&o->w[2 * g + 1][k][8 * h], hi[g][k]);
-                }
-            }
-        }
-    }
-}
-
-X86_INLINE void x86_tile_k4_run(const x86_tile_k4 *pk, int nsb, const char *ab, size_t act_row_bytes,
-                                int t0, float *y, int ldy, int rs, __mmask16 rows, int nt)
-{
-    __m512 acc[X86_TILE_T];
-    const block_q8_K *a[X86_TILE_T];
-    for (int t = 0; t < nt; t++) {
-        acc[t] = _mm512_setzero_ps();
-        a[t] = (const block_q8_K *)(ab + (size_t)(t0 + t) * act_row_bytes);
-    }
-    for (int b = 0; b < nsb; b++) {
-        const x86_tile_k4 *o = &pk[b];
-        __m512i isum[X86_TILE_T];
-        for (int t = 0; t < nt; t++) isum[t] = _mm512_setzero_si512();
-        for (int j = 0; j < 8; j++) {
-            __m512i w[8];
-            for (int k = 0; k < 8; k++) w[k] = _mm512_loadu_si512(o->w[j][k]);
-            const __m512i sc = _mm512_loadu_si512(o->sc[j]);
-            for (int t = 0; t < nt; t++) {
-                const int8_t *q = a[t][b].qs + 32 * j;
-                __m512i sj = _mm512_setzero_si512();
-                for (int k = 0; k < 8; k++) sj = _mm512_dpbusd_epi32(sj, w[k], bcast32(q + 4 * k));
-                isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(sj, sc));
-            }
-        }
-        const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
-        for (int t = 0; t < nt; t++) {
-            __m512i ms = _mm512_setzero_si512();
-            for (int j = 0; j < 8; j++)
-                ms = _mm512_dpwssd_epi32(ms, _mm512_loadu_si512(o->m2[j]),
-                                         bcast32((const int8_t *)&a[t][b].bsums[2 * j]));
-            const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(ms),
-                                             _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum[t])));
-            acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(a[t][b].d), v, acc[t]);
-        }
-    }
-    for (int t = 0; t < nt; t++)
-        _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows, acc[t]);
-}
-
-__attribute__((noinline)) static bool x86_tile_k4_matmul(const void *w, size_t w_row_bytes, int has_qh, const void *act,
-                               size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
-                               int ldy)
-{
-    const int nsb = n / QK_K;
-    if (nsb > X86_TILE_K_MAX_SB || nsb < 1) return false;
-    x86_tile_k4 pk[X86_TILE_K_MAX_SB];
-    for (int rs = r0; rs < r1; rs += 16) {
-        const int nr = r1 - rs < 16 ? r1 - rs : 16;
-        const __mmask16 rows = (__mmask16)((1u << nr) - 1u);
-        x86_tile_k4_pack(w, w_row_bytes, has_qh, rs, r1, nsb, pk);
-        int t = 0;
-        for (; t + X86_TILE_T <= n_tok; t += X86_TILE_T)
-            x86_tile_k4_run(pk, nsb, act, act_row_bytes, t, y, ldy, rs, rows, X86_TILE_T);
-        for (; t < n_tok; t++) x86_tile_k4_run(pk, nsb, act, act_row_bytes, t, y, ldy, rs, rows, 1);
-    }
-    return true;
-}
-
-/* Q6_K in 16-row tiles: q stored + 32 is used unsigned; per 16-element
- * sub-block four vpdpbusd and one vpmulld by the row's scale, minus
- * 32 * sum_j sc_j * sum(a_j) (vpdpwssd on the Q8_K group sums). */
-typedef struct {
-    int32_t w[16][8][16]; /* 32-element group g (sub-blocks 2g, 2g+1), dword k, row r */
-    int32_t sc[16][16];   /* scale of sub-block j, row r */
-    int32_t sc2[8][16];   /* scales 2p and 2p + 1 as int16 pair */
-    float d[16];
-} x86_tile_q6;
-
-static void x86_tile_q6_pack(const char *wb, size_t w_row_bytes, int rs, int r1, int nsb,
-                             x86_tile_q6 *pk)
-{
-    for (int b = 0; b < nsb; b++) {
-        x86_tile_q6 *o = &pk[b];
-        for (int h8 = 0; h8 < 2; h8++) {
-            __m256i q[8][8]; /* [half * 4 + quarter][row] */
-            for (int j = 0; j < 8; j++) {
-                const int r = rs + 8 * h8 + j, lane = 8 * h8 + j;
-                int8_t scb[16] = {0};
-                float d = 0.0f;
-                for (int g = 0; g < 8; g++) q[g][j] = _mm256_setzero_si256();
-                if (r < r1) {
-                    const block_q6_K *x = (const block_q6_K *)(wb + (size_t)r * w_row_bytes) + b;
-                    __m256i u[8];
-                    k16_unpack_half(K16_Q6, (const uint8_t *)x, 0, u);
-                    k16_unpack_half(K16_Q6, (const uint8_t *)x, 1, u + 4);
-                    for (int g = 0; g < 8; g++) q[g][j] = u[g];
-                    memcpy(scb, x->scales, 16);
-                    d = h2f(x->d);
-                }
-                for (int sj = 0; sj < 16; sj++) o->sc[sj][lane] = scb[sj];
-                for (int p2 = 0; p2 < 8; p2++)
-                    o->sc2[p2][lane] = (int32_t)((uint32_t)(uint16_t)scb[2 * p2] |
-                                                 (uint32_t)(uint16_t)scb[2 * p2 + 1] << 16);
-                o->d[lane] = d;
-            }
-            for (int g = 0; g < 8; g++) {
-                __m256i col[8];
-                for (int j = 0; j < 8; j++) col[j] = q[g][j];
-                transpose8_epi32(col);
-                for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)&o->w[g][k][8 * h8], col[k]);
-            }
-        }
-    }
-}
-
-X86_INLINE void x86_tile_q6_run(const x86_tile_q6 *pk, int nsb, const char *ab, size_t act_row_bytes,
-                                int t0, float *y, int ldy, int rs, __mmask16 rows, int nt)
-{
-    __m512 acc[X86_TILE_T];
-    const block_q8_K *a[X86_TILE_T];
-    for (int t = 0; t < nt; t++) {
-        acc[t] = _mm512_setzero_ps();
-        a[t] = (const block_q8_K *)(ab + (size_t)(t0 + t) * act_row_bytes);
-    }
-    for (int b = 0; b < nsb; b++) {
-        const x86_tile_q6 *o = &pk[b];
-        __m512i isum[X86_TILE_T];
-        for (int t = 0; t < nt; t++) {
-            __m512i cs = _mm512_setzero_si512();
-            for (int p2 = 0; p2 < 8; p2++)
-                cs = _mm512_dpwssd_epi32(cs, _mm512_loadu_si512(o->sc2[p2]),
-                                         bcast32((const int8_t *)&a[t][b].bsums[2 * p2]));
-            isum[t] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(cs, 5));
-        }
-        for (int g = 0; g < 8; g++) {
-            __m512i w[8];
-            for (int k = 0; k < 8; k++) w[k] = _mm512_loadu_si512(o->w[g][k]);
-            const __m512i s0 = _mm512_loadu_si512(o->sc[2 * g]), s1 = _mm512_loadu_si512(o->sc[2 * g + 1]);
-            for (int t = 0; t < nt; t++) {
-                const int8_t *q = a[t][b].qs + 32 * g;
-                __m512i p0 = _mm512_setzero_si512(), p1 = _mm512_setzero_si512();
-                for (int k = 0; k < 4; k++) {
-                    p0 = _mm512_dpbusd_epi32(p0, w[k], bcast32(q + 4 * k));
-                    p1 = _mm512_dpbusd_epi32(p1, w[k + 4], bcast32(q + 16 + 4 * k));
-                }
-                isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(p0, s0),
-                                                                     _mm512_mullo_epi32(p1, s1)));
-            }
-        }
-        const __m512 dv = _mm512_loadu_ps(o->d);
-        for (int t = 0; t < nt; t++)
-            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(a[t][b].d)),
-                                     _mm512_cvtepi32_ps(isum[t]), acc[t]);
-    }
-    for (int t = 0; t < nt; t++)
-        _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows, acc[t]);
-}
-
-__attribute__((noinline)) static bool x86_tile_q6_matmul(const void *w, size_t w_row_bytes, const void *act,
-                               size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
-                               int ldy)
-{
-    const int nsb = n / QK_K;
-    if (nsb > X86_TILE_K_MAX_SB || nsb < 1) return false;
-    x86_tile_q6 pk[X86_TILE_K_MAX_SB];
-    for (int rs = r0; rs < r1; rs += 16) {
-        const int nr = r1 - rs < 16 ? r1 - rs : 16;
-        const __mmask16 rows = (__mmask16)((1u << nr) - 1u);
-        x86_tile_q6_pack(w, w_row_bytes, rs, r1, nsb, pk);
-        int t = 0;
-        for (; t + X86_TILE_T <= n_tok; t += X86_TILE_T)
-            x86_tile_q6_run(pk, nsb, act, act_row_bytes, t, y, ldy, rs, rows, X86_TILE_T);
-        for (; t < n_tok; t++) x86_tile_q6_run(pk, nsb, act, act_row_bytes, t, y, ldy, rs, rows, 1);
-    }
-    return true;
-}
-
-/* Q4_0 / Q8_0 decode (few tokens): one row at a time, two blocks per
- * vpdpbusd. The token's activations are copied once per call into
- * contiguous 32-byte blocks with a per-lane offset correction, so a row's
- * weights are used unsigned (q + off) and unpacked with no sign steps.
- * Same float steps as the one-row kernels: exact block sums, then
- * acc0 / acc1 fma chains over even / odd blocks. */
-enum { X86_DEC_MAX_NB = 512 };
-
-/* One row's 8 blocks b..b+7: exact integer block sums (as float) and
- * dx * dy, lanes in block order b, b+2, b+4, b+6, b+1, b+3, b+5, b+7. */
-X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, const int8_t *aq,
-                             const int32_t *init, const float *dyp, __m256 *fs, __m256 *ps)
-{
-    const __m256i m4 = _mm256_set1_epi8(0x0f);
-    const __m512i pidx = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-    __m512i v[4];
-    for (int p = 0; p < 4; p++) {
-        const uint8_t *x0 = row + (size_t)(b + 2 * p) * bsz, *x1 = x0 + bsz;
-        __m512i wv;
-        if (q4) {
-            const __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(x1 + 2)),
-                                               _mm_loadu_si128((const __m128i *)(x0 + 2)));
-            const __m256i lo = _mm256_and_si256(q, m4);
-            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            wv = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), pidx, _mm512_castsi256_si512(hi));
-        } else {
-            wv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(x0 + 2))),
-                                    _mm256_loadu_si256((const __m256i *)(x1 + 2)), 1);
-            wv = _mm512_xor_si512(wv, _mm512_set1_epi8((char)0x80));
-        }
-        v[p] = _mm512_dpbusd_epi32(_mm512_load_si512(init + 8 * (b + 2 * p)), wv,
-                                   _mm512_load_si512(aq + 32 * (b + 2 * p)));
-    }
-    /* per 128-bit chunk: [v0, v1, v2, v3] chunk sums; chunks 0-1 are
-     * blocks b + 2p, chunks 2-3 blocks b + 2p + 1 */
-    const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
-    const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
-    const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
-    const __m512i uc = _mm512_shuffle_i64x2(u, u, 0xD8); /* chunks 0, 2, 1, 3 */
-    const __m256i sum = _mm256_add_epi32(_mm512_castsi512_si256(uc), _mm512_extracti64x4_epi64(uc, 1));
-    uint16_t h[8];
-    for (int j = 0; j < 4; j++) {
-        memcpy(&h[j], row + (size_t)(b + 2 * j) * bsz, 2);
-        memcpy(&h[4 + j], row + (size_t)(b + 2 * j + 1) * bsz, 2);
-    }
-    const __m128i dh = _mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], (short)h[4],
-                                      (short)h[5], (short)h[6], (short)h[7]);
-    *fs = _mm256_cvtepi32_ps(sum);
-    *ps = _mm256_mul_ps(_mm256_cvtph_ps(dh), _mm256_loadu_ps(dyp + b));
-}
-
-__attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
-                              size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
-                              int ldy)
-{
-    const int nb = n / 32, nb8 = nb / 8 * 8;
-    if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_DEC_MAX_NB || nb < 8)
-        return false;
-    const bool q4 = wtype == HONE_TYPE_Q4_0;
-    const int lane_off = q4 ? 1 : 16; /* off / 8: 8 lanes per block */
-    const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
-    _Alignas(64) int8_t aq[X86_DEC_MAX_NB * 32];
-    _Alignas(64) int32_t init[X86_DEC_MAX_NB * 8];
-    float dy[X86_DEC_MAX_NB], dyp[X86_DEC_MAX_NB]; /* dyp: in reduced-lane order */
-    static const int PERM[8] = {0, 2, 4, 6, 1, 3, 5, 7};
-    const __m256i ones = _mm256_set1_epi8(1), m4 = _mm256_set1_epi8(0x0f);
-    for (int t = 0; t < n_tok; t++) {
-        const block_q8_0 *a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
-        for (int b = 0; b < nb; b++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)a[b].qs);
-            _mm256_store_si256((__m256i *)(aq + 32 * b), q);
-            const int bs = hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, q));
-            _mm256_store_si256((__m256i *)(init + 8 * b), _mm256_set1_epi32(-lane_off * bs));
-            dy[b] = h2f(a[b].d);
-        }
-        for (int b = 0; b < nb8; b++) dyp[b] = dy[b / 8 * 8 + PERM[b % 8]];
-        float *yt = y + (size_t)t * (size_t)ldy;
-        const bool big = (size_t)(r1 - r0) * w_row_bytes > ((size_t)1 << 19); /* beyond L2: prefetch */
-        int r = r0;
-        /* 8 rows at once: each row's fma chains run in its own lane (same
-         * per-row float steps), not as a latency-bound scalar chain */
-        for (; r + 8 <= r1 && nb8 == nb; r += 8) {
-            const uint8_t *row0 = (const uint8_t *)w + (size_t)r * w_row_bytes;
-            __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-            /* 8 interleaved row streams defeat the hardware prefetcher:
-             * fetch the next group's rows linearly, a slice per step */
-            const int nxt = !big ? 0 : r1 - r - 8 < 8 ? r1 - r - 8 : 8;
-            const size_t pf_all = (size_t)nxt * w_row_bytes, nsteps = (size_t)nb8 / 8;
-            for (int b = 0; b < nb8; b += 8) {
-                const size_t s0 = pf_all * (size_t)(b / 8) / nsteps, s1 = pf_all * (size_t)(b / 8 + 1) / nsteps;
-                for (size_t o = s0; o < s1; o += 64)
-                    _mm_prefetch((const char *)row0 + 8 * w_row_bytes + o, _MM_HINT_T0);
-                __m256 fs[8], ps[8];
-                for (int i = 0; i < 8; i++)
-                    x86_dec_blk8(q4, bsz, row0 + (size_t)i * w_row_bytes, b, aq, init, dyp, &fs[i], &ps[i]);
-                x86_tr8(fs);
-                x86_tr8(ps);
-                for (int j = 0; j < 4; j++) {
-                    acc0 = _mm256_fmadd_ps(fs[j], ps[j], acc0);
-                    acc1 = _mm256_fmadd_ps(fs[4 + j], ps[4 + j], acc1);
-                }
-            }
-            _mm256_storeu_ps(yt + r, _mm256_add_ps(acc0, acc1));
-        }
-        for (; r < r1; r++) {
-            const uint8_t *row = (const uint8_t *)w + (size_t)r * w_row_bytes;
-            float acc0 = 0.0f, acc1 = 0.0f;
-            for (int b = 0; b < nb8; b += 8) {
-                __m256 fv, pv;
-                x86_dec_blk8(q4, bsz, row, b, aq, init, dyp, &fv, &pv);
-                float fs[8], ps[8];
-                _mm256_storeu_ps(fs, fv);
-                _mm256_storeu_ps(ps, pv);
-                for (int j = 0; j < 4; j++) {
-                    acc0 = fmaf(fs[j], ps[j], acc0);
-                    acc1 = fmaf(fs[4 + j], ps[4 + j], acc1);
-                }
-            }
-            for (int b = nb8; b < nb; b++) {
-                const uint8_t *xb = row + (size_t)b * bsz;
-                __m256i xq;
-                if (q4) {
-                    const __m128i q = _mm_loadu_si128((const __m128i *)(xb + 2));
-                    xq = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), m4);
-                } else {
-                    xq = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)), _mm256_set1_epi8((char)0x80));
-                }
-                const __m256i pv = _mm256_dpbusd_epi32(_mm256_load_si256((const __m256i *)(init + 8 * b)), xq,
-                                                       _mm256_load_si256((const __m256i *)(aq + 32 * b)));
-                hone_half d16;
-                memcpy(&d16, xb, 2);
-                float *acc = (b & 1) ? &acc1 : &acc0;
-                *acc = fmaf((float)hsum_epi32(pv), h2f(d16) * dy[b], *acc);
-            }
-            yt[r] = acc0 + acc1;
-        }
-    }
-    return true;
-}
-
-/* Fewest tokens for which repacking a strip pays (packing a K-quant strip
- * costs about four one-row passes; measured by decode speed). */
-enum { X86_TILE_MIN_TOK = 4, X86_TILE_K_MIN_TOK = 16 };
-#else
-#include "x86/rows8_avx2.h"
-#endif
-
-/* Tiled matmul: a strip of rows stays in L1/L2 while groups of tokens
- * pass over it, each weight block unpacked once per group (and, for
- * Q8_0/Q8_1 activations, each activation scale converted once per strip).
- * Results are bit-identical to vec_dot per (row, token). */
-static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
-                       const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                       float *y, int ldy)
+/* The matmul every x86 set ends in, after its own rows-in-lanes paths
+ * (x86/tiles16_vnni.h, x86/rows8_avx2.h) for the shapes they take: a
+ * strip of rows stays in L1/L2 while groups of tokens pass over it, each
+ * weight block unpacked once per group (and, for Q8_0/Q8_1 activations,
+ * each activation scale converted once per strip). Results are
+ * bit-identical to vec_dot per (row, token). */
+static void x86_matmul_rows(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                            const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                            float *y, int ldy)
 {
     enum { G = X86_MAX_NT, STRIP = 16 };
     const x86_dotg_fn dotg = wtype < HONE_TYPE_COUNT ? X86_DOTG[wtype] : NULL;
     x86_dotg_fn dot1s = wtype < HONE_TYPE_COUNT ? X86_DOT1S[wtype] : NULL;
     if (n / 32 > X86_MAX_SCALE_BLOCKS) dot1s = NULL;
-#if defined(HONE_X86_VNNI)
-    if (n_tok >= X86_TILE_MIN_TOK &&
-        x86_tile_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
-        return;
-    if (n_tok >= X86_TILE_K_MIN_TOK && (wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K) &&
-        x86_tile_k4_matmul(w, w_row_bytes, wtype == HONE_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
-                           n_tok, y, ldy))
-        return;
-    if (n_tok < X86_TILE_MIN_TOK &&
-        x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
-        return;
-    if (n_tok >= X86_TILE_K_MIN_TOK && wtype == HONE_TYPE_Q6_K &&
-        x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
-        return;
-#else
-    if (n_tok >= X86_T8_MIN_TOK &&
-        x86_t8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
-        return;
-    if (n_tok < X86_T8_MIN_TOK &&
-        x86_d8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
-        return;
-#endif
     if (!dotg || (n_tok < G && !dot1s)) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
@@ -1568,7 +1115,6 @@ static void x86_matmul(const hone_kernels *k, uint32_t wtype, const void *w, siz
         }
     }
 }
-
 /* --- row operations ----------------------------------------------------- */
 
 /* e^x for 8 floats, within a few ulp of expf: x = n ln2 + r with a
@@ -1671,39 +1217,36 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
 
 /* --- the table ---------------------------------------------------------- */
 
-#define X86_TK(dot, to, from) \
-    {.vec_dot = (dot), .to_float = (to), .from_float = (from)}
-
-/* Entries shared by every x86 table; bf16_dot differs per set. */
-#define X86_TYPE_TABLE(bf16_dot)                                                              \
-    [HONE_TYPE_F32] = X86_TK(x86_vec_dot_f32, hone_gen_f32_to_float,           \
-                             hone_gen_f32_from_float),                                        \
-    [HONE_TYPE_F16] = X86_TK(x86_vec_dot_f16, x86_f16_to_float,                \
-                             x86_f16_from_float),                                             \
-    [HONE_TYPE_BF16] = X86_TK(bf16_dot, x86_bf16_to_float,                    \
-                              x86_bf16_from_float),                                           \
-    [HONE_TYPE_Q4_0] = X86_TK(x86_vec_dot_q4_0, hone_gen_q4_0_to_float,  \
-                              hone_gen_q4_0_from_float),                                      \
-    [HONE_TYPE_Q4_1] = X86_TK(x86_vec_dot_q4_1, \
-                              hone_gen_q4_1_to_float, NULL),                                  \
-    [HONE_TYPE_Q5_0] = X86_TK(x86_vec_dot_q5_0, \
-                              hone_gen_q5_0_to_float, NULL),                                  \
-    [HONE_TYPE_Q5_1] = X86_TK(x86_vec_dot_q5_1, \
-                              hone_gen_q5_1_to_float, NULL),                                  \
-    [HONE_TYPE_Q8_1] = X86_TK(NULL, hone_gen_q8_1_to_float,                   \
-                              hone_gen_q8_1_from_float),                                      \
-    [HONE_TYPE_Q2_K] = X86_TK(x86_vec_dot_q2_K, \
-                              hone_gen_q2_K_to_float, NULL),                                  \
-    [HONE_TYPE_Q3_K] = X86_TK(x86_vec_dot_q3_K, \
-                              hone_gen_q3_K_to_float, NULL),                                  \
-    [HONE_TYPE_Q8_0] = X86_TK(x86_vec_dot_q8_0, hone_gen_q8_0_to_float,  \
-                              x86_q8_0_from_float),                                           \
-    [HONE_TYPE_Q4_K] = X86_TK(x86_vec_dot_q4_K, hone_gen_q4_K_to_float,  \
-                              NULL),                                                          \
-    [HONE_TYPE_Q5_K] = X86_TK(x86_vec_dot_q5_K, hone_gen_q5_K_to_float,  \
-                              NULL),                                                          \
-    [HONE_TYPE_Q6_K] = X86_TK(x86_vec_dot_q6_K, hone_gen_q6_K_to_float,  \
-                              NULL),                                                          \
-    [HONE_TYPE_Q8_K] = X86_TK(NULL, hone_gen_q8_K_to_float, x86_q8_K_from_float)
+/* What every x86 set vectorizes, as the .own of its hone_kernels_slot
+ * (kernels/table.h: the entries left NULL are generic's); the sets differ
+ * in their name, BF16 dot and matmul. */
+#define X86_OWN(set_name, bf16_dot, matmul_fn)                                        \
+    {                                                                                 \
+        .name = (set_name),                                                           \
+        .type =                                                                       \
+            {                                                                         \
+                [HONE_TYPE_F32] = {.vec_dot = x86_vec_dot_f32},                       \
+                [HONE_TYPE_F16] = {.vec_dot = x86_vec_dot_f16,                        \
+                                   .to_float = x86_f16_to_float,                      \
+                                   .from_float = x86_f16_from_float},                 \
+                [HONE_TYPE_BF16] = {.vec_dot = (bf16_dot),                            \
+                                    .to_float = x86_bf16_to_float,                    \
+                                    .from_float = x86_bf16_from_float},               \
+                [HONE_TYPE_Q4_0] = {.vec_dot = x86_vec_dot_q4_0},                     \
+                [HONE_TYPE_Q4_1] = {.vec_dot = x86_vec_dot_q4_1},                     \
+                [HONE_TYPE_Q5_0] = {.vec_dot = x86_vec_dot_q5_0},                     \
+                [HONE_TYPE_Q5_1] = {.vec_dot = x86_vec_dot_q5_1},                     \
+                [HONE_TYPE_Q2_K] = {.vec_dot = x86_vec_dot_q2_K},                     \
+                [HONE_TYPE_Q3_K] = {.vec_dot = x86_vec_dot_q3_K},                     \
+                [HONE_TYPE_Q8_0] = {.vec_dot = x86_vec_dot_q8_0,                      \
+                                    .from_float = x86_q8_0_from_float},               \
+                [HONE_TYPE_Q4_K] = {.vec_dot = x86_vec_dot_q4_K},                     \
+                [HONE_TYPE_Q5_K] = {.vec_dot = x86_vec_dot_q5_K},                     \
+                [HONE_TYPE_Q6_K] = {.vec_dot = x86_vec_dot_q6_K},                     \
+                [HONE_TYPE_Q8_K] = {.from_float = x86_q8_K_from_float},               \
+            },                                                                        \
+        .matmul = (matmul_fn), .rmsnorm = x86_rmsnorm, .softmax = x86_softmax,        \
+        .silu_mul = x86_silu_mul,                                                     \
+    }
 
 #endif

@@ -1,6 +1,7 @@
 /* rows8_avx2.h — Q4_0 / Q8_0 weights x Q8_0 activations on AVX2 without
  * VNNI, with 8 weight rows in the 8 int32 lanes of a ymm register.
- * Included by body256.h (AVX2 build only); uses its helpers.
+ * Included only by x86/avx2.c, after x86/body256.h, whose helpers
+ * (x86_pack8, x86_tile_act, hsum8_epi32, x86_tr8, ...) it uses.
  *
  * Prompt batches (x86_t8_matmul): a strip of 8 rows is repacked per block
  * so that dword k of lane r is bytes 4k..4k+3 of row r (x86_pack8); each
@@ -25,7 +26,9 @@
 #ifndef HONE_X86_ROWS8_AVX2_H
 #define HONE_X86_ROWS8_AVX2_H
 
-
+#if defined(HONE_X86_VNNI)
+#error "x86/rows8_avx2.h is the AVX2 build's (x86/avx2.c): the VNNI build has x86/tiles16_vnni.h"
+#endif
 
 enum {
     X86_T8_MIN_TOK = 4,     /* fewer tokens: decode path */
