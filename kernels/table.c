@@ -21,6 +21,7 @@ const hone_kernels *hone_kernels_complete(hone_kernels_slot *slot)
             if (o->from_float) t->type[i].from_float = o->from_float;
         }
         if (own->matmul) t->matmul = own->matmul;
+        if (own->gemm_f16) t->gemm_f16 = own->gemm_f16;
         if (own->rmsnorm) t->rmsnorm = own->rmsnorm;
         if (own->softmax) t->softmax = own->softmax;
         if (own->silu_mul) t->silu_mul = own->silu_mul;

@@ -1,5 +1,6 @@
 /* ops.c — the generic row operations and the generic kernel table. */
 #include "generic.h"
+#include "blas_gemm.h"
 
 #include <math.h>
 
@@ -78,6 +79,8 @@ static const hone_kernels GENERIC = {
                             hone_gen_q8_K_from_float),
     },
     .matmul = hone_gen_matmul,
+    /* every set inherits it (table.h): BLAS is a build's, not an ISA's */
+    .gemm_f16 = HONE_BLAS_GEMM_F16,
     .rmsnorm = hone_gen_rmsnorm,
     .softmax = hone_gen_softmax,
     .silu_mul = hone_gen_silu_mul,
