@@ -89,10 +89,27 @@ hone_status hone_build_info_write(const char *path, hone_error *err);
  * found is malformed (path_out names it). */
 cJSON *hone_build_info_load(char *path_out, size_t path_cap, hone_error *err);
 
-/* Threads to use. cli_threads > 0 wins; else HONE_THREADS, then
- * OMP_NUM_THREADS (positive integers; other values are ignored), then
- * build_info.json's optimal_threads, then hone_detect_optimal_threads().
- * Always >= 1. */
+/* The CPUs this process may use now: the affinity mask's count, capped by
+ * the cgroup quota (floor, min 1). 0 when neither is known. */
+int hone_cpu_limit(void);
+
+/* How many threads to use, and why (README "Threads"). Resolved once, by
+ * a front-end, on the machine that runs the binary: build_info.json's
+ * optimal_threads is the build host's, a record, never used here. */
+typedef struct {
+    int n;              /* >= 1 */
+    const char *source; /* "-t", "HONE_THREADS", "OMP_NUM_THREADS", "detected" */
+    int limit;          /* hone_cpu_limit() */
+    bool over_limit;    /* an explicit -t above the limit (obeyed) */
+    char warning[160];  /* e.g. an ignored HONE_THREADS value; "" if none */
+} hone_thread_choice;
+
+/* cli_threads > 0 (-t) wins and is obeyed even above the limit; else
+ * HONE_THREADS, then OMP_NUM_THREADS (positive integers; others are
+ * ignored with a warning), capped at the live limit; else
+ * hone_detect_optimal_threads(). */
+hone_thread_choice hone_choose_threads(int cli_threads);
+/* hone_choose_threads(cli_threads).n */
 int hone_resolve_threads(int cli_threads);
 
 #endif

@@ -206,8 +206,9 @@ cJSON *hone_build_info_load(char *path_out, size_t path_cap, hone_error *err)
     return NULL;
 }
 
-/* A positive integer (1..100000) from the environment, else 0. A list
- * ("4,2", OpenMP's nested form) counts by its first element. */
+/* A positive integer (1..100000) from the environment: its value, 0 when
+ * unset or empty, -1 when set to something else. A list ("4,2", OpenMP's
+ * nested form) counts by its first element. */
 static int env_threads(const char *name)
 {
     const char *s = getenv(name);
@@ -215,20 +216,37 @@ static int env_threads(const char *name)
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || (*end && *end != ',') || v < 1 || v > 100000) return 0;
+    if (errno || end == s || (*end && *end != ',') || v < 1 || v > 100000) return -1;
     return (int)v;
 }
 
-int hone_resolve_threads(int cli_threads)
+hone_thread_choice hone_choose_threads(int cli_threads)
 {
-    if (cli_threads > 0) return cli_threads;
-    int n = env_threads("HONE_THREADS");
-    if (!n) n = env_threads("OMP_NUM_THREADS");
-    if (n) return n;
-    cJSON *doc = hone_build_info_load(NULL, 0, NULL);
-    const cJSON *ot = cJSON_GetObjectItemCaseSensitive(doc, "optimal_threads");
-    if (cJSON_IsNumber(ot) && ot->valuedouble >= 1 && ot->valuedouble <= 100000)
-        n = (int)ot->valuedouble;
-    cJSON_Delete(doc);
-    return n > 0 ? n : hone_detect_optimal_threads();
+    hone_thread_choice c = {.limit = hone_cpu_limit()};
+    if (cli_threads > 0) {
+        c.n = cli_threads;
+        c.source = "-t";
+        c.over_limit = c.limit > 0 && c.n > c.limit;
+        return c;
+    }
+    static const char *const vars[] = {"HONE_THREADS", "OMP_NUM_THREADS"};
+    for (int i = 0; i < 2; i++) {
+        const int v = env_threads(vars[i]);
+        if (v < 0 && !c.warning[0])
+            snprintf(c.warning, sizeof c.warning,
+                     "%s='%.40s' is not a positive integer: ignored", vars[i], getenv(vars[i]));
+        if (v <= 0) continue;
+        c.n = c.limit > 0 && v > c.limit ? c.limit : v;
+        c.source = vars[i];
+        if (c.n < v)
+            snprintf(c.warning, sizeof c.warning,
+                     "%s=%d is more than the %d CPUs this process may use: using %d", vars[i], v,
+                     c.limit, c.n);
+        return c;
+    }
+    c.n = hone_detect_optimal_threads();
+    c.source = "detected";
+    return c;
 }
+
+int hone_resolve_threads(int cli_threads) { return hone_choose_threads(cli_threads).n; }

@@ -287,6 +287,17 @@ int hone_affinity_cpus(void)
     return CPU_COUNT(&set);
 }
 
+int hone_cpu_limit(void)
+{
+    int n = hone_affinity_cpus();
+    const double q = hone_cgroup_cpu_limit("/proc/self/cgroup", "/sys/fs/cgroup");
+    if (q > 0) {
+        const int qn = q < 1 ? 1 : (int)floor(q);
+        if (n <= 0 || qn < n) n = qn;
+    }
+    return n > 0 ? n : 0;
+}
+
 int hone_detect_optimal_threads(void)
 {
     hone_topology t;

@@ -208,6 +208,18 @@ size_t cli_peak_rss(void)
     return (size_t)ru.ru_maxrss * 1024; /* Linux: kilobytes */
 }
 
+int cli_threads(const char *cmd, int t_flag)
+{
+    const hone_thread_choice c = hone_choose_threads(t_flag);
+    if (c.warning[0]) fprintf(stderr, "hone %s: warning: %s\n", cmd, c.warning);
+    if (c.over_limit)
+        fprintf(stderr,
+                "hone %s: warning: -t %d is more than the %d CPUs this process may use "
+                "(affinity mask, cgroup quota): threads will wait for each other\n",
+                cmd, c.n, c.limit);
+    return c.n;
+}
+
 int cli_kernels(const char *cmd, const hone_kernels **k)
 {
     const char *name = getenv("HONE_KERNELS");
@@ -240,7 +252,7 @@ int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_al
     hone_error err = {0};
     const hone_kernels *k;
     if (cli_kernels(cmd, &k)) return -1;
-    if (hone_threadpool_create(hone_resolve_threads(o->n_threads), &e->pool, &err))
+    if (hone_threadpool_create(cli_threads(cmd, o->n_threads), &e->pool, &err))
         return cli_error(cmd, "%s", err.msg);
     hone_context_params cp = hone_context_default_params();
     cp.kernels = k;

@@ -65,10 +65,12 @@ typedef struct {
 
 /* The settings the library takes as values, resolved here, once, from the
  * user's flags and environment (the server resolves them the same way):
- * threads: -t, HONE_THREADS, OMP_NUM_THREADS, build_info.json, detected
- * (hone_resolve_threads); kernel set: HONE_KERNELS (a set's name or
+ * threads: -t, HONE_THREADS, OMP_NUM_THREADS (capped at the CPUs this
+ * process may use), detected (hone_choose_threads); kernel set: HONE_KERNELS (a set's name or
  * "auto"), else the best set this CPU runs. Return 0 or -1 (printed). */
 int cli_kernels(const char *cmd, const hone_kernels **k);
+/* The thread count (hone_choose_threads), printing its warnings. */
+int cli_threads(const char *cmd, int t_flag);
 
 /* Load the model (-m required) and its tokenizer. */
 int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e);

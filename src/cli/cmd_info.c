@@ -97,9 +97,13 @@ static int print_summary(void)
     printf("\n");
     if (cJSON_IsNumber(quota)) printf("  %-12s %.2f CPUs\n", "cgroup quota", quota->valuedouble);
     printf("  %-12s %.0f CPUs\n", "affinity", num_field(topo, "affinity_cpus"));
-    printf("  %-12s optimal %.0f; this run uses %d (-t, HONE_THREADS, OMP_NUM_THREADS, "
-           "build_info.json, detected)\n",
-           "threads", num_field(doc, "optimal_threads"), hone_resolve_threads(0));
+    const hone_thread_choice tc = hone_choose_threads(0);
+    printf("  %-12s this run uses %d (%s; at most %d CPUs here)", "threads", tc.n, tc.source,
+           tc.limit);
+    if (installed && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(installed, "optimal_threads")))
+        printf("; the build host's optimum was %.0f", num_field(installed, "optimal_threads"));
+    printf("\n");
+    if (tc.warning[0]) printf("  %-12s %s\n", "", tc.warning);
     /* the kernel set `hone run` would pick now (HONE_KERNELS or the best) */
     const hone_kernels *k = NULL;
     hone_error kerr = {0};

@@ -158,26 +158,45 @@ static void thread_resolution_order(void **state)
 {
     (void)state;
     clear_env();
-    setenv("HONE_BUILD_INFO", write_text("bi.json", "{\"optimal_threads\": 7}"), 1);
-    assert_int_equal(hone_resolve_threads(5), 5);  /* -t wins */
-    assert_int_equal(hone_resolve_threads(0), 7);  /* then build_info.json */
-    setenv("OMP_NUM_THREADS", "6,2", 1);
-    assert_int_equal(hone_resolve_threads(0), 6);  /* OMP_NUM_THREADS (first level) */
-    setenv("HONE_THREADS", "3", 1);
-    assert_int_equal(hone_resolve_threads(0), 3);  /* HONE_THREADS before OMP */
-    assert_int_equal(hone_resolve_threads(-1), 3); /* <= 0 means unset */
+    const int lim = hone_cpu_limit(); /* this machine's: affinity, cgroup quota */
+    assert_true(lim >= 1);
+    const int big = lim + 62;
+    /* build_info.json's optimal_threads is the build host's: never used */
+    setenv("HONE_BUILD_INFO", write_text("bi.json", "{\"optimal_threads\": 64}"), 1);
+    hone_thread_choice c = hone_choose_threads(0);
+    assert_int_equal(c.n, hone_detect_optimal_threads());
+    assert_string_equal(c.source, "detected");
+    assert_true(c.n >= 1 && c.n <= lim);
+    /* -t wins and is obeyed above the limit, flagged */
+    c = hone_choose_threads(big);
+    assert_int_equal(c.n, big);
+    assert_string_equal(c.source, "-t");
+    assert_true(c.over_limit);
+    assert_false(hone_choose_threads(1).over_limit);
+    /* OMP_NUM_THREADS (first level), then HONE_THREADS before it; both
+     * capped at the limit, with a warning */
+    setenv("OMP_NUM_THREADS", "1,2", 1);
+    c = hone_choose_threads(0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.source, "OMP_NUM_THREADS");
+    setenv("HONE_THREADS", "64000", 1);
+    c = hone_choose_threads(0);
+    assert_int_equal(c.n, lim);
+    assert_string_equal(c.source, "HONE_THREADS");
+    assert_non_null(strstr(c.warning, "HONE_THREADS=64000 is more than"));
+    assert_int_equal(hone_resolve_threads(-1), lim); /* <= 0 means unset */
     assert_int_equal(hone_resolve_threads(2), 2);
-    setenv("HONE_THREADS", "0", 1);                /* invalid values are ignored */
-    assert_int_equal(hone_resolve_threads(0), 6);
+    /* invalid values are ignored with a warning naming them */
     setenv("HONE_THREADS", "abc", 1);
+    c = hone_choose_threads(0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.source, "OMP_NUM_THREADS");
+    assert_non_null(strstr(c.warning, "HONE_THREADS='abc' is not a positive integer"));
+    setenv("HONE_THREADS", "0", 1);
     setenv("OMP_NUM_THREADS", "-4", 1);
-    assert_int_equal(hone_resolve_threads(0), 7);
-    /* bad optimal_threads or a malformed file: detected */
-    setenv("HONE_BUILD_INFO", write_text("bi.json", "{\"optimal_threads\": 0}"), 1);
-    assert_int_equal(hone_resolve_threads(0), hone_detect_optimal_threads());
-    setenv("HONE_BUILD_INFO", write_text("bi.json", "{not json"), 1);
-    assert_int_equal(hone_resolve_threads(0), hone_detect_optimal_threads());
-    assert_true(hone_resolve_threads(0) >= 1);
+    c = hone_choose_threads(0);
+    assert_string_equal(c.source, "detected");
+    assert_non_null(strstr(c.warning, "HONE_THREADS='0'"));
     clear_env();
 }
 
