@@ -9,6 +9,8 @@
 #   make clean-build        remove build/
 #   make bench-native MODEL=f.gguf [THREADS=2 ROUNDS=5]
 #                           hone (native, portable) vs llama-bench, interleaved
+#   make release            dist/: one tarball per CPU target, manifest.json,
+#                           SHA256SUMS (ci/release.sh)
 #
 # Installing is atomic: the build happens first, then `cmake --install`
 # into a staging dir, then each file is renamed into $(PREFIX); a failed
@@ -23,12 +25,12 @@ CTEST ?= ctest
 # files `make install` owns under $(PREFIX)
 INSTALLED_FILES = bin/hone lib/hone/build_info.json
 
-.PHONY: all install install-fast install-optimized show-build test uninstall clean-build help bench-native
+.PHONY: all install install-fast install-optimized show-build test uninstall clean-build help bench-native release
 
 all: help
 
 help:
-	@sed -n '1,12p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
 
 # Always re-run the build: cmake knows what is up to date.
 .PHONY: build-portable build-native
@@ -84,3 +86,7 @@ ROUNDS ?= 5
 bench-native: build-native build-portable
 	@test -n "$(MODEL)" || { echo "usage: make bench-native MODEL=file.gguf [THREADS=2 ROUNDS=5]" >&2; exit 1; }
 	bash ci/bench-native.sh "$(MODEL)" $(THREADS) $(ROUNDS)
+
+# The release artifacts of this commit (reproducible; see ci/release.sh).
+release:
+	JOBS=$(JOBS) WERROR=$(WERROR) bash ci/release.sh

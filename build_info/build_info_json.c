@@ -71,7 +71,9 @@ static cJSON *topology_json(int *optimal)
     return o;
 }
 
-cJSON *hone_build_info_generate(void)
+/* The document; with with_host = false the build host's fields (cpu_model,
+ * cpu_flags, optimal_threads, topology) are null / empty. */
+static cJSON *generate(bool with_host)
 {
     static const char *const isa[] = {HONE_BI_TARGET_ISA NULL};
     bool native = !strcmp(HONE_BI_VARIANT, "native");
@@ -80,8 +82,8 @@ cJSON *hone_build_info_generate(void)
              sizeof date);
     if (native && gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
 
-    hone_cpu_info cpu;
-    hone_cpu_detect(&cpu);
+    hone_cpu_info cpu = {0};
+    if (with_host) hone_cpu_detect(&cpu);
     int optimal = 1;
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
@@ -107,8 +109,14 @@ cJSON *hone_build_info_generate(void)
     cJSON_AddNumberToObject(o, "source_date_epoch", (double)HONE_BI_SOURCE_DATE_EPOCH);
     cJSON_AddBoolToObject(o, "reproducible", HONE_BI_REPRODUCIBLE);
     cJSON_AddItemToObject(o, "hostname", native ? string_or_null(host) : cJSON_CreateNull());
-    cJSON_AddStringToObject(o, "cpu_model", cpu.model);
     arr = cJSON_AddArrayToObject(o, "cpu_flags");
+    if (!with_host) {
+        cJSON_AddNullToObject(o, "cpu_model");
+        cJSON_AddNullToObject(o, "optimal_threads");
+        cJSON_AddNullToObject(o, "topology");
+        return o;
+    }
+    cJSON_AddStringToObject(o, "cpu_model", cpu.model);
     for (int i = 0; i < cpu.n_flags; i++)
         cJSON_AddItemToArray(arr, cJSON_CreateString(cpu.flags[i]));
     cJSON *topo = topology_json(&optimal);
@@ -117,9 +125,12 @@ cJSON *hone_build_info_generate(void)
     return o;
 }
 
+cJSON *hone_build_info_generate(void) { return generate(true); }
+
 hone_status hone_build_info_write(const char *path, hone_error *err)
 {
-    cJSON *doc = hone_build_info_generate();
+    /* a release artifact records nothing of the machine that built it */
+    cJSON *doc = generate(!HONE_BI_RELEASE);
     char *text = doc ? cJSON_Print(doc) : NULL;
     cJSON_Delete(doc);
     if (!text) return hone_fail(err, HONE_ERR_NOMEM, "build_info.json: out of memory");

@@ -10,7 +10,7 @@ PACKAGES=(
     build-essential cmake make pkg-config git python3 file clang
     libcpu-features-dev libopenblas-dev libcurl4-openssl-dev libcjson-dev
     libmicrohttpd-dev libcmocka-dev libpcre2-dev
-    qemu-user-static gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu
+    qemu-user-static gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu mmdebstrap
     libc6-dev-arm64-cross libc6-dev-ppc64el-cross # only recommended by the cross gccs
 )
 

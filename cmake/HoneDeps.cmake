@@ -2,10 +2,11 @@
 # the package to install.
 find_package(PkgConfig REQUIRED)
 
-# Cross builds prefer static archives (PCRE2, cpu_features), so the binary
-# needs little from the target but libc (toolchains/cross-common.cmake).
-# Set here: the platform module resets it after the toolchain file.
-if(CMAKE_CROSSCOMPILING)
+# Cross builds and release artifacts prefer static archives (PCRE2,
+# cpu_features), so the binary needs little from the target but libc
+# (toolchains/cross-common.cmake). Set here: the platform module resets it
+# after the toolchain file.
+if(CMAKE_CROSSCOMPILING OR HONE_RELEASE)
   set(CMAKE_FIND_LIBRARY_SUFFIXES .a .so)
 endif()
 
@@ -24,8 +25,9 @@ hone_require_pkg(CJSON libcjson libcjson-dev)
 hone_require_pkg(PCRE2 libpcre2-8 libpcre2-dev)
 find_package(Threads REQUIRED)
 
-# Host-only components (not needed for `hone info` on cross targets).
-if(NOT HONE_VARIANT STREQUAL "cross")
+# Host-only components (not needed for `hone info` on cross targets, nor
+# linked into release artifacts until a command uses them).
+if(NOT HONE_VARIANT STREQUAL "cross" AND NOT HONE_RELEASE)
   hone_require_pkg(CURL libcurl libcurl4-openssl-dev)
   hone_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
   # Whatever links them sees HONE_HAVE_CURL / HONE_HAVE_MHD; code using

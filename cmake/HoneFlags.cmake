@@ -36,8 +36,16 @@ if(HONE_VARIANT STREQUAL "portable")
   if(NOT CMAKE_BUILD_TYPE)
     set(CMAKE_BUILD_TYPE Release)
   endif()
+  # v3 (AVX2, FMA, F16C: Haswell, Zen 1 and later) is the zero-compile
+  # artifact; v2 (SSE4.2, POPCNT) the one for older CPUs. Both carry every
+  # x86 kernel set and pick one at start-up.
+  set(HONE_X86_LEVEL "v3" CACHE STRING "portable x86-64 microarchitecture level: v3 or v2")
+  set_property(CACHE HONE_X86_LEVEL PROPERTY STRINGS v3 v2)
+  if(NOT HONE_X86_LEVEL MATCHES "^v[23]$")
+    message(FATAL_ERROR "HONE_X86_LEVEL must be v3 or v2 (got '${HONE_X86_LEVEL}')")
+  endif()
   if(HONE_ARCH STREQUAL "x86_64")
-    set(HONE_ISA_FLAGS -march=x86-64-v3 -mtune=generic)
+    set(HONE_ISA_FLAGS -march=x86-64-${HONE_X86_LEVEL} -mtune=generic)
   endif()
   add_compile_options(-O3)
 elseif(HONE_VARIANT STREQUAL "native")

@@ -23,7 +23,7 @@ info-json)         # `hone info --json`, found file and freshly detected
 info-human)
     "$hone" info > "$tmp/out" 2>&1 || fail "hone info exited $?"
     cat "$tmp/out"
-    for w in "target ISA" "model" "optimal" "build_info"; do
+    for w in "target ISA" "model" "this run uses" "build_info"; do
         grep -q "$w" "$tmp/out" || fail "hone info does not show '$w'"
     done
     "$hone" info --help | grep -q -- "-m FILE" || fail "hone info --help"

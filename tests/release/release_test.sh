@@ -1,0 +1,157 @@
+#!/bin/bash
+# release_test.sh CHECK SOURCE_DIR WORK_DIR [MODEL] — checks of ci/release.sh
+#   repro    two release builds of the x86-64 artifacts, each from its own
+#            copy of the source in its own directory: byte-identical
+#            tarballs and manifest; the manifest valid against its schema
+#   minbase  every artifact on a minimal Debian 12 root with no package
+#            added: x86-64 in a chroot of `mmdebstrap --variant=minbase
+#            bookworm` (v2 also under qemu -cpu Nehalem), aarch64 and
+#            ppc64le under qemu-user with a root holding libc6 only (a
+#            foreign minbase needs binfmt_misc); `hone info` and `hone run`
+#            on the stories model
+# Roots are cached in ~/.cache/hone/ (HONE_ROOTFS_CACHE).
+set -euo pipefail
+check=$1 src=$(cd "$2" && pwd) work=$3 model=${4:-}
+cache=${HONE_ROOTFS_CACHE:-$HOME/.cache/hone}
+rm -rf "$work"
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+fail() { echo "FAIL: $*"; exit 1; }
+
+# A copy of the tracked and untracked (not ignored) files, as repro.sh does.
+snapshot() { # DEST
+    mkdir -p "$1"
+    (cd "$src" && git ls-files -z -co --exclude-standard | xargs -0 tar cf - 2>/dev/null) |
+        (cd "$1" && tar xf -)
+}
+: "${SOURCE_DATE_EPOCH:=$(git -C "$src" log -1 --format=%ct)}"
+export SOURCE_DATE_EPOCH
+commit=$(git -C "$src" rev-parse --short=12 HEAD)
+
+release() { # SOURCE_COPY OUT BUILD TARGET...
+    local s=$1 o=$2 b=$3
+    shift 3
+    HONE_COMMIT=$commit bash "$s/ci/release.sh" --out "$o" --build "$b" "$@" \
+        > "$o.log" 2>&1 || { tail -20 "$o.log"; fail "ci/release.sh $*"; }
+}
+
+case $check in
+repro)
+    snapshot "$work/a/src"
+    snapshot "$work/second/copy-of-the-source/src"
+    release "$work/a/src" "$work/a/dist" "$work/a/build" linux-x86_64-v3 linux-x86_64-v2
+    release "$work/second/copy-of-the-source/src" "$work/second/dist" "$work/second/b" \
+        linux-x86_64-v3 linux-x86_64-v2
+    for f in hone-*-linux-x86_64-v3.tar.gz hone-*-linux-x86_64-v2.tar.gz manifest.json SHA256SUMS; do
+        a=$(cd "$work/a/dist" && sha256sum $f)
+        b=$(cd "$work/second/dist" && sha256sum $f)
+        echo "$a"
+        [ "$a" = "$b" ] || fail "$f differs between the two release builds: $b"
+    done
+    python3 "$src/tests/build_info/validate_schema.py" "$src/ci/release-manifest.schema.json" \
+        "$work/a/dist/manifest.json" || fail "manifest.json does not match its schema"
+    (cd "$work/a/dist" && sha256sum -c --quiet SHA256SUMS) || fail "SHA256SUMS"
+    # nothing from the build host: no path, no host name, no CPU
+    for t in "$work"/a/dist/*.tar.gz; do
+        if tar xzf "$t" -O --wildcards '*/bin/hone' | strings | grep -qF -e "$work" -e "$src"; then
+            fail "$t: the binary holds a build path"
+        fi
+        bi=$(tar xzf "$t" -O --wildcards '*/lib/hone/build_info.json')
+        echo "$bi" | grep -q '"cpu_model":[[:space:]]*null' || fail "$t: build_info.json names the build CPU"
+        echo "$bi" | grep -q "\"hostname\":[[:space:]]*null" || fail "$t: build_info.json names the build host"
+    done
+    rm -rf "$work"
+    echo "ok: identical release tarballs and manifest"
+    ;;
+minbase)
+    [ "$(id -u)" -eq 0 ] || { echo "SKIP: chroot needs root"; exit 0; }
+    command -v mmdebstrap >/dev/null || { echo "SKIP: no mmdebstrap (apt-get install mmdebstrap)"; exit 0; }
+    [ -f "$model" ] || fail "no model $model"
+    snapshot "$work/src"
+    release "$work/src" "$work/dist" "$work/build" linux-x86_64-v3 linux-x86_64-v2 \
+        linux-aarch64 linux-ppc64le-power10
+    # The machine's own Debian mirror, bookworm main only: a root needs no
+    # security suite, whose index is often mid-sync for the other arches.
+    mirror=$(apt-cache policy 2>/dev/null | awk '$3 == "bookworm/main" {print $2; exit}')
+    sources=()
+    [ -n "$mirror" ] && sources=("deb $mirror bookworm main")
+    # qemu-user's -L prefix follows an absolute symlink (lib64/ld64.so.2 ->
+    # /lib/...) on the host: make the root's absolute links relative.
+    relative_links() { # ROOT
+        local l t
+        find "$1" -type l -lname '/*' | while read -r l; do
+            t=$(readlink "$l")
+            ln -sfn "$(realpath -m --relative-to="$(dirname "$l")" "$1$t")" "$l"
+        done
+    }
+    root_of() { # DEBARCH -> a cached root for it, "" if none can be made
+        local arch=$1 dir="$cache/rootfs-bookworm-$1" try
+        for try in 1 2 3; do
+            [ -f "$dir/.hone-rootfs" ] && break
+            rm -rf "$dir.tmp"
+            if [ "$arch" = amd64 ]; then
+                mmdebstrap --quiet --variant=minbase bookworm "$dir.tmp" "${sources[@]}" >&2
+            else
+                mmdebstrap --quiet --variant=extract --arch="$arch" --include=libc6 bookworm \
+                    "$dir.tmp" "${sources[@]}" >&2 &&
+                    relative_links "$dir.tmp"
+            fi && rm -rf "$dir" && mv "$dir.tmp" "$dir" && touch "$dir/.hone-rootfs" && break
+            [ $try -lt 3 ] && sleep 15 # a mirror in the middle of a sync
+        done
+        if [ -f "$dir/.hone-rootfs" ]; then echo "$dir"; else rm -rf "$dir.tmp"; fi
+    }
+    run_in() { # ROOT QEMU(-|name [cpu]) TARGET: unpack, info, run
+        local root=$1 qemu=$2 cpu=$3 t=$4 dir name
+        name=$(basename "$work"/dist/hone-*-"$t".tar.gz .tar.gz)
+        dir=$root/opt/hone-test
+        rm -rf "$dir" && mkdir -p "$dir"
+        tar xzf "$work/dist/$name.tar.gz" -C "$dir"
+        cp "$model" "$dir/model.gguf"
+        local exe=/opt/hone-test/$name/bin/hone out
+        if [ "$qemu" = - ]; then
+            out=$(chroot "$root" "$exe" info 2>&1) || fail "$t: hone info in the minbase chroot: $out"
+            echo "$out" | grep -q "^hone " || fail "$t: hone info said: $out"
+            out=$(chroot "$root" "$exe" run -m /opt/hone-test/model.gguf -p "Once upon a time" -n 8 \
+                  --temp 0 2>&1) || fail "$t: hone run in the minbase chroot: $out"
+        elif [ "$qemu" = qemu-x86_64-static ]; then
+            cp "$(command -v $qemu)" "$root/opt/hone-test/qemu"
+            out=$(chroot "$root" /opt/hone-test/qemu -cpu "$cpu" "$exe" run \
+                  -m /opt/hone-test/model.gguf -p "Once upon a time" -n 8 --temp 0 2>&1) ||
+                fail "$t: hone run under qemu -cpu $cpu in the chroot: $out"
+        else
+            out=$(QEMU_LD_PREFIX=$root "$qemu" -cpu "$cpu" "$root$exe" info 2>&1) ||
+                fail "$t: hone info under $qemu -cpu $cpu: $out"
+            out=$(QEMU_LD_PREFIX=$root "$qemu" -cpu "$cpu" "$root$exe" run -m "$dir/model.gguf" \
+                  -p "Once upon a time" -n 8 --temp 0 2>&1) || fail "$t: hone run under $qemu: $out"
+        fi
+        echo "$out" | grep -q "Once upon a time" || fail "$t: no text from hone run: $out"
+        echo "$t ($qemu${cpu:+ -cpu $cpu}): $(echo "$out" | grep -m1 'kernels')"
+        rm -rf "$dir"
+    }
+    amd64=$(root_of amd64)
+    [ -n "$amd64" ] || { echo "SKIP: mmdebstrap could not make a Debian root (package mirror?)"; exit 0; }
+    # as in any real system or container: /proc (the loader resolves $ORIGIN
+    # through /proc/self/exe) and /sys (topology)
+    mounted=()
+    cleanup() { for m in "${mounted[@]}"; do umount -l "$m" 2>/dev/null || true; done; }
+    trap cleanup EXIT
+    mount -t proc proc "$amd64/proc" && mounted+=("$amd64/proc") || fail "cannot mount /proc in the root"
+    mount --bind /sys "$amd64/sys" && mounted+=("$amd64/sys") || fail "cannot mount /sys in the root"
+    run_in "$amd64" - "" linux-x86_64-v3
+    run_in "$amd64" - "" linux-x86_64-v2
+    run_in "$amd64" qemu-x86_64-static Nehalem linux-x86_64-v2
+    for spec in arm64:qemu-aarch64-static:max:linux-aarch64 \
+        ppc64el:qemu-ppc64le-static:power10:linux-ppc64le-power10; do
+        IFS=: read -r arch qemu cpu t <<< "$spec"
+        command -v "$qemu" >/dev/null || { echo "SKIP $t: no $qemu"; continue; }
+        root=$(root_of "$arch")
+        [ -n "$root" ] || { echo "SKIP $t: mmdebstrap could not make a $arch root (package mirror?)"; continue; }
+        run_in "$root" "$qemu" "$cpu" "$t"
+    done
+    cleanup
+    mounted=()
+    rm -rf "$work"
+    echo "ok: every artifact runs on a bare Debian 12 root"
+    ;;
+*) fail "unknown check '$check'" ;;
+esac
