@@ -12,10 +12,15 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: hone info [--json]            this build and the running CPU\n"
-            "       hone info -m FILE [--json]    a GGUF model\n\n"
+            "       hone info -m FILE [--json]    a GGUF model\n"
+            "       hone info --cpu-has F...      does this CPU have these features?\n\n"
             "  --json     print build_info.json (the installed one if found, else\n"
             "             the same fields detected now)\n"
-            "  -m FILE    describe a model instead\n");
+            "  -m FILE    describe a model instead\n"
+            "  --cpu-has  features by cpu_features' names (e.g. avx2 fma3), as in\n"
+            "             build_info.json's target_isa; exit 0 if the CPU has all,\n"
+            "             1 (printing the missing ones) if not. Works on any CPU of\n"
+            "             the architecture, even one this build cannot run.\n");
 }
 
 static const char *str_field(const cJSON *o, const char *key, const char *dflt)

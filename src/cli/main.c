@@ -36,9 +36,35 @@ static void usage(FILE *out)
     fprintf(out, "\n'hone <command> --help' describes a command's options.\n");
 }
 
+/* `hone info --cpu-has FEATURE...`: whether this CPU has every feature
+ * named (cpu_features' names, as in build_info.json's target_isa); prints
+ * the missing ones. Answered before the CPU check, by baseline code, so any
+ * hone binary of an architecture can tell whether this CPU runs another
+ * (ci/install-fast.sh picks a release artifact with it). Exit 0: all
+ * present, 1: some missing (listed on stdout). */
+static int cpu_has(int argc, char **argv)
+{
+    hone_cpu_info cpu;
+    hone_cpu_detect(&cpu);
+    int missing = 0;
+    for (int i = 0; i < argc; i++) {
+        /* one argument may hold several, space- or comma-separated */
+        char buf[1024];
+        snprintf(buf, sizeof buf, "%s", argv[i]);
+        for (char *f = strtok(buf, " ,"); f; f = strtok(NULL, " ,")) {
+            if (hone_cpu_has(&cpu, f)) continue;
+            printf("%s%s", missing++ ? " " : "missing: ", f);
+        }
+    }
+    if (missing) printf("\n");
+    return missing ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     hone_error err = {0};
+    if (argc >= 3 && !strcmp(argv[1], "info") && !strcmp(argv[2], "--cpu-has"))
+        return cpu_has(argc - 3, argv + 3);
     if (hone_isa_guard(&err) != HONE_OK) {
         fprintf(stderr, "hone: %s\n", err.msg);
         return 2;
