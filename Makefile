@@ -1,10 +1,14 @@
 # hone — the user's verbs. A thin wrapper over CMakePresets.json; build
 # trees live in build/<preset>.
 #
-#   make install            = install-fast: the portable build into $(PREFIX)
+#   make install            = install-fast: the prebuilt release artifact that
+#                           fits this CPU into $(PREFIX) (checked, atomic);
+#                           from source when none can be had
+#   make install-source     build the portable preset here and install it
 #   make install-optimized  the native build (-march=native, LTO, OpenBLAS)
 #   make show-build         pretty-print the installed build_info.json
-#   make test               build portable, run every test, print the summary
+#   make test               install what tests need, build portable, run every
+#                           test, print the summary
 #   make uninstall          remove what install put in $(PREFIX)
 #   make clean-build        remove build/
 #   make bench-native MODEL=f.gguf [THREADS=2 ROUNDS=5]
@@ -25,12 +29,12 @@ CTEST ?= ctest
 # files `make install` owns under $(PREFIX)
 INSTALLED_FILES = bin/hone lib/hone/build_info.json
 
-.PHONY: all install install-fast install-optimized show-build test uninstall clean-build help bench-native release
+.PHONY: all install install-fast install-source install-optimized show-build test uninstall clean-build help bench-native release deps-build deps-test
 
 all: help
 
 help:
-	@sed -n '1,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,19p' Makefile | sed 's/^# \{0,1\}//'
 
 # Always re-run the build: cmake knows what is up to date.
 .PHONY: build-portable build-native
@@ -40,11 +44,23 @@ build-portable build-native: build-%:
 
 install: install-fast
 
-# Later: download a prebuilt portable binary; for now it builds one.
-install-fast: build-portable
+# The release artifact for this CPU ($HONE_RELEASE_URL, $HONE_VERSION; see
+# ci/install-fast.sh); it falls back to install-source by itself.
+install-fast:
+	@bash ci/install-fast.sh --prefix "$(PREFIX)"
+
+# Packages first (only the missing ones; apt-get, with sudo when not root).
+deps-build:
+	@bash ci/install-deps.sh build
+deps-test:
+	@bash ci/install-deps.sh all
+
+install-source: deps-build
+	@$(MAKE) --no-print-directory build-portable
 	@$(MAKE) --no-print-directory _stage-install PRESET=portable
 
-install-optimized: build-native
+install-optimized: deps-build
+	@$(MAKE) --no-print-directory build-native
 	@$(MAKE) --no-print-directory _stage-install PRESET=native
 
 _stage-install:
@@ -61,6 +77,7 @@ _stage-install:
 	  mv -f "$$stage/$$f" "$$prefix/$$f.hone-new"; \
 	done; \
 	for f in $(INSTALLED_FILES); do mv -f "$$prefix/$$f.hone-new" "$$prefix/$$f"; done; \
+	rm -f "$$prefix/lib/hone/release.txt"; \
 	echo "installed hone ($(PRESET)) into $$prefix: $(INSTALLED_FILES)"
 
 show-build:
@@ -69,12 +86,18 @@ show-build:
 	python3 -m json.tool "$$f"
 
 # The README's test command: portable build, every test, ctest's summary.
-test: build-portable
+test: deps-test
+	@$(MAKE) --no-print-directory build-portable
 	cd build/portable && $(CTEST) --output-on-failure -j $(JOBS)
 
+# What install put there: the fixed files, plus every file a release
+# artifact brought (listed in lib/hone/release.txt).
 uninstall:
-	@for f in $(INSTALLED_FILES); do rm -f "$(PREFIX)/$$f"; done; \
-	rmdir "$(PREFIX)/lib/hone" 2>/dev/null || true; \
+	@r="$(PREFIX)/lib/hone/release.txt"; \
+	if [ -f "$$r" ]; then sed -n 's/^file //p' "$$r" | while read -r f; do rm -f "$(PREFIX)/$$f"; done; fi; \
+	rm -f "$$r"; \
+	for f in $(INSTALLED_FILES); do rm -f "$(PREFIX)/$$f"; done; \
+	rmdir "$(PREFIX)/lib/hone" "$(PREFIX)/share/doc/hone" 2>/dev/null || true; \
 	echo "removed hone from $(PREFIX)"
 
 clean-build:
