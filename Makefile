@@ -27,7 +27,8 @@ WERROR ?= OFF
 CMAKE ?= cmake
 CTEST ?= ctest
 # files `make install` owns under $(PREFIX)
-INSTALLED_FILES = bin/hone lib/hone/build_info.json
+INSTALLED_FILES = bin/hone lib/hone/build_info.json \
+	share/hone/models/stories260K-q8_0.gguf share/hone/models/LICENSE
 
 .PHONY: all install install-fast install-source install-optimized show-build test uninstall clean-build help bench-native release deps-build deps-test
 
@@ -97,7 +98,7 @@ uninstall:
 	if [ -f "$$r" ]; then sed -n 's/^file //p' "$$r" | while read -r f; do rm -f "$(PREFIX)/$$f"; done; fi; \
 	rm -f "$$r"; \
 	for f in $(INSTALLED_FILES); do rm -f "$(PREFIX)/$$f"; done; \
-	rmdir "$(PREFIX)/lib/hone" "$(PREFIX)/share/doc/hone" 2>/dev/null || true; \
+	rmdir "$(PREFIX)/lib/hone" "$(PREFIX)/share/doc/hone" "$(PREFIX)/share/hone/models" "$(PREFIX)/share/hone" 2>/dev/null || true; \
 	echo "removed hone from $(PREFIX)"
 
 clean-build:

@@ -9,7 +9,4 @@
 
 #include <stddef.h>
 
-/* Directory of the running binary (/proc/self/exe), "" if unknown. */
-void bi_exe_dir(char *out, size_t cap);
-
 #endif

@@ -67,6 +67,9 @@ int hone_detect_optimal_threads(void);
 /* Number of CPUs in this process's affinity mask (0 if unknown). */
 int hone_affinity_cpus(void);
 
+/* Directory of the running binary (/proc/self/exe), "" if unknown. */
+void hone_exe_dir(char *out, size_t cap);
+
 /* ---- build_info.json ---- */
 
 /* This build's compiled-in target ISA (cpu_features names), n entries. */

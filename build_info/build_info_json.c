@@ -19,7 +19,7 @@
 
 #define MAX_JSON_BYTES (1 << 20)
 
-void bi_exe_dir(char *out, size_t cap)
+void hone_exe_dir(char *out, size_t cap)
 {
     char buf[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -198,7 +198,7 @@ cJSON *hone_build_info_load(char *path_out, size_t path_cap, hone_error *err)
     if (env) {
         snprintf(cand[n++], sizeof cand[0], "%s", env);
     } else {
-        bi_exe_dir(dir, sizeof dir);
+        hone_exe_dir(dir, sizeof dir);
         if (dir[0]) {
             snprintf(cand[n++], sizeof cand[0], "%s/../lib/hone/build_info.json", dir);
             snprintf(cand[n++], sizeof cand[0], "%s/build_info.json", dir);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
+#include <limits.h>
 
 int cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -226,6 +228,21 @@ int cli_kernels(const char *cmd, const hone_kernels **k)
     hone_error err = {0};
     if (hone_kernels_select(name, k, &err) == HONE_OK) return 0;
     return cli_error(cmd, "%s%s", name && *name ? "HONE_KERNELS: " : "", err.msg);
+}
+
+bool cli_default_model(char *path, size_t cap)
+{
+    char dir[PATH_MAX];
+    hone_exe_dir(dir, sizeof dir);
+    /* installed: <prefix>/bin/hone + <prefix>/share/hone/models/; build
+     * tree: the binary's directory holds models/ (src/CMakeLists.txt) */
+    static const char *const where[] = {"%s/../share/hone/models/%s", "%s/models/%s"};
+    for (size_t i = 0; dir[0] && i < sizeof where / sizeof where[0]; i++) {
+        snprintf(path, cap, where[i], dir, CLI_DEFAULT_MODEL);
+        if (access(path, R_OK) == 0) return true;
+    }
+    path[0] = '\0';
+    return false;
 }
 
 int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)

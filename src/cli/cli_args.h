@@ -72,6 +72,14 @@ int cli_kernels(const char *cmd, const hone_kernels **k);
 /* The thread count (hone_choose_threads), printing its warnings. */
 int cli_threads(const char *cmd, int t_flag);
 
+/* The built-in default model (models/ in the source, installed to
+ * share/hone/models/): a 260K-parameter toy that writes children's stories,
+ * so `hone run -p TEXT` works with nothing downloaded. */
+#define CLI_DEFAULT_MODEL "stories260K-q8_0.gguf"
+/* Its path beside this binary (installed or in the build tree) into path;
+ * false if it is not there. */
+bool cli_default_model(char *path, size_t cap);
+
 /* Load the model (-m required) and its tokenizer. */
 int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e);
 /* Resolve threads and kernel set, create the thread pool and context

@@ -162,7 +162,15 @@ static int parse_args(int argc, char **argv, run_opts *o)
             return cli_error(CMD, "unknown option '%s' (try hone run --help)", a);
         }
     }
-    if (!o->eng.model) return cli_error(CMD, "no model given (-m FILE)");
+    if (!o->eng.model) {
+        static char dflt[4096];
+        if (!cli_default_model(dflt, sizeof dflt))
+            return cli_error(CMD, "no model given (-m FILE), and the built-in default model (%s) "
+                                  "is not installed beside this binary", CLI_DEFAULT_MODEL);
+        o->eng.model = dflt;
+        fprintf(stderr, "hone run: no -m given: using the built-in default model %s (a tiny "
+                        "story-telling toy; -m FILE.gguf for a real model)\n", dflt);
+    }
     if (!o->chat && !o->prompt && !o->prompt_file)
         return cli_error(CMD, "no prompt given (-p TEXT or -f FILE; -cnv to chat)");
     if (o->prompt && o->prompt_file) return cli_error(CMD, "give -p or -f, not both");

@@ -16,7 +16,7 @@ src=$(cd "$1" && pwd) work=$2 model=$3
 rm -rf "$work" && mkdir -p "$work" && work=$(cd "$work" && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
 server_pid=
-trap '[ -n "$server_pid" ] && kill $server_pid 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -n "$server_pid" ] && kill $server_pid 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
 
 # a release of this source (x86-64 artifacts), from a snapshot
 mkdir -p "$work/src"
@@ -66,6 +66,8 @@ install ok "$p" HONE_INSTALL_FALLBACK=false
 [ $rc -eq 0 ] || fail "install from $base/ok: $out"
 echo "$out" | grep -q "installed hone .* linux-x86_64-v3 (priority 30" || fail "did not choose v3: $out"
 "$p/bin/hone" run -m "$model" -p "Once upon a time" -n 4 --temp 0 > /dev/null 2>&1 || fail "installed hone does not run"
+run_out=$("$p/bin/hone" run -p "Once upon a time" -n 4 --temp 0 2>&1)
+echo "$run_out" | grep -q "Once upon a time, there" || fail "installed hone does not run its built-in model: $run_out"
 before=$(listing "$p")
 install ok "$p" HONE_INSTALL_FALLBACK=false
 echo "$out" | grep -q "already installed in .* and current: nothing to do" || fail "re-run: $out"

@@ -53,7 +53,7 @@ repro)
     (cd "$work/a/dist" && sha256sum -c --quiet SHA256SUMS) || fail "SHA256SUMS"
     # nothing from the build host: no path, no host name, no CPU
     for t in "$work"/a/dist/*.tar.gz; do
-        if tar xzf "$t" -O --wildcards '*/bin/hone' | strings | grep -qF -e "$work" -e "$src"; then
+        if tar xzf "$t" -O --wildcards '*/bin/hone' | strings | grep -F -e "$work" -e "$src" > /dev/null; then
             fail "$t: the binary holds a build path"
         fi
         bi=$(tar xzf "$t" -O --wildcards '*/lib/hone/build_info.json')
@@ -111,8 +111,10 @@ minbase)
         if [ "$qemu" = - ]; then
             out=$(chroot "$root" "$exe" info 2>&1) || fail "$t: hone info in the minbase chroot: $out"
             echo "$out" | grep -q "^hone " || fail "$t: hone info said: $out"
-            out=$(chroot "$root" "$exe" run -m /opt/hone-test/model.gguf -p "Once upon a time" -n 8 \
-                  --temp 0 2>&1) || fail "$t: hone run in the minbase chroot: $out"
+            out=$(chroot "$root" "$exe" run -p "Once upon a time" -n 8 --temp 0 2>&1) ||
+                fail "$t: hone run (the built-in model) in the minbase chroot: $out"
+            echo "$out" | grep -q "using the built-in default model /opt/.*/share/hone/models/" ||
+                fail "$t: the artifact's built-in model was not used: $out"
         elif [ "$qemu" = qemu-x86_64-static ]; then
             cp "$(command -v $qemu)" "$root/opt/hone-test/qemu"
             out=$(chroot "$root" /opt/hone-test/qemu -cpu "$cpu" "$exe" run \
