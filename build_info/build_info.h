@@ -64,6 +64,11 @@ int hone_optimal_threads(const hone_topology *topo, double cgroup_cpus,
                          int affinity_cpus);
 /* The same, on this machine (/sys, /proc/self/cgroup, sched_getaffinity). */
 int hone_detect_optimal_threads(void);
+/* Threads for a HONE_THREAD_MODE: "auto" (hone_detect_optimal_threads),
+ * "all" (every CPU this process may use), "cores" (physical cores, no N-1),
+ * "performance" (performance cores on hybrid CPUs, else physical ones);
+ * the last two capped at hone_cpu_limit(). -1 for an unknown mode. */
+int hone_threads_for_mode(const char *mode);
 /* Number of CPUs in this process's affinity mask (0 if unknown). */
 int hone_affinity_cpus(void);
 
@@ -101,7 +106,8 @@ int hone_cpu_limit(void);
  * optimal_threads is the build host's, a record, never used here. */
 typedef struct {
     int n;              /* >= 1 */
-    const char *source; /* "-t", "HONE_THREADS", "OMP_NUM_THREADS", "detected" */
+    const char *source; /* "-t", "HONE_THREADS", "OMP_NUM_THREADS",
+                           "HONE_THREAD_MODE", "detected" */
     int limit;          /* hone_cpu_limit() */
     bool over_limit;    /* an explicit -t above the limit (obeyed) */
     char warning[160];  /* e.g. an ignored HONE_THREADS value; "" if none */
@@ -110,6 +116,7 @@ typedef struct {
 /* cli_threads > 0 (-t) wins and is obeyed even above the limit; else
  * HONE_THREADS, then OMP_NUM_THREADS (positive integers; others are
  * ignored with a warning), capped at the live limit; else
+ * HONE_THREAD_MODE (hone_threads_for_mode; unknown: warned, auto); else
  * hone_detect_optimal_threads(). */
 hone_thread_choice hone_choose_threads(int cli_threads);
 /* hone_choose_threads(cli_threads).n */

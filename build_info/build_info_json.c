@@ -255,6 +255,18 @@ hone_thread_choice hone_choose_threads(int cli_threads)
                      c.limit, c.n);
         return c;
     }
+    const char *mode = getenv("HONE_THREAD_MODE");
+    if (mode && *mode) {
+        const int n = hone_threads_for_mode(mode);
+        if (n > 0) {
+            c.n = n;
+            c.source = "HONE_THREAD_MODE";
+            return c;
+        }
+        if (!c.warning[0])
+            snprintf(c.warning, sizeof c.warning,
+                     "HONE_THREAD_MODE='%.40s' is not auto, all, cores or performance: ignored", mode);
+    }
     c.n = hone_detect_optimal_threads();
     c.source = "detected";
     return c;

@@ -298,6 +298,21 @@ int hone_cpu_limit(void)
     return n > 0 ? n : 0;
 }
 
+int hone_threads_for_mode(const char *mode)
+{
+    if (!strcmp(mode, "auto")) return hone_detect_optimal_threads();
+    const bool all = !strcmp(mode, "all"), cores = !strcmp(mode, "cores");
+    if (!all && !cores && strcmp(mode, "performance")) return -1;
+    const int limit = hone_cpu_limit();
+    hone_topology t;
+    int n = limit;
+    if (!all && hone_topology_read("/sys", &t, NULL) == HONE_OK) {
+        n = cores || !t.hybrid ? t.physical_cores : t.performance_cores;
+        if (limit > 0 && n > limit) n = limit;
+    }
+    return n > 0 ? n : 1;
+}
+
 int hone_detect_optimal_threads(void)
 {
     hone_topology t;

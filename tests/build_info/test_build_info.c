@@ -36,6 +36,7 @@ static void clear_env(void)
 {
     unsetenv("HONE_THREADS");
     unsetenv("OMP_NUM_THREADS");
+    unsetenv("HONE_THREAD_MODE");
     unsetenv("HONE_BUILD_INFO");
 }
 
@@ -197,6 +198,26 @@ static void thread_resolution_order(void **state)
     c = hone_choose_threads(0);
     assert_string_equal(c.source, "detected");
     assert_non_null(strstr(c.warning, "HONE_THREADS='0'"));
+    /* HONE_THREAD_MODE, after the explicit numbers */
+    unsetenv("HONE_THREADS");
+    unsetenv("OMP_NUM_THREADS");
+    setenv("HONE_THREAD_MODE", "all", 1);
+    c = hone_choose_threads(0);
+    assert_string_equal(c.source, "HONE_THREAD_MODE");
+    assert_int_equal(c.n, lim);
+    setenv("HONE_THREAD_MODE", "cores", 1);
+    c = hone_choose_threads(0);
+    assert_true(c.n >= 1 && c.n <= lim);
+    assert_true(c.n >= hone_detect_optimal_threads()); /* no N-1 */
+    setenv("HONE_THREAD_MODE", "performance", 1);
+    assert_true(hone_choose_threads(0).n >= 1);
+    setenv("HONE_THREADS", "1", 1);
+    assert_string_equal(hone_choose_threads(0).source, "HONE_THREADS");
+    unsetenv("HONE_THREADS");
+    setenv("HONE_THREAD_MODE", "most", 1);
+    c = hone_choose_threads(0);
+    assert_string_equal(c.source, "detected");
+    assert_non_null(strstr(c.warning, "HONE_THREAD_MODE='most' is not auto, all, cores"));
     clear_env();
 }
 
