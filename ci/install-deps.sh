@@ -16,7 +16,7 @@ BUILD_PACKAGES=(
 )
 TEST_PACKAGES=(
     file clang curl
-    qemu-user-static gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu mmdebstrap
+    qemu-user-static gcc-aarch64-linux-gnu gcc-powerpc64le-linux-gnu mmdebstrap buildah
     libc6-dev-arm64-cross libc6-dev-ppc64el-cross # only recommended by the cross gccs
 )
 case ${1:-all} in
@@ -41,6 +41,11 @@ missing=()
 for p in "${PACKAGES[@]}"; do
     installed "$p" || missing+=("$p")
 done
+# the npm test tools (tests/npm) need node and npm: Debian's, unless the
+# machine has them already (e.g. from another source)
+if [ "${1:-all}" = all ] && ! command -v npm >/dev/null; then
+    missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-deps: all ${#PACKAGES[@]} packages present"
     exit 0

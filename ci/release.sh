@@ -10,6 +10,8 @@
 #            linux-ppc64le-power10;  default: all four
 #   --out DIR    where the tarballs and manifest go (default dist/)
 #   --build DIR  build trees (default build/release/)
+#   --manifest-only  build nothing: write manifest.json and SHA256SUMS over
+#                the tarballs already in --out (the per-target CI jobs')
 #
 # Each tarball hone-<version>-<target>.tar.gz holds
 #   hone-<version>-<target>/bin/hone
@@ -32,16 +34,18 @@ src=$(pwd)
 out=dist
 bdir=build/release
 targets=()
+manifest_only=0
 while [ $# -gt 0 ]; do
     case $1 in
+        --manifest-only) manifest_only=1; shift ;;
         --out) out=$2; shift 2 ;;
         --build) bdir=$2; shift 2 ;;
-        -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         linux-*) targets+=("$1"); shift ;;
         *) echo "release.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
 done
-[ ${#targets[@]} -gt 0 ] ||
+[ ${#targets[@]} -gt 0 ] || [ $manifest_only -eq 1 ] ||
     targets=(linux-x86_64-v3 linux-x86_64-v2 linux-aarch64 linux-ppc64le-power10)
 mkdir -p "$out" "$bdir"
 out=$(cd "$out" && pwd)
