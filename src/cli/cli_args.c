@@ -245,6 +245,14 @@ bool cli_default_model(char *path, size_t cap)
     return false;
 }
 
+void cli_models_dir(const char *dir, char *out, size_t cap)
+{
+    const char *env = getenv("HONE_MODELS"), *home = getenv("HOME");
+    if (dir && *dir) snprintf(out, cap, "%s", dir);
+    else if (env && *env) snprintf(out, cap, "%s", env);
+    else snprintf(out, cap, "%s/.cache/hone/models", home && *home ? home : ".");
+}
+
 int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
 {
     memset(e, 0, sizeof *e);
@@ -252,7 +260,16 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
     double t0 = cli_now_ms();
     hone_error err = {0};
     hone_model_opts mo = {.no_mmap = o->no_mmap, .mlock = o->mlock};
-    if (hone_model_load(o->model, &mo, &e->model, &err)) return cli_error(cmd, "%s", err.msg);
+    /* `hone pull` keeps models in the models folder: -m NAME finds them */
+    const char *path = o->model;
+    char pulled[PATH_MAX + 300];
+    if (!strchr(path, '/') && access(path, F_OK) != 0) {
+        char dir[PATH_MAX];
+        cli_models_dir(NULL, dir, sizeof dir);
+        snprintf(pulled, sizeof pulled, "%s/%s", dir, path);
+        if (access(pulled, F_OK) == 0) path = pulled;
+    }
+    if (hone_model_load(path, &mo, &e->model, &err)) return cli_error(cmd, "%s", err.msg);
     if (hone_tok_load(hone_model_gguf(e->model), &e->tok, &err)) {
         cli_error(cmd, "%s: %s", o->model, err.msg);
         cli_engine_close(e);

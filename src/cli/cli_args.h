@@ -80,7 +80,12 @@ int cli_threads(const char *cmd, int t_flag);
  * false if it is not there. */
 bool cli_default_model(char *path, size_t cap);
 
-/* Load the model (-m required) and its tokenizer. */
+/* The models folder: dir if given, else $HONE_MODELS, else
+ * ~/.cache/hone/models (where `hone pull` puts models). */
+void cli_models_dir(const char *dir, char *out, size_t cap);
+
+/* Load the model (-m required; a bare file name that is not in the current
+ * folder is looked up in the models folder) and its tokenizer. */
 int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e);
 /* Resolve threads and kernel set, create the thread pool and context
  * (the model's default context when -c is not given). n_ubatch_cap > 0 lowers the

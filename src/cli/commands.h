@@ -11,6 +11,7 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_perplexity(int argc, char **argv);
 int cmd_quantize(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
 
 /* `hone info -m FILE [--json]`: describe a model (src/cli/info_model.c). */
 int info_model(const char *path, int json);

@@ -22,6 +22,7 @@ static const struct {
     {"perplexity", cmd_perplexity, "perplexity of a model on a text file"},
     {"quantize", cmd_quantize, "convert a model's tensors to another type"},
     {"info", cmd_info, "this build and CPU (--json), or a model (-m FILE)"},
+    {"pull", cmd_pull, "download a GGUF model (URL or hf://OWNER/REPO/FILE.gguf)"},
 };
 #define N_COMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
-"""A release server on 127.0.0.1 for the install-fast tests.
+"""A release (and model) server on 127.0.0.1 for the install-fast and
+`hone pull` tests.
 
 usage: release_server.py ROOT PORT_FILE [LIFETIME_SECONDS]
 
 Serves ROOT/<case>/<file> with HTTP Range support (so downloads can
-resume). The case directory's name picks a misbehaviour for .tar.gz files:
+resume). The case directory's name picks a misbehaviour for the payloads
+(.tar.gz and .gguf files):
   stall*  headers and 100 bytes, then nothing (until the client gives up)
   short*  only the first half of the file, with a Content-Length to match
   cut*    the first request without a Range gets the full Content-Length but
           only half the body, then the connection closes; a resumed
           request (Range) gets the rest
+  hf*     the file's sha256 as X-Linked-ETag (Hugging Face's LFS header);
+          hfbad* a wrong one
 Writes the port it listens on to PORT_FILE; exits after LIFETIME seconds
 (default 600) so a failed test never leaves it behind.
 """
+import hashlib
 import http.server
 import os
 import re
@@ -39,12 +44,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         case = path.split("/")[0]
         data = open(full, "rb").read()
-        tarball = full.endswith(".tar.gz")
+        tarball = full.endswith((".tar.gz", ".gguf"))
         if tarball and case.startswith("stall"):
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
+            m = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range", ""))
+            start = int(m.group(1)) if m and int(m.group(1)) < len(data) else 0
+            self.send_response(206 if start else 200)
+            if start:
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            self.send_header("Content-Length", str(len(data) - start))
             self.end_headers()
-            self.wfile.write(data[:100])
+            self.wfile.write(data[start:start + 100])
             self.wfile.flush()
             time.sleep(LIFETIME)
             return
@@ -60,6 +69,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(200)
         self.send_header("Content-Length", str(len(data) - start))
         self.send_header("Accept-Ranges", "bytes")
+        if tarball and case.startswith("hf"):
+            sha = hashlib.sha256(open(full, "rb").read()).hexdigest()
+            if case.startswith("hfbad"):
+                sha = "0" * 64
+            self.send_header("X-Linked-ETag", f'"{sha}"')
         if tarball and case.startswith("cut") and not m and full not in cut_done:
             cut_done.add(full)
             self.send_header("Connection", "close")

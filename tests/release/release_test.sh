@@ -85,6 +85,12 @@ minbase)
                 fail "$t: hone run (the built-in model) in the minbase chroot: $out"
             echo "$out" | grep -q "using the built-in default model /opt/.*/share/hone/models/" ||
                 fail "$t: the artifact's built-in model was not used: $out"
+            # libcurl is loaded only by `hone pull`, and a bare root has none
+            local pull
+            pull=$(chroot "$root" "$exe" pull http://127.0.0.1:9/x.gguf -o /tmp 2>&1) &&
+                fail "$t: hone pull without libcurl succeeded: $pull"
+            echo "$pull" | grep -q "downloading needs libcurl, which is not installed (apt-get install libcurl4)" ||
+                fail "$t: hone pull without libcurl said: $pull"
         elif [ "$qemu" = qemu-x86_64-static ]; then
             cp "$(command -v $qemu)" "$root/opt/hone-test/qemu"
             out=$(chroot "$root" /opt/hone-test/qemu -cpu "$cpu" "$exe" run \
