@@ -34,6 +34,8 @@ typedef struct {
                              (perplexity, tests); else only the last one */
     const hone_kernels *kernels; /* NULL: the best set this CPU runs */
     hone_threadpool *pool;       /* NULL: the context starts its own */
+    int n_seq;            /* sequences (a server's slots), each with a KV
+                             cache of n_ctx / n_seq positions (1) */
 } hone_context_params;
 
 typedef struct hone_context hone_context;
@@ -63,6 +65,34 @@ int hone_n_past(const hone_context *ctx);
 /* Forget positions [n_past, end): later decodes overwrite them (chat
  * rewinds to the common prefix). n_past larger than the current is ignored. */
 void hone_context_rewind(hone_context *ctx, int n_past);
+
+/* ---- several sequences (n_seq > 1): continuous batching ----
+ * The calls above work on sequence 0. hone_decode_batch evaluates the
+ * tokens of several sequences in one forward pass: prompt chunks and single
+ * decode tokens alike, so the weights are read once for all of them. Every
+ * sequence's results are bit for bit what evaluating it alone gives. */
+typedef struct {
+    int seq;              /* 0 .. n_seq-1, at most once per batch */
+    const int32_t *tokens;
+    int n;                /* >= 1 */
+    bool logits;          /* keep the logits of its last token */
+} hone_batch_item;
+
+/* Evaluate items[0..n_items) (their tokens together at most n_ubatch),
+ * each at its sequence's next positions. Fails without side effects
+ * (HONE_ERR_ARG / HONE_ERR_RANGE) on a bad sequence, token id, or a full
+ * sequence, naming the item. */
+hone_status hone_decode_batch(hone_context *ctx, const hone_batch_item *items, int n_items,
+                              hone_error *err);
+/* Logits (n_vocab floats) of item i's last token after hone_decode_batch
+ * (items with .logits; NULL otherwise). Valid until the next decode. */
+const float *hone_batch_logits(const hone_context *ctx, int i);
+int hone_n_seq(const hone_context *ctx);
+/* Positions of one sequence's cache (n_ctx / n_seq). */
+int hone_seq_n_ctx(const hone_context *ctx);
+int hone_seq_n_past(const hone_context *ctx, int seq);
+/* Forget a sequence's positions [n_past, end) (prompt-cache reuse). */
+void hone_seq_rewind(hone_context *ctx, int seq, int n_past);
 
 int hone_n_ctx(const hone_context *ctx);
 int hone_n_batch(const hone_context *ctx);

@@ -75,6 +75,13 @@ struct hone_forward {
     uint8_t *qconv;  /* per thread [att_rows][head_dim] in the cache type */
     uint8_t *pconv;  /* per thread [att_rows][n_ctx_pad] in the cache type */
     float *aout;     /* per thread [att_rows][head_dim] */
+    /* the pass being evaluated: its sequences and, per token, which one
+     * and where in it (a single-sequence pass is one sequence) */
+    const hone_fwd_seq *seqs;
+    int n_seqs;
+    int *seq_off;    /* [U+1] first token of each sequence in the pass */
+    int *seq_items;  /* [U+1] first attention item of each sequence */
+    int *tok_seq;    /* [U]   sequence of each token */
     size_t bytes;
 };
 
@@ -171,7 +178,11 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     f->hb = fwd_alloc(f, C * (size_t)f->ff_dim2, sizeof(float));
     f->hb2 = fwd_alloc(f, C * (size_t)hp->n_ff, sizeof(float));
     f->rope = fwd_alloc(f, U * (size_t)hp->n_rot, sizeof(float));
-    bool ok = f->x && f->xb && f->qkv && f->hb && f->hb2 && f->rope;
+    f->seq_off = fwd_alloc(f, U + 1, sizeof(int));
+    f->seq_items = fwd_alloc(f, U + 1, sizeof(int));
+    f->tok_seq = fwd_alloc(f, U, sizeof(int));
+    bool ok = f->x && f->xb && f->qkv && f->hb && f->hb2 && f->rope && f->seq_off &&
+              f->seq_items && f->tok_seq;
     const hone_mm_plan plan = plan_products(m, n_ubatch);
     if (ok && (st = hone_mm_create(k, n_threads, &plan, &f->mm, err))) {
         hone_forward_free(f);
@@ -207,6 +218,9 @@ void hone_forward_free(hone_forward *f)
     free(f->hb2);
     free(f->rope);
     hone_mm_free(f->mm);
+    free(f->seq_off);
+    free(f->seq_items);
+    free(f->tok_seq);
     free(f->scores);
     free(f->qconv);
     free(f->pconv);
@@ -218,15 +232,22 @@ size_t hone_forward_bytes(const hone_forward *f) { return f ? f->bytes : 0; }
 
 /* ------------------------------------------------------------------ RoPE */
 
-/* cos/sin of every rotated pair for the positions pos0.. of the batch. */
-static void rope_table(hone_forward *f, int pos0, int n)
+/* Position of token t of the pass in its sequence. */
+static int tok_pos(const hone_forward *f, int t)
+{
+    const int s = f->tok_seq[t];
+    return f->seqs[s].kv->n_past + t - f->seq_off[s];
+}
+
+/* cos/sin of every rotated pair for the position of every token. */
+static void rope_table(hone_forward *f, int n)
 {
     const hone_hparams *hp = &f->m->hp;
     const int half = hp->n_rot / 2;
     const float theta_scale = powf(hp->rope_freq_base, -2.0f / (float)hp->n_rot);
     for (int t = 0; t < n; t++) {
         float *cs = f->rope + (size_t)t * (size_t)hp->n_rot;
-        float theta = (float)(pos0 + t);
+        float theta = (float)tok_pos(f, t);
         for (int i = 0; i < half; i++) {
             const float ff = f->m->rope_freqs ? f->m->rope_freqs[i] : 1.0f;
             const float th = hp->rope_freq_scale * (theta / ff);
@@ -256,28 +277,32 @@ static void rope_head(float *v, const float *cs, int n_rot, hone_rope_type type)
 
 typedef struct {
     hone_forward *f;
-    const hone_kv_cache *kv;
-    int layer, n_tok, pos0;
-    int t_first;       /* queries of tokens [t_first, n_tok) */
+    int layer;
+    int t_first;       /* one sequence: queries of tokens [t_first, n) only */
     float kq_scale;
 } attn_task;
 
-/* One work item: KV head kvh for query tokens [t0, t0 + nt) and the heads
- * of its group. Rows i = token * group + g. Scratch belongs to the thread. */
-static void attn_item(const attn_task *a, int kvh, int t0, int nt, int tid)
+/* One work item of sequence `seq`: KV head kvh for its query tokens
+ * [t0, t0 + nt) (positions in the sequence's part of the pass) and the
+ * heads of the group. Rows i = token * group + g. Scratch belongs to the
+ * thread. */
+static void attn_item(const attn_task *a, int seq, int kvh, int t0, int nt, int tid)
 {
     hone_forward *f = a->f;
+    const hone_kv_cache *kv = f->seqs[seq].kv;
+    float *qkv = f->qkv + (size_t)f->seq_off[seq] * (size_t)f->qkv_dim;
+    const int pos0 = kv->n_past;
     const hone_hparams *hp = &f->m->hp;
     const hone_kernels *k = f->k;
     const uint32_t ct = f->cache_type;
     const hone_type_kernels *kt = &k->type[ct];
     const int hd = hp->head_dim, group = hp->n_head / hp->n_head_kv, ld = f->n_ctx_pad;
-    const size_t elt = a->kv->elt, R = (size_t)f->att_rows;
+    const size_t elt = kv->elt, R = (size_t)f->att_rows;
     float *S = f->scores + (size_t)tid * R * (size_t)ld;
     uint8_t *Q = f->qconv + (size_t)tid * R * (size_t)hd * elt;
     uint8_t *P = f->pconv + (size_t)tid * R * (size_t)ld * elt;
     float *O = f->aout + (size_t)tid * R * (size_t)hd;
-    const int rows = nt * group, n_kv_max = a->pos0 + t0 + nt;
+    const int rows = nt * group, n_kv_max = pos0 + t0 + nt;
     /* p·V runs over a padded length, a function of n_kv_max's bucket only:
      * trailing zero weights then leave each row's sum bit-identical however
      * the tokens were grouped into micro-batches and items */
@@ -285,16 +310,16 @@ static void attn_item(const attn_task *a, int kvh, int t0, int nt, int tid)
 
     for (int tl = 0; tl < nt; tl++)
         for (int g = 0; g < group; g++) {
-            const float *q = f->qkv + (size_t)(t0 + tl) * (size_t)f->qkv_dim +
+            const float *q = qkv + (size_t)(t0 + tl) * (size_t)f->qkv_dim +
                              (size_t)(kvh * group + g) * (size_t)hd;
             kt->from_float(q, Q + (size_t)(tl * group + g) * (size_t)hd * elt, hd);
         }
     /* S[i][j] = K[j] · q_i over every position any of these rows sees */
-    k->matmul(k, ct, (const uint8_t *)hone_kv_k(a->kv, a->layer, 0) + (size_t)kvh * (size_t)hd * elt,
+    k->matmul(k, ct, (const uint8_t *)hone_kv_k(kv, a->layer, 0) + (size_t)kvh * (size_t)hd * elt,
               (size_t)f->kv_dim * elt, Q, (size_t)hd * elt, hd, 0, n_kv_max, rows, S, ld);
     for (int i = 0; i < rows; i++) {
         float *s = S + (size_t)i * (size_t)ld;
-        const int n_kv = a->pos0 + t0 + i / group + 1; /* causal: positions 0..pos */
+        const int n_kv = pos0 + t0 + i / group + 1; /* causal: positions 0..pos */
         if (a->kq_scale != 1.0f)
             for (int j = 0; j < n_kv; j++) s[j] *= a->kq_scale;
         k->softmax(s, n_kv);
@@ -302,32 +327,37 @@ static void attn_item(const attn_task *a, int kvh, int t0, int nt, int tid)
         kt->from_float(s, P + (size_t)i * (size_t)ld * elt, n_pad);
     }
     /* O[i][d] = V^T[d] · p_i */
-    k->matmul(k, ct, hone_kv_v(a->kv, a->layer, kvh * hd), (size_t)a->kv->v_stride * elt, P,
+    k->matmul(k, ct, hone_kv_v(kv, a->layer, kvh * hd), (size_t)kv->v_stride * elt, P,
               (size_t)ld * elt, n_pad, 0, hd, rows, O, hd);
     /* q (already converted) is overwritten by the output */
     for (int tl = 0; tl < nt; tl++)
         for (int g = 0; g < group; g++)
-            memcpy(f->qkv + (size_t)(t0 + tl) * (size_t)f->qkv_dim +
+            memcpy(qkv + (size_t)(t0 + tl) * (size_t)f->qkv_dim +
                        (size_t)(kvh * group + g) * (size_t)hd,
                    O + (size_t)(tl * group + g) * (size_t)hd, sizeof(float) * (size_t)hd);
 }
 
-/* Items (KV head, block of query tokens) are dealt round-robin to the
- * chunks so the longer causal rows of late tokens spread evenly. */
+/* Items (sequence, KV head, block of query tokens), numbered sequence
+ * after sequence (f->seq_items), are dealt round-robin to the chunks so the
+ * longer causal rows of late tokens spread evenly. */
 static void attn_worker(void *arg, int ith, int nth, int tid)
 {
     const attn_task *a = arg;
-    const int qb = a->f->att_qb, n_kvh = a->f->m->hp.n_head_kv;
-    const int items = n_kvh * ((a->n_tok - a->t_first + qb - 1) / qb);
-    for (int it = ith; it < items; it += nth) {
-        const int t0 = a->t_first + it / n_kvh * qb;
-        attn_item(a, it % n_kvh, t0, a->n_tok - t0 < qb ? a->n_tok - t0 : qb, tid);
+    const hone_forward *f = a->f;
+    const int qb = f->att_qb, n_kvh = f->m->hp.n_head_kv;
+    int s = 0;
+    for (int it = ith; it < f->seq_items[f->n_seqs]; it += nth) {
+        while (it >= f->seq_items[s + 1]) s++;
+        const int n = f->seqs[s].n, local = it - f->seq_items[s];
+        const int t0 = a->t_first + local / n_kvh * qb;
+        attn_item(a, s, local % n_kvh, t0, n - t0 < qb ? n - t0 : qb, tid);
     }
 }
 
-/* RoPE q and k of token t, then append its k and v to the cache. */
-static void rope_and_store(hone_forward *f, hone_kv_cache *kv, int il, int t)
+/* RoPE q and k of token t, then append its k and v to its sequence's cache. */
+static void rope_and_store(hone_forward *f, int il, int t)
 {
+    hone_kv_cache *kv = f->seqs[f->tok_seq[t]].kv;
     const hone_hparams *hp = &f->m->hp;
     const hone_type_kernels *kt = &f->k->type[f->cache_type];
     const int hd = hp->head_dim;
@@ -340,7 +370,7 @@ static void rope_and_store(hone_forward *f, hone_kv_cache *kv, int il, int t)
         const float qscale = 1.0f / sqrtf((float)hd);
         for (int i = 0; i < f->q_dim; i++) q[i] *= qscale;
     }
-    const int pos = kv->n_past + t;
+    const int pos = tok_pos(f, t);
     kt->from_float(kk, hone_kv_k(kv, il, pos), f->kv_dim);
     for (int d = 0; d < f->kv_dim; d++)
         kt->from_float(&v[d], (uint8_t *)hone_kv_v(kv, il, d) + (size_t)pos * kv->elt, 1);
@@ -358,8 +388,7 @@ struct rows_job {
     float *out;          /* norm: out = rmsnorm(x) * w;  add: out += x */
     const float *x;
     const float *w;
-    hone_kv_cache *kv;   /* rope */
-    int layer;
+    int layer;           /* rope */
 };
 
 static void norm_row(const rows_job *r, int t)
@@ -375,7 +404,7 @@ static void add_row(const rows_job *r, int t)
     for (size_t i = 0; i < e; i++) r->out[off + i] += r->x[off + i];
 }
 
-static void rope_row(const rows_job *r, int t) { rope_and_store(r->f, r->kv, r->layer, t); }
+static void rope_row(const rows_job *r, int t) { rope_and_store(r->f, r->layer, t); }
 
 static void silu_row(const rows_job *r, int t)
 {
@@ -427,10 +456,10 @@ static void matmul(hone_forward *f, hone_threadpool *pool, const float *src, int
     hone_mm_run(f->mm, pool, src, ld_src, n_tok, outs, n);
 }
 
-/* Attention of layer il: keys and values of all n tokens go to the cache;
- * outputs (and the residual) are computed for tokens [tf, n) only. */
-static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
-                            int il, int n, int tf)
+/* Attention of layer il: keys and values of all n tokens go to their
+ * caches; outputs (and the residual) are computed for tokens [tf, n) only
+ * (tf > 0: a single sequence's last layer). */
+static void attention_block(hone_forward *f, hone_threadpool *pool, int il, int n, int tf)
 {
     const hone_hparams *hp = &f->m->hp;
     const hone_layer *L = &f->m->layers[il];
@@ -440,14 +469,22 @@ static void attention_block(hone_forward *f, hone_kv_cache *kv, hone_threadpool 
     const int nw = qkv_matrices(L, w, b);
     matmul(f, pool, f->xb, hp->n_embd, n, w, b, nw, f->qkv, f->qkv_dim);
 
-    for_rows(f, pool, (rows_job){.fn = rope_row, .n = n, .kv = kv, .layer = il});
+    for_rows(f, pool, (rows_job){.fn = rope_row, .n = n, .layer = il});
     if (tf >= n) return;
-    attn_task at = {.f = f, .kv = kv, .layer = il, .n_tok = n, .pos0 = kv->n_past, .t_first = tf,
+    attn_task at = {.f = f, .layer = il, .t_first = tf,
                     .kq_scale = hp->scale_q_before_attn ? 1.0f : 1.0f / sqrtf((float)hp->head_dim)};
-    const size_t work = (size_t)(n - tf) * (size_t)(kv->n_past + n) * (size_t)f->q_dim * kv->elt * 2;
+    /* the items of every sequence, and the work they are (to decide
+     * whether to wake the pool) */
+    size_t work = 0;
+    f->seq_items[0] = 0;
+    for (int s = 0; s < f->n_seqs; s++) {
+        const hone_fwd_seq *q = &f->seqs[s];
+        const int nq = q->n - tf;
+        f->seq_items[s + 1] = f->seq_items[s] + hp->n_head_kv * ((nq + f->att_qb - 1) / f->att_qb);
+        work += (size_t)nq * (size_t)(q->kv->n_past + q->n) * (size_t)f->q_dim * q->kv->elt * 2;
+    }
     if (work < MIN_PARALLEL_BYTES) attn_worker(&at, 0, 1, 0);
-    else hone_threadpool_run(pool, attn_worker, &at,
-                             hone_mm_chunks(pool, hp->n_head_kv * ((n - tf + f->att_qb - 1) / f->att_qb)));
+    else hone_threadpool_run(pool, attn_worker, &at, hone_mm_chunks(pool, f->seq_items[f->n_seqs]));
 
     const size_t e = (size_t)hp->n_embd;
     matmul(f, pool, f->qkv + (size_t)tf * (size_t)f->qkv_dim, f->qkv_dim, n - tf,
@@ -476,34 +513,64 @@ static void ffn_block(hone_forward *f, hone_threadpool *pool, int il, int t0, in
     add_rows(f, pool, x, xb, n);
 }
 
-void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
-                       const int32_t *tokens, int n, int out_first, float *logits)
+/* The pass over seqs: with one sequence its last layer runs only for the
+ * tokens whose logits are wanted; with several, every token runs every
+ * layer and the wanted rows are gathered for the output layer. */
+void hone_forward_eval_seqs(hone_forward *f, hone_threadpool *pool, const hone_fwd_seq *seqs,
+                            int n_seqs, float *logits)
 {
     const hone_model *m = f->m;
     const hone_hparams *hp = &m->hp;
     const int e = hp->n_embd;
+    f->seqs = seqs;
+    f->n_seqs = n_seqs;
+    int n = 0;
+    for (int s = 0; s < n_seqs; s++) {
+        f->seq_off[s] = n;
+        for (int t = 0; t < seqs[s].n; t++) f->tok_seq[n + t] = s;
+        n += seqs[s].n;
+    }
+    f->seq_off[n_seqs] = n;
 
     /* embeddings: dequantize only the rows of the tokens */
     const hone_type_kernels *te = &f->k->type[m->tok_embd.type];
-    for (int t = 0; t < n; t++)
-        te->to_float((const uint8_t *)m->tok_embd.data +
-                         (size_t)tokens[t] * m->tok_embd.row_bytes,
-                     f->x + (size_t)t * e, e);
-    rope_table(f, kv->n_past, n);
+    for (int s = 0; s < n_seqs; s++)
+        for (int t = 0; t < seqs[s].n; t++)
+            te->to_float((const uint8_t *)m->tok_embd.data +
+                             (size_t)seqs[s].tokens[t] * m->tok_embd.row_bytes,
+                         f->x + (size_t)(f->seq_off[s] + t) * e, e);
+    rope_table(f, n);
 
+    const int last_tf = n_seqs == 1 ? seqs[0].out_first : 0;
     for (int il = 0; il < hp->n_layer; il++) {
         /* after the last layer's keys and values, only the tokens whose
          * logits are wanted matter */
-        const int tf = il == hp->n_layer - 1 ? out_first : 0;
-        attention_block(f, kv, pool, il, n, tf);
+        const int tf = il == hp->n_layer - 1 ? last_tf : 0;
+        attention_block(f, pool, il, n, tf);
         for (int t0 = tf; t0 < n; t0 += FFN_CHUNK)
             ffn_block(f, pool, il, t0, n - t0 < FFN_CHUNK ? n - t0 : FFN_CHUNK);
     }
-    kv->n_past += n;
+    for (int s = 0; s < n_seqs; s++) seqs[s].kv->n_past += seqs[s].n;
 
-    const int n_out = n - out_first;
-    if (n_out <= 0) return;
-    rmsnorm_rows(f, pool, f->xb, f->x + (size_t)out_first * e, &m->output_norm, n_out);
+    int n_out = 0;
+    if (n_seqs == 1) {
+        n_out = n - last_tf;
+        if (n_out <= 0) return;
+        rmsnorm_rows(f, pool, f->xb, f->x + (size_t)last_tf * e, &m->output_norm, n_out);
+    } else {
+        for (int s = 0; s < n_seqs; s++)
+            for (int t = seqs[s].out_first; t < seqs[s].n; t++, n_out++)
+                f->k->rmsnorm(f->xb + (size_t)n_out * e, f->x + (size_t)(f->seq_off[s] + t) * e,
+                              m->output_norm.data, e, hp->norm_eps);
+        if (n_out == 0) return;
+    }
     matmul(f, pool, f->xb, e, n_out, (const hone_weight *[]){&m->output},
            (const hone_weight *[]){&m->output_b}, 1, logits, hp->n_vocab);
+}
+
+void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
+                       const int32_t *tokens, int n, int out_first, float *logits)
+{
+    const hone_fwd_seq one = {.kv = kv, .tokens = tokens, .n = n, .out_first = out_first};
+    hone_forward_eval_seqs(f, pool, &one, 1, logits);
 }

@@ -34,4 +34,22 @@ size_t hone_forward_bytes(const hone_forward *f);
 void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,
                        const int32_t *tokens, int n, int out_first, float *logits);
 
+/* One sequence's part of a multi-sequence pass. */
+typedef struct {
+    hone_kv_cache *kv;      /* its own cache: the tokens go at kv->n_past.. */
+    const int32_t *tokens;
+    int n;                  /* >= 1 */
+    int out_first;          /* logits of tokens [out_first, n) wanted */
+} hone_fwd_seq;
+
+/* Continuous batching: the tokens of n_seqs sequences (prompt chunks and
+ * single decode tokens alike, sum of n <= n_ubatch) in one pass, so every
+ * weight matrix is read once for all of them; attention runs per sequence
+ * on its own cache. Each sequence's logits rows come out as if it had been
+ * evaluated alone (the kernels' matmul gives every (row, token) vec_dot's
+ * bits whatever the batch), in order: seqs[0]'s [out_first, n), then
+ * seqs[1]'s, ... Every kv->n_past advances by its n. */
+void hone_forward_eval_seqs(hone_forward *f, hone_threadpool *pool, const hone_fwd_seq *seqs,
+                            int n_seqs, float *logits);
+
 #endif

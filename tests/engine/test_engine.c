@@ -122,6 +122,116 @@ static void test_batching_phi3(void **s)
     check_batching("syn-phi3-q4_k_m.gguf");
 }
 
+/* Continuous batching: three sequences fed together, prompt chunks and
+ * single decode tokens in the same passes, give every logits row bit for
+ * bit what each sequence gives alone. */
+#define N_SEQ 3
+#define N_GEN 6
+static void check_seq_batching(const char *name, int threads)
+{
+    hone_model *m = load(name);
+    const int v = m->hp.n_vocab;
+    /* three prompts of different lengths: TOKENS from different offsets */
+    const int off[N_SEQ] = {0, 5, 11}, len[N_SEQ] = {13, 7, 9};
+    /* alone: the prompt as one batch, then N_GEN greedy tokens one by one;
+     * ref[s][step] = logits after step (0: the prompt) */
+    float *ref = malloc(sizeof(float) * (size_t)N_SEQ * (N_GEN + 1) * (size_t)v);
+    int32_t gen[N_SEQ][N_GEN + 1];
+    hone_error err = {0};
+    for (int s = 0; s < N_SEQ; s++) {
+        hone_context *c = ctx_new(m, 64, 512, threads, HONE_TYPE_F16, false);
+        int32_t tok = 0;
+        for (int step = 0; step <= N_GEN; step++) {
+            hone_status st = step == 0 ? hone_decode(c, TOKENS + off[s], len[s], &err)
+                                       : hone_decode(c, &tok, 1, &err);
+            if (st) fail_msg("decode: %s", err.msg);
+            const float *l = hone_get_logits(c, -1);
+            memcpy(ref + ((size_t)s * (N_GEN + 1) + (size_t)step) * (size_t)v, l, sizeof(float) * (size_t)v);
+            tok = 0;
+            for (int i = 1; i < v; i++)
+                if (l[i] > l[tok]) tok = i;
+            gen[s][step] = tok;
+        }
+        hone_context_free(c);
+    }
+    /* together: sequence s starts s passes late, so passes mix prompts and
+     * decode tokens (and sequence 2's prompt goes in two chunks) */
+    hone_context_params cp = hone_context_default_params();
+    cp.n_ctx = 64 * N_SEQ;
+    cp.n_seq = N_SEQ;
+    cp.n_threads = threads;
+    hone_context *c = NULL;
+    if (hone_context_create(m, &cp, &c, &err)) fail_msg("context: %s", err.msg);
+    assert_int_equal(hone_seq_n_ctx(c), 64);
+    int step[N_SEQ] = {0}, chunk2 = 0, compared = 0;
+    for (int pass = 0; pass < N_GEN + 1 + N_SEQ + 1; pass++) {
+        hone_batch_item items[N_SEQ];
+        int idx[N_SEQ], n = 0;
+        for (int s = 0; s < N_SEQ; s++) {
+            if (pass < s || step[s] > N_GEN) continue;
+            hone_batch_item it = {.seq = s, .logits = true};
+            if (step[s] == 0 && s == 2 && chunk2 == 0) { /* first chunk: no logits */
+                it.tokens = TOKENS + off[s];
+                it.n = 4;
+                it.logits = false;
+            } else if (step[s] == 0) {
+                const int done = s == 2 ? 4 : 0;
+                it.tokens = TOKENS + off[s] + done;
+                it.n = len[s] - done;
+            } else {
+                it.tokens = &gen[s][step[s] - 1];
+                it.n = 1;
+            }
+            idx[n] = s;
+            items[n++] = it;
+        }
+        if (!n) break;
+        if (hone_decode_batch(c, items, n, &err)) fail_msg("batch: %s", err.msg);
+        for (int i = 0; i < n; i++) {
+            const int s = idx[i];
+            if (!items[i].logits) {
+                assert_null(hone_batch_logits(c, i));
+                chunk2 = 1;
+                continue;
+            }
+            const float *l = hone_batch_logits(c, i);
+            assert_non_null(l);
+            const float *r = ref + ((size_t)s * (N_GEN + 1) + (size_t)step[s]) * (size_t)v;
+            if (memcmp(l, r, sizeof(float) * (size_t)v) != 0)
+                fail_msg("%s: sequence %d step %d differs in a batch of %d", name, s, step[s], n);
+            step[s]++;
+            compared++;
+        }
+    }
+    assert_int_equal(compared, N_SEQ * (N_GEN + 1));
+    for (int s = 0; s < N_SEQ; s++) assert_int_equal(hone_seq_n_past(c, s), len[s] + N_GEN);
+    /* refusals, without side effects */
+    int32_t bad = v;
+    hone_batch_item twice[2] = {{.seq = 0, .tokens = TOKENS, .n = 1}, {.seq = 0, .tokens = TOKENS, .n = 1}};
+    assert_int_equal(hone_decode_batch(c, twice, 2, &err), HONE_ERR_ARG);
+    hone_batch_item badtok = {.seq = 1, .tokens = &bad, .n = 1};
+    assert_int_equal(hone_decode_batch(c, &badtok, 1, &err), HONE_ERR_RANGE);
+    hone_batch_item badseq = {.seq = N_SEQ, .tokens = TOKENS, .n = 1};
+    assert_int_equal(hone_decode_batch(c, &badseq, 1, &err), HONE_ERR_ARG);
+    hone_batch_item full = {.seq = 2, .tokens = TOKENS, .n = 64};
+    assert_int_equal(hone_decode_batch(c, &full, 1, &err), HONE_ERR_RANGE);
+    assert_int_equal(hone_seq_n_past(c, 2), len[2] + N_GEN);
+    hone_seq_rewind(c, 1, 3);
+    assert_int_equal(hone_seq_n_past(c, 1), 3);
+    hone_context_free(c);
+    free(ref);
+    hone_model_free(m);
+}
+
+static void test_seq_batching(void **s)
+{
+    (void)s;
+    check_seq_batching("stories260K-q8_0.gguf", 2);
+    check_seq_batching("syn-llama-q4_k_m.gguf", 2);
+    check_seq_batching("syn-qwen2-f32.gguf", 1);
+    check_seq_batching("syn-phi3-q8_0.gguf", 2);
+}
+
 static void test_limits(void **s)
 {
     (void)s;
@@ -273,7 +383,7 @@ int main(void)
         cmocka_unit_test(test_threadpool),  cmocka_unit_test(test_hparams),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_rewind),      cmocka_unit_test(test_batching_llama),
-        cmocka_unit_test(test_batching_phi3),
+        cmocka_unit_test(test_batching_phi3), cmocka_unit_test(test_seq_batching),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
