@@ -245,6 +245,23 @@ bool cli_default_model(char *path, size_t cap)
     return false;
 }
 
+int cli_chat_template(const char *cmd, const char *name, const hone_model *m,
+                      hone_chat_template *t)
+{
+    hone_error err = {0};
+    if (name) return hone_chat_template_by_name(name, t, &err) ? cli_error(cmd, "%s", err.msg) : 0;
+    hone_gguf_str s;
+    if (hone_gguf_get_str(hone_model_gguf(m), "tokenizer.chat_template", &s, NULL) != HONE_OK) {
+        *t = HONE_CHAT_CHATML; /* llama.cpp's fallback */
+        return 0;
+    }
+    char *jinja = hone_gguf_str_dup(s);
+    if (!jinja) return cli_error(cmd, "out of memory");
+    hone_status st = hone_chat_detect(jinja, t, &err);
+    free(jinja);
+    return st ? cli_error(cmd, "%s", err.msg) : 0;
+}
+
 void cli_models_dir(const char *dir, char *out, size_t cap)
 {
     const char *env = getenv("HONE_MODELS"), *home = getenv("HOME");
@@ -290,6 +307,7 @@ int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_al
         return cli_error(cmd, "%s", err.msg);
     hone_context_params cp = hone_context_default_params();
     cp.kernels = k;
+    cp.n_seq = o->n_seq > 0 ? o->n_seq : 1;
     cp.n_ctx = o->n_ctx;
     cp.n_batch = o->n_batch;
     cp.n_ubatch = o->n_ubatch;

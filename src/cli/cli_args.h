@@ -46,6 +46,7 @@ typedef struct {
     uint32_t cache_type; /* --cache-type f16|f32 */
     bool mlock;          /* --mlock */
     bool no_mmap;        /* --no-mmap */
+    int n_seq;           /* sequences of the context (serve -np; 0: 1) */
 } cli_engine_opts;
 
 void cli_engine_defaults(cli_engine_opts *o);
@@ -79,6 +80,11 @@ int cli_threads(const char *cmd, int t_flag);
 /* Its path beside this binary (installed or in the build tree) into path;
  * false if it is not there. */
 bool cli_default_model(char *path, size_t cap);
+
+/* The chat template: by name if given, else detected from the model's
+ * tokenizer.chat_template, else chatml (llama.cpp's fallback). */
+int cli_chat_template(const char *cmd, const char *name, const hone_model *m,
+                      hone_chat_template *t);
 
 /* The models folder: dir if given, else $HONE_MODELS, else
  * ~/.cache/hone/models (where `hone pull` puts models). */

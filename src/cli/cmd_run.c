@@ -411,26 +411,6 @@ static void chat_free(chat_state *c)
     free(c->msgs);
 }
 
-static int chat_template_for(const run_opts *o, const hone_model *m, hone_chat_template *t)
-{
-    hone_error err = {0};
-    if (o->chat_template) {
-        if (hone_chat_template_by_name(o->chat_template, t, &err))
-            return cli_error(CMD, "%s", err.msg);
-        return 0;
-    }
-    hone_gguf_str s;
-    if (hone_gguf_get_str(hone_model_gguf(m), "tokenizer.chat_template", &s, NULL) != HONE_OK) {
-        *t = HONE_CHAT_CHATML; /* llama.cpp's fallback */
-        return 0;
-    }
-    char *jinja = hone_gguf_str_dup(s);
-    if (!jinja) return cli_error(CMD, "out of memory");
-    hone_status st = hone_chat_detect(jinja, t, &err);
-    free(jinja);
-    return st ? cli_error(CMD, "%s", err.msg) : 0;
-}
-
 /* Format the conversation, feed what the KV cache does not hold yet (the
  * cache keeps the longest common token prefix) and generate the reply. */
 static int chat_turn(runner *r, chat_state *c, hone_chat_template tmpl)
@@ -468,7 +448,7 @@ static int run_chat(runner *r)
 {
     run_opts *o = r->o;
     hone_chat_template tmpl;
-    if (chat_template_for(o, r->e.model, &tmpl)) return -1;
+    if (cli_chat_template(CMD, o->chat_template, r->e.model, &tmpl)) return -1;
     if (open_context(r, 0)) return -1;
     chat_state c = {0};
     int rc = o->system_prompt ? chat_add(&c, "system", o->system_prompt, strlen(o->system_prompt)) : 0;

@@ -1,0 +1,129 @@
+#!/bin/bash
+# server_test.sh HONE MODEL NPM_RUN — `hone serve` end to end, on a free
+# 127.0.0.1 port, started and stopped here:
+#   - /health, /v1/models, /props, /slots, /metrics, /tokenize + /detokenize
+#   - greedy answers equal `hone run --temp 0` (1 slot, and 4 requests at
+#     once on 4 slots: batching must not change them)
+#   - a client that leaves mid-stream frees its slot
+#   - errors: 401, 404, 405, 413, 400 (bad JSON, bad parameter, a prompt
+#     longer than a slot), and a few hundred malformed bodies: each a 4xx,
+#     the server still serving
+#   - the openai npm client (NPM_RUN openai_test.mjs)
+#   - SIGTERM: exit 0
+set -uo pipefail
+hone=$1 model=$2 npm_run=$3
+fail() { echo "FAIL: $*"; [ -f "$log" ] && tail -5 "$log"; exit 1; }
+work=$(mktemp -d)
+log=$work/server.log
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base=http://127.0.0.1:$port
+"$hone" serve -m "$model" --port "$port" -np 4 -c 1024 --api-key k1,k2 --metrics > "$log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do curl -s "$base/health" 2>/dev/null | grep -q '"ok"' && break; sleep 0.1; done
+curl -s "$base/health" | grep -q '"status":"ok"' || fail "no /health"
+H=(-H "Authorization: Bearer k2" -H "Content-Type: application/json")
+code() { curl -s -o "$work/body" -w '%{http_code}' "$@"; }
+
+# info endpoints
+curl -s "${H[@]}" "$base/v1/models" | grep -q '"object":"list"' || fail "/v1/models"
+curl -s "${H[@]}" "$base/props" | grep -q '"total_slots":4' || fail "/props"
+curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":false' || fail "/slots"
+curl -s "${H[@]}" "$base/metrics" | grep -q '^hone_requests_total ' || fail "/metrics"
+toks=$(curl -s "${H[@]}" "$base/tokenize" -d '{"content":"Once upon a time"}')
+echo "$toks" | grep -q '"tokens":\[' || fail "/tokenize: $toks"
+back=$(curl -s "${H[@]}" "$base/detokenize" -d "$toks")
+echo "$back" | grep -q '"content":"Once upon a time"' || fail "/detokenize: $back"
+echo "ok: info endpoints, tokenize round trip"
+
+# greedy: equal to hone run --temp 0, alone and 4 at once
+# (200 tokens past end-of-text, so the four requests overlap in the slots)
+want=$("$hone" run -m "$model" -p "Once upon a time" -n 200 --ignore-eos --temp 0 --repeat-penalty 1 \
+       --no-display-prompt --no-timings 2>/dev/null)
+ask() { curl -s "${H[@]}" "$base/completion" \
+             -d '{"prompt":"Once upon a time","n_predict":200,"ignore_eos":true,"temperature":0}' |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["content"], end="")'; }
+got=$(ask)
+[ "$got" = "$want" ] || fail "greedy answer '$got' is not hone run's '$want'"
+pids=()
+for i in 1 2 3 4; do ask > "$work/par$i" & pids+=($!); done
+wait "${pids[@]}"
+for i in 1 2 3 4; do [ "$(cat "$work/par$i")" = "$want" ] || fail "answer $i of 4 at once: $(cat "$work/par$i")"; done
+echo "ok: greedy = hone run --temp 0, alone and 4 at once"
+
+# a client that leaves mid-stream frees its slot
+timeout 0.5 curl -sN "${H[@]}" "$base/v1/completions" \
+    -d '{"prompt":"Once upon a time","max_tokens":100000,"ignore_eos":true,"stream":true}' > /dev/null
+for _ in $(seq 20); do
+    curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' || break
+    sleep 0.1
+done
+curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' && fail "the slot stayed busy after its client left"
+echo "ok: a client that leaves frees its slot"
+
+# errors
+[ "$(code "$base/v1/models")" = 401 ] || fail "no key: $(cat "$work/body")"
+grep -q '"type":"authentication_error"' "$work/body" || fail "401 body: $(cat "$work/body")"
+[ "$(code -H "Authorization: Bearer nope" "$base/v1/models")" = 401 ] || fail "wrong key"
+[ "$(code "${H[@]}" "$base/nope")" = 404 ] || fail "404"
+[ "$(code "${H[@]}" "$base/v1/chat/completions")" = 405 ] || fail "405 (GET on a POST route)"
+head -c 9000000 /dev/zero | tr '\0' 'a' > "$work/big"
+[ "$(code "${H[@]}" "$base/v1/completions" --data-binary @"$work/big")" = 413 ] || fail "413"
+[ "$(code "${H[@]}" "$base/v1/completions" -d '{"prompt":')" = 400 ] || fail "bad JSON"
+[ "$(code "${H[@]}" "$base/v1/completions" -d '{"prompt":"x","temperature":"hot"}')" = 400 ] || fail "bad parameter"
+grep -q "'temperature' must be a number" "$work/body" || fail "bad parameter message: $(cat "$work/body")"
+long=$(python3 -c 'print("{\"prompt\":\"" + "Once upon a time " * 400 + "\"}")')
+[ "$(code "${H[@]}" "$base/v1/completions" -d "$long")" = 400 ] || fail "a prompt longer than a slot"
+grep -q "more than a slot's context of 256" "$work/body" || fail "long prompt message: $(cat "$work/body")"
+echo "ok: 401 404 405 413 400"
+
+# malformed bodies: each a 4xx, the server still serving
+python3 - "$port" <<'PY' || fail "malformed bodies"
+import http.client, json, random, sys
+port = int(sys.argv[1])
+random.seed(7)
+good = b'{"prompt":"Once","max_tokens":2,"temperature":0}'
+bodies = [b"", b"null", b"[]", b"1e999999", b'{"prompt":1}', b'{"prompt":["a","b"]}',
+          b'{"messages":"x"}', b'{"prompt":"x","max_tokens":-5}', b'{"prompt":"x","n":3}',
+          b'{"prompt":"x","stop":[1,2]}', b'{"prompt":"\x00\xff\xfe"}', b"[" * 100000,
+          b'{"prompt":"x","top_p":1e308}', b'{"prompt":"x","seed":"s"}', b"\xff" * 1000]
+for i in range(300):
+    b = bytearray(good)
+    for _ in range(random.randint(1, 6)):
+        b[random.randrange(len(b))] = random.randrange(256)
+    bodies.append(bytes(b))
+bad = 0
+for i, b in enumerate(bodies):
+    url = "/v1/chat/completions" if i % 2 else "/v1/completions"
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("POST", url, body=b, headers={"Authorization": "Bearer k1", "Content-Type": "application/json"})
+    r = c.getresponse()
+    data = r.read()
+    if r.status >= 500 or (r.status != 200 and not 400 <= r.status < 500):
+        print(f"body {i}: HTTP {r.status}: {data[:200]!r}")
+        bad += 1
+    c.close()
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+c.request("GET", "/health")
+assert c.getresponse().status == 200, "the server stopped serving"
+print(f"{len(bodies)} malformed bodies: {bad} answered with a 5xx")
+sys.exit(1 if bad else 0)
+PY
+echo "ok: malformed bodies"
+
+# the openai npm client
+out=$(sh "$npm_run" openai_test.mjs "$base/v1" k1 2>&1)
+echo "$out" | grep -v "^added" | tail -8
+if ! echo "$out" | grep -q "^SKIP"; then
+    echo "$out" | grep -q "0 failed" || fail "the openai client tests"
+fi
+
+# SIGTERM: exit 0
+kill -TERM $pid
+wait $pid
+rc=$?
+pid=
+[ $rc -eq 0 ] || fail "exit $rc after SIGTERM"
+echo "ok: SIGTERM, exit 0"
+echo "all server checks passed"
