@@ -108,22 +108,33 @@ build_target() {
     [ -f "$stage/bin/hone" ] && [ -f "$stage/lib/hone/build_info.json" ] ||
         { echo "release.sh: $t: bin/hone or lib/hone/build_info.json missing" >&2; return 1; }
 
-    # bundle every shared library hone needs beyond glibc
-    local docs=(cpu_features pcre2 cjson) needed lib dir found
+    # bundle every shared library hone needs beyond glibc, and theirs in
+    # turn (libmicrohttpd -> GnuTLS -> ...): hone's DT_RPATH finds them all
+    local needed lib dir found pkg todo=("$stage/bin/hone") doc=$(target_docdir "$t")
     mkdir -p "$stage/share/doc/hone"
-    needed=$(readelf -d "$stage/bin/hone" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
-    for lib in $needed; do
-        is_glibc "$lib" && continue
-        found=
-        for dir in $(target_libdirs "$t"); do
-            if [ -e "$dir/$lib" ]; then found="$dir/$lib"; break; fi
+    while [ ${#todo[@]} -gt 0 ]; do
+        needed=$(readelf -d "${todo[0]}" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+        todo=("${todo[@]:1}")
+        for lib in $needed; do
+            is_glibc "$lib" && continue
+            [ -e "$stage/lib/hone/$lib" ] && continue
+            found=
+            for dir in $(target_libdirs "$t"); do
+                if [ -e "$dir/$lib" ]; then found="$dir/$lib"; break; fi
+            done
+            [ -n "$found" ] || { echo "release.sh: $t: hone needs $lib, not found to bundle" >&2; return 1; }
+            cp -L "$found" "$stage/lib/hone/$lib"
+            chmod 0644 "$stage/lib/hone/$lib"
+            todo+=("$stage/lib/hone/$lib")
+            # its license: the Debian package that ships it (host libraries)
+            pkg=$(dpkg -S "$(realpath "$found")" 2>/dev/null | head -n 1 | cut -d: -f1 || true)
+            if [ -n "$pkg" ] && [ -f "$doc/$pkg/copyright" ]; then
+                cp "$doc/$pkg/copyright" "$stage/share/doc/hone/$pkg.copyright"
+            fi
         done
-        [ -n "$found" ] || { echo "release.sh: $t: hone needs $lib, not found to bundle" >&2; return 1; }
-        cp -L "$found" "$stage/lib/hone/$lib"
-        chmod 0644 "$stage/lib/hone/$lib"
     done
-    # the licenses of what is linked in (Debian's copyright files)
-    local pkg doc=$(target_docdir "$t")
+    # the licenses of what is linked in statically, and of cJSON (Debian's
+    # copyright files)
     for pkg in libcpu-features-dev:cpu_features libpcre2-8-0:pcre2 libcjson1:cjson; do
         if [ -f "$doc/${pkg%%:*}/copyright" ]; then
             cp "$doc/${pkg%%:*}/copyright" "$stage/share/doc/hone/${pkg##*:}.copyright"
@@ -134,8 +145,10 @@ build_target() {
     done
     cat > "$stage/share/doc/hone/README" <<EOF
 hone $version ($t), commit $commit.
-Linked in: cpu_features (Apache-2.0) and PCRE2 (BSD-3-Clause) statically,
-cJSON (MIT) as lib/hone/libcjson.so.1; their licenses are beside this file.
+Linked in: cpu_features (Apache-2.0) and PCRE2 (BSD-3-Clause) statically;
+the shared libraries in lib/hone/ (cJSON, MIT; on x86-64 also
+libmicrohttpd, LGPL-2.1+, for "hone serve", with GnuTLS and its
+dependencies): their licenses are beside this file.
 Run: bin/hone --help
 EOF
     chmod 0644 "$stage/share/doc/hone/"* "$stage/lib/hone/build_info.json"

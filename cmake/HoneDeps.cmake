@@ -25,11 +25,17 @@ hone_require_pkg(CJSON libcjson libcjson-dev)
 hone_require_pkg(PCRE2 libpcre2-8 libpcre2-dev)
 find_package(Threads REQUIRED)
 
-# Host-only components (not needed for `hone info` on cross targets, nor
-# linked into release artifacts until a command uses them).
-if(NOT HONE_VARIANT STREQUAL "cross" AND NOT HONE_RELEASE)
+# Host-only components (not needed for `hone info` on cross targets).
+# libcurl is never linked (hone pull loads it with dlopen). libmicrohttpd
+# (hone serve) is linked as a shared library, also in release artifacts:
+# Debian's archive of it needs GnuTLS's, which Debian does not ship, so the
+# artifact bundles the .so and its dependencies instead (ci/release.sh).
+if(NOT HONE_VARIANT STREQUAL "cross")
   hone_require_pkg(CURL libcurl libcurl4-openssl-dev)
+  set(_suffixes "${CMAKE_FIND_LIBRARY_SUFFIXES}")
+  set(CMAKE_FIND_LIBRARY_SUFFIXES .so)
   hone_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
+  set(CMAKE_FIND_LIBRARY_SUFFIXES "${_suffixes}")
   # Whatever links them sees HONE_HAVE_CURL / HONE_HAVE_MHD; code using
   # them guards with #ifdef so cross builds (without them) still compile.
   set_property(TARGET PkgConfig::CURL APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS HONE_HAVE_CURL)

@@ -46,6 +46,20 @@ echo "$info" | grep -q "^hone .*portable build" || fail "hone info in the image 
 run=$(buildah run "$ctr" -- hone run -p "Once upon a time" -n 8 --temp 0 2>&1) ||
     fail "hone run in the image: $run"
 echo "$run" | grep -q "Once upon a time, there" || fail "no story from the built-in model: $run"
+# what the image is for: hone serve answers /health
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+buildah run "$ctr" -- hone serve --port "$port" > "$work/serve.log" 2>&1 &
+spid=$!
+code=
+for _ in $(seq 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health" 2>/dev/null)
+    [ "$code" = 200 ] && break
+    sleep 0.1
+done
+kill -TERM $spid 2>/dev/null
+pkill -TERM -f "hone serve --port $port" 2>/dev/null
+wait $spid 2>/dev/null
+[ "$code" = 200 ] || fail "hone serve in the image: /health $code: $(cat "$work/serve.log")"
 uid=$(buildah run "$ctr" -- id -u) || fail "id in the image"
 [ "$uid" = 65532 ] || fail "the image runs as uid $uid, not a non-root user"
 buildah rm "$ctr" > /dev/null
@@ -53,4 +67,4 @@ hc=$(buildah inspect --format '{{.Docker.Config.Healthcheck}}' localhost/hone:te
 echo "$hc" | grep -q "/health" || fail "no /health HEALTHCHECK: $hc"
 ep=$(buildah inspect --format '{{.OCIv1.Config.Entrypoint}} {{.OCIv1.Config.Cmd}}' localhost/hone:test)
 echo "$ep" | grep -q "/opt/hone/bin/hone.*serve" || fail "the image does not run hone serve: $ep"
-echo "ok: the zero-compile image runs hone (info, run), as uid $uid, $ep"
+echo "ok: the zero-compile image runs hone (info, run, serve), as uid $uid, $ep"

@@ -85,6 +85,20 @@ minbase)
                 fail "$t: hone run (the built-in model) in the minbase chroot: $out"
             echo "$out" | grep -q "using the built-in default model /opt/.*/share/hone/models/" ||
                 fail "$t: the artifact's built-in model was not used: $out"
+            # hone serve: its libmicrohttpd (and GnuTLS's chain) come with the
+            # x86-64 artifacts
+            local port spid i code=
+            port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+            chroot "$root" "$exe" serve --port "$port" > "$work/serve-$t.log" 2>&1 &
+            spid=$!
+            for i in $(seq 50); do
+                code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health" 2>/dev/null)
+                [ "$code" = 200 ] && break
+                sleep 0.1
+            done
+            kill -TERM $spid 2>/dev/null
+            wait $spid
+            [ "$code" = 200 ] || fail "$t: hone serve in the minbase chroot: /health $code: $(cat "$work/serve-$t.log")"
             # libcurl is loaded only by `hone pull`, and a bare root has none
             local pull
             pull=$(chroot "$root" "$exe" pull http://127.0.0.1:9/x.gguf -o /tmp 2>&1) &&
