@@ -137,6 +137,42 @@ static char *content_text(const cJSON *content)
     return s;
 }
 
+/* The prompt the chat template makes of a "messages" array; false with a
+ * message on a client error. */
+static bool chat_prompt(const srv *s, const cJSON *msgs, char **prompt, char *why, size_t cap)
+{
+    const int n = cJSON_GetArraySize(msgs);
+    if (!cJSON_IsArray(msgs) || n < 1) {
+        snprintf(why, cap, "'messages' must be a non-empty array");
+        return false;
+    }
+    hone_chat_msg *m = calloc((size_t)n, sizeof *m);
+    int k = 0;
+    bool ok = m != NULL;
+    const cJSON *msg;
+    cJSON_ArrayForEach(msg, msgs)
+    {
+        const cJSON *role = cJSON_GetObjectItemCaseSensitive(msg, "role");
+        char *text = ok ? content_text(cJSON_GetObjectItemCaseSensitive(msg, "content")) : NULL;
+        if (!cJSON_IsString(role) || !text) {
+            free(text);
+            snprintf(why, cap, "messages[%d] needs a string 'role' and a 'content'", k);
+            ok = false;
+            break;
+        }
+        m[k].role = role->valuestring;
+        m[k++].content = text;
+    }
+    hone_error err = {0};
+    if (ok && hone_chat_apply(s->tmpl, m, (size_t)k, true, prompt, &err)) {
+        snprintf(why, cap, "%.500s", err.msg);
+        ok = false;
+    }
+    for (int i = 0; i < k; i++) free((char *)m[i].content);
+    free(m);
+    return ok;
+}
+
 /* Fill the task from the request body; false with a message on a client
  * error (400). */
 static bool parse_task(request *q, const cJSON *j, srv_task *t, char *why, size_t cap)
@@ -144,37 +180,8 @@ static bool parse_task(request *q, const cJSON *j, srv_task *t, char *why, size_
     srv *s = q->s;
     char *prompt = NULL;
     if (q->kind == API_CHAT) {
-        const cJSON *msgs = cJSON_GetObjectItemCaseSensitive(j, "messages");
-        const int n = cJSON_GetArraySize(msgs);
-        if (!cJSON_IsArray(msgs) || n < 1) {
-            snprintf(why, cap, "'messages' must be a non-empty array");
+        if (!chat_prompt(s, cJSON_GetObjectItemCaseSensitive(j, "messages"), &prompt, why, cap))
             return false;
-        }
-        hone_chat_msg *m = calloc((size_t)n, sizeof *m);
-        int k = 0;
-        bool ok = m != NULL;
-        const cJSON *msg;
-        cJSON_ArrayForEach(msg, msgs)
-        {
-            const cJSON *role = cJSON_GetObjectItemCaseSensitive(msg, "role");
-            char *text = ok ? content_text(cJSON_GetObjectItemCaseSensitive(msg, "content")) : NULL;
-            if (!cJSON_IsString(role) || !text) {
-                free(text);
-                snprintf(why, cap, "messages[%d] needs a string 'role' and a 'content'", k);
-                ok = false;
-                break;
-            }
-            m[k].role = role->valuestring;
-            m[k++].content = text;
-        }
-        hone_error err = {0};
-        if (ok && hone_chat_apply(s->tmpl, m, (size_t)k, true, &prompt, &err)) {
-            snprintf(why, cap, "%s", err.msg);
-            ok = false;
-        }
-        for (int i = 0; i < k; i++) free((char *)m[i].content);
-        free(m);
-        if (!ok) return false;
     } else {
         const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "prompt");
         if (cJSON_IsArray(p) && cJSON_GetArraySize(p) == 1) p = cJSON_GetArrayItem(p, 0);
@@ -480,6 +487,27 @@ static enum MHD_Result start_completion(struct MHD_Connection *c, request *q, ap
     return ret;
 }
 
+/* POST /apply-template: the prompt the chat template makes of messages. */
+static enum MHD_Result apply_template(struct MHD_Connection *c, request *q)
+{
+    srv *s = q->s;
+    if (!s->loaded) return send_error(c, 503, "Loading model");
+    cJSON *j = cJSON_ParseWithLength(q->body ? q->body : "", q->len);
+    char *prompt = NULL, why[640] = "the body is not a JSON object";
+    const bool ok = cJSON_IsObject(j) &&
+                    chat_prompt(s, cJSON_GetObjectItemCaseSensitive(j, "messages"), &prompt, why,
+                                sizeof why);
+    cJSON_Delete(j);
+    if (!ok) {
+        free(prompt);
+        return send_error(c, 400, "%s", why);
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddStringToObject(out, "prompt", prompt);
+    free(prompt);
+    return send_json(c, 200, out);
+}
+
 static enum MHD_Result tokenize(struct MHD_Connection *c, request *q, bool detok)
 {
     srv *s = q->s;
@@ -659,7 +687,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         {"/health", 0}, {"/v1/models", 0}, {"/models", 0}, {"/props", 0}, {"/slots", 0},
         {"/metrics", 0}, {"/v1/chat/completions", 1}, {"/chat/completions", 1},
         {"/v1/completions", 1}, {"/completions", 1}, {"/completion", 1}, {"/tokenize", 1},
-        {"/detokenize", 1}};
+        {"/detokenize", 1}, {"/apply-template", 1}};
     int r = -1;
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++)
         if (!strcmp(url, ROUTES[i].url)) r = (int)i;
@@ -672,6 +700,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (strstr(url, "chat/completions")) return start_completion(c, q, API_CHAT);
     if (strstr(url, "completions")) return start_completion(c, q, API_COMPLETIONS);
     if (!strcmp(url, "/completion")) return start_completion(c, q, API_LLAMA);
+    if (!strcmp(url, "/apply-template")) return apply_template(c, q);
     return tokenize(c, q, !strcmp(url, "/detokenize"));
 }
 

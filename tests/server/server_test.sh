@@ -35,7 +35,10 @@ toks=$(curl -s "${H[@]}" "$base/tokenize" -d '{"content":"Once upon a time"}')
 echo "$toks" | grep -q '"tokens":\[' || fail "/tokenize: $toks"
 back=$(curl -s "${H[@]}" "$base/detokenize" -d "$toks")
 echo "$back" | grep -q '"content":"Once upon a time"' || fail "/detokenize: $back"
-echo "ok: info endpoints, tokenize round trip"
+tpl=$(curl -s "${H[@]}" "$base/apply-template" -d '{"messages":[{"role":"user","content":"hi"}]}')
+echo "$tpl" | grep -q '"prompt":"<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n"' ||
+    fail "/apply-template (chatml): $tpl"
+echo "ok: info endpoints, tokenize round trip, apply-template"
 
 # greedy: equal to hone run --temp 0, alone and 4 at once
 # (200 tokens past end-of-text, so the four requests overlap in the slots)
@@ -61,6 +64,57 @@ for _ in $(seq 20); do
 done
 curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' && fail "the slot stayed busy after its client left"
 echo "ok: a client that leaves frees its slot"
+
+# a client that leaves while queued never takes a slot: 4 slots busy with
+# long streams, a fifth request queued then dropped; the four finish
+longreq='{"prompt":"Once upon a time","n_predict":3000,"ignore_eos":true,"temperature":0}'
+pids=()
+for i in 1 2 3 4; do curl -s "${H[@]}" "$base/completion" -d "$longreq" > "$work/long$i" & pids+=($!); done
+sleep 0.2
+timeout 0.3 curl -s "${H[@]}" "$base/completion" -d "$longreq" > /dev/null
+wait "${pids[@]}"
+for i in 1 2 3 4; do
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["tokens_predicted"]==3000 or d["stop_type"]=="limit", d' \
+        "$work/long$i" 2>/dev/null || fail "long request $i: $(head -c 300 "$work/long$i")"
+done
+for _ in $(seq 20); do
+    curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' || break
+    sleep 0.1
+done
+curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' && fail "a slot stayed busy after the queued client left"
+echo "ok: a client that leaves while queued"
+
+# 8 clients x 50 requests: every answer right, no error, memory flat
+python3 - "$port" "$pid" <<'PY' || fail "concurrency"
+import http.client, json, sys, threading
+port, pid = int(sys.argv[1]), sys.argv[2]
+def rss():
+    for l in open(f"/proc/{pid}/status"):
+        if l.startswith("VmRSS:"): return int(l.split()[1])
+def ask(i):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    body = json.dumps({"prompt": "Once upon a time", "n_predict": 8, "temperature": 0, "seed": i})
+    c.request("POST", "/completion", body=body, headers={"Authorization": "Bearer k1"})
+    r = c.getresponse(); d = r.read(); c.close()
+    return r.status, json.loads(d)["content"] if r.status == 200 else d
+ref = ask(0)[1]
+errors = []
+def client(k):
+    for j in range(50):
+        st, content = ask(k * 100 + j)
+        if st != 200 or content != ref: errors.append((k, j, st, content))
+def round_():
+    ts = [threading.Thread(target=client, args=(k,)) for k in range(8)]
+    for t in ts: t.start()
+    for t in ts: t.join()
+round_()                      # warm-up
+before = rss()
+round_()
+after = rss()
+print(f"8 clients x 50 requests, twice: {len(errors)} errors; RSS {before} -> {after} KiB")
+sys.exit(1 if errors or after - before > 4096 else 0)
+PY
+echo "ok: 8 clients x 50 requests"
 
 # errors
 [ "$(code "$base/v1/models")" = 401 ] || fail "no key: $(cat "$work/body")"
