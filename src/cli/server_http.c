@@ -301,12 +301,47 @@ static cJSON *base_json(const request *q, const char *object)
     return j;
 }
 
+/* text[0..n) as valid UTF-8 (malloc'ed): JSON must be, and a model can
+ * emit byte tokens that do not form characters (a stray continuation
+ * byte, a sequence cut by a stop or the length limit). Each invalid byte
+ * becomes U+FFFD, as llama-server's output does. */
+static char *utf8_valid(const char *text, size_t n)
+{
+    char *o = malloc(n * 3 + 1);
+    if (!o) return NULL;
+    size_t k = 0;
+    const unsigned char *p = (const unsigned char *)text;
+    for (size_t i = 0; i < n;) {
+        const unsigned char c = p[i];
+        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        bool ok = len > 0 && i + len <= n && !(len == 2 && c < 0xC2) && !(len == 4 && c > 0xF4);
+        for (size_t j = 1; ok && j < len; j++) ok = (p[i + j] & 0xC0) == 0x80;
+        if (ok && len == 3) { /* no overlong forms, no surrogates */
+            const unsigned cp = ((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6);
+            ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
+        }
+        if (ok && len == 4) ok = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] > 0x8F);
+        if (ok && len == 1 && c == 0) ok = false; /* cJSON strings end at NUL */
+        if (!ok) {
+            memcpy(o + k, "\xEF\xBF\xBD", 3);
+            k += 3;
+            i++;
+            continue;
+        }
+        memcpy(o + k, p + i, len);
+        k += len;
+        i += len;
+    }
+    o[k] = '\0';
+    return o;
+}
+
 /* One choice (or stream delta) carrying text; finish may be NULL. */
 static cJSON *answer_json(const request *q, const char *text, size_t n, const char *finish,
                           bool first, bool stream)
 {
     const srv_task *t = q->task;
-    char *s = strndup(text, n);
+    char *s = utf8_valid(text, n);
     cJSON *j;
     if (q->kind == API_LLAMA) {
         j = cJSON_CreateObject();
@@ -540,7 +575,7 @@ static enum MHD_Result tokenize(struct MHD_Connection *c, request *q, bool detok
             int32_t len = hone_tok_piece(s->eng.tok, ids[i], piece, sizeof piece, true);
             cJSON *o = cJSON_CreateObject();
             cJSON_AddNumberToObject(o, "id", ids[i]);
-            char *p = strndup(piece, len > 0 ? (size_t)len : 0);
+            char *p = utf8_valid(piece, len > 0 ? (size_t)len : 0);
             cJSON_AddStringToObject(o, "piece", p ? p : "");
             free(p);
             cJSON_AddItemToArray(arr, o);
@@ -562,8 +597,11 @@ static enum MHD_Result tokenize(struct MHD_Connection *c, request *q, bool detok
             status = 400, snprintf(why, sizeof why, "'tokens' must be an array of token ids (0..%d)", nv - 1);
         else if (hone_tok_decode(s->eng.tok, ids, (size_t)k, false, false, &text, &tl, &err))
             status = 400, snprintf(why, sizeof why, "%s", err.msg);
-        else
-            cJSON_AddStringToObject(out, "content", text);
+        else {
+            char *v = utf8_valid(text, tl);
+            cJSON_AddStringToObject(out, "content", v ? v : "");
+            free(v);
+        }
         free(text);
         free(ids);
     }

@@ -35,6 +35,17 @@ toks=$(curl -s "${H[@]}" "$base/tokenize" -d '{"content":"Once upon a time"}')
 echo "$toks" | grep -q '"tokens":\[' || fail "/tokenize: $toks"
 back=$(curl -s "${H[@]}" "$base/detokenize" -d "$toks")
 echo "$back" | grep -q '"content":"Once upon a time"' || fail "/detokenize: $back"
+# a byte token that is no character (<0xE2> alone) comes out as U+FFFD:
+# every answer is valid UTF-8 JSON
+python3 - "$port" <<'PY' || fail "invalid UTF-8 in an answer"
+import http.client, json, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=30)
+c.request("POST", "/detokenize", body=json.dumps({"tokens": [3 + 0xE2]}), headers={"Authorization": "Bearer k1"})
+d = json.loads(c.getresponse().read().decode("utf-8"))
+assert d["content"] == "\ufffd", d
+c.request("POST", "/tokenize", body=json.dumps({"content": "\u20ac", "with_pieces": True}), headers={"Authorization": "Bearer k1"})
+json.loads(c.getresponse().read().decode("utf-8"))
+PY
 tpl=$(curl -s "${H[@]}" "$base/apply-template" -d '{"messages":[{"role":"user","content":"hi"}]}')
 echo "$tpl" | grep -q '"prompt":"<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n"' ||
     fail "/apply-template (chatml): $tpl"
