@@ -95,10 +95,15 @@ done
 curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' && fail "a slot stayed busy after the queued client left"
 echo "ok: a client that leaves while queued"
 
-# 8 clients x 50 requests: every answer right, no error, memory flat
-python3 - "$port" "$pid" <<'PY' || fail "concurrency"
+# 8 clients x 50 requests: every answer right, no error, memory flat. Under
+# AddressSanitizer freed memory sits in its quarantine, so RSS is no
+# measure there; LeakSanitizer checks at exit instead (SIGTERM below must
+# give exit 0).
+asan=0
+readelf -d "$hone" 2>/dev/null | grep -q 'libasan' && asan=1
+python3 - "$port" "$pid" "$asan" <<'PY' || fail "concurrency"
 import http.client, json, sys, threading
-port, pid = int(sys.argv[1]), sys.argv[2]
+port, pid, asan = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "1"
 def rss():
     for l in open(f"/proc/{pid}/status"):
         if l.startswith("VmRSS:"): return int(l.split()[1])
@@ -122,8 +127,9 @@ round_()                      # warm-up
 before = rss()
 round_()
 after = rss()
-print(f"8 clients x 50 requests, twice: {len(errors)} errors; RSS {before} -> {after} KiB")
-sys.exit(1 if errors or after - before > 4096 else 0)
+print(f"8 clients x 50 requests, twice: {len(errors)} errors; RSS {before} -> {after} KiB"
+      + (" (ASan: not bounded)" if asan else ""))
+sys.exit(1 if errors or (not asan and after - before > 4096) else 0)
 PY
 echo "ok: 8 clients x 50 requests"
 
