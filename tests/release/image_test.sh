@@ -16,6 +16,7 @@ command -v mmdebstrap >/dev/null || { echo "SKIP: no mmdebstrap"; exit 0; }
 rm -rf "$work" && mkdir -p "$work" && work=$(cd "$work" && pwd)
 trap 'rm -rf "$work"' EXIT
 . "$(dirname "$0")/rootfs.sh"
+. "$(dirname "$0")/../lib/http.sh"
 cat > "$work/storage.conf" <<CONF
 [storage]
 driver = "vfs"
@@ -47,15 +48,10 @@ run=$(buildah run "$ctr" -- hone run -p "Once upon a time" -n 8 --temp 0 2>&1) |
     fail "hone run in the image: $run"
 echo "$run" | grep -q "Once upon a time, there" || fail "no story from the built-in model: $run"
 # what the image is for: hone serve answers /health
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 buildah run "$ctr" -- hone serve --port "$port" > "$work/serve.log" 2>&1 &
 spid=$!
-code=
-for _ in $(seq 100); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health" 2>/dev/null)
-    [ "$code" = 200 ] && break
-    sleep 0.1
-done
+code=$(wait_status "http://127.0.0.1:$port/health" 200 100)
 kill -TERM $spid 2>/dev/null
 pkill -TERM -f "hone serve --port $port" 2>/dev/null
 wait $spid 2>/dev/null

@@ -17,6 +17,7 @@ mkdir -p "$work"
 work=$(cd "$work" && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
 . "$(dirname "$0")/rootfs.sh"
+. "$(dirname "$0")/../lib/http.sh"
 
 # A copy of the tracked and untracked (not ignored) files, as repro.sh does.
 snapshot() { # DEST
@@ -87,15 +88,11 @@ minbase)
                 fail "$t: the artifact's built-in model was not used: $out"
             # hone serve: its libmicrohttpd (and GnuTLS's chain) come with the
             # x86-64 artifacts
-            local port spid i code=
-            port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+            local port spid code
+            port=$(free_port)
             chroot "$root" "$exe" serve --port "$port" > "$work/serve-$t.log" 2>&1 &
             spid=$!
-            for i in $(seq 50); do
-                code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health" 2>/dev/null)
-                [ "$code" = 200 ] && break
-                sleep 0.1
-            done
+            code=$(wait_status "http://127.0.0.1:$port/health" 200 50)
             kill -TERM $spid 2>/dev/null
             wait $spid
             [ "$code" = 200 ] || fail "$t: hone serve in the minbase chroot: /health $code: $(cat "$work/serve-$t.log")"

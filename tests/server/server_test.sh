@@ -12,19 +12,28 @@
 #   - SIGTERM: exit 0
 set -uo pipefail
 hone=$1 model=$2 npm_run=$3
+. "$(dirname "$0")/../lib/http.sh"
 fail() { echo "FAIL: $*"; [ -f "$log" ] && tail -5 "$log"; exit 1; }
 work=$(mktemp -d)
 log=$work/server.log
 pid=
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 base=http://127.0.0.1:$port
 "$hone" serve -m "$model" --port "$port" -np 4 -c 1024 --api-key k1,k2 --metrics > "$log" 2>&1 &
 pid=$!
-for _ in $(seq 100); do curl -s "$base/health" 2>/dev/null | grep -q '"ok"' && break; sleep 0.1; done
+wait_status "$base/health" 200 100 > /dev/null
 curl -s "$base/health" | grep -q '"status":"ok"' || fail "no /health"
 H=(-H "Authorization: Bearer k2" -H "Content-Type: application/json")
 code() { curl -s -o "$work/body" -w '%{http_code}' "$@"; }
+# true once no slot is busy, waiting up to 2 s
+slots_idle() {
+    for _ in $(seq 20); do
+        curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' || return 0
+        sleep 0.1
+    done
+    return 1
+}
 
 # info endpoints
 curl -s "${H[@]}" "$base/v1/models" | grep -q '"object":"list"' || fail "/v1/models"
@@ -69,11 +78,7 @@ echo "ok: greedy = hone run --temp 0, alone and 4 at once"
 # a client that leaves mid-stream frees its slot
 timeout 0.5 curl -sN "${H[@]}" "$base/v1/completions" \
     -d '{"prompt":"Once upon a time","max_tokens":100000,"ignore_eos":true,"stream":true}' > /dev/null
-for _ in $(seq 20); do
-    curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' || break
-    sleep 0.1
-done
-curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' && fail "the slot stayed busy after its client left"
+slots_idle || fail "the slot stayed busy after its client left"
 echo "ok: a client that leaves frees its slot"
 
 # a client that leaves while queued never takes a slot: 4 slots busy with
@@ -88,11 +93,7 @@ for i in 1 2 3 4; do
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["tokens_predicted"]==3000 or d["stop_type"]=="limit", d' \
         "$work/long$i" 2>/dev/null || fail "long request $i: $(head -c 300 "$work/long$i")"
 done
-for _ in $(seq 20); do
-    curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' || break
-    sleep 0.1
-done
-curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":true' && fail "a slot stayed busy after the queued client left"
+slots_idle || fail "a slot stayed busy after the queued client left"
 echo "ok: a client that leaves while queued"
 
 # 8 clients x 50 requests: every answer right, no error, memory flat. Under
