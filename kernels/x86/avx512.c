@@ -8,12 +8,14 @@
 #define X86_MAX_NT 8 /* 32 vector registers: 8 rows' accumulators fit */
 #include "x86/body256.h"
 #include "x86/tiles16_vnni.h"
+#include "x86/dec_k_avx512.h"
 #include "x86/x86.h"
 #include "table.h"
 
 /* 16-row tiles for prompt batches (Q4_0 / Q8_0 from X86_TILE_MIN_TOK
  * tokens, the K-quants from X86_TILE_K_MIN_TOK), decode rows for Q4_0 /
- * Q8_0, else the group kernels. */
+ * Q8_0 and (2 to X86_TILE_K_MIN_TOK - 1 tokens) Q4_K / Q5_K / Q6_K, else the
+ * group kernels. */
 static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                           const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                           float *y, int ldy)
@@ -27,6 +29,9 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
         return;
     if (n_tok < X86_TILE_MIN_TOK &&
         x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+    if (n_tok > 1 && n_tok < X86_TILE_K_MIN_TOK &&
+        x86_dec_k_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok >= X86_TILE_K_MIN_TOK && wtype == HONE_TYPE_Q6_K &&
         x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))

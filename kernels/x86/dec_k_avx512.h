@@ -1,0 +1,349 @@
+/* dec_k_avx512.h — Q4_K / Q5_K / Q6_K weights against few tokens (decode,
+ * and the 2..15-token batches of a server's busy slots) on AVX-512 VNNI.
+ * Included only by x86/avx512.c, after x86/body256.h and tiles16_vnni.h.
+ *
+ * Why a path of its own: the 16-row tiles repack a strip before use, which
+ * costs about four one-row passes and only pays from ~16 tokens; the
+ * 256-bit one-row kernel spends most of its time on per-(row, token)
+ * horizontal sums. Here a row's super-block is unpacked once, with its
+ * elements in vector lanes in their natural order (K in lanes), and used
+ * for every token of the group; the exact integer sums of NR rows x NT
+ * tokens are then reduced together, one tree for all pairs, and the float
+ * steps run with the pairs in lanes.
+ *
+ * Per (row, token) the float steps are those of q45_K_multi (VNNI build)
+ * and x86_tile_k4_run: per super-block the exact sums isum (scales applied)
+ * and msum (mins), v = fma(mx, msum, dx * isum), acc = fma(dy, v, acc).
+ * So the result has vec_dot's bits whatever the batch and the grouping. */
+#ifndef HONE_X86_DEC_K45_AVX512_H
+#define HONE_X86_DEC_K45_AVX512_H
+
+#if !defined(HONE_X86_VNNI)
+#error "x86/dec_k_avx512.h is the AVX-512 VNNI build's (x86/avx512.c)"
+#endif
+
+/* One row's super-block, unpacked: w[g] holds 64 elements as unsigned
+ * bytes, in the order the activations are permuted to (x86_k45_act):
+ * w[2h] sub-blocks 4h | 4h + 2, w[2h + 1] sub-blocks 4h + 1 | 4h + 3, one
+ * per 256-bit half (the nibbles as stored, no shuffle); sc[h] the int16
+ * scales matching _mm512_packs_epi32(p[2h], p[2h + 1]) of their dot
+ * products; m16 each min twice (pairs of 16-element group sums). */
+typedef struct {
+    __m512i w[4];
+    __m512i sc[2];
+    __m256i m16;
+} x86_k45_sb;
+
+X86_INLINE void x86_k45_unpack(const uint8_t *b, int has_qh, x86_k45_sb *o)
+{
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    const uint8_t *qs = b + offsetof(block_q5_K, qh) + (has_qh ? QK_K / 8 : 0);
+    for (int h = 0; h < 2; h++) {
+        const __m512i q = _mm512_loadu_si512(qs + 64 * h);
+        o->w[2 * h] = _mm512_and_si512(q, m4);
+        o->w[2 * h + 1] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+    }
+    if (has_qh) {
+        /* element l of sub-block j has its 5th bit in bit j of qh[l] */
+        const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b + offsetof(block_q5_K, qh))));
+        for (int g = 0; g < 4; g++) {
+            const int j = 4 * (g / 2) + (g & 1); /* sub-blocks j | j + 2 */
+            const __m512i bit = _mm512_inserti64x4(_mm512_set1_epi8((char)(1 << j)),
+                                                   _mm256_set1_epi8((char)(1 << (j + 2))), 1);
+            o->w[g] = _mm512_mask_add_epi8(o->w[g], _mm512_test_epi8_mask(qh, bit), o->w[g],
+                                           _mm512_set1_epi8(16));
+        }
+    }
+    uint32_t sc[2], m[2];
+    kquant_scales(b + offsetof(block_q5_K, scales), sc, m);
+    const __m512i s16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)sc[1], (int)sc[0])));
+    /* packs(p[2h], p[2h + 1]) per 128-bit chunk c: four sums of p[2h]'s
+     * chunk, then four of p[2h + 1]'s; chunks 0-1 are the first sub-block
+     * of each vector, 2-3 the second: sub-blocks 4h + {0, 1 | 2, 3} */
+    for (int h = 0; h < 2; h++) {
+        const short a = (short)(4 * h), b1 = (short)(4 * h + 1), c = (short)(4 * h + 2), d = (short)(4 * h + 3);
+        const __m512i idx = _mm512_set_epi16(d, d, d, d, c, c, c, c, d, d, d, d, c, c, c, c,
+                                             b1, b1, b1, b1, a, a, a, a, b1, b1, b1, b1, a, a, a, a);
+        o->sc[h] = _mm512_permutexvar_epi16(idx, s16);
+    }
+    const __m128i m8 = _mm_set_epi32(0, 0, (int)m[1], (int)m[0]);
+    o->m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+}
+
+/* The super-block's exact sums for one token (qs: its activations in
+ * x86_k45_act's order): scaled dot products (16 lanes, folded to 8) and
+ * the min term (8 lanes); their lane totals are isum and msum. */
+X86_INLINE void x86_k45_sums(const x86_k45_sb *x, const int8_t *qs, const block_q8_K *y, __m256i *is,
+                             __m256i *ms)
+{
+    __m512i p[4];
+    for (int g = 0; g < 4; g++)
+        p[g] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x->w[g], _mm512_load_si512(qs + 64 * g));
+    /* |p| <= 4 * 31 * 128 fits int16: pack, then weight by the scales */
+    __m512i s = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_packs_epi32(p[0], p[1]), x->sc[0]);
+    s = _mm512_dpwssd_epi32(s, _mm512_packs_epi32(p[2], p[3]), x->sc[1]);
+    *is = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
+    *ms = _mm256_madd_epi16(x->m16, _mm256_loadu_si256((const __m256i *)y->bsums));
+}
+
+/* A token group's activations as the group kernels read them. */
+typedef struct {
+    const block_q8_K *a[4];   /* the rows (d, bsums; qs for Q6_K) */
+    const int8_t *qs[4];      /* per token: super-block i's quants at qs + 256 i */
+    size_t qs_stride;         /* bytes between super-blocks in qs */
+    const float *dy;          /* [i][8]: pair p's activation scale */
+} x86_kq_act;
+
+/* Row scales of NR consecutive rows (the 32-bit word at off of block i,
+ * f16 scale in its low half, and for Q4_K / Q5_K dmin in its high half),
+ * one lane per (row, token) pair p = r * NT + t. */
+X86_INLINE __m256i x86_kq_row_words(const uint8_t *row0, size_t w_row_bytes, size_t boff, int NR, int NT)
+{
+    uint32_t u[8] = {0};
+    for (int r = 0; r < NR; r++) memcpy(&u[r], row0 + (size_t)r * w_row_bytes + boff, 4);
+    const __m256i v = _mm256_setr_epi32((int)u[0], (int)u[1], (int)u[2], (int)u[3], (int)u[4], (int)u[5],
+                                        (int)u[6], (int)u[7]);
+    int ix[8];
+    for (int p = 0; p < 8; p++) ix[p] = p / NT < NR ? p / NT : 0;
+    return _mm256_permutexvar_epi32(_mm256_setr_epi32(ix[0], ix[1], ix[2], ix[3], ix[4], ix[5], ix[6], ix[7]), v);
+}
+
+X86_INLINE void x86_kq_prefetch(const char *pf, size_t pf_bytes, int i, int nsb)
+{
+    for (size_t o = pf_bytes * (size_t)i / (size_t)nsb & ~(size_t)63, e = pf_bytes * (size_t)(i + 1) / (size_t)nsb;
+         o < e; o += 64)
+        _mm_prefetch(pf + o, _MM_HINT_T0);
+}
+
+/* NR consecutive rows from row0 x NT tokens (NR * NT <= 8) over the whole
+ * row length: out[p] (a pointer per pair) gets dot(row r, token t).
+ * Meanwhile pf_bytes from pf are prefetched, a slice per super-block: NR
+ * interleaved row streams defeat the hardware prefetcher, so the caller
+ * names the rows it will need next, and they are fetched linearly. */
+X86_INLINE void x86_k45_group(const uint8_t *row0, size_t w_row_bytes, size_t bsize, int has_qh, int nsb,
+                              const x86_kq_act *act, float *const *out, const char *pf,
+                              size_t pf_bytes, int NR, int NT)
+{
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < nsb; i++) {
+        x86_kq_prefetch(pf, pf_bytes, i, nsb);
+        __m256i v[16];
+        for (int r = 0; r < NR; r++) {
+            x86_k45_sb x;
+            x86_k45_unpack(row0 + (size_t)r * w_row_bytes + (size_t)i * bsize, has_qh, &x);
+            for (int t = 0; t < NT; t++) {
+                const int p = r * NT + t;
+                x86_k45_sums(&x, act->qs[t] + (size_t)i * act->qs_stride, &act->a[t][i], &v[2 * p], &v[2 * p + 1]);
+            }
+        }
+        const int np = NR * NT;
+        for (int p = np; p < 8; p++) v[2 * p] = v[2 * p + 1] = _mm256_setzero_si256();
+        /* d and dmin of each pair's row, converted exactly (as h2f) */
+        const __m256i dd = x86_kq_row_words(row0 + (size_t)i * bsize, w_row_bytes, offsetof(block_q5_K, d), NR, NT);
+        const __m256 dx = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(dd));
+        const __m256 mx = _mm256_xor_ps(_mm256_cvtph_ps(_mm256_cvtepi32_epi16(_mm256_srli_epi32(dd, 16))),
+                                        _mm256_set1_ps(-0.0f));
+        /* lanes: isum, msum of pairs 0..3, then of pairs 4..7 */
+        const __m256 f0 = _mm256_cvtepi32_ps(hsum8_epi32(v));
+        const __m256 f1 = np > 4 ? _mm256_cvtepi32_ps(hsum8_epi32(v + 8)) : _mm256_setzero_ps();
+        const __m256i ev = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+        const __m256i od = _mm256_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15);
+        const __m256 isf = _mm256_permutex2var_ps(f0, ev, f1), msf = _mm256_permutex2var_ps(f0, od, f1);
+        const __m256 vv = _mm256_fmadd_ps(mx, msf, _mm256_mul_ps(dx, isf));
+        acc = _mm256_fmadd_ps(_mm256_load_ps(act->dy + 8 * i), vv, acc);
+    }
+    float s[8];
+    _mm256_storeu_ps(s, acc);
+    for (int p = 0; p < NR * NT; p++) *out[p] = s[p];
+}
+
+/* --- Q6_K ---------------------------------------------------------------- */
+
+/* One Q6_K super-block, unpacked: w[g] holds elements 64g .. 64g + 63 as
+ * unsigned bytes (q + 32); sc[h] the int16 scales matching
+ * _mm512_packs_epi32(p[2h], p[2h + 1]); sc16 the 16 scales in order (for
+ * the -32 * sum_j sc_j * sum(a_j) term). */
+typedef struct {
+    __m512i w[4];
+    __m512i sc[2];
+    __m256i sc16;
+} x86_q6_sb;
+
+X86_INLINE void x86_q6_unpack(const uint8_t *blk, x86_q6_sb *o)
+{
+    const block_q6_K *b = (const void *)blk;
+    const __m512i m4 = _mm512_set1_epi8(0x0f), m30 = _mm512_set1_epi8(0x30);
+    for (int h = 0; h < 2; h++) {
+        /* ql bytes 0..31 hold elements 128h + l (low nibble) and
+         * 128h + 64 + l (high); bytes 32..63 elements 128h + 32 + l and
+         * 128h + 96 + l; their top two bits are bit pairs 0, 1, 2, 3 of qh[l] */
+        const __m512i ql = _mm512_loadu_si512(b->ql + 64 * h);
+        const __m512i qh = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(b->qh + 32 * h)));
+        const __m512i top0 = _mm512_sllv_epi16(qh, _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(2), 1));
+        const __m512i top1 = _mm512_srlv_epi16(qh, _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1));
+        o->w[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_and_si512(top0, m30));
+        o->w[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4), _mm512_and_si512(top1, m30));
+    }
+    o->sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
+    /* packs(p[2h], p[2h + 1]) per 128-bit chunk c: four sums of sub-block
+     * 8h + c, then four of 8h + 4 + c */
+    for (int h = 0; h < 2; h++) {
+        short ix[32];
+        for (int c = 0; c < 4; c++)
+            for (int e = 0; e < 8; e++) ix[8 * c + e] = (short)(8 * h + c + (e < 4 ? 0 : 4));
+        o->sc[h] = _mm512_permutexvar_epi16(_mm512_loadu_si512(ix), _mm512_castsi256_si512(o->sc16));
+    }
+}
+
+/* The super-block's exact sum for one token, in 8 lanes. */
+X86_INLINE __m256i x86_q6_sums(const x86_q6_sb *x, const block_q8_K *y)
+{
+    __m512i p[4];
+    for (int g = 0; g < 4; g++)
+        p[g] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x->w[g], _mm512_loadu_si512(y->qs + 64 * g));
+
+    /* |p| <= 4 * 63 * 128 fits int16 */
+    __m512i s = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_packs_epi32(p[0], p[1]), x->sc[0]);
+    s = _mm512_dpwssd_epi32(s, _mm512_packs_epi32(p[2], p[3]), x->sc[1]);
+    const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(x->sc16, _mm256_loadu_si256((const __m256i *)y->bsums)), 5);
+    return _mm256_sub_epi32(_mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1)), off);
+}
+
+X86_INLINE void x86_q6_group(const uint8_t *row0, size_t w_row_bytes, size_t bsize, int has_qh, int nsb,
+                             const x86_kq_act *act, float *const *out, const char *pf, size_t pf_bytes,
+                             int NR, int NT)
+{
+    (void)has_qh;
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < nsb; i++) {
+        x86_kq_prefetch(pf, pf_bytes, i, nsb);
+        __m256i v[8];
+        for (int r = 0; r < NR; r++) {
+            x86_q6_sb x;
+            x86_q6_unpack(row0 + (size_t)r * w_row_bytes + (size_t)i * bsize, &x);
+            for (int t = 0; t < NT; t++) v[r * NT + t] = x86_q6_sums(&x, &act->a[t][i]);
+        }
+        for (int p = NR * NT; p < 8; p++) v[p] = _mm256_setzero_si256();
+        /* d is the high half of the word that ends the block */
+        const __m256i dd = x86_kq_row_words(row0 + (size_t)i * bsize, w_row_bytes, offsetof(block_q6_K, d) - 2, NR, NT);
+        const __m256 dx = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(_mm256_srli_epi32(dd, 16)));
+        const __m256 isf = _mm256_cvtepi32_ps(hsum8_epi32(v));
+        acc = _mm256_fmadd_ps(_mm256_mul_ps(dx, _mm256_load_ps(act->dy + 8 * i)), isf, acc);
+    }
+    float s[8];
+    _mm256_storeu_ps(s, acc);
+    for (int p = 0; p < NR * NT; p++) *out[p] = s[p];
+}
+
+/* --- the driver ------------------------------------------------------------ */
+
+typedef void (*x86_kq_group_fn)(const uint8_t *, size_t, size_t, int, int, const x86_kq_act *, float *const *,
+                                const char *, size_t);
+
+/* One instance per (kind, rows, tokens) shape, so NR / NT are constants. */
+#define X86_KQ_SHAPE(KIND, NR, NT)                                                                  \
+    static void x86_##KIND##_group_##NR##x##NT(const uint8_t *row0, size_t w_row_bytes, size_t bsize, \
+                                               int has_qh, int nsb, const x86_kq_act *act,           \
+                                               float *const *out, const char *pf, size_t pf_bytes)   \
+    {                                                                                               \
+        if (has_qh)                                                                                 \
+            x86_##KIND##_group(row0, w_row_bytes, bsize, 1, nsb, act, out, pf, pf_bytes, NR, NT);   \
+        else                                                                                        \
+            x86_##KIND##_group(row0, w_row_bytes, bsize, 0, nsb, act, out, pf, pf_bytes, NR, NT);   \
+    }
+#define X86_KQ_SHAPES(KIND)                                                                         \
+    X86_KQ_SHAPE(KIND, 1, 1)                                                                        \
+    X86_KQ_SHAPE(KIND, 1, 2)                                                                        \
+    X86_KQ_SHAPE(KIND, 1, 3)                                                                        \
+    X86_KQ_SHAPE(KIND, 1, 4)                                                                        \
+    X86_KQ_SHAPE(KIND, 8, 1)                                                                        \
+    X86_KQ_SHAPE(KIND, 4, 2)                                                                        \
+    X86_KQ_SHAPE(KIND, 2, 3)                                                                        \
+    X86_KQ_SHAPE(KIND, 2, 4)                                                                        \
+    static const x86_kq_group_fn X86_##KIND##_ONE[5] = {NULL, x86_##KIND##_group_1x1,               \
+                                                        x86_##KIND##_group_1x2, x86_##KIND##_group_1x3, \
+                                                        x86_##KIND##_group_1x4};                    \
+    static const x86_kq_group_fn X86_##KIND##_WIDE[5] = {NULL, x86_##KIND##_group_8x1,              \
+                                                         x86_##KIND##_group_4x2, x86_##KIND##_group_2x3, \
+                                                         x86_##KIND##_group_2x4};
+X86_KQ_SHAPES(k45)
+X86_KQ_SHAPES(q6)
+
+/* Most super-blocks per row (rows up to 16384 elements) for the stack
+ * copies of the activations below; longer rows take the one-row kernels. */
+enum { X86_KQ_MAX_SB = 64 };
+
+/* Rows [r0, r1) x n_tok tokens (2 <= n_tok < X86_TILE_K_MIN_TOK): 16-row
+ * strips, which stay in L1 while each group of up to 4 tokens passes over
+ * them. Per token group, Q4_K / Q5_K get the activations permuted once
+ * (32-byte chunks 0, 2, 1, 3, 4, 6, 5, 7 of each super-block: the order of
+ * the stored nibbles), and every kind the activation scales in pair order. */
+__attribute__((noinline)) static bool x86_dec_k_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
+                                                       const void *act, size_t act_row_bytes, int n,
+                                                       int r0, int r1, int n_tok, float *y, int ldy)
+{
+    static const int WIDE_NR[5] = {0, 8, 4, 2, 2}; /* rows per group by tokens: NR * NT <= 8 */
+    const x86_kq_group_fn *wide, *one;
+    size_t bsize;
+    int has_qh = 0;
+    switch (wtype) {
+    case HONE_TYPE_Q4_K: wide = X86_k45_WIDE, one = X86_k45_ONE, bsize = sizeof(block_q4_K); break;
+    case HONE_TYPE_Q5_K: wide = X86_k45_WIDE, one = X86_k45_ONE, bsize = sizeof(block_q5_K), has_qh = 1; break;
+    case HONE_TYPE_Q6_K: wide = X86_q6_WIDE, one = X86_q6_ONE, bsize = sizeof(block_q6_K); break;
+    default: return false;
+    }
+    const int nsb = n / QK_K;
+    if (nsb < 1 || nsb > X86_KQ_MAX_SB) return false;
+    const bool permute = wtype != HONE_TYPE_Q6_K;
+    /* ~240 KiB of stack at most: the driver is noinline, its frame the
+     * only one of this size alive */
+    _Alignas(64) int8_t aq[X86_TILE_K_MIN_TOK][X86_KQ_MAX_SB][QK_K];
+    _Alignas(64) float dy[4][2][X86_KQ_MAX_SB][8]; /* per group: [0] wide shape, [1] one row */
+    x86_kq_act ag[4], a1[4];
+    const char *wb = w, *ab = act;
+    const int ng = (n_tok + 3) / 4;
+    for (int g = 0; g < ng; g++) {
+        const int t0 = 4 * g, nt = n_tok - t0 < 4 ? n_tok - t0 : 4;
+        ag[g] = (x86_kq_act){.qs_stride = permute ? QK_K : sizeof(block_q8_K)};
+        for (int t = 0; t < nt; t++) {
+            const block_q8_K *a = (const block_q8_K *)(ab + (size_t)(t0 + t) * act_row_bytes);
+            ag[g].a[t] = a;
+            ag[g].qs[t] = permute ? aq[t0 + t][0] : a->qs;
+            for (int i = 0; i < nsb && permute; i++)
+                for (int c = 0; c < 8; c++)
+                    _mm256_store_si256((__m256i *)(aq[t0 + t][i] + 32 * c),
+                                       _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * ((c & 4) | (c & 1) << 1 | (c & 2) >> 1))));
+        }
+        for (int i = 0; i < nsb; i++)
+            for (int p = 0; p < 8; p++) {
+                dy[g][0][i][p] = p / nt < WIDE_NR[nt] ? ag[g].a[p % nt][i].d : 0.0f;
+                dy[g][1][i][p] = p < nt ? ag[g].a[p][i].d : 0.0f;
+            }
+        a1[g] = ag[g];
+        ag[g].dy = dy[g][0][0];
+        a1[g].dy = dy[g][1][0];
+    }
+    enum { STRIP = 16 };
+    for (int rs = r0; rs < r1; rs += STRIP) {
+        const int re = rs + STRIP < r1 ? rs + STRIP : r1;
+        for (int g = 0; g < ng; g++) {
+            const int t0 = 4 * g, nt = n_tok - t0 < 4 ? n_tok - t0 : 4;
+            for (int r = rs; r < re;) {
+                const int nr = re - r >= WIDE_NR[nt] ? WIDE_NR[nt] : 1;
+                float *out[8];
+                for (int i = 0; i < nr; i++)
+                    for (int t = 0; t < nt; t++) out[i * nt + t] = y + (size_t)(t0 + t) * (size_t)ldy + (size_t)(r + i);
+                /* the first group fetches the same rows of the next strip */
+                const int pr0 = r + STRIP < r1 ? r + STRIP : r1, pr1 = pr0 + nr < r1 ? pr0 + nr : r1;
+                const size_t pfb = g == 0 ? (size_t)(pr1 - pr0) * w_row_bytes : 0;
+                const uint8_t *row0 = (const uint8_t *)wb + (size_t)r * w_row_bytes;
+                (nr == 1 ? one[nt] : wide[nt])(row0, w_row_bytes, bsize, has_qh, nsb, nr == 1 ? &a1[g] : &ag[g],
+                                               out, wb + (size_t)pr0 * w_row_bytes, pfb);
+                r += nr;
+            }
+        }
+    }
+    return true;
+}
+
+#endif
