@@ -204,6 +204,41 @@ void hone_cands_partial_sort(hone_cand_array *c, size_t k)
     sort_cands(c->data, k);
 }
 
+/* -------------------------------------------------- log-probabilities */
+
+double hone_logsumexp(const float *logits, int32_t n_vocab)
+{
+    float max_l = -INFINITY;
+    for (int32_t i = 0; i < n_vocab; i++)
+        if (logits[i] > max_l) max_l = logits[i]; /* NaN compares false */
+    if (!isfinite(max_l)) return max_l;
+    /* relative to the maximum, so no exp overflows; the sum is >= 1 (the
+     * maximum's own term), which keeps every logprob <= 0 */
+    double sum = 0.0;
+    for (int32_t i = 0; i < n_vocab; i++)
+        if (logits[i] > -INFINITY) sum += (double)expf(logits[i] - max_l);
+    return (double)max_l + log(sum);
+}
+
+size_t hone_logits_top(const float *logits, int32_t n_vocab, size_t k, hone_token_cand *top)
+{
+    const size_t n = n_vocab > 0 ? (size_t)n_vocab : 0;
+    if (k > n) k = n;
+    if (k == 0) return 0;
+    for (size_t i = 0; i < k; i++)
+        top[i] = (hone_token_cand){ (int32_t)i, isnan(logits[i]) ? -INFINITY : logits[i], 0.0f };
+    for (size_t i = k / 2; i-- > 0;) sift_down_worst(top, k, i);
+    for (size_t i = k; i < n; i++) {
+        const hone_token_cand c = { (int32_t)i, isnan(logits[i]) ? -INFINITY : logits[i], 0.0f };
+        if (cand_better(&c, &top[0])) {
+            top[0] = c;
+            sift_down_worst(top, k, 0);
+        }
+    }
+    sort_cands(top, k);
+    return k;
+}
+
 /* ------------------------------------------------------------ samplers */
 
 void hone_cands_from_logits(hone_cand_array *c, const float *logits, int32_t n_vocab)

@@ -150,6 +150,18 @@ ptrdiff_t hone_sample_dist(hone_cand_array *c, double u);
  * front, in order; the rest follow in unspecified order. */
 void hone_cands_partial_sort(hone_cand_array *c, size_t k);
 
+/* ---- log-probabilities of raw logits (the server's logprobs / n_probs)
+ *
+ * log-softmax: logprob(i) = logits[i] - hone_logsumexp(logits, n).
+ * NaN logits count as -inf; all -inf gives -inf. Summed in double, so a
+ * token's logprob is never above 0. */
+double hone_logsumexp(const float *logits, int32_t n_vocab);
+/* The k best tokens of logits into top[0..k), best first (logit
+ * descending, then id ascending), p = 0: one pass against a heap of k,
+ * O(n log k) at worst, without ordering the rest of the vocabulary.
+ * Returns how many it wrote: min(k, n_vocab). */
+size_t hone_logits_top(const float *logits, int32_t n_vocab, size_t k, hone_token_cand *top);
+
 /* ---- random numbers: std::mt19937 and libstdc++'s
  * uniform_real_distribution<double>(0,1) (two 32-bit draws per double). */
 typedef struct {

@@ -23,6 +23,21 @@
 #include <stddef.h>
 
 #define SRV_MAX_STOP 4
+#define SRV_MAX_PROBS 20   /* alternatives per token: OpenAI's top_logprobs cap */
+#define SRV_PING_MS 2000   /* a stream waiting this long gets a ": ping" comment */
+
+/* A generated token's log-probability and where its text is. */
+typedef struct {
+    int32_t id;
+    float logprob;
+    size_t off, len;          /* its piece: text[off..off+len) as appended
+                                 (a stop string may cut the text inside it) */
+} srv_tokprob;
+
+typedef struct {
+    int32_t id;
+    float logprob;
+} srv_alt;
 
 typedef enum { TASK_QUEUED, TASK_RUNNING, TASK_DONE } task_state;
 
@@ -36,6 +51,8 @@ typedef struct srv_task {
     bool cache_prompt;
     char *stop[SRV_MAX_STOP];
     int n_stop;
+    int n_probs;              /* < 0: no log-probabilities; else the best
+                                 alternatives to report per token */
     /* progress, under srv->lock */
     task_state state;
     char *text;               /* generated so far (stop strings removed) */
@@ -43,6 +60,9 @@ typedef struct srv_task {
     size_t ready;             /* bytes of text safe to send: no partial stop
                                  string, no partial UTF-8 character */
     int n_gen, n_cached;      /* tokens generated; prompt tokens reused */
+    srv_tokprob *probs;       /* n_probs >= 0: one per generated token */
+    srv_alt *alts;            /* n_probs per entry of probs */
+    int n_tp, cap_tp;
     const char *finish;       /* "stop" or "length" once done */
     char error[520];          /* set when it failed in the engine */
     bool cancelled;           /* the client went away */

@@ -29,6 +29,9 @@ typedef struct {
     char *out;                /* bytes ready to go, out[off..len) */
     size_t out_len, out_off, out_cap;
     size_t sent;              /* of task->text, already in events */
+    int tp_sent;              /* of task->probs, already in events */
+    size_t cp_byte, cp_count; /* text_offset's walk: characters before cp_byte */
+    struct MHD_Connection *conn;
     bool started, finished;
     bool answering;           /* a callback response owns this request */
 } request;
@@ -98,6 +101,20 @@ static bool num_field(const cJSON *o, const char *key, double lo, double hi, dou
         return false;
     }
     *v = f->valuedouble;
+    return true;
+}
+
+/* An integer field in [lo, hi]: absent leaves *v. */
+static bool int_field(const cJSON *o, const char *key, int lo, int hi, int *v, char *why, size_t cap)
+{
+    const cJSON *f = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!f || cJSON_IsNull(f)) return true;
+    if (!cJSON_IsNumber(f) || !(f->valuedouble >= lo && f->valuedouble <= hi) ||
+        f->valuedouble != (double)(int)f->valuedouble) {
+        snprintf(why, cap, "'%s' must be an integer in [%d, %d]", key, lo, hi);
+        return false;
+    }
+    *v = (int)f->valuedouble;
     return true;
 }
 
@@ -171,6 +188,45 @@ static bool chat_prompt(const srv *s, const cJSON *msgs, char **prompt, char *wh
     for (int i = 0; i < k; i++) free((char *)m[i].content);
     free(m);
     return ok;
+}
+
+/* Log-probabilities, asked for each API's way: chat "logprobs": true with
+ * "top_logprobs": N (OpenAI: 0 when absent; llama-server's default of 20
+ * is not OpenAI's); completions "logprobs": N (the legacy shape);
+ * llama-server's "n_probs": N (or its alias "logprobs"), where 0 means
+ * none. N is at most SRV_MAX_PROBS. */
+static bool logprobs_fields(const request *q, const cJSON *j, srv_task *t, char *why, size_t cap)
+{
+    int n = -1;
+    if (q->kind == API_CHAT) {
+        bool on = false;
+        const cJSON *top = cJSON_GetObjectItemCaseSensitive(j, "top_logprobs");
+        if (!bool_field(j, "logprobs", &on, why, cap)) return false;
+        if (!on && top && !cJSON_IsNull(top)) {
+            snprintf(why, cap, "'top_logprobs' requires 'logprobs': true");
+            return false;
+        }
+        if (on) n = 0;
+        if (!int_field(j, "top_logprobs", 0, SRV_MAX_PROBS, &n, why, cap)) return false;
+    } else if (q->kind == API_COMPLETIONS) {
+        if (!int_field(j, "logprobs", 0, SRV_MAX_PROBS, &n, why, cap)) return false;
+    } else {
+        const char *key = cJSON_GetObjectItemCaseSensitive(j, "n_probs") ? "n_probs" : "logprobs";
+        if (!int_field(j, key, 0, SRV_MAX_PROBS, &n, why, cap)) return false;
+        if (n == 0) n = -1;
+    }
+    /* they are of the raw logits; the sampler chain's probabilities
+     * (llama-server's post_sampling_probs) are refused rather than
+     * silently replaced */
+    bool post = false;
+    if (!bool_field(j, "post_sampling_probs", &post, why, cap)) return false;
+    if (post) {
+        snprintf(why, cap, "'post_sampling_probs' is not supported (log-probabilities are of the raw logits)");
+        return false;
+    }
+    const int n_vocab = hone_n_vocab(q->s->eng.ctx);
+    t->n_probs = n > n_vocab ? n_vocab : n;
+    return true;
 }
 
 /* Fill the task from the request body; false with a message on a client
@@ -262,7 +318,7 @@ static bool parse_task(request *q, const cJSON *j, srv_task *t, char *why, size_
         snprintf(why, cap, "'stop' must be a string or an array of strings");
         return false;
     }
-    return true;
+    return logprobs_fields(q, j, t, why, cap);
 }
 
 /* ------------------------------------------------------------ answers */
@@ -301,6 +357,23 @@ static cJSON *base_json(const request *q, const char *object)
     return j;
 }
 
+/* The length of the UTF-8 character at p[i] (of n bytes), or 0 when the
+ * byte there starts none (invalid, cut short, overlong, a surrogate, NUL). */
+static size_t utf8_char(const unsigned char *p, size_t i, size_t n)
+{
+    const unsigned char c = p[i];
+    const size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    bool ok = len > 0 && i + len <= n && !(len == 2 && c < 0xC2) && !(len == 4 && c > 0xF4);
+    for (size_t j = 1; ok && j < len; j++) ok = (p[i + j] & 0xC0) == 0x80;
+    if (ok && len == 3) { /* no overlong forms, no surrogates */
+        const unsigned cp = ((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6);
+        ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
+    }
+    if (ok && len == 4) ok = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] > 0x8F);
+    if (ok && len == 1 && c == 0) ok = false; /* cJSON strings end at NUL */
+    return ok ? len : 0;
+}
+
 /* text[0..n) as valid UTF-8 (malloc'ed): JSON must be, and a model can
  * emit byte tokens that do not form characters (a stray continuation
  * byte, a sequence cut by a stop or the length limit). Each invalid byte
@@ -312,17 +385,8 @@ static char *utf8_valid(const char *text, size_t n)
     size_t k = 0;
     const unsigned char *p = (const unsigned char *)text;
     for (size_t i = 0; i < n;) {
-        const unsigned char c = p[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        bool ok = len > 0 && i + len <= n && !(len == 2 && c < 0xC2) && !(len == 4 && c > 0xF4);
-        for (size_t j = 1; ok && j < len; j++) ok = (p[i + j] & 0xC0) == 0x80;
-        if (ok && len == 3) { /* no overlong forms, no surrogates */
-            const unsigned cp = ((c & 0x0Fu) << 12) | ((p[i + 1] & 0x3Fu) << 6);
-            ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
-        }
-        if (ok && len == 4) ok = !(c == 0xF0 && p[i + 1] < 0x90) && !(c == 0xF4 && p[i + 1] > 0x8F);
-        if (ok && len == 1 && c == 0) ok = false; /* cJSON strings end at NUL */
-        if (!ok) {
+        const size_t len = utf8_char(p, i, n);
+        if (!len) {
             memcpy(o + k, "\xEF\xBF\xBD", 3);
             k += 3;
             i++;
@@ -336,9 +400,120 @@ static char *utf8_valid(const char *text, size_t n)
     return o;
 }
 
+/* --------------------------------------------------------- logprobs */
+
+/* What one event reports of the task's log-probabilities: the tokens
+ * whose text it carries, and the whole text so far (for text_offset). */
+typedef struct {
+    const srv_tokprob *tp;
+    const srv_alt *alts;      /* n_probs per token */
+    int n;
+    const char *text;
+    size_t len;
+} probs_view;
+
+/* A float as the decimal that reads back as it (cJSON prints doubles with
+ * 17 digits, which a float widened to double fills with noise). */
+static double short_num(float f)
+{
+    char b[32];
+    snprintf(b, sizeof b, "%.9g", (double)f);
+    return strtod(b, NULL);
+}
+
+/* A token's text (its raw bytes, any length), malloc'ed; *n its length. */
+static char *token_text(const srv *s, int32_t id, size_t *n)
+{
+    char small[256];
+    int32_t len = hone_tok_piece(s->eng.tok, id, small, sizeof small, false);
+    char *p = malloc(len >= 0 ? (size_t)len + 1 : (size_t)-len + 1);
+    if (p && len < 0) len = hone_tok_piece(s->eng.tok, id, p, (size_t)-len, false);
+    else if (p) memcpy(p, small, (size_t)len);
+    *n = p && len > 0 ? (size_t)len : 0;
+    return p;
+}
+
+/* {id, token, bytes, logprob}: the shape of OpenAI's chat logprobs and of
+ * llama-server's completion_probabilities. "token" is valid UTF-8 (U+FFFD
+ * for bytes that form no character), "bytes" the raw ones. */
+static cJSON *token_json(const srv *s, int32_t id, float logprob)
+{
+    size_t n;
+    char *p = token_text(s, id, &n), *v = p ? utf8_valid(p, n) : NULL;
+    cJSON *o = cJSON_CreateObject(), *b = cJSON_CreateArray();
+    cJSON_AddNumberToObject(o, "id", id);
+    cJSON_AddStringToObject(o, "token", v ? v : "");
+    for (size_t i = 0; p && i < n; i++)
+        cJSON_AddItemToArray(b, cJSON_CreateNumber((unsigned char)p[i]));
+    cJSON_AddItemToObject(o, "bytes", b);
+    cJSON_AddNumberToObject(o, "logprob", short_num(logprob));
+    free(p);
+    free(v);
+    return o;
+}
+
+/* [{id, token, bytes, logprob, top_logprobs: [{id, token, bytes, logprob}]}] */
+static cJSON *probs_json(const request *q, const probs_view *v)
+{
+    const int k = q->task->n_probs;
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; v && i < v->n; i++) {
+        cJSON *o = token_json(q->s, v->tp[i].id, v->tp[i].logprob),
+              *top = cJSON_AddArrayToObject(o, "top_logprobs");
+        for (int j = 0; j < k; j++) {
+            const srv_alt *alt = &v->alts[(size_t)i * (size_t)k + (size_t)j];
+            cJSON_AddItemToArray(top, token_json(q->s, alt->id, alt->logprob));
+        }
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
+/* The legacy completions shape: {tokens, token_logprobs, top_logprobs:
+ * [{token: logprob}], text_offset}. text_offset counts characters of the
+ * completion's text (as sent: an invalid byte is one U+FFFD), from its
+ * start across the events of a stream, as vLLM does (no echo of the
+ * prompt). Two alternatives with the same text keep the better one: a
+ * JSON object cannot hold both. */
+static cJSON *legacy_logprobs_json(request *q, const probs_view *v)
+{
+    const int k = q->task->n_probs;
+    cJSON *o = cJSON_CreateObject(), *toks = cJSON_AddArrayToObject(o, "tokens"),
+          *lps = cJSON_AddArrayToObject(o, "token_logprobs"),
+          *tops = cJSON_AddArrayToObject(o, "top_logprobs"),
+          *offs = cJSON_AddArrayToObject(o, "text_offset");
+    const unsigned char *text = (const unsigned char *)v->text;
+    for (int i = 0; i < v->n; i++) {
+        size_t n;
+        char *p = token_text(q->s, v->tp[i].id, &n), *t = p ? utf8_valid(p, n) : NULL;
+        cJSON_AddItemToArray(toks, cJSON_CreateString(t ? t : ""));
+        free(p);
+        free(t);
+        cJSON_AddItemToArray(lps, cJSON_CreateNumber(short_num(v->tp[i].logprob)));
+        cJSON *top = cJSON_CreateObject();
+        for (int j = 0; j < k; j++) {
+            const srv_alt *alt = &v->alts[(size_t)i * (size_t)k + (size_t)j];
+            p = token_text(q->s, alt->id, &n);
+            t = p ? utf8_valid(p, n) : NULL;
+            if (t && !cJSON_GetObjectItemCaseSensitive(top, t))
+                cJSON_AddNumberToObject(top, t, short_num(alt->logprob));
+            free(p);
+            free(t);
+        }
+        cJSON_AddItemToArray(tops, top);
+        while (q->cp_byte < v->tp[i].off && q->cp_byte < v->len) {
+            const size_t l = utf8_char(text, q->cp_byte, v->len);
+            q->cp_byte += l ? l : 1;
+            q->cp_count++;
+        }
+        cJSON_AddItemToArray(offs, cJSON_CreateNumber((double)q->cp_count));
+    }
+    return o;
+}
+
 /* One choice (or stream delta) carrying text; finish may be NULL. */
-static cJSON *answer_json(const request *q, const char *text, size_t n, const char *finish,
-                          bool first, bool stream)
+static cJSON *answer_json(request *q, const char *text, size_t n, const char *finish,
+                          bool first, bool stream, const probs_view *pv)
 {
     const srv_task *t = q->task;
     char *s = utf8_valid(text, n);
@@ -355,6 +530,8 @@ static cJSON *answer_json(const request *q, const char *text, size_t n, const ch
             cJSON_AddStringToObject(j, "stop_type", !strcmp(finish, "length") ? "limit" : "eos");
             cJSON_AddItemToObject(j, "usage", usage_json(t));
         }
+        if (t->n_probs >= 0 && pv && pv->n)
+            cJSON_AddItemToObject(j, "completion_probabilities", probs_json(q, pv));
         free(s);
         return j;
     }
@@ -364,13 +541,19 @@ static cJSON *answer_json(const request *q, const char *text, size_t n, const ch
     cJSON *choices = cJSON_AddArrayToObject(j, "choices"), *c = cJSON_CreateObject();
     cJSON_AddItemToArray(choices, c);
     cJSON_AddNumberToObject(c, "index", 0);
+    /* logprobs: every answer when asked for, every stream event that
+     * carries tokens; null otherwise (OpenAI's) */
+    const bool lp = t->n_probs >= 0 && pv && (!stream || pv->n);
     if (chat) {
         cJSON *m = cJSON_AddObjectToObject(c, stream ? "delta" : "message");
         if (!stream || first) cJSON_AddStringToObject(m, "role", "assistant");
         if (!stream || n || !finish) cJSON_AddStringToObject(m, "content", s ? s : "");
+        if (lp) cJSON_AddItemToObject(cJSON_AddObjectToObject(c, "logprobs"), "content", probs_json(q, pv));
+        else cJSON_AddNullToObject(c, "logprobs");
     } else {
         cJSON_AddStringToObject(c, "text", s ? s : "");
-        cJSON_AddNullToObject(c, "logprobs");
+        if (lp) cJSON_AddItemToObject(c, "logprobs", legacy_logprobs_json(q, pv));
+        else cJSON_AddNullToObject(c, "logprobs");
     }
     if (finish) cJSON_AddStringToObject(c, "finish_reason", finish);
     else cJSON_AddNullToObject(c, "finish_reason");
@@ -390,6 +573,25 @@ static void add_event(request *q, cJSON *j)
     free(t);
 }
 
+/* A token belongs to the event that carries all of its text (upto: the
+ * bytes sent so far). At the end, also one that a stop string cut
+ * (it began before the cut); tokens wholly inside the stop string are
+ * not reported, as their text is not. */
+static bool token_sent(const srv_tokprob *p, size_t upto, bool done)
+{
+    return p->off + p->len <= upto || (done && p->off < upto);
+}
+
+/* The connection's idle timeout (--timeout) is for the client: off while
+ * the answer waits for the engine (a long prompt, a full queue, a long
+ * non-streamed generation), on again, from now, once there is something
+ * to send, so a client that stops reading is still dropped. */
+static void client_timeout(request *q, bool on)
+{
+    MHD_set_connection_option(q->conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                              on ? (unsigned)q->s->timeout_s : 0u);
+}
+
 /* libmicrohttpd asks for the next bytes of an answer: wait for the
  * scheduler, then hand out events (stream) or the whole JSON (not). */
 static ssize_t answer_reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -398,27 +600,59 @@ static ssize_t answer_reader(void *cls, uint64_t pos, char *buf, size_t max)
     request *q = cls;
     srv *s = q->s;
     srv_task *t = q->task;
+    if (q->out_off == q->out_len && !q->finished) client_timeout(q, false);
     while (q->out_off == q->out_len) {
         if (q->finished) return MHD_CONTENT_READER_END_OF_STREAM;
         q->out_off = q->out_len = 0;
         pthread_mutex_lock(&s->lock);
-        while (t->state != TASK_DONE && t->ready <= q->sent) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 5;
-            if (pthread_cond_timedwait(&s->progress, &s->lock, &ts) == ETIMEDOUT && q->stream)
-                break; /* a keep-alive comment while the prompt is processed */
-        }
+        /* a stream gets a comment line when nothing came for SRV_PING_MS
+         * (queued, or a long prompt), so proxies and clients with a read
+         * timeout keep it open; the deadline is fixed before the loop, as
+         * the other slots' steps wake this thread all the time */
+        struct timespec dl;
+        clock_gettime(CLOCK_REALTIME, &dl);
+        dl.tv_nsec += (long)(SRV_PING_MS % 1000) * 1000000L;
+        dl.tv_sec += SRV_PING_MS / 1000 + dl.tv_nsec / 1000000000L;
+        dl.tv_nsec %= 1000000000L;
+        bool ping = false;
+        if (!q->stream)
+            while (t->state != TASK_DONE) pthread_cond_wait(&s->progress, &s->lock);
+        while (t->state != TASK_DONE && t->ready <= q->sent)
+            if (pthread_cond_timedwait(&s->progress, &s->lock, &dl) == ETIMEDOUT) {
+                ping = true;
+                break;
+            }
         const bool done = t->state == TASK_DONE;
-        const size_t ready = t->ready;
+        const size_t ready = t->ready, upto = done ? t->len : ready;
         char *text = NULL;
-        if (ready > q->sent || done) text = strndup(t->text ? t->text : "", t->len);
+        if (!ping) text = strndup(t->text ? t->text : "", t->len);
+        /* the log-probabilities of the tokens this event carries */
+        probs_view pv = {.text = text, .len = t->len};
+        srv_tokprob *tp = NULL;
+        srv_alt *alts = NULL;
+        if (text && t->n_probs >= 0) {
+            int n = 0;
+            while (q->tp_sent + n < t->n_tp && token_sent(&t->probs[q->tp_sent + n], upto, done)) n++;
+            const size_t k = (size_t)t->n_probs;
+            tp = n ? malloc(sizeof *tp * (size_t)n) : NULL;
+            alts = n && k ? malloc(sizeof *alts * k * (size_t)n) : NULL;
+            if (tp && (alts || !k)) {
+                memcpy(tp, t->probs + q->tp_sent, sizeof *tp * (size_t)n);
+                if (k) memcpy(alts, t->alts + k * (size_t)q->tp_sent, sizeof *alts * k * (size_t)n);
+                pv.n = n;
+            }
+            q->tp_sent += n;
+            pv.tp = tp;
+            pv.alts = alts;
+        }
         pthread_mutex_unlock(&s->lock);
-        if (!text) {
+        if (ping) {
             out_add(q, ": ping\n\n", 8);
             continue;
         }
-        if (done && t->error[0] && !t->n_gen) {
+        if (!text) {
+            q->finished = true; /* out of memory: end the answer */
+        } else if (done && t->error[0] && !t->n_gen) {
             cJSON *e = error_json(500, t->error);
             if (q->stream) add_event(q, e);
             else {
@@ -429,22 +663,19 @@ static ssize_t answer_reader(void *cls, uint64_t pos, char *buf, size_t max)
             }
             q->finished = true;
         } else if (!q->stream) {
-            if (done) {
-                cJSON *a = answer_json(q, text, t->len, t->finish, true, false);
-                char *p = cJSON_PrintUnformatted(a);
-                cJSON_Delete(a);
-                out_add(q, p ? p : "", p ? strlen(p) : 0);
-                free(p);
-                q->finished = true;
-            }
+            cJSON *a = answer_json(q, text, t->len, t->finish, true, false, &pv);
+            char *p = cJSON_PrintUnformatted(a);
+            cJSON_Delete(a);
+            out_add(q, p ? p : "", p ? strlen(p) : 0);
+            free(p);
+            q->finished = true;
         } else {
-            const size_t upto = done ? t->len : ready;
-            if (upto > q->sent || !q->started)
-                add_event(q, answer_json(q, text + q->sent, upto - q->sent, NULL, !q->started, true));
+            if (upto > q->sent || !q->started || pv.n)
+                add_event(q, answer_json(q, text + q->sent, upto - q->sent, NULL, !q->started, true, &pv));
             q->started = true;
             q->sent = upto;
             if (done) {
-                add_event(q, answer_json(q, "", 0, t->finish ? t->finish : "stop", false, true));
+                add_event(q, answer_json(q, "", 0, t->finish ? t->finish : "stop", false, true, NULL));
                 if (q->include_usage && q->kind != API_LLAMA) {
                     cJSON *u = base_json(q, q->kind == API_CHAT ? "chat.completion.chunk" : "text_completion");
                     cJSON_AddArrayToObject(u, "choices");
@@ -455,8 +686,11 @@ static ssize_t answer_reader(void *cls, uint64_t pos, char *buf, size_t max)
                 q->finished = true;
             }
         }
+        free(tp);
+        free(alts);
         free(text);
     }
+    client_timeout(q, true);
     size_t n = q->out_len - q->out_off < max ? q->out_len - q->out_off : max;
     memcpy(buf, q->out + q->out_off, n);
     q->out_off += n;
@@ -500,6 +734,7 @@ static enum MHD_Result start_completion(struct MHD_Connection *c, request *q, ap
         return send_error(c, 400, "%s", why);
     }
     q->task = t;
+    q->conn = c;
     if (!srv_submit(s, t)) {
         t->refs = 1; /* the scheduler never saw it */
         srv_task_release(s, t);

@@ -2,6 +2,7 @@
  * continuous-batching loop (see server.h). */
 #include "server.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@ srv_task *srv_task_new(void)
     if (t) {
         t->refs = 2; /* the HTTP side and the scheduler */
         t->slot = -1;
+        t->n_probs = -1;
         t->t_start = cli_now_ms();
     }
     return t;
@@ -23,6 +25,8 @@ static void task_free(srv_task *t)
     free(t->prompt);
     for (int i = 0; i < t->n_stop; i++) free(t->stop[i]);
     free(t->text);
+    free(t->probs);
+    free(t->alts);
     free(t);
 }
 
@@ -99,6 +103,39 @@ static bool task_append(srv_task *t, const char *p, size_t n)
     const size_t tail = utf8_tail(t->text, t->len);
     t->ready = t->len - (hold > tail ? hold : tail);
     return false;
+}
+
+/* A log-probability as JSON can carry it: -inf (a token the model rules
+ * out) becomes the lowest float, as llama-server does. */
+static float finite_logprob(double lp) { return lp > -FLT_MAX ? (float)lp : -FLT_MAX; }
+
+/* Record the log-probabilities of the token about to be appended (its
+ * piece is len bytes) and of the n_probs best tokens. They are the
+ * log-softmax of the model's raw logits, before penalties, ignore_eos,
+ * temperature and the truncating samplers: what llama-server reports by
+ * default (its post_sampling_probs off), so the sampled token has one even
+ * when the sampler chain would have cut it. The best n_probs come from a
+ * partial selection (hone_logits_top), not a sort of the vocabulary. Under
+ * lock. */
+static void task_logprobs(srv_task *t, const float *logits, int n_vocab, int32_t tok, size_t len)
+{
+    const size_t k = (size_t)t->n_probs;
+    if (t->n_tp == t->cap_tp) {
+        const int cap = t->cap_tp ? t->cap_tp * 2 : 64;
+        srv_tokprob *p = realloc(t->probs, sizeof *p * (size_t)cap);
+        if (p) t->probs = p;
+        srv_alt *a = k ? realloc(t->alts, sizeof *a * k * (size_t)cap) : t->alts;
+        if (a) t->alts = a;
+        if (!p || (k && !a)) return; /* out of memory: this token goes unreported */
+        t->cap_tp = cap;
+    }
+    const double lse = hone_logsumexp(logits, n_vocab);
+    hone_token_cand top[SRV_MAX_PROBS];
+    const size_t n = hone_logits_top(logits, n_vocab, k, top);
+    srv_alt *a = t->alts + k * (size_t)t->n_tp;
+    for (size_t i = 0; i < n; i++)
+        a[i] = (srv_alt){top[i].id, finite_logprob((double)top[i].logit - lse)};
+    t->probs[t->n_tp++] = (srv_tokprob){tok, finite_logprob((double)logits[tok] - lse), t->len, len};
 }
 
 static void task_finish(srv *s, srv_slot *sl, const char *why)
@@ -231,7 +268,8 @@ static void *sched_main(void *arg)
                 s->n_prompt_tokens += items[k].n;
             }
             if (!items[k].logits) continue;
-            memcpy(logits, hone_batch_logits(s->eng.ctx, k), sizeof(float) * (size_t)n_vocab);
+            const float *raw = hone_batch_logits(s->eng.ctx, k);
+            memcpy(logits, raw, sizeof(float) * (size_t)n_vocab);
             if (t->ignore_eos)
                 for (int v = 0; v < n_vocab; v++)
                     if (hone_tok_is_eog(s->eng.tok, v)) logits[v] = -INFINITY;
@@ -245,6 +283,7 @@ static void *sched_main(void *arg)
             t->n_gen++;
             s->n_gen_tokens++;
             int32_t len = hone_tok_piece(s->eng.tok, tok, piece, sizeof piece, false);
+            if (t->n_probs >= 0) task_logprobs(t, raw, n_vocab, tok, len > 0 ? (size_t)len : 0);
             const bool stop = len > 0 && task_append(t, piece, (size_t)len);
             sl->last = tok;
             if (stop) task_finish(s, sl, "stop");

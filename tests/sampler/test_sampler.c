@@ -118,6 +118,61 @@ static void test_partial_sort(void **state)
     free(ref);
 }
 
+/* hone_logits_top against qsort (random, tied, ascending, descending,
+ * NaN), hone_logsumexp against a direct double sum */
+static void test_logits_top_logsumexp(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    float *l = malloc(sizeof *l * N);
+    hone_token_cand *ref = malloc(sizeof *ref * N), top[64];
+    srand(5);
+    for (int pattern = 0; pattern < 5; pattern++) {
+        for (int i = 0; i < N; i++)
+            l[i] = pattern == 0 ? (float)(rand() % 100000) / 1000.0f - 50.0f
+                 : pattern == 1 ? (float)(rand() % 5)
+                 : pattern == 2 ? (float)i / 100.0f
+                 : pattern == 3 ? -(float)i / 100.0f
+                 : (i % 7 == 0 ? NAN : (float)(i % 97));
+        for (int i = 0; i < N; i++)
+            ref[i] = (hone_token_cand){ i, isnan(l[i]) ? -INFINITY : l[i], 0.0f };
+        qsort(ref, N, sizeof *ref, ref_cmp);
+        const size_t ks[] = { 1, 3, 20, 64 };
+        for (size_t ik = 0; ik < N_OF(ks); ik++) {
+            assert_int_equal(hone_logits_top(l, N, ks[ik], top), ks[ik]);
+            for (size_t i = 0; i < ks[ik]; i++)
+                if (top[i].id != ref[i].id)
+                    fail_msg("pattern %d k %zu: slot %zu has id %d, want %d", pattern, ks[ik],
+                             i, (int)top[i].id, (int)ref[i].id);
+        }
+        double max = -INFINITY, sum = 0.0;
+        for (int i = 0; i < N; i++)
+            if (!isnan(l[i]) && l[i] > max) max = l[i];
+        for (int i = 0; i < N; i++)
+            if (!isnan(l[i])) sum += exp((double)l[i] - max);
+        const double lse = hone_logsumexp(l, N);
+        assert_true(fabs(lse - (max + log(sum))) < 1e-5);
+        /* the log-probabilities: all <= 0, their exps sum to 1 */
+        double total = 0.0;
+        for (int i = 0; i < N; i++) {
+            if (isnan(l[i])) continue;
+            assert_true((double)l[i] - lse <= 0.0);
+            total += exp((double)l[i] - lse);
+        }
+        assert_true(fabs(total - 1.0) < 1e-5);
+    }
+    /* k beyond the vocabulary, an empty one, all -inf */
+    const float three[3] = { 1.0f, 3.0f, 2.0f };
+    assert_int_equal(hone_logits_top(three, 3, 10, top), 3);
+    assert_int_equal(top[0].id, 1);
+    assert_int_equal(top[2].id, 0);
+    assert_int_equal(hone_logits_top(three, 0, 5, top), 0);
+    const float inf[2] = { -INFINITY, -INFINITY };
+    assert_true(hone_logsumexp(inf, 2) == -INFINITY);
+    free(l);
+    free(ref);
+}
+
 /* ------------------------------------------------------------- samplers */
 
 static void test_greedy_is_argmax(void **state)
@@ -608,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_mt19937_standard_value),
         cmocka_unit_test(test_uniform_matches_libstdcxx),
         cmocka_unit_test(test_partial_sort),
+        cmocka_unit_test(test_logits_top_logsumexp),
         cmocka_unit_test(test_greedy_is_argmax),
         cmocka_unit_test(test_temperature_softmax),
         cmocka_unit_test(test_top_k),

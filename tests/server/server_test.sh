@@ -8,8 +8,16 @@
 #   - errors: 401, 404, 405, 413, 400 (bad JSON, bad parameter, a prompt
 #     longer than a slot), and a few hundred malformed bodies: each a 4xx,
 #     the server still serving
+#   - log-probabilities on the three APIs, streamed and not
+#     (logprobs_test.py: values, not only shapes)
 #   - the openai npm client (NPM_RUN openai_test.mjs)
 #   - SIGTERM: exit 0
+# then a second server (-np 1 --timeout 3):
+#   - a stream queued behind a busy slot gets ": ping" comments before its
+#     first event; a queued answer outlives --timeout (it waits on the engine,
+#     not on the client)
+#   - a client that sends its headers slowly, then stops, blocks no one and
+#     is dropped --timeout seconds after its last byte
 set -uo pipefail
 hone=$1 model=$2 npm_run=$3
 . "$(dirname "$0")/../lib/http.sh"
@@ -74,6 +82,9 @@ for i in 1 2 3 4; do ask > "$work/par$i" & pids+=($!); done
 wait "${pids[@]}"
 for i in 1 2 3 4; do [ "$(cat "$work/par$i")" = "$want" ] || fail "answer $i of 4 at once: $(cat "$work/par$i")"; done
 echo "ok: greedy = hone run --temp 0, alone and 4 at once"
+
+python3 "$(dirname "$0")/logprobs_test.py" "$port" k1 || fail "logprobs"
+echo "ok: logprobs"
 
 # a client that leaves mid-stream frees its slot
 timeout 0.5 curl -sN "${H[@]}" "$base/v1/completions" \
@@ -198,4 +209,111 @@ rc=$?
 pid=
 [ $rc -eq 0 ] || fail "exit $rc after SIGTERM"
 echo "ok: SIGTERM, exit 0"
+
+# one slot, a context long enough for a generation of many seconds, and a
+# short idle timeout
+port=$(free_port)
+base=http://127.0.0.1:$port
+"$hone" serve -m "$model" --port "$port" -np 1 -c 16384 --timeout 3 > "$log" 2>&1 &
+pid=$!
+[ "$(wait_status "$base/health" 200 100)" = 200 ] || fail "the second server does not start"
+
+# pings: A fills the slot (until its context is full: tens of seconds), B
+# (a stream) and C (not streamed) queue behind it. B must see a comment
+# line before any event; once B had its ping and C waited past --timeout,
+# A's client leaves: B and C are answered in full.
+curl -sN "$base/completion" -d '{"prompt":"Once upon a time","n_predict":-1,"ignore_eos":true,"stream":true}' \
+    > /dev/null &
+busy=$!
+for _ in $(seq 50); do curl -s "$base/slots" | grep -q '"is_processing":true' && break; sleep 0.1; done
+python3 - "$port" "$busy" <<'PY' || { kill $busy 2>/dev/null; fail "pings / a queued answer past --timeout"; }
+import http.client, json, os, signal, sys, threading, time
+port, busy = int(sys.argv[1]), int(sys.argv[2])
+c_result = {}
+def queued_plain():
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        c.request("POST", "/v1/completions", body=json.dumps({"prompt": "Once", "max_tokens": 4, "temperature": 0}))
+        r = c.getresponse()
+        c_result["status"], c_result["body"] = r.status, r.read()
+    except Exception as e:  # e.g. dropped by the idle timeout while queued
+        c_result["error"] = repr(e)
+c_thread = threading.Thread(target=queued_plain)
+c_thread.start()
+t0 = time.monotonic()
+b = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+b.request("POST", "/v1/chat/completions", body=json.dumps(
+    {"messages": [{"role": "user", "content": "hi"}], "max_tokens": 4, "stream": True}))
+r = b.getresponse()
+assert r.status == 200, r.status
+lines, ping_at = [], None
+while True:
+    line = r.readline().decode()
+    if not line:
+        break
+    line = line.rstrip("\n")
+    if not line:
+        continue
+    lines.append(line)
+    if line.startswith(":") and ping_at is None:
+        ping_at = time.monotonic() - t0
+        time.sleep(max(0.0, 4.0 - ping_at))  # C has now waited past --timeout 3
+        os.kill(busy, signal.SIGTERM)         # A's client leaves: its slot frees
+assert lines and lines[0].startswith(":"), f"no comment before the first event: {lines[:3]}"
+first_data = next(i for i, l in enumerate(lines) if l.startswith("data: "))
+assert all(l.startswith(":") for l in lines[:first_data]), lines[:first_data + 1]
+assert lines[-1] == "data: [DONE]", lines[-3:]
+c_thread.join()
+assert c_result.get("status") == 200, f"the queued answer: {c_result}"
+assert json.loads(c_result["body"])["usage"]["completion_tokens"] == 4, c_result
+print(f"{first_data} ping(s) before the first event, the first after {ping_at:.1f} s; "
+      f"the queued answer came after {time.monotonic() - t0:.1f} s")
+PY
+wait $busy 2>/dev/null
+echo "ok: pings while queued, a queued answer past --timeout"
+
+# slow headers: a request line and two header lines a second apart, then
+# nothing; meanwhile others are answered at once; the server closes it
+# about --timeout (3 s) after its last byte. Also one that sends nothing.
+python3 - "$port" <<'PY' || fail "slow headers"
+import http.client, json, socket, sys, time
+port = int(sys.argv[1])
+def timed(method, path, body=None):
+    t = time.monotonic()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request(method, path, body=body)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, data, time.monotonic() - t
+mute = socket.create_connection(("127.0.0.1", port))
+mute_since = time.monotonic()
+slow = socket.create_connection(("127.0.0.1", port))
+slow.sendall(b"POST /completion HTTP/1.1\r\nHost: x\r\n")
+for i in range(2):
+    time.sleep(1)
+    slow.sendall(b"X-Slow: %d\r\n" % i)
+    st, _, dt = timed("GET", "/health")
+    assert st == 200 and dt < 1, (st, dt)
+last = time.monotonic()
+st, data, dt = timed("POST", "/completion", json.dumps({"prompt": "Once", "n_predict": 8, "temperature": 0}))
+assert st == 200 and json.loads(data)["tokens_predicted"] == 8 and dt < 10, (st, data, dt)
+for s, since, name in ((mute, mute_since, "mute"), (slow, last, "slow")):  # in closing order
+    s.settimeout(15)
+    try:
+        got = s.recv(1024)
+    except ConnectionResetError:
+        got = b""
+    closed = time.monotonic() - since
+    assert got == b"", f"{name}: the server answered a request it never got: {got[:100]!r}"
+    assert 2.5 <= closed <= 8, f"{name}: closed {closed:.1f} s after its last byte, want about 3"
+    print(f"{name} client: closed {closed:.1f} s after its last byte")
+PY
+echo "ok: slow headers"
+
+kill -TERM $pid
+wait $pid
+rc=$?
+pid=
+[ $rc -eq 0 ] || fail "second server: exit $rc after SIGTERM"
 echo "all server checks passed"
