@@ -17,17 +17,21 @@
 #   hone-<version>-<target>/bin/hone
 #   hone-<version>-<target>/lib/hone/build_info.json   (no build host in it)
 #   hone-<version>-<target>/lib/hone/lib*.so.*         (what Debian ships no
-#                                                       archive of: cJSON)
+#                                                       usable archive of:
+#                                                       cJSON, libmicrohttpd
+#                                                       and GnuTLS's chain)
 #   hone-<version>-<target>/share/doc/hone/            (the licenses)
 # and runs on a minimal Debian 12 (glibc only). cpu_features and PCRE2 are
 # linked statically (HONE_RELEASE=ON); the binary finds lib/hone/ through
-# its $ORIGIN-relative RUNPATH.
+# its $ORIGIN-relative DT_RPATH.
 #
 # Reproducible: the same commit gives byte-identical tarballs in any
 # directory (the reproducible portable build, SOURCE_DATE_EPOCH = the commit
 # time, sorted tar entries, owner 0, fixed mtimes, gzip -n).
-# The cross targets need the cross gcc, the sysroots (ci/cross-sysroot.sh)
-# and qemu-user (build_info.json is written by the built binary).
+# The cross targets need the cross gcc, the sysroots (ci/cross-sysroot.sh,
+# made or refreshed by the toolchain file; HONE_SYSROOT_AARCH64 and
+# HONE_SYSROOT_PPC64LE move them) and qemu-user (build_info.json is written
+# by the built binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 src=$(pwd)
@@ -40,7 +44,7 @@ while [ $# -gt 0 ]; do
         --manifest-only) manifest_only=1; shift ;;
         --out) out=$2; shift 2 ;;
         --build) bdir=$2; shift 2 ;;
-        -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,34p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         linux-*) targets+=("$1"); shift ;;
         *) echo "release.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
@@ -59,13 +63,21 @@ export SOURCE_DATE_EPOCH
 version=$(sed -n 's/^project(hone VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 [ -n "$version" ] || { echo "release.sh: no version in CMakeLists.txt" >&2; exit 1; }
 
-# The CMake arguments of a target.
+# The sysroot of a cross target (ci/cross-sysroot.sh); "" for the host's.
+target_sysroot() {
+    case $1 in
+        linux-aarch64) echo "${HONE_SYSROOT_AARCH64:-$HOME/.cache/hone/sysroot-aarch64}" ;;
+        linux-ppc64le-power10) echo "${HONE_SYSROOT_PPC64LE:-$HOME/.cache/hone/sysroot-ppc64le}" ;;
+    esac
+}
+# The CMake arguments of a target (the cross ones build against the same
+# sysroot the bundling below reads).
 target_args() {
     case $1 in
         linux-x86_64-v3) echo "-DHONE_VARIANT=portable -DHONE_X86_LEVEL=v3" ;;
         linux-x86_64-v2) echo "-DHONE_VARIANT=portable -DHONE_X86_LEVEL=v2" ;;
-        linux-aarch64) echo "-DCMAKE_TOOLCHAIN_FILE=$src/toolchains/aarch64.cmake" ;;
-        linux-ppc64le-power10) echo "-DCMAKE_TOOLCHAIN_FILE=$src/toolchains/ppc64le.cmake" ;;
+        linux-aarch64) echo "-DCMAKE_TOOLCHAIN_FILE=$src/toolchains/aarch64.cmake -DHONE_SYSROOT=$(target_sysroot "$1")" ;;
+        linux-ppc64le-power10) echo "-DCMAKE_TOOLCHAIN_FILE=$src/toolchains/ppc64le.cmake -DHONE_SYSROOT=$(target_sysroot "$1")" ;;
         *) echo "release.sh: unknown target '$1'" >&2; return 1 ;;
     esac
 }
@@ -73,17 +85,26 @@ target_args() {
 target_libdirs() {
     case $1 in
         linux-x86_64-*) echo "/usr/lib/x86_64-linux-gnu /lib/x86_64-linux-gnu" ;;
-        linux-aarch64) echo "${HONE_SYSROOT_AARCH64:-$HOME/.cache/hone/sysroot-aarch64}/usr/lib/aarch64-linux-gnu" ;;
-        linux-ppc64le-power10) echo "${HONE_SYSROOT_PPC64LE:-$HOME/.cache/hone/sysroot-ppc64le}/usr/lib/powerpc64le-linux-gnu" ;;
+        linux-aarch64) echo "$(target_sysroot "$1")/usr/lib/aarch64-linux-gnu $(target_sysroot "$1")/lib/aarch64-linux-gnu" ;;
+        linux-ppc64le-power10) echo "$(target_sysroot "$1")/usr/lib/powerpc64le-linux-gnu $(target_sysroot "$1")/lib/powerpc64le-linux-gnu" ;;
     esac
 }
 # Where the copyright files of those packages are.
 target_docdir() {
-    case $1 in
-        linux-x86_64-*) echo /usr/share/doc ;;
-        linux-aarch64) echo "${HONE_SYSROOT_AARCH64:-$HOME/.cache/hone/sysroot-aarch64}/usr/share/doc" ;;
-        linux-ppc64le-power10) echo "${HONE_SYSROOT_PPC64LE:-$HOME/.cache/hone/sysroot-ppc64le}/usr/share/doc" ;;
-    esac
+    echo "$(target_sysroot "$1")/usr/share/doc"
+}
+# The Debian package that ships FILE (a real path), for its copyright file:
+# dpkg's database on the host; a sysroot has none, but its file list
+# (.hone-sysroot-files, written by ci/cross-sysroot.sh).
+owner_pkg() { # TARGET FILE
+    local root
+    root=$(target_sysroot "$1")
+    if [ -z "$root" ]; then
+        dpkg -S "$2" 2>/dev/null | head -n 1 | cut -d: -f1 || true
+    else
+        root=$(realpath "$root") # as FILE is: symlinks resolved
+        awk -v f="${2#"$root"}" '$2 == f { print $1; exit }' "$root/.hone-sysroot-files" 2>/dev/null || true
+    fi
 }
 # The libraries a glibc system always has: never bundled.
 is_glibc() {
@@ -126,11 +147,14 @@ build_target() {
             cp -L "$found" "$stage/lib/hone/$lib"
             chmod 0644 "$stage/lib/hone/$lib"
             todo+=("$stage/lib/hone/$lib")
-            # its license: the Debian package that ships it (host libraries)
-            pkg=$(dpkg -S "$(realpath "$found")" 2>/dev/null | head -n 1 | cut -d: -f1 || true)
-            if [ -n "$pkg" ] && [ -f "$doc/$pkg/copyright" ]; then
-                cp "$doc/$pkg/copyright" "$stage/share/doc/hone/$pkg.copyright"
+            # its license: the copyright file of the Debian package that
+            # ships it; a library without one is not shipped
+            pkg=$(owner_pkg "$t" "$(realpath "$found")")
+            if [ -z "$pkg" ] || [ ! -f "$doc/$pkg/copyright" ]; then
+                echo "release.sh: $t: no Debian copyright file for $found (package '${pkg:-?}')" >&2
+                return 1
             fi
+            cp "$doc/$pkg/copyright" "$stage/share/doc/hone/$pkg.copyright"
         done
     done
     # the licenses of what is linked in statically, and of cJSON (Debian's
@@ -146,9 +170,9 @@ build_target() {
     cat > "$stage/share/doc/hone/README" <<EOF
 hone $version ($t), commit $commit.
 Linked in: cpu_features (Apache-2.0) and PCRE2 (BSD-3-Clause) statically;
-the shared libraries in lib/hone/ (cJSON, MIT; on x86-64 also
-libmicrohttpd, LGPL-2.1+, for "hone serve", with GnuTLS and its
-dependencies): their licenses are beside this file.
+the shared libraries in lib/hone/ (cJSON, MIT; libmicrohttpd, LGPL-2.1+,
+for "hone serve", with GnuTLS and its dependencies): their licenses are
+beside this file.
 Run: bin/hone --help
 EOF
     chmod 0644 "$stage/share/doc/hone/"* "$stage/lib/hone/build_info.json"

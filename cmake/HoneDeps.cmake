@@ -12,7 +12,10 @@ endif()
 
 function(hone_require_pkg target module debpkg)
   pkg_check_modules(${target} IMPORTED_TARGET ${module})
-  if(NOT ${target}_FOUND)
+  if(NOT ${target}_FOUND AND CMAKE_CROSSCOMPILING)
+    message(FATAL_ERROR "hone needs ${module} (${debpkg}) in the sysroot ${HONE_SYSROOT}: "
+                        "make it again with ci/cross-sysroot.sh ${HONE_CROSS_ARCH} ${HONE_SYSROOT}")
+  elseif(NOT ${target}_FOUND)
     message(FATAL_ERROR "hone needs ${module}: apt-get install ${debpkg}")
   endif()
 endfunction()
@@ -25,21 +28,30 @@ hone_require_pkg(CJSON libcjson libcjson-dev)
 hone_require_pkg(PCRE2 libpcre2-8 libpcre2-dev)
 find_package(Threads REQUIRED)
 
-# Host-only components (not needed for `hone info` on cross targets).
-# libcurl is never linked (hone pull loads it with dlopen). libmicrohttpd
-# (hone serve) is linked as a shared library, also in release artifacts:
-# Debian's archive of it needs GnuTLS's, which Debian does not ship, so the
-# artifact bundles the .so and its dependencies instead (ci/release.sh).
+# libcurl is never linked (hone pull loads it with dlopen). Cross builds
+# skip it: their sysroot has no libcurl, and without its header their
+# `hone pull` says the build has no download support.
 if(NOT HONE_VARIANT STREQUAL "cross")
   hone_require_pkg(CURL libcurl libcurl4-openssl-dev)
-  set(_suffixes "${CMAKE_FIND_LIBRARY_SUFFIXES}")
-  set(CMAKE_FIND_LIBRARY_SUFFIXES .so)
-  hone_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
-  set(CMAKE_FIND_LIBRARY_SUFFIXES "${_suffixes}")
-  # Whatever links them sees HONE_HAVE_CURL / HONE_HAVE_MHD; code using
-  # them guards with #ifdef so cross builds (without them) still compile.
   set_property(TARGET PkgConfig::CURL APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS HONE_HAVE_CURL)
-  set_property(TARGET PkgConfig::MHD APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS HONE_HAVE_MHD)
+endif()
+# libmicrohttpd (hone serve), every variant (cross ones from the sysroot),
+# is linked as a shared library, also in release artifacts: Debian's
+# archive of it needs GnuTLS's, which Debian does not ship, so the artifact
+# bundles the .so and its dependencies instead (ci/release.sh). Code using
+# it guards with #ifdef HONE_HAVE_MHD.
+set(_suffixes "${CMAKE_FIND_LIBRARY_SUFFIXES}")
+set(CMAKE_FIND_LIBRARY_SUFFIXES .so)
+hone_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
+set(CMAKE_FIND_LIBRARY_SUFFIXES "${_suffixes}")
+set_property(TARGET PkgConfig::MHD APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS HONE_HAVE_MHD)
+if(CMAKE_CROSSCOMPILING)
+  # libmicrohttpd.so's own dependencies (GnuTLS and its chain) are beside it
+  # in the sysroot, outside the cross linker's search path: -rpath-link lets
+  # ld find them to check the link (it records nothing in the binary).
+  foreach(_dir IN LISTS MHD_LIBRARY_DIRS)
+    set_property(TARGET PkgConfig::MHD APPEND PROPERTY INTERFACE_LINK_OPTIONS "LINKER:-rpath-link,${_dir}")
+  endforeach()
 endif()
 
 set(HONE_BLAS_NAME "")

@@ -1,6 +1,7 @@
 # Shared part of the cross toolchain files (aarch64.cmake, ppc64le.cmake):
 # Debian's cross gcc for libc, a private sysroot (ci/cross-sysroot.sh) for
-# cpu_features, cJSON and PCRE2, qemu-user as the emulator.
+# cpu_features, cJSON, PCRE2 and libmicrohttpd (with GnuTLS's chain),
+# qemu-user as the emulator.
 #
 # Inputs: HONE_CROSS_ARCH, HONE_CROSS_TRIPLE, HONE_CROSS_ISA_FLAGS,
 #         HONE_QEMU_CPU (optional).
@@ -20,8 +21,12 @@ if(NOT HONE_SYSROOT)
   endif()
 endif()
 set(HONE_SYSROOT "${HONE_SYSROOT}" CACHE PATH "target-arch libraries (ci/cross-sysroot.sh)")
-if(NOT EXISTS "${HONE_SYSROOT}/.hone-sysroot")
-  message(STATUS "Creating the ${HONE_CROSS_ARCH} sysroot in ${HONE_SYSROOT}")
+# try_compile projects read this file again: same sysroot, never made there
+list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES HONE_SYSROOT)
+get_property(_hone_in_try_compile GLOBAL PROPERTY IN_TRY_COMPILE)
+if(NOT _hone_in_try_compile)
+  # made on first use, made again when made for another package set (the
+  # script compares its marker file and returns at once when current)
   execute_process(COMMAND sh "${CMAKE_CURRENT_LIST_DIR}/../ci/cross-sysroot.sh"
                           ${HONE_CROSS_ARCH} "${HONE_SYSROOT}"
                   RESULT_VARIABLE _rc)
@@ -44,7 +49,7 @@ set(ENV{PKG_CONFIG_PATH} "")
 # qemu-user runs the cross-built binary (build_info.json, tests). -L gives
 # the target's ld.so; LD_LIBRARY_PATH puts the cross toolchain's libc
 # before any multiarch copy of a different version, then the sysroot's
-# libcjson.
+# shared libraries (cJSON, libmicrohttpd, GnuTLS ...).
 find_program(HONE_QEMU NAMES qemu-${HONE_CROSS_ARCH}-static qemu-${HONE_CROSS_ARCH})
 if(HONE_QEMU)
   set(CMAKE_CROSSCOMPILING_EMULATOR "${HONE_QEMU}")

@@ -8,11 +8,21 @@
 #            bookworm` (v2 also under qemu -cpu Nehalem), aarch64 and
 #            ppc64le under qemu-user with a root holding libc6 only (a
 #            foreign minbase needs binfmt_misc); `hone info` and `hone run`
-#            on the stories model
+#            on the stories model, `hone serve` (/health, /completion)
+#   cross-serve (4th argument ARCH: aarch64 | ppc64le)  the quick one for
+#            the cross artifacts' server: the ARCH artifact of this source
+#            (its build tree kept in WORK_DIR between runs), unpacked, its
+#            `hone serve` under qemu-user on the Debian root holding libc6
+#            only, on the built-in model: /health, a short /completion,
+#            libmicrohttpd and GnuTLS mapped from the artifact's lib/hone/,
+#            exit 0 on SIGTERM. Exit 77 (SKIP) without the cross gcc,
+#            qemu-user or a Debian root for ARCH.
 # Roots are cached in ~/.cache/hone/ (HONE_ROOTFS_CACHE).
 set -euo pipefail
 check=$1 src=$(cd "$2" && pwd) work=$3 model=${4:-}
-rm -rf "$work"
+# cross-serve keeps its build tree (an incremental build is what makes it
+# quick); the others start from nothing
+if [ "$check" = cross-serve ]; then rm -rf "$work/dist" "$work/unpack"; else rm -rf "$work"; fi
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
@@ -87,15 +97,11 @@ minbase)
             echo "$out" | grep -q "using the built-in default model /opt/.*/share/hone/models/" ||
                 fail "$t: the artifact's built-in model was not used: $out"
             # hone serve: its libmicrohttpd (and GnuTLS's chain) come with the
-            # x86-64 artifacts
-            local port spid code
+            # artifact
+            local port
             port=$(free_port)
-            chroot "$root" "$exe" serve --port "$port" > "$work/serve-$t.log" 2>&1 &
-            spid=$!
-            code=$(wait_status "http://127.0.0.1:$port/health" 200 50)
-            kill -TERM $spid 2>/dev/null
-            wait $spid
-            [ "$code" = 200 ] || fail "$t: hone serve in the minbase chroot: /health $code: $(cat "$work/serve-$t.log")"
+            serve_smoke "$work/serve-$t.log" "$port" "$dir/$name/lib/hone" \
+                chroot "$root" "$exe" serve --port "$port" || fail "$t: hone serve in the minbase chroot"
             # libcurl is loaded only by `hone pull`, and a bare root has none
             local pull
             pull=$(chroot "$root" "$exe" pull http://127.0.0.1:9/x.gguf -o /tmp 2>&1) &&
@@ -110,6 +116,11 @@ minbase)
         else
             out=$(QEMU_LD_PREFIX=$root "$qemu" -cpu "$cpu" "$root$exe" info 2>&1) ||
                 fail "$t: hone info under $qemu -cpu $cpu: $out"
+            local port
+            port=$(free_port)
+            serve_smoke "$work/serve-$t.log" "$port" "$dir/$name/lib/hone" \
+                env QEMU_LD_PREFIX="$root" "$qemu" -cpu "$cpu" "$root$exe" serve --port "$port" ||
+                fail "$t: hone serve under $qemu -cpu $cpu"
             out=$(QEMU_LD_PREFIX=$root "$qemu" -cpu "$cpu" "$root$exe" run -m "$dir/model.gguf" \
                   -p "Once upon a time" -n 8 --temp 0 2>&1) || fail "$t: hone run under $qemu: $out"
         fi
@@ -140,7 +151,37 @@ minbase)
     cleanup
     mounted=()
     rm -rf "$work"
-    echo "ok: every artifact runs on a bare Debian 12 root"
+    echo "ok: every artifact runs (info, run, serve) on a bare Debian 12 root"
+    ;;
+cross-serve)
+    arch=${4:?cross-serve needs ARCH (aarch64 or ppc64le)}
+    case $arch in
+        aarch64) t=linux-aarch64 triple=aarch64-linux-gnu debarch=arm64 cpu=max ;;
+        ppc64le) t=linux-ppc64le-power10 triple=powerpc64le-linux-gnu debarch=ppc64el cpu=power10 ;;
+        *) fail "unknown arch '$arch'" ;;
+    esac
+    command -v "$triple-gcc" > /dev/null || { echo "SKIP: no $triple-gcc (apt-get install gcc-$triple)"; exit 77; }
+    qemu=$(command -v "qemu-$arch-static" || command -v "qemu-$arch") ||
+        { echo "SKIP: no qemu-$arch (apt-get install qemu-user-static)"; exit 77; }
+    root=$(root_of "$debarch")
+    [ -n "$root" ] || { echo "SKIP: no Debian $debarch root (mmdebstrap, package mirror?)"; exit 77; }
+    # from the source itself: release.sh writes only to --out and --build
+    (cd "$src" && HONE_COMMIT=$commit JOBS=${JOBS:-2} bash ci/release.sh --out "$work/dist" \
+        --build "$work/build" "$t") > "$work/release.log" 2>&1 ||
+        { tail -30 "$work/release.log"; fail "ci/release.sh $t"; }
+    name=$(basename "$work"/dist/hone-*-"$t".tar.gz .tar.gz)
+    mkdir -p "$work/unpack"
+    tar xzf "$work/dist/$name.tar.gz" -C "$work/unpack"
+    exe=$work/unpack/$name/bin/hone
+    out=$(QEMU_LD_PREFIX=$root "$qemu" -cpu "$cpu" "$exe" serve --help 2>&1) ||
+        fail "$t: hone serve --help under $qemu: $out"
+    port=$(free_port)
+    serve_smoke "$work/serve.log" "$port" "$work/unpack/$name/lib/hone" \
+        env QEMU_LD_PREFIX="$root" "$qemu" -cpu "$cpu" "$exe" serve --port "$port" ||
+        fail "$t: hone serve under $qemu -cpu $cpu on $root"
+    grep -q "stories260K-q8_0.gguf" "$work/serve.log" || fail "$t: not the built-in model: $(cat "$work/serve.log")"
+    echo "$t ($qemu -cpu $cpu): $(head -n 1 "$work/serve.log")"
+    echo "ok: the $t artifact serves under qemu-user with its bundled libmicrohttpd and GnuTLS"
     ;;
 *) fail "unknown check '$check'" ;;
 esac
