@@ -25,6 +25,7 @@
 #define SRV_MAX_STOP 4
 #define SRV_MAX_PROBS 20   /* alternatives per token: OpenAI's top_logprobs cap */
 #define SRV_PING_MS 2000   /* a stream waiting this long gets a ": ping" comment */
+#define SRV_POLL_MS 200    /* how often a waiting answer checks that its client is still there */
 
 /* A generated token's log-probability and where its text is. */
 typedef struct {

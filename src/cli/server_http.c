@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -592,6 +593,23 @@ static void client_timeout(request *q, bool on)
                               on ? (unsigned)q->s->timeout_s : 0u);
 }
 
+/* Whether the client has closed its side (or the socket failed), seen
+ * without reading: an answer that sends nothing while it waits for the
+ * engine (not streamed, or a stream's prompt) learns of a client that
+ * left at once, instead of when the whole answer is done. */
+static bool ts_before(struct timespec a, struct timespec b)
+{
+    return a.tv_sec < b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec < b.tv_nsec);
+}
+
+static bool client_gone(request *q)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(q->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci) return false;
+    struct pollfd p = {.fd = ci->connect_fd, .events = POLLRDHUP};
+    return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /* libmicrohttpd asks for the next bytes of an answer: wait for the
  * scheduler, then hand out events (stream) or the whole JSON (not). */
 static ssize_t answer_reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -615,13 +633,31 @@ static ssize_t answer_reader(void *cls, uint64_t pos, char *buf, size_t max)
         dl.tv_sec += SRV_PING_MS / 1000 + dl.tv_nsec / 1000000000L;
         dl.tv_nsec %= 1000000000L;
         bool ping = false;
-        if (!q->stream)
-            while (t->state != TASK_DONE) pthread_cond_wait(&s->progress, &s->lock);
-        while (t->state != TASK_DONE && t->ready <= q->sent)
-            if (pthread_cond_timedwait(&s->progress, &s->lock, &dl) == ETIMEDOUT) {
-                ping = true;
-                break;
+        /* the client is looked at every SRV_POLL_MS while this waits
+         * (by the clock: the slots' steps wake this thread all the time) */
+        struct timespec check;
+        clock_gettime(CLOCK_REALTIME, &check);
+        for (;;) {
+            if (t->state == TASK_DONE || (q->stream && t->ready > q->sent)) break;
+            struct timespec now, until = check;
+            until.tv_nsec += SRV_POLL_MS * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            if (q->stream && ts_before(dl, until)) until = dl;
+            const int rc = pthread_cond_timedwait(&s->progress, &s->lock, &until);
+            clock_gettime(CLOCK_REALTIME, &now);
+            if (rc == ETIMEDOUT || !ts_before(now, until)) {
+                if (client_gone(q)) {
+                    pthread_mutex_unlock(&s->lock);
+                    return MHD_CONTENT_READER_END_WITH_ERROR; /* answer_done cancels the task */
+                }
+                check = now;
+                if (q->stream && !ts_before(now, dl)) {
+                    ping = true;
+                    break;
+                }
             }
+        }
         const bool done = t->state == TASK_DONE;
         const size_t ready = t->ready, upto = done ? t->len : ready;
         char *text = NULL;

@@ -311,6 +311,21 @@ for s, since, name in ((mute, mute_since, "mute"), (slow, last, "slow")):  # in 
 PY
 echo "ok: slow headers"
 
+# a client that leaves before a long answer that is not streamed: nothing
+# is sent until the end, so the server must see the closed socket while
+# it waits; the slot (a 16384-token context: tens of seconds to fill) is
+# free again within a second, streaming or not
+for stream in false true; do
+    timeout 1 curl -s "$base/completion" \
+        -d "{\"prompt\":\"Once upon a time\",\"n_predict\":-1,\"ignore_eos\":true,\"stream\":$stream}" > /dev/null
+    t0=$(date +%s%N)
+    while curl -s "$base/slots" | grep -q '"is_processing":true'; do
+        [ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 1000 ] || fail "the slot stayed busy after its client left (stream: $stream)"
+        sleep 0.05
+    done
+done
+echo "ok: a client that leaves a long answer frees its slot within a second, streamed or not"
+
 kill -TERM $pid
 wait $pid
 rc=$?
