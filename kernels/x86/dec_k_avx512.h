@@ -34,6 +34,20 @@ typedef struct {
     __m256i m16;
 } x86_k45_sb;
 
+/* vpshufb controls from the 16 bytes sc0..7, m0..7 (in every 128-bit
+ * chunk) to int16 lanes (-1: a zero high byte). sc[h], chunk c: four of
+ * the first sub-block of p[2h]'s chunk c (4h for chunks 0-1, 4h + 2 for
+ * 2-3), then four of p[2h + 1]'s (4h + 1, 4h + 3); m16: each min twice. */
+#define X86_SCW(j) (j), -1, (j), -1, (j), -1, (j), -1
+static const _Alignas(64) int8_t X86_K45_SC_CTRL[2][64] = {
+    {X86_SCW(0), X86_SCW(1), X86_SCW(0), X86_SCW(1), X86_SCW(2), X86_SCW(3), X86_SCW(2), X86_SCW(3)},
+    {X86_SCW(4), X86_SCW(5), X86_SCW(4), X86_SCW(5), X86_SCW(6), X86_SCW(7), X86_SCW(6), X86_SCW(7)},
+};
+#undef X86_SCW
+static const _Alignas(32) int8_t X86_K45_M_CTRL[32] = {
+    8, -1, 8, -1, 9, -1, 9, -1, 10, -1, 10, -1, 11, -1, 11, -1,
+    12, -1, 12, -1, 13, -1, 13, -1, 14, -1, 14, -1, 15, -1, 15, -1};
+
 X86_INLINE void x86_k45_unpack(const uint8_t *b, int has_qh, x86_k45_sb *o)
 {
     const __m512i m4 = _mm512_set1_epi8(0x0f);
@@ -54,20 +68,18 @@ X86_INLINE void x86_k45_unpack(const uint8_t *b, int has_qh, x86_k45_sb *o)
                                            _mm512_set1_epi8(16));
         }
     }
-    uint32_t sc[2], m[2];
-    kquant_scales(b + offsetof(block_q5_K, scales), sc, m);
-    const __m512i s16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(_mm_set_epi32(0, 0, (int)sc[1], (int)sc[0])));
-    /* packs(p[2h], p[2h + 1]) per 128-bit chunk c: four sums of p[2h]'s
-     * chunk, then four of p[2h + 1]'s; chunks 0-1 are the first sub-block
-     * of each vector, 2-3 the second: sub-blocks 4h + {0, 1 | 2, 3} */
-    for (int h = 0; h < 2; h++) {
-        const short a = (short)(4 * h), b1 = (short)(4 * h + 1), c = (short)(4 * h + 2), d = (short)(4 * h + 3);
-        const __m512i idx = _mm512_set_epi16(d, d, d, d, c, c, c, c, d, d, d, d, c, c, c, c,
-                                             b1, b1, b1, b1, a, a, a, a, b1, b1, b1, b1, a, a, a, a);
-        o->sc[h] = _mm512_permutexvar_epi16(idx, s16);
-    }
-    const __m128i m8 = _mm_set_epi32(0, 0, (int)m[1], (int)m[0]);
-    o->m16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+    /* the 12 packed bytes -> sc0..7, m0..7 (hone_kquant_scale_min) in
+     * vector registers: scalar code and its moves to vector registers cost
+     * a quarter of the whole kernel */
+    const __m128i v = _mm_loadu_si128((const __m128i *)(b + offsetof(block_q5_K, scales)));
+    const __m128i a = _mm_shuffle_epi8(v, _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11));
+    const __m128i top = _mm_shuffle_epi8(v, _mm_setr_epi8(-1, -1, -1, -1, 0, 1, 2, 3, -1, -1, -1, -1, 4, 5, 6, 7));
+    const __m128i low = _mm_or_si128(_mm_and_si128(a, _mm_setr_epi8(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 0, 0, 0, 0)),
+                                     _mm_and_si128(_mm_srli_epi16(a, 4), _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15, 15)));
+    const __m128i r = _mm_or_si128(low, _mm_slli_epi16(_mm_and_si128(_mm_srli_epi16(top, 6), _mm_set1_epi8(3)), 4));
+    const __m512i rb = _mm512_broadcast_i32x4(r);
+    for (int h = 0; h < 2; h++) o->sc[h] = _mm512_shuffle_epi8(rb, _mm512_load_si512(X86_K45_SC_CTRL[h]));
+    o->m16 = _mm256_shuffle_epi8(_mm512_castsi512_si256(rb), _mm256_load_si256((const __m256i *)X86_K45_M_CTRL));
 }
 
 /* The super-block's exact sums for one token (qs: its activations in
