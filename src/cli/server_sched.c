@@ -212,8 +212,15 @@ static void *sched_main(void *arg)
     hone_batch_item *items = calloc((size_t)s->n_slots, sizeof *items);
     int *item_slot = calloc((size_t)s->n_slots, sizeof *item_slot);
     float *logits = malloc(sizeof(float) * (size_t)n_vocab);
-    char piece[256];
-    if (!items || !item_slot || !logits) return NULL;
+    size_t piece_cap = 256;
+    char *piece = malloc(piece_cap);
+    if (!items || !item_slot || !logits || !piece) {
+        free(items);
+        free(item_slot);
+        free(logits);
+        free(piece);
+        return NULL;
+    }
     pthread_mutex_lock(&s->lock);
     for (;;) {
         /* free the slots of cancelled tasks, give queued tasks slots */
@@ -282,7 +289,15 @@ static void *sched_main(void *arg)
             }
             t->n_gen++;
             s->n_gen_tokens++;
-            int32_t len = hone_tok_piece(s->eng.tok, tok, piece, sizeof piece, false);
+            int32_t len = hone_tok_piece(s->eng.tok, tok, piece, piece_cap, false);
+            if (len < 0) { /* a token longer than the buffer: grow it (rare) */
+                char *p = realloc(piece, (size_t)-len);
+                if (p) {
+                    piece = p;
+                    piece_cap = (size_t)-len;
+                    len = hone_tok_piece(s->eng.tok, tok, piece, piece_cap, false);
+                }
+            }
             if (t->n_probs >= 0) task_logprobs(t, raw, n_vocab, tok, len > 0 ? (size_t)len : 0);
             const bool stop = len > 0 && task_append(t, piece, (size_t)len);
             sl->last = tok;
@@ -297,6 +312,7 @@ static void *sched_main(void *arg)
     free(items);
     free(item_slot);
     free(logits);
+    free(piece);
     return NULL;
 }
 

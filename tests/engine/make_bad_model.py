@@ -7,6 +7,8 @@ usage: make_bad_model.py IN.gguf OUT.gguf VARIANT
   bad-heads   {arch}.attention.head_count_kv = 3 (does not divide head_count)
   bad-shape   {arch}.embedding_length doubled (tensor shapes no longer match)
   no-norm     drops the tensor output_norm.weight
+  long-token  token 432 (',' in the stories vocab) becomes 300 commas: a
+              valid model whose greedy continuation has a 300-byte piece
 Only the standard library: parses and rewrites GGUF v3 directly.
 """
 import struct
@@ -100,6 +102,14 @@ def main():
         keep = [i for i, t in enumerate(tensors) if t[0] != 'output_norm.weight']
         tensors = [tensors[i] for i in keep]
         datas = [datas[i] for i in keep]
+    elif variant == 'long-token':
+        for kv in kvs:
+            if kv[0] == 'tokenizer.ggml.tokens':
+                v = Reader(kv[2])
+                et, n = v.get('I'), v.get('Q')
+                toks = [v.string() for _ in range(n)]
+                toks[432] = ',' * 300
+                kv[2] = struct.pack('<IQ', et, n) + b''.join(gstr(x) for x in toks)
     else:
         sys.exit('unknown variant ' + variant)
 

@@ -331,4 +331,23 @@ wait $pid
 rc=$?
 pid=
 [ $rc -eq 0 ] || fail "second server: exit $rc after SIGTERM"
+
+# a token whose text is longer than the scheduler's first piece buffer
+# (300 bytes): its text is in the answer, as hone run prints it
+python3 "$(dirname "$0")/../engine/make_bad_model.py" "$model" "$work/long.gguf" long-token
+want=$("$hone" run -m "$work/long.gguf" -p "Once upon a time" -n 5 --temp 0 --repeat-penalty 1 \
+       --no-display-prompt --no-timings 2>/dev/null)
+[ "${#want}" -gt 300 ] || fail "the long-token model does not give the long token first: '$want'"
+port=$(free_port)
+base=http://127.0.0.1:$port
+"$hone" serve -m "$work/long.gguf" --port "$port" -np 1 > "$log" 2>&1 &
+pid=$!
+[ "$(wait_status "$base/health" 200 100)" = 200 ] || fail "the long-token server does not start"
+got=$(curl -s "$base/completion" -d '{"prompt":"Once upon a time","n_predict":5,"temperature":0}' |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["content"], end="")')
+[ "$got" = "$want" ] || fail "long token: '$got' is not hone run's '$want'"
+kill -TERM $pid
+wait $pid
+pid=
+echo "ok: a 300-byte token"
 echo "all server checks passed"
