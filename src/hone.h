@@ -19,6 +19,7 @@
  *   sampler.h        logits -> next token;
  *   chat_template.h  a conversation -> a prompt;
  *   perplexity.h     llama-perplexity's measurement;
+ *   quantize.h       hone quantize: GGUF in, quantized GGUF out (quant_mix.h);
  *   threadpool.h     the worker threads a context runs on (shareable).
  *
  * Settings are values. The library reads no environment variable and no
@@ -36,6 +37,7 @@
 #include "kernels.h"
 #include "model.h"
 #include "perplexity.h"
+#include "quantize.h"
 #include "sampler.h"
 #include "status.h"
 #include "threadpool.h"
