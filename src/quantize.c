@@ -271,7 +271,7 @@ hone_status hone_quantize_file(const char *in_path, const char *out_path,
     if (st != HONE_OK) return st;
     hone_gguf_file *f = NULL;
     if ((st = hone_gguf_open(in_path, NULL, &f, err)) != HONE_OK)
-        return hone_fail_wrap(err, "%s", in_path);
+        return st; /* the reader's message names the file */
 
     hone_quant_plan plan;
     uint8_t *meta = NULL;
