@@ -997,3 +997,15 @@ bool hone_gguf_str_eq(hone_gguf_str s, const char *cstr)
     size_t n = strlen(cstr);
     return s.len == n && (n == 0 || memcmp(s.ptr, cstr, n) == 0);
 }
+
+void hone_gguf_drop_pages(const hone_gguf_file *f, const void *p, uint64_t n)
+{
+    if (f->src != SRC_MMAP || !n) return;
+    /* whole pages inside the range only: a page shared with a neighbour
+     * would come back from the file anyway (the mapping is read-only and
+     * private, so dropping a page loses nothing), but there is no need */
+    const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    const uintptr_t a = ((uintptr_t)p + page - 1) / page * page;
+    const uintptr_t b = ((uintptr_t)p + (uintptr_t)n) / page * page;
+    if (b > a) madvise((void *)a, (size_t)(b - a), MADV_DONTNEED);
+}

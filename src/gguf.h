@@ -117,6 +117,13 @@ uint32_t hone_gguf_arr_u32(const hone_gguf_kv *kv, uint64_t i);
 /* Scalar value as text, for `hone info` ("[512 strings]" for arrays). */
 void hone_gguf_kv_format(const hone_gguf_kv *kv, char *buf, size_t bufsize);
 
+/* A hint that [p, p + n) of this file's tensor data will not be read again
+ * (a single pass over the model, as `hone quantize` makes): an mmap'ed
+ * file gives those pages back, so the pass does not grow resident memory
+ * by the model's size. A later read still works (it faults the pages in
+ * from the file again). A no-op for files read into memory. */
+void hone_gguf_drop_pages(const hone_gguf_file *f, const void *p, uint64_t n);
+
 /* Copy a hone_gguf_str into a NUL-terminated malloc'ed string (NULL on OOM). */
 char *hone_gguf_str_dup(hone_gguf_str s);
 bool hone_gguf_str_eq(hone_gguf_str s, const char *cstr);

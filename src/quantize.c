@@ -20,6 +20,7 @@
 #define QNT_VERSION 2              /* ggml's GGML_QNT_VERSION */
 #define SLAB_BYTES (16u << 20)     /* output bytes quantized per round */
 #define COPY_BYTES (16u << 20)     /* bytes per write when copying */
+#define CHUNK_ELEMS 32768          /* elements per thread-pool chunk */
 
 /* Keys llama-quantize drops (split files become one) or sets anew. */
 static bool key_replaced(const char *k)
@@ -196,10 +197,13 @@ static hone_status quantize_tensor(writer *w, const hone_gguf_tensor *t, uint32_
         if (cancelled(w->p)) return hone_fail(err, HONE_ERR_IO, "interrupted");
         job.rows = (int64_t)(rows - r < slab_rows ? rows - r : slab_rows);
         job.src = (const uint8_t *)t->data + r * src_row;
-        int chunks = w->n_threads * 4;
-        if (chunks > job.rows) chunks = (int)job.rows;
+        /* small chunks (~32K elements, a few ms): a thread the OS
+         * preempts (the machine is shared) then holds up little */
+        int64_t chunks = job.rows * job.n_per_row / CHUNK_ELEMS;
+        if (chunks < 1) chunks = 1;
+        if (chunks > job.rows) chunks = job.rows;
         if (chunks > HONE_MAX_CHUNKS) chunks = HONE_MAX_CHUNKS;
-        hone_threadpool_run(w->p->pool, slab_task, &job, chunks);
+        hone_threadpool_run(w->p->pool, slab_task, &job, (int)chunks);
         hone_status st = hone_out_write(w->out, w->slab, (size_t)job.rows * dst_row, err);
         if (st != HONE_OK) return st;
     }
@@ -224,6 +228,7 @@ static hone_status write_all_tensors(writer *w, const hone_gguf_file *f,
         uint64_t out_bytes = t->size;
         hone_status st = to == t->type ? copy_tensor(w, t, err)
                                        : quantize_tensor(w, t, to, &out_bytes, err);
+        hone_gguf_drop_pages(f, t->data, t->size); /* read once: keep RSS flat */
         if (st == HONE_OK) st = hone_out_pad(w->out, alignment, err);
         if (st != HONE_OK) return st;
         stats->bytes_in += t->size;
