@@ -203,6 +203,94 @@ static float fit_scale_min(int n, int nmax, const float *x, const float *weights
     return scale;
 }
 
+/* fit_scale_min for 8 sub-blocks at once, lane j being sub-block j: the
+ * same operations in the same order as the scalar version within each
+ * lane (sums run over i, one accumulator per lane), with the branches
+ * turned into per-lane selects, so every lane's result is bit for bit the
+ * scalar one. The lanes are GCC vector extensions (portable: any target,
+ * lowered to whatever vectors it has) because left to itself the
+ * compiler vectorizes over i instead, with in-order reductions that win
+ * nothing. x[i], w[i]: element i of the 8 sub-blocks (n <= 32). */
+#define LANES 8
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+static v8f v8_set(float f) { return (v8f){f, f, f, f, f, f, f, f}; }
+static v8i v8i_set(int32_t v) { return (v8i){v, v, v, v, v, v, v, v}; }
+/* m ? a : b per lane (m all ones or all zeros) */
+static v8f v8_sel(v8i m, v8f a, v8f b) { return (v8f)(((v8i)a & m) | ((v8i)b & ~m)); }
+static v8f v8_abs(v8f a) { return (v8f)((v8i)a & v8i_set(0x7fffffff)); }
+/* round_even per lane, clamped to [0, nmax], as float */
+static v8f v8_level(v8f f, int nmax)
+{
+    const v8i bits = (v8i)(f + v8_set(12582912.0f));
+    v8i l = (bits & v8i_set(0x007fffff)) - v8i_set(0x00400000);
+    const v8i lo = v8i_set(0), hi = v8i_set(nmax);
+    l = ((l < lo) & lo) | (~(l < lo) & l);
+    l = ((l > hi) & hi) | (~(l > hi) & l);
+    return __builtin_convertvector(l, v8f);
+}
+
+static void fit_scale_min_x8(int n, int nmax, const v8f *x, const v8f *w, v8f *L,
+                             v8f *scale_out, v8f *the_min, float rmin, float rdelta, int nstep,
+                             int mad)
+{
+    v8f min = x[0], max = x[0], sum_w = w[0];
+    const v8f sum_x0 = sum_w * x[0];
+    v8f sum_x = sum_x0;
+    for (int i = 1; i < n; i++) {
+        min = v8_sel(x[i] < min, x[i], min);
+        max = v8_sel(x[i] > max, x[i], max);
+        sum_w += w[i];
+        sum_x += w[i] * x[i];
+    }
+    const v8f zero = v8_set(0.0f);
+    min = v8_sel(min > zero, zero, min);
+    const v8i flat = max == min; /* scalar: returns here, L = 0, scale 0 */
+    const v8f flat_min = min;
+    v8f iscale = v8_set((float)nmax) / (max - min); /* flat lanes: discarded */
+    v8f scale = v8_set(1.0f) / iscale;
+    v8f best = zero;
+    for (int i = 0; i < n; i++) {
+        L[i] = v8_level(iscale * (x[i] - min), nmax);
+        v8f diff = scale * L[i] + min - x[i];
+        diff = mad ? v8_abs(diff) : diff * diff;
+        best += w[i] * diff;
+    }
+    v8f laux[32];
+    for (int is = 0; is <= nstep; is++) {
+        iscale = v8_set(rmin + rdelta * (float)is + (float)nmax) / (max - min);
+        v8f sum_l = zero, sum_l2 = zero, sum_xl = zero;
+        for (int i = 0; i < n; i++) {
+            const v8f l = v8_level(iscale * (x[i] - min), nmax);
+            laux[i] = l;
+            sum_l += w[i] * l;
+            sum_l2 += w[i] * l * l;
+            sum_xl += w[i] * l * x[i];
+        }
+        const v8f D = sum_w * sum_l2 - sum_l * sum_l;
+        v8f ts = (sum_w * sum_xl - sum_x * sum_l) / D;
+        v8f tm = (sum_l2 * sum_x - sum_l * sum_xl) / D;
+        const v8i pos = tm > zero;
+        tm = v8_sel(pos, zero, tm);
+        ts = v8_sel(pos, sum_xl / sum_l2, ts);
+        v8f err = v8_sel(D > zero, zero, v8_set(INFINITY)); /* D <= 0: never better */
+        for (int i = 0; i < n; i++) {
+            v8f diff = ts * laux[i] + tm - x[i];
+            diff = mad ? v8_abs(diff) : diff * diff;
+            err += w[i] * diff;
+        }
+        const v8i better = err < best;
+        best = v8_sel(better, err, best);
+        scale = v8_sel(better, ts, scale);
+        min = v8_sel(better, tm, min);
+        for (int i = 0; i < n; i++) L[i] = v8_sel(better, laux[i], L[i]);
+    }
+    *the_min = -v8_sel(flat, flat_min, min);
+    *scale_out = v8_sel(flat, zero, scale);
+    for (int i = 0; i < n; i++) L[i] = v8_sel(flat, zero, L[i]);
+}
+
 /* Four 2-bit levels per byte: element j + 32k of each 128 in bits 2k. */
 static void pack_2bit(const uint8_t *L, uint8_t *qs)
 {
@@ -314,15 +402,21 @@ void hone_qref_q3_K(const float *x, void *vy, int64_t n)
 static void scales_mins_k(const float *x, int nmax, float rmin, int nstep, uint8_t *L,
                           float *scales, float *mins)
 {
-    uint8_t Laux[32];
-    float weights[32];
+    v8f xt[32], wt[32], lt[32], sc, mn;
     for (int j = 0; j < QK_K / 32; j++) {
         float sum_x2 = 0.0f;
         for (int l = 0; l < 32; l++) sum_x2 += x[32 * j + l] * x[32 * j + l];
         const float av_x = sqrtf(sum_x2 / 32.0f);
-        for (int l = 0; l < 32; l++) weights[l] = av_x + fabsf(x[32 * j + l]);
-        scales[j] = fit_scale_min(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], Laux,
-                                  rmin, 0.1f, nstep, 0);
+        for (int l = 0; l < 32; l++) {
+            xt[l][j] = x[32 * j + l];
+            wt[l][j] = av_x + fabsf(x[32 * j + l]);
+        }
+    }
+    fit_scale_min_x8(32, nmax, xt, wt, lt, &sc, &mn, rmin, 0.1f, nstep, 0);
+    for (int j = 0; j < QK_K / 32; j++) {
+        scales[j] = sc[j];
+        mins[j] = mn[j];
+        for (int l = 0; l < 32; l++) L[32 * j + l] = (uint8_t)lt[l][j];
     }
 }
 
