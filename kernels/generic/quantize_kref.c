@@ -30,55 +30,6 @@ static int round_even(float f)
     return (i & 0x007fffff) - 0x00400000;
 }
 
-/* Symmetric levels in [-nmax, nmax) for Q6_K's sub-blocks (ggml's
- * make_qx_quants with the x^2 weights, rmse_type 1): a first scale from the
- * signed absmax, then 18 scales around it, keeping the one with the best
- * weighted least-squares fit. L gets level + nmax. */
-static float fit_symmetric(int n, int nmax, const float *x, int8_t *L)
-{
-    float max = 0.0f, amax = 0.0f;
-    for (int i = 0; i < n; i++) {
-        const float ax = fabsf(x[i]);
-        if (ax > amax) {
-            amax = ax;
-            max = x[i];
-        }
-    }
-    if (amax < GROUP_EPS) {
-        memset(L, 0, (size_t)n);
-        return 0.0f;
-    }
-    float iscale = (float)-nmax / max;
-    float sumlx = 0.0f, suml2 = 0.0f;
-    for (int i = 0; i < n; i++) {
-        const int l = imax(-nmax, imin(nmax - 1, round_even(iscale * x[i])));
-        L[i] = (int8_t)(l + nmax);
-        const float w = x[i] * x[i];
-        sumlx += w * x[i] * (float)l;
-        suml2 += w * (float)l * (float)l;
-    }
-    float scale = suml2 != 0.0f ? sumlx / suml2 : 0.0f;
-    float best = scale * sumlx;
-    for (int is = -9; is <= 9; is++) {
-        if (is == 0) continue;
-        iscale = -((float)nmax + 0.1f * (float)is) / max;
-        sumlx = suml2 = 0.0f;
-        for (int i = 0; i < n; i++) {
-            const int l = imax(-nmax, imin(nmax - 1, round_even(iscale * x[i])));
-            const float w = x[i] * x[i];
-            sumlx += w * x[i] * (float)l;
-            suml2 += w * (float)l * (float)l;
-        }
-        if (suml2 > 0.0f && sumlx * sumlx > best * suml2) {
-            for (int i = 0; i < n; i++)
-                L[i] = (int8_t)(nmax + imax(-nmax, imin(nmax - 1, round_even(iscale * x[i]))));
-            scale = sumlx / suml2;
-            best = scale * sumlx;
-        }
-    }
-    return scale;
-}
-
 /* Q3_K's sub-blocks (ggml's make_q3_quants with rmse): levels from the
  * signed absmax, then up to 5 passes moving single levels where that
  * improves the x^2-weighted fit. L gets level + nmax. */
@@ -131,86 +82,13 @@ static float fit_q3(int n, int nmax, const float *x, int8_t *L)
     return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
 
-/* Asymmetric levels in [0, nmax] with x ~ scale * l - min (ggml's
- * make_qkx2_quants): start from the range, then try nstep + 1 scales
- * (rmin + rdelta * is + nmax) / range, each with its weighted
- * least-squares scale and min, keeping the smallest weighted error
- * (absolute when mad, squared otherwise). *the_min gets -min (>= 0). */
-static float fit_scale_min(int n, int nmax, const float *x, const float *weights,
-                           uint8_t *L, float *the_min, uint8_t *Laux, float rmin,
-                           float rdelta, int nstep, int mad)
-{
-    float min = x[0], max = x[0];
-    float sum_w = weights[0];
-    float sum_x = sum_w * x[0];
-    for (int i = 1; i < n; i++) {
-        if (x[i] < min) min = x[i];
-        if (x[i] > max) max = x[i];
-        const float w = weights[i];
-        sum_w += w;
-        sum_x += w * x[i];
-    }
-    if (min > 0.0f) min = 0.0f;
-    if (max == min) {
-        memset(L, 0, (size_t)n);
-        *the_min = -min;
-        return 0.0f;
-    }
-    float iscale = (float)nmax / (max - min);
-    float scale = 1.0f / iscale;
-    float best_error = 0.0f;
-    for (int i = 0; i < n; i++) {
-        const int l = round_even(iscale * (x[i] - min));
-        L[i] = (uint8_t)imax(0, imin(nmax, l));
-        float diff = scale * (float)L[i] + min - x[i];
-        diff = mad ? fabsf(diff) : diff * diff;
-        best_error += weights[i] * diff;
-    }
-    for (int is = 0; is <= nstep; is++) {
-        iscale = (rmin + rdelta * (float)is + (float)nmax) / (max - min);
-        float sum_l = 0.0f, sum_l2 = 0.0f, sum_xl = 0.0f;
-        for (int i = 0; i < n; i++) {
-            const int l = imax(0, imin(nmax, round_even(iscale * (x[i] - min))));
-            Laux[i] = (uint8_t)l;
-            const float w = weights[i];
-            sum_l += w * (float)l;
-            sum_l2 += w * (float)l * (float)l;
-            sum_xl += w * (float)l * x[i];
-        }
-        const float D = sum_w * sum_l2 - sum_l * sum_l;
-        if (D > 0.0f) {
-            float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
-            float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
-            if (this_min > 0.0f) {
-                this_min = 0.0f;
-                this_scale = sum_xl / sum_l2;
-            }
-            float err = 0.0f;
-            for (int i = 0; i < n; i++) {
-                float diff = this_scale * (float)Laux[i] + this_min - x[i];
-                diff = mad ? fabsf(diff) : diff * diff;
-                err += weights[i] * diff;
-            }
-            if (err < best_error) {
-                memcpy(L, Laux, (size_t)n);
-                best_error = err;
-                scale = this_scale;
-                min = this_min;
-            }
-        }
-    }
-    *the_min = -min;
-    return scale;
-}
-
-/* fit_scale_min for 8 sub-blocks at once, lane j being sub-block j: the
- * same operations in the same order as the scalar version within each
- * lane (sums run over i, one accumulator per lane), with the branches
- * turned into per-lane selects, so every lane's result is bit for bit the
- * scalar one. The lanes are GCC vector extensions (portable: any target,
- * lowered to whatever vectors it has) because left to itself the
- * compiler vectorizes over i instead, with in-order reductions that win
- * nothing. x[i], w[i]: element i of the 8 sub-blocks (n <= 32). */
+/* The searches below run 8 sub-blocks at once, lane j being sub-block j:
+ * within a lane, the float operations of ggml's scalar code in the same
+ * order (sums run over i, one accumulator per lane), its branches turned
+ * into per-lane selects, so every lane's result is bit for bit ggml's. The
+ * lanes are GCC vector extensions (portable: lowered to whatever vectors a
+ * target has) because left to itself the compiler vectorizes over i
+ * instead, with in-order reductions that win nothing. */
 #define LANES 8
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
@@ -220,17 +98,28 @@ static v8i v8i_set(int32_t v) { return (v8i){v, v, v, v, v, v, v, v}; }
 /* m ? a : b per lane (m all ones or all zeros) */
 static v8f v8_sel(v8i m, v8f a, v8f b) { return (v8f)(((v8i)a & m) | ((v8i)b & ~m)); }
 static v8f v8_abs(v8f a) { return (v8f)((v8i)a & v8i_set(0x7fffffff)); }
-/* round_even per lane, clamped to [0, nmax], as float */
-static v8f v8_level(v8f f, int nmax)
+/* round_even per lane, clamped to [lo_v, hi_v], as float */
+static v8f v8_clamped(v8f f, int lo_v, int hi_v)
 {
     const v8i bits = (v8i)(f + v8_set(12582912.0f));
     v8i l = (bits & v8i_set(0x007fffff)) - v8i_set(0x00400000);
-    const v8i lo = v8i_set(0), hi = v8i_set(nmax);
+    const v8i lo = v8i_set(lo_v), hi = v8i_set(hi_v);
     l = ((l < lo) & lo) | (~(l < lo) & l);
     l = ((l > hi) & hi) | (~(l > hi) & l);
     return __builtin_convertvector(l, v8f);
 }
 
+static v8f v8_level(v8f f, int nmax)
+{
+    return v8_clamped(f, 0, nmax);
+}
+
+/* Asymmetric levels in [0, nmax] with x ~ scale * l - min (ggml's
+ * make_qkx2_quants): start from the range, then try nstep + 1 scales
+ * (rmin + rdelta * is + nmax) / range, each with its weighted
+ * least-squares scale and min, keeping the smallest weighted error
+ * (absolute when mad, squared otherwise). x[i], w[i]: element i of the 8
+ * sub-blocks (n <= 32); *the_min gets -min (>= 0). */
 static void fit_scale_min_x8(int n, int nmax, const v8f *x, const v8f *w, v8f *L,
                              v8f *scale_out, v8f *the_min, float rmin, float rdelta, int nstep,
                              int mad)
@@ -291,6 +180,52 @@ static void fit_scale_min_x8(int n, int nmax, const v8f *x, const v8f *w, v8f *L
     for (int i = 0; i < n; i++) L[i] = v8_sel(flat, zero, L[i]);
 }
 
+/* Symmetric levels in [-nmax, nmax) for Q6_K's sub-blocks (ggml's
+ * make_qx_quants with the x^2 weights, rmse_type 1): a first scale from the
+ * signed absmax, then 18 scales around it, keeping the one with the best
+ * weighted least-squares fit. L[i] gets level + nmax (n <= 32). */
+static v8f fit_symmetric_x8(int n, int nmax, const v8f *x, v8f *L)
+{
+    const v8f zero = v8_set(0.0f);
+    v8f amax = zero, max = zero;
+    for (int i = 0; i < n; i++) {
+        const v8f ax = v8_abs(x[i]);
+        const v8i m = ax > amax;
+        amax = v8_sel(m, ax, amax);
+        max = v8_sel(m, x[i], max);
+    }
+    const v8i empty = amax < v8_set(GROUP_EPS); /* scalar: L = 0, scale 0 */
+    v8f iscale = v8_set((float)-nmax) / max;
+    v8f sumlx = zero, suml2 = zero;
+    for (int i = 0; i < n; i++) {
+        const v8f l = v8_clamped(iscale * x[i], -nmax, nmax - 1);
+        L[i] = l;
+        const v8f w = x[i] * x[i];
+        sumlx += w * x[i] * l;
+        suml2 += w * l * l;
+    }
+    v8f scale = v8_sel(suml2 != zero, sumlx / suml2, zero);
+    v8f best = scale * sumlx;
+    for (int is = -9; is <= 9; is++) {
+        if (is == 0) continue;
+        iscale = -v8_set((float)nmax + 0.1f * (float)is) / max;
+        v8f lv[32];
+        sumlx = suml2 = zero;
+        for (int i = 0; i < n; i++) {
+            lv[i] = v8_clamped(iscale * x[i], -nmax, nmax - 1);
+            const v8f w = x[i] * x[i];
+            sumlx += w * x[i] * lv[i];
+            suml2 += w * lv[i] * lv[i];
+        }
+        const v8i better = (suml2 > zero) & (sumlx * sumlx > best * suml2);
+        for (int i = 0; i < n; i++) L[i] = v8_sel(better, lv[i], L[i]);
+        scale = v8_sel(better, sumlx / suml2, scale);
+        best = v8_sel(better, scale * sumlx, best);
+    }
+    for (int i = 0; i < n; i++) L[i] = v8_sel(empty, zero, L[i] + v8_set((float)nmax));
+    return v8_sel(empty, zero, scale);
+}
+
 /* Four 2-bit levels per byte: element j + 32k of each 128 in bits 2k. */
 static void pack_2bit(const uint8_t *L, uint8_t *qs)
 {
@@ -303,14 +238,25 @@ static void pack_2bit(const uint8_t *L, uint8_t *qs)
 void hone_qref_q2_K(const float *x, void *vy, int64_t n)
 {
     block_q2_K *y = vy;
-    uint8_t L[QK_K], Laux[16];
-    float weights[16], mins[QK_K / 16], scales[QK_K / 16];
+    uint8_t L[QK_K];
+    float mins[QK_K / 16], scales[QK_K / 16];
     for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+        for (int half = 0; half < 2; half++) {
+            v8f xt[16], wt[16], lt[16], sc, mn;
+            for (int j = 0; j < LANES; j++)
+                for (int l = 0; l < 16; l++) {
+                    xt[l][j] = x[16 * (8 * half + j) + l];
+                    wt[l][j] = fabsf(xt[l][j]);
+                }
+            fit_scale_min_x8(16, 3, xt, wt, lt, &sc, &mn, -0.5f, 0.1f, 15, 1);
+            for (int j = 0; j < LANES; j++) {
+                scales[8 * half + j] = sc[j];
+                mins[8 * half + j] = mn[j];
+                for (int l = 0; l < 16; l++) L[16 * (8 * half + j) + l] = (uint8_t)lt[l][j];
+            }
+        }
         float max_scale = 0.0f, max_min = 0.0f;
         for (int j = 0; j < QK_K / 16; j++) {
-            for (int l = 0; l < 16; l++) weights[l] = fabsf(x[16 * j + l]);
-            scales[j] = fit_scale_min(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], Laux,
-                                      -0.5f, 0.1f, 15, 1);
             if (scales[j] > max_scale) max_scale = scales[j];
             if (mins[j] > max_min) max_min = mins[j];
         }
@@ -512,8 +458,17 @@ void hone_qref_q6_K(const float *x, void *vy, int64_t n)
     float scales[QK_K / 16];
     for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
         float max_scale = 0.0f, max_abs = 0.0f;
+        for (int half = 0; half < 2; half++) {
+            v8f xt[16], lt[16];
+            for (int j = 0; j < LANES; j++)
+                for (int l = 0; l < 16; l++) xt[l][j] = x[16 * (8 * half + j) + l];
+            const v8f sc = fit_symmetric_x8(16, 32, xt, lt);
+            for (int j = 0; j < LANES; j++) {
+                scales[8 * half + j] = sc[j];
+                for (int l = 0; l < 16; l++) L[16 * (8 * half + j) + l] = (int8_t)lt[l][j];
+            }
+        }
         for (int ib = 0; ib < QK_K / 16; ib++) {
-            scales[ib] = fit_symmetric(16, 32, x + 16 * ib, L + 16 * ib);
             if (fabsf(scales[ib]) > max_abs) {
                 max_abs = fabsf(scales[ib]);
                 max_scale = scales[ib];
