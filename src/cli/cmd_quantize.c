@@ -58,10 +58,11 @@ static void progress(void *ud, const hone_quantize_progress *p)
     (void)ud;
     if (!p->done) return;
     char shape[96];
-    int len = snprintf(shape, sizeof shape, "%" PRIu64, p->ne[0]);
+    int len = snprintf(shape, sizeof shape, "[%" PRIu64, p->ne[0]);
     for (uint32_t d = 1; d < p->n_dims && len > 0 && (size_t)len < sizeof shape; d++)
         len += snprintf(shape + len, sizeof shape - (size_t)len, " x %" PRIu64, p->ne[d]);
-    fprintf(stderr, "[%4" PRIu64 "/%4" PRIu64 "] %-36s [%s] %6s -> %-6s %9.3f MiB -> %9.3f MiB%s\n",
+    if (len > 0 && (size_t)len + 1 < sizeof shape) snprintf(shape + len, sizeof shape - (size_t)len, "]");
+    fprintf(stderr, "[%4" PRIu64 "/%4" PRIu64 "] %-36s %-20s %6s -> %-6s %9.3f MiB -> %9.3f MiB%s\n",
             p->index + 1, p->count, p->name, shape, hone_type_name(p->type_in),
             hone_type_name(p->type_out), mib(p->bytes_in), mib(p->bytes_out),
             p->fallback ? " (fallback: row length)" : "");
