@@ -3,6 +3,7 @@
  * rows, streamed into a temporary file renamed over OUT at the end. */
 #include "quantize.h"
 
+#include "async_write.h"
 #include "gguf_write.h"
 #include "kernels.h"
 #include "quant_ref.h"
@@ -18,7 +19,9 @@
 #include <unistd.h>
 
 #define QNT_VERSION 2              /* ggml's GGML_QNT_VERSION */
-#define SLAB_BYTES (16u << 20)     /* output bytes quantized per round */
+#define SLAB_BYTES (2u << 20)      /* output bytes quantized per round: small,
+                                      so even a small tensor has a few and
+                                      writing one overlaps quantizing the next */
 #define COPY_BYTES (16u << 20)     /* bytes per write when copying */
 #define CHUNK_ELEMS 32768          /* elements per thread-pool chunk */
 
@@ -151,7 +154,8 @@ typedef struct {
     const hone_quantize_params *p;
     hone_out_stream *out;
     float **scratch;
-    uint8_t *slab;
+    hone_async_out *async;
+    uint8_t *slab[2];          /* filled and written in turn */
     size_t slab_cap;
     int n_threads;
 } writer;
@@ -179,22 +183,27 @@ static hone_status quantize_tensor(writer *w, const hone_gguf_tensor *t, uint32_
     if (slab_rows < 1) slab_rows = 1;
     if (slab_rows > rows) slab_rows = rows;
     if (slab_rows * dst_row > w->slab_cap) {
-        uint8_t *b = realloc(w->slab, (size_t)(slab_rows * dst_row));
-        if (!b) return hone_fail(err, HONE_ERR_NOMEM, "out of memory for tensor %s", t->name);
-        w->slab = b;
+        hone_status st = hone_async_out_wait(w->async, err); /* no slab in flight */
+        if (st != HONE_OK) return st;
+        for (int k = 0; k < 2; k++) {
+            uint8_t *b = realloc(w->slab[k], (size_t)(slab_rows * dst_row));
+            if (!b) return hone_fail(err, HONE_ERR_NOMEM, "out of memory for tensor %s", t->name);
+            w->slab[k] = b;
+        }
         w->slab_cap = (size_t)(slab_rows * dst_row);
     }
     slab_job job = {
         .src_row = (size_t)src_row,
         .to_float = t->type == HONE_TYPE_F32 ? NULL : hone_kernels_generic()->type[t->type].to_float,
         .quantize = hone_quantize_ref(to),
-        .dst = w->slab,
         .dst_row = (size_t)dst_row,
         .n_per_row = (int64_t)t->ne[0],
         .scratch = w->scratch,
     };
-    for (uint64_t r = 0; r < rows; r += slab_rows) {
+    int cur = 0;
+    for (uint64_t r = 0; r < rows; r += slab_rows, cur ^= 1) {
         if (cancelled(w->p)) return hone_fail(err, HONE_ERR_IO, "interrupted");
+        job.dst = w->slab[cur];
         job.rows = (int64_t)(rows - r < slab_rows ? rows - r : slab_rows);
         job.src = (const uint8_t *)t->data + r * src_row;
         /* small chunks (~32K elements, a few ms): a thread the OS
@@ -204,11 +213,12 @@ static hone_status quantize_tensor(writer *w, const hone_gguf_tensor *t, uint32_
         if (chunks > job.rows) chunks = job.rows;
         if (chunks > HONE_MAX_CHUNKS) chunks = HONE_MAX_CHUNKS;
         hone_threadpool_run(w->p->pool, slab_task, &job, (int)chunks);
-        hone_status st = hone_out_write(w->out, w->slab, (size_t)job.rows * dst_row, err);
+        /* waits for the other slab's write, then queues this one */
+        hone_status st = hone_async_out_submit(w->async, w->slab[cur], (size_t)job.rows * dst_row, err);
         if (st != HONE_OK) return st;
     }
     *bytes_out = rows * dst_row;
-    return HONE_OK;
+    return hone_async_out_wait(w->async, err); /* the stream is ours again */
 }
 
 static hone_status write_all_tensors(writer *w, const hone_gguf_file *f,
@@ -315,6 +325,7 @@ hone_status hone_quantize_file(const char *in_path, const char *out_path,
     if ((st = open_temp(out_path, &tmp, &fd, err)) != HONE_OK) goto done;
     if ((st = hone_out_open(&out, fd, out_path, err)) != HONE_OK) goto done;
     w.out = &out;
+    if ((st = hone_async_out_start(&out, &w.async, err)) != HONE_OK) goto done;
     if ((st = hone_out_write(&out, meta, meta_len, err)) != HONE_OK) goto done;
     stats->n_tensors = plan.n;
     stats->n_fallback = plan.n_fallback;
@@ -334,6 +345,7 @@ hone_status hone_quantize_file(const char *in_path, const char *out_path,
         st = hone_fail(err, HONE_ERR_IO, "cannot write %s: %s", out_path, strerror(errno));
 
 done:
+    hone_async_out_stop(w.async); /* first: it may still be writing to fd */
     if (fd >= 0) close(fd);
     if (tmp && st != HONE_OK) unlink(tmp);
     free(tmp);
@@ -341,7 +353,8 @@ done:
     if (scratch)
         for (int i = 0; i < w.n_threads; i++) free(scratch[i]);
     free(scratch);
-    free(w.slab);
+    free(w.slab[0]);
+    free(w.slab[1]);
     free(meta);
     hone_quant_plan_free(&plan);
     hone_gguf_close(f);
