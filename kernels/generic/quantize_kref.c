@@ -90,6 +90,13 @@ static float fit_q3(int n, int nmax, const float *x, int8_t *L)
  * target has) because left to itself the compiler vectorizes over i
  * instead, with in-order reductions that win nothing. */
 #define LANES 8
+/* The helpers below take and return vectors by value. Where 32 bytes are
+ * wider than the target's registers (POWER, ARM, x86 before AVX) GCC warns
+ * that such an ABI is its own: irrelevant for static functions, which it
+ * inlines anyway. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
