@@ -30,6 +30,17 @@ static int round_even(float f)
     return (i & 0x007fffff) - 0x00400000;
 }
 
+/* The maxima of scales and mins start at +0 and only a larger value
+ * replaces them, so an all-zero super-block keeps +0 even though its
+ * mins are -0. GCC for POWER10 turns those loops into max instructions
+ * that return -0 there (a -0 dmin: one byte off llama-quantize's file);
+ * adding +0 maps -0 to +0 and changes nothing else (x + 0 cannot be
+ * folded away, as it would lose exactly this). */
+static float plus_zero(float f)
+{
+    return f + 0.0f;
+}
+
 /* Q3_K's sub-blocks (ggml's make_q3_quants with rmse): levels from the
  * signed absmax, then up to 5 passes moving single levels where that
  * improves the x^2-weighted fit. L gets level + nmax. */
@@ -267,6 +278,8 @@ void hone_qref_q2_K(const float *x, void *vy, int64_t n)
             if (scales[j] > max_scale) max_scale = scales[j];
             if (mins[j] > max_min) max_min = mins[j];
         }
+        max_scale = plus_zero(max_scale);
+        max_min = plus_zero(max_min);
         if (max_scale > 0.0f) {
             const float iscale = 15.0f / max_scale;
             for (int j = 0; j < QK_K / 16; j++) y[i].scales[j] = (uint8_t)round_even(iscale * scales[j]);
@@ -384,6 +397,8 @@ static void finish_k(const float *x, int nmax, uint8_t *L, const float *scales,
         if (scales[j] > max_scale) max_scale = scales[j];
         if (mins[j] > max_min) max_min = mins[j];
     }
+    max_scale = plus_zero(max_scale);
+    max_min = plus_zero(max_min);
     const float inv_scale = max_scale > 0.0f ? 63.0f / max_scale : 0.0f;
     const float inv_min = max_min > 0.0f ? 63.0f / max_min : 0.0f;
     for (int j = 0; j < QK_K / 32; j++) {
