@@ -26,7 +26,7 @@ typedef struct {
 
 typedef struct {
     cli_engine_opts eng;
-    int_list n_prompt, n_gen, threads;
+    int_list n_prompt, n_gen, n_depth, threads;
     int reps;
     const char *format;
 } bench_opts;
@@ -34,6 +34,7 @@ typedef struct {
 typedef struct {
     const char *test_kind; /* "pp" or "tg" */
     int n_tokens, n_threads;
+    int n_depth;           /* tokens already in the context (llama-bench -d) */
     double mean_ts, std_ts, mean_ns, std_ns;
     double samples_ts[64];
     int n_samples;
@@ -49,6 +50,8 @@ static void usage(FILE *out)
             "%s"
             "  -p, --n-prompt N[,N..]  prompt tokens per pp test (default 512; 0 = skip)\n"
             "  -n, --n-gen N[,N..]     generated tokens per tg test (default 128; 0 = skip)\n"
+            "  -d, --n-depth N[,N..]   tokens already in the context when each test starts\n"
+            "                          (default 0; filled once per test, not timed)\n"
             "  -t, --threads N[,N..]   thread counts to test (default: detected)\n"
             "  -r, --repetitions N     repetitions per test (default 5)\n"
             "  -o, --output FORMAT     md (default), json or csv\n"
@@ -75,6 +78,7 @@ static int parse_args(int argc, char **argv, bench_opts *o)
     cli_engine_defaults(&o->eng);
     o->n_prompt = (int_list){{512}, 1};
     o->n_gen = (int_list){{128}, 1};
+    o->n_depth = (int_list){{0}, 1};
     o->threads = (int_list){{0}, 1};
     o->reps = 5;
     o->format = "md";
@@ -86,6 +90,7 @@ static int parse_args(int argc, char **argv, bench_opts *o)
         }
         int_list *l = !strcmp(a, "-p") || !strcmp(a, "--n-prompt") ? &o->n_prompt
                     : !strcmp(a, "-n") || !strcmp(a, "--n-gen")    ? &o->n_gen
+                    : !strcmp(a, "-d") || !strcmp(a, "--n-depth")  ? &o->n_depth
                     : !strcmp(a, "-t") || !strcmp(a, "--threads")  ? &o->threads
                                                                    : NULL;
         if (l) {
@@ -119,28 +124,48 @@ static uint32_t rng_next(uint32_t *s)
 }
 
 /* One timed run of a test from an empty cache; returns ns or < 0. */
-static double run_once(cli_engine *e, bool pp, int n, int32_t bos, uint32_t *rng, int32_t *buf)
+/* One timed run of a test after `depth` tokens (already in the cache, see
+ * fill_depth); returns ns or < 0. */
+static double run_once(cli_engine *e, bool pp, int n, int depth, int32_t bos, uint32_t *rng, int32_t *buf)
 {
     hone_error err = {0};
     const int n_vocab = hone_n_vocab(e->ctx), nb = hone_n_batch(e->ctx);
-    hone_context_rewind(e->ctx, 0);
+    hone_context_rewind(e->ctx, depth);
     double t0 = cli_now_ms();
     if (pp) {
         for (int done = 0; done < n;) {
             int k = n - done < nb ? n - done : nb;
             for (int i = 0; i < k; i++) buf[i] = (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
-            if (done == 0 && bos >= 0) buf[0] = bos;
+            if (done == 0 && depth == 0 && bos >= 0) buf[0] = bos;
             if (hone_decode(e->ctx, buf, k, &err)) return cli_error(CMD, "%s", err.msg);
             done += k;
         }
     } else {
-        int32_t t = bos >= 0 ? bos : (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
+        int32_t t = bos >= 0 && depth == 0 ? bos : (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
         for (int i = 0; i < n; i++) {
             if (hone_decode(e->ctx, &t, 1, &err)) return cli_error(CMD, "%s", err.msg);
             t = (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
         }
     }
     return (cli_now_ms() - t0) * 1e6;
+}
+
+/* The depth: random tokens (BOS first) in batches, once per test; each
+ * repetition then rewinds to it (llama-bench refills it per repetition:
+ * the same cache contents, computed once). */
+static int fill_depth(cli_engine *e, int depth, int32_t bos, uint32_t *rng, int32_t *buf)
+{
+    hone_error err = {0};
+    const int n_vocab = hone_n_vocab(e->ctx), nb = hone_n_batch(e->ctx);
+    hone_context_rewind(e->ctx, 0);
+    for (int done = 0; done < depth;) {
+        const int k = depth - done < nb ? depth - done : nb;
+        for (int i = 0; i < k; i++) buf[i] = (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
+        if (done == 0 && bos >= 0) buf[0] = bos;
+        if (hone_decode(e->ctx, buf, k, &err)) return cli_error(CMD, "%s", err.msg);
+        done += k;
+    }
+    return 0;
 }
 
 static void stats(const double *x, int n, double *mean, double *sd)
@@ -152,16 +177,17 @@ static void stats(const double *x, int n, double *mean, double *sd)
     *sd = n > 1 ? sqrt(s2 / (n - 1)) : 0.0;
 }
 
-static int measure(cli_engine *e, const bench_opts *o, bool pp, int n, bench_result *r)
+static int measure(cli_engine *e, const bench_opts *o, bool pp, int n, int depth, bench_result *r)
 {
     const int32_t bos = hone_tok_add_bos(e->tok) ? hone_tok_bos(e->tok) : -1;
     int32_t *buf = malloc(sizeof *buf * (size_t)hone_n_batch(e->ctx));
     if (!buf) return cli_error(CMD, "out of memory");
     uint32_t rng = 1234;
     double ns[64];
-    int rc = run_once(e, pp, pp ? n : 1, bos, &rng, buf) < 0 ? -1 : 0; /* warm-up */
+    int rc = fill_depth(e, depth, bos, &rng, buf);
+    if (!rc) rc = run_once(e, pp, pp ? n : 1, depth, bos, &rng, buf) < 0 ? -1 : 0; /* warm-up */
     for (int i = 0; !rc && i < o->reps; i++) {
-        ns[i] = run_once(e, pp, n, bos, &rng, buf);
+        ns[i] = run_once(e, pp, n, depth, bos, &rng, buf);
         if (ns[i] < 0) rc = -1;
         else r->samples_ts[i] = n / (ns[i] / 1e9);
     }
@@ -170,6 +196,7 @@ static int measure(cli_engine *e, const bench_opts *o, bool pp, int n, bench_res
     r->n_samples = o->reps;
     r->test_kind = pp ? "pp" : "tg";
     r->n_tokens = n;
+    r->n_depth = depth;
     r->n_threads = hone_n_threads(e->ctx);
     stats(ns, o->reps, &r->mean_ns, &r->std_ns);
     stats(r->samples_ts, o->reps, &r->mean_ts, &r->std_ts);
@@ -238,11 +265,14 @@ static void print_md_header(const bench_info *bi)
 
 static void print_md(const bench_info *bi, const bench_result *r)
 {
-    char gbs[32] = "";
+    char gbs[32] = "", test[48];
     if (r->gbs > 0) snprintf(gbs, sizeof gbs, "%.2f", r->gbs);
-    printf("| %s | %.2f MiB | %.2f M | %s | %s | %d | %s%d | %.2f ± %.2f | %s |\n", bi->model,
-           bi->size_mib, bi->params_m, bi->kernels, bi->variant, r->n_threads, r->test_kind,
-           r->n_tokens, r->mean_ts, r->std_ts, gbs);
+    /* llama-bench's names: pp512, tg128 @ d4096 */
+    if (r->n_depth) snprintf(test, sizeof test, "%s%d @ d%d", r->test_kind, r->n_tokens, r->n_depth);
+    else snprintf(test, sizeof test, "%s%d", r->test_kind, r->n_tokens);
+    printf("| %s | %.2f MiB | %.2f M | %s | %s | %d | %s | %.2f ± %.2f | %s |\n", bi->model,
+           bi->size_mib, bi->params_m, bi->kernels, bi->variant, r->n_threads, test, r->mean_ts,
+           r->std_ts, gbs);
 }
 
 static void json_result(cJSON *arr, const bench_info *bi, const bench_result *r)
@@ -263,6 +293,7 @@ static void json_result(cJSON *arr, const bench_info *bi, const bench_result *r)
     cJSON_AddStringToObject(o, "type_k", bi->type_k);
     cJSON_AddNumberToObject(o, "n_prompt", r->test_kind[0] == 'p' ? r->n_tokens : 0);
     cJSON_AddNumberToObject(o, "n_gen", r->test_kind[0] == 't' ? r->n_tokens : 0);
+    cJSON_AddNumberToObject(o, "n_depth", r->n_depth);
     cJSON_AddNumberToObject(o, "avg_ns", r->mean_ns);
     cJSON_AddNumberToObject(o, "stddev_ns", r->std_ns);
     cJSON_AddNumberToObject(o, "avg_ts", r->mean_ts);
@@ -279,14 +310,14 @@ static void print_csv(const bench_info *bi, const bench_result *r, bool header)
 {
     if (header)
         printf("build_commit,build_variant,cpu_info,kernels,model_filename,model_type,model_size,"
-               "model_n_params,n_batch,n_ubatch,n_threads,type_k,n_prompt,n_gen,avg_ns,stddev_ns,"
+               "model_n_params,n_batch,n_ubatch,n_threads,type_k,n_prompt,n_gen,n_depth,avg_ns,stddev_ns,"
                "avg_ts,stddev_ts,bandwidth_gbs\n");
-    printf("\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",%.0f,%.0f,%d,%d,%d,\"%s\",%d,%d,%.0f,%.0f,"
+    printf("\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",%.0f,%.0f,%d,%d,%d,\"%s\",%d,%d,%d,%.0f,%.0f,"
            "%.6f,%.6f,%.3f\n",
            bi->commit, bi->variant, bi->cpu, bi->kernels, bi->path, bi->model,
            bi->size_mib * 1024 * 1024, bi->params_m * 1e6, bi->n_batch, bi->n_ubatch,
            r->n_threads, bi->type_k, r->test_kind[0] == 'p' ? r->n_tokens : 0,
-           r->test_kind[0] == 't' ? r->n_tokens : 0, r->mean_ns, r->std_ns, r->mean_ts,
+           r->test_kind[0] == 't' ? r->n_tokens : 0, r->n_depth, r->mean_ns, r->std_ns, r->mean_ts,
            r->std_ts, r->gbs);
 }
 
@@ -298,9 +329,12 @@ int cmd_bench(int argc, char **argv)
     int max_tokens = 1;
     for (int i = 0; i < o.n_prompt.n; i++) max_tokens = o.n_prompt.v[i] > max_tokens ? o.n_prompt.v[i] : max_tokens;
     for (int i = 0; i < o.n_gen.n; i++) max_tokens = o.n_gen.v[i] > max_tokens ? o.n_gen.v[i] : max_tokens;
+    int max_depth = 0;
+    for (int i = 0; i < o.n_depth.n; i++) max_depth = o.n_depth.v[i] > max_depth ? o.n_depth.v[i] : max_depth;
+    max_tokens += max_depth;
     if (o.eng.n_ctx == 0) o.eng.n_ctx = max_tokens;
     else if (o.eng.n_ctx < max_tokens)
-        return cli_error(CMD, "-c %d is smaller than the longest test (%d tokens)", o.eng.n_ctx,
+        return cli_error(CMD, "-c %d is smaller than the longest test and depth (%d tokens)", o.eng.n_ctx,
                          max_tokens), 1;
     cli_engine e;
     if (cli_engine_open(CMD, &o.eng, &e)) return 1;
@@ -319,10 +353,11 @@ int cmd_bench(int argc, char **argv)
         fill_info(&e, &o, &bi);
         for (int kind = 0; kind < 2 && !rc; kind++) {
             const int_list *l = kind == 0 ? &o.n_prompt : &o.n_gen;
-            for (int i = 0; i < l->n && !rc; i++) {
+            for (int j = 0; j < l->n * o.n_depth.n && !rc; j++) {
+                const int i = j / o.n_depth.n, di = j % o.n_depth.n; /* each size at each depth */
                 if (l->v[i] == 0) continue;
                 bench_result r = {0};
-                if ((rc = measure(&e, &o, kind == 0, l->v[i], &r))) break;
+                if ((rc = measure(&e, &o, kind == 0, l->v[i], o.n_depth.v[di], &r))) break;
                 if (!strcmp(o.format, "md")) {
                     if (first) print_md_header(&bi);
                     print_md(&bi, &r);
