@@ -39,7 +39,7 @@ uint64_t hone_model_weight_bytes(const hone_model *m);
 
 /* What a front-end asks of a loaded model. */
 const hone_gguf_file *hone_model_gguf(const hone_model *m);
-const char *hone_model_arch_name(const hone_model *m); /* "llama", "qwen2", "phi3" */
+const char *hone_model_arch_name(const hone_model *m); /* "llama", "qwen2", "qwen3", "phi3" */
 int hone_model_n_vocab(const hone_model *m);
 int hone_model_n_ctx_train(const hone_model *m);
 /* The context a front-end uses when the user sets none: the trained one,
@@ -47,5 +47,12 @@ int hone_model_n_ctx_train(const hone_model *m);
  * trained context, which for recent models is far more than a CPU needs). */
 #define HONE_DEFAULT_CTX_CAP 4096
 int hone_model_default_n_ctx(const hone_model *m);
+/* The per-pair RoPE frequency divisors ([n_rot/2]) a context of n_ctx_seq
+ * positions per sequence uses, or NULL for none: rope_freqs if present,
+ * else LongRoPE's short factors while n_ctx_seq, padded to a multiple of
+ * 256 as llama.cpp pads it, is at most the original context, and the long
+ * ones above it. Chosen once per context from its size, never per
+ * position (as llama.cpp's get_rope_factors). */
+const float *hone_model_rope_factors(const hone_model *m, int n_ctx_seq);
 
 #endif
