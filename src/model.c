@@ -5,6 +5,7 @@
  */
 #include "model_impl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,7 @@ static hone_status load_rope_scaling(const hone_gguf_file *f, const char *arch,
         if (!hone_gguf_str_eq(s, "none") && !hone_gguf_str_eq(s, "linear") &&
             !hone_gguf_str_eq(s, "longrope"))
             return hone_fail(err, HONE_ERR_UNSUPPORTED,
-                             "metadata key '%s' = '%.*s': hone supports only 'none', 'linear' and 'longrope' RoPE scaling",
+                             "metadata key '%s': RoPE scaling '%.*s' is not supported (hone supports none, linear, longrope)",
                              key, (int)(s.len > 40 ? 40 : s.len), s.ptr);
         if (hone_gguf_str_eq(s, "none")) return HONE_OK;
     }
@@ -450,6 +451,53 @@ hone_status hone_model_check_kernels(const hone_model *m, const hone_kernels *k,
     return hone_fail(err, HONE_ERR_UNSUPPORTED,
                      "tensor types hone cannot compute with kernel set '%s': %s", k->name,
                      list);
+}
+
+typedef struct {
+    char *buf;
+    size_t cap, len;
+} feature_list;
+
+static void feature(feature_list *l, const char *fmt, ...)
+{
+    char item[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(item, sizeof item, fmt, ap);
+    va_end(ap);
+    const size_t off = l->len < l->cap ? l->len : l->cap;
+    l->len += (size_t)snprintf(l->buf + off, l->cap - off, "%s%s", l->len ? ", " : "", item);
+}
+
+size_t hone_model_features(const hone_model *m, char *buf, size_t cap)
+{
+    static char none[1];
+    feature_list l = {cap ? buf : none, cap ? cap : 1, 0};
+    l.buf[0] = '\0';
+    const hone_hparams *hp = &m->hp;
+    const hone_layer *L = &m->layers[0]; /* every layer has the same tensors */
+    if (hp->n_head_kv < hp->n_head) feature(&l, "GQA %d/%d", hp->n_head, hp->n_head_kv);
+    if ((int64_t)hp->head_dim * hp->n_head != hp->n_embd)
+        feature(&l, "head_dim %d (not %d/%d)", hp->head_dim, hp->n_embd, hp->n_head);
+    if (L->wqkv.data) feature(&l, "fused QKV");
+    if (L->bq.data || L->bk.data || L->bv.data || L->bqkv.data) feature(&l, "QKV biases");
+    if (L->attn_q_norm.data) feature(&l, "QK-norm");
+    if (L->bo.data) feature(&l, "attention output bias");
+    if (!L->ffn_gate.data) feature(&l, "fused gate+up");
+    if (L->ffn_gate_b.data || L->ffn_up_b.data || L->ffn_down_b.data) feature(&l, "FFN biases");
+    if (hp->tied_output) feature(&l, "tied embeddings");
+    if (m->output_b.data) feature(&l, "output bias");
+    feature(&l, "RoPE %s", hp->rope_type == HONE_ROPE_NEOX ? "neox" : "norm");
+    if (hp->n_rot < hp->head_dim) feature(&l, "partial RoPE (%d of %d)", hp->n_rot, hp->head_dim);
+    if (hp->rope_freq_scale != 1.0f)
+        feature(&l, "linear RoPE scaling x%g", (double)(1.0f / hp->rope_freq_scale));
+    if (m->rope_freqs) feature(&l, "RoPE frequency factors");
+    if (m->rope_long)
+        feature(&l, "LongRoPE (original context %d, attention factor %.4g)", hp->n_ctx_orig,
+                (double)hp->rope_attn_factor);
+    else if (hp->rope_attn_factor != 1.0f)
+        feature(&l, "RoPE attention factor %.4g", (double)hp->rope_attn_factor);
+    return l.len;
 }
 
 static void bytes_fn(const hone_weight *w, void *p)

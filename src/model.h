@@ -34,6 +34,12 @@ void hone_model_free(hone_model *m);
 hone_status hone_model_check_kernels(const hone_model *m, const hone_kernels *k,
                                      hone_error *err);
 
+/* The architecture features the model uses, for people: a list separated
+ * by ", " into buf (always NUL-terminated, truncated to cap), e.g. "GQA
+ * 8/2, head_dim 64 (not 256/8), QK-norm, tied embeddings, RoPE neox".
+ * Returns the length it needed (as snprintf). */
+size_t hone_model_features(const hone_model *m, char *buf, size_t cap);
+
 /* Bytes of weights the forward pass reads for one token (for bandwidth). */
 uint64_t hone_model_weight_bytes(const hone_model *m);
 
