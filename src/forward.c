@@ -23,10 +23,10 @@
  * flash attention): the RoPE angle is advanced by repeated multiplication
  * (theta *= base^(-2/n_rot)) in float, divided by the pair's frequency
  * factor (llama3 rope_freqs, LongRoPE short or long: one set per context),
- * and cos/sin are multiplied by the attention factor; with an F16 cache, q is rounded to
- * F16 before q·K and the softmaxed scores are rounded to F16 before the
- * product with V (both via the cache type's from_float), accumulation in
- * F32. phi3 scales q before q·K, the others scale the scores.
+ * and cos/sin are multiplied by the attention factor; with an F16 cache,
+ * q is rounded to F16 before q·K and the softmaxed scores are rounded to
+ * F16 before the product with V (both via the cache type's from_float),
+ * accumulation in F32. phi3 scales q before q·K, the others scale the scores.
  *
  * Where hone differs from llama.cpp on purpose (none changes the maths):
  *   - q·K is computed only for positions some query of the item can see

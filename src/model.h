@@ -58,7 +58,9 @@ int hone_model_default_n_ctx(const hone_model *m);
  * else LongRoPE's short factors while n_ctx_seq, padded to a multiple of
  * 256 as llama.cpp pads it, is at most the original context, and the long
  * ones above it. Chosen once per context from its size, never per
- * position (as llama.cpp's get_rope_factors). */
+ * position (as llama.cpp's get_rope_factors). With several sequences
+ * hone passes n_ctx / n_seq; llama.cpp (non-unified cache) pads n_ctx to
+ * 256 before dividing, which can differ for n_seq > 1. */
 const float *hone_model_rope_factors(const hone_model *m, int n_ctx_seq);
 
 #endif
