@@ -46,6 +46,8 @@ typedef struct {
 
 static void usage(FILE *out)
 {
+    /* the defaults shown are the ones used: the library's, llama.cpp's */
+    const hone_sampler_params d = hone_sampler_default_params();
     fprintf(out,
             "usage: hone run -m MODEL (-p PROMPT | -f FILE) [options]\n"
             "       hone run -m MODEL -cnv [options]\n\n"
@@ -61,15 +63,18 @@ static void usage(FILE *out)
             "                          full context (default -1)\n"
             "  --ignore-eos            never stop at (and never pick) end-of-text tokens\n"
             "  --stop TEXT             stop when TEXT is generated (repeatable)\n"
-            "  --temp T                temperature; 0 = greedy (default 0.8)\n"
-            "  --top-k N               (default 40; 0 = off)\n"
-            "  --top-p P               (default 0.95; 1 = off)\n"
-            "  --min-p P               (default 0.05; 0 = off)\n"
-            "  --repeat-penalty X      (default 1.1; 1 = off)\n"
-            "  --repeat-last-n N       tokens the penalties look at (default 64; -1 = context)\n"
-            "  --frequency-penalty X   (default 0)\n"
-            "  --presence-penalty X    (default 0)\n"
-            "  --seed N                random seed (default -1: random)\n"
+            "sampling (llama.cpp's defaults; the order is llama.cpp's: penalties, top-k,\n"
+            "top-p, min-p, temperature):\n"
+            "  --temp T                temperature; 0 = greedy (default %.2f)\n"
+            "  --top-k N               keep the N most likely tokens (default %d; 0 = off)\n"
+            "  --top-p P               nucleus sampling (default %.2f; 1 = off)\n"
+            "  --min-p P               drop tokens below P x the best (default %.2f; 0 = off)\n"
+            "  --repeat-penalty X      penalize repeated tokens (default %.2f = off)\n"
+            "  --repeat-last-n N       tokens the penalties look at (default %d; 0 = off,\n"
+            "                          -1 = context size)\n"
+            "  --frequency-penalty X   (default %.2f = off)\n"
+            "  --presence-penalty X    (default %.2f = off)\n"
+            "  -s, --seed N            random seed (default -1: random)\n"
             "  -cnv, --chat            interactive chat: one user message per stdin line;\n"
             "                          EOF ends the session\n"
             "  --chat-template NAME    override the template the model's metadata names\n"
@@ -78,7 +83,9 @@ static void usage(FILE *out)
             "  -sys, --system-prompt TEXT  system message for the chat\n"
             "  --no-timings            do not print timings\n"
             "  -h, --help              this help\n",
-            CLI_ENGINE_HELP, hone_chat_template_names());
+            CLI_ENGINE_HELP, (double)d.temp, (int)d.top_k, (double)d.top_p, (double)d.min_p,
+            (double)d.repeat_penalty, (int)d.repeat_last_n, (double)d.freq_penalty,
+            (double)d.presence_penalty, hone_chat_template_names());
 }
 
 static int parse_seed(const char *s, uint32_t *out)
@@ -109,7 +116,7 @@ static int sampler_opt(int argc, char **argv, int *i, run_opts *o)
         rc = cli_float_arg(CMD, argc, argv, i, -1e6, 1e6, &sp->freq_penalty);
     else if (!strcmp(a, "--presence-penalty"))
         rc = cli_float_arg(CMD, argc, argv, i, -1e6, 1e6, &sp->presence_penalty);
-    else if (!strcmp(a, "--seed")) {
+    else if (!strcmp(a, "-s") || !strcmp(a, "--seed")) {
         const char *v = cli_value(CMD, argc, argv, i);
         rc = v ? parse_seed(v, &sp->seed) : -1;
     } else
@@ -121,9 +128,10 @@ static int sampler_opt(int argc, char **argv, int *i, run_opts *o)
 static int parse_args(int argc, char **argv, run_opts *o)
 {
     cli_engine_defaults(&o->eng);
+    /* llama.cpp's sampler defaults (common/common.h), so that the same
+     * command line gives the same text: penalties off */
     o->sp = hone_sampler_default_params();
-    o->sp.repeat_penalty = 1.1f;
-    o->repeat_last_n = 64;
+    o->repeat_last_n = o->sp.repeat_last_n;
     o->n_predict = -1;
     o->display_prompt = true;
     for (int i = 1; i < argc; i++) {
