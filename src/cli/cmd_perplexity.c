@@ -12,6 +12,9 @@
 #include <string.h>
 
 #define CMD "perplexity"
+/* llama-perplexity's -c default: its numbers are comparable only at the
+ * same chunk size, whatever the model's context */
+#define PPL_DEFAULT_CTX 512
 
 static void usage(FILE *out)
 {
@@ -21,10 +24,11 @@ static void usage(FILE *out)
             "does: chunks of -c tokens, each starting with BOS, the second half scored.\n\n"
             "options:\n"
             "%s"
-            "  -f, --file FILE         the text (at least 2 x ctx-size tokens)\n"
+            "  -f, --file FILE         the text (at least 2 x ctx-size tokens; at most %d MiB)\n"
             "  --chunks N              score at most N chunks (default: all)\n"
-            "  -h, --help              this help\n",
-            CLI_ENGINE_HELP);
+            "  -h, --help              this help\n\n"
+            "-c defaults to %d here, as in llama-perplexity (not the model's context).\n",
+            CLI_ENGINE_HELP, (int)(CLI_MAX_TEXT_PPL >> 20), PPL_DEFAULT_CTX);
 }
 
 typedef struct {
@@ -67,10 +71,15 @@ int cmd_perplexity(int argc, char **argv)
     }
     if (!eo.model) return cli_error(CMD, "no model given (-m FILE)"), 1;
     if (!file) return cli_error(CMD, "no text given (-f FILE)"), 1;
+    if (eo.n_ctx == 0) eo.n_ctx = PPL_DEFAULT_CTX;
+    if (eo.n_ctx < HONE_PPL_MIN_CTX)
+        return cli_error(CMD, "-c %d scores no token: perplexity scores the second half of "
+                              "each chunk but its last token, so it needs -c %d or more",
+                         eo.n_ctx, HONE_PPL_MIN_CTX), 1;
 
     char *text = NULL;
     size_t len = 0;
-    if (cli_read_file(CMD, file, &text, &len)) return 1;
+    if (cli_read_file(CMD, file, CLI_MAX_TEXT_PPL, &text, &len)) return 1;
     if (len > 0 && text[len - 1] == '\n') text[--len] = '\0'; /* as llama.cpp's -f */
     cli_engine e;
     if (cli_engine_open(CMD, &eo, &e)) {
@@ -87,13 +96,20 @@ int cmd_perplexity(int argc, char **argv)
         goto out;
     }
     t_tok = cli_now_ms() - t_tok;
-    if (cli_engine_context(CMD, &eo, true, 0, &e)) goto out;
-    const int n_ctx = hone_n_ctx(e.ctx);
-    if (n < 2 * (size_t)n_ctx) {
-        cli_error(CMD, "%s is %zu tokens; perplexity with a context of %d needs at least %d",
-                  file, n, n_ctx, 2 * n_ctx);
+    /* checked before the context (and its KV cache) is made */
+    cli_warn_ctx_train(CMD, e.model, eo.n_ctx, 1);
+    if (n < 2 * (size_t)eo.n_ctx) {
+        if (n / 2 >= HONE_PPL_MIN_CTX)
+            cli_error(CMD, "%s is %zu tokens; perplexity with a context of %d (-c) needs at "
+                           "least %d: -c %zu or less would fit",
+                      file, n, eo.n_ctx, 2 * eo.n_ctx, n / 2);
+        else
+            cli_error(CMD, "%s is %zu tokens; perplexity needs at least %d (two chunks of -c %d)",
+                      file, n, 2 * HONE_PPL_MIN_CTX, HONE_PPL_MIN_CTX);
         goto out;
     }
+    if (cli_engine_context(CMD, &eo, true, 0, &e)) goto out;
+    const int n_ctx = hone_n_ctx(e.ctx);
     fprintf(stderr, "hone perplexity: tokenized %zu tokens in %.1f ms\n", n, t_tok);
     fprintf(stderr,
             "hone perplexity: calculating perplexity over %zu chunks, n_ctx=%d, batch_size=%d, %d threads, kernels %s\n",

@@ -56,7 +56,7 @@ static void usage(FILE *out)
             "options:\n"
             "%s"
             "  -p, --prompt TEXT       prompt\n"
-            "  -f, --file FILE         read the prompt from FILE\n"
+            "  -f, --file FILE         read the prompt from FILE (at most %d MiB)\n"
             "  -e, --escape            process \\n \\t \\\" \\\\ \\xHH... in the prompt\n"
             "  --no-display-prompt     do not echo the prompt\n"
             "  -n, --n-predict N       tokens to generate; -1 = until end of text or\n"
@@ -83,7 +83,7 @@ static void usage(FILE *out)
             "  -sys, --system-prompt TEXT  system message for the chat\n"
             "  --no-timings            do not print timings\n"
             "  -h, --help              this help\n",
-            CLI_ENGINE_HELP, (double)d.temp, (int)d.top_k, (double)d.top_p, (double)d.min_p,
+            CLI_ENGINE_HELP, (int)(CLI_MAX_TEXT >> 20), (double)d.temp, (int)d.top_k, (double)d.top_p, (double)d.min_p,
             (double)d.repeat_penalty, (int)d.repeat_last_n, (double)d.freq_penalty,
             (double)d.presence_penalty, hone_chat_template_names());
 }
@@ -362,7 +362,7 @@ static int run_prompt(runner *r)
     char *text = NULL;
     size_t len;
     if (o->prompt_file) {
-        if (cli_read_file(CMD, o->prompt_file, &text, &len)) return -1;
+        if (cli_read_file(CMD, o->prompt_file, CLI_MAX_TEXT, &text, &len)) return -1;
         if (len > 0 && text[len - 1] == '\n') text[--len] = '\0'; /* as llama.cpp's -f */
     } else {
         len = strlen(o->prompt);
@@ -465,8 +465,13 @@ static int run_chat(runner *r)
     while (!rc) {
         fputs("> ", stdout);
         fflush(stdout);
-        ssize_t len = getline(&line, &cap, stdin);
-        if (len < 0) break; /* EOF: end of the session */
+        size_t len;
+        int lr = cli_read_line(CMD, stdin, CLI_MAX_TEXT, &line, &cap, &len);
+        if (lr == -1) break; /* EOF: end of the session */
+        if (lr < 0) {
+            rc = -1;
+            break;
+        }
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
         if (len == 0) continue;
         if (!(rc = chat_add(&c, "user", line, (size_t)len))) rc = chat_turn(r, &c, tmpl);

@@ -93,7 +93,7 @@ int cmd_serve(int argc, char **argv)
             const char *f = cli_value(CMD, argc, argv, &i);
             char *text;
             size_t len;
-            if (!f || cli_read_file(CMD, f, &text, &len)) return 1;
+            if (!f || cli_read_file(CMD, f, CLI_MAX_TEXT, &text, &len)) return 1;
             add_keys(&s, text);
             free(text);
             if (!s.n_api_keys) return cli_error(CMD, "%s holds no key", f), 1;
