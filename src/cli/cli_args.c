@@ -226,9 +226,20 @@ const char CLI_ENGINE_HELP[] =
     "  -b, --batch-size N      most tokens per evaluation call (default 2048)\n"
     "  -ub, --ubatch-size N    tokens per forward pass (default 512)\n"
     "  -t, --threads N         threads (default: HONE_THREADS, build_info.json, or detected)\n"
-    "  --cache-type f16|f32    KV cache element type (default f16, like llama.cpp)\n"
+    "  -ctk, --cache-type-k T  KV cache element type, f16 (default, as llama.cpp) or\n"
+    "  -ctv, --cache-type-v T  f32; hone keeps K and V in one type, so the two must\n"
+    "  --cache-type T          agree (--cache-type sets both)\n"
     "  --mlock                 lock the model in RAM\n"
-    "  --no-mmap               read the model into memory instead of mapping it\n";
+    "  --no-mmap               read the model into memory instead of mapping it\n"
+    "  -fa, --flash-attn X     accepted for llama.cpp (on|off|auto); hone has one CPU\n"
+    "                          attention path and uses it whatever X is\n"
+    "  -ngl, --n-gpu-layers N  accepted for llama.cpp (also --gpu-layers); hone runs\n"
+    "                          on the CPU, no layer is offloaded\n"
+    "  --log-disable           no informational lines on stderr (timings, progress);\n"
+    "                          warnings and errors are still printed\n"
+    "  -v, --verbose           print the settings in use (context, batch, threads and\n"
+    "                          where their number came from, kernels) on stderr\n"
+    "                          (also --log-verbose)\n";
 
 void cli_engine_defaults(cli_engine_opts *o)
 {
@@ -256,15 +267,68 @@ int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_op
         return cli_int_arg(cmd, argc, argv, i, 1, CLI_MAX_THREADS, &o->n_threads) ? -1 : 1;
     if (!strcmp(a, "--mlock")) return o->mlock = true, 1;
     if (!strcmp(a, "--no-mmap")) return o->no_mmap = true, 1;
-    if (!strcmp(a, "--cache-type") || !strcmp(a, "-ctk") || !strcmp(a, "--cache-type-k")) {
+    const bool ck = !strcmp(a, "-ctk") || !strcmp(a, "--cache-type-k");
+    const bool cv = !strcmp(a, "-ctv") || !strcmp(a, "--cache-type-v");
+    if (ck || cv || !strcmp(a, "--cache-type")) {
         const char *v = cli_value(cmd, argc, argv, i);
         if (!v) return -1;
-        if (!strcmp(v, "f16")) o->cache_type = HONE_TYPE_F16;
-        else if (!strcmp(v, "f32")) o->cache_type = HONE_TYPE_F32;
-        else return cli_error(cmd, "--cache-type: '%s' is not f16 or f32", v);
+        uint32_t t;
+        if (!strcmp(v, "f16")) t = HONE_TYPE_F16;
+        else if (!strcmp(v, "f32")) t = HONE_TYPE_F32;
+        else return cli_error(cmd, "%s: '%s' is not f16 or f32", a, v);
+        /* one cache type for K and V: a -ctk/-ctv pair that differs cannot
+         * be honoured, and silently using one would change the results */
+        const unsigned given = ck ? 1u : cv ? 2u : 3u;
+        if ((o->cache_given & ~given) && t != o->cache_type)
+            return cli_error(cmd, "%s %s: hone keeps K and V in one type, and the other was "
+                                  "given as %s", a, v,
+                             o->cache_type == HONE_TYPE_F16 ? "f16" : "f32");
+        o->cache_given |= given;
+        o->cache_type = t;
         return 1;
     }
+    if (!strcmp(a, "-fa") || !strcmp(a, "--flash-attn")) {
+        const char *v = cli_value(cmd, argc, argv, i);
+        if (!v) return -1;
+        /* llama.cpp's values (llama-bench's lists of them too) */
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", v);
+        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+            if (strcmp(t, "on") && strcmp(t, "off") && strcmp(t, "auto") && strcmp(t, "1") &&
+                strcmp(t, "0") && strcmp(t, "true") && strcmp(t, "false") &&
+                strcmp(t, "enabled") && strcmp(t, "disabled"))
+                return cli_error(cmd, "%s: '%s' is not on, off or auto", a, v);
+        cli_cpu_only_note(cmd);
+        return 1;
+    }
+    if (!strcmp(a, "-ngl") || !strcmp(a, "--n-gpu-layers") || !strcmp(a, "--gpu-layers")) {
+        const char *v = cli_value(cmd, argc, argv, i);
+        if (!v) return -1;
+        if (strcmp(v, "auto") && strcmp(v, "all")) {
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", v);
+            int n;
+            for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+                if (cli_int(cmd, a, t, -1, INT_MAX, &n)) return -1;
+        }
+        cli_cpu_only_note(cmd);
+        return 1;
+    }
+    if (!strcmp(a, "--log-disable")) return o->quiet = true, 1;
+    if (!strcmp(a, "-v") || !strcmp(a, "--verbose") || !strcmp(a, "--log-verbose"))
+        return o->verbose = true, 1;
     return 0;
+}
+
+void cli_cpu_only_note(const char *cmd)
+{
+    /* once per process, whichever of the flags comes first */
+    static bool said;
+    if (said) return;
+    said = true;
+    fprintf(stderr, "hone %s: note: hone runs on the CPU: -ngl and -fa are accepted for "
+                    "llama.cpp compatibility and change nothing (no layer is offloaded; hone has "
+                    "one attention path)\n", cmd);
 }
 
 double cli_now_ms(void)
@@ -418,6 +482,13 @@ int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_al
     if (hone_context_create(e->model, &cp, &e->ctx, &err))
         return cli_error(cmd, "%s: %s", o->model, err.msg);
     cli_warn_ctx_train(cmd, e->model, hone_n_ctx(e->ctx), cp.n_seq);
+    if (o->verbose)
+        fprintf(stderr, "hone %s: context %d tokens (%s)%s, batch %d, micro-batch %d, KV cache %s, "
+                        "%d threads (from %s), kernels %s\n", cmd, hone_n_ctx(e->ctx),
+                o->n_ctx > 0 ? "-c" : "the model's, at most 4096",
+                cp.n_seq > 1 ? " shared by the slots" : "", hone_n_batch(e->ctx), cp.n_ubatch,
+                cp.cache_type == HONE_TYPE_F32 ? "f32" : "f16", n_threads, source,
+                hone_context_kernels(e->ctx)->name);
     e->load_ms += cli_now_ms() - t0;
     return 0;
 }

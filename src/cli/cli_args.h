@@ -64,12 +64,17 @@ typedef struct {
     bool mlock;          /* --mlock */
     bool no_mmap;        /* --no-mmap */
     int n_seq;           /* sequences of the context (serve -np; 0: 1) */
+    unsigned cache_given; /* 1: -ctk given, 2: -ctv given (they must agree) */
+    bool quiet;          /* --log-disable: no informational lines on stderr */
+    bool verbose;        /* -v: the settings in use, on stderr */
 } cli_engine_opts;
 
 void cli_engine_defaults(cli_engine_opts *o);
 /* If argv[*i] is an engine option, parse it (advancing *i) and return 1;
  * return 0 if it is not one, -1 on a bad value (printed). */
 int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_opts *o);
+/* Say once on stderr that hone runs on the CPU and ignores -fa and -ngl. */
+void cli_cpu_only_note(const char *cmd);
 /* Help lines for the engine options. */
 extern const char CLI_ENGINE_HELP[];
 

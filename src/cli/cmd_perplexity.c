@@ -33,12 +33,13 @@ static void usage(FILE *out)
 
 typedef struct {
     double t0;
+    bool quiet; /* --log-disable */
 } progress_state;
 
 static void progress(void *ud, int chunk, int n_chunk, double ppl)
 {
     progress_state *p = ud;
-    if (chunk == 1) {
+    if (chunk == 1 && !p->quiet) {
         double s = (cli_now_ms() - p->t0) / 1e3;
         fprintf(stderr, "hone perplexity: %.2f seconds per pass - ETA %.2f minutes\n", s,
                 s * n_chunk / 60.0);
@@ -110,13 +111,13 @@ int cmd_perplexity(int argc, char **argv)
     }
     if (cli_engine_context(CMD, &eo, true, 0, &e)) goto out;
     const int n_ctx = hone_n_ctx(e.ctx);
-    fprintf(stderr, "hone perplexity: tokenized %zu tokens in %.1f ms\n", n, t_tok);
-    fprintf(stderr,
+    if (!eo.quiet) fprintf(stderr, "hone perplexity: tokenized %zu tokens in %.1f ms\n", n, t_tok);
+    if (!eo.quiet) fprintf(stderr,
             "hone perplexity: calculating perplexity over %zu chunks, n_ctx=%d, batch_size=%d, %d threads, kernels %s\n",
             n_chunks > 0 && (size_t)n_chunks < n / (size_t)n_ctx ? (size_t)n_chunks
                                                                  : n / (size_t)n_ctx,
             n_ctx, hone_n_batch(e.ctx), hone_n_threads(e.ctx), hone_context_kernels(e.ctx)->name);
-    progress_state ps = {.t0 = cli_now_ms()};
+    progress_state ps = {.t0 = cli_now_ms(), .quiet = eo.quiet};
     hone_ppl_result res;
     int32_t bos = hone_tok_add_bos(e.tok) ? hone_tok_bos(e.tok) : -1;
     if (hone_perplexity(e.ctx, ids, n, bos, n_chunks, progress, &ps, &res, &err)) {
@@ -125,7 +126,7 @@ int cmd_perplexity(int argc, char **argv)
     }
     double ms = cli_now_ms() - ps.t0;
     printf("\nFinal estimate: PPL = %.4f +/- %.5f\n", res.ppl, res.ppl_stderr);
-    fprintf(stderr, "hone perplexity: %d tokens scored in %.2f s (%.2f tokens per second evaluated)\n",
+    if (!eo.quiet) fprintf(stderr, "hone perplexity: %d tokens scored in %.2f s (%.2f tokens per second evaluated)\n",
             res.count, ms / 1e3, ms > 0 ? 1e3 * res.n_chunk * n_ctx / ms : 0.0);
     rc = 0;
 out:

@@ -32,6 +32,7 @@ typedef struct {
     hone_sampler_params sp;
     int repeat_last_n;          /* -1: context size */
     bool chat;
+    bool no_chat;               /* -no-cnv */
     const char *chat_template;
     const char *system_prompt;
     const char *stops[MAX_STOPS];
@@ -75,12 +76,16 @@ static void usage(FILE *out)
             "  --frequency-penalty X   (default %.2f = off)\n"
             "  --presence-penalty X    (default %.2f = off)\n"
             "  -s, --seed N            random seed (default -1: random)\n"
-            "  -cnv, --chat            interactive chat: one user message per stdin line;\n"
-            "                          EOF ends the session\n"
+            "chat (llama-cli's conversation mode):\n"
+            "  -cnv, --conversation    interactive chat: one user message per stdin line;\n"
+            "  (also --chat)           EOF ends the session\n"
+            "  -no-cnv, --no-conversation  no chat (the default; wins over -cnv)\n"
+            "  -sys, --system-prompt TEXT  system message for the chat\n"
+            "  -r, --reverse-prompt TEXT   end the answer when TEXT is generated (as --stop)\n"
             "  --chat-template NAME    override the template the model's metadata names\n"
             "                          (a model without one gets chatml, like llama.cpp);\n"
             "                          one of: %s\n"
-            "  -sys, --system-prompt TEXT  system message for the chat\n"
+            "output:\n"
             "  --no-timings            do not print timings\n"
             "  -h, --help              this help\n",
             CLI_ENGINE_HELP, (int)(CLI_MAX_TEXT >> 20), (double)d.temp, (int)d.top_k, (double)d.top_p, (double)d.min_p,
@@ -158,10 +163,17 @@ static int parse_args(int argc, char **argv, run_opts *o)
         } else if (!strcmp(a, "--no-timings")) {
             o->no_timings = true;
         } else if (!strcmp(a, "--stop")) {
-            if (o->n_stops == MAX_STOPS) return cli_error(CMD, "at most %d --stop strings", MAX_STOPS);
+            if (o->n_stops == MAX_STOPS) return cli_error(CMD, "at most %d --stop/-r strings", MAX_STOPS);
             if (!(o->stops[o->n_stops++] = cli_value(CMD, argc, argv, &i))) return -1;
         } else if (!strcmp(a, "-cnv") || !strcmp(a, "--chat") || !strcmp(a, "--conversation")) {
             o->chat = true;
+        } else if (!strcmp(a, "-no-cnv") || !strcmp(a, "--no-conversation")) {
+            o->no_chat = true; /* wins over -cnv, wherever it is */
+        } else if (!strcmp(a, "-r") || !strcmp(a, "--reverse-prompt")) {
+            /* llama-cli: hand the turn back to the user when the model
+             * writes TEXT; here it ends the answer, as --stop does */
+            if (o->n_stops == MAX_STOPS) return cli_error(CMD, "at most %d --stop/-r strings", MAX_STOPS);
+            if (!(o->stops[o->n_stops++] = cli_value(CMD, argc, argv, &i))) return -1;
         } else if (!strcmp(a, "--chat-template")) {
             if (!(o->chat_template = cli_value(CMD, argc, argv, &i))) return -1;
         } else if (!strcmp(a, "-sys") || !strcmp(a, "--system-prompt")) {
@@ -176,9 +188,12 @@ static int parse_args(int argc, char **argv, run_opts *o)
             return cli_error(CMD, "no model given (-m FILE), and the built-in default model (%s) "
                                   "is not installed beside this binary", CLI_DEFAULT_MODEL);
         o->eng.model = dflt;
-        fprintf(stderr, "hone run: no -m given: using the built-in default model %s (a tiny "
-                        "story-telling toy; -m FILE.gguf for a real model)\n", dflt);
+        if (!o->eng.quiet)
+            fprintf(stderr, "hone run: no -m given: using the built-in default model %s (a tiny "
+                            "story-telling toy; -m FILE.gguf for a real model)\n", dflt);
     }
+    if (o->eng.quiet) o->no_timings = true;
+    if (o->no_chat) o->chat = false;
     if (!o->chat && !o->prompt && !o->prompt_file)
         return cli_error(CMD, "no prompt given (-p TEXT or -f FILE; -cnv to chat)");
     if (o->prompt && o->prompt_file) return cli_error(CMD, "give -p or -f, not both");
@@ -520,6 +535,12 @@ int cmd_run(int argc, char **argv)
     hone_error err = {0};
     o.sp.repeat_last_n = o.repeat_last_n < 0 ? ctx_size(&o, r.e.model) : o.repeat_last_n;
     r.smp = hone_sampler_new(&o.sp, n_vocab, &err);
+    if (o.eng.verbose)
+        fprintf(stderr, "hone run: sampling: temp %.2f, top-k %d, top-p %.2f, min-p %.2f, repeat "
+                        "penalty %.2f over %d tokens, frequency %.2f, presence %.2f, seed %s\n",
+                (double)o.sp.temp, (int)o.sp.top_k, (double)o.sp.top_p, (double)o.sp.min_p,
+                (double)o.sp.repeat_penalty, (int)o.sp.repeat_last_n, (double)o.sp.freq_penalty,
+                (double)o.sp.presence_penalty, o.sp.seed == HONE_SEED_RANDOM ? "random" : "fixed");
     r.logits = malloc(sizeof(float) * (size_t)n_vocab);
     r.out.stops = o.stops;
     r.out.n_stops = (size_t)o.n_stops;

@@ -24,9 +24,11 @@ static void usage(FILE *out)
             "                     as llama-tokenize does)\n"
             "  --no-parse-special treat control-token text as plain text\n"
             "  --show-count       print the number of tokens at the end\n"
-            "  --no-escape        do not process escapes (\\n, \\t, \\xHH...) in the text\n"
+            "  --escape           process escapes (\\n, \\t, \\xHH...) in the text (default)\n"
+            "  --no-escape        do not process them\n"
             "  --log-disable      accepted for llama-tokenize compatibility (no effect)\n"
-            "  --list-pre         list the tokenizer.ggml.pre names hone supports\n",
+            "  --list-pre         list the tokenizer.ggml.pre names hone supports\n"
+            "  -h, --help         this help\n",
             (int)(CLI_MAX_TEXT >> 20));
 }
 
