@@ -394,8 +394,11 @@ int cli_chat_template(const char *cmd, const char *name, const hone_model *m,
     hone_error err = {0};
     if (name) return hone_chat_template_by_name(name, t, &err) ? cli_error(cmd, "%s", err.msg) : 0;
     hone_gguf_str s;
-    if (hone_gguf_get_str(hone_model_gguf(m), "tokenizer.chat_template", &s, NULL) != HONE_OK) {
-        *t = HONE_CHAT_CHATML; /* llama.cpp's fallback */
+    /* no template, or an empty one: llama.cpp's fallback, chatml (its
+     * common_chat_templates_init treats "" as absent) */
+    if (hone_gguf_get_str(hone_model_gguf(m), "tokenizer.chat_template", &s, NULL) != HONE_OK ||
+        s.len == 0) {
+        *t = HONE_CHAT_CHATML;
         return 0;
     }
     char *jinja = hone_gguf_str_dup(s);

@@ -14,6 +14,7 @@
 #include "hone.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,9 @@ typedef struct {
     int n_stops;
     bool no_timings;
 } run_opts;
+
+/* Ctrl-C count in a chat (run_chat installs the handler) */
+static volatile sig_atomic_t g_sigint;
 
 typedef struct {
     double prompt_ms, gen_ms;
@@ -77,8 +81,12 @@ static void usage(FILE *out)
             "  --presence-penalty X    (default %.2f = off)\n"
             "  -s, --seed N            random seed (default -1: random)\n"
             "chat (llama-cli's conversation mode):\n"
-            "  -cnv, --conversation    interactive chat: one user message per stdin line;\n"
-            "  (also --chat)           EOF ends the session\n"
+            "  -cnv, --conversation    interactive chat: one user message per stdin line\n"
+            "  (also --chat)           (-p TEXT / -f FILE: the first one); /exit or EOF ends\n"
+            "                          the session, /regen writes the last answer again,\n"
+            "                          /clear forgets the conversation (not -sys); Ctrl-C\n"
+            "                          stops an answer, at the prompt it quits. A full\n"
+            "                          context drops the oldest turns (not -sys)\n"
             "  -no-cnv, --no-conversation  no chat (the default; wins over -cnv)\n"
             "  -sys, --system-prompt TEXT  system message for the chat\n"
             "  -r, --reverse-prompt TEXT   end the answer when TEXT is generated (as --stop)\n"
@@ -194,9 +202,14 @@ static int parse_args(int argc, char **argv, run_opts *o)
     }
     if (o->eng.quiet) o->no_timings = true;
     if (o->no_chat) o->chat = false;
+    if (o->chat_template && !o->chat)
+        return cli_error(CMD, "--chat-template formats a chat: add -cnv (without it the prompt "
+                              "is given to the model as it is)");
     if (!o->chat && !o->prompt && !o->prompt_file)
         return cli_error(CMD, "no prompt given (-p TEXT or -f FILE; -cnv to chat)");
     if (o->prompt && o->prompt_file) return cli_error(CMD, "give -p or -f, not both");
+    if (o->system_prompt && !o->chat)
+        return cli_error(CMD, "-sys is the system message of a chat: add -cnv");
     return 0;
 }
 
@@ -341,6 +354,7 @@ static int generate(runner *r, int n_max)
             free(big);
         }
         if (r->out.stopped) break;
+        if (g_sigint) break; /* Ctrl-C in a chat: stop this answer */
         if (hone_n_past(r->e.ctx) >= hone_n_ctx(r->e.ctx)) {
             fprintf(stderr, "\nhone run: context full (%d tokens), stopping\n",
                     hone_n_ctx(r->e.ctx));
@@ -434,30 +448,64 @@ static void chat_free(chat_state *c)
     free(c->msgs);
 }
 
+/* Drop the oldest message after the system prompt (a user message and the
+ * answer to it go together) to make room: llama-cli shifts its context
+ * instead of ending the chat. Returns false when nothing can go. */
+static bool chat_drop_oldest(chat_state *c)
+{
+    size_t first = c->n && !strcmp(c->msgs[0].role, "system") ? 1 : 0;
+    /* keep the last message: it is the one to answer */
+    if (c->n - first < 2) return false;
+    size_t k = first + 1 < c->n - 1 && !strcmp(c->msgs[first + 1].role, "assistant") ? 2 : 1;
+    for (size_t i = first; i < first + k; i++) free((char *)c->msgs[i].content);
+    memmove(c->msgs + first, c->msgs + first + k, (c->n - first - k) * sizeof *c->msgs);
+    c->n -= k;
+    return true;
+}
+
 /* Format the conversation, feed what the KV cache does not hold yet (the
- * cache keeps the longest common token prefix) and generate the reply. */
+ * cache keeps the longest common token prefix) and generate the reply.
+ * When the conversation no longer fits (leaving a quarter of the context
+ * for the answer), the oldest turns are dropped, the system prompt kept.
+ * 0: answered (or this message refused, printed: the chat goes on);
+ * -1: an error that ends the chat. */
 static int chat_turn(runner *r, chat_state *c, hone_chat_template tmpl)
 {
     hone_error err = {0};
-    char *prompt = NULL;
-    if (hone_chat_apply(tmpl, c->msgs, c->n, true, &prompt, &err))
-        return cli_error(CMD, "%s", err.msg);
+    const int n_ctx = hone_n_ctx(r->e.ctx);
+    const int room = n_ctx / 4 > 0 ? n_ctx / 4 : 1;
     int32_t *ids = NULL;
-    int n = 0;
-    int rc = tokenize(r, prompt, strlen(prompt), &ids, &n);
-    free(prompt);
-    if (rc) return rc;
-    if (n >= hone_n_ctx(r->e.ctx)) {
+    int n = 0, dropped = 0;
+    for (;;) {
+        char *prompt = NULL;
+        if (hone_chat_apply(tmpl, c->msgs, c->n, true, &prompt, &err))
+            return cli_error(CMD, "%s", err.msg);
+        int rc = tokenize(r, prompt, strlen(prompt), &ids, &n);
+        free(prompt);
+        if (rc) return rc;
+        if (n + room <= n_ctx || (n < n_ctx && !chat_drop_oldest(c))) break;
+        if (n >= n_ctx && !chat_drop_oldest(c)) {
+            /* the message alone (with the system prompt) does not fit */
+            free(ids);
+            cli_error(CMD, "this message is %d tokens with the chat template, more than the "
+                           "context of %d (-c): not sent", n, n_ctx);
+            free((char *)c->msgs[c->n - 1].content);
+            c->n--;
+            return 0;
+        }
         free(ids);
-        return cli_error(CMD, "context full: the conversation is %d tokens, the context %d (-c)",
-                         n, hone_n_ctx(r->e.ctx));
+        ids = NULL;
+        dropped++;
     }
+    if (dropped)
+        fprintf(stderr, "hone run: the context (%d tokens) is full: dropped the %d oldest "
+                        "turn%s, kept the system prompt\n", n_ctx, dropped, dropped == 1 ? "" : "s");
     int k = 0;
     while (k < n && k < r->n_hist && ids[k] == r->hist[k]) k++;
     if (k == n) k--; /* re-feed the last token to get its logits */
     hone_context_rewind(r->e.ctx, k);
     r->n_hist = k;
-    rc = feed(r, ids + k, n - k);
+    int rc = feed(r, ids + k, n - k);
     free(ids);
     if (rc) return rc;
     r->out.reply_len = 0;
@@ -465,6 +513,49 @@ static int chat_turn(runner *r, chat_state *c, hone_chat_template tmpl)
     putchar('\n');
     fflush(stdout);
     return chat_add(c, "assistant", r->out.reply ? r->out.reply : "", r->out.reply_len);
+}
+
+/* Ctrl-C in a chat, as llama-cli: the first stops the answer being
+ * written (back to the prompt), one at the prompt (or a second one while
+ * the first is not yet handled) ends the session. */
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_sigint++;
+}
+
+static void chat_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: a read at the prompt returns EINTR */
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* The chat's commands (llama-cli's): 1 handled, 0 not a command, -1 error,
+ * 2 /exit. */
+static int chat_command(runner *r, chat_state *c, hone_chat_template tmpl, const char *line)
+{
+    if (!strcmp(line, "/exit")) return 2;
+    if (!strcmp(line, "/clear")) {
+        size_t keep = c->n && !strcmp(c->msgs[0].role, "system") ? 1 : 0;
+        for (size_t i = keep; i < c->n; i++) free((char *)c->msgs[i].content);
+        c->n = keep;
+        fprintf(stderr, "hone run: conversation cleared%s\n", keep ? " (the system prompt kept)" : "");
+        return 1;
+    }
+    if (!strcmp(line, "/regen")) {
+        if (c->n == 0 || strcmp(c->msgs[c->n - 1].role, "assistant")) {
+            fprintf(stderr, "hone run: /regen: no answer to write again\n");
+            return 1;
+        }
+        free((char *)c->msgs[c->n - 1].content);
+        c->n--;
+        return chat_turn(r, c, tmpl) ? -1 : 1;
+    }
+    return 0;
 }
 
 static int run_chat(runner *r)
@@ -475,13 +566,34 @@ static int run_chat(runner *r)
     if (open_context(r, 0)) return -1;
     chat_state c = {0};
     int rc = o->system_prompt ? chat_add(&c, "system", o->system_prompt, strlen(o->system_prompt)) : 0;
+    /* -p / -f: the first user message, answered before stdin is read (as
+     * llama-cli's conversation mode) */
+    char *first = NULL;
+    size_t first_len = 0;
+    if (!rc && o->prompt_file) {
+        rc = cli_read_file(CMD, o->prompt_file, CLI_MAX_TEXT, &first, &first_len);
+        if (!rc && first_len > 0 && first[first_len - 1] == '\n') first[--first_len] = '\0';
+    } else if (!rc && o->prompt) {
+        first_len = strlen(o->prompt);
+        if (!(first = strndup(o->prompt, first_len))) rc = cli_error(CMD, "out of memory");
+    }
+    if (!rc && first && o->escape) first_len = cli_unescape(first, first_len);
+    chat_signals();
+    if (!rc && first && first_len > 0) {
+        if (o->display_prompt) printf("> %s\n", first);
+        if (!(rc = chat_add(&c, "user", first, first_len))) rc = chat_turn(r, &c, tmpl);
+    }
+    free(first);
     char *line = NULL;
     size_t cap = 0;
-    while (!rc) {
+    bool quit = false;
+    while (!rc && !quit) {
+        g_sigint = 0;
         fputs("> ", stdout);
         fflush(stdout);
         size_t len;
         int lr = cli_read_line(CMD, stdin, CLI_MAX_TEXT, &line, &cap, &len);
+        if (g_sigint) break; /* Ctrl-C at the prompt: end of the session */
         if (lr == -1) break; /* EOF: end of the session */
         if (lr < 0) {
             rc = -1;
@@ -489,7 +601,11 @@ static int run_chat(runner *r)
         }
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
         if (len == 0) continue;
-        if (!(rc = chat_add(&c, "user", line, (size_t)len))) rc = chat_turn(r, &c, tmpl);
+        int cmd = chat_command(r, &c, tmpl, line);
+        if (cmd < 0) rc = -1;
+        else if (cmd == 2) quit = true;
+        else if (cmd == 0 && !(rc = chat_add(&c, "user", line, len))) rc = chat_turn(r, &c, tmpl);
+        if (g_sigint > 1) break; /* a second Ctrl-C during the answer: quit */
     }
     if (!rc) putchar('\n');
     free(line);
@@ -548,11 +664,13 @@ int cmd_run(int argc, char **argv)
     else if (!r.logits) rc = cli_error(CMD, "out of memory");
     else rc = o.chat ? run_chat(&r) : run_prompt(&r);
     if (!rc && !o.no_timings) print_timings(&r);
+    /* quit by Ctrl-C: 130, as llama-cli (128 + SIGINT) */
+    if (!rc && o.chat && g_sigint) rc = 130;
     free(r.out.buf);
     free(r.out.reply);
     free(r.logits);
     free(r.hist);
     hone_sampler_free(r.smp);
     cli_engine_close(&r.e);
-    return rc ? 1 : 0;
+    return rc == 130 ? 130 : rc ? 1 : 0;
 }

@@ -7,6 +7,8 @@ usage: make_bad_model.py IN.gguf OUT.gguf VARIANT
   bad-heads   {arch}.attention.head_count_kv = 3 (does not divide head_count)
   bad-shape   {arch}.embedding_length doubled (tensor shapes no longer match)
   no-norm     drops the tensor output_norm.weight
+  empty-template  tokenizer.chat_template = "" (llama.cpp falls back to its
+              default template)
 Only the standard library: parses and rewrites GGUF v3 directly.
 """
 import struct
@@ -100,6 +102,9 @@ def main():
         keep = [i for i, t in enumerate(tensors) if t[0] != 'output_norm.weight']
         tensors = [tensors[i] for i in keep]
         datas = [datas[i] for i in keep]
+    elif variant == 'empty-template':
+        kvs = [kv for kv in kvs if kv[0] != 'tokenizer.chat_template']
+        kvs.append(['tokenizer.chat_template', 8, gstr('')])
     else:
         sys.exit('unknown variant ' + variant)
 
