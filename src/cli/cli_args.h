@@ -127,6 +127,9 @@ void cli_engine_close(cli_engine *e);
  * sequences gives a sequence more than the model's trained context. */
 void cli_warn_ctx_train(const char *cmd, const hone_model *m, int n_ctx, int n_seq);
 
+/* "s" unless n is 1: "1 token", "2 tokens". */
+#define CLI_PLURAL(n) ((n) == 1 ? "" : "s")
+
 /* Milliseconds from a monotonic clock. */
 double cli_now_ms(void);
 /* Peak resident set size of this process in bytes (getrusage). */

@@ -105,8 +105,8 @@ int cmd_perplexity(int argc, char **argv)
                            "least %d: -c %zu or less would fit",
                       file, n, eo.n_ctx, 2 * eo.n_ctx, n / 2);
         else
-            cli_error(CMD, "%s is %zu tokens; perplexity needs at least %d (two chunks of -c %d)",
-                      file, n, 2 * HONE_PPL_MIN_CTX, HONE_PPL_MIN_CTX);
+            cli_error(CMD, "%s is %zu token%s; perplexity needs at least %d (two chunks of -c %d)",
+                      file, n, CLI_PLURAL(n), 2 * HONE_PPL_MIN_CTX, HONE_PPL_MIN_CTX);
         goto out;
     }
     if (cli_engine_context(CMD, &eo, true, 0, &e)) goto out;

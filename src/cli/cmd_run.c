@@ -405,8 +405,8 @@ static int run_prompt(runner *r)
     const int n_ctx = ctx_size(o, r->e.model);
     if (!rc && n == 0) rc = cli_error(CMD, "the prompt is empty");
     if (!rc && n >= n_ctx)
-        rc = cli_error(CMD, "the prompt is %d tokens, too long for the context of %d (-c)", n,
-                       n_ctx);
+        rc = cli_error(CMD, "the prompt is %d token%s, too long for the context of %d (-c)", n,
+                       CLI_PLURAL(n), n_ctx);
     if (!rc) rc = open_context(r, n);
     if (!rc && o->display_prompt) {
         fwrite(text, 1, len, stdout);
@@ -487,8 +487,8 @@ static int chat_turn(runner *r, chat_state *c, hone_chat_template tmpl)
         if (n >= n_ctx && !chat_drop_oldest(c)) {
             /* the message alone (with the system prompt) does not fit */
             free(ids);
-            cli_error(CMD, "this message is %d tokens with the chat template, more than the "
-                           "context of %d (-c): not sent", n, n_ctx);
+            cli_error(CMD, "this message is %d token%s with the chat template, more than the "
+                           "context of %d (-c): not sent", n, CLI_PLURAL(n), n_ctx);
             free((char *)c->msgs[c->n - 1].content);
             c->n--;
             return 0;
@@ -630,11 +630,17 @@ static void print_timings(const runner *r)
             s->gen_ms, s->n_gen, s->n_gen ? s->gen_ms / s->n_gen : 0.0,
             s->gen_ms > 0 ? 1e3 * s->n_gen / s->gen_ms : 0.0);
     if (r->e.ctx) {
+        /* the KV cache is reserved for the whole context, but only the rows
+         * written are resident: say both, so a large -c does not read as a
+         * peak above the resident size */
+        const double kv = (double)hone_context_kv_bytes(r->e.ctx);
+        const int n_ctx = hone_n_ctx(r->e.ctx), n_past = hone_n_past(r->e.ctx);
         fprintf(stderr,
-                "hone: peak memory      = %10.2f MiB (model file %.2f MiB, KV cache %.2f MiB, buffers %.2f MiB)\n",
+                "hone: peak memory      = %10.2f MiB resident (model file %.2f MiB; KV cache %.2f MiB "
+                "reserved, %.2f MiB written: %d of %d token%s; buffers %.2f MiB)\n",
                 (double)cli_peak_rss() / mib, (double)hone_gguf_file_size(hone_model_gguf(r->e.model)) / mib,
-                (double)hone_context_kv_bytes(r->e.ctx) / mib,
-                (double)hone_context_scratch_bytes(r->e.ctx) / mib);
+                kv / mib, n_ctx > 0 ? kv * n_past / n_ctx / mib : 0.0, n_past, n_ctx,
+                CLI_PLURAL(n_ctx), (double)hone_context_scratch_bytes(r->e.ctx) / mib);
         fprintf(stderr, "hone: kernels          = %s, %d threads\n",
                 hone_context_kernels(r->e.ctx)->name, hone_n_threads(r->e.ctx));
     }
