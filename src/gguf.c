@@ -674,7 +674,10 @@ static hone_status load(hone_gguf_file *f, int fd, const hone_gguf_open_opts *o,
     if (fstat(fd, &sb) != 0)
         return hone_fail(err, HONE_ERR_IO, "%s: %s", f->path, strerror(errno));
     if (!S_ISREG(sb.st_mode))
-        return hone_fail(err, HONE_ERR_IO, "%s: not a regular file", f->path);
+        return hone_fail(err, HONE_ERR_IO, "%s: is %s, not a regular file (a model is a GGUF file)",
+                         f->path, S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO"
+                         : S_ISCHR(sb.st_mode) ? "a character device" : S_ISBLK(sb.st_mode) ? "a block device"
+                         : S_ISSOCK(sb.st_mode) ? "a socket" : "a special file");
     if ((uint64_t)sb.st_size > SIZE_MAX)
         return hone_fail(err, HONE_ERR_NOMEM, "%s: file too large for this address space", f->path);
     f->size = (uint64_t)sb.st_size;
@@ -713,7 +716,9 @@ hone_status hone_gguf_open(const char *path, const hone_gguf_open_opts *opts, ho
     if (!path) return hone_fail(err, HONE_ERR_ARG, "hone_gguf_open: no path");
     hone_gguf_open_opts o = {0};
     if (opts) o = *opts;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO would wait for a writer forever; load()
+     * then refuses anything but a regular file (where the flag does nothing) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return hone_fail(err, HONE_ERR_IO, "%s: %s", path, strerror(errno));
     hone_gguf_file *f = file_new(path);
     if (!f) {

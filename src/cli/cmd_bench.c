@@ -95,7 +95,8 @@ static int parse_args(int argc, char **argv, bench_opts *o)
                                                                    : NULL;
         if (l) {
             const char *v = cli_value(CMD, argc, argv, &i);
-            if (!v || parse_list(a, v, l == &o->threads ? 1 : 0, 1 << 20, l)) return -1;
+            if (!v || parse_list(a, v, l == &o->threads ? 1 : 0,
+                                  l == &o->threads ? CLI_MAX_THREADS : 1 << 20, l)) return -1;
             continue;
         }
         int rc = cli_engine_opt(CMD, argc, argv, &i, &o->eng);

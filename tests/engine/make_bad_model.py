@@ -17,6 +17,8 @@ usage: make_bad_model.py IN.gguf OUT.gguf VARIANT
   gemma2      general.architecture = "gemma2" (an architecture hone lacks)
   mistral-chat  tokenizer.chat_template = Mistral-Large-Instruct-2411's (v7):
               a valid llama model as a Mistral GGUF carries it
+  empty-template  tokenizer.chat_template = "" (llama.cpp falls back to its
+              default template)
 Only the standard library: parses and rewrites GGUF v3 directly.
 """
 import struct
@@ -150,6 +152,9 @@ def main():
         for kv in kvs:
             if kv[0] == 'general.architecture':
                 kv[2] = gstr('gemma2')
+    elif variant == 'empty-template':
+        kvs = [kv for kv in kvs if kv[0] != 'tokenizer.chat_template']
+        kvs.append(['tokenizer.chat_template', 8, gstr('')])
     else:
         sys.exit('unknown variant ' + variant)
 
