@@ -77,6 +77,13 @@ struct hone_model {
     hone_weight output_b;    /* optional */
     const float *rope_freqs; /* optional per-pair divisors [n_rot/2] (llama3) */
     hone_layer *layers;      /* n_layer entries */
+    /* aligned copies of the tensors the file leaves misaligned for their
+     * type (model.c tensor_data); usually none */
+    struct hone_tensor_copy {
+        const hone_gguf_tensor *src;
+        void *data;
+    } *copies;
+    size_t n_copies;
 };
 
 #endif
