@@ -32,6 +32,20 @@ align1)
             fail "$m (alignment 1): '$(cat "$tmp/got")', want '$(cat "$tmp/want")'"
     done
     ;;
+big-token)
+    # a GPT-2 vocabulary with one 54 KB token of chars that are no byte:
+    # loading it stays small and quick (it took ~1 GB and seconds)
+    gen big-token "$tmp/big.gguf"
+    limit=
+    # ASan reserves terabytes of address space: no ulimit -v under it
+    ldd "$hone" 2>/dev/null | grep -q libasan || limit="ulimit -v 400000;"
+    t0=$(date +%s%N)
+    sh -c "$limit exec \"\$0\" tokenize -m \"\$1\" -p hello --ids" "$hone" "$tmp/big.gguf" \
+        >"$tmp/out" 2>"$tmp/err" || fail "big-token: exit status $?: $(cat "$tmp/err")"
+    ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+    grep -q '^\[' "$tmp/out" || fail "big-token: no ids printed: $(cat "$tmp/out")"
+    [ -n "$limit" ] && [ "$ms" -gt 1000 ] && fail "big-token: took $ms ms"
+    ;;
 *)
     echo "unknown case $case_"
     exit 2
