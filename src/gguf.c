@@ -80,18 +80,8 @@ static double f64_bits(uint64_t u)
     return d;
 }
 
-/* Sanitized copy of a key/name for messages: printable, bounded, one line. */
-static const char *safe(const char *s, char buf[80])
-{
-    size_t i = 0;
-    for (; s[i] && i < 72; i++) buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    if (s[i]) {
-        memcpy(buf + i, "...", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-    return buf;
-}
+/* A key or tensor name for messages: escaped, bounded, one line. */
+static const char *safe(const char *s, char buf[80]) { return hone_escape_str(s, buf, 80); }
 
 /* ------------------------------------------------------------------ */
 /* value types */
@@ -965,20 +955,9 @@ void hone_gguf_kv_format(const hone_gguf_kv *kv, char *buf, size_t bufsize)
     } else if (kv->type == HONE_GGUF_TYPE_BOOL) {
         snprintf(buf, bufsize, "%s", kv->data[0] ? "true" : "false");
     } else if (kv->type == HONE_GGUF_TYPE_STRING) {
-        /* one line: escape newlines, mask other control bytes */
+        /* one line, control bytes escaped */
         uint64_t len = le64(kv->data);
-        const char *s = (const char *)kv->data + 8;
-        size_t o = 0;
-        for (uint64_t i = 0; i < len && o + 3 < bufsize; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (c == '\n') {
-                buf[o++] = '\\';
-                buf[o++] = 'n';
-            } else {
-                buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-            }
-        }
-        buf[o] = '\0';
+        hone_escape((const char *)kv->data + 8, len > SIZE_MAX ? SIZE_MAX : (size_t)len, buf, bufsize);
     }
 }
 

@@ -84,10 +84,11 @@ static hone_status load_rope_scaling(const hone_gguf_file *f, const char *arch,
         hone_gguf_str s;
         hone_status st = hone_gguf_get_str(f, key, &s, err);
         if (st) return st;
+        char e[64];
         if (!hone_gguf_str_eq(s, "none") && !hone_gguf_str_eq(s, "linear"))
             return hone_fail(err, HONE_ERR_UNSUPPORTED,
-                             "metadata key '%s' = '%.*s': hone supports only 'none' and 'linear' RoPE scaling",
-                             key, (int)(s.len > 40 ? 40 : s.len), s.ptr);
+                             "metadata key '%s' = '%s': hone supports only 'none' and 'linear' RoPE scaling",
+                             key, hone_escape(s.ptr, (size_t)s.len, e, sizeof e));
         if (hone_gguf_str_eq(s, "none")) return HONE_OK;
     }
     float factor = 0.0f;
@@ -108,10 +109,12 @@ static hone_status load_hparams(const hone_gguf_file *f, hone_hparams *hp, hone_
     if (st) return st;
     size_t ai = 0;
     while (ai < N_ARCHS && !hone_gguf_str_eq(as, ARCHS[ai].name)) ai++;
-    if (ai == N_ARCHS)
+    if (ai == N_ARCHS) {
+        char e[96]; /* the whole name, NULs included: escaped */
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
-                         "architecture '%.*s' is not supported (hone runs llama, qwen2, phi3)",
-                         (int)(as.len > 40 ? 40 : as.len), as.ptr);
+                         "architecture '%s' is not supported (hone runs llama, qwen2, phi3)",
+                         hone_escape(as.ptr, (size_t)as.len, e, sizeof e));
+    }
     const char *arch = ARCHS[ai].name;
     hp->arch = ARCHS[ai].arch;
     hp->arch_name = arch;

@@ -28,22 +28,14 @@ typedef struct {
     uint64_t n_uncomputable;
 } model_info;
 
-/* A file string as one printable line (bounded; control bytes masked). */
-static void str_line(hone_gguf_str s, char *buf, size_t cap)
-{
-    size_t o = 0;
-    for (uint64_t i = 0; i < s.len && o + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-    }
-    buf[o] = '\0';
-}
-
+/* A file string as one printable line: bounded, control bytes (NULs
+ * included: the text is printed with its real length) escaped. */
 static void get_line(const hone_gguf_file *f, const char *key, char *buf, size_t cap)
 {
     hone_gguf_str s;
     buf[0] = '\0';
-    if (hone_gguf_get_str(f, key, &s, NULL) == HONE_OK) str_line(s, buf, cap);
+    if (hone_gguf_get_str(f, key, &s, NULL) == HONE_OK)
+        hone_escape(s.ptr, s.len > SIZE_MAX ? SIZE_MAX : (size_t)s.len, buf, cap);
 }
 
 /* "<arch>.<suffix>" as an integer; -1 if absent or not a fitting integer
@@ -153,7 +145,9 @@ static void print_text(const model_info *m)
     const hone_kernels *k = hone_kernels_generic();
     for (uint64_t i = 0; i < hone_gguf_n_tensors(f); i++) {
         const hone_gguf_tensor *t = hone_gguf_tensor_at(f, i);
-        if (!k->type[t->type].vec_dot) printf("  %s (%s)\n", t->name, hone_type_name(t->type));
+        char e[128];
+        if (!k->type[t->type].vec_dot)
+            printf("  %s (%s)\n", hone_escape_str(t->name, e, sizeof e), hone_type_name(t->type));
     }
 }
 

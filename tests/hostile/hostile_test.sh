@@ -14,6 +14,11 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 gen() { "$py" "$here/make_hostile.py" "$@" || { echo "cannot generate $1"; exit 1; }; }
 story=$shared/models/stories260K-q8_0.gguf
+# expect_clean WHAT FILE: no control byte but newlines in FILE
+expect_clean() {
+    n=$(LC_ALL=C tr -d '\n -~\200-\377' <"$2" | wc -c)
+    [ "$n" -eq 0 ] || fail "$1: $n raw control bytes in the output: $(od -c "$2" | head -5)"
+}
 
 case $case_ in
 align1)
@@ -45,6 +50,38 @@ big-token)
     ms=$(( ($(date +%s%N) - t0) / 1000000 ))
     grep -q '^\[' "$tmp/out" || fail "big-token: no ids printed: $(cat "$tmp/out")"
     [ -n "$limit" ] && [ "$ms" -gt 1000 ] && fail "big-token: took $ms ms"
+    ;;
+ctrl-strings)
+    # control bytes in the file's strings reach the terminal escaped:
+    # hone info -m, load errors (hone run, hone tokenize), chat templates
+    gen ctrl-strings "$tmp/ctrl.gguf" "$story"
+    gen ctrl-pre "$tmp/pre.gguf" "$story"
+    gen esc-tok "$tmp/tok.gguf" "$story"
+    "$hone" info -m "$tmp/ctrl.gguf" >"$tmp/info" 2>&1 || fail "info: exit status $?"
+    expect_clean info "$tmp/info"
+    grep -qF 'model name         evil\x1b[31mname\nline2' "$tmp/info" || fail "info: model name not escaped"
+    grep -qF '  evil\x1b[2J\ntensor (iq4_nl)' "$tmp/info" || fail "info: tensor name not escaped"
+    "$hone" run -m "$tmp/ctrl.gguf" -cnv </dev/null >"$tmp/out" 2>"$tmp/err"
+    expect_clean "run -cnv" "$tmp/err"
+    expect_clean "run -cnv (stdout)" "$tmp/out"
+    grep -qF 'starts "{{ "\x1b]0;title\x07" }}"' "$tmp/err" || fail "run -cnv: template not escaped: $(cat "$tmp/err")"
+    "$hone" tokenize -m "$tmp/pre.gguf" -p hi >"$tmp/out" 2>"$tmp/err" && fail "tokenize pre: exit status 0"
+    expect_clean "tokenize pre" "$tmp/err"
+    grep -qF "tokenizer.ggml.pre = 'pre\x1b[2J\rX'" "$tmp/err" || fail "tokenize pre: $(cat "$tmp/err")"
+    "$hone" tokenize -m "$tmp/tok.gguf" -p hi >"$tmp/out" 2>"$tmp/err" && fail "tokenize model: exit status 0"
+    expect_clean "tokenize model" "$tmp/err"
+    grep -qF "tokenizer.ggml.model 'gpt\x1b[2J2\n'" "$tmp/err" || fail "tokenize model: $(cat "$tmp/err")"
+    "$hone" run -m "$tmp/tok.gguf" -p hi >"$tmp/out" 2>"$tmp/err" && fail "run: exit status 0"
+    expect_clean "run" "$tmp/err"
+    ;;
+nul-arch)
+    # "lla\0ma": printed whole, escaped (it was cut at the NUL)
+    gen nul-arch "$tmp/nul.gguf" "$story"
+    "$hone" info -m "$tmp/nul.gguf" >"$tmp/info" 2>&1 || fail "info: exit status $?"
+    expect_clean info "$tmp/info"
+    grep -qxF 'architecture       lla\x00ma' "$tmp/info" || fail "info: $(grep architecture "$tmp/info")"
+    "$hone" run -m "$tmp/nul.gguf" -p hi >"$tmp/out" 2>"$tmp/err" && fail "run: exit status 0"
+    grep -qF "architecture 'lla\x00ma' is not supported" "$tmp/err" || fail "run: $(cat "$tmp/err")"
     ;;
 *)
     echo "unknown case $case_"
