@@ -623,6 +623,13 @@ static void test_bad_tensors(void **state)
     gw_tensor(w, "a", HONE_TYPE_F32, 2, ne2, NULL);
     gw_set_counts(w, 2, 1);
     expect_fail(w, HONE_ERR_FORMAT, "");
+    /* one too many, in a file that is otherwise whole: said so, not a
+     * tensor read from the data (hostile_count-plus1 has the real models) */
+    w = base_writer();
+    gw_tensor(w, "a", HONE_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "b", HONE_TYPE_F32, 2, ne2, NULL);
+    gw_set_counts(w, 3, 1);
+    expect_fail(w, HONE_ERR_FORMAT, "claims 3 tensors but the file holds 2: the tensor count is wrong");
 }
 
 /* Every ggml type id: a layout opens with the right size, a removed id is

@@ -74,6 +74,18 @@ ctrl-strings)
     "$hone" run -m "$tmp/tok.gguf" -p hi >"$tmp/out" 2>"$tmp/err" && fail "run: exit status 0"
     expect_clean "run" "$tmp/err"
     ;;
+count-plus1)
+    # a tensor count one too high is reported as such (it was an absurd
+    # dimension count, or a tensor '' overlapping token_embd.weight)
+    for v in count-plus1 count-plus1-zeros; do
+        gen $v "$tmp/$v.gguf" "$story"
+        for cmd in info "run -p hi"; do
+            "$hone" $cmd -m "$tmp/$v.gguf" >"$tmp/out" 2>"$tmp/err" && fail "$v $cmd: exit status 0"
+            grep -q "claims 49 tensors but the file holds 48: the tensor count is wrong" "$tmp/err" ||
+                fail "$v $cmd: $(cat "$tmp/err")"
+        done
+    done
+    ;;
 nul-arch)
     # "lla\0ma": printed whole, escaped (it was cut at the NUL)
     gen nul-arch "$tmp/nul.gguf" "$story"

@@ -6,6 +6,7 @@ usage: make_hostile.py VARIANT OUT.gguf [IN.gguf]
   align1       IN rewritten with general.alignment = 1 and every tensor at an
                odd file offset (valid GGUF: llama.cpp loads it)
   count-plus1  IN with the header's tensor count one too high
+  count-plus1-zeros  the same, with the extra tensor read from zero padding
   ctrl-strings IN with ESC, newlines and other control bytes in general.name,
                tokenizer.ggml.pre, tokenizer.chat_template and the name of an
                extra tensor of a type hone cannot compute (IQ4_NL)
@@ -127,6 +128,21 @@ def write_model(path, kvs, tensors, align=32, odd=False, extra_count=0):
     open(path, 'wb').write(out)
 
 
+def header_size(path, n_t):
+    """Bytes of the header and tensor information of the file at path,
+    reading n_t tensors' information."""
+    r = Reader(open(path, 'rb').read())
+    r.raw(4)
+    _version, _n, n_kv = r.get('I'), r.get('Q'), r.get('Q')
+    for _ in range(n_kv):
+        r.raw(r.get('Q'))
+        r.value(r.get('I'))
+    for _ in range(n_t - 1):
+        r.raw(r.get('Q'))
+        r.raw(8 * r.get('I') + 12)
+    return r.p
+
+
 def big_token(out):
     # the 256 GPT-2 byte chars (bytes_to_unicode), then one long token of
     # CJK chars (3 UTF-8 bytes each, none of them a byte char)
@@ -163,6 +179,16 @@ def main():
         write_model(out, kvs, tensors, align=1, odd=True)
     elif variant == 'count-plus1':
         write_model(out, kvs, tensors, extra_count=1)
+    elif variant == 'count-plus1-zeros':
+        # the same with >= 24 bytes of zero padding after the tensor
+        # information: the extra tensor reads as a nameless 0-d f32 at
+        # offset 0, overlapping the first tensor
+        for v in range(64):
+            set_kv(kvs, b'hone.test.pad', T_STRING, gstr(b'x' * v))
+            write_model(out, kvs, tensors, extra_count=1)
+            hsize = header_size(out, len(tensors) + 1)
+            if (-hsize) % 32 >= 24:
+                break
     elif variant == 'ctrl-strings':
         set_kv(kvs, b'general.name', T_STRING, gstr(b'evil\x1b[31mname\nline2'))
         set_kv(kvs, b'tokenizer.chat_template', T_STRING, gstr(b'{{ "\x1b]0;title\x07" }}'))
