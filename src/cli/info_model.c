@@ -137,6 +137,11 @@ static void print_text(const model_info *m)
     print_int("vocab size", m->vocab);
     printf("%-18s %s\n", "tokenizer model", m->tok_model[0] ? m->tok_model : "-");
     printf("%-18s %s\n", "chat template", m->chat_template ? "yes" : "no");
+    if (hone_gguf_n_tensors(f) == 0) {
+        /* a vocabulary file (tokenize works; run has nothing to compute) */
+        printf("%-18s none (vocab only)\n", "weights");
+        return;
+    }
     if (!m->n_uncomputable) {
         printf("%-18s all tensors\n", "can compute");
         return;
@@ -194,6 +199,7 @@ static cJSON *to_json(const model_info *m)
     json_int(o, "vocab_size", m->vocab);
     json_str(o, "tokenizer_model", m->tok_model);
     cJSON_AddBoolToObject(o, "chat_template", m->chat_template);
+    cJSON_AddBoolToObject(o, "vocab_only", hone_gguf_n_tensors(f) == 0);
     cJSON *bad = cJSON_AddArrayToObject(o, "cannot_compute");
     const hone_kernels *k = hone_kernels_generic();
     for (uint64_t i = 0; bad && i < hone_gguf_n_tensors(f); i++) {

@@ -86,6 +86,16 @@ count-plus1)
         done
     done
     ;;
+vocab-only)
+    # a file without weights says so (it said it "can compute all tensors")
+    gen vocab-only "$tmp/v.gguf" "$story"
+    "$hone" info -m "$tmp/v.gguf" >"$tmp/info" 2>&1 || fail "info: exit status $?"
+    grep -qxF 'weights            none (vocab only)' "$tmp/info" || fail "info: no 'vocab only' line"
+    grep -q 'can compute' "$tmp/info" && fail "info: $(grep 'can compute' "$tmp/info")"
+    "$hone" info -m "$tmp/v.gguf" --json >"$tmp/json" 2>&1 || fail "info --json: exit status $?"
+    grep -q '"vocab_only":[[:space:]]*true' "$tmp/json" || fail "info --json: no vocab_only: true"
+    "$hone" info -m "$story" --json | grep -q '"vocab_only":[[:space:]]*false' || fail "info --json $story: no vocab_only: false"
+    ;;
 nul-arch)
     # "lla\0ma": printed whole, escaped (it was cut at the NUL)
     gen nul-arch "$tmp/nul.gguf" "$story"
