@@ -88,11 +88,12 @@ static hone_status load_rope_scaling(const hone_gguf_file *f, const char *arch,
         if (st) return st;
         /* 'longrope' is linear scaling plus the factor tensors (llama.cpp
          * treats it so: no YaRN extrapolation) */
+        char e[64];
         if (!hone_gguf_str_eq(s, "none") && !hone_gguf_str_eq(s, "linear") &&
             !hone_gguf_str_eq(s, "longrope"))
             return hone_fail(err, HONE_ERR_UNSUPPORTED,
-                             "metadata key '%s': RoPE scaling '%.*s' is not supported (hone supports none, linear, longrope)",
-                             key, (int)(s.len > 40 ? 40 : s.len), s.ptr);
+                             "metadata key '%s': RoPE scaling '%s' is not supported (hone supports none, linear, longrope)",
+                             key, hone_escape(s.ptr, (size_t)s.len, e, sizeof e));
         if (hone_gguf_str_eq(s, "none")) return HONE_OK;
     }
     float factor = 0.0f;
@@ -113,10 +114,12 @@ static hone_status load_hparams(const hone_gguf_file *f, hone_hparams *hp, hone_
     if (st) return st;
     size_t ai = 0;
     while (ai < N_ARCHS && !hone_gguf_str_eq(as, ARCHS[ai].name)) ai++;
-    if (ai == N_ARCHS)
+    if (ai == N_ARCHS) {
+        char e[96]; /* the whole name, NULs included: escaped */
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
-                         "architecture '%.*s' is not supported (hone runs llama, qwen2, qwen3, phi3)",
-                         (int)(as.len > 40 ? 40 : as.len), as.ptr);
+                         "architecture '%s' is not supported (hone runs llama, qwen2, qwen3, phi3)",
+                         hone_escape(as.ptr, (size_t)as.len, e, sizeof e));
+    }
     const char *arch = ARCHS[ai].name;
     hp->arch = ARCHS[ai].arch;
     hp->arch_name = arch;
@@ -191,10 +194,49 @@ static hone_status load_hparams(const hone_gguf_file *f, hone_hparams *hp, hone_
 /* Map tensor `name` as `rows` rows of `cols` (rows == 0: any row count,
  * reported back; used for the vocabulary). A missing optional tensor leaves
  * w zeroed and returns HONE_OK. */
-static hone_status get_weight(const hone_gguf_file *f, const char *name, int64_t cols,
+/* The tensor's data where the kernels can read it: in the mapping, or,
+ * when general.alignment leaves it at an address its element type does not
+ * allow (alignment 1 is valid GGUF, llama.cpp loads it), in a copy made
+ * once here and owned by the model. Reading misaligned float / uint16_t /
+ * block structs is undefined behaviour (and a fault on some CPUs); copying
+ * is cheaper than teaching every kernel unaligned loads, and costs nothing
+ * for the files converters write (32-byte alignment). */
+static hone_status tensor_data(hone_model *m, const hone_gguf_tensor *t, const void **out,
+                               hone_error *err)
+{
+    size_t need = hone_type_align(t->type);
+    if ((uintptr_t)t->data % need == 0) {
+        *out = t->data;
+        return HONE_OK;
+    }
+    for (size_t i = 0; i < m->n_copies; i++) /* a tensor is read once or twice */
+        if (m->copies[i].src == t) {
+            *out = m->copies[i].data;
+            return HONE_OK;
+        }
+    if (m->n_copies % 16 == 0) {
+        void *p = realloc(m->copies, (m->n_copies + 16) * sizeof *m->copies);
+        if (!p) return hone_fail(err, HONE_ERR_NOMEM, "out of memory (tensor copies)");
+        m->copies = p;
+    }
+    /* 64: a cache line, and every vector width the kernels use */
+    size_t size = (size_t)t->size, alloc = (size + 63) / 64 * 64;
+    void *d = aligned_alloc(64, alloc ? alloc : 64);
+    if (!d)
+        return hone_fail(err, HONE_ERR_NOMEM,
+                         "out of memory copying tensor '%s' (%zu bytes) to an aligned address",
+                         t->name, size);
+    memcpy(d, t->data, size);
+    m->copies[m->n_copies++] = (struct hone_tensor_copy){t, d};
+    *out = d;
+    return HONE_OK;
+}
+
+static hone_status get_weight(hone_model *m, const char *name, int64_t cols,
                               int64_t rows, bool required, hone_weight *w,
                               hone_error *err)
 {
+    const hone_gguf_file *f = m->gguf;
     memset(w, 0, sizeof *w);
     const hone_gguf_tensor *t = hone_gguf_find_tensor(f, name);
     if (!t) {
@@ -218,8 +260,9 @@ static hone_status get_weight(const hone_gguf_file *f, const char *name, int64_t
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tensor '%s': rows of %llu elements do not fit type %s", name,
                          (unsigned long long)t->ne[0], hone_type_name(t->type));
+    hone_status st = tensor_data(m, t, &w->data, err);
+    if (st) return st;
     w->name = t->name;
-    w->data = t->data;
     w->type = t->type;
     w->cols = cols;
     w->rows = (int64_t)r;
@@ -228,10 +271,10 @@ static hone_status get_weight(const hone_gguf_file *f, const char *name, int64_t
 }
 
 /* A 1-D F32 vector of n elements (norm weights, biases). */
-static hone_status get_vector(const hone_gguf_file *f, const char *name, int64_t n,
+static hone_status get_vector(hone_model *m, const char *name, int64_t n,
                               bool required, hone_weight *w, hone_error *err)
 {
-    hone_status st = get_weight(f, name, n, 1, required, w, err);
+    hone_status st = get_weight(m, name, n, 1, required, w, err);
     if (st || !w->data) return st;
     if (w->type != HONE_TYPE_F32)
         return hone_fail(err, HONE_ERR_UNSUPPORTED, "tensor '%s' has type %s; hone needs f32",
@@ -239,34 +282,35 @@ static hone_status get_vector(const hone_gguf_file *f, const char *name, int64_t
     return HONE_OK;
 }
 
-static hone_status load_layer(const hone_gguf_file *f, const hone_hparams *hp, int il,
-                              hone_layer *L, hone_error *err)
+static hone_status load_layer(hone_model *m, int il, hone_layer *L, hone_error *err)
 {
+    const hone_gguf_file *f = m->gguf;
+    const hone_hparams *hp = &m->hp;
     const int64_t e = hp->n_embd, q = (int64_t)hp->n_head * hp->head_dim;
     const int64_t kv = (int64_t)hp->n_head_kv * hp->head_dim, ff = hp->n_ff;
     char n[128];
     hone_status st;
 #define NAME(s) (snprintf(n, sizeof n, "blk.%d." s, il), n)
-    if ((st = get_vector(f, NAME("attn_norm.weight"), e, true, &L->attn_norm, err)) ||
-        (st = get_weight(f, NAME("attn_qkv.weight"), e, q + 2 * kv, false, &L->wqkv, err)))
+    if ((st = get_vector(m, NAME("attn_norm.weight"), e, true, &L->attn_norm, err)) ||
+        (st = get_weight(m, NAME("attn_qkv.weight"), e, q + 2 * kv, false, &L->wqkv, err)))
         return st;
     if (L->wqkv.data) {
-        if ((st = get_vector(f, NAME("attn_qkv.bias"), q + 2 * kv, false, &L->bqkv, err)))
+        if ((st = get_vector(m, NAME("attn_qkv.bias"), q + 2 * kv, false, &L->bqkv, err)))
             return st;
-    } else if ((st = get_weight(f, NAME("attn_q.weight"), e, q, true, &L->wq, err)) ||
-               (st = get_weight(f, NAME("attn_k.weight"), e, kv, true, &L->wk, err)) ||
-               (st = get_weight(f, NAME("attn_v.weight"), e, kv, true, &L->wv, err)) ||
-               (st = get_vector(f, NAME("attn_q.bias"), q, false, &L->bq, err)) ||
-               (st = get_vector(f, NAME("attn_k.bias"), kv, false, &L->bk, err)) ||
-               (st = get_vector(f, NAME("attn_v.bias"), kv, false, &L->bv, err))) {
+    } else if ((st = get_weight(m, NAME("attn_q.weight"), e, q, true, &L->wq, err)) ||
+               (st = get_weight(m, NAME("attn_k.weight"), e, kv, true, &L->wk, err)) ||
+               (st = get_weight(m, NAME("attn_v.weight"), e, kv, true, &L->wv, err)) ||
+               (st = get_vector(m, NAME("attn_q.bias"), q, false, &L->bq, err)) ||
+               (st = get_vector(m, NAME("attn_k.bias"), kv, false, &L->bk, err)) ||
+               (st = get_vector(m, NAME("attn_v.bias"), kv, false, &L->bv, err))) {
         return st;
     }
     /* qwen3's per-head q/k norms are part of its graph: required there;
      * the other graphs (llama.cpp's too) have no place for them */
     const bool qk_norm = hp->arch == HONE_ARCH_QWEN3;
-    if ((st = get_vector(f, NAME("attn_q_norm.weight"), hp->head_dim, qk_norm, &L->attn_q_norm,
+    if ((st = get_vector(m, NAME("attn_q_norm.weight"), hp->head_dim, qk_norm, &L->attn_q_norm,
                          err)) ||
-        (st = get_vector(f, NAME("attn_k_norm.weight"), hp->head_dim, qk_norm, &L->attn_k_norm,
+        (st = get_vector(m, NAME("attn_k_norm.weight"), hp->head_dim, qk_norm, &L->attn_k_norm,
                          err)))
         return st;
     if (!qk_norm && (L->attn_q_norm.data || L->attn_k_norm.data))
@@ -274,20 +318,20 @@ static hone_status load_layer(const hone_gguf_file *f, const hone_hparams *hp, i
                          "tensor '%s': QK-norm is not supported for the %s architecture",
                          L->attn_q_norm.data ? L->attn_q_norm.name : L->attn_k_norm.name,
                          hp->arch_name);
-    if ((st = get_weight(f, NAME("attn_output.weight"), q, e, true, &L->wo, err)) ||
-        (st = get_vector(f, NAME("attn_output.bias"), e, false, &L->bo, err)) ||
-        (st = get_vector(f, NAME("ffn_norm.weight"), e, true, &L->ffn_norm, err)) ||
-        (st = get_weight(f, NAME("ffn_down.weight"), ff, e, true, &L->ffn_down, err)) ||
-        (st = get_vector(f, NAME("ffn_down.bias"), e, false, &L->ffn_down_b, err)))
+    if ((st = get_weight(m, NAME("attn_output.weight"), q, e, true, &L->wo, err)) ||
+        (st = get_vector(m, NAME("attn_output.bias"), e, false, &L->bo, err)) ||
+        (st = get_vector(m, NAME("ffn_norm.weight"), e, true, &L->ffn_norm, err)) ||
+        (st = get_weight(m, NAME("ffn_down.weight"), ff, e, true, &L->ffn_down, err)) ||
+        (st = get_vector(m, NAME("ffn_down.bias"), e, false, &L->ffn_down_b, err)))
         return st;
     if (hp->arch == HONE_ARCH_PHI3) {
         /* one matrix [gate; up]: 2*n_ff rows (llama.cpp LLM_FFN_SWIGLU) */
-        if ((st = get_weight(f, NAME("ffn_up.weight"), e, 2 * ff, true, &L->ffn_up, err)))
+        if ((st = get_weight(m, NAME("ffn_up.weight"), e, 2 * ff, true, &L->ffn_up, err)))
             return st;
-    } else if ((st = get_weight(f, NAME("ffn_gate.weight"), e, ff, true, &L->ffn_gate, err)) ||
-               (st = get_weight(f, NAME("ffn_up.weight"), e, ff, true, &L->ffn_up, err)) ||
-               (st = get_vector(f, NAME("ffn_gate.bias"), ff, false, &L->ffn_gate_b, err)) ||
-               (st = get_vector(f, NAME("ffn_up.bias"), ff, false, &L->ffn_up_b, err))) {
+    } else if ((st = get_weight(m, NAME("ffn_gate.weight"), e, ff, true, &L->ffn_gate, err)) ||
+               (st = get_weight(m, NAME("ffn_up.weight"), e, ff, true, &L->ffn_up, err)) ||
+               (st = get_vector(m, NAME("ffn_gate.bias"), ff, false, &L->ffn_gate_b, err)) ||
+               (st = get_vector(m, NAME("ffn_up.bias"), ff, false, &L->ffn_up_b, err))) {
         return st;
     }
     /* llama.cpp's converters write one global factor tensor; per-layer
@@ -305,7 +349,7 @@ static hone_status load_tensors(hone_model *m, hone_error *err)
 {
     const hone_gguf_file *f = m->gguf;
     hone_hparams *hp = &m->hp;
-    hone_status st = get_weight(f, "token_embd.weight", hp->n_embd, 0, true, &m->tok_embd, err);
+    hone_status st = get_weight(m, "token_embd.weight", hp->n_embd, 0, true, &m->tok_embd, err);
     if (st) return st;
     if (m->tok_embd.rows < 1 || m->tok_embd.rows > MAX_VOCAB)
         return hone_fail(err, HONE_ERR_FORMAT, "tensor 'token_embd.weight' has %lld rows",
@@ -316,21 +360,21 @@ static hone_status load_tensors(hone_model *m, hone_error *err)
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tensor 'token_embd.weight' has %d rows but the vocabulary has %llu tokens",
                          hp->n_vocab, (unsigned long long)toks->arr_n);
-    if ((st = get_vector(f, "output_norm.weight", hp->n_embd, true, &m->output_norm, err)) ||
-        (st = get_weight(f, "output.weight", hp->n_embd, hp->n_vocab, false, &m->output, err)) ||
-        (st = get_vector(f, "output.bias", hp->n_vocab, false, &m->output_b, err)))
+    if ((st = get_vector(m, "output_norm.weight", hp->n_embd, true, &m->output_norm, err)) ||
+        (st = get_weight(m, "output.weight", hp->n_embd, hp->n_vocab, false, &m->output, err)) ||
+        (st = get_vector(m, "output.bias", hp->n_vocab, false, &m->output_b, err)))
         return st;
     hp->tied_output = m->output.data == NULL;
     if (hp->tied_output) m->output = m->tok_embd;
 
     hone_weight rf;
-    if ((st = get_vector(f, "rope_freqs.weight", hp->n_rot / 2, false, &rf, err))) return st;
+    if ((st = get_vector(m, "rope_freqs.weight", hp->n_rot / 2, false, &rf, err))) return st;
     m->rope_freqs = rf.data;
     /* LongRoPE (Phi-3 128k, Phi-3.5): llama.cpp's phi3 graph passes the
      * factors to RoPE; the others would silently ignore them: refuse. */
     hone_weight rl, rs;
-    if ((st = get_vector(f, "rope_factors_long.weight", hp->n_rot / 2, false, &rl, err)) ||
-        (st = get_vector(f, "rope_factors_short.weight", hp->n_rot / 2, false, &rs, err)))
+    if ((st = get_vector(m, "rope_factors_long.weight", hp->n_rot / 2, false, &rl, err)) ||
+        (st = get_vector(m, "rope_factors_short.weight", hp->n_rot / 2, false, &rs, err)))
         return st;
     if ((rl.data || rs.data) && hp->arch != HONE_ARCH_PHI3)
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
@@ -347,7 +391,7 @@ static hone_status load_tensors(hone_model *m, hone_error *err)
     m->layers = calloc((size_t)hp->n_layer, sizeof *m->layers);
     if (!m->layers) return hone_fail(err, HONE_ERR_NOMEM, "out of memory (layers)");
     for (int il = 0; il < hp->n_layer; il++)
-        if ((st = load_layer(f, hp, il, &m->layers[il], err))) return st;
+        if ((st = load_layer(m, il, &m->layers[il], err))) return st;
     return HONE_OK;
 }
 
@@ -393,6 +437,8 @@ void hone_model_free(hone_model *m)
 {
     if (!m) return;
     hone_gguf_close(m->gguf);
+    for (size_t i = 0; i < m->n_copies; i++) free(m->copies[i].data);
+    free(m->copies);
     free(m->layers);
     free(m);
 }

@@ -94,6 +94,13 @@ struct hone_model {
     const float *rope_freqs;
     const float *rope_long, *rope_short;
     hone_layer *layers;      /* n_layer entries */
+    /* aligned copies of the tensors the file leaves misaligned for their
+     * type (model.c tensor_data); usually none */
+    struct hone_tensor_copy {
+        const hone_gguf_tensor *src;
+        void *data;
+    } *copies;
+    size_t n_copies;
 };
 
 #endif

@@ -34,22 +34,14 @@ typedef struct {
     char refusal[sizeof ((hone_error *)0)->msg]; /* the loader's error otherwise */
 } model_info;
 
-/* A file string as one printable line (bounded; control bytes masked). */
-static void str_line(hone_gguf_str s, char *buf, size_t cap)
-{
-    size_t o = 0;
-    for (uint64_t i = 0; i < s.len && o + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-    }
-    buf[o] = '\0';
-}
-
+/* A file string as one printable line: bounded, control bytes (NULs
+ * included: the text is printed with its real length) escaped. */
 static void get_line(const hone_gguf_file *f, const char *key, char *buf, size_t cap)
 {
     hone_gguf_str s;
     buf[0] = '\0';
-    if (hone_gguf_get_str(f, key, &s, NULL) == HONE_OK) str_line(s, buf, cap);
+    if (hone_gguf_get_str(f, key, &s, NULL) == HONE_OK)
+        hone_escape(s.ptr, s.len > SIZE_MAX ? SIZE_MAX : (size_t)s.len, buf, cap);
 }
 
 /* "<arch>.<suffix>" as an integer; -1 if absent or not a fitting integer
@@ -172,6 +164,11 @@ static void print_text(const model_info *m)
     printf("%-18s %s\n", "tokenizer model", m->tok_model[0] ? m->tok_model : "-");
     printf("%-18s %s\n", "chat template",
            !m->chat_template ? "no" : m->template_name[0] ? m->template_name : "yes (not recognised)");
+    if (hone_gguf_n_tensors(f) == 0) {
+        /* a vocabulary file (tokenize works; run has nothing to compute) */
+        printf("%-18s none (vocab only)\n", "weights");
+        return;
+    }
     if (m->supported) {
         printf("%-18s %s\n", "features", m->features);
         printf("%-18s yes\n", "supported");
@@ -186,7 +183,9 @@ static void print_text(const model_info *m)
     const hone_kernels *k = hone_kernels_generic();
     for (uint64_t i = 0; i < hone_gguf_n_tensors(f); i++) {
         const hone_gguf_tensor *t = hone_gguf_tensor_at(f, i);
-        if (!k->type[t->type].vec_dot) printf("  %s (%s)\n", t->name, hone_type_name(t->type));
+        char e[128];
+        if (!k->type[t->type].vec_dot)
+            printf("  %s (%s)\n", hone_escape_str(t->name, e, sizeof e), hone_type_name(t->type));
     }
 }
 
@@ -246,6 +245,7 @@ static cJSON *to_json(const model_info *m)
         cJSON_AddItemToArray(feat, cJSON_CreateString(item));
         p += n + (e ? 2 : 0);
     }
+    cJSON_AddBoolToObject(o, "vocab_only", hone_gguf_n_tensors(f) == 0);
     cJSON *bad = cJSON_AddArrayToObject(o, "cannot_compute");
     const hone_kernels *k = hone_kernels_generic();
     for (uint64_t i = 0; bad && i < hone_gguf_n_tensors(f); i++) {
