@@ -207,18 +207,96 @@ static int measure(cli_engine *e, const bench_opts *o, bool pp, int n, int depth
 
 /* ---------------------------------------------------------------- output */
 
-static const char *ftype_name(const hone_gguf_file *f)
+/* llama-bench's model column, "llama 1B Q4_K - Medium": llama.cpp's
+ * llama_model_desc (architecture, size class, file type). */
+
+/* The file type's description; without general.file_type, guessed from the
+ * most common tensor type (as llama.cpp's loader does: "(guessed) ..."). */
+static void ftype_desc(const hone_gguf_file *f, char *out, size_t cap)
 {
-    static const char *names[] = {[0] = "F32", [1] = "F16", [2] = "Q4_0", [3] = "Q4_1",
-                                  [7] = "Q8_0", [8] = "Q5_0", [9] = "Q5_1", [10] = "Q2_K",
-                                  [11] = "Q3_K_S", [12] = "Q3_K_M", [13] = "Q3_K_L",
-                                  [14] = "Q4_K_S", [15] = "Q4_K_M", [16] = "Q5_K_S",
-                                  [17] = "Q5_K_M", [18] = "Q6_K", [32] = "BF16"};
+    static const char *names[] = {[0] = "all F32", [1] = "F16", [2] = "Q4_0", [3] = "Q4_1",
+                                  [7] = "Q8_0", [8] = "Q5_0", [9] = "Q5_1", [10] = "Q2_K - Medium",
+                                  [11] = "Q3_K - Small", [12] = "Q3_K - Medium", [13] = "Q3_K - Large",
+                                  [14] = "Q4_K - Small", [15] = "Q4_K - Medium", [16] = "Q5_K - Small",
+                                  [17] = "Q5_K - Medium", [18] = "Q6_K", [21] = "Q2_K - Small",
+                                  [32] = "BF16"};
+    enum { N_NAMES = (int)(sizeof names / sizeof *names) };
     uint32_t ft;
-    if (hone_gguf_get_u32(f, "general.file_type", &ft, NULL) || ft >= sizeof names / sizeof *names ||
-        !names[ft])
-        return "?";
-    return names[ft];
+    if (!hone_gguf_get_u32(f, "general.file_type", &ft, NULL)) {
+        snprintf(out, cap, "%s", ft < N_NAMES && names[ft] ? names[ft] : "unknown, may not work");
+        return;
+    }
+    /* tensor type -> the file type llama.cpp guesses from it */
+    static const int from_type[HONE_TYPE_COUNT] = {
+        [HONE_TYPE_F32] = 0,   [HONE_TYPE_F16] = 1,   [HONE_TYPE_BF16] = 32, [HONE_TYPE_Q4_0] = 2,
+        [HONE_TYPE_Q4_1] = 3,  [HONE_TYPE_Q5_0] = 8,  [HONE_TYPE_Q5_1] = 9,  [HONE_TYPE_Q8_0] = 7,
+        [HONE_TYPE_Q2_K] = 10, [HONE_TYPE_Q3_K] = 12, [HONE_TYPE_Q4_K] = 15, [HONE_TYPE_Q5_K] = 17,
+        [HONE_TYPE_Q6_K] = 18};
+    uint64_t count[HONE_TYPE_COUNT] = {0}, best_n = 0;
+    uint32_t best = HONE_TYPE_F32;
+    for (uint64_t i = 0; i < hone_gguf_n_tensors(f); i++) {
+        const uint32_t t = hone_gguf_tensor_at(f, i)->type;
+        if (t < HONE_TYPE_COUNT && ++count[t] > best_n) best_n = count[t], best = t;
+    }
+    const int g = best == HONE_TYPE_F32 || from_type[best] ? from_type[best] : 0;
+    snprintf(out, cap, "(guessed) %s", names[g]);
+}
+
+static uint32_t arch_u32(const hone_gguf_file *f, const char *arch, const char *key)
+{
+    char k[128];
+    uint32_t v = 0;
+    snprintf(k, sizeof k, "%s.%s", arch, key);
+    if (hone_gguf_get_u32(f, k, &v, NULL)) v = 0;
+    return v;
+}
+
+/* llama.cpp's size class (LLM_TYPE_*) for the architectures hone runs:
+ * by layer count, as its per-architecture tables; "?B" when unknown. */
+static const char *size_class(const hone_gguf_file *f, const char *arch, int n_vocab)
+{
+    const uint32_t nl = arch_u32(f, arch, "block_count"), embd = arch_u32(f, arch, "embedding_length");
+    const uint32_t heads = arch_u32(f, arch, "attention.head_count");
+    uint32_t kv = arch_u32(f, arch, "attention.head_count_kv");
+    if (!kv) kv = heads;
+    if (!strcmp(arch, "llama")) {
+        switch (nl) {
+        case 16: case 22: return "1B";
+        case 26: case 28: return "3B";
+        case 30: return "256M";
+        case 32: return n_vocab == 49152 ? "3B" : n_vocab < 40000 ? "7B" : "8B";
+        case 36: return "8B";
+        case 40: return "13B";
+        case 48: return "34B";
+        case 60: return "30B";
+        case 80: return heads == kv ? "65B" : "70B";
+        }
+    } else if (!strcmp(arch, "qwen2")) {
+        switch (nl) {
+        case 24: return embd == 1024 ? "0.5B" : "1B";
+        case 28: return embd == 1536 ? "1.5B" : "7B";
+        case 32: return "7B";
+        case 36: return "3B";
+        case 40: return heads == 20 ? "4B" : "13B";
+        case 48: return "14B";
+        case 64: return "32B";
+        case 80: return "70B";
+        }
+    } else if (!strcmp(arch, "qwen3")) {
+        switch (nl) {
+        case 28: return embd == 1024 ? "0.6B" : "1.7B";
+        case 36: return embd == 2560 ? "4B" : "8B";
+        case 40: return "14B";
+        case 64: return "32B";
+        }
+    } else if (!strcmp(arch, "phi3")) {
+        switch (nl) {
+        case 24: return "1B";
+        case 32: return "3B";
+        case 40: return "14B";
+        }
+    }
+    return "?B";
 }
 
 typedef struct {
@@ -232,7 +310,10 @@ typedef struct {
 static void fill_info(const cli_engine *e, const bench_opts *o, bench_info *bi)
 {
     const hone_gguf_file *f = hone_model_gguf(e->model);
-    snprintf(bi->model, sizeof bi->model, "%s %s", hone_model_arch_name(e->model), ftype_name(f));
+    const char *arch = hone_model_arch_name(e->model);
+    char ft[64];
+    ftype_desc(f, ft, sizeof ft);
+    snprintf(bi->model, sizeof bi->model, "%s %s %s", arch, size_class(f, arch, hone_n_vocab(e->ctx)), ft);
     bi->path = o->eng.model;
     bi->size_mib = (double)hone_gguf_file_size(f) / (1024.0 * 1024.0);
     uint64_t params = 0;
@@ -257,23 +338,58 @@ static void fill_info(const cli_engine *e, const bench_opts *o, bench_info *bi)
     cJSON_Delete(doc);
 }
 
+/* Markdown columns padded as llama-bench pads them (width < 0: left
+ * aligned, its separator without the ':'), so the tables line up in a
+ * terminal and sit side by side with llama-bench's. */
+static const struct {
+    const char *name;
+    int width;
+} MD_COLS[] = {{"model", -30}, {"size", 10},    {"params", 10}, {"kernels", -10}, {"variant", -10},
+               {"threads", 7}, {"test", 15},    {"t/s", 20},    {"GB/s", 10}};
+enum { N_MD_COLS = (int)(sizeof MD_COLS / sizeof MD_COLS[0]) };
+
+static void print_md_row(const char *const *cells)
+{
+    for (int i = 0; i < N_MD_COLS; i++) {
+        /* widths are in characters: printf counts bytes ("±" is two) */
+        int extra = 0;
+        for (const char *c = cells[i]; *c; c++) extra += ((unsigned char)*c & 0xC0) == 0x80;
+        const int w = MD_COLS[i].width;
+        printf("| %*s ", w < 0 ? w - extra : w + extra, cells[i]);
+    }
+    printf("|\n");
+}
+
 static void print_md_header(const bench_info *bi)
 {
     (void)bi;
-    printf("| model | size | params | kernels | variant | threads | test | t/s | GB/s |\n");
-    printf("| ----- | ---: | -----: | ------- | ------- | ------: | ---- | --: | ---: |\n");
+    const char *names[N_MD_COLS];
+    for (int i = 0; i < N_MD_COLS; i++) names[i] = MD_COLS[i].name;
+    print_md_row(names);
+    for (int i = 0; i < N_MD_COLS; i++) {
+        const int w = MD_COLS[i].width < 0 ? -MD_COLS[i].width : MD_COLS[i].width;
+        printf("| ");
+        for (int k = 0; k < w - 1; k++) putchar('-');
+        printf("%c ", MD_COLS[i].width < 0 ? '-' : ':');
+    }
+    printf("|\n");
 }
 
 static void print_md(const bench_info *bi, const bench_result *r)
 {
-    char gbs[32] = "", test[48];
+    char gbs[32] = "", test[48], size[32], params[32], threads[16], ts[48];
     if (r->gbs > 0) snprintf(gbs, sizeof gbs, "%.2f", r->gbs);
     /* llama-bench's names: pp512, tg128 @ d4096 */
     if (r->n_depth) snprintf(test, sizeof test, "%s%d @ d%d", r->test_kind, r->n_tokens, r->n_depth);
     else snprintf(test, sizeof test, "%s%d", r->test_kind, r->n_tokens);
-    printf("| %s | %.2f MiB | %.2f M | %s | %s | %d | %s | %.2f ± %.2f | %s |\n", bi->model,
-           bi->size_mib, bi->params_m, bi->kernels, bi->variant, r->n_threads, test, r->mean_ts,
-           r->std_ts, gbs);
+    snprintf(size, sizeof size, "%.2f MiB", bi->size_mib);
+    /* params as llama-bench: M below a billion, else B */
+    if (bi->params_m >= 1000.0) snprintf(params, sizeof params, "%.2f B", bi->params_m / 1000.0);
+    else snprintf(params, sizeof params, "%.2f M", bi->params_m);
+    snprintf(threads, sizeof threads, "%d", r->n_threads);
+    snprintf(ts, sizeof ts, "%.2f ± %.2f", r->mean_ts, r->std_ts);
+    const char *cells[N_MD_COLS] = {bi->model, size, params, bi->kernels, bi->variant, threads, test, ts, gbs};
+    print_md_row(cells);
 }
 
 static void json_result(cJSON *arr, const bench_info *bi, const bench_result *r)
