@@ -56,6 +56,7 @@ static cJSON *topology_json(int *optimal)
         t.logical_cpus = t.physical_cores = t.performance_cores = affinity > 0 ? affinity : 1;
         t.smt_per_core = 1;
     }
+    if (!t.l1d_bytes || !t.l2_bytes || !t.l3_bytes) hone_cpu_cache_fill(&t);
     *optimal = hone_optimal_threads(&t, quota, affinity);
     cJSON_AddNumberToObject(o, "logical_cpus", t.logical_cpus);
     cJSON_AddNumberToObject(o, "physical_cores", t.physical_cores);
