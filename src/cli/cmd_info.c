@@ -124,6 +124,8 @@ static int print_summary(void)
 
 static int print_json(void)
 {
+    /* what is in use: the installed file when it is valid (the ISA guard
+     * has already warned about one that is not), else the detected values */
     cJSON *doc = hone_build_info_load(NULL, 0, NULL);
     if (!doc) doc = hone_build_info_generate();
     char *text = doc ? cJSON_Print(doc) : NULL;

@@ -233,7 +233,7 @@ static void guard_refuses_an_injected_feature(void **state)
     assert_int_equal(hone_isa_guard(&err), HONE_OK); /* this CPU runs this build */
 
     setenv("HONE_BUILD_INFO",
-           write_text("inject.json", "{\"target_isa\": [\"avx2\", \"hone_fake_isa\", \"amx_fp99\"]}"),
+           write_text("inject.json", "{\"schema_version\": 1, \"target_isa\": [\"avx2\", \"hone_fake_isa\", \"amx_fp99\"]}"),
            1);
     err = (hone_error){0};
     assert_int_equal(hone_isa_guard(&err), HONE_ERR_CPU);
