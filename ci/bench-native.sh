@@ -54,7 +54,8 @@ for r in json.load(sys.stdin):
 for ((r = 1; r <= ROUNDS; r++)); do
     echo "round $r/$ROUNDS" >&2
     for test in pp tg; do
-        if [ $test = pp ]; then args=(-p "$PP" -n 0 -d "$DEPTH"); else args=(-p 0 -n "$TG" -d "$DEPTH"); fi
+        if [ $test = pp ]; then args=(-p "$PP" -n 0); else args=(-p 0 -n "$TG"); fi
+        [ "$DEPTH" = 0 ] || args+=(-d "$DEPTH")
         if [ $test = tg ] && [ -n "$BW" ]; then
             "$BW" "$T" | awk '{for (i = 1; i < NF; i++) if ($i == "bandwidth") print $(i+1)}' >> "$out/bw.txt"
         fi
