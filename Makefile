@@ -11,7 +11,7 @@
 #                           test, print the summary
 #   make uninstall          remove what install put in $(PREFIX)
 #   make clean-build        remove build/
-#   make bench-native MODEL=f.gguf [THREADS=2 ROUNDS=5]
+#   make bench-native MODEL=f.gguf [THREADS=2 ROUNDS=5 DEPTH=0]
 #                           hone (native, portable) vs llama-bench, interleaved
 #   make release            dist/: one tarball per CPU target, manifest.json,
 #                           SHA256SUMS (ci/release.sh)
@@ -93,13 +93,18 @@ test: deps-test
 
 # What install put there: the fixed files, plus every file a release
 # artifact brought (listed in lib/hone/release.txt).
+# Says what it removed, or that nothing was installed there.
 uninstall:
-	@r="$(PREFIX)/lib/hone/release.txt"; \
-	if [ -f "$$r" ]; then sed -n 's/^file //p' "$$r" | while read -r f; do rm -f "$(PREFIX)/$$f"; done; fi; \
-	rm -f "$$r"; \
-	for f in $(INSTALLED_FILES); do rm -f "$(PREFIX)/$$f"; done; \
-	rmdir "$(PREFIX)/lib/hone" "$(PREFIX)/share/doc/hone" "$(PREFIX)/share/hone/models" "$(PREFIX)/share/hone" 2>/dev/null || true; \
-	echo "removed hone from $(PREFIX)"
+	@p="$(PREFIX)"; r="$$p/lib/hone/release.txt"; n=0; \
+	[ -d "$$p" ] || { echo "nothing to uninstall: $$p does not exist"; exit 0; }; \
+	list=$$({ if [ -f "$$r" ]; then sed -n 's/^file //p' "$$r"; echo lib/hone/release.txt; fi; \
+	          for f in $(INSTALLED_FILES); do echo "$$f"; done; } | sort -u); \
+	for f in $$list; do \
+	  if [ -e "$$p/$$f" ] || [ -L "$$p/$$f" ]; then rm -f "$$p/$$f" && echo "removed $$p/$$f" && n=$$((n + 1)); fi; \
+	done; \
+	rmdir "$$p/lib/hone" "$$p/share/doc/hone" "$$p/share/hone/models" "$$p/share/hone" 2>/dev/null || true; \
+	if [ "$$n" -eq 0 ]; then echo "nothing to uninstall: hone is not installed in $$p"; \
+	else echo "removed hone from $$p ($$n files)"; fi
 
 clean-build:
 	rm -rf build
@@ -107,9 +112,10 @@ clean-build:
 # Side-by-side speed against the reference llama.cpp (ci/bench-native.sh).
 THREADS ?= 2
 ROUNDS ?= 5
+DEPTH ?= 0
 bench-native: build-native build-portable
-	@test -n "$(MODEL)" || { echo "usage: make bench-native MODEL=file.gguf [THREADS=2 ROUNDS=5]" >&2; exit 1; }
-	bash ci/bench-native.sh "$(MODEL)" $(THREADS) $(ROUNDS)
+	@test -n "$(MODEL)" || { echo "usage: make bench-native MODEL=file.gguf [THREADS=2 ROUNDS=5 DEPTH=0]" >&2; exit 1; }
+	bash ci/bench-native.sh "$(MODEL)" $(THREADS) $(ROUNDS) 512 128 $(DEPTH)
 
 # The release artifacts of this commit (reproducible; see ci/release.sh).
 release:

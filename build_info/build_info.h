@@ -45,6 +45,11 @@ typedef struct {
     long l1d_bytes, l2_bytes, l3_bytes; /* of cpu0; 0 if unknown */
 } hone_topology;
 
+/* Cache sizes from the CPU itself (CPUID leaves 4 / 0x8000001D through
+ * cpu_features; x86 only), for machines whose sysfs has no cache folders
+ * (some VMs): sets only the fields that are 0 and that the CPU reports. */
+void hone_cpu_cache_fill(hone_topology *t);
+
 /* Read the topology under sysfs_root (normally "/sys"; tests pass a fake
  * tree). Fails only if no online CPU can be read. */
 hone_status hone_topology_read(const char *sysfs_root, hone_topology *out,

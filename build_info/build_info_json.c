@@ -56,6 +56,7 @@ static cJSON *topology_json(int *optimal)
         t.logical_cpus = t.physical_cores = t.performance_cores = affinity > 0 ? affinity : 1;
         t.smt_per_core = 1;
     }
+    if (!t.l1d_bytes || !t.l2_bytes || !t.l3_bytes) hone_cpu_cache_fill(&t);
     *optimal = hone_optimal_threads(&t, quota, affinity);
     cJSON_AddNumberToObject(o, "logical_cpus", t.logical_cpus);
     cJSON_AddNumberToObject(o, "physical_cores", t.physical_cores);
@@ -174,9 +175,26 @@ static cJSON *load_file(const char *path, hone_error *err)
     } else {
         buf[n] = '\0';
         doc = cJSON_ParseWithLength(buf, n);
-        if (!doc || !cJSON_IsObject(doc)) {
-            hone_fail(err, HONE_ERR_FORMAT, "%s: malformed build_info.json (%s)", path,
-                    doc ? "not a JSON object" : "invalid JSON");
+        const char *why = !doc ? "invalid JSON" : !cJSON_IsObject(doc) ? "not a JSON object" : NULL;
+        char reason[96];
+        if (!why) {
+            /* the parts of the contract the engine reads: a file that breaks
+             * them is not used at all (info --json then shows what is) */
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(doc, "schema_version");
+            const cJSON *isa = cJSON_GetObjectItemCaseSensitive(doc, "target_isa"), *e;
+            if (!cJSON_IsNumber(v)) {
+                why = "no schema_version";
+            } else if (v->valuedouble != 1) {
+                snprintf(reason, sizeof reason, "schema_version %g; this hone reads 1", v->valuedouble);
+                why = reason;
+            } else if (!cJSON_IsArray(isa)) {
+                why = "target_isa is not an array";
+            } else {
+                cJSON_ArrayForEach(e, isa) if (!cJSON_IsString(e)) why = "target_isa holds a non-string";
+            }
+        }
+        if (why) {
+            hone_fail(err, HONE_ERR_FORMAT, "%s: malformed build_info.json (%s)", path, why);
             cJSON_Delete(doc);
             doc = NULL;
         }

@@ -112,6 +112,22 @@ void hone_cpu_detect(hone_cpu_info *out)
 #endif
 }
 
+void hone_cpu_cache_fill(hone_topology *t)
+{
+#if defined(CPU_FEATURES_ARCH_X86)
+    const CacheInfo c = GetX86CacheInfo();
+    for (int i = 0; i < c.size && i < CPU_FEATURES_MAX_CACHE_LEVEL; i++) {
+        const CacheLevelInfo *l = &c.levels[i];
+        const long bytes = l->cache_size > 0 ? (long)l->cache_size : 0;
+        if (l->level == 1 && l->cache_type == CPU_FEATURE_CACHE_DATA && !t->l1d_bytes) t->l1d_bytes = bytes;
+        else if (l->level == 2 && l->cache_type == CPU_FEATURE_CACHE_UNIFIED && !t->l2_bytes) t->l2_bytes = bytes;
+        else if (l->level == 3 && l->cache_type == CPU_FEATURE_CACHE_UNIFIED && !t->l3_bytes) t->l3_bytes = bytes;
+    }
+#else
+    (void)t; /* sysfs is the only source there */
+#endif
+}
+
 bool hone_cpu_has(const hone_cpu_info *cpu, const char *feature)
 {
     for (int i = 0; i < cpu->n_flags; i++)

@@ -54,23 +54,17 @@ hone_status hone_isa_guard(hone_error *err)
         if (!hone_cpu_has(&cpu, TARGET_ISA[i]))
             add_missing(missing, sizeof missing, &n_missing, TARGET_ISA[i]);
 
-    char path[512];
     hone_error lerr = {0};
-    cJSON *doc = hone_build_info_load(path, sizeof path, &lerr);
+    cJSON *doc = hone_build_info_load(NULL, 0, &lerr);
     const char *env = getenv("HONE_BUILD_INFO");
     bool lookup_disabled = env && !env[0];
     if (doc) {
-        const cJSON *isa = cJSON_GetObjectItemCaseSensitive(doc, "target_isa");
-        const cJSON *f;
-        if (!cJSON_IsArray(isa)) {
-            fprintf(stderr, "hone: warning: %s: malformed build_info.json (target_isa is not an "
-                            "array); using detected defaults\n", path);
-        } else {
-            cJSON_ArrayForEach(f, isa)
-            {
-                if (cJSON_IsString(f) && !hone_cpu_has(&cpu, f->valuestring))
-                    add_missing(missing, sizeof missing, &n_missing, f->valuestring);
-            }
+        /* a loaded document has passed the contract check: an array of strings */
+        const cJSON *isa = cJSON_GetObjectItemCaseSensitive(doc, "target_isa"), *f;
+        cJSON_ArrayForEach(f, isa)
+        {
+            if (!hone_cpu_has(&cpu, f->valuestring))
+                add_missing(missing, sizeof missing, &n_missing, f->valuestring);
         }
         cJSON_Delete(doc);
     } else if (!lookup_disabled) {

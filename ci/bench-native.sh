@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-native.sh — hone vs the reference llama.cpp on one GGUF, side by side.
-#   usage: ci/bench-native.sh MODEL [THREADS=2] [ROUNDS=5] [PP=512] [TG=128]
+#   usage: ci/bench-native.sh MODEL [THREADS=2] [ROUNDS=5] [PP=512] [TG=128] [DEPTH=0]
 # Runs `hone bench` (native build, and the portable one when built) and
 # `llama-bench` one repetition at a time, interleaved round by round, so a
 # drift in the shared machine's speed hits all of them alike. Before the tg
@@ -10,11 +10,12 @@
 # ../shared/tools/build-llamacpp.sh makes (~/.cache/hone-ref).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-MODEL=${1:?usage: ci/bench-native.sh MODEL [THREADS] [ROUNDS] [PP] [TG]}
+MODEL=${1:?usage: ci/bench-native.sh MODEL [THREADS] [ROUNDS] [PP] [TG] [DEPTH]}
 T=${2:-2}
 ROUNDS=${3:-5}
 PP=${4:-512}
 TG=${5:-128}
+DEPTH=${6:-0} # tokens already in the context (llama-bench -d), e.g. 4096
 [ -f "$MODEL" ] || { echo "bench-native: no model file '$MODEL'" >&2; exit 1; }
 
 NATIVE=build/native/src/hone
@@ -54,6 +55,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
     echo "round $r/$ROUNDS" >&2
     for test in pp tg; do
         if [ $test = pp ]; then args=(-p "$PP" -n 0); else args=(-p 0 -n "$TG"); fi
+        [ "$DEPTH" = 0 ] || args+=(-d "$DEPTH")
         if [ $test = tg ] && [ -n "$BW" ]; then
             "$BW" "$T" | awk '{for (i = 1; i < NF; i++) if ($i == "bandwidth") print $(i+1)}' >> "$out/bw.txt"
         fi
@@ -63,9 +65,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
     done
 done
 
-python3 - "$out" "$MODEL" "$T" "$PP" "$TG" <<'PY'
+python3 - "$out" "$MODEL" "$T" "$PP" "$TG" "$DEPTH" <<'PY'
 import json, os, statistics as st, sys
-out, model, t, pp, tg = sys.argv[1:6]
+out, model, t, pp, tg, depth = sys.argv[1:7]
+at = f" @ d{depth}" if depth != "0" else ""
 samples = {}
 for line in open(os.path.join(out, "samples.jsonl")):
     s = json.loads(line)
@@ -82,7 +85,7 @@ print(f"\nmodel {os.path.basename(model)} ({size / 2**20:.0f} MiB), threads {t},
 if bw: print(f"read bandwidth (bw.c, before each tg round): {st.mean(bw):.1f} GB/s")
 print("\n| test | hone native t/s | llama.cpp t/s | hone/llama | hone portable t/s | portable/native |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
-for test, name in (("pp", f"pp{pp}"), ("tg", f"tg{tg}")):
+for test, name in (("pp", f"pp{pp}{at}"), ("tg", f"tg{tg}{at}")):
     hn, hs = cell("hone-native", test)
     lm, ls = cell("llama.cpp", test)
     pm, ps = cell("hone-portable", test)

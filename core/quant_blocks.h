@@ -125,4 +125,12 @@ typedef struct {
 } block_q8_K;
 _Static_assert(sizeof(block_q8_K) == 4 + QK_K + QK_K / 16 * 2, "block_q8_K size");
 
+/* hone_type_align (types.c) promises these alignments: the model loader
+ * copies a tensor whose file offset does not meet them. */
+_Static_assert(_Alignof(block_q4_0) <= 2 && _Alignof(block_q8_0) <= 2 && _Alignof(block_q4_K) <= 2 &&
+                   _Alignof(block_q5_K) <= 2 && _Alignof(block_q6_K) <= 2 && _Alignof(block_q2_K) <= 2 &&
+                   _Alignof(block_q3_K) <= 2 && _Alignof(block_q8_1) <= 2,
+               "quant block alignment");
+_Static_assert(_Alignof(block_q8_K) <= 4, "block_q8_K alignment");
+
 #endif

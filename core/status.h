@@ -47,6 +47,17 @@ hone_status hone_fail_wrap(hone_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const char *hone_status_name(hone_status st);
 
+/* Strings from a model file (names, templates, metadata) as one printable
+ * line for messages and terminals, so a file cannot move the cursor, clear
+ * the screen or fake output lines: the bytes of s[0..n) (NULs included)
+ * with the C0 controls and DEL as \n, \r, \t or \xNN, and the C1 controls
+ * U+0080..U+009F (UTF-8 C2 80..C2 9F) as \xc2\xNN; everything else as is.
+ * Writes at most cap - 1 bytes and a NUL into buf (cap >= 4), ending in
+ * "..." when s does not fit; returns buf, for use as a printf argument. */
+const char *hone_escape(const char *s, size_t n, char *buf, size_t cap);
+/* hone_escape of a NUL-terminated string. */
+const char *hone_escape_str(const char *s, char *buf, size_t cap);
+
 /* Version string, e.g. "0.1.0". */
 const char *hone_version(void);
 

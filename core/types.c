@@ -66,6 +66,14 @@ uint32_t hone_vec_dot_type(uint32_t t)
     return ti && ti->vec_dot_type ? ti->vec_dot_type : t;
 }
 
+size_t hone_type_align(uint32_t t)
+{
+    const hone_type_info *ti = hone_type_get(t);
+    if (!ti || ti->type_size == 0) return 1;
+    if (ti->blck_size == 1) return ti->type_size; /* f32, f16, bf16, i8..i64, f64 */
+    return t == HONE_TYPE_Q8_K ? 4 : 2;
+}
+
 bool hone_row_bytes(uint32_t t, uint64_t n, uint64_t *bytes)
 {
     const hone_type_info *ti = hone_type_get(t);

@@ -73,6 +73,12 @@ const char *hone_type_name(uint32_t t);
 /* Bytes of a row of n elements; returns false if n is not a whole number of
  * blocks or the type has no layout. */
 bool hone_row_bytes(uint32_t t, uint64_t n, uint64_t *bytes);
+/* The alignment in bytes a pointer to data of type t needs for the kernels
+ * to read it through typed pointers (float, uint16_t, the block structs of
+ * quant_blocks.h): the element size of plain types, 2 for the quantized
+ * blocks (their fp16 scales), 4 for Q8_K (a float); 1 for ids that are not
+ * types. GGUF's general.alignment may be lower (any power of two). */
+size_t hone_type_align(uint32_t t);
 /* The vec_dot_type of t (t itself for ids that are not types). */
 uint32_t hone_vec_dot_type(uint32_t t);
 

@@ -186,6 +186,14 @@ hone_status hone_kernels_select(const char *name, const hone_kernels **out,
         *out = SETS[i].get();
         return HONE_OK;
     }
+    /* a set hone has for another CPU family is known, just not compiled in
+     * here: say so rather than "unknown" */
+    static const char *const ALL_SETS[] = {"generic", "avx2", "avx512", "neon", "power10"};
+    for (size_t i = 0; i < sizeof ALL_SETS / sizeof ALL_SETS[0]; i++)
+        if (strcmp(ALL_SETS[i], name) == 0)
+            return hone_fail(err, HONE_ERR_ARG,
+                             "kernel set '%s' is not in this build (this build has: auto, %s)",
+                             name, hone_kernels_choices());
     return hone_fail(err, HONE_ERR_ARG, "kernel set '%s' is unknown (choices: auto, %s)",
                      name, hone_kernels_choices());
 }

@@ -68,7 +68,7 @@ struct hone_kernels {
     hone_type_kernels type[HONE_TYPE_COUNT];
     hone_matmul_fn matmul;
     hone_gemm_f16_fn gemm_f16;              /* NULL: no BLAS in this build */
-    /* out = x / rms(x) * w  (w may be NULL for no weight) */
+    /* out = x / rms(x) * w  (w may be NULL for no weight; out may be x) */
     void (*rmsnorm)(float *out, const float *x, const float *w, int n, float eps);
     /* in-place softmax over n values */
     void (*softmax)(float *x, int n);

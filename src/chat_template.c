@@ -209,14 +209,9 @@ hone_status hone_chat_detect(const char *jinja_template, hone_chat_template *out
     if (t == HONE_CHAT_UNKNOWN) t = detect_a(jinja_template);
     if (t == HONE_CHAT_UNKNOWN) t = detect_b(jinja_template);
     if (t == HONE_CHAT_UNKNOWN) {
-        /* show where it starts, on one line */
-        char head[61];
-        size_t i = 0;
-        for (; i < sizeof head - 1 && jinja_template[i]; i++) {
-            char c = jinja_template[i];
-            head[i] = (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-        }
-        head[i] = '\0';
+        /* show where it starts, on one line, control bytes escaped */
+        char head[64];
+        hone_escape_str(jinja_template, head, sizeof head);
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
                          "chat template not recognised (starts \"%s\"); choose one by name: %s",
                          head, all_names);

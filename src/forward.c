@@ -4,6 +4,7 @@
  *   for each layer:
  *       h = rmsnorm(x) * attn_norm
  *       q, k, v = h·Wq (+bq), h·Wk (+bk), h·Wv (+bv)   (or one fused Wqkv)
+ *       q, k = rmsnorm(q_h) * q_norm, rmsnorm(k_h) * k_norm per head (qwen3)
  *       q, k = rope(q, pos), rope(k, pos)               (NORM or NEOX pairs)
  *       cache k, v;  a = softmax(q·K / sqrt(d)) · V      (causal, GQA)
  *       x += a·Wo (+bo)
@@ -20,10 +21,12 @@
  *
  * Numerics that mirror llama.cpp on purpose (reference: ggml-cpu without
  * flash attention): the RoPE angle is advanced by repeated multiplication
- * (theta *= base^(-2/n_rot)) in float; with an F16 cache, q is rounded to
- * F16 before q·K and the softmaxed scores are rounded to F16 before the
- * product with V (both via the cache type's from_float), accumulation in
- * F32. phi3 scales q before q·K, the others scale the scores.
+ * (theta *= base^(-2/n_rot)) in float, divided by the pair's frequency
+ * factor (llama3 rope_freqs, LongRoPE short or long: one set per context),
+ * and cos/sin are multiplied by the attention factor; with an F16 cache,
+ * q is rounded to F16 before q·K and the softmaxed scores are rounded to
+ * F16 before the product with V (both via the cache type's from_float),
+ * accumulation in F32. phi3 scales q before q·K, the others scale the scores.
  *
  * Where hone differs from llama.cpp on purpose (none changes the maths):
  *   - q·K is computed only for positions some query of the item can see
@@ -68,6 +71,7 @@ struct hone_forward {
     float *hb;       /* [C][2*n_ff]  gate | up per token (C = FFN_CHUNK) */
     float *hb2;      /* [C][n_ff]    silu(gate) * up */
     float *rope;     /* [U][n_rot]   cos, sin per rotated pair */
+    const float *rope_factors; /* [n_rot/2] frequency divisors, or NULL */
     hone_mm *mm;     /* every weight product: threads, converted inputs */
     int att_qb;      /* query tokens per attention work item */
     int att_rows;    /* att_qb x heads per KV head: query rows per item */
@@ -166,6 +170,7 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     f->n_ctx_pad = (n_ctx + HONE_KV_PAD - 1) / HONE_KV_PAD * HONE_KV_PAD;
     f->n_threads = n_threads;
     f->cache_type = cache_type;
+    f->rope_factors = hone_model_rope_factors(m, n_ctx);
     f->q_dim = hp->n_head * hp->head_dim;
     f->kv_dim = hp->n_head_kv * hp->head_dim;
     f->qkv_dim = f->q_dim + 2 * f->kv_dim;
@@ -245,14 +250,15 @@ static void rope_table(hone_forward *f, int n)
     const hone_hparams *hp = &f->m->hp;
     const int half = hp->n_rot / 2;
     const float theta_scale = powf(hp->rope_freq_base, -2.0f / (float)hp->n_rot);
+    const float *factors = f->rope_factors, mscale = hp->rope_attn_factor;
     for (int t = 0; t < n; t++) {
         float *cs = f->rope + (size_t)t * (size_t)hp->n_rot;
         float theta = (float)tok_pos(f, t);
         for (int i = 0; i < half; i++) {
-            const float ff = f->m->rope_freqs ? f->m->rope_freqs[i] : 1.0f;
+            const float ff = factors ? factors[i] : 1.0f;
             const float th = hp->rope_freq_scale * (theta / ff);
-            cs[2 * i] = cosf(th);
-            cs[2 * i + 1] = sinf(th);
+            cs[2 * i] = cosf(th) * mscale;
+            cs[2 * i + 1] = sinf(th) * mscale;
             theta *= theta_scale;
         }
     }
@@ -354,9 +360,11 @@ static void attn_worker(void *arg, int ith, int nth, int tid)
     }
 }
 
-/* RoPE q and k of token t, then append its k and v to its sequence's cache. */
+/* (qwen3: RMSNorm each head of q and k,) RoPE q and k of token t, then
+ * append its k and v to its sequence's cache. */
 static void rope_and_store(hone_forward *f, int il, int t)
 {
+    const hone_layer *L = &f->m->layers[il];
     hone_kv_cache *kv = f->seqs[f->tok_seq[t]].kv;
     const hone_hparams *hp = &f->m->hp;
     const hone_type_kernels *kt = &f->k->type[f->cache_type];
@@ -364,6 +372,12 @@ static void rope_and_store(hone_forward *f, int il, int t)
     float *q = f->qkv + (size_t)t * (size_t)f->qkv_dim;
     float *kk = q + f->q_dim, *v = kk + f->kv_dim;
     const float *cs = f->rope + (size_t)t * (size_t)hp->n_rot;
+    if (L->attn_q_norm.data) {
+        for (int h = 0; h < hp->n_head; h++)
+            f->k->rmsnorm(q + h * hd, q + h * hd, L->attn_q_norm.data, hd, hp->norm_eps);
+        for (int h = 0; h < hp->n_head_kv; h++)
+            f->k->rmsnorm(kk + h * hd, kk + h * hd, L->attn_k_norm.data, hd, hp->norm_eps);
+    }
     for (int h = 0; h < hp->n_head; h++) rope_head(q + h * hd, cs, hp->n_rot, hp->rope_type);
     for (int h = 0; h < hp->n_head_kv; h++) rope_head(kk + h * hd, cs, hp->n_rot, hp->rope_type);
     if (hp->scale_q_before_attn) {

@@ -80,18 +80,8 @@ static double f64_bits(uint64_t u)
     return d;
 }
 
-/* Sanitized copy of a key/name for messages: printable, bounded, one line. */
-static const char *safe(const char *s, char buf[80])
-{
-    size_t i = 0;
-    for (; s[i] && i < 72; i++) buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-    if (s[i]) {
-        memcpy(buf + i, "...", 3);
-        i += 3;
-    }
-    buf[i] = '\0';
-    return buf;
-}
+/* A key or tensor name for messages: escaped, bounded, one line. */
+static const char *safe(const char *s, char buf[80]) { return hone_escape_str(s, buf, 80); }
 
 /* ------------------------------------------------------------------ */
 /* value types */
@@ -488,12 +478,13 @@ static int span_cmp(const void *a, const void *b)
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
-/* Offsets aligned, data inside the file, tensors disjoint. */
-static hone_status place_tensors(hone_gguf_file *f, hone_error *err)
+/* The first n tensors, with the data section at data_offset: offsets
+ * aligned, data inside the file, tensors disjoint. */
+static hone_status place_tensors(hone_gguf_file *f, uint64_t n, uint64_t data_offset, hone_error *err)
 {
     char nb[80], nb2[80];
-    uint64_t avail = f->size - f->data_offset;
-    for (uint64_t i = 0; i < f->n_t; i++) {
+    uint64_t avail = f->size - data_offset;
+    for (uint64_t i = 0; i < n; i++) {
         hone_gguf_tensor *t = &f->t[i];
         if (t->offset % f->alignment)
             return hone_fail(err, HONE_ERR_FORMAT,
@@ -503,14 +494,14 @@ static hone_status place_tensors(hone_gguf_file *f, hone_error *err)
             return hone_fail(err, HONE_ERR_FORMAT,
                              "tensor '%s' (%" PRIu64 " bytes at file offset %" PRIu64 "+%" PRIu64
                              ") extends past the end of the file (%" PRIu64 " bytes)",
-                             safe(t->name, nb), t->size, f->data_offset, t->offset, f->size);
-        t->data = f->base + f->data_offset + t->offset;
+                             safe(t->name, nb), t->size, data_offset, t->offset, f->size);
+        t->data = f->base + data_offset + t->offset;
     }
-    if (f->n_t < 2) return HONE_OK;
-    span *s = malloc((size_t)f->n_t * sizeof *s);
+    if (n < 2) return HONE_OK;
+    span *s = malloc((size_t)n * sizeof *s);
     if (!s) return hone_fail(err, HONE_ERR_NOMEM, "out of memory checking tensor overlaps");
     uint64_t m = 0;
-    for (uint64_t i = 0; i < f->n_t; i++)
+    for (uint64_t i = 0; i < n; i++)
         if (f->t[i].size) s[m++] = (span){f->t[i].offset, f->t[i].offset + f->t[i].size, i};
     qsort(s, (size_t)m, sizeof *s, span_cmp);
     hone_status st = HONE_OK;
@@ -524,21 +515,79 @@ static hone_status place_tensors(hone_gguf_file *f, hone_error *err)
     return st;
 }
 
+static uint64_t align_up(uint64_t pos, uint32_t alignment)
+{
+    return pos + (alignment - pos % alignment) % alignment;
+}
+
+/* A header that claims more tensors than the file has makes the reader take
+ * padding and tensor data for tensor information: the failure it then meets
+ * (an absurd dimension count, a nameless tensor overlapping the first one)
+ * hides the cause. The count is what is wrong when, for some k < n_t, the
+ * first k tensors make a valid file and the information of tensor k runs
+ * into what would be its data section, or is nameless (zero padding), and
+ * their data ends at the end of the file.
+ * info_end[i] is where the information of tensor i ends, reached where
+ * reading stopped. Checks the last few k only (a hint, not a search). */
+static hone_status count_hint(hone_gguf_file *f, uint64_t n_t, const uint64_t *info_end, uint64_t n_ok,
+                              uint64_t reached, hone_status st, hone_error *err)
+{
+    if (st != HONE_ERR_FORMAT || n_ok == 0) return st;
+    for (uint64_t k = n_ok; k >= 1 && k + 4 > n_ok; k--) {
+        if (k >= n_t) continue;
+        uint64_t data_offset = align_up(info_end[k - 1], f->alignment);
+        uint64_t end = k < n_ok ? info_end[k] : reached;
+        bool nameless = k < f->n_t && f->t[k].name[0] == '\0';
+        if (data_offset > f->size || (end <= data_offset && !nameless)) continue;
+        if (place_tensors(f, k, data_offset, NULL) != HONE_OK) continue;
+        /* and their data ends where the file does (but for padding):
+         * every byte of the file is accounted for without tensor k */
+        uint64_t data_end = 0;
+        for (uint64_t i = 0; i < k; i++)
+            if (f->t[i].offset + f->t[i].size > data_end) data_end = f->t[i].offset + f->t[i].size;
+        if (f->size - data_offset - data_end >= f->alignment) continue;
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "the header (offset 8) claims %" PRIu64 " tensors but the file holds %" PRIu64
+                         ": the tensor count is wrong (tensor %" PRIu64 "'s information would be read"
+                         " from the padding and tensor data, which starts at offset %" PRIu64 ")",
+                         n_t, k, k, data_offset);
+    }
+    return st;
+}
+
+static hone_status tensors_done(reader *r, hone_gguf_file *f, hone_error *err);
+
 static hone_status parse_tensors(reader *r, hone_gguf_file *f, uint64_t n_t, hone_error *err)
 {
-    for (uint64_t i = 0; i < n_t; i++) {
-        if (!grow((void **)&f->t, &f->cap_t, f->n_t, sizeof *f->t))
-            return hone_fail(err, HONE_ERR_NOMEM, "out of memory reading tensor %" PRIu64, i);
+    /* where each tensor's information ends, for count_hint; grows with
+     * what was parsed, like f->t */
+    uint64_t *info_end = NULL, cap_end = 0, n_ok = 0;
+    hone_status st = HONE_OK;
+    for (uint64_t i = 0; i < n_t && !st; i++) {
+        if (!grow((void **)&f->t, &f->cap_t, f->n_t, sizeof *f->t) ||
+            !grow((void **)&info_end, &cap_end, i, sizeof *info_end)) {
+            st = hone_fail(err, HONE_ERR_NOMEM, "out of memory reading tensor %" PRIu64, i);
+            break;
+        }
         hone_gguf_tensor *t = &f->t[f->n_t];
         memset(t, 0, sizeof *t);
         char *name = NULL;
-        hone_status st = rd_name(r, "tensor name", i, &name, HONE_GGUF_MAX_NAME, err);
-        if (st) return st;
+        st = rd_name(r, "tensor name", i, &name, HONE_GGUF_MAX_NAME, err);
+        if (st) break;
         t->name = name;
         f->n_t++;
         st = parse_shape(r, t, err);
-        if (st) return st;
+        if (!st) info_end[n_ok++] = r->pos;
     }
+    if (!st) st = tensors_done(r, f, err);
+    if (st) st = count_hint(f, n_t, info_end, n_ok, r->pos, st, err);
+    free(info_end);
+    return st;
+}
+
+/* After the tensor information: names unique, the data section, placement. */
+static hone_status tensors_done(reader *r, hone_gguf_file *f, hone_error *err)
+{
     uint64_t a, b;
     hone_status st = build_hash(f->n_t, t_name, f, &f->t_hash, &f->t_hmask, &a, &b);
     if (st == HONE_ERR_FORMAT) {
@@ -549,14 +598,13 @@ static hone_status parse_tensors(reader *r, hone_gguf_file *f, uint64_t n_t, hon
     if (st) return hone_fail(err, st, "out of memory indexing %" PRIu64 " tensors", f->n_t);
 
     /* the data section starts at the next multiple of the alignment */
-    uint64_t pad = (f->alignment - r->pos % f->alignment) % f->alignment;
-    f->data_offset = r->pos + pad;
+    f->data_offset = align_up(r->pos, f->alignment);
     if (f->n_t && f->data_offset > f->size)
         return hone_fail(err, HONE_ERR_FORMAT,
                          "file truncated at byte %" PRIu64 ": the tensor data section would start at %" PRIu64,
                          f->size, f->data_offset);
     if (f->data_offset > f->size) f->data_offset = f->size;
-    return place_tensors(f, err);
+    return place_tensors(f, f->n_t, f->data_offset, err);
 }
 
 static hone_status parse(hone_gguf_file *f, hone_error *err)
@@ -674,7 +722,10 @@ static hone_status load(hone_gguf_file *f, int fd, const hone_gguf_open_opts *o,
     if (fstat(fd, &sb) != 0)
         return hone_fail(err, HONE_ERR_IO, "%s: %s", f->path, strerror(errno));
     if (!S_ISREG(sb.st_mode))
-        return hone_fail(err, HONE_ERR_IO, "%s: not a regular file", f->path);
+        return hone_fail(err, HONE_ERR_IO, "%s: is %s, not a regular file (a model is a GGUF file)",
+                         f->path, S_ISDIR(sb.st_mode) ? "a directory" : S_ISFIFO(sb.st_mode) ? "a FIFO"
+                         : S_ISCHR(sb.st_mode) ? "a character device" : S_ISBLK(sb.st_mode) ? "a block device"
+                         : S_ISSOCK(sb.st_mode) ? "a socket" : "a special file");
     if ((uint64_t)sb.st_size > SIZE_MAX)
         return hone_fail(err, HONE_ERR_NOMEM, "%s: file too large for this address space", f->path);
     f->size = (uint64_t)sb.st_size;
@@ -713,7 +764,9 @@ hone_status hone_gguf_open(const char *path, const hone_gguf_open_opts *opts, ho
     if (!path) return hone_fail(err, HONE_ERR_ARG, "hone_gguf_open: no path");
     hone_gguf_open_opts o = {0};
     if (opts) o = *opts;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO would wait for a writer forever; load()
+     * then refuses anything but a regular file (where the flag does nothing) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return hone_fail(err, HONE_ERR_IO, "%s: %s", path, strerror(errno));
     hone_gguf_file *f = file_new(path);
     if (!f) {
@@ -965,20 +1018,9 @@ void hone_gguf_kv_format(const hone_gguf_kv *kv, char *buf, size_t bufsize)
     } else if (kv->type == HONE_GGUF_TYPE_BOOL) {
         snprintf(buf, bufsize, "%s", kv->data[0] ? "true" : "false");
     } else if (kv->type == HONE_GGUF_TYPE_STRING) {
-        /* one line: escape newlines, mask other control bytes */
+        /* one line, control bytes escaped */
         uint64_t len = le64(kv->data);
-        const char *s = (const char *)kv->data + 8;
-        size_t o = 0;
-        for (uint64_t i = 0; i < len && o + 3 < bufsize; i++) {
-            unsigned char c = (unsigned char)s[i];
-            if (c == '\n') {
-                buf[o++] = '\\';
-                buf[o++] = 'n';
-            } else {
-                buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-            }
-        }
-        buf[o] = '\0';
+        hone_escape((const char *)kv->data + 8, len > SIZE_MAX ? SIZE_MAX : (size_t)len, buf, bufsize);
     }
 }
 

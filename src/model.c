@@ -1,10 +1,11 @@
 /* model.c — hyper-parameters and weight views per architecture (model.h).
  *
  * Key and tensor names follow llama.cpp (src/llama-arch.cpp); the tensors
- * each architecture needs follow its loader (src/models/{llama,qwen2,phi3}).
+ * each architecture needs follow its loader (src/models/{llama,qwen2,qwen3,phi3}).
  */
 #include "model_impl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ static const struct {
 } ARCHS[] = {
     {"llama", HONE_ARCH_LLAMA, HONE_ROPE_NORM, false},
     {"qwen2", HONE_ARCH_QWEN2, HONE_ROPE_NEOX, false},
+    {"qwen3", HONE_ARCH_QWEN3, HONE_ROPE_NEOX, false},
     {"phi3", HONE_ARCH_PHI3, HONE_ROPE_NEOX, true},
 };
 #define N_ARCHS (sizeof ARCHS / sizeof ARCHS[0])
@@ -84,10 +86,14 @@ static hone_status load_rope_scaling(const hone_gguf_file *f, const char *arch,
         hone_gguf_str s;
         hone_status st = hone_gguf_get_str(f, key, &s, err);
         if (st) return st;
-        if (!hone_gguf_str_eq(s, "none") && !hone_gguf_str_eq(s, "linear"))
+        /* 'longrope' is linear scaling plus the factor tensors (llama.cpp
+         * treats it so: no YaRN extrapolation) */
+        char e[64];
+        if (!hone_gguf_str_eq(s, "none") && !hone_gguf_str_eq(s, "linear") &&
+            !hone_gguf_str_eq(s, "longrope"))
             return hone_fail(err, HONE_ERR_UNSUPPORTED,
-                             "metadata key '%s' = '%.*s': hone supports only 'none' and 'linear' RoPE scaling",
-                             key, (int)(s.len > 40 ? 40 : s.len), s.ptr);
+                             "metadata key '%s': RoPE scaling '%s' is not supported (hone supports none, linear, longrope)",
+                             key, hone_escape(s.ptr, (size_t)s.len, e, sizeof e));
         if (hone_gguf_str_eq(s, "none")) return HONE_OK;
     }
     float factor = 0.0f;
@@ -108,10 +114,12 @@ static hone_status load_hparams(const hone_gguf_file *f, hone_hparams *hp, hone_
     if (st) return st;
     size_t ai = 0;
     while (ai < N_ARCHS && !hone_gguf_str_eq(as, ARCHS[ai].name)) ai++;
-    if (ai == N_ARCHS)
+    if (ai == N_ARCHS) {
+        char e[96]; /* the whole name, NULs included: escaped */
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
-                         "architecture '%.*s' is not supported (hone runs llama, qwen2, phi3)",
-                         (int)(as.len > 40 ? 40 : as.len), as.ptr);
+                         "architecture '%s' is not supported (hone runs llama, qwen2, qwen3, phi3)",
+                         hone_escape(as.ptr, (size_t)as.len, e, sizeof e));
+    }
     const char *arch = ARCHS[ai].name;
     hp->arch = ARCHS[ai].arch;
     hp->arch_name = arch;
@@ -168,6 +176,16 @@ static hone_status load_hparams(const hone_gguf_file *f, hone_hparams *hp, hone_
         return hone_fail(err, HONE_ERR_FORMAT, "rope.freq_base %g is out of range",
                          (double)hp->rope_freq_base);
     hp->rope_freq_scale = 1.0f;
+    hp->rope_attn_factor = 1.0f;
+    if ((st = get_f32_opt(f, arch, "rope.scaling.attn_factor", &hp->rope_attn_factor, err)))
+        return st;
+    if (!(hp->rope_attn_factor > 0.0f && hp->rope_attn_factor < 1e3f))
+        return hone_fail(err, HONE_ERR_FORMAT, "rope.scaling.attn_factor %g is out of range",
+                         (double)hp->rope_attn_factor);
+    hp->n_ctx_orig = hp->n_ctx_train;
+    if ((st = get_dim_opt(f, arch, "rope.scaling.original_context_length", 1 << 30,
+                          &hp->n_ctx_orig, err)))
+        return st;
     return load_rope_scaling(f, arch, hp, err);
 }
 
@@ -176,10 +194,49 @@ static hone_status load_hparams(const hone_gguf_file *f, hone_hparams *hp, hone_
 /* Map tensor `name` as `rows` rows of `cols` (rows == 0: any row count,
  * reported back; used for the vocabulary). A missing optional tensor leaves
  * w zeroed and returns HONE_OK. */
-static hone_status get_weight(const hone_gguf_file *f, const char *name, int64_t cols,
+/* The tensor's data where the kernels can read it: in the mapping, or,
+ * when general.alignment leaves it at an address its element type does not
+ * allow (alignment 1 is valid GGUF, llama.cpp loads it), in a copy made
+ * once here and owned by the model. Reading misaligned float / uint16_t /
+ * block structs is undefined behaviour (and a fault on some CPUs); copying
+ * is cheaper than teaching every kernel unaligned loads, and costs nothing
+ * for the files converters write (32-byte alignment). */
+static hone_status tensor_data(hone_model *m, const hone_gguf_tensor *t, const void **out,
+                               hone_error *err)
+{
+    size_t need = hone_type_align(t->type);
+    if ((uintptr_t)t->data % need == 0) {
+        *out = t->data;
+        return HONE_OK;
+    }
+    for (size_t i = 0; i < m->n_copies; i++) /* a tensor is read once or twice */
+        if (m->copies[i].src == t) {
+            *out = m->copies[i].data;
+            return HONE_OK;
+        }
+    if (m->n_copies % 16 == 0) {
+        void *p = realloc(m->copies, (m->n_copies + 16) * sizeof *m->copies);
+        if (!p) return hone_fail(err, HONE_ERR_NOMEM, "out of memory (tensor copies)");
+        m->copies = p;
+    }
+    /* 64: a cache line, and every vector width the kernels use */
+    size_t size = (size_t)t->size, alloc = (size + 63) / 64 * 64;
+    void *d = aligned_alloc(64, alloc ? alloc : 64);
+    if (!d)
+        return hone_fail(err, HONE_ERR_NOMEM,
+                         "out of memory copying tensor '%s' (%zu bytes) to an aligned address",
+                         t->name, size);
+    memcpy(d, t->data, size);
+    m->copies[m->n_copies++] = (struct hone_tensor_copy){t, d};
+    *out = d;
+    return HONE_OK;
+}
+
+static hone_status get_weight(hone_model *m, const char *name, int64_t cols,
                               int64_t rows, bool required, hone_weight *w,
                               hone_error *err)
 {
+    const hone_gguf_file *f = m->gguf;
     memset(w, 0, sizeof *w);
     const hone_gguf_tensor *t = hone_gguf_find_tensor(f, name);
     if (!t) {
@@ -203,8 +260,9 @@ static hone_status get_weight(const hone_gguf_file *f, const char *name, int64_t
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tensor '%s': rows of %llu elements do not fit type %s", name,
                          (unsigned long long)t->ne[0], hone_type_name(t->type));
+    hone_status st = tensor_data(m, t, &w->data, err);
+    if (st) return st;
     w->name = t->name;
-    w->data = t->data;
     w->type = t->type;
     w->cols = cols;
     w->rows = (int64_t)r;
@@ -213,10 +271,10 @@ static hone_status get_weight(const hone_gguf_file *f, const char *name, int64_t
 }
 
 /* A 1-D F32 vector of n elements (norm weights, biases). */
-static hone_status get_vector(const hone_gguf_file *f, const char *name, int64_t n,
+static hone_status get_vector(hone_model *m, const char *name, int64_t n,
                               bool required, hone_weight *w, hone_error *err)
 {
-    hone_status st = get_weight(f, name, n, 1, required, w, err);
+    hone_status st = get_weight(m, name, n, 1, required, w, err);
     if (st || !w->data) return st;
     if (w->type != HONE_TYPE_F32)
         return hone_fail(err, HONE_ERR_UNSUPPORTED, "tensor '%s' has type %s; hone needs f32",
@@ -224,49 +282,65 @@ static hone_status get_vector(const hone_gguf_file *f, const char *name, int64_t
     return HONE_OK;
 }
 
-static hone_status load_layer(const hone_gguf_file *f, const hone_hparams *hp, int il,
-                              hone_layer *L, hone_error *err)
+static hone_status load_layer(hone_model *m, int il, hone_layer *L, hone_error *err)
 {
+    const hone_gguf_file *f = m->gguf;
+    const hone_hparams *hp = &m->hp;
     const int64_t e = hp->n_embd, q = (int64_t)hp->n_head * hp->head_dim;
     const int64_t kv = (int64_t)hp->n_head_kv * hp->head_dim, ff = hp->n_ff;
     char n[128];
     hone_status st;
 #define NAME(s) (snprintf(n, sizeof n, "blk.%d." s, il), n)
-    if ((st = get_vector(f, NAME("attn_norm.weight"), e, true, &L->attn_norm, err)) ||
-        (st = get_weight(f, NAME("attn_qkv.weight"), e, q + 2 * kv, false, &L->wqkv, err)))
+    if ((st = get_vector(m, NAME("attn_norm.weight"), e, true, &L->attn_norm, err)) ||
+        (st = get_weight(m, NAME("attn_qkv.weight"), e, q + 2 * kv, false, &L->wqkv, err)))
         return st;
     if (L->wqkv.data) {
-        if ((st = get_vector(f, NAME("attn_qkv.bias"), q + 2 * kv, false, &L->bqkv, err)))
+        if ((st = get_vector(m, NAME("attn_qkv.bias"), q + 2 * kv, false, &L->bqkv, err)))
             return st;
-    } else if ((st = get_weight(f, NAME("attn_q.weight"), e, q, true, &L->wq, err)) ||
-               (st = get_weight(f, NAME("attn_k.weight"), e, kv, true, &L->wk, err)) ||
-               (st = get_weight(f, NAME("attn_v.weight"), e, kv, true, &L->wv, err)) ||
-               (st = get_vector(f, NAME("attn_q.bias"), q, false, &L->bq, err)) ||
-               (st = get_vector(f, NAME("attn_k.bias"), kv, false, &L->bk, err)) ||
-               (st = get_vector(f, NAME("attn_v.bias"), kv, false, &L->bv, err))) {
+    } else if ((st = get_weight(m, NAME("attn_q.weight"), e, q, true, &L->wq, err)) ||
+               (st = get_weight(m, NAME("attn_k.weight"), e, kv, true, &L->wk, err)) ||
+               (st = get_weight(m, NAME("attn_v.weight"), e, kv, true, &L->wv, err)) ||
+               (st = get_vector(m, NAME("attn_q.bias"), q, false, &L->bq, err)) ||
+               (st = get_vector(m, NAME("attn_k.bias"), kv, false, &L->bk, err)) ||
+               (st = get_vector(m, NAME("attn_v.bias"), kv, false, &L->bv, err))) {
         return st;
     }
-    if ((st = get_weight(f, NAME("attn_output.weight"), q, e, true, &L->wo, err)) ||
-        (st = get_vector(f, NAME("attn_output.bias"), e, false, &L->bo, err)) ||
-        (st = get_vector(f, NAME("ffn_norm.weight"), e, true, &L->ffn_norm, err)) ||
-        (st = get_weight(f, NAME("ffn_down.weight"), ff, e, true, &L->ffn_down, err)) ||
-        (st = get_vector(f, NAME("ffn_down.bias"), e, false, &L->ffn_down_b, err)))
+    /* qwen3's per-head q/k norms are part of its graph: required there;
+     * the other graphs (llama.cpp's too) have no place for them */
+    const bool qk_norm = hp->arch == HONE_ARCH_QWEN3;
+    if ((st = get_vector(m, NAME("attn_q_norm.weight"), hp->head_dim, qk_norm, &L->attn_q_norm,
+                         err)) ||
+        (st = get_vector(m, NAME("attn_k_norm.weight"), hp->head_dim, qk_norm, &L->attn_k_norm,
+                         err)))
+        return st;
+    if (!qk_norm && (L->attn_q_norm.data || L->attn_k_norm.data))
+        return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                         "tensor '%s': QK-norm is not supported for the %s architecture",
+                         L->attn_q_norm.data ? L->attn_q_norm.name : L->attn_k_norm.name,
+                         hp->arch_name);
+    if ((st = get_weight(m, NAME("attn_output.weight"), q, e, true, &L->wo, err)) ||
+        (st = get_vector(m, NAME("attn_output.bias"), e, false, &L->bo, err)) ||
+        (st = get_vector(m, NAME("ffn_norm.weight"), e, true, &L->ffn_norm, err)) ||
+        (st = get_weight(m, NAME("ffn_down.weight"), ff, e, true, &L->ffn_down, err)) ||
+        (st = get_vector(m, NAME("ffn_down.bias"), e, false, &L->ffn_down_b, err)))
         return st;
     if (hp->arch == HONE_ARCH_PHI3) {
         /* one matrix [gate; up]: 2*n_ff rows (llama.cpp LLM_FFN_SWIGLU) */
-        if ((st = get_weight(f, NAME("ffn_up.weight"), e, 2 * ff, true, &L->ffn_up, err)))
+        if ((st = get_weight(m, NAME("ffn_up.weight"), e, 2 * ff, true, &L->ffn_up, err)))
             return st;
-    } else if ((st = get_weight(f, NAME("ffn_gate.weight"), e, ff, true, &L->ffn_gate, err)) ||
-               (st = get_weight(f, NAME("ffn_up.weight"), e, ff, true, &L->ffn_up, err)) ||
-               (st = get_vector(f, NAME("ffn_gate.bias"), ff, false, &L->ffn_gate_b, err)) ||
-               (st = get_vector(f, NAME("ffn_up.bias"), ff, false, &L->ffn_up_b, err))) {
+    } else if ((st = get_weight(m, NAME("ffn_gate.weight"), e, ff, true, &L->ffn_gate, err)) ||
+               (st = get_weight(m, NAME("ffn_up.weight"), e, ff, true, &L->ffn_up, err)) ||
+               (st = get_vector(m, NAME("ffn_gate.bias"), ff, false, &L->ffn_gate_b, err)) ||
+               (st = get_vector(m, NAME("ffn_up.bias"), ff, false, &L->ffn_up_b, err))) {
         return st;
     }
-    /* Phi-3 128k / LongRoPE factors would change the maths: refuse them. */
+    /* llama.cpp's converters write one global factor tensor; per-layer
+     * ones would need per-layer RoPE tables */
     if (hone_gguf_find_tensor(f, NAME("rope_factors_long.weight")) ||
-        hone_gguf_find_tensor(f, "rope_factors_long.weight"))
+        hone_gguf_find_tensor(f, NAME("rope_factors_short.weight")) ||
+        hone_gguf_find_tensor(f, NAME("rope_freqs.weight")))
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
-                         "tensor 'rope_factors_long.weight': LongRoPE models are not supported");
+                         "tensor '%s': per-layer RoPE factors are not supported", n);
 #undef NAME
     return HONE_OK;
 }
@@ -275,7 +349,7 @@ static hone_status load_tensors(hone_model *m, hone_error *err)
 {
     const hone_gguf_file *f = m->gguf;
     hone_hparams *hp = &m->hp;
-    hone_status st = get_weight(f, "token_embd.weight", hp->n_embd, 0, true, &m->tok_embd, err);
+    hone_status st = get_weight(m, "token_embd.weight", hp->n_embd, 0, true, &m->tok_embd, err);
     if (st) return st;
     if (m->tok_embd.rows < 1 || m->tok_embd.rows > MAX_VOCAB)
         return hone_fail(err, HONE_ERR_FORMAT, "tensor 'token_embd.weight' has %lld rows",
@@ -286,21 +360,38 @@ static hone_status load_tensors(hone_model *m, hone_error *err)
         return hone_fail(err, HONE_ERR_FORMAT,
                          "tensor 'token_embd.weight' has %d rows but the vocabulary has %llu tokens",
                          hp->n_vocab, (unsigned long long)toks->arr_n);
-    if ((st = get_vector(f, "output_norm.weight", hp->n_embd, true, &m->output_norm, err)) ||
-        (st = get_weight(f, "output.weight", hp->n_embd, hp->n_vocab, false, &m->output, err)) ||
-        (st = get_vector(f, "output.bias", hp->n_vocab, false, &m->output_b, err)))
+    if ((st = get_vector(m, "output_norm.weight", hp->n_embd, true, &m->output_norm, err)) ||
+        (st = get_weight(m, "output.weight", hp->n_embd, hp->n_vocab, false, &m->output, err)) ||
+        (st = get_vector(m, "output.bias", hp->n_vocab, false, &m->output_b, err)))
         return st;
     hp->tied_output = m->output.data == NULL;
     if (hp->tied_output) m->output = m->tok_embd;
 
     hone_weight rf;
-    if ((st = get_vector(f, "rope_freqs.weight", hp->n_rot / 2, false, &rf, err))) return st;
+    if ((st = get_vector(m, "rope_freqs.weight", hp->n_rot / 2, false, &rf, err))) return st;
     m->rope_freqs = rf.data;
+    /* LongRoPE (Phi-3 128k, Phi-3.5): llama.cpp's phi3 graph passes the
+     * factors to RoPE; the others would silently ignore them: refuse. */
+    hone_weight rl, rs;
+    if ((st = get_vector(m, "rope_factors_long.weight", hp->n_rot / 2, false, &rl, err)) ||
+        (st = get_vector(m, "rope_factors_short.weight", hp->n_rot / 2, false, &rs, err)))
+        return st;
+    if ((rl.data || rs.data) && hp->arch != HONE_ARCH_PHI3)
+        return hone_fail(err, HONE_ERR_UNSUPPORTED,
+                         "tensor '%s': LongRoPE is supported for phi3 only, not %s",
+                         rl.data ? rl.name : rs.name, hp->arch_name);
+    if (!rl.data != !rs.data)
+        return hone_fail(err, HONE_ERR_FORMAT,
+                         "tensor '%s' without '%s': LongRoPE needs both factor sets",
+                         rl.data ? rl.name : rs.name,
+                         rl.data ? "rope_factors_short.weight" : "rope_factors_long.weight");
+    m->rope_long = rl.data;
+    m->rope_short = rs.data;
 
     m->layers = calloc((size_t)hp->n_layer, sizeof *m->layers);
     if (!m->layers) return hone_fail(err, HONE_ERR_NOMEM, "out of memory (layers)");
     for (int il = 0; il < hp->n_layer; il++)
-        if ((st = load_layer(f, hp, il, &m->layers[il], err))) return st;
+        if ((st = load_layer(m, il, &m->layers[il], err))) return st;
     return HONE_OK;
 }
 
@@ -346,6 +437,8 @@ void hone_model_free(hone_model *m)
 {
     if (!m) return;
     hone_gguf_close(m->gguf);
+    for (size_t i = 0; i < m->n_copies; i++) free(m->copies[i].data);
+    free(m->copies);
     free(m->layers);
     free(m);
 }
@@ -406,6 +499,53 @@ hone_status hone_model_check_kernels(const hone_model *m, const hone_kernels *k,
                      list);
 }
 
+typedef struct {
+    char *buf;
+    size_t cap, len;
+} feature_list;
+
+static void feature(feature_list *l, const char *fmt, ...)
+{
+    char item[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(item, sizeof item, fmt, ap);
+    va_end(ap);
+    const size_t off = l->len < l->cap ? l->len : l->cap;
+    l->len += (size_t)snprintf(l->buf + off, l->cap - off, "%s%s", l->len ? ", " : "", item);
+}
+
+size_t hone_model_features(const hone_model *m, char *buf, size_t cap)
+{
+    static char none[1];
+    feature_list l = {cap ? buf : none, cap ? cap : 1, 0};
+    l.buf[0] = '\0';
+    const hone_hparams *hp = &m->hp;
+    const hone_layer *L = &m->layers[0]; /* every layer has the same tensors */
+    if (hp->n_head_kv < hp->n_head) feature(&l, "GQA %d/%d", hp->n_head, hp->n_head_kv);
+    if ((int64_t)hp->head_dim * hp->n_head != hp->n_embd)
+        feature(&l, "head_dim %d (not %d/%d)", hp->head_dim, hp->n_embd, hp->n_head);
+    if (L->wqkv.data) feature(&l, "fused QKV");
+    if (L->bq.data || L->bk.data || L->bv.data || L->bqkv.data) feature(&l, "QKV biases");
+    if (L->attn_q_norm.data) feature(&l, "QK-norm");
+    if (L->bo.data) feature(&l, "attention output bias");
+    if (!L->ffn_gate.data) feature(&l, "fused gate+up");
+    if (L->ffn_gate_b.data || L->ffn_up_b.data || L->ffn_down_b.data) feature(&l, "FFN biases");
+    if (hp->tied_output) feature(&l, "tied embeddings");
+    if (m->output_b.data) feature(&l, "output bias");
+    feature(&l, "RoPE %s", hp->rope_type == HONE_ROPE_NEOX ? "neox" : "norm");
+    if (hp->n_rot < hp->head_dim) feature(&l, "partial RoPE (%d of %d)", hp->n_rot, hp->head_dim);
+    if (hp->rope_freq_scale != 1.0f)
+        feature(&l, "linear RoPE scaling x%g", (double)(1.0f / hp->rope_freq_scale));
+    if (m->rope_freqs) feature(&l, "RoPE frequency factors");
+    if (m->rope_long)
+        feature(&l, "LongRoPE (original context %d, attention factor %.4g)", hp->n_ctx_orig,
+                (double)hp->rope_attn_factor);
+    else if (hp->rope_attn_factor != 1.0f)
+        feature(&l, "RoPE attention factor %.4g", (double)hp->rope_attn_factor);
+    return l.len;
+}
+
 static void bytes_fn(const hone_weight *w, void *p)
 {
     *(uint64_t *)p += (uint64_t)w->row_bytes * (uint64_t)w->rows;
@@ -422,6 +562,15 @@ const hone_gguf_file *hone_model_gguf(const hone_model *m) { return m->gguf; }
 const char *hone_model_arch_name(const hone_model *m) { return m->hp.arch_name; }
 int hone_model_n_vocab(const hone_model *m) { return m->hp.n_vocab; }
 int hone_model_n_ctx_train(const hone_model *m) { return m->hp.n_ctx_train; }
+
+const float *hone_model_rope_factors(const hone_model *m, int n_ctx_seq)
+{
+    if (m->rope_freqs || !m->rope_long) return m->rope_freqs;
+    /* llama.cpp pads the context to a multiple of 256 before choosing
+     * (llama_context: n_ctx_seq = GGML_PAD(n_ctx / n_seq, 256)) */
+    const int64_t padded = ((int64_t)n_ctx_seq + 255) / 256 * 256;
+    return padded > m->hp.n_ctx_orig ? m->rope_long : m->rope_short;
+}
 
 int hone_model_default_n_ctx(const hone_model *m)
 {

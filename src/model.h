@@ -34,12 +34,18 @@ void hone_model_free(hone_model *m);
 hone_status hone_model_check_kernels(const hone_model *m, const hone_kernels *k,
                                      hone_error *err);
 
+/* The architecture features the model uses, for people: a list separated
+ * by ", " into buf (always NUL-terminated, truncated to cap), e.g. "GQA
+ * 8/2, head_dim 64 (not 256/8), QK-norm, tied embeddings, RoPE neox".
+ * Returns the length it needed (as snprintf). */
+size_t hone_model_features(const hone_model *m, char *buf, size_t cap);
+
 /* Bytes of weights the forward pass reads for one token (for bandwidth). */
 uint64_t hone_model_weight_bytes(const hone_model *m);
 
 /* What a front-end asks of a loaded model. */
 const hone_gguf_file *hone_model_gguf(const hone_model *m);
-const char *hone_model_arch_name(const hone_model *m); /* "llama", "qwen2", "phi3" */
+const char *hone_model_arch_name(const hone_model *m); /* "llama", "qwen2", "qwen3", "phi3" */
 int hone_model_n_vocab(const hone_model *m);
 int hone_model_n_ctx_train(const hone_model *m);
 /* The context a front-end uses when the user sets none: the trained one,
@@ -47,5 +53,14 @@ int hone_model_n_ctx_train(const hone_model *m);
  * trained context, which for recent models is far more than a CPU needs). */
 #define HONE_DEFAULT_CTX_CAP 4096
 int hone_model_default_n_ctx(const hone_model *m);
+/* The per-pair RoPE frequency divisors ([n_rot/2]) a context of n_ctx_seq
+ * positions per sequence uses, or NULL for none: rope_freqs if present,
+ * else LongRoPE's short factors while n_ctx_seq, padded to a multiple of
+ * 256 as llama.cpp pads it, is at most the original context, and the long
+ * ones above it. Chosen once per context from its size, never per
+ * position (as llama.cpp's get_rope_factors). With several sequences
+ * hone passes n_ctx / n_seq; llama.cpp (non-unified cache) pads n_ctx to
+ * 256 before dividing, which can differ for n_seq > 1. */
+const float *hone_model_rope_factors(const hone_model *m, int n_ctx_seq);
 
 #endif

@@ -20,6 +20,12 @@ hone_status hone_perplexity(hone_context *ctx, const int32_t *tokens, size_t n_t
 {
     const int n_ctx = hone_n_ctx(ctx), n_batch = hone_n_batch(ctx);
     const int n_vocab = hone_n_vocab(ctx);
+    /* the second half of each chunk but its last token is scored: a context
+     * below 3 scores nothing, and the mean of nothing is NaN */
+    if (n_ctx < HONE_PPL_MIN_CTX)
+        return hone_fail(err, HONE_ERR_ARG,
+                         "a context of %d scores no token; perplexity needs at least %d",
+                         n_ctx, HONE_PPL_MIN_CTX);
     if (n_tokens < 2 * (size_t)n_ctx)
         return hone_fail(err, HONE_ERR_ARG,
                          "the text is %zu tokens; perplexity with a context of %d needs at least %d",

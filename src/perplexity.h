@@ -22,6 +22,10 @@ typedef struct {
     int count;        /* scored tokens */
 } hone_ppl_result;
 
+/* The smallest context that scores a token (the second half of a chunk,
+ * but its last token). */
+#define HONE_PPL_MIN_CTX 3
+
 /* Called after each chunk with the running estimate. */
 typedef void (*hone_ppl_progress_fn)(void *ud, int chunk, int n_chunk, double ppl);
 

@@ -15,12 +15,22 @@
 
 /* ---- pieces, at load ---- */
 
+/* Tokens longer than this render their chars that are no byte without the
+ * copy of the whole token text llama.cpp appends to each: that copy makes a
+ * piece grow with the square of the token (a 54 KB token of such chars
+ * rendered to ~1 GB), and real vocabularies have no such tokens at all, so
+ * short ones keep llama.cpp's exact piece and long ones stay linear. */
+#define UNK_BYTE_COPY_MAX 256
+
 /* llama.cpp's llama_decode_text: GPT-2 chars back to bytes; a char that is
- * no byte becomes "[UNK_BYTE_0x<hex><whole token text>]". With out NULL
- * only the length is computed. */
+ * no byte becomes "[UNK_BYTE_0x<hex><whole token text>]" (without the
+ * token text when it is longer than UNK_BYTE_COPY_MAX). With out NULL only
+ * the length is computed. At most 12 + 8 + UNK_BYTE_COPY_MAX + 1 bytes per
+ * input byte. */
 static size_t decode_bpe_text(const char *s, size_t n, char *out)
 {
     static const char hex[] = "0123456789abcdef";
+    const size_t copy = n <= UNK_BYTE_COPY_MAX ? n : 0;
     size_t o = 0, i = 0;
     while (i < n) {
         uint32_t cp = tok_utf8_next(s, n, &i);
@@ -39,10 +49,11 @@ static size_t decode_bpe_text(const char *s, size_t n, char *out)
                 out[o + 12 + 2 * (size_t)j] = hex[(uint8_t)u[j] >> 4];
                 out[o + 13 + 2 * (size_t)j] = hex[(uint8_t)u[j] & 15];
             }
-            memcpy(out + o + 12 + 2 * (size_t)k, s, n);
-            out[o + 12 + 2 * (size_t)k + n] = ']';
+            if (copy)
+                memcpy(out + o + 12 + 2 * (size_t)k, s, copy);
+            out[o + 12 + 2 * (size_t)k + copy] = ']';
         }
-        o += 12 + 2 * (size_t)k + n + 1;
+        o += 12 + 2 * (size_t)k + copy + 1;
     }
     return o;
 }

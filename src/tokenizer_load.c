@@ -382,9 +382,10 @@ static hone_status load_type(hone_tokenizer *t, const hone_gguf_file *f, hone_er
         if (fl & PRE_ESCAPE_WS)
             t->escape_ws = true;
     } else {
+        char e[96];
         return hone_fail(err, HONE_ERR_UNSUPPORTED,
                          "unsupported tokenizer.ggml.model '%s' (hone supports 'llama' and 'gpt2')",
-                         t->model);
+                         hone_escape_str(t->model, e, sizeof e));
     }
     st = opt_bool(f, "tokenizer.ggml.add_space_prefix", &t->add_space_prefix, err);
     if (st == HONE_OK)

@@ -187,8 +187,9 @@ hone_status tok_pre_init(tok_pretok *p, const char *pre_name, hone_error *err)
             return hone_fail(err, HONE_ERR_UNSUPPORTED,
                              "tokenizer.ggml.pre '%s' needs a custom splitter hone does not have",
                              pre_name);
+        char e[96];
         return hone_fail(err, HONE_ERR_UNSUPPORTED, "unknown pre-tokenizer tokenizer.ggml.pre = '%s'",
-                         pre_name);
+                         hone_escape_str(pre_name, e, sizeof e));
     }
     p->name = fam->names[0];
     p->flags = fam->flags;

@@ -962,6 +962,36 @@ X86_DOT_PAIR(q6_K)
 X86_DOT_PAIR(q3_K)
 X86_DOT_PAIR(q2_K)
 
+/* Instances for the tokens left after the full groups (n_tok % X86_MAX_NT,
+ * e.g. a server's 2 or 3 busy slots): one weight row unpacked once for
+ * them all instead of once per token. A token's float steps do not depend
+ * on nt, so results keep vec_dot's bits. */
+#define X86_DOT_N(T, N)                                                          \
+    static void x86_dot##N##_##T(int n, const void *x, const void *const *y, float *s, \
+                                 const x86_act_scales *as)                       \
+    {                                                                            \
+        if (as)                                                                  \
+            T##_multi(n, x, y, s, N, as);                                        \
+        else                                                                     \
+            T##_multi(n, x, y, s, N, NULL);                                      \
+    }
+#if X86_MAX_NT > 4
+#define X86_DOT_FEW(T) X86_DOT_N(T, 2) X86_DOT_N(T, 3) X86_DOT_N(T, 4)
+#else
+#define X86_DOT_FEW(T) X86_DOT_N(T, 2) X86_DOT_N(T, 3)
+#endif
+X86_DOT_FEW(q4_0)
+X86_DOT_FEW(q8_0)
+X86_DOT_FEW(q5_0)
+X86_DOT_FEW(q4_1)
+X86_DOT_FEW(q5_1)
+X86_DOT_FEW(q4_K)
+X86_DOT_FEW(q5_K)
+X86_DOT_FEW(q6_K)
+X86_DOT_FEW(q3_K)
+X86_DOT_FEW(q2_K)
+X86_DOT_FEW(f16)
+
 /* f16: two rows at a time, so the 4 x 2 accumulators fit the registers */
 static void x86_vec_dot_f16(int n, float *s, const void *x, const void *y)
 {
@@ -982,6 +1012,24 @@ static const x86_dotg_fn X86_DOTG[HONE_TYPE_COUNT] = {
     [HONE_TYPE_Q2_K] = x86_dotg_q2_K, [HONE_TYPE_Q4_1] = x86_dotg_q4_1,
     [HONE_TYPE_Q5_1] = x86_dotg_q5_1,
 };
+
+#define X86_FEW_TABLE(N)                                                         \
+    {                                                                            \
+        [HONE_TYPE_F16] = x86_dot##N##_f16,   [HONE_TYPE_Q4_0] = x86_dot##N##_q4_0, \
+        [HONE_TYPE_Q8_0] = x86_dot##N##_q8_0, [HONE_TYPE_Q4_K] = x86_dot##N##_q4_K, \
+        [HONE_TYPE_Q5_K] = x86_dot##N##_q5_K, [HONE_TYPE_Q6_K] = x86_dot##N##_q6_K, \
+        [HONE_TYPE_Q5_0] = x86_dot##N##_q5_0, [HONE_TYPE_Q3_K] = x86_dot##N##_q3_K, \
+        [HONE_TYPE_Q2_K] = x86_dot##N##_q2_K, [HONE_TYPE_Q4_1] = x86_dot##N##_q4_1, \
+        [HONE_TYPE_Q5_1] = x86_dot##N##_q5_1,                                    \
+    }
+/* X86_DOTFEW[k][type]: the instance for k + 2 tokens */
+static const x86_dotg_fn X86_DOTFEW[][HONE_TYPE_COUNT] = {
+    X86_FEW_TABLE(2), X86_FEW_TABLE(3),
+#if X86_MAX_NT > 4
+    X86_FEW_TABLE(4),
+#endif
+};
+enum { X86_FEW_MAX = (int)(sizeof X86_DOTFEW / sizeof X86_DOTFEW[0]) + 1 };
 
 /* Types whose activations carry f16 block scales (Q8_0 / Q8_1). */
 static const x86_dotg_fn X86_DOT1S[HONE_TYPE_COUNT] = {
@@ -1080,7 +1128,7 @@ static void x86_matmul_rows(const hone_kernels *k, uint32_t wtype, const void *w
     const x86_dotg_fn dotg = wtype < HONE_TYPE_COUNT ? X86_DOTG[wtype] : NULL;
     x86_dotg_fn dot1s = wtype < HONE_TYPE_COUNT ? X86_DOT1S[wtype] : NULL;
     if (n / 32 > X86_MAX_SCALE_BLOCKS) dot1s = NULL;
-    if (!dotg || (n_tok < G && !dot1s)) {
+    if (!dotg) {
         hone_gen_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
@@ -1090,28 +1138,28 @@ static void x86_matmul_rows(const hone_kernels *k, uint32_t wtype, const void *w
     const int nb = n / 32;
     float dbuf[G][X86_MAX_SCALE_BLOCKS], sbuf[G][X86_MAX_SCALE_BLOCKS];
     x86_act_scales as;
+    /* row strips that stay in L1 while every token group passes over them */
     for (int rs = r0; rs < r1; rs += STRIP) {
         const int re = rs + STRIP < r1 ? rs + STRIP : r1;
-        int t = 0;
-        for (; t + G <= n_tok; t += G) {
+        for (int t = 0; t < n_tok;) {
+            const int left = n_tok - t;
+            const int m = left >= G ? G : left < X86_FEW_MAX ? left : X86_FEW_MAX;
+            const x86_dotg_fn fn = m == G ? dotg : m >= 2 ? X86_DOTFEW[m - 2][wtype] : NULL;
             const void *a[G];
-            for (int j = 0; j < G; j++) a[j] = ab + (size_t)(t + j) * act_row_bytes;
-            if (dot1s) fill_act_scales(vtype, a, G, nb, dbuf, sbuf, &as);
-            for (int r = rs; r < re; r++) {
-                float s[G];
-                dotg(n, wb + (size_t)r * w_row_bytes, a, s, dot1s ? &as : NULL);
-                for (int j = 0; j < G; j++) y[(size_t)(t + j) * (size_t)ldy + (size_t)r] = s[j];
-            }
-        }
-        for (; t < n_tok; t++) {
-            const void *a = ab + (size_t)t * act_row_bytes;
-            float *yt = y + (size_t)t * (size_t)ldy;
-            if (dot1s) {
-                fill_act_scales(vtype, &a, 1, nb, dbuf, sbuf, &as);
-                for (int r = rs; r < re; r++) dot1s(n, wb + (size_t)r * w_row_bytes, &a, &yt[r], &as);
+            for (int j = 0; j < m; j++) a[j] = ab + (size_t)(t + j) * act_row_bytes;
+            if (fn || dot1s) {
+                if (dot1s) fill_act_scales(vtype, a, m, nb, dbuf, sbuf, &as);
+                const x86_dotg_fn f = fn ? fn : dot1s;
+                for (int r = rs; r < re; r++) {
+                    float sv[G];
+                    f(n, wb + (size_t)r * w_row_bytes, a, sv, dot1s ? &as : NULL);
+                    for (int j = 0; j < m; j++) y[(size_t)(t + j) * (size_t)ldy + (size_t)r] = sv[j];
+                }
             } else {
-                for (int r = rs; r < re; r++) dot(n, &yt[r], wb + (size_t)r * w_row_bytes, a);
+                float *yt = y + (size_t)t * (size_t)ldy;
+                for (int r = rs; r < re; r++) dot(n, &yt[r], wb + (size_t)r * w_row_bytes, a[0]);
             }
+            t += m;
         }
     }
 }

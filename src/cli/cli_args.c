@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <limits.h>
@@ -79,33 +81,102 @@ int cli_float_arg(const char *cmd, int argc, char **argv, int *i, double min, do
     return v ? cli_float(cmd, opt, v, min, max, out) : -1;
 }
 
-int cli_read_file(const char *cmd, const char *path, char **buf, size_t *len)
+/* Read fp to its end into a NUL-terminated buffer, never holding more than
+ * max bytes: the buffer grows with what arrives (size_hint: a regular file's
+ * size), so /dev/zero or an endless pipe is refused at max, not at ENOMEM. */
+static int read_bounded(const char *cmd, FILE *fp, const char *name, size_t max,
+                        size_t size_hint, char **buf, size_t *len)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) return cli_error(cmd, "cannot open '%s': %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
+    size_t cap = size_hint > 0 && size_hint < max ? size_hint + 2 : (size_t)1 << 16, n = 0;
+    if (cap > max + 2) cap = max + 2;
     char *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n - 1, fp);
-        if (n < cap - 1) break;
-        char *nb = cap < ((size_t)1 << 31) ? realloc(b, cap * 2) : NULL;
+    if (!b) return cli_error(cmd, "out of memory reading %s", name);
+    for (;;) {
+        n += fread(b + n, 1, cap - 1 - n, fp);
+        if (n > max) {
+            free(b);
+            return cli_error(cmd, "%s is more than %zu MiB, the most hone %s reads", name,
+                             max >> 20, cmd);
+        }
+        if (n < cap - 1) break; /* end of file or error */
+        size_t nc = cap * 2 > max + 2 ? max + 2 : cap * 2;
+        char *nb = realloc(b, nc);
         if (!nb) {
             free(b);
-            b = NULL;
-            break;
+            return cli_error(cmd, "out of memory reading %s", name);
         }
         b = nb;
-        cap *= 2;
+        cap = nc;
     }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (!b) return cli_error(cmd, "'%s' is too large to read", path);
-    if (bad) {
+    if (ferror(fp)) {
+        int e = errno;
         free(b);
-        return cli_error(cmd, "cannot read '%s'", path);
+        return cli_error(cmd, "cannot read %s: %s", name, strerror(e));
     }
     b[n] = '\0';
     *buf = b;
+    *len = n;
+    return 0;
+}
+
+int cli_read_stream(const char *cmd, FILE *fp, const char *name, size_t max, char **buf,
+                    size_t *len)
+{
+    struct stat sb;
+    size_t hint = fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode) ? (size_t)sb.st_size : 0;
+    return read_bounded(cmd, fp, name, max, hint, buf, len);
+}
+
+int cli_read_file(const char *cmd, const char *path, size_t max, char **buf, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return cli_error(cmd, "cannot open '%s': %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) != 0) {
+        int e = errno;
+        fclose(fp);
+        return cli_error(cmd, "cannot read '%s': %s", path, strerror(e));
+    }
+    /* fopen opens a directory for reading; fread then fails with EISDIR */
+    if (S_ISDIR(sb.st_mode)) {
+        fclose(fp);
+        return cli_error(cmd, "cannot read '%s': it is a directory, not a text file", path);
+    }
+    /* a regular file's size is known: refuse it before reading a byte */
+    if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > max) {
+        fclose(fp);
+        return cli_error(cmd, "'%s' is %.1f MiB, more than %zu MiB, the most hone %s reads",
+                         path, (double)sb.st_size / (1024.0 * 1024.0), max >> 20, cmd);
+    }
+    char name[PATH_MAX + 8];
+    snprintf(name, sizeof name, "'%s'", path);
+    int rc = read_bounded(cmd, fp, name, max, S_ISREG(sb.st_mode) ? (size_t)sb.st_size : 0, buf,
+                          len);
+    fclose(fp);
+    return rc;
+}
+
+int cli_read_line(const char *cmd, FILE *fp, size_t max, char **line, size_t *cap, size_t *len)
+{
+    size_t n = 0;
+    int c;
+    while ((c = getc(fp)) != EOF) {
+        if (n + 2 > *cap) {
+            if (n >= max)
+                return cli_error(cmd, "a line of standard input is more than %zu MiB, the most "
+                                      "hone %s reads", max >> 20, cmd), -2;
+            size_t nc = *cap ? *cap * 2 : 256;
+            if (nc > max + 2) nc = max + 2;
+            char *nl = realloc(*line, nc);
+            if (!nl) return cli_error(cmd, "out of memory reading standard input"), -2;
+            *line = nl;
+            *cap = nc;
+        }
+        (*line)[n++] = (char)c;
+        if (c == '\n') break;
+    }
+    if (c == EOF && n == 0) return -1;
+    (*line)[n] = '\0';
     *len = n;
     return 0;
 }
@@ -155,9 +226,20 @@ const char CLI_ENGINE_HELP[] =
     "  -b, --batch-size N      most tokens per evaluation call (default 2048)\n"
     "  -ub, --ubatch-size N    tokens per forward pass (default 512)\n"
     "  -t, --threads N         threads (default: HONE_THREADS, build_info.json, or detected)\n"
-    "  --cache-type f16|f32    KV cache element type (default f16, like llama.cpp)\n"
+    "  -ctk, --cache-type-k T  KV cache element type, f16 (default, as llama.cpp) or\n"
+    "  -ctv, --cache-type-v T  f32; hone keeps K and V in one type, so the two must\n"
+    "  --cache-type T          agree (--cache-type sets both)\n"
     "  --mlock                 lock the model in RAM\n"
-    "  --no-mmap               read the model into memory instead of mapping it\n";
+    "  --no-mmap               read the model into memory instead of mapping it\n"
+    "  -fa, --flash-attn X     accepted for llama.cpp (on|off|auto); hone has one CPU\n"
+    "                          attention path and uses it whatever X is\n"
+    "  -ngl, --n-gpu-layers N  accepted for llama.cpp (also --gpu-layers); hone runs\n"
+    "                          on the CPU, no layer is offloaded\n"
+    "  --log-disable           no informational lines on stderr (timings, progress);\n"
+    "                          warnings and errors are still printed\n"
+    "  -v, --verbose           print the settings in use (context, batch, threads and\n"
+    "                          where their number came from, kernels) on stderr\n"
+    "                          (also --log-verbose)\n";
 
 void cli_engine_defaults(cli_engine_opts *o)
 {
@@ -182,18 +264,71 @@ int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_op
     if (!strcmp(a, "-ub") || !strcmp(a, "--ubatch-size"))
         return cli_int_arg(cmd, argc, argv, i, 1, MAX_CTX, &o->n_ubatch) ? -1 : 1;
     if (!strcmp(a, "-t") || !strcmp(a, "--threads"))
-        return cli_int_arg(cmd, argc, argv, i, 1, 1024, &o->n_threads) ? -1 : 1;
+        return cli_int_arg(cmd, argc, argv, i, 1, CLI_MAX_THREADS, &o->n_threads) ? -1 : 1;
     if (!strcmp(a, "--mlock")) return o->mlock = true, 1;
     if (!strcmp(a, "--no-mmap")) return o->no_mmap = true, 1;
-    if (!strcmp(a, "--cache-type") || !strcmp(a, "-ctk") || !strcmp(a, "--cache-type-k")) {
+    const bool ck = !strcmp(a, "-ctk") || !strcmp(a, "--cache-type-k");
+    const bool cv = !strcmp(a, "-ctv") || !strcmp(a, "--cache-type-v");
+    if (ck || cv || !strcmp(a, "--cache-type")) {
         const char *v = cli_value(cmd, argc, argv, i);
         if (!v) return -1;
-        if (!strcmp(v, "f16")) o->cache_type = HONE_TYPE_F16;
-        else if (!strcmp(v, "f32")) o->cache_type = HONE_TYPE_F32;
-        else return cli_error(cmd, "--cache-type: '%s' is not f16 or f32", v);
+        uint32_t t;
+        if (!strcmp(v, "f16")) t = HONE_TYPE_F16;
+        else if (!strcmp(v, "f32")) t = HONE_TYPE_F32;
+        else return cli_error(cmd, "%s: '%s' is not f16 or f32", a, v);
+        /* one cache type for K and V: a -ctk/-ctv pair that differs cannot
+         * be honoured, and silently using one would change the results */
+        const unsigned given = ck ? 1u : cv ? 2u : 3u;
+        if ((o->cache_given & ~given) && t != o->cache_type)
+            return cli_error(cmd, "%s %s: hone keeps K and V in one type, and the other was "
+                                  "given as %s", a, v,
+                             o->cache_type == HONE_TYPE_F16 ? "f16" : "f32");
+        o->cache_given |= given;
+        o->cache_type = t;
         return 1;
     }
+    if (!strcmp(a, "-fa") || !strcmp(a, "--flash-attn")) {
+        const char *v = cli_value(cmd, argc, argv, i);
+        if (!v) return -1;
+        /* llama.cpp's values (llama-bench's lists of them too) */
+        char buf[128];
+        snprintf(buf, sizeof buf, "%s", v);
+        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+            if (strcmp(t, "on") && strcmp(t, "off") && strcmp(t, "auto") && strcmp(t, "1") &&
+                strcmp(t, "0") && strcmp(t, "true") && strcmp(t, "false") &&
+                strcmp(t, "enabled") && strcmp(t, "disabled"))
+                return cli_error(cmd, "%s: '%s' is not on, off or auto", a, v);
+        cli_cpu_only_note(cmd);
+        return 1;
+    }
+    if (!strcmp(a, "-ngl") || !strcmp(a, "--n-gpu-layers") || !strcmp(a, "--gpu-layers")) {
+        const char *v = cli_value(cmd, argc, argv, i);
+        if (!v) return -1;
+        if (strcmp(v, "auto") && strcmp(v, "all")) {
+            char buf[128];
+            snprintf(buf, sizeof buf, "%s", v);
+            int n;
+            for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
+                if (cli_int(cmd, a, t, -1, INT_MAX, &n)) return -1;
+        }
+        cli_cpu_only_note(cmd);
+        return 1;
+    }
+    if (!strcmp(a, "--log-disable")) return o->quiet = true, 1;
+    if (!strcmp(a, "-v") || !strcmp(a, "--verbose") || !strcmp(a, "--log-verbose"))
+        return o->verbose = true, 1;
     return 0;
+}
+
+void cli_cpu_only_note(const char *cmd)
+{
+    /* once per process, whichever of the flags comes first */
+    static bool said;
+    if (said) return;
+    said = true;
+    fprintf(stderr, "hone %s: note: hone runs on the CPU: -ngl and -fa are accepted for "
+                    "llama.cpp compatibility and change nothing (no layer is offloaded; hone has "
+                    "one attention path)\n", cmd);
 }
 
 double cli_now_ms(void)
@@ -210,9 +345,11 @@ size_t cli_peak_rss(void)
     return (size_t)ru.ru_maxrss * 1024; /* Linux: kilobytes */
 }
 
-int cli_threads(const char *cmd, int t_flag)
+/* cli_threads, and where the number came from (-t, HONE_THREADS, ...) */
+static int threads_from(const char *cmd, int t_flag, const char **source)
 {
     const hone_thread_choice c = hone_choose_threads(t_flag);
+    *source = c.source;
     if (c.warning[0]) fprintf(stderr, "hone %s: warning: %s\n", cmd, c.warning);
     if (c.over_limit)
         fprintf(stderr,
@@ -220,6 +357,12 @@ int cli_threads(const char *cmd, int t_flag)
                 "(affinity mask, cgroup quota): threads will wait for each other\n",
                 cmd, c.n, c.limit);
     return c.n;
+}
+
+int cli_threads(const char *cmd, int t_flag)
+{
+    const char *source;
+    return threads_from(cmd, t_flag, &source);
 }
 
 int cli_kernels(const char *cmd, const hone_kernels **k)
@@ -251,8 +394,11 @@ int cli_chat_template(const char *cmd, const char *name, const hone_model *m,
     hone_error err = {0};
     if (name) return hone_chat_template_by_name(name, t, &err) ? cli_error(cmd, "%s", err.msg) : 0;
     hone_gguf_str s;
-    if (hone_gguf_get_str(hone_model_gguf(m), "tokenizer.chat_template", &s, NULL) != HONE_OK) {
-        *t = HONE_CHAT_CHATML; /* llama.cpp's fallback */
+    /* no template, or an empty one: llama.cpp's fallback, chatml (its
+     * common_chat_templates_init treats "" as absent) */
+    if (hone_gguf_get_str(hone_model_gguf(m), "tokenizer.chat_template", &s, NULL) != HONE_OK ||
+        s.len == 0) {
+        *t = HONE_CHAT_CHATML;
         return 0;
     }
     char *jinja = hone_gguf_str_dup(s);
@@ -296,6 +442,25 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
     return 0;
 }
 
+void cli_warn_ctx_train(const char *cmd, const hone_model *m, int n_ctx, int n_seq)
+{
+    /* as llama.cpp (llama_context: "n_ctx_seq > n_ctx_train -- possible
+     * training context overflow"): allowed, but positions the model never saw
+     * in training make worse text. Said once (bench makes many contexts). */
+    static bool warned;
+    const int n_train = hone_model_n_ctx_train(m), n_seq_ctx = n_ctx / (n_seq > 0 ? n_seq : 1);
+    if (warned || n_train <= 0 || n_seq_ctx <= n_train) return;
+    warned = true;
+    if (n_seq > 1)
+        fprintf(stderr, "hone %s: warning: a context of %d tokens per slot (-c %d / -np %d) is "
+                        "more than the %d the model was trained on: expect worse text beyond "
+                        "%d tokens\n", cmd, n_seq_ctx, n_ctx, n_seq, n_train, n_train);
+    else
+        fprintf(stderr, "hone %s: warning: -c %d is more than the %d tokens the model was "
+                        "trained on: expect worse text beyond %d tokens\n", cmd, n_ctx,
+                n_train, n_train);
+}
+
 int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_all,
                        int n_ubatch_cap, cli_engine *e)
 {
@@ -303,8 +468,10 @@ int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_al
     hone_error err = {0};
     const hone_kernels *k;
     if (cli_kernels(cmd, &k)) return -1;
-    if (hone_threadpool_create(cli_threads(cmd, o->n_threads), &e->pool, &err))
-        return cli_error(cmd, "%s", err.msg);
+    const char *source;
+    const int n_threads = threads_from(cmd, o->n_threads, &source);
+    if (hone_threadpool_create(n_threads, &e->pool, &err)) /* say where the number came from */
+        return cli_error(cmd, "%d threads (from %s): %s", n_threads, source, err.msg);
     hone_context_params cp = hone_context_default_params();
     cp.kernels = k;
     cp.n_seq = o->n_seq > 0 ? o->n_seq : 1;
@@ -317,6 +484,14 @@ int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_al
     cp.pool = e->pool;
     if (hone_context_create(e->model, &cp, &e->ctx, &err))
         return cli_error(cmd, "%s: %s", o->model, err.msg);
+    cli_warn_ctx_train(cmd, e->model, hone_n_ctx(e->ctx), cp.n_seq);
+    if (o->verbose)
+        fprintf(stderr, "hone %s: context %d tokens (%s)%s, batch %d, micro-batch %d, KV cache %s, "
+                        "%d threads (from %s), kernels %s\n", cmd, hone_n_ctx(e->ctx),
+                o->n_ctx > 0 ? "-c" : "the model's, at most 4096",
+                cp.n_seq > 1 ? " shared by the slots" : "", hone_n_batch(e->ctx), cp.n_ubatch,
+                cp.cache_type == HONE_TYPE_F32 ? "f32" : "f16", n_threads, source,
+                hone_context_kernels(e->ctx)->name);
     e->load_ms += cli_now_ms() - t0;
     return 0;
 }

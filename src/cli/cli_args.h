@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Print "hone CMD: <message>\n" to stderr. Returns -1. */
 int cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -30,8 +31,24 @@ int cli_int_arg(const char *cmd, int argc, char **argv, int *i, long min, long m
 int cli_float_arg(const char *cmd, int argc, char **argv, int *i, double min, double max,
                   float *out);
 
-/* Whole file into a NUL-terminated malloc'ed buffer (*len bytes). */
-int cli_read_file(const char *cmd, const char *path, char **buf, size_t *len);
+/* The most text a command reads (-f, --stdin, a chat line): refused beyond,
+ * before it is allocated. A prompt beyond 64 MiB is far beyond any
+ * context; a perplexity text may be a whole corpus (wikitext-103's training
+ * split is 540 MB). */
+#define CLI_MAX_TEXT ((size_t)64 << 20)
+#define CLI_MAX_TEXT_PPL ((size_t)1 << 30)
+
+/* Whole file into a NUL-terminated malloc'ed buffer (*len bytes), at most
+ * max bytes: a larger regular file is refused before it is read, a stream
+ * (pipe, device) once it passes max. A directory is refused as such. */
+int cli_read_file(const char *cmd, const char *path, size_t max, char **buf, size_t *len);
+/* The same for an open stream (standard input); name is used in messages. */
+int cli_read_stream(const char *cmd, FILE *fp, const char *name, size_t max, char **buf,
+                    size_t *len);
+/* One line of fp (with its '\n', if any) into *line (grown, *cap bytes),
+ * at most max bytes. 0: a line, -1: end of input, -2: too long or out of
+ * memory (printed). */
+int cli_read_line(const char *cmd, FILE *fp, size_t max, char **line, size_t *cap, size_t *len);
 /* llama.cpp's escape processing (\n \r \t \' \" \\ \xHH) in place; returns
  * the new length (the text may contain NUL bytes from \x00). */
 size_t cli_unescape(char *s, size_t len);
@@ -47,12 +64,17 @@ typedef struct {
     bool mlock;          /* --mlock */
     bool no_mmap;        /* --no-mmap */
     int n_seq;           /* sequences of the context (serve -np; 0: 1) */
+    unsigned cache_given; /* 1: -ctk given, 2: -ctv given (they must agree) */
+    bool quiet;          /* --log-disable: no informational lines on stderr */
+    bool verbose;        /* -v: the settings in use, on stderr */
 } cli_engine_opts;
 
 void cli_engine_defaults(cli_engine_opts *o);
 /* If argv[*i] is an engine option, parse it (advancing *i) and return 1;
  * return 0 if it is not one, -1 on a bad value (printed). */
 int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_opts *o);
+/* Say once on stderr that hone runs on the CPU and ignores -fa and -ngl. */
+void cli_cpu_only_note(const char *cmd);
 /* Help lines for the engine options. */
 extern const char CLI_ENGINE_HELP[];
 
@@ -70,6 +92,8 @@ typedef struct {
  * process may use), detected (hone_choose_threads); kernel set: HONE_KERNELS (a set's name or
  * "auto"), else the best set this CPU runs. Return 0 or -1 (printed). */
 int cli_kernels(const char *cmd, const hone_kernels **k);
+/* The most threads -t takes (the thread pool's limit). */
+#define CLI_MAX_THREADS 1024
 /* The thread count (hone_choose_threads), printing its warnings. */
 int cli_threads(const char *cmd, int t_flag);
 
@@ -99,6 +123,12 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e);
 int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_all,
                        int n_ubatch_cap, cli_engine *e);
 void cli_engine_close(cli_engine *e);
+/* Warn (once per process) when a context of n_ctx tokens for n_seq
+ * sequences gives a sequence more than the model's trained context. */
+void cli_warn_ctx_train(const char *cmd, const hone_model *m, int n_ctx, int n_seq);
+
+/* "s" unless n is 1: "1 token", "2 tokens". */
+#define CLI_PLURAL(n) ((n) == 1 ? "" : "s")
 
 /* Milliseconds from a monotonic clock. */
 double cli_now_ms(void);

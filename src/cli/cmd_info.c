@@ -16,11 +16,12 @@ static void usage(FILE *out)
             "       hone info --cpu-has F...      does this CPU have these features?\n\n"
             "  --json     print build_info.json (the installed one if found, else\n"
             "             the same fields detected now)\n"
-            "  -m FILE    describe a model instead\n"
+            "  -m, --model FILE  describe a model instead\n"
             "  --cpu-has  features by cpu_features' names (e.g. avx2 fma3), as in\n"
             "             build_info.json's target_isa; exit 0 if the CPU has all,\n"
             "             1 (printing the missing ones) if not. Works on any CPU of\n"
-            "             the architecture, even one this build cannot run.\n");
+            "             the architecture, even one this build cannot run.\n"
+            "  -h, --help this help\n");
 }
 
 static const char *str_field(const cJSON *o, const char *key, const char *dflt)
@@ -123,6 +124,8 @@ static int print_summary(void)
 
 static int print_json(void)
 {
+    /* what is in use: the installed file when it is valid (the ISA guard
+     * has already warned about one that is not), else the detected values */
     cJSON *doc = hone_build_info_load(NULL, 0, NULL);
     if (!doc) doc = hone_build_info_generate();
     char *text = doc ? cJSON_Print(doc) : NULL;

@@ -14,6 +14,7 @@
 #include "hone.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +33,16 @@ typedef struct {
     hone_sampler_params sp;
     int repeat_last_n;          /* -1: context size */
     bool chat;
+    bool no_chat;               /* -no-cnv */
     const char *chat_template;
     const char *system_prompt;
     const char *stops[MAX_STOPS];
     int n_stops;
     bool no_timings;
 } run_opts;
+
+/* Ctrl-C count in a chat (run_chat installs the handler) */
+static volatile sig_atomic_t g_sigint;
 
 typedef struct {
     double prompt_ms, gen_ms;
@@ -46,6 +51,8 @@ typedef struct {
 
 static void usage(FILE *out)
 {
+    /* the defaults shown are the ones used: the library's, llama.cpp's */
+    const hone_sampler_params d = hone_sampler_default_params();
     fprintf(out,
             "usage: hone run -m MODEL (-p PROMPT | -f FILE) [options]\n"
             "       hone run -m MODEL -cnv [options]\n\n"
@@ -54,31 +61,44 @@ static void usage(FILE *out)
             "options:\n"
             "%s"
             "  -p, --prompt TEXT       prompt\n"
-            "  -f, --file FILE         read the prompt from FILE\n"
+            "  -f, --file FILE         read the prompt from FILE (at most %d MiB)\n"
             "  -e, --escape            process \\n \\t \\\" \\\\ \\xHH... in the prompt\n"
             "  --no-display-prompt     do not echo the prompt\n"
             "  -n, --n-predict N       tokens to generate; -1 = until end of text or\n"
             "                          full context (default -1)\n"
             "  --ignore-eos            never stop at (and never pick) end-of-text tokens\n"
             "  --stop TEXT             stop when TEXT is generated (repeatable)\n"
-            "  --temp T                temperature; 0 = greedy (default 0.8)\n"
-            "  --top-k N               (default 40; 0 = off)\n"
-            "  --top-p P               (default 0.95; 1 = off)\n"
-            "  --min-p P               (default 0.05; 0 = off)\n"
-            "  --repeat-penalty X      (default 1.1; 1 = off)\n"
-            "  --repeat-last-n N       tokens the penalties look at (default 64; -1 = context)\n"
-            "  --frequency-penalty X   (default 0)\n"
-            "  --presence-penalty X    (default 0)\n"
-            "  --seed N                random seed (default -1: random)\n"
-            "  -cnv, --chat            interactive chat: one user message per stdin line;\n"
-            "                          EOF ends the session\n"
+            "sampling (llama.cpp's defaults; the order is llama.cpp's: penalties, top-k,\n"
+            "top-p, min-p, temperature):\n"
+            "  --temp T                temperature; 0 = greedy (default %.2f)\n"
+            "  --top-k N               keep the N most likely tokens (default %d; 0 = off)\n"
+            "  --top-p P               nucleus sampling (default %.2f; 1 = off)\n"
+            "  --min-p P               drop tokens below P x the best (default %.2f; 0 = off)\n"
+            "  --repeat-penalty X      penalize repeated tokens (default %.2f = off)\n"
+            "  --repeat-last-n N       tokens the penalties look at (default %d; 0 = off,\n"
+            "                          -1 = context size)\n"
+            "  --frequency-penalty X   (default %.2f = off)\n"
+            "  --presence-penalty X    (default %.2f = off)\n"
+            "  -s, --seed N            random seed (default -1: random)\n"
+            "chat (llama-cli's conversation mode):\n"
+            "  -cnv, --conversation    interactive chat: one user message per stdin line\n"
+            "  (also --chat)           (-p TEXT / -f FILE: the first one); /exit or EOF ends\n"
+            "                          the session, /regen writes the last answer again,\n"
+            "                          /clear forgets the conversation (not -sys); Ctrl-C\n"
+            "                          stops an answer, at the prompt it quits. A full\n"
+            "                          context drops the oldest turns (not -sys)\n"
+            "  -no-cnv, --no-conversation  no chat (the default; wins over -cnv)\n"
+            "  -sys, --system-prompt TEXT  system message for the chat\n"
+            "  -r, --reverse-prompt TEXT   end the answer when TEXT is generated (as --stop)\n"
             "  --chat-template NAME    override the template the model's metadata names\n"
             "                          (a model without one gets chatml, like llama.cpp);\n"
             "                          one of: %s\n"
-            "  -sys, --system-prompt TEXT  system message for the chat\n"
+            "output:\n"
             "  --no-timings            do not print timings\n"
             "  -h, --help              this help\n",
-            CLI_ENGINE_HELP, hone_chat_template_names());
+            CLI_ENGINE_HELP, (int)(CLI_MAX_TEXT >> 20), (double)d.temp, (int)d.top_k, (double)d.top_p, (double)d.min_p,
+            (double)d.repeat_penalty, (int)d.repeat_last_n, (double)d.freq_penalty,
+            (double)d.presence_penalty, hone_chat_template_names());
 }
 
 static int parse_seed(const char *s, uint32_t *out)
@@ -109,7 +129,7 @@ static int sampler_opt(int argc, char **argv, int *i, run_opts *o)
         rc = cli_float_arg(CMD, argc, argv, i, -1e6, 1e6, &sp->freq_penalty);
     else if (!strcmp(a, "--presence-penalty"))
         rc = cli_float_arg(CMD, argc, argv, i, -1e6, 1e6, &sp->presence_penalty);
-    else if (!strcmp(a, "--seed")) {
+    else if (!strcmp(a, "-s") || !strcmp(a, "--seed")) {
         const char *v = cli_value(CMD, argc, argv, i);
         rc = v ? parse_seed(v, &sp->seed) : -1;
     } else
@@ -121,9 +141,10 @@ static int sampler_opt(int argc, char **argv, int *i, run_opts *o)
 static int parse_args(int argc, char **argv, run_opts *o)
 {
     cli_engine_defaults(&o->eng);
+    /* llama.cpp's sampler defaults (common/common.h), so that the same
+     * command line gives the same text: penalties off */
     o->sp = hone_sampler_default_params();
-    o->sp.repeat_penalty = 1.1f;
-    o->repeat_last_n = 64;
+    o->repeat_last_n = o->sp.repeat_last_n;
     o->n_predict = -1;
     o->display_prompt = true;
     for (int i = 1; i < argc; i++) {
@@ -150,10 +171,17 @@ static int parse_args(int argc, char **argv, run_opts *o)
         } else if (!strcmp(a, "--no-timings")) {
             o->no_timings = true;
         } else if (!strcmp(a, "--stop")) {
-            if (o->n_stops == MAX_STOPS) return cli_error(CMD, "at most %d --stop strings", MAX_STOPS);
+            if (o->n_stops == MAX_STOPS) return cli_error(CMD, "at most %d --stop/-r strings", MAX_STOPS);
             if (!(o->stops[o->n_stops++] = cli_value(CMD, argc, argv, &i))) return -1;
         } else if (!strcmp(a, "-cnv") || !strcmp(a, "--chat") || !strcmp(a, "--conversation")) {
             o->chat = true;
+        } else if (!strcmp(a, "-no-cnv") || !strcmp(a, "--no-conversation")) {
+            o->no_chat = true; /* wins over -cnv, wherever it is */
+        } else if (!strcmp(a, "-r") || !strcmp(a, "--reverse-prompt")) {
+            /* llama-cli: hand the turn back to the user when the model
+             * writes TEXT; here it ends the answer, as --stop does */
+            if (o->n_stops == MAX_STOPS) return cli_error(CMD, "at most %d --stop/-r strings", MAX_STOPS);
+            if (!(o->stops[o->n_stops++] = cli_value(CMD, argc, argv, &i))) return -1;
         } else if (!strcmp(a, "--chat-template")) {
             if (!(o->chat_template = cli_value(CMD, argc, argv, &i))) return -1;
         } else if (!strcmp(a, "-sys") || !strcmp(a, "--system-prompt")) {
@@ -168,12 +196,20 @@ static int parse_args(int argc, char **argv, run_opts *o)
             return cli_error(CMD, "no model given (-m FILE), and the built-in default model (%s) "
                                   "is not installed beside this binary", CLI_DEFAULT_MODEL);
         o->eng.model = dflt;
-        fprintf(stderr, "hone run: no -m given: using the built-in default model %s (a tiny "
-                        "story-telling toy; -m FILE.gguf for a real model)\n", dflt);
+        if (!o->eng.quiet)
+            fprintf(stderr, "hone run: no -m given: using the built-in default model %s (a tiny "
+                            "story-telling toy; -m FILE.gguf for a real model)\n", dflt);
     }
+    if (o->eng.quiet) o->no_timings = true;
+    if (o->no_chat) o->chat = false;
+    if (o->chat_template && !o->chat)
+        return cli_error(CMD, "--chat-template formats a chat: add -cnv (without it the prompt "
+                              "is given to the model as it is)");
     if (!o->chat && !o->prompt && !o->prompt_file)
         return cli_error(CMD, "no prompt given (-p TEXT or -f FILE; -cnv to chat)");
     if (o->prompt && o->prompt_file) return cli_error(CMD, "give -p or -f, not both");
+    if (o->system_prompt && !o->chat)
+        return cli_error(CMD, "-sys is the system message of a chat: add -cnv");
     return 0;
 }
 
@@ -318,6 +354,7 @@ static int generate(runner *r, int n_max)
             free(big);
         }
         if (r->out.stopped) break;
+        if (g_sigint) break; /* Ctrl-C in a chat: stop this answer */
         if (hone_n_past(r->e.ctx) >= hone_n_ctx(r->e.ctx)) {
             fprintf(stderr, "\nhone run: context full (%d tokens), stopping\n",
                     hone_n_ctx(r->e.ctx));
@@ -354,7 +391,7 @@ static int run_prompt(runner *r)
     char *text = NULL;
     size_t len;
     if (o->prompt_file) {
-        if (cli_read_file(CMD, o->prompt_file, &text, &len)) return -1;
+        if (cli_read_file(CMD, o->prompt_file, CLI_MAX_TEXT, &text, &len)) return -1;
         if (len > 0 && text[len - 1] == '\n') text[--len] = '\0'; /* as llama.cpp's -f */
     } else {
         len = strlen(o->prompt);
@@ -368,8 +405,8 @@ static int run_prompt(runner *r)
     const int n_ctx = ctx_size(o, r->e.model);
     if (!rc && n == 0) rc = cli_error(CMD, "the prompt is empty");
     if (!rc && n >= n_ctx)
-        rc = cli_error(CMD, "the prompt is %d tokens, too long for the context of %d (-c)", n,
-                       n_ctx);
+        rc = cli_error(CMD, "the prompt is %d token%s, too long for the context of %d (-c)", n,
+                       CLI_PLURAL(n), n_ctx);
     if (!rc) rc = open_context(r, n);
     if (!rc && o->display_prompt) {
         fwrite(text, 1, len, stdout);
@@ -411,30 +448,64 @@ static void chat_free(chat_state *c)
     free(c->msgs);
 }
 
+/* Drop the oldest message after the system prompt (a user message and the
+ * answer to it go together) to make room: llama-cli shifts its context
+ * instead of ending the chat. Returns false when nothing can go. */
+static bool chat_drop_oldest(chat_state *c)
+{
+    size_t first = c->n && !strcmp(c->msgs[0].role, "system") ? 1 : 0;
+    /* keep the last message: it is the one to answer */
+    if (c->n - first < 2) return false;
+    size_t k = first + 1 < c->n - 1 && !strcmp(c->msgs[first + 1].role, "assistant") ? 2 : 1;
+    for (size_t i = first; i < first + k; i++) free((char *)c->msgs[i].content);
+    memmove(c->msgs + first, c->msgs + first + k, (c->n - first - k) * sizeof *c->msgs);
+    c->n -= k;
+    return true;
+}
+
 /* Format the conversation, feed what the KV cache does not hold yet (the
- * cache keeps the longest common token prefix) and generate the reply. */
+ * cache keeps the longest common token prefix) and generate the reply.
+ * When the conversation no longer fits (leaving a quarter of the context
+ * for the answer), the oldest turns are dropped, the system prompt kept.
+ * 0: answered (or this message refused, printed: the chat goes on);
+ * -1: an error that ends the chat. */
 static int chat_turn(runner *r, chat_state *c, hone_chat_template tmpl)
 {
     hone_error err = {0};
-    char *prompt = NULL;
-    if (hone_chat_apply(tmpl, c->msgs, c->n, true, &prompt, &err))
-        return cli_error(CMD, "%s", err.msg);
+    const int n_ctx = hone_n_ctx(r->e.ctx);
+    const int room = n_ctx / 4 > 0 ? n_ctx / 4 : 1;
     int32_t *ids = NULL;
-    int n = 0;
-    int rc = tokenize(r, prompt, strlen(prompt), &ids, &n);
-    free(prompt);
-    if (rc) return rc;
-    if (n >= hone_n_ctx(r->e.ctx)) {
+    int n = 0, dropped = 0;
+    for (;;) {
+        char *prompt = NULL;
+        if (hone_chat_apply(tmpl, c->msgs, c->n, true, &prompt, &err))
+            return cli_error(CMD, "%s", err.msg);
+        int rc = tokenize(r, prompt, strlen(prompt), &ids, &n);
+        free(prompt);
+        if (rc) return rc;
+        if (n + room <= n_ctx || (n < n_ctx && !chat_drop_oldest(c))) break;
+        if (n >= n_ctx && !chat_drop_oldest(c)) {
+            /* the message alone (with the system prompt) does not fit */
+            free(ids);
+            cli_error(CMD, "this message is %d token%s with the chat template, more than the "
+                           "context of %d (-c): not sent", n, CLI_PLURAL(n), n_ctx);
+            free((char *)c->msgs[c->n - 1].content);
+            c->n--;
+            return 0;
+        }
         free(ids);
-        return cli_error(CMD, "context full: the conversation is %d tokens, the context %d (-c)",
-                         n, hone_n_ctx(r->e.ctx));
+        ids = NULL;
+        dropped++;
     }
+    if (dropped)
+        fprintf(stderr, "hone run: the context (%d tokens) is full: dropped the %d oldest "
+                        "turn%s, kept the system prompt\n", n_ctx, dropped, dropped == 1 ? "" : "s");
     int k = 0;
     while (k < n && k < r->n_hist && ids[k] == r->hist[k]) k++;
     if (k == n) k--; /* re-feed the last token to get its logits */
     hone_context_rewind(r->e.ctx, k);
     r->n_hist = k;
-    rc = feed(r, ids + k, n - k);
+    int rc = feed(r, ids + k, n - k);
     free(ids);
     if (rc) return rc;
     r->out.reply_len = 0;
@@ -442,6 +513,49 @@ static int chat_turn(runner *r, chat_state *c, hone_chat_template tmpl)
     putchar('\n');
     fflush(stdout);
     return chat_add(c, "assistant", r->out.reply ? r->out.reply : "", r->out.reply_len);
+}
+
+/* Ctrl-C in a chat, as llama-cli: the first stops the answer being
+ * written (back to the prompt), one at the prompt (or a second one while
+ * the first is not yet handled) ends the session. */
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_sigint++;
+}
+
+static void chat_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: a read at the prompt returns EINTR */
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* The chat's commands (llama-cli's): 1 handled, 0 not a command, -1 error,
+ * 2 /exit. */
+static int chat_command(runner *r, chat_state *c, hone_chat_template tmpl, const char *line)
+{
+    if (!strcmp(line, "/exit")) return 2;
+    if (!strcmp(line, "/clear")) {
+        size_t keep = c->n && !strcmp(c->msgs[0].role, "system") ? 1 : 0;
+        for (size_t i = keep; i < c->n; i++) free((char *)c->msgs[i].content);
+        c->n = keep;
+        fprintf(stderr, "hone run: conversation cleared%s\n", keep ? " (the system prompt kept)" : "");
+        return 1;
+    }
+    if (!strcmp(line, "/regen")) {
+        if (c->n == 0 || strcmp(c->msgs[c->n - 1].role, "assistant")) {
+            fprintf(stderr, "hone run: /regen: no answer to write again\n");
+            return 1;
+        }
+        free((char *)c->msgs[c->n - 1].content);
+        c->n--;
+        return chat_turn(r, c, tmpl) ? -1 : 1;
+    }
+    return 0;
 }
 
 static int run_chat(runner *r)
@@ -452,16 +566,46 @@ static int run_chat(runner *r)
     if (open_context(r, 0)) return -1;
     chat_state c = {0};
     int rc = o->system_prompt ? chat_add(&c, "system", o->system_prompt, strlen(o->system_prompt)) : 0;
+    /* -p / -f: the first user message, answered before stdin is read (as
+     * llama-cli's conversation mode) */
+    char *first = NULL;
+    size_t first_len = 0;
+    if (!rc && o->prompt_file) {
+        rc = cli_read_file(CMD, o->prompt_file, CLI_MAX_TEXT, &first, &first_len);
+        if (!rc && first_len > 0 && first[first_len - 1] == '\n') first[--first_len] = '\0';
+    } else if (!rc && o->prompt) {
+        first_len = strlen(o->prompt);
+        if (!(first = strndup(o->prompt, first_len))) rc = cli_error(CMD, "out of memory");
+    }
+    if (!rc && first && o->escape) first_len = cli_unescape(first, first_len);
+    chat_signals();
+    if (!rc && first && first_len > 0) {
+        if (o->display_prompt) printf("> %s\n", first);
+        if (!(rc = chat_add(&c, "user", first, first_len))) rc = chat_turn(r, &c, tmpl);
+    }
+    free(first);
     char *line = NULL;
     size_t cap = 0;
-    while (!rc) {
+    bool quit = false;
+    while (!rc && !quit) {
+        g_sigint = 0;
         fputs("> ", stdout);
         fflush(stdout);
-        ssize_t len = getline(&line, &cap, stdin);
-        if (len < 0) break; /* EOF: end of the session */
+        size_t len;
+        int lr = cli_read_line(CMD, stdin, CLI_MAX_TEXT, &line, &cap, &len);
+        if (g_sigint) break; /* Ctrl-C at the prompt: end of the session */
+        if (lr == -1) break; /* EOF: end of the session */
+        if (lr < 0) {
+            rc = -1;
+            break;
+        }
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
         if (len == 0) continue;
-        if (!(rc = chat_add(&c, "user", line, (size_t)len))) rc = chat_turn(r, &c, tmpl);
+        int cmd = chat_command(r, &c, tmpl, line);
+        if (cmd < 0) rc = -1;
+        else if (cmd == 2) quit = true;
+        else if (cmd == 0 && !(rc = chat_add(&c, "user", line, len))) rc = chat_turn(r, &c, tmpl);
+        if (g_sigint > 1) break; /* a second Ctrl-C during the answer: quit */
     }
     if (!rc) putchar('\n');
     free(line);
@@ -486,11 +630,17 @@ static void print_timings(const runner *r)
             s->gen_ms, s->n_gen, s->n_gen ? s->gen_ms / s->n_gen : 0.0,
             s->gen_ms > 0 ? 1e3 * s->n_gen / s->gen_ms : 0.0);
     if (r->e.ctx) {
+        /* the KV cache is reserved for the whole context, but only the rows
+         * written are resident: say both, so a large -c does not read as a
+         * peak above the resident size */
+        const double kv = (double)hone_context_kv_bytes(r->e.ctx);
+        const int n_ctx = hone_n_ctx(r->e.ctx), n_past = hone_n_past(r->e.ctx);
         fprintf(stderr,
-                "hone: peak memory      = %10.2f MiB (model file %.2f MiB, KV cache %.2f MiB, buffers %.2f MiB)\n",
+                "hone: peak memory      = %10.2f MiB resident (model file %.2f MiB; KV cache %.2f MiB "
+                "reserved, %.2f MiB written: %d of %d token%s; buffers %.2f MiB)\n",
                 (double)cli_peak_rss() / mib, (double)hone_gguf_file_size(hone_model_gguf(r->e.model)) / mib,
-                (double)hone_context_kv_bytes(r->e.ctx) / mib,
-                (double)hone_context_scratch_bytes(r->e.ctx) / mib);
+                kv / mib, n_ctx > 0 ? kv * n_past / n_ctx / mib : 0.0, n_past, n_ctx,
+                CLI_PLURAL(n_ctx), (double)hone_context_scratch_bytes(r->e.ctx) / mib);
         fprintf(stderr, "hone: kernels          = %s, %d threads\n",
                 hone_context_kernels(r->e.ctx)->name, hone_n_threads(r->e.ctx));
     }
@@ -507,6 +657,12 @@ int cmd_run(int argc, char **argv)
     hone_error err = {0};
     o.sp.repeat_last_n = o.repeat_last_n < 0 ? ctx_size(&o, r.e.model) : o.repeat_last_n;
     r.smp = hone_sampler_new(&o.sp, n_vocab, &err);
+    if (o.eng.verbose)
+        fprintf(stderr, "hone run: sampling: temp %.2f, top-k %d, top-p %.2f, min-p %.2f, repeat "
+                        "penalty %.2f over %d tokens, frequency %.2f, presence %.2f, seed %s\n",
+                (double)o.sp.temp, (int)o.sp.top_k, (double)o.sp.top_p, (double)o.sp.min_p,
+                (double)o.sp.repeat_penalty, (int)o.sp.repeat_last_n, (double)o.sp.freq_penalty,
+                (double)o.sp.presence_penalty, o.sp.seed == HONE_SEED_RANDOM ? "random" : "fixed");
     r.logits = malloc(sizeof(float) * (size_t)n_vocab);
     r.out.stops = o.stops;
     r.out.n_stops = (size_t)o.n_stops;
@@ -514,11 +670,13 @@ int cmd_run(int argc, char **argv)
     else if (!r.logits) rc = cli_error(CMD, "out of memory");
     else rc = o.chat ? run_chat(&r) : run_prompt(&r);
     if (!rc && !o.no_timings) print_timings(&r);
+    /* quit by Ctrl-C: 130, as llama-cli (128 + SIGINT) */
+    if (!rc && o.chat && g_sigint) rc = 130;
     free(r.out.buf);
     free(r.out.reply);
     free(r.logits);
     free(r.hist);
     hone_sampler_free(r.smp);
     cli_engine_close(&r.e);
-    return rc ? 1 : 0;
+    return rc == 130 ? 130 : rc ? 1 : 0;
 }

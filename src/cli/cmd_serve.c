@@ -32,12 +32,13 @@ static void usage(FILE *out)
             "                          KV cache of c / N tokens\n"
             "  --api-key KEY[,KEY]     require 'Authorization: Bearer KEY' (not /health)\n"
             "  --api-key-file F        keys, one per line\n"
-            "  --timeout S             drop a client idle this long (600); waiting for\n"
+            "  -to, --timeout S        drop a client idle this long (600); waiting for\n"
             "                          the engine does not count\n"
             "  --queue N               requests waiting for a slot before 503 (64)\n"
-            "  --alias NAME            the model's id in /v1/models (the file name)\n"
+            "  -a, --alias NAME        the model's id in /v1/models (the file name)\n"
             "  --metrics               enable /metrics (Prometheus text)\n"
-            "%s",
+            "%s"
+            "  -h, --help              this help\n",
             CLI_ENGINE_HELP);
 }
 
@@ -93,7 +94,7 @@ int cmd_serve(int argc, char **argv)
             const char *f = cli_value(CMD, argc, argv, &i);
             char *text;
             size_t len;
-            if (!f || cli_read_file(CMD, f, &text, &len)) return 1;
+            if (!f || cli_read_file(CMD, f, CLI_MAX_TEXT, &text, &len)) return 1;
             add_keys(&s, text);
             free(text);
             if (!s.n_api_keys) return cli_error(CMD, "%s holds no key", f), 1;

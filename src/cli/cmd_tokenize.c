@@ -17,42 +17,19 @@ static void usage(FILE *out)
             "  -p, --prompt TEXT  the text to tokenize\n"
             "  -f, --file FILE    read the text from FILE (verbatim; wins over -p)\n"
             "  --stdin            read the text from standard input\n"
+            "                     (-f and --stdin read at most %d MiB)\n"
             "  --ids              print only the ids, as a list: [1, 2, 3]\n"
             "  --no-bos           do not add BOS (and EOS) even if the model wants them\n"
             "  --parse-special    recognise control tokens written in the text (default,\n"
             "                     as llama-tokenize does)\n"
             "  --no-parse-special treat control-token text as plain text\n"
             "  --show-count       print the number of tokens at the end\n"
-            "  --no-escape        do not process escapes (\\n, \\t, \\xHH...) in the text\n"
+            "  --escape           process escapes (\\n, \\t, \\xHH...) in the text (default)\n"
+            "  --no-escape        do not process them\n"
             "  --log-disable      accepted for llama-tokenize compatibility (no effect)\n"
-            "  --list-pre         list the tokenizer.ggml.pre names hone supports\n");
-}
-
-static char *read_stream(FILE *fp, size_t *len)
-{
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t k = fread(buf + n, 1, cap - n, fp);
-        n += k;
-        if (k == 0)
-            break;
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    if (buf && ferror(fp)) {
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
+            "  --list-pre         list the tokenizer.ggml.pre names hone supports\n"
+            "  -h, --help         this help\n",
+            (int)(CLI_MAX_TEXT >> 20));
 }
 
 typedef struct {
@@ -146,17 +123,7 @@ int cmd_tokenize(int argc, char **argv)
     char *text = NULL;
     size_t len = 0;
     if (o.file && !o.use_stdin) {
-        FILE *fp = fopen(o.file, "rb");
-        if (!fp) {
-            fprintf(stderr, "hone tokenize: cannot open '%s'\n", o.file);
-            return 1;
-        }
-        text = read_stream(fp, &len);
-        fclose(fp);
-        if (!text) {
-            fprintf(stderr, "hone tokenize: cannot read '%s'\n", o.file);
-            return 1;
-        }
+        if (cli_read_file("tokenize", o.file, CLI_MAX_TEXT, &text, &len)) return 1;
     } else if (!o.use_stdin) {
         len = strlen(o.prompt);
         text = malloc(len + 1);
@@ -184,9 +151,7 @@ int cmd_tokenize(int argc, char **argv)
     hone_gguf_close(f);
 
     if (o.use_stdin) {
-        text = read_stream(stdin, &len);
-        if (!text) {
-            fprintf(stderr, "hone tokenize: cannot read standard input\n");
+        if (cli_read_stream("tokenize", stdin, "standard input", CLI_MAX_TEXT, &text, &len)) {
             hone_tok_free(tok);
             return 1;
         }

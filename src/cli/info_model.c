@@ -1,7 +1,9 @@
 /* info_model.c — `hone info -m FILE [--json]`: what a GGUF model holds
- * (architecture, size, tensor types, hyper-parameters, tokenizer) and which
- * of its tensors this build cannot compute. Only metadata is read: the
- * file is mapped, never copied. */
+ * (architecture, size, tensor types, hyper-parameters, tokenizer), the
+ * architecture features it uses, whether hone runs it (if not, the loader's
+ * refusal, which names the unsupported feature), its chat template and
+ * which of its tensors this build cannot compute. Only metadata is read:
+ * the file is mapped, never copied. */
 #include "commands.h"
 #include "hone.h"
 
@@ -25,25 +27,21 @@ typedef struct {
     int64_t ctx, embd, layers, heads, kv_heads; /* -1 = absent */
     int64_t vocab;
     bool chat_template;
+    char template_name[64];  /* the detected one, "" when none or unknown */
     uint64_t n_uncomputable;
+    bool supported;          /* the loader accepts it */
+    char features[512];      /* hone_model_features (when supported) */
+    char refusal[sizeof ((hone_error *)0)->msg]; /* the loader's error otherwise */
 } model_info;
 
-/* A file string as one printable line (bounded; control bytes masked). */
-static void str_line(hone_gguf_str s, char *buf, size_t cap)
-{
-    size_t o = 0;
-    for (uint64_t i = 0; i < s.len && o + 1 < cap; i++) {
-        unsigned char c = (unsigned char)s.ptr[i];
-        buf[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-    }
-    buf[o] = '\0';
-}
-
+/* A file string as one printable line: bounded, control bytes (NULs
+ * included: the text is printed with its real length) escaped. */
 static void get_line(const hone_gguf_file *f, const char *key, char *buf, size_t cap)
 {
     hone_gguf_str s;
     buf[0] = '\0';
-    if (hone_gguf_get_str(f, key, &s, NULL) == HONE_OK) str_line(s, buf, cap);
+    if (hone_gguf_get_str(f, key, &s, NULL) == HONE_OK)
+        hone_escape(s.ptr, s.len > SIZE_MAX ? SIZE_MAX : (size_t)s.len, buf, cap);
 }
 
 /* "<arch>.<suffix>" as an integer; -1 if absent or not a fitting integer
@@ -88,6 +86,26 @@ static void collect(const hone_gguf_file *f, model_info *m)
         hone_gguf_get_arr(f, "tokenizer.ggml.tokens", HONE_GGUF_TYPE_STRING, &toks, NULL) == HONE_OK)
         m->vocab = (int64_t)toks->arr_n;
     m->chat_template = hone_gguf_find(f, "tokenizer.chat_template") != NULL;
+    hone_gguf_str tmpl;
+    hone_chat_template t;
+    if (hone_gguf_get_str(f, "tokenizer.chat_template", &tmpl, NULL) == HONE_OK) {
+        char *s = strndup(tmpl.ptr, tmpl.len);
+        if (s && hone_chat_detect(s, &t, NULL) == HONE_OK)
+            snprintf(m->template_name, sizeof m->template_name, "%s", hone_chat_template_name(t));
+        free(s);
+    }
+}
+
+/* What the loader says of the file: the features, or why it refuses it. A
+ * second mapping of the same file: the loader owns the one it opens. */
+static void check_support(const char *path, model_info *m)
+{
+    hone_model *model = NULL;
+    hone_error err = {0};
+    m->supported = hone_model_load(path, NULL, &model, &err) == HONE_OK;
+    if (m->supported) hone_model_features(model, m->features, sizeof m->features);
+    else snprintf(m->refusal, sizeof m->refusal, "%s", err.msg);
+    hone_model_free(model);
 }
 
 /* 1234567 -> "1.23M" */
@@ -144,7 +162,19 @@ static void print_text(const model_info *m)
     print_int("kv heads", m->kv_heads);
     print_int("vocab size", m->vocab);
     printf("%-18s %s\n", "tokenizer model", m->tok_model[0] ? m->tok_model : "-");
-    printf("%-18s %s\n", "chat template", m->chat_template ? "yes" : "no");
+    printf("%-18s %s\n", "chat template",
+           !m->chat_template ? "no" : m->template_name[0] ? m->template_name : "yes (not recognised)");
+    if (hone_gguf_n_tensors(f) == 0) {
+        /* a vocabulary file (tokenize works; run has nothing to compute) */
+        printf("%-18s none (vocab only)\n", "weights");
+        return;
+    }
+    if (m->supported) {
+        printf("%-18s %s\n", "features", m->features);
+        printf("%-18s yes\n", "supported");
+    } else {
+        printf("%-18s no: %s\n", "supported", m->refusal);
+    }
     if (!m->n_uncomputable) {
         printf("%-18s all tensors\n", "can compute");
         return;
@@ -153,7 +183,9 @@ static void print_text(const model_info *m)
     const hone_kernels *k = hone_kernels_generic();
     for (uint64_t i = 0; i < hone_gguf_n_tensors(f); i++) {
         const hone_gguf_tensor *t = hone_gguf_tensor_at(f, i);
-        if (!k->type[t->type].vec_dot) printf("  %s (%s)\n", t->name, hone_type_name(t->type));
+        char e[128];
+        if (!k->type[t->type].vec_dot)
+            printf("  %s (%s)\n", hone_escape_str(t->name, e, sizeof e), hone_type_name(t->type));
     }
 }
 
@@ -200,6 +232,20 @@ static cJSON *to_json(const model_info *m)
     json_int(o, "vocab_size", m->vocab);
     json_str(o, "tokenizer_model", m->tok_model);
     cJSON_AddBoolToObject(o, "chat_template", m->chat_template);
+    json_str(o, "chat_template_name", m->template_name);
+    cJSON_AddBoolToObject(o, "supported", m->supported);
+    json_str(o, "unsupported", m->refusal);
+    cJSON *feat = cJSON_AddArrayToObject(o, "features");
+    for (const char *p = m->features; feat && *p;) {
+        const char *e = strstr(p, ", ");
+        /* a feature's own ", " would sit inside parentheses: none do */
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        char item[160];
+        snprintf(item, sizeof item, "%.*s", (int)n, p);
+        cJSON_AddItemToArray(feat, cJSON_CreateString(item));
+        p += n + (e ? 2 : 0);
+    }
+    cJSON_AddBoolToObject(o, "vocab_only", hone_gguf_n_tensors(f) == 0);
     cJSON *bad = cJSON_AddArrayToObject(o, "cannot_compute");
     const hone_kernels *k = hone_kernels_generic();
     for (uint64_t i = 0; bad && i < hone_gguf_n_tensors(f); i++) {
@@ -229,6 +275,7 @@ int info_model(const char *path, int json)
         return 1;
     }
     collect(f, m);
+    check_support(path, m);
     int rc = 0;
     if (json) {
         cJSON *o = to_json(m);

@@ -20,7 +20,7 @@ static const struct {
     {"bench", cmd_bench, "measure prompt and generation speed (like llama-bench)"},
     {"tokenize", cmd_tokenize, "show how a model's tokenizer splits text"},
     {"perplexity", cmd_perplexity, "perplexity of a model on a text file"},
-    {"quantize", cmd_quantize, "convert a model's tensors to another type"},
+    {"quantize", cmd_quantize, "convert a model's tensors to another type, as llama-quantize does"},
     {"info", cmd_info, "this build and CPU (--json), or a model (-m FILE)"},
     {"pull", cmd_pull, "download a GGUF model (URL or hf://OWNER/REPO/FILE.gguf)"},
 };

@@ -269,8 +269,8 @@ static bool parse_task(request *q, const cJSON *j, srv_task *t, char *why, size_
         return false;
     }
     if (t->n_prompt >= seq_ctx) {
-        snprintf(why, cap, "the prompt is %d tokens, more than a slot's context of %d (-c / -np)",
-                 t->n_prompt, seq_ctx);
+        snprintf(why, cap, "the prompt is %d token%s, more than a slot's context of %d (-c / -np)",
+                 t->n_prompt, t->n_prompt == 1 ? "" : "s", seq_ctx);
         return false;
     }
     /* samplers: llama-server's defaults */

@@ -53,6 +53,20 @@ malformed)         # a malformed file: one warning line, detected defaults, exit
     HONE_BUILD_INFO="$tmp/none.json" "$hone" --version > /dev/null 2> "$tmp/err" || fail "missing file: exit $?"
     grep -q "none.json" "$tmp/err" || fail "missing file not reported"
     ;;
+rejected)          # valid JSON that breaks the contract: the warning names the
+                   # reason, and info --json prints what is in use (detected)
+    printf '{"schema_version": 7, "target_isa": ["hone_fake_isa"]}' > "$tmp/v7.json"
+    HONE_BUILD_INFO="$tmp/v7.json" "$hone" info --json > "$tmp/out" 2> "$tmp/err" || fail "exit $?"
+    cat "$tmp/err"
+    [ "$(grep -c warning "$tmp/err")" -eq 1 ] || fail "expected one warning line"
+    grep -q "schema_version 7" "$tmp/err" || fail "the warning does not name schema_version 7"
+    grep -q '"schema_version":[[:space:]]*1' "$tmp/out" || fail "info --json printed the rejected file"
+    grep -q hone_fake_isa "$tmp/out" && fail "info --json printed the rejected file's target_isa"
+    printf '{"schema_version": 1, "target_isa": "avx2"}' > "$tmp/s.json"
+    HONE_BUILD_INFO="$tmp/s.json" "$hone" info --json > "$tmp/out" 2> "$tmp/err" || fail "exit $?"
+    grep -q "target_isa is not an array" "$tmp/err" || fail "the warning does not name target_isa"
+    validate "$tmp/out" || fail "info --json is not the schema's"
+    ;;
 install)           # cmake --install into a fresh prefix; the binary finds ../lib/hone
     builddir=$1
     cmake --install "$builddir" --prefix "$tmp/prefix" > /dev/null || fail "cmake --install"

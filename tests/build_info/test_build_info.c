@@ -233,7 +233,7 @@ static void guard_refuses_an_injected_feature(void **state)
     assert_int_equal(hone_isa_guard(&err), HONE_OK); /* this CPU runs this build */
 
     setenv("HONE_BUILD_INFO",
-           write_text("inject.json", "{\"target_isa\": [\"avx2\", \"hone_fake_isa\", \"amx_fp99\"]}"),
+           write_text("inject.json", "{\"schema_version\": 1, \"target_isa\": [\"avx2\", \"hone_fake_isa\", \"amx_fp99\"]}"),
            1);
     err = (hone_error){0};
     assert_int_equal(hone_isa_guard(&err), HONE_ERR_CPU);
@@ -243,10 +243,28 @@ static void guard_refuses_an_injected_feature(void **state)
     clear_env();
 }
 
+/* Where sysfs has no cache folders (some VMs) the sizes come from CPUID:
+ * only the unknown ones, and sysfs's values stay. */
+static void cache_sizes_from_the_cpu(void **state)
+{
+    (void)state;
+    hone_topology t = {0};
+    t.l2_bytes = 12345; /* as if sysfs had given it */
+    hone_cpu_cache_fill(&t);
+    assert_int_equal(t.l2_bytes, 12345);
+#if defined(__x86_64__) || defined(__i386__)
+    assert_true(t.l1d_bytes >= 8 * 1024 && t.l1d_bytes <= 1024 * 1024);
+    hone_topology u = {0};
+    hone_cpu_cache_fill(&u);
+    assert_true(u.l2_bytes >= 64 * 1024);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(generated_document_has_the_contract),
+        cmocka_unit_test(cache_sizes_from_the_cpu),
         cmocka_unit_test(this_cpu_has_the_target_isa),
         cmocka_unit_test(write_is_atomic_and_loads_back),
         cmocka_unit_test(load_reports_missing_and_malformed),

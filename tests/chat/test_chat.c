@@ -257,6 +257,35 @@ static void test_names(void **state)
     assert_string_equal(hone_chat_template_name(HONE_CHAT_COUNT), "unknown");
 }
 
+/* Mistral's templates (llama architecture, so nothing else tells them
+ * apart): llama.cpp's llm_chat_detect_template branch on "mistral" / [INST],
+ * each case's answer from the reference libllama. Real templates (Nemo:
+ * v3-tekken; Small 3.2, Ministral 3, Devstral: v7) are in data/. */
+static void test_mistral_detection(void **state)
+{
+    (void)state;
+    static const struct { const char *tmpl, *want; } cases[] = {
+        { "mistral", "llama2" }, /* a prefix, not a name */
+        { "mistral {{ messages }}", "llama2" },
+        { "{{ '[INST]' + m }}", "llama2" },
+        { "{{ '[INST] <<SYS>>' }}", "llama2-sys" },
+        { "{% if tools %}[AVAILABLE_TOOLS]{% endif %}{{ '[INST] ' + m }}", "mistral-v3" },
+        { "{% if tools %}[AVAILABLE_TOOLS]{% endif %}{{ \"[INST]\" + m }}", "mistral-v3-tekken" },
+        { "{{ bos_token }}{{ ' [INST] ' + system_message }}", "mistral-v1" },
+        { "{{ '[SYSTEM_PROMPT]' + s }}{{ '[INST]' + m }}", "mistral-v7" },
+        { "mistral-v7-tekken", "mistral-v7-tekken" }, /* only by name, as in llama.cpp */
+    };
+    for (size_t i = 0; i < N_OF(cases); i++) {
+        hone_chat_template t = HONE_CHAT_UNKNOWN;
+        hone_error err = { 0 };
+        if (hone_chat_detect(cases[i].tmpl, &t, &err) != HONE_OK)
+            fail_msg("%s: %s", cases[i].tmpl, err.msg);
+        if (strcmp(hone_chat_template_name(t), cases[i].want) != 0)
+            fail_msg("'%s': detected %s, llama.cpp %s", cases[i].tmpl, hone_chat_template_name(t),
+                     cases[i].want);
+    }
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -312,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_llamacpp_cases),
         cmocka_unit_test(test_model_templates),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_mistral_detection),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_long_conversation),
     };

@@ -9,6 +9,16 @@ usage: make_bad_model.py IN.gguf OUT.gguf VARIANT
   no-norm     drops the tensor output_norm.weight
   long-token  token 432 (',' in the stories vocab) becomes 300 commas: a
               valid model whose greedy continuation has a 300-byte piece
+  qk-norm     adds blk.N.attn_q_norm / attn_k_norm (F32, head_dim): QK-norm
+              on an architecture whose graph has none
+  longrope    adds rope_factors_long / rope_factors_short (F32, n_rot/2):
+              LongRoPE on an architecture other than phi3
+  yarn        {arch}.rope.scaling.type = "yarn"
+  gemma2      general.architecture = "gemma2" (an architecture hone lacks)
+  mistral-chat  tokenizer.chat_template = Mistral-Large-Instruct-2411's (v7):
+              a valid llama model as a Mistral GGUF carries it
+  empty-template  tokenizer.chat_template = "" (llama.cpp falls back to its
+              default template)
 Only the standard library: parses and rewrites GGUF v3 directly.
 """
 import struct
@@ -48,6 +58,16 @@ class Reader:
         else:
             self.get(SCALAR[t])
         return self.d[start:self.p]
+
+
+# mistralai/Mistral-Large-Instruct-2411's chat template (model data; as in
+# llama.cpp's tests/test-chat-template.cpp)
+MISTRAL_V7 = ("{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
+              "{{ '[INST] ' + message['content'] + '[/INST]' }}{% elif message['role'] == 'system' %}"
+              "{{ '[SYSTEM_PROMPT] ' + message['content'] + '[/SYSTEM_PROMPT]' }}"
+              "{% elif message['role'] == 'assistant' %}{{ ' ' + message['content'] + eos_token }}"
+              "{% else %}{{ raise_exception('Only user, system and assistant roles are supported!') }}"
+              "{% endif %}{% endfor %}")
 
 
 def gstr(s):
@@ -110,6 +130,31 @@ def main():
                 toks = [v.string() for _ in range(n)]
                 toks[432] = ',' * 300
                 kv[2] = struct.pack('<IQ', et, n) + b''.join(gstr(x) for x in toks)
+    elif variant in ('qk-norm', 'longrope'):
+        def u32(suffix):
+            return next(struct.unpack('<I', v)[0] for k, t, v in kvs if k == arch + suffix)
+        head_dim = u32('.embedding_length') // u32('.attention.head_count')
+        if variant == 'qk-norm':
+            new = [('blk.%d.attn_%s_norm.weight' % (il, qk), head_dim)
+                   for il in range(u32('.block_count')) for qk in 'qk']
+        else:
+            new = [('rope_factors_long.weight', head_dim // 2),
+                   ('rope_factors_short.weight', head_dim // 2)]
+        for name, n in new:
+            tensors.append([name, [n], 0, 0])
+            datas.append(struct.pack('<%df' % n, *([1.0] * n)))
+    elif variant == 'yarn':
+        kvs.append([arch + '.rope.scaling.type', 8, gstr('yarn')])
+    elif variant == 'mistral-chat':
+        kvs = [kv for kv in kvs if kv[0] != 'tokenizer.chat_template']
+        kvs.append(['tokenizer.chat_template', 8, gstr(MISTRAL_V7)])
+    elif variant == 'gemma2':
+        for kv in kvs:
+            if kv[0] == 'general.architecture':
+                kv[2] = gstr('gemma2')
+    elif variant == 'empty-template':
+        kvs = [kv for kv in kvs if kv[0] != 'tokenizer.chat_template']
+        kvs.append(['tokenizer.chat_template', 8, gstr('')])
     else:
         sys.exit('unknown variant ' + variant)
 

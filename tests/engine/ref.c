@@ -4,6 +4,7 @@
 #include <cJSON.h>
 #include <dirent.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,23 +50,41 @@ static int32_t *int_array(const cJSON *a, int *n)
     return v;
 }
 
-/* "dir/NAME.gguf" -> "NAME" */
-static void model_stem(const char *model, char *out, size_t n)
+/* "dir/NAME.ext" -> "NAME" (everything before the last ".ext") */
+static void file_stem(const char *path, const char *ext, char *out, size_t n)
 {
-    const char *b = strrchr(model, '/');
-    b = b ? b + 1 : model;
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
     snprintf(out, n, "%s", b);
-    char *dot = strstr(out, ".gguf");
-    if (dot) *dot = '\0';
+    size_t l = strlen(out), le = strlen(ext);
+    if (l >= le && !strcmp(out + l - le, ext)) out[l - le] = '\0';
 }
 
-int ref_load(const char *model, hone_ref *r)
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t l = strlen(s), ls = strlen(suffix);
+    return l >= ls && !strcmp(s + l - ls, suffix);
+}
+
+static bool file_exists(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (fp) fclose(fp);
+    return fp != NULL;
+}
+
+int ref_load(const char *spec, hone_ref *r)
 {
     memset(r, 0, sizeof *r);
-    char stem[512], path[1400];
-    model_stem(model, stem, sizeof stem);
-    snprintf(r->model_path, sizeof r->model_path, "%s", model);
-    snprintf(path, sizeof path, "%s/reference/%s.json", ref_shared_dir(), stem);
+    char path[1400];
+    if (ends_with(spec, ".json")) {
+        snprintf(path, sizeof path, "%s", spec);
+    } else {
+        char stem[512];
+        file_stem(spec, ".gguf", stem, sizeof stem);
+        snprintf(path, sizeof path, "%s/reference/%s.json", ref_shared_dir(), stem);
+    }
+    file_stem(path, ".json", r->name, sizeof r->name);
     size_t len;
     char *txt = ref_read_file(path, &len);
     if (!txt) return -1;
@@ -73,6 +92,16 @@ int ref_load(const char *model, hone_ref *r)
     free(txt);
     int rc = -2;
     if (!j) goto out;
+    const cJSON *model = cJSON_GetObjectItem(j, "model");
+    if (!cJSON_IsString(model)) goto out;
+    if (ends_with(spec, ".json"))
+        snprintf(r->model_path, sizeof r->model_path, "%s/models/%s", ref_shared_dir(),
+                 model->valuestring);
+    else
+        snprintf(r->model_path, sizeof r->model_path, "%s", spec);
+    /* no n_ctx field: the context the reference set was made with */
+    const cJSON *nc = cJSON_GetObjectItem(j, "n_ctx");
+    r->n_ctx = cJSON_IsNumber(nc) ? nc->valueint : 512;
     r->n_vocab = cJSON_GetObjectItem(j, "n_vocab")->valueint;
     r->n_positions = cJSON_GetObjectItem(j, "n_positions")->valueint;
     r->prompt = int_array(cJSON_GetObjectItem(j, "prompt_tokens"), &r->n_prompt);
@@ -108,7 +137,7 @@ int ref_load(const char *model, hone_ref *r)
 out:
     cJSON_Delete(j);
     if (rc) {
-        fprintf(stderr, "malformed reference for %s\n", model);
+        fprintf(stderr, "malformed reference %s\n", spec);
         ref_free(r);
     }
     return rc;
@@ -128,38 +157,47 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char **ref_list_models(int *n)
+/* Appends a copy of s to *list (n entries, capacity *cap). */
+static void list_push(char ***list, int *n, int *cap, const char *s)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 16;
+        *list = realloc(*list, sizeof **list * (size_t)*cap);
+    }
+    (*list)[(*n)++] = strdup(s);
+}
+
+/* The reference JSONs in reference/ (sorted). With `model` (a stem M),
+ * only M.json and M.ctxN.json; without, those whose model file exists. */
+static char **list_refs(const char *model, int *n)
 {
     *n = 0;
     char dir[1100];
-    snprintf(dir, sizeof dir, "%s/models", ref_shared_dir());
+    snprintf(dir, sizeof dir, "%s/reference", ref_shared_dir());
     DIR *d = opendir(dir);
     if (!d) return NULL;
     char **list = NULL;
     int cap = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
-        size_t l = strlen(de->d_name);
-        if (l < 6 || strcmp(de->d_name + l - 5, ".gguf")) continue;
-        char stem[512], js[1400];
-        model_stem(de->d_name, stem, sizeof stem);
-        snprintf(js, sizeof js, "%s/reference/%s.json", ref_shared_dir(), stem);
-        FILE *fp = fopen(js, "rb");
-        if (!fp) continue;
-        fclose(fp);
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 16;
-            list = realloc(list, sizeof *list * (size_t)cap);
-        }
-        size_t pl = strlen(dir) + l + 2;
-        list[*n] = malloc(pl);
-        snprintf(list[*n], pl, "%s/%s", dir, de->d_name);
-        (*n)++;
+        if (!ends_with(de->d_name, ".json")) continue;
+        char stem[512], path[1700];
+        file_stem(de->d_name, ".json", stem, sizeof stem);
+        /* M.ctxN -> M */
+        char *ctx = strstr(stem, ".ctx");
+        if (ctx) *ctx = '\0';
+        if (model && strcmp(stem, model)) continue;
+        snprintf(path, sizeof path, "%s/models/%s.gguf", ref_shared_dir(), stem);
+        if (!model && !file_exists(path)) continue;
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        list_push(&list, n, &cap, path);
     }
     closedir(d);
     if (*n) qsort(list, (size_t)*n, sizeof *list, cmp_str);
     return list;
 }
+
+char **ref_list(int *n) { return list_refs(NULL, n); }
 
 void ref_list_free(char **list, int n)
 {
@@ -196,11 +234,23 @@ int ref_argmax(const float *x, int n)
     return b;
 }
 
-char **ref_models_from_args(int argc, char **argv, int *n)
+char **ref_from_args(int argc, char **argv, int *n)
 {
-    if (argc <= 1) return ref_list_models(n);
-    *n = argc - 1;
-    char **models = malloc(sizeof *models * (size_t)*n);
-    for (int i = 0; models && i < *n; i++) models[i] = strdup(argv[i + 1]);
-    return models;
+    if (argc <= 1) return ref_list(n);
+    char **list = NULL;
+    int cap = 0;
+    *n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (ends_with(argv[i], ".json")) {
+            list_push(&list, n, &cap, argv[i]);
+            continue;
+        }
+        char stem[512];
+        file_stem(argv[i], ".gguf", stem, sizeof stem);
+        int nm = 0;
+        char **refs = list_refs(stem, &nm);
+        for (int k = 0; k < nm; k++) list_push(&list, n, &cap, refs[k]);
+        ref_list_free(refs, nm);
+    }
+    return list;
 }

@@ -122,6 +122,60 @@ static void test_batching_phi3(void **s)
     check_batching("syn-phi3-q4_k_m.gguf");
 }
 
+static void test_batching_qwen3(void **s)
+{
+    (void)s;
+    check_batching("syn-qwen3-q8_0.gguf");
+}
+
+/* LongRoPE picks its factor set once per context, from the context size
+ * padded to 256 as llama.cpp pads it: short up to the original length
+ * (256 here), long above it, for every position alike. */
+static void test_longrope_regime(void **s)
+{
+    (void)s;
+    hone_model *m = load("syn-phi3-longrope-q8_0.gguf");
+    assert_int_equal(m->hp.n_ctx_orig, 256);
+    assert_int_equal(m->hp.n_ctx_train, 4096);
+    assert_true(fabsf(m->hp.rope_attn_factor - 1.2247449f) < 1e-6f);
+    assert_non_null(m->rope_short);
+    assert_non_null(m->rope_long);
+    assert_null(m->rope_freqs);
+    assert_ptr_equal(hone_model_rope_factors(m, 1), m->rope_short);
+    assert_ptr_equal(hone_model_rope_factors(m, 256), m->rope_short);
+    assert_ptr_equal(hone_model_rope_factors(m, 257), m->rope_long);
+    assert_ptr_equal(hone_model_rope_factors(m, 4096), m->rope_long);
+    assert_ptr_equal(hone_model_rope_factors(m, 100000), m->rope_long);
+    /* the same tokens at the same positions: equal logits within one
+     * regime (a 64- and a 256-position context), different across */
+    const int v = m->hp.n_vocab;
+    float *a = malloc(sizeof(float) * N_TOK * v), *b = malloc(sizeof(float) * N_TOK * v);
+    const int ctxs[3] = {64, 256, 257};
+    float *out[3] = {a, b, a};
+    double d[3] = {0};
+    for (int k = 0; k < 3; k++) {
+        hone_context *c = ctx_new(m, ctxs[k], 512, 1, HONE_TYPE_F16, true);
+        if (k == 2) out[k] = malloc(sizeof(float) * N_TOK * v);
+        run_steps(c, N_TOK, out[k]);
+        hone_context_free(c);
+    }
+    d[1] = max_rel_diff(a, b, (size_t)N_TOK * v);
+    d[2] = max_rel_diff(b, out[2], (size_t)N_TOK * v);
+    printf("longrope: ctx 64 vs 256 (short, short): %.3g; 256 vs 257 (short, long): %.3g\n",
+           d[1], d[2]);
+    assert_true(d[1] == 0.0);
+    assert_true(d[2] > 1e-3);
+    free(out[2]);
+    free(a);
+    free(b);
+    /* models without LongRoPE use no factors (or llama3's rope_freqs) */
+    hone_model_free(m);
+    m = load("syn-phi3-q8_0.gguf");
+    assert_null(hone_model_rope_factors(m, 100000));
+    assert_true(m->hp.rope_attn_factor == 1.0f);
+    hone_model_free(m);
+}
+
 /* Continuous batching: three sequences fed together, prompt chunks and
  * single decode tokens in the same passes, give every logits row bit for
  * bit what each sequence gives alone. */
@@ -334,6 +388,24 @@ static void test_hparams(void **s)
     assert_int_equal(m->layers[0].ffn_up.rows, 2 * m->hp.n_ff);
     hone_model_free(m);
 
+    /* qwen3: head_dim from key_length (64), not n_embd / n_head (32) */
+    m = load("syn-qwen3-q8_0.gguf");
+    assert_int_equal(m->hp.arch, HONE_ARCH_QWEN3);
+    assert_int_equal(m->hp.rope_type, HONE_ROPE_NEOX);
+    assert_false(m->hp.scale_q_before_attn);
+    assert_int_equal(m->hp.n_embd, 256);
+    assert_int_equal(m->hp.n_head, 8);
+    assert_int_equal(m->hp.n_head_kv, 2);
+    assert_int_equal(m->hp.head_dim, 64);
+    assert_int_equal(m->hp.n_rot, 64);
+    assert_int_equal(m->layers[0].wq.rows, 512);
+    assert_int_equal(m->layers[0].wo.cols, 512);
+    assert_non_null(m->layers[0].attn_q_norm.data);
+    assert_non_null(m->layers[0].attn_k_norm.data);
+    assert_int_equal(m->layers[0].attn_k_norm.cols, 64);
+    assert_null(m->layers[0].bq.data);
+    hone_model_free(m);
+
     /* a file that is not a model */
     char path[1100];
     snprintf(path, sizeof path, "%s/reference/stories.txt", ref_shared_dir());
@@ -384,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_rewind),      cmocka_unit_test(test_batching_llama),
         cmocka_unit_test(test_batching_phi3), cmocka_unit_test(test_seq_batching),
+        cmocka_unit_test(test_batching_qwen3), cmocka_unit_test(test_longrope_regime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

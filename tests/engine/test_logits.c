@@ -1,8 +1,10 @@
-/* test_logits.c — hone's logits against llama.cpp's, for every model in
- * $HONE_SHARED/models that has a reference (or the model given as argv[1]).
+/* test_logits.c — hone's logits against llama.cpp's, for every reference
+ * in $HONE_SHARED/reference whose model is there (or the references / models
+ * given as arguments: ref.h).
  *
- * As the reference was made: the prompt is evaluated as one batch, then the
- * greedy tokens are fed one at a time (teacher forcing), F16 KV cache.
+ * As the reference was made: a context of the reference's n_ctx (LongRoPE
+ * picks its factors from it), the prompt evaluated as one batch, then the
+ * greedy tokens fed one at a time (teacher forcing), F16 KV cache.
  * Checked at every position:
  *   - top-1 agreement, except where the reference's top-1 margin < 0.05;
  *   - KL(reference || hone) <= KL_MAX.
@@ -53,10 +55,10 @@ static bool is_quantized(const hone_model *m)
     return false;
 }
 
-static hone_context *make_ctx(hone_model *m, bool logits_all)
+static hone_context *make_ctx(hone_model *m, int n_ctx, bool logits_all)
 {
     hone_context_params cp = hone_context_default_params();
-    cp.n_ctx = 256;
+    cp.n_ctx = n_ctx;
     cp.n_threads = N_THREADS;
     cp.logits_all = logits_all;
     hone_context *ctx = NULL;
@@ -70,14 +72,13 @@ static hone_context *make_ctx(hone_model *m, bool logits_all)
 
 static void test_logits(void **state)
 {
-    const char *path = *state;
     hone_ref r;
-    assert_int_equal(ref_load(path, &r), 0);
+    assert_int_equal(ref_load(*state, &r), 0);
     hone_model *m = NULL;
     hone_error err = {0};
-    if (hone_model_load(path, NULL, &m, &err)) fail_msg("load: %s", err.msg);
+    if (hone_model_load(r.model_path, NULL, &m, &err)) fail_msg("load: %s", err.msg);
     assert_int_equal(m->hp.n_vocab, r.n_vocab);
-    hone_context *ctx = make_ctx(m, true);
+    hone_context *ctx = make_ctx(m, r.n_ctx, true);
 
     /* prompt ++ greedy, minus the last greedy token (never fed) */
     int n_all = r.n_prompt + r.n_greedy;
@@ -86,7 +87,7 @@ static void test_logits(void **state)
     memcpy(toks + r.n_prompt, r.greedy, sizeof *toks * (size_t)r.n_greedy);
     assert_true(r.n_positions <= n_all);
 
-    double kl_max = 0, kl_sum = 0;
+    double kl_max = 0, kl_sum = 0, diff_max = 0;
     int n_top1 = 0, n_checked = 0, worst = -1;
     for (int pos = 0; pos < r.n_positions;) {
         int n = pos == 0 ? r.n_prompt : 1;
@@ -97,6 +98,8 @@ static void test_logits(void **state)
             for (int v = 0; v < r.n_vocab; v++)
                 if (!isfinite(ours[v])) fail_msg("position %d: logit %d is %g", pos, v, ours[v]);
             double kl = ref_kl(ref, ours, r.n_vocab);
+            for (int v = 0; v < r.n_vocab; v++)
+                diff_max = fmax(diff_max, fabs((double)ours[v] - (double)ref[v]));
             if (getenv("HONE_TEST_VERBOSE")) printf("  pos %2d  KL %.3g\n", pos, kl);
             kl_sum += kl;
             if (kl > kl_max) {
@@ -116,9 +119,10 @@ static void test_logits(void **state)
     const bool q = is_quantized(m);
     const double bmax = q ? KL_MAX_QUANT : KL_MAX_FLOAT, bmean = q ? KL_MEAN_QUANT : KL_MEAN_FLOAT;
     const double kl_mean = kl_sum / r.n_positions;
-    printf("%s: %d positions, top-1 %d/%d, KL max %.3g (pos %d, bound %g) mean %.3g (bound %g)\n",
-           strrchr(path, '/') + 1, r.n_positions, n_top1, n_checked, kl_max, worst, bmax,
-           kl_mean, bmean);
+    printf("%s (n_ctx %d): %d positions, top-1 %d/%d, KL max %.3g (pos %d, bound %g) mean %.3g "
+           "(bound %g), max |logit diff| %.3g\n",
+           r.name, r.n_ctx, r.n_positions, n_top1, n_checked, kl_max, worst, bmax, kl_mean, bmean,
+           diff_max);
     assert_int_equal(n_top1, n_checked);
     assert_true(kl_max <= bmax);
     assert_true(kl_mean <= bmean);
@@ -131,13 +135,12 @@ static void test_logits(void **state)
 
 static void test_greedy(void **state)
 {
-    const char *path = *state;
     hone_ref r;
-    assert_int_equal(ref_load(path, &r), 0);
+    assert_int_equal(ref_load(*state, &r), 0);
     hone_model *m = NULL;
     hone_error err = {0};
-    if (hone_model_load(path, NULL, &m, &err)) fail_msg("load: %s", err.msg);
-    hone_context *ctx = make_ctx(m, false);
+    if (hone_model_load(r.model_path, NULL, &m, &err)) fail_msg("load: %s", err.msg);
+    hone_context *ctx = make_ctx(m, r.n_ctx, false);
     if (hone_decode(ctx, r.prompt, r.n_prompt, &err)) fail_msg("decode: %s", err.msg);
     int same = 0;
     for (int i = 0; i < r.n_greedy; i++) {
@@ -149,7 +152,7 @@ static void test_greedy(void **state)
         same++;
         if (hone_decode(ctx, &t, 1, &err)) fail_msg("decode: %s", err.msg);
     }
-    printf("%s: greedy %d/%d tokens identical\n", strrchr(path, '/') + 1, same, r.n_greedy);
+    printf("%s: greedy %d/%d tokens identical\n", r.name, same, r.n_greedy);
     assert_int_equal(same, r.n_greedy);
     hone_context_free(ctx);
     hone_model_free(m);
@@ -159,23 +162,24 @@ static void test_greedy(void **state)
 int main(int argc, char **argv)
 {
     int n = 0;
-    char **models = ref_models_from_args(argc, argv, &n);
+    char **refs = ref_from_args(argc, argv, &n);
     if (n == 0) {
-        fprintf(stderr, "no models with a reference under %s\n", ref_shared_dir());
+        fprintf(stderr, "no references under %s/reference for %s\n", ref_shared_dir(),
+                argc > 1 ? argv[1] : "its models");
         return 1;
     }
     struct CMUnitTest *tests = calloc((size_t)n * 2, sizeof *tests);
     int nt = 0;
     for (int i = 0; i < n; i++) {
-        const char *base = strrchr(models[i], '/') ? strrchr(models[i], '/') + 1 : models[i];
+        const char *base = strrchr(refs[i], '/') ? strrchr(refs[i], '/') + 1 : refs[i];
         tests[nt++] = (struct CMUnitTest){.name = base, .test_func = test_logits,
-                                          .initial_state = models[i]};
+                                          .initial_state = refs[i]};
         if (!strncmp(base, "stories", 7))
             tests[nt++] = (struct CMUnitTest){.name = "greedy", .test_func = test_greedy,
-                                              .initial_state = models[i]};
+                                              .initial_state = refs[i]};
     }
     int rc = _cmocka_run_group_tests("engine_logits", tests, (size_t)nt, NULL, NULL);
     free(tests);
-    ref_list_free(models, n);
+    ref_list_free(refs, n);
     return rc;
 }

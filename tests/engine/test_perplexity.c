@@ -1,6 +1,6 @@
 /* test_perplexity.c — hone's perplexity on the reference text within 0.5 %
- * of llama-perplexity's, with the reference's -c and -b, for every model in
- * $HONE_SHARED/models with a reference (or the model given as argv[1]). */
+ * of llama-perplexity's, with the reference's -c and -b, for every reference
+ * in $HONE_SHARED/reference (or those given as arguments: ref.h). */
 #include "perplexity.h"
 #include "ref.h"
 #include "tokenizer.h"
@@ -19,9 +19,8 @@
 
 static void test_ppl(void **state)
 {
-    const char *path = *state;
     hone_ref r;
-    assert_int_equal(ref_load(path, &r), 0);
+    assert_int_equal(ref_load(*state, &r), 0);
     if (r.ppl <= 0) skip();
     size_t len = 0;
     char *text = ref_read_file(r.ppl_text, &len);
@@ -30,7 +29,7 @@ static void test_ppl(void **state)
 
     hone_error err = {0};
     hone_model *m = NULL;
-    if (hone_model_load(path, NULL, &m, &err)) fail_msg("load: %s", err.msg);
+    if (hone_model_load(r.model_path, NULL, &m, &err)) fail_msg("load: %s", err.msg);
     hone_tokenizer *tok = NULL;
     if (hone_tok_load(hone_model_gguf(m), &tok, &err)) fail_msg("tokenizer: %s", err.msg);
     int32_t *ids = NULL;
@@ -50,7 +49,7 @@ static void test_ppl(void **state)
         fail_msg("perplexity: %s", err.msg);
     double rel = fabs(res.ppl - r.ppl) / r.ppl;
     printf("%s: PPL %.4f +/- %.5f over %d chunks, llama.cpp %.4f +/- %.5f (%.3f %%)\n",
-           strrchr(path, '/') + 1, res.ppl, res.ppl_stderr, res.n_chunk, r.ppl, r.ppl_stderr,
+           r.name, res.ppl, res.ppl_stderr, res.n_chunk, r.ppl, r.ppl_stderr,
            100 * rel);
     assert_true(rel <= REL_TOL);
 
@@ -70,7 +69,7 @@ static void test_ppl(void **state)
 int main(int argc, char **argv)
 {
     int n = 0;
-    char **models = ref_models_from_args(argc, argv, &n);
+    char **models = ref_from_args(argc, argv, &n);
     if (n == 0) {
         fprintf(stderr, "no models with a reference under %s\n", ref_shared_dir());
         return 1;

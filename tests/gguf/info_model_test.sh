@@ -35,7 +35,9 @@ for m in "$shared"/models/*.gguf; do
     grep -Eq "^  $ftype +[0-9]+ tensors" "$tmp/out" || fail "$base: type $ftype missing from the histogram"
     grep -Eq "^parameters +[0-9.]+[KMB]? \([1-9][0-9]*\)\$" "$tmp/out" || fail "$base: no parameter count"
     grep -Eq "^vocab size +512\$" "$tmp/out" || fail "$base: vocab size is not 512"
-    grep -Eq "^chat template +(yes|no)\$" "$tmp/out" || fail "$base: no chat template line"
+    grep -Eq "^chat template +[a-z]" "$tmp/out" || fail "$base: no chat template line"
+    grep -Eq "^features +.*RoPE (norm|neox)" "$tmp/out" || fail "$base: no features line"
+    grep -Eq "^supported +yes\$" "$tmp/out" || fail "$base: not reported as supported"
     if ! "$hone" info -m "$m" --json >"$tmp/json" 2>"$tmp/err"; then
         fail "$base --json: exit status $?"
         continue
@@ -45,7 +47,8 @@ for m in "$shared"/models/*.gguf; do
         [ -z "$arch" ] || [ "$got" = "$arch" ] || fail "$base: JSON architecture '$got', want $arch"
         jq -e --arg t "$ftype" '[.tensor_types[].type] | index($t) != null' "$tmp/json" >/dev/null ||
             fail "$base: JSON types lack $ftype"
-        jq -e '.vocab_size == 512 and .layers > 0 and .parameters > 0 and (.cannot_compute | type == "array")' \
+        jq -e '.vocab_size == 512 and .layers > 0 and .parameters > 0 and (.cannot_compute | type == "array")
+               and .supported and .unsupported == null and (.features | length > 0)' \
             "$tmp/json" >/dev/null || fail "$base: JSON fields wrong"
     fi
 done

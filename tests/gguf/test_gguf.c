@@ -623,6 +623,13 @@ static void test_bad_tensors(void **state)
     gw_tensor(w, "a", HONE_TYPE_F32, 2, ne2, NULL);
     gw_set_counts(w, 2, 1);
     expect_fail(w, HONE_ERR_FORMAT, "");
+    /* one too many, in a file that is otherwise whole: said so, not a
+     * tensor read from the data (hostile_count-plus1 has the real models) */
+    w = base_writer();
+    gw_tensor(w, "a", HONE_TYPE_F32, 2, ne2, NULL);
+    gw_tensor(w, "b", HONE_TYPE_F32, 2, ne2, NULL);
+    gw_set_counts(w, 3, 1);
+    expect_fail(w, HONE_ERR_FORMAT, "claims 3 tensors but the file holds 2: the tensor count is wrong");
 }
 
 /* Every ggml type id: a layout opens with the right size, a removed id is
@@ -798,6 +805,26 @@ static int scan_dir(const char *dir, bool is_model)
     return n;
 }
 
+/* hone_escape: model strings as one printable line, bounded. */
+static void test_escape(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(hone_escape("a\x1b[2J\n\r\tb\x7f", 10, b, sizeof b), "a\\x1b[2J\\n\\r\\tb\\x7f");
+    assert_string_equal(hone_escape("lla\0ma", 6, b, sizeof b), "lla\\x00ma");
+    assert_string_equal(hone_escape("\xc2\x9b" "31m \xc3\xa9", 8, b, sizeof b), "\\xc2\\x9b31m \xc3\xa9");
+    assert_string_equal(hone_escape_str("plain", b, sizeof b), "plain");
+    /* exactly fits: no "..." */
+    assert_string_equal(hone_escape_str("0123456", b, 8), "0123456");
+    assert_string_equal(hone_escape_str("01234567", b, 8), "0123...");
+    /* an escape is never cut, nor a UTF-8 sequence */
+    assert_string_equal(hone_escape_str("012\x1b" "456789", b, 8), "012...");
+    assert_string_equal(hone_escape_str("012\xe2\x82\xac" "456789", b, 8), "012...");
+    assert_string_equal(hone_escape_str("01\xc3\xa9" "456789", b, 8), "01\xc3\xa9...");
+    assert_string_equal(hone_escape_str("abcdef", b, 3), "");
+    assert_string_equal(hone_escape(NULL, 5, b, sizeof b), "");
+}
+
 static void test_shared_files(void **state)
 {
     (void)state;
@@ -828,6 +855,7 @@ int main(void)
         cmocka_unit_test(test_bad_tensors),
         cmocka_unit_test(test_every_type),
         cmocka_unit_test(test_llama_caps),
+        cmocka_unit_test(test_escape),
         cmocka_unit_test(test_shared_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -175,6 +175,53 @@ static void test_bpe_merges_and_specials(void **state)
     close_mem(&m);
 }
 
+/* A 54 KB token of chars that are no GPT-2 byte (a hostile vocabulary):
+ * its piece grows linearly with it (llama.cpp's rendering appends the whole
+ * token per char: ~1 GB and seconds at load); a short one keeps
+ * llama.cpp's piece (test_bpe_merges_and_specials). */
+static void test_long_unknown_token(void **state)
+{
+    (void)state;
+    enum { N_CHARS = 18000 };
+    static char bytes[256][4];
+    const char *toks[258];
+    int32_t types[258];
+    for (int b = 0; b < 256; b++) {
+        int k = tok_byte_to_utf8((uint8_t)b, bytes[b]);
+        bytes[b][k] = 0;
+        toks[b] = bytes[b];
+        types[b] = 1;
+    }
+    char *longtok = malloc(3 * N_CHARS + 1);
+    assert_non_null(longtok);
+    for (int i = 0; i < N_CHARS; i++)
+        memcpy(longtok + 3 * i, "\xE4\xB8\x80", 3); /* U+4E00 */
+    longtok[3 * N_CHARS] = 0;
+    toks[256] = longtok;
+    types[256] = 1;
+    toks[257] = "<|end|>";
+    types[257] = 3;
+    static const char *merges[] = {"h e"};
+    gguf_writer *w = gw_new();
+    gw_str(w, "tokenizer.ggml.model", "gpt2");
+    gw_arr_str(w, "tokenizer.ggml.tokens", toks, 258);
+    gw_arr(w, "tokenizer.ggml.token_type", HONE_GGUF_TYPE_INT32, types, 258);
+    gw_arr_str(w, "tokenizer.ggml.merges", merges, 1);
+    free(longtok);
+    mem_gguf m;
+    hone_tokenizer *t = NULL;
+    hone_error err = {0};
+    assert_int_equal(load_mem(w, &m, &t, &err), HONE_OK);
+    const size_t want = (size_t)N_CHARS * strlen("[UNK_BYTE_0xe4b880]");
+    size_t len = 0;
+    const char *p = hone_tok_piece_ref(t, 256, &len);
+    assert_non_null(p);
+    assert_int_equal(len, want);
+    assert_memory_equal(p, "[UNK_BYTE_0xe4b880][UNK_BYTE_0xe4b880]", 38);
+    hone_tok_free(t);
+    close_mem(&m);
+}
+
 static void test_load_errors(void **state)
 {
     (void)state;
@@ -515,6 +562,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bpe_merges_and_specials),
+        cmocka_unit_test(test_long_unknown_token),
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_spm),
         cmocka_unit_test(test_odd_metadata),
