@@ -21,58 +21,20 @@ usage: make_bad_model.py IN.gguf OUT.gguf VARIANT
               default template)
 Only the standard library: parses and rewrites GGUF v3 directly.
 """
+import os
 import struct
 import sys
 
-SCALAR = {0: 'B', 1: 'b', 2: 'H', 3: 'h', 4: 'I', 5: 'i', 6: 'f', 7: '?', 10: 'Q', 11: 'q', 12: 'd'}
-BLOCK = {0: (1, 4), 1: (1, 2), 30: (1, 2), 2: (32, 18), 3: (32, 20), 8: (32, 34),
-         12: (256, 144), 13: (256, 176), 14: (256, 210)}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from gguf_rw import BLOCK, SCALAR, T_ARRAY, T_I32, T_STRING, T_U32, Reader, gstr  # noqa: E402,F401
 
 
-class Reader:
-    def __init__(self, data):
-        self.d, self.p = data, 0
-
-    def get(self, fmt):
-        v = struct.unpack_from('<' + fmt, self.d, self.p)
-        self.p += struct.calcsize(fmt)
-        return v[0] if len(v) == 1 else v
-
-    def raw(self, n):
-        v = self.d[self.p:self.p + n]
-        self.p += n
-        return v
-
-    def string(self):
-        return self.raw(self.get('Q')).decode()
-
-    def value(self, t):
-        """Raw bytes of a value of type t (kept verbatim)."""
-        start = self.p
-        if t == 8:
-            self.raw(self.get('Q'))
-        elif t == 9:
-            et, n = self.get('I'), self.get('Q')
-            for _ in range(n):
-                self.value(et)
-        else:
-            self.get(SCALAR[t])
-        return self.d[start:self.p]
-
-
-# mistralai/Mistral-Large-Instruct-2411's chat template (model data; as in
-# llama.cpp's tests/test-chat-template.cpp)
 MISTRAL_V7 = ("{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}"
               "{{ '[INST] ' + message['content'] + '[/INST]' }}{% elif message['role'] == 'system' %}"
               "{{ '[SYSTEM_PROMPT] ' + message['content'] + '[/SYSTEM_PROMPT]' }}"
               "{% elif message['role'] == 'assistant' %}{{ ' ' + message['content'] + eos_token }}"
               "{% else %}{{ raise_exception('Only user, system and assistant roles are supported!') }}"
               "{% endif %}{% endfor %}")
-
-
-def gstr(s):
-    b = s.encode()
-    return struct.pack('<Q', len(b)) + b
 
 
 def main():

@@ -17,48 +17,12 @@ usage: make_hostile.py VARIANT OUT.gguf [IN.gguf]
                54 KB token made of chars that are no GPT-2 byte
 Only the standard library: parses and writes GGUF v3 directly.
 """
+import os
 import struct
 import sys
 
-SCALAR = {0: 'B', 1: 'b', 2: 'H', 3: 'h', 4: 'I', 5: 'i', 6: 'f', 7: '?',
-          10: 'Q', 11: 'q', 12: 'd'}
-# ggml type id -> (elements per block, bytes per block), for the types the
-# shared models use (and IQ4_NL for a tensor hone cannot compute)
-BLOCK = {0: (1, 4), 1: (1, 2), 30: (1, 2), 2: (32, 18), 3: (32, 20), 8: (32, 34),
-         12: (256, 144), 13: (256, 176), 14: (256, 210), 20: (32, 18)}
-T_STRING, T_ARRAY, T_U32, T_I32 = 8, 9, 4, 5
-
-
-class Reader:
-    def __init__(self, data):
-        self.d, self.p = data, 0
-
-    def get(self, fmt):
-        v = struct.unpack_from('<' + fmt, self.d, self.p)
-        self.p += struct.calcsize(fmt)
-        return v[0] if len(v) == 1 else v
-
-    def raw(self, n):
-        v = self.d[self.p:self.p + n]
-        self.p += n
-        return v
-
-    def value(self, t):
-        """Raw bytes of a value of type t (kept verbatim)."""
-        start = self.p
-        if t == T_STRING:
-            self.raw(self.get('Q'))
-        elif t == T_ARRAY:
-            et, n = self.get('I'), self.get('Q')
-            for _ in range(n):
-                self.value(et)
-        else:
-            self.get(SCALAR[t])
-        return self.d[start:self.p]
-
-
-def gstr(b):
-    return struct.pack('<Q', len(b)) + b
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lib'))
+from gguf_rw import BLOCK, SCALAR, T_ARRAY, T_I32, T_STRING, T_U32, Reader, gstr  # noqa: E402,F401
 
 
 def read_model(path):
