@@ -108,16 +108,20 @@ static float fit_q3(int n, int nmax, const float *x, int8_t *L)
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
+/* always inlined: a function that takes or returns one of these vectors
+ * by value, left out of line (GCC clones it for constant arguments), has
+ * an ABI that depends on -mavx, which GCC reports as -Wpsabi errors */
+#define KQ_V8 static inline __attribute__((always_inline))
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 
-static v8f v8_set(float f) { return (v8f){f, f, f, f, f, f, f, f}; }
-static v8i v8i_set(int32_t v) { return (v8i){v, v, v, v, v, v, v, v}; }
+KQ_V8 v8f v8_set(float f) { return (v8f){f, f, f, f, f, f, f, f}; }
+KQ_V8 v8i v8i_set(int32_t v) { return (v8i){v, v, v, v, v, v, v, v}; }
 /* m ? a : b per lane (m all ones or all zeros) */
-static v8f v8_sel(v8i m, v8f a, v8f b) { return (v8f)(((v8i)a & m) | ((v8i)b & ~m)); }
-static v8f v8_abs(v8f a) { return (v8f)((v8i)a & v8i_set(0x7fffffff)); }
+KQ_V8 v8f v8_sel(v8i m, v8f a, v8f b) { return (v8f)(((v8i)a & m) | ((v8i)b & ~m)); }
+KQ_V8 v8f v8_abs(v8f a) { return (v8f)((v8i)a & v8i_set(0x7fffffff)); }
 /* round_even per lane, clamped to [lo_v, hi_v], as float */
-static v8f v8_clamped(v8f f, int lo_v, int hi_v)
+KQ_V8 v8f v8_clamped(v8f f, int lo_v, int hi_v)
 {
     const v8i bits = (v8i)(f + v8_set(12582912.0f));
     v8i l = (bits & v8i_set(0x007fffff)) - v8i_set(0x00400000);
@@ -127,7 +131,7 @@ static v8f v8_clamped(v8f f, int lo_v, int hi_v)
     return __builtin_convertvector(l, v8f);
 }
 
-static v8f v8_level(v8f f, int nmax)
+KQ_V8 v8f v8_level(v8f f, int nmax)
 {
     return v8_clamped(f, 0, nmax);
 }
@@ -138,7 +142,7 @@ static v8f v8_level(v8f f, int nmax)
  * least-squares scale and min, keeping the smallest weighted error
  * (absolute when mad, squared otherwise). x[i], w[i]: element i of the 8
  * sub-blocks (n <= 32); *the_min gets -min (>= 0). */
-static void fit_scale_min_x8(int n, int nmax, const v8f *x, const v8f *w, v8f *L,
+KQ_V8 void fit_scale_min_x8(int n, int nmax, const v8f *x, const v8f *w, v8f *L,
                              v8f *scale_out, v8f *the_min, float rmin, float rdelta, int nstep,
                              int mad)
 {
@@ -202,7 +206,7 @@ static void fit_scale_min_x8(int n, int nmax, const v8f *x, const v8f *w, v8f *L
  * make_qx_quants with the x^2 weights, rmse_type 1): a first scale from the
  * signed absmax, then 18 scales around it, keeping the one with the best
  * weighted least-squares fit. L[i] gets level + nmax (n <= 32). */
-static v8f fit_symmetric_x8(int n, int nmax, const v8f *x, v8f *L)
+KQ_V8 v8f fit_symmetric_x8(int n, int nmax, const v8f *x, v8f *L)
 {
     const v8f zero = v8_set(0.0f);
     v8f amax = zero, max = zero;
