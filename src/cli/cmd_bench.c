@@ -125,24 +125,35 @@ static uint32_t rng_next(uint32_t *s)
 }
 
 /* One timed run of a test from an empty cache; returns ns or < 0. */
+/* n random tokens in batches of n_batch (the first one `first` when >= 0),
+ * appended to the context: a pp test, and the depth before a test. */
+static int decode_random(cli_engine *e, int n, int32_t first, uint32_t *rng, int32_t *buf)
+{
+    hone_error err = {0};
+    const int n_vocab = hone_n_vocab(e->ctx), nb = hone_n_batch(e->ctx);
+    for (int done = 0; done < n;) {
+        const int k = n - done < nb ? n - done : nb;
+        for (int i = 0; i < k; i++) buf[i] = (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
+        if (done == 0 && first >= 0) buf[0] = first;
+        if (hone_decode(e->ctx, buf, k, &err)) return cli_error(CMD, "%s", err.msg);
+        done += k;
+    }
+    return 0;
+}
+
 /* One timed run of a test after `depth` tokens (already in the cache, see
  * fill_depth); returns ns or < 0. */
 static double run_once(cli_engine *e, bool pp, int n, int depth, int32_t bos, uint32_t *rng, int32_t *buf)
 {
     hone_error err = {0};
-    const int n_vocab = hone_n_vocab(e->ctx), nb = hone_n_batch(e->ctx);
+    const int n_vocab = hone_n_vocab(e->ctx);
+    const int32_t first = depth == 0 ? bos : -1; /* BOS starts an empty context only */
     hone_context_rewind(e->ctx, depth);
     double t0 = cli_now_ms();
     if (pp) {
-        for (int done = 0; done < n;) {
-            int k = n - done < nb ? n - done : nb;
-            for (int i = 0; i < k; i++) buf[i] = (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
-            if (done == 0 && depth == 0 && bos >= 0) buf[0] = bos;
-            if (hone_decode(e->ctx, buf, k, &err)) return cli_error(CMD, "%s", err.msg);
-            done += k;
-        }
+        if (decode_random(e, n, first, rng, buf)) return -1;
     } else {
-        int32_t t = bos >= 0 && depth == 0 ? bos : (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
+        int32_t t = first >= 0 ? first : (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
         for (int i = 0; i < n; i++) {
             if (hone_decode(e->ctx, &t, 1, &err)) return cli_error(CMD, "%s", err.msg);
             t = (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
@@ -151,22 +162,13 @@ static double run_once(cli_engine *e, bool pp, int n, int depth, int32_t bos, ui
     return (cli_now_ms() - t0) * 1e6;
 }
 
-/* The depth: random tokens (BOS first) in batches, once per test; each
- * repetition then rewinds to it (llama-bench refills it per repetition:
- * the same cache contents, computed once). */
+/* The depth: random tokens (BOS first) once per test; each repetition then
+ * rewinds to it (llama-bench refills it per repetition: the same cache
+ * contents, computed once). */
 static int fill_depth(cli_engine *e, int depth, int32_t bos, uint32_t *rng, int32_t *buf)
 {
-    hone_error err = {0};
-    const int n_vocab = hone_n_vocab(e->ctx), nb = hone_n_batch(e->ctx);
     hone_context_rewind(e->ctx, 0);
-    for (int done = 0; done < depth;) {
-        const int k = depth - done < nb ? depth - done : nb;
-        for (int i = 0; i < k; i++) buf[i] = (int32_t)(rng_next(rng) % (uint32_t)n_vocab);
-        if (done == 0 && bos >= 0) buf[0] = bos;
-        if (hone_decode(e->ctx, buf, k, &err)) return cli_error(CMD, "%s", err.msg);
-        done += k;
-    }
-    return 0;
+    return decode_random(e, depth, bos, rng, buf);
 }
 
 static void stats(const double *x, int n, double *mean, double *sd)
