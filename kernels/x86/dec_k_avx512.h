@@ -27,26 +27,27 @@
  * w[2h] sub-blocks 4h | 4h + 2, w[2h + 1] sub-blocks 4h + 1 | 4h + 3, one
  * per 256-bit half (the nibbles as stored, no shuffle); sc[h] the int16
  * scales matching _mm512_packs_epi32(p[2h], p[2h + 1]) of their dot
- * products; m16 each min twice (pairs of 16-element group sums). */
+ * products; mp the mins as int16 pairs, (m 2c, m 2c+1) in every dword of
+ * 128-bit chunk c (see x86_kq_reduce). */
 typedef struct {
     __m512i w[4];
     __m512i sc[2];
-    __m256i m16;
+    __m512i mp;
 } x86_k45_sb;
 
 /* vpshufb controls from the 16 bytes sc0..7, m0..7 (in every 128-bit
  * chunk) to int16 lanes (-1: a zero high byte). sc[h], chunk c: four of
  * the first sub-block of p[2h]'s chunk c (4h for chunks 0-1, 4h + 2 for
- * 2-3), then four of p[2h + 1]'s (4h + 1, 4h + 3); m16: each min twice. */
+ * 2-3), then four of p[2h + 1]'s (4h + 1, 4h + 3). MP: the mins. */
 #define X86_SCW(j) (j), -1, (j), -1, (j), -1, (j), -1
 static const _Alignas(64) int8_t X86_K45_SC_CTRL[2][64] = {
     {X86_SCW(0), X86_SCW(1), X86_SCW(0), X86_SCW(1), X86_SCW(2), X86_SCW(3), X86_SCW(2), X86_SCW(3)},
     {X86_SCW(4), X86_SCW(5), X86_SCW(4), X86_SCW(5), X86_SCW(6), X86_SCW(7), X86_SCW(6), X86_SCW(7)},
 };
 #undef X86_SCW
-static const _Alignas(32) int8_t X86_K45_M_CTRL[32] = {
-    8, -1, 8, -1, 9, -1, 9, -1, 10, -1, 10, -1, 11, -1, 11, -1,
-    12, -1, 12, -1, 13, -1, 13, -1, 14, -1, 14, -1, 15, -1, 15, -1};
+#define X86_MPW(j) (j), -1, (j) + 1, -1, (j), -1, (j) + 1, -1, (j), -1, (j) + 1, -1, (j), -1, (j) + 1, -1
+static const _Alignas(64) int8_t X86_K45_MP_CTRL[64] = {X86_MPW(8), X86_MPW(10), X86_MPW(12), X86_MPW(14)};
+#undef X86_MPW
 
 X86_INLINE void x86_k45_unpack(const uint8_t *b, int has_qh, x86_k45_sb *o)
 {
@@ -79,31 +80,47 @@ X86_INLINE void x86_k45_unpack(const uint8_t *b, int has_qh, x86_k45_sb *o)
     const __m128i r = _mm_or_si128(low, _mm_slli_epi16(_mm_and_si128(_mm_srli_epi16(top, 6), _mm_set1_epi8(3)), 4));
     const __m512i rb = _mm512_broadcast_i32x4(r);
     for (int h = 0; h < 2; h++) o->sc[h] = _mm512_shuffle_epi8(rb, _mm512_load_si512(X86_K45_SC_CTRL[h]));
-    o->m16 = _mm256_shuffle_epi8(_mm512_castsi512_si256(rb), _mm256_load_si256((const __m256i *)X86_K45_M_CTRL));
+    o->mp = _mm512_shuffle_epi8(rb, _mm512_load_si512(X86_K45_MP_CTRL));
 }
 
-/* The super-block's exact sums for one token (qs: its activations in
- * x86_k45_act's order): scaled dot products (16 lanes, folded to 8) and
- * the min term (8 lanes); their lane totals are isum and msum. */
-X86_INLINE void x86_k45_sums(const x86_k45_sb *x, const int8_t *qs, const block_q8_K *y, __m256i *is,
-                             __m256i *ms)
+/* The super-block's scaled dot products for one token (qs: its
+ * activations in x86_k45_act's order), 16 lanes whose total is isum. */
+X86_INLINE __m512i x86_k45_sums(const x86_k45_sb *x, const int8_t *qs)
 {
     __m512i p[4];
     for (int g = 0; g < 4; g++)
         p[g] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x->w[g], _mm512_load_si512(qs + 64 * g));
     /* |p| <= 4 * 31 * 128 fits int16: pack, then weight by the scales */
     __m512i s = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_packs_epi32(p[0], p[1]), x->sc[0]);
-    s = _mm512_dpwssd_epi32(s, _mm512_packs_epi32(p[2], p[3]), x->sc[1]);
-    *is = _mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1));
-    *ms = _mm256_madd_epi16(x->m16, _mm256_loadu_si256((const __m256i *)y->bsums));
+    return _mm512_dpwssd_epi32(s, _mm512_packs_epi32(p[2], p[3]), x->sc[1]);
+}
+
+/* Four pairs' 16-lane sums -> one vector: lane j of 128-bit chunk c is the
+ * total of chunk c of z[j]. Two levels of a transposed tree. */
+X86_INLINE __m512i x86_kq_tree4(const __m512i z[4])
+{
+    const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(z[0], z[1]), _mm512_unpackhi_epi32(z[0], z[1]));
+    const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(z[2], z[3]), _mm512_unpackhi_epi32(z[2], z[3]));
+    return _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
+}
+
+/* Chunk totals of four vectors laid out as x86_kq_tree4's: lanes 0-3 pair
+ * j's total in a, 4-7 in b, 8-11 in c, 12-15 in d. */
+X86_INLINE __m512i x86_kq_chunks4(__m512i a, __m512i b, __m512i c, __m512i d)
+{
+    /* (a0+a2, a1+a3, b0+b2, b1+b3), the same for c, d; then the halves */
+    const __m512i x = _mm512_add_epi32(_mm512_shuffle_i64x2(a, b, 0x44), _mm512_shuffle_i64x2(a, b, 0xEE));
+    const __m512i y = _mm512_add_epi32(_mm512_shuffle_i64x2(c, d, 0x44), _mm512_shuffle_i64x2(c, d, 0xEE));
+    return _mm512_add_epi32(_mm512_shuffle_i64x2(x, y, 0x88), _mm512_shuffle_i64x2(x, y, 0xDD));
 }
 
 /* A token group's activations as the group kernels read them. */
 typedef struct {
-    const block_q8_K *a[4];   /* the rows (d, bsums; qs for Q6_K) */
+    const block_q8_K *a[4];   /* the rows (d; qs and bsums for Q6_K) */
     const int8_t *qs[4];      /* per token: super-block i's quants at qs + 256 i */
     size_t qs_stride;         /* bytes between super-blocks in qs */
     const float *dy;          /* [i][8]: pair p's activation scale */
+    const int16_t *ms;        /* [i][4][32]: see x86_k45_group, x86_q6_group */
 } x86_kq_act;
 
 /* Row scales of NR consecutive rows (the 32-bit word at off of block i,
@@ -136,31 +153,41 @@ X86_INLINE void x86_k45_group(const uint8_t *row0, size_t w_row_bytes, size_t bs
                               const x86_kq_act *act, float *const *out, const char *pf,
                               size_t pf_bytes, int NR, int NT)
 {
+    const int np = NR * NT;
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
         x86_kq_prefetch(pf, pf_bytes, i, nsb);
-        __m256i v[16];
+        __m512i z[8], mp[8];
         for (int r = 0; r < NR; r++) {
             x86_k45_sb x;
             x86_k45_unpack(row0 + (size_t)r * w_row_bytes + (size_t)i * bsize, has_qh, &x);
-            for (int t = 0; t < NT; t++) {
-                const int p = r * NT + t;
-                x86_k45_sums(&x, act->qs[t] + (size_t)i * act->qs_stride, &act->a[t][i], &v[2 * p], &v[2 * p + 1]);
-            }
+            mp[r] = x.mp;
+            for (int t = 0; t < NT; t++) z[r * NT + t] = x86_k45_sums(&x, act->qs[t] + (size_t)i * act->qs_stride);
         }
-        const int np = NR * NT;
-        for (int p = np; p < 8; p++) v[2 * p] = v[2 * p + 1] = _mm256_setzero_si256();
+        for (int p = np; p < 8; p++) z[p] = _mm512_setzero_si512();
+        /* The min terms come out in the trees' layout directly: lane j of
+         * chunk c is m 2c * S 2c + m 2c+1 * S 2c+1 of pair 4h + j, its row's
+         * mins (mp, merged per lane) against its token's sub-block sums
+         * (act->ms, laid out so by the driver). */
+        __m512i m[2];
+        for (int h = 0; h < 2; h++) {
+            __m512i mr = mp[(4 * h) / NT < NR ? (4 * h) / NT : 0];
+            for (int j = 1; j < 4; j++) {
+                const int p = 4 * h + j;
+                if (p < np && p / NT != (4 * h) / NT) mr = _mm512_mask_mov_epi32(mr, (__mmask16)(0x1111 << j), mp[p / NT]);
+            }
+            m[h] = 4 * h < np ? _mm512_madd_epi16(mr, _mm512_load_si512(act->ms + (size_t)(4 * i + h) * 32))
+                              : _mm512_setzero_si512();
+        }
+        const __m512i zb = np > 4 ? x86_kq_tree4(z + 4) : _mm512_setzero_si512();
+        /* lanes: isum of pairs 0..7, then msum of pairs 0..7 */
+        const __m512 f = _mm512_cvtepi32_ps(x86_kq_chunks4(x86_kq_tree4(z), zb, m[0], m[1]));
+        const __m256 isf = _mm512_castps512_ps256(f), msf = _mm512_extractf32x8_ps(f, 1);
         /* d and dmin of each pair's row, converted exactly (as h2f) */
         const __m256i dd = x86_kq_row_words(row0 + (size_t)i * bsize, w_row_bytes, offsetof(block_q5_K, d), NR, NT);
         const __m256 dx = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(dd));
         const __m256 mx = _mm256_xor_ps(_mm256_cvtph_ps(_mm256_cvtepi32_epi16(_mm256_srli_epi32(dd, 16))),
                                         _mm256_set1_ps(-0.0f));
-        /* lanes: isum, msum of pairs 0..3, then of pairs 4..7 */
-        const __m256 f0 = _mm256_cvtepi32_ps(hsum8_epi32(v));
-        const __m256 f1 = np > 4 ? _mm256_cvtepi32_ps(hsum8_epi32(v + 8)) : _mm256_setzero_ps();
-        const __m256i ev = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
-        const __m256i od = _mm256_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15);
-        const __m256 isf = _mm256_permutex2var_ps(f0, ev, f1), msf = _mm256_permutex2var_ps(f0, od, f1);
         const __m256 vv = _mm256_fmadd_ps(mx, msf, _mm256_mul_ps(dx, isf));
         acc = _mm256_fmadd_ps(_mm256_load_ps(act->dy + 8 * i), vv, acc);
     }
@@ -173,12 +200,13 @@ X86_INLINE void x86_k45_group(const uint8_t *row0, size_t w_row_bytes, size_t bs
 
 /* One Q6_K super-block, unpacked: w[g] holds elements 64g .. 64g + 63 as
  * unsigned bytes (q + 32); sc[h] the int16 scales matching
- * _mm512_packs_epi32(p[2h], p[2h + 1]); sc16 the 16 scales in order (for
- * the -32 * sum_j sc_j * sum(a_j) term). */
+ * _mm512_packs_epi32(p[2h], p[2h + 1]); so[k] the scales as int16 pairs
+ * (sc 4c+2k, sc 4c+2k+1) in every dword of 128-bit chunk c, for the
+ * -32 * sum_j sc_j * sum(a_j) term (see x86_q6_group). */
 typedef struct {
     __m512i w[4];
     __m512i sc[2];
-    __m256i sc16;
+    __m512i so[2];
 } x86_q6_sb;
 
 X86_INLINE void x86_q6_unpack(const uint8_t *blk, x86_q6_sb *o)
@@ -196,29 +224,33 @@ X86_INLINE void x86_q6_unpack(const uint8_t *blk, x86_q6_sb *o)
         o->w[2 * h] = _mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_and_si512(top0, m30));
         o->w[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4), _mm512_and_si512(top1, m30));
     }
-    o->sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
+    const __m512i sc16 = _mm512_castsi256_si512(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales)));
     /* packs(p[2h], p[2h + 1]) per 128-bit chunk c: four sums of sub-block
      * 8h + c, then four of 8h + 4 + c */
     for (int h = 0; h < 2; h++) {
         short ix[32];
         for (int c = 0; c < 4; c++)
             for (int e = 0; e < 8; e++) ix[8 * c + e] = (short)(8 * h + c + (e < 4 ? 0 : 4));
-        o->sc[h] = _mm512_permutexvar_epi16(_mm512_loadu_si512(ix), _mm512_castsi256_si512(o->sc16));
+        o->sc[h] = _mm512_permutexvar_epi16(_mm512_loadu_si512(ix), sc16);
+    }
+    for (int k = 0; k < 2; k++) {
+        short ix[32];
+        for (int w = 0; w < 32; w++) ix[w] = (short)(4 * (w / 8) + 2 * k + (w & 1));
+        o->so[k] = _mm512_permutexvar_epi16(_mm512_loadu_si512(ix), sc16);
     }
 }
 
-/* The super-block's exact sum for one token, in 8 lanes. */
-X86_INLINE __m256i x86_q6_sums(const x86_q6_sb *x, const block_q8_K *y)
+/* The super-block's scaled dot products for one token, 16 lanes (the
+ * offset term not yet subtracted). */
+X86_INLINE __m512i x86_q6_sums(const x86_q6_sb *x, const int8_t *qs)
 {
     __m512i p[4];
     for (int g = 0; g < 4; g++)
-        p[g] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x->w[g], _mm512_loadu_si512(y->qs + 64 * g));
+        p[g] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), x->w[g], _mm512_load_si512(qs + 64 * g));
 
     /* |p| <= 4 * 63 * 128 fits int16 */
     __m512i s = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_packs_epi32(p[0], p[1]), x->sc[0]);
-    s = _mm512_dpwssd_epi32(s, _mm512_packs_epi32(p[2], p[3]), x->sc[1]);
-    const __m256i off = _mm256_slli_epi32(_mm256_madd_epi16(x->sc16, _mm256_loadu_si256((const __m256i *)y->bsums)), 5);
-    return _mm256_sub_epi32(_mm256_add_epi32(_mm512_castsi512_si256(s), _mm512_extracti64x4_epi64(s, 1)), off);
+    return _mm512_dpwssd_epi32(s, _mm512_packs_epi32(p[2], p[3]), x->sc[1]);
 }
 
 X86_INLINE void x86_q6_group(const uint8_t *row0, size_t w_row_bytes, size_t bsize, int has_qh, int nsb,
@@ -226,20 +258,48 @@ X86_INLINE void x86_q6_group(const uint8_t *row0, size_t w_row_bytes, size_t bsi
                              int NR, int NT)
 {
     (void)has_qh;
+    const int np = NR * NT;
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
         x86_kq_prefetch(pf, pf_bytes, i, nsb);
-        __m256i v[8];
+        __m512i z[8], so[8][2];
         for (int r = 0; r < NR; r++) {
             x86_q6_sb x;
             x86_q6_unpack(row0 + (size_t)r * w_row_bytes + (size_t)i * bsize, &x);
-            for (int t = 0; t < NT; t++) v[r * NT + t] = x86_q6_sums(&x, &act->a[t][i]);
+            so[r][0] = x.so[0];
+            so[r][1] = x.so[1];
+            for (int t = 0; t < NT; t++) z[r * NT + t] = x86_q6_sums(&x, act->qs[t] + (size_t)i * act->qs_stride);
         }
-        for (int p = NR * NT; p < 8; p++) v[p] = _mm256_setzero_si256();
+        for (int p = np; p < 8; p++) z[p] = _mm512_setzero_si512();
+        /* Per half h of the pairs, in the tree's layout: isum partials minus
+         * 32 * the offset partials, lane j of chunk c being sub-blocks
+         * 4c .. 4c + 3 of pair 4h + j (scales merged per lane, the token's
+         * 16-element sums laid out by the driver in act->ms). */
+        __m512i zh[2];
+        for (int h = 0; h < 2; h++) {
+            if (4 * h >= np) {
+                zh[h] = _mm512_setzero_si512();
+                continue;
+            }
+            const int r0 = (4 * h) / NT;
+            __m512i s0 = so[r0][0], s1 = so[r0][1];
+            for (int j = 1; j < 4; j++) {
+                const int p = 4 * h + j;
+                if (p < np && p / NT != r0) {
+                    s0 = _mm512_mask_mov_epi32(s0, (__mmask16)(0x1111 << j), so[p / NT][0]);
+                    s1 = _mm512_mask_mov_epi32(s1, (__mmask16)(0x1111 << j), so[p / NT][1]);
+                }
+            }
+            const int16_t *ms = act->ms + (size_t)(4 * i + 2 * h) * 32;
+            const __m512i o = _mm512_dpwssd_epi32(_mm512_madd_epi16(s0, _mm512_load_si512(ms)), s1,
+                                                  _mm512_load_si512(ms + 32));
+            zh[h] = _mm512_sub_epi32(x86_kq_tree4(z + 4 * h), _mm512_slli_epi32(o, 5));
+        }
+        const __m256 isf = _mm256_cvtepi32_ps(_mm512_castsi512_si256(
+            x86_kq_chunks4(zh[0], zh[1], _mm512_setzero_si512(), _mm512_setzero_si512())));
         /* d is the high half of the word that ends the block */
         const __m256i dd = x86_kq_row_words(row0 + (size_t)i * bsize, w_row_bytes, offsetof(block_q6_K, d) - 2, NR, NT);
         const __m256 dx = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(_mm256_srli_epi32(dd, 16)));
-        const __m256 isf = _mm256_cvtepi32_ps(hsum8_epi32(v));
         acc = _mm256_fmadd_ps(_mm256_mul_ps(dx, _mm256_load_ps(act->dy + 8 * i)), isf, acc);
     }
     float s[8];
@@ -311,29 +371,66 @@ __attribute__((noinline)) static bool x86_dec_k_matmul(uint32_t wtype, const voi
      * only one of this size alive */
     _Alignas(64) int8_t aq[X86_TILE_K_MIN_TOK][X86_KQ_MAX_SB][QK_K];
     _Alignas(64) float dy[4][2][X86_KQ_MAX_SB][8]; /* per group: [0] wide shape, [1] one row */
+    /* per group, super-block and half h of the pairs: lane j of chunk c
+     * holds sub-block sums 2c, 2c + 1 of pair 4h + j's token (wide shape;
+     * the one-row shape's pairs are its first nt) */
+    _Alignas(64) int16_t ms[4][X86_KQ_MAX_SB][4][32];
     x86_kq_act ag[4], a1[4];
     const char *wb = w, *ab = act;
     const int ng = (n_tok + 3) / 4;
     for (int g = 0; g < ng; g++) {
         const int t0 = 4 * g, nt = n_tok - t0 < 4 ? n_tok - t0 : 4;
-        ag[g] = (x86_kq_act){.qs_stride = permute ? QK_K : sizeof(block_q8_K)};
+        ag[g] = (x86_kq_act){.qs_stride = QK_K};
         for (int t = 0; t < nt; t++) {
             const block_q8_K *a = (const block_q8_K *)(ab + (size_t)(t0 + t) * act_row_bytes);
             ag[g].a[t] = a;
-            ag[g].qs[t] = permute ? aq[t0 + t][0] : a->qs;
-            for (int i = 0; i < nsb && permute; i++)
+            ag[g].qs[t] = aq[t0 + t][0];
+            /* Q6_K: copied as they are, so the kernel's loads are aligned
+             * (a block_q8_K's quants start 4 bytes into it) */
+            for (int i = 0; i < nsb; i++)
                 for (int c = 0; c < 8; c++)
                     _mm256_store_si256((__m256i *)(aq[t0 + t][i] + 32 * c),
-                                       _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * ((c & 4) | (c & 1) << 1 | (c & 2) >> 1))));
+                                       _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * (permute ? (c & 4) | (c & 1) << 1 | (c & 2) >> 1 : c))));
         }
         for (int i = 0; i < nsb; i++)
             for (int p = 0; p < 8; p++) {
                 dy[g][0][i][p] = p / nt < WIDE_NR[nt] ? ag[g].a[p % nt][i].d : 0.0f;
                 dy[g][1][i][p] = p < nt ? ag[g].a[p][i].d : 0.0f;
             }
+        /* Q4_K / Q5_K: [h] lane j of chunk c the sums of sub-blocks 2c,
+         * 2c + 1; Q6_K: [2h + k] those of 16-element groups 4c + 2k,
+         * 4c + 2k + 1 (of pair 4h + j's token): per token four dwords
+         * (dword c: that pair of int16), transposed 4 x 4 into place */
+        const int live = WIDE_NR[nt] * nt;
+        for (int i = 0; i < nsb; i++) {
+            __m128i d[2][4]; /* [k][t] */
+            for (int t = 0; t < nt; t++) {
+                const __m256i bs = _mm256_loadu_si256((const __m256i *)ag[g].a[t][i].bsums);
+                if (permute) {
+                    const __m256i sb = _mm256_madd_epi16(bs, _mm256_set1_epi16(1)); /* 8 sub-block sums */
+                    d[0][t] = _mm_packs_epi32(_mm256_castsi256_si128(sb), _mm256_extracti128_si256(sb, 1));
+                } else {
+                    const __m256i e = _mm256_permutevar8x32_epi32(bs, _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+                    d[0][t] = _mm256_castsi256_si128(e);
+                    d[1][t] = _mm256_extracti128_si256(e, 1);
+                }
+            }
+            for (int h = 0; h < 2; h++)
+                for (int k = 0; k < (permute ? 1 : 2); k++) {
+                    __m128i x[4];
+                    for (int j = 0; j < 4; j++)
+                        x[j] = 4 * h + j < live ? d[k][(4 * h + j) % nt] : _mm_setzero_si128();
+                    const __m128i u0 = _mm_unpacklo_epi32(x[0], x[1]), u1 = _mm_unpackhi_epi32(x[0], x[1]);
+                    const __m128i u2 = _mm_unpacklo_epi32(x[2], x[3]), u3 = _mm_unpackhi_epi32(x[2], x[3]);
+                    const __m256i lo = _mm256_setr_m128i(_mm_unpacklo_epi64(u0, u2), _mm_unpackhi_epi64(u0, u2));
+                    const __m256i hi = _mm256_setr_m128i(_mm_unpacklo_epi64(u1, u3), _mm_unpackhi_epi64(u1, u3));
+                    _mm512_store_si512(ms[g][i][permute ? h : 2 * h + k], _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1));
+                }
+        }
         a1[g] = ag[g];
         ag[g].dy = dy[g][0][0];
         a1[g].dy = dy[g][1][0];
+        ag[g].ms = a1[g].ms = ms[g][0][0];
     }
     enum { STRIP = 16 };
     for (int rs = r0; rs < r1; rs += STRIP) {

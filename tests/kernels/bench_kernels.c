@@ -8,7 +8,13 @@
  * one (default 64 MB) streamed from memory (decode-like); then a prompt-
  * like matmul of 64 tokens (GFLOP/s) and activation quantization (GB/s of
  * floats). Times are thread CPU time, best of several passes. Speed is
- * measured here, never asserted in tests. */
+ * measured here, never asserted in tests.
+ *
+ *   bench_kernels --few [MB] [set...]
+ *
+ * Instead: the K-quant weights streamed from an MB-sized matrix against
+ * 1, 2, 3, 4 and 8 tokens (a server step's busy slots), as weight GB/s
+ * and ns per (row, token) super-block. */
 #include "test_util.h"
 
 #include <stdio.h>
@@ -104,10 +110,48 @@ static void bench_set(const hone_kernels *k, size_t big_mb)
     free(x);
 }
 
+static void bench_few(const hone_kernels *k, size_t big_mb)
+{
+    static const uint32_t KT[] = {HONE_TYPE_Q4_K, HONE_TYPE_Q5_K, HONE_TYPE_Q6_K, HONE_TYPE_Q4_0, HONE_TYPE_Q8_0};
+    static const int TOK[] = {1, 2, 3, 4, 8};
+    printf("\n== kernel set: %s: GB/s of weights (ns per row x token x 256 weights) ==\n", k->name);
+    printf("%-6s", "type");
+    for (size_t j = 0; j < sizeof TOK / sizeof TOK[0]; j++) printf("      tok=%d       ", TOK[j]);
+    printf("\n");
+    for (size_t ti = 0; ti < sizeof KT / sizeof KT[0]; ti++) {
+        const uint32_t t = KT[ti], vt = hone_vec_dot_type(t);
+        uint64_t rb = 0;
+        hone_row_bytes(t, N, &rb);
+        const int rows = (int)(big_mb * 1024 * 1024 / rb);
+        hone_test_row w = hone_test_make_row(t, (int64_t)N * rows, 1 + ti);
+        float *x = hone_test_floats((int64_t)N * 8, 99, 1.0f);
+        hone_test_row a = hone_test_quantize(k, vt, x, (int64_t)N * 8);
+        float *y = malloc(sizeof(float) * (size_t)rows * 8);
+        printf("%-6s", hone_type_name(t));
+        for (size_t j = 0; j < sizeof TOK / sizeof TOK[0]; j++) {
+            const hone_test_row aj = {a.data, a.bytes / 8 * (size_t)TOK[j]};
+            const double s = time_matmul(k, t, &w, rows, &aj, TOK[j], y, 0.5);
+            printf(" %7.2f (%6.2f ns)", (double)w.bytes / s * 1e-9,
+                   s * 1e9 / ((double)rows * TOK[j] * (N / 256)));
+        }
+        printf("\n");
+        free(y);
+        free(x);
+        free(a.data);
+        free(w.data);
+    }
+}
+
 int main(int argc, char **argv)
 {
     size_t big_mb = 64;
     int first_set = 1;
+    bool few = false;
+    if (argc > 1 && strcmp(argv[1], "--few") == 0) {
+        few = true;
+        argv++;
+        argc--;
+    }
     if (argc > 1 && atoi(argv[1]) > 0) {
         big_mb = (size_t)atoi(argv[1]);
         first_set = 2;
@@ -123,7 +167,10 @@ int main(int argc, char **argv)
             printf("\n== kernel set: %s: skipped (%s)\n", names[i], err.msg);
             continue;
         }
-        bench_set(k, big_mb);
+        if (few)
+            bench_few(k, big_mb);
+        else
+            bench_set(k, big_mb);
     }
     return 0;
 }
