@@ -12,14 +12,19 @@
 #include "x86/x86.h"
 #include "table.h"
 
-/* 16-row tiles for prompt batches (Q4_0 / Q8_0 from X86_TILE_MIN_TOK
- * tokens, the K-quants from X86_TILE_K_MIN_TOK), decode rows for Q4_0 /
- * Q8_0 and (2 to X86_TILE_K_MIN_TOK - 1 tokens) Q4_K / Q5_K / Q6_K, else the
- * group kernels. */
+/* Few tokens (a decode step, a server's busy slots): the decode rows,
+ * weights unpacked once per group of up to 4 tokens (Q4_0 / Q8_0 below
+ * X86_DEC_Q8_MAX_TOK tokens, where the tiles take over: measured with
+ * bench_kernels --few; Q4_K / Q5_K / Q6_K below X86_TILE_K_MIN_TOK). More
+ * tokens: the 16-row tiles. Else the group kernels. */
+enum { X86_DEC_Q8_MAX_TOK = 8 };
 static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                           const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                           float *y, int ldy)
 {
+    if (n_tok < X86_DEC_Q8_MAX_TOK &&
+        x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
     if (n_tok >= X86_TILE_MIN_TOK &&
         x86_tile_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
@@ -27,10 +32,7 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
         x86_tile_k4_matmul(w, w_row_bytes, wtype == HONE_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
                            n_tok, y, ldy))
         return;
-    if (n_tok < X86_TILE_MIN_TOK &&
-        x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
-        return;
-    if (n_tok > 1 && n_tok < X86_TILE_K_MIN_TOK &&
+    if (n_tok >= 1 && n_tok < X86_TILE_K_MIN_TOK &&
         x86_dec_k_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok >= X86_TILE_K_MIN_TOK && wtype == HONE_TYPE_Q6_K &&

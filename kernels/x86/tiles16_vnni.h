@@ -360,116 +360,113 @@ __attribute__((noinline)) static bool x86_tile_q6_matmul(const void *w, size_t w
     return true;
 }
 
-/* Q4_0 / Q8_0 decode (few tokens): one row at a time, two blocks per
- * vpdpbusd. The token's activations are copied once per call into
- * contiguous 32-byte blocks with a per-lane offset correction, so a row's
- * weights are used unsigned (q + off) and unpacked with no sign steps.
- * Same float steps as the one-row kernels: exact block sums, then
- * acc0 / acc1 fma chains over even / odd blocks. */
-enum { X86_DEC_MAX_NB = 512 };
+/* Q4_0 / Q8_0 decode (few tokens): 8 rows at a time, two blocks per
+ * vpdpbusd, a row's blocks unpacked once for a group of up to 4 tokens.
+ * Each token's activations are copied once per call into contiguous
+ * 32-byte blocks with a per-lane offset correction, so a row's weights are
+ * used unsigned (q + off) and unpacked with no sign steps. Same float steps
+ * per (row, token) as the one-row kernels: exact block sums, then acc0 /
+ * acc1 fma chains over even / odd blocks. */
+enum { X86_DEC_MAX_NB = 512, X86_DEC_NT = 4 };
 
-/* One row's 8 blocks b..b+7: exact integer block sums (as float) and
- * dx * dy, lanes in block order b, b+2, b+4, b+6, b+1, b+3, b+5, b+7. */
-X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, const int8_t *aq,
-                             const int32_t *init, const float *dyp, __m256 *fs, __m256 *ps)
+/* One token's activations as x86_dec_blk8 reads them. */
+typedef struct {
+    _Alignas(64) int8_t aq[X86_DEC_MAX_NB * 32];
+    _Alignas(64) int32_t init[X86_DEC_MAX_NB * 8]; /* -off * sum(a), per lane */
+    float dy[X86_DEC_MAX_NB], dyp[X86_DEC_MAX_NB]; /* dyp: in reduced-lane order */
+} x86_dec_act;
+
+/* One row's 8 blocks b..b+7 against NT tokens: per token the exact integer
+ * block sums (as float) and dx * dy, lanes in block order b, b+2, b+4, b+6,
+ * b+1, b+3, b+5, b+7. */
+X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, const x86_dec_act *a, int NT,
+                             __m256 *fs, __m256 *ps, size_t stride)
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     const __m512i pidx = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
-    __m512i v[4];
+    __m512i wv[4];
     for (int p = 0; p < 4; p++) {
         const uint8_t *x0 = row + (size_t)(b + 2 * p) * bsz, *x1 = x0 + bsz;
-        __m512i wv;
         if (q4) {
             const __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(x1 + 2)),
                                                _mm_loadu_si128((const __m128i *)(x0 + 2)));
             const __m256i lo = _mm256_and_si256(q, m4);
             const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            wv = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), pidx, _mm512_castsi256_si512(hi));
+            wv[p] = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), pidx, _mm512_castsi256_si512(hi));
         } else {
-            wv = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(x0 + 2))),
-                                    _mm256_loadu_si256((const __m256i *)(x1 + 2)), 1);
-            wv = _mm512_xor_si512(wv, _mm512_set1_epi8((char)0x80));
+            wv[p] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(x0 + 2))),
+                                       _mm256_loadu_si256((const __m256i *)(x1 + 2)), 1);
+            wv[p] = _mm512_xor_si512(wv[p], _mm512_set1_epi8((char)0x80));
         }
-        v[p] = _mm512_dpbusd_epi32(_mm512_load_si512(init + 8 * (b + 2 * p)), wv,
-                                   _mm512_load_si512(aq + 32 * (b + 2 * p)));
     }
-    /* per 128-bit chunk: [v0, v1, v2, v3] chunk sums; chunks 0-1 are
-     * blocks b + 2p, chunks 2-3 blocks b + 2p + 1 */
-    const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
-    const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
-    const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
-    const __m512i uc = _mm512_shuffle_i64x2(u, u, 0xD8); /* chunks 0, 2, 1, 3 */
-    const __m256i sum = _mm256_add_epi32(_mm512_castsi512_si256(uc), _mm512_extracti64x4_epi64(uc, 1));
     uint16_t h[8];
     for (int j = 0; j < 4; j++) {
         memcpy(&h[j], row + (size_t)(b + 2 * j) * bsz, 2);
         memcpy(&h[4 + j], row + (size_t)(b + 2 * j + 1) * bsz, 2);
     }
-    const __m128i dh = _mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], (short)h[4],
-                                      (short)h[5], (short)h[6], (short)h[7]);
-    *fs = _mm256_cvtepi32_ps(sum);
-    *ps = _mm256_mul_ps(_mm256_cvtph_ps(dh), _mm256_loadu_ps(dyp + b));
+    const __m256 dx = _mm256_cvtph_ps(_mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3],
+                                                     (short)h[4], (short)h[5], (short)h[6], (short)h[7]));
+    for (int t = 0; t < NT; t++) {
+        __m512i v[4];
+        for (int p = 0; p < 4; p++)
+            v[p] = _mm512_dpbusd_epi32(_mm512_load_si512(a[t].init + 8 * (b + 2 * p)), wv[p],
+                                       _mm512_load_si512(a[t].aq + 32 * (b + 2 * p)));
+        /* per 128-bit chunk: [v0, v1, v2, v3] chunk sums; chunks 0-1 are
+         * blocks b + 2p, chunks 2-3 blocks b + 2p + 1 */
+        const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
+        const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
+        const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
+        const __m512i uc = _mm512_shuffle_i64x2(u, u, 0xD8); /* chunks 0, 2, 1, 3 */
+        const __m256i sum = _mm256_add_epi32(_mm512_castsi512_si256(uc), _mm512_extracti64x4_epi64(uc, 1));
+        fs[t * stride] = _mm256_cvtepi32_ps(sum);
+        ps[t * stride] = _mm256_mul_ps(dx, _mm256_loadu_ps(a[t].dyp + b));
+    }
 }
 
-__attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
-                              size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
-                              int ldy)
+/* Rows [r0, r1) against the NT tokens of a (their outputs y + t * ldy). */
+X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int nb, int r0, int r1,
+                                const x86_dec_act *a, int NT, float *y, int ldy)
 {
-    const int nb = n / 32, nb8 = nb / 8 * 8;
-    if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_DEC_MAX_NB || nb < 8)
-        return false;
-    const bool q4 = wtype == HONE_TYPE_Q4_0;
-    const int lane_off = q4 ? 1 : 16; /* off / 8: 8 lanes per block */
     const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
-    _Alignas(64) int8_t aq[X86_DEC_MAX_NB * 32];
-    _Alignas(64) int32_t init[X86_DEC_MAX_NB * 8];
-    float dy[X86_DEC_MAX_NB], dyp[X86_DEC_MAX_NB]; /* dyp: in reduced-lane order */
-    static const int PERM[8] = {0, 2, 4, 6, 1, 3, 5, 7};
-    const __m256i ones = _mm256_set1_epi8(1), m4 = _mm256_set1_epi8(0x0f);
-    for (int t = 0; t < n_tok; t++) {
-        const block_q8_0 *a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
-        for (int b = 0; b < nb; b++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)a[b].qs);
-            _mm256_store_si256((__m256i *)(aq + 32 * b), q);
-            const int bs = hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, q));
-            _mm256_store_si256((__m256i *)(init + 8 * b), _mm256_set1_epi32(-lane_off * bs));
-            dy[b] = h2f(a[b].d);
-        }
-        for (int b = 0; b < nb8; b++) dyp[b] = dy[b / 8 * 8 + PERM[b % 8]];
-        float *yt = y + (size_t)t * (size_t)ldy;
-        const bool big = (size_t)(r1 - r0) * w_row_bytes > ((size_t)1 << 19); /* beyond L2: prefetch */
-        int r = r0;
-        /* 8 rows at once: each row's fma chains run in its own lane (same
-         * per-row float steps), not as a latency-bound scalar chain */
-        for (; r + 8 <= r1 && nb8 == nb; r += 8) {
-            const uint8_t *row0 = (const uint8_t *)w + (size_t)r * w_row_bytes;
-            __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-            /* 8 interleaved row streams defeat the hardware prefetcher:
-             * fetch the next group's rows linearly, a slice per step */
-            const int nxt = !big ? 0 : r1 - r - 8 < 8 ? r1 - r - 8 : 8;
-            const size_t pf_all = (size_t)nxt * w_row_bytes, nsteps = (size_t)nb8 / 8;
-            for (int b = 0; b < nb8; b += 8) {
-                const size_t s0 = pf_all * (size_t)(b / 8) / nsteps, s1 = pf_all * (size_t)(b / 8 + 1) / nsteps;
-                for (size_t o = s0; o < s1; o += 64)
-                    _mm_prefetch((const char *)row0 + 8 * w_row_bytes + o, _MM_HINT_T0);
-                __m256 fs[8], ps[8];
-                for (int i = 0; i < 8; i++)
-                    x86_dec_blk8(q4, bsz, row0 + (size_t)i * w_row_bytes, b, aq, init, dyp, &fs[i], &ps[i]);
-                x86_tr8(fs);
-                x86_tr8(ps);
+    const int nb8 = nb / 8 * 8;
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const bool big = (size_t)(r1 - r0) * w_row_bytes > ((size_t)1 << 19); /* beyond L2: prefetch */
+    int r = r0;
+    /* 8 rows at once: each row's fma chains run in its own lane (same
+     * per-row float steps), not as a latency-bound scalar chain */
+    for (; r + 8 <= r1 && nb8 == nb; r += 8) {
+        const uint8_t *row0 = (const uint8_t *)w + (size_t)r * w_row_bytes;
+        __m256 acc0[X86_DEC_NT], acc1[X86_DEC_NT];
+        for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();
+        /* 8 interleaved row streams defeat the hardware prefetcher:
+         * fetch the next group's rows linearly, a slice per step */
+        const int nxt = !big ? 0 : r1 - r - 8 < 8 ? r1 - r - 8 : 8;
+        const size_t pf_all = (size_t)nxt * w_row_bytes, nsteps = (size_t)nb8 / 8;
+        for (int b = 0; b < nb8; b += 8) {
+            const size_t s0 = pf_all * (size_t)(b / 8) / nsteps, s1 = pf_all * (size_t)(b / 8 + 1) / nsteps;
+            for (size_t o = s0; o < s1; o += 64)
+                _mm_prefetch((const char *)row0 + 8 * w_row_bytes + o, _MM_HINT_T0);
+            __m256 fs[X86_DEC_NT][8], ps[X86_DEC_NT][8];
+            for (int i = 0; i < 8; i++)
+                x86_dec_blk8(q4, bsz, row0 + (size_t)i * w_row_bytes, b, a, NT, &fs[0][i], &ps[0][i], 8);
+            for (int t = 0; t < NT; t++) {
+                x86_tr8(fs[t]);
+                x86_tr8(ps[t]);
                 for (int j = 0; j < 4; j++) {
-                    acc0 = _mm256_fmadd_ps(fs[j], ps[j], acc0);
-                    acc1 = _mm256_fmadd_ps(fs[4 + j], ps[4 + j], acc1);
+                    acc0[t] = _mm256_fmadd_ps(fs[t][j], ps[t][j], acc0[t]);
+                    acc1[t] = _mm256_fmadd_ps(fs[t][4 + j], ps[t][4 + j], acc1[t]);
                 }
             }
-            _mm256_storeu_ps(yt + r, _mm256_add_ps(acc0, acc1));
         }
-        for (; r < r1; r++) {
-            const uint8_t *row = (const uint8_t *)w + (size_t)r * w_row_bytes;
+        for (int t = 0; t < NT; t++) _mm256_storeu_ps(y + (size_t)t * (size_t)ldy + r, _mm256_add_ps(acc0[t], acc1[t]));
+    }
+    for (; r < r1; r++) {
+        const uint8_t *row = (const uint8_t *)w + (size_t)r * w_row_bytes;
+        for (int t = 0; t < NT; t++) {
             float acc0 = 0.0f, acc1 = 0.0f;
             for (int b = 0; b < nb8; b += 8) {
                 __m256 fv, pv;
-                x86_dec_blk8(q4, bsz, row, b, aq, init, dyp, &fv, &pv);
+                x86_dec_blk8(q4, bsz, row, b, a + t, 1, &fv, &pv, 0);
                 float fs[8], ps[8];
                 _mm256_storeu_ps(fs, fv);
                 _mm256_storeu_ps(ps, pv);
@@ -487,15 +484,64 @@ __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const vo
                 } else {
                     xq = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)), _mm256_set1_epi8((char)0x80));
                 }
-                const __m256i pv = _mm256_dpbusd_epi32(_mm256_load_si256((const __m256i *)(init + 8 * b)), xq,
-                                                       _mm256_load_si256((const __m256i *)(aq + 32 * b)));
+                const __m256i pv = _mm256_dpbusd_epi32(_mm256_load_si256((const __m256i *)(a[t].init + 8 * b)), xq,
+                                                       _mm256_load_si256((const __m256i *)(a[t].aq + 32 * b)));
                 hone_half d16;
                 memcpy(&d16, xb, 2);
                 float *acc = (b & 1) ? &acc1 : &acc0;
-                *acc = fmaf((float)hsum_epi32(pv), h2f(d16) * dy[b], *acc);
+                *acc = fmaf((float)hsum_epi32(pv), h2f(d16) * a[t].dy[b], *acc);
             }
-            yt[r] = acc0 + acc1;
+            y[(size_t)t * (size_t)ldy + r] = acc0 + acc1;
         }
+    }
+}
+
+#define X86_DEC_Q8_SHAPE(NT)                                                                          \
+    static void x86_dec_q8_rows_##NT(bool q4, const void *w, size_t w_row_bytes, int nb, int r0, int r1, \
+                                     const x86_dec_act *a, float *y, int ldy)                         \
+    {                                                                                                 \
+        if (q4)                                                                                       \
+            x86_dec_q8_rows(true, w, w_row_bytes, nb, r0, r1, a, NT, y, ldy);                         \
+        else                                                                                          \
+            x86_dec_q8_rows(false, w, w_row_bytes, nb, r0, r1, a, NT, y, ldy);                        \
+    }
+X86_DEC_Q8_SHAPE(1)
+X86_DEC_Q8_SHAPE(2)
+X86_DEC_Q8_SHAPE(3)
+X86_DEC_Q8_SHAPE(4)
+#undef X86_DEC_Q8_SHAPE
+
+__attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
+                              size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
+                              int ldy)
+{
+    const int nb = n / 32, nb8 = nb / 8 * 8;
+    if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_DEC_MAX_NB || nb < 8)
+        return false;
+    const bool q4 = wtype == HONE_TYPE_Q4_0;
+    const int lane_off = q4 ? 1 : 16; /* off / 8: 8 lanes per block */
+    static void (*const ROWS[X86_DEC_NT + 1])(bool, const void *, size_t, int, int, int, const x86_dec_act *,
+                                              float *, int) = {NULL, x86_dec_q8_rows_1, x86_dec_q8_rows_2,
+                                                               x86_dec_q8_rows_3, x86_dec_q8_rows_4};
+    /* ~150 KiB of stack: the function is noinline, its frame the only one
+     * of this size alive */
+    x86_dec_act a[X86_DEC_NT];
+    static const int PERM[8] = {0, 2, 4, 6, 1, 3, 5, 7};
+    const __m256i ones = _mm256_set1_epi8(1);
+    for (int t0 = 0; t0 < n_tok; t0 += X86_DEC_NT) {
+        const int nt = n_tok - t0 < X86_DEC_NT ? n_tok - t0 : X86_DEC_NT;
+        for (int t = 0; t < nt; t++) {
+            const block_q8_0 *ab = (const block_q8_0 *)((const char *)act + (size_t)(t0 + t) * act_row_bytes);
+            for (int b = 0; b < nb; b++) {
+                const __m256i q = _mm256_loadu_si256((const __m256i *)ab[b].qs);
+                _mm256_store_si256((__m256i *)(a[t].aq + 32 * b), q);
+                const int bs = hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, q));
+                _mm256_store_si256((__m256i *)(a[t].init + 8 * b), _mm256_set1_epi32(-lane_off * bs));
+                a[t].dy[b] = h2f(ab[b].d);
+            }
+            for (int b = 0; b < nb8; b++) a[t].dyp[b] = a[t].dy[b / 8 * 8 + PERM[b % 8]];
+        }
+        ROWS[nt](q4, w, w_row_bytes, nb, r0, r1, a, y + (size_t)t0 * (size_t)ldy, ldy);
     }
     return true;
 }

@@ -113,7 +113,7 @@ static void bench_set(const hone_kernels *k, size_t big_mb)
 static void bench_few(const hone_kernels *k, size_t big_mb)
 {
     static const uint32_t KT[] = {HONE_TYPE_Q4_K, HONE_TYPE_Q5_K, HONE_TYPE_Q6_K, HONE_TYPE_Q4_0, HONE_TYPE_Q8_0};
-    static const int TOK[] = {1, 2, 3, 4, 8};
+    static const int TOK[] = {1, 2, 3, 4, 8, 12, 16};
     printf("\n== kernel set: %s: GB/s of weights (ns per row x token x 256 weights) ==\n", k->name);
     printf("%-6s", "type");
     for (size_t j = 0; j < sizeof TOK / sizeof TOK[0]; j++) printf("      tok=%d       ", TOK[j]);
@@ -124,12 +124,12 @@ static void bench_few(const hone_kernels *k, size_t big_mb)
         hone_row_bytes(t, N, &rb);
         const int rows = (int)(big_mb * 1024 * 1024 / rb);
         hone_test_row w = hone_test_make_row(t, (int64_t)N * rows, 1 + ti);
-        float *x = hone_test_floats((int64_t)N * 8, 99, 1.0f);
-        hone_test_row a = hone_test_quantize(k, vt, x, (int64_t)N * 8);
-        float *y = malloc(sizeof(float) * (size_t)rows * 8);
+        float *x = hone_test_floats((int64_t)N * 16, 99, 1.0f);
+        hone_test_row a = hone_test_quantize(k, vt, x, (int64_t)N * 16);
+        float *y = malloc(sizeof(float) * (size_t)rows * 16);
         printf("%-6s", hone_type_name(t));
         for (size_t j = 0; j < sizeof TOK / sizeof TOK[0]; j++) {
-            const hone_test_row aj = {a.data, a.bytes / 8 * (size_t)TOK[j]};
+            const hone_test_row aj = {a.data, a.bytes / 16 * (size_t)TOK[j]};
             const double s = time_matmul(k, t, &w, rows, &aj, TOK[j], y, 0.5);
             printf(" %7.2f (%6.2f ns)", (double)w.bytes / s * 1e-9,
                    s * 1e9 / ((double)rows * TOK[j] * (N / 256)));
