@@ -9,6 +9,7 @@
 #include "x86/body256.h"
 #include "x86/tiles16_vnni.h"
 #include "x86/dec_k_avx512.h"
+#include "x86/dec_f16_avx512.h"
 #include "x86/x86.h"
 #include "table.h"
 
@@ -16,7 +17,8 @@
  * weights unpacked once per group of up to 4 tokens (Q4_0 / Q8_0 below
  * X86_DEC_Q8_MAX_TOK tokens, where the tiles take over: measured with
  * bench_kernels --few; Q4_K / Q5_K / Q6_K below X86_TILE_K_MIN_TOK). More
- * tokens: the 16-row tiles. Else the group kernels. */
+ * tokens: the 16-row tiles. F16: x86/dec_f16_avx512.h. Else the group
+ * kernels. */
 enum { X86_DEC_Q8_MAX_TOK = 8 };
 static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                           const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
@@ -37,6 +39,8 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
         return;
     if (n_tok >= X86_TILE_K_MIN_TOK && wtype == HONE_TYPE_Q6_K &&
         x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+    if (wtype == HONE_TYPE_F16 && x86_dec_f16_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }

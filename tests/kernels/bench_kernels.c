@@ -142,6 +142,35 @@ static void bench_few(const hone_kernels *k, size_t big_mb)
     }
 }
 
+/* Attention's F16 products for one KV head of 8 query heads and a
+ * 256-position context: K (256 x 64) . q, then V^T (64 x 256) . p. */
+static void bench_attn(const hone_kernels *k)
+{
+    static const int SHAPE[2][2] = {{256, 64}, {64, 256}}; /* rows, n */
+    printf("attention f16 x 8 heads, 256 positions:");
+    for (int i = 0; i < 2; i++) {
+        const int rows = SHAPE[i][0], n = SHAPE[i][1];
+        hone_test_row w = hone_test_make_row(HONE_TYPE_F16, (int64_t)n * rows, 7 + i);
+        float *x = hone_test_floats((int64_t)n * 8, 17, 1.0f);
+        hone_test_row a = hone_test_quantize(k, HONE_TYPE_F16, x, (int64_t)n * 8);
+        float *y = malloc(sizeof(float) * (size_t)rows * 8);
+        const size_t wrb = w.bytes / (size_t)rows, arb = a.bytes / 8;
+        double best = 1e30;
+        for (int s = 0; s < 5; s++) {
+            const double t0 = now();
+            for (int r = 0; r < 2000; r++) k->matmul(k, HONE_TYPE_F16, w.data, wrb, a.data, arb, n, 0, rows, 8, y, rows);
+            const double dt = (now() - t0) / 2000;
+            best = dt < best ? dt : best;
+        }
+        printf("  %s %.2f us", i == 0 ? "K.q" : "V.p", best * 1e6);
+        free(y);
+        free(x);
+        free(a.data);
+        free(w.data);
+    }
+    printf("\n");
+}
+
 int main(int argc, char **argv)
 {
     size_t big_mb = 64;
@@ -167,8 +196,10 @@ int main(int argc, char **argv)
             printf("\n== kernel set: %s: skipped (%s)\n", names[i], err.msg);
             continue;
         }
-        if (few)
+        if (few) {
             bench_few(k, big_mb);
+            bench_attn(k);
+        }
         else
             bench_set(k, big_mb);
     }

@@ -200,6 +200,11 @@ static void check_matmul(const hone_kernels *k, const hone_kernels *g)
     /* 32-element types: a block count that is not a multiple of 8 (the
      * 8-block decode groups fall back to the one-row kernels) */
     check_matmul_n(k, g, 13 * 32);
+    /* F16 / BF16 / F32 only: attention's 64-element rows; an 8-element
+     * remainder step (88 = 2 x 32 + 3 x 8); a scalar tail (85) */
+    check_matmul_n(k, g, 64);
+    check_matmul_n(k, g, 88);
+    check_matmul_n(k, g, 85);
 }
 
 static void check_matmul_n(const hone_kernels *k, const hone_kernels *g, int n)
