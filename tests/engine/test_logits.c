@@ -4,7 +4,8 @@
  *
  * As the reference was made: a context of the reference's n_ctx (LongRoPE
  * picks its factors from it), the prompt evaluated as one batch, then the
- * greedy tokens fed one at a time (teacher forcing), F16 KV cache.
+ * greedy tokens fed one at a time (teacher forcing), F16 KV cache, flash
+ * attention off (llama.cpp -fa off; test_fa_logits.c checks it on).
  * Checked at every position:
  *   - top-1 agreement, except where the reference's top-1 margin < 0.05;
  *   - KL(reference || hone) <= KL_MAX.
@@ -61,6 +62,7 @@ static hone_context *make_ctx(hone_model *m, int n_ctx, bool logits_all)
     cp.n_ctx = n_ctx;
     cp.n_threads = N_THREADS;
     cp.logits_all = logits_all;
+    cp.flash_attn = false; /* the references were made with -fa off */
     hone_context *ctx = NULL;
     hone_error err = {0};
     /* this test is a front-end too: CTest forces the generic set this way */
