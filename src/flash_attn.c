@@ -87,8 +87,8 @@ static void mad_f32(float *y, const float *x, float v, int n)
 /* ggml_compute_forward_flash_attn_ext_f16_one_chunk for one query row over
  * positions [ic0, ic1), all visible: qq is the query in the cache type.
  * Returns the running max and sum; the V sum in F32 goes to acc32. */
-static void vec_chunk(const hone_fa_job *j, const void *qq, int ic0, int ic1, float *M, float *S,
-                      float *acc32, uint16_t *acc16)
+static void vec_chunk(const hone_fa_job *j, const void *qq, const float *scores, int ic0, int ic1,
+                      float *M, float *S, float *acc32, uint16_t *acc16)
 {
     const hone_kernels *k = j->k;
     const hone_vec_dot_fn dot = k->type[j->type].vec_dot;
@@ -99,7 +99,8 @@ static void vec_chunk(const hone_fa_job *j, const void *qq, int ic0, int ic1, fl
     else memset(acc32, 0, sizeof *acc32 * (size_t)hd);
     for (int ic = ic0; ic < ic1; ic++) {
         float s;
-        dot(hd, &s, j->k_rows + (size_t)ic * j->row_bytes, qq);
+        if (scores) s = scores[ic];
+        else dot(hd, &s, j->k_rows + (size_t)ic * j->row_bytes, qq);
         s = s * j->scale;
         const void *v = j->v_rows + (size_t)ic * j->row_bytes;
         float ms = 1.0f, vs = 1.0f;
@@ -131,17 +132,18 @@ static void finish(float *out, const float *v, float S, int hd)
 }
 
 /* One row, VEC or SPLIT. */
-static void vec_row(const hone_fa_job *j, const float *q, int n_vis, float *out, float *scratch)
+static void vec_row(const hone_fa_job *j, const float *q, const float *scores, int n_vis,
+                    float *out, float *scratch)
 {
     const int hd = j->head_dim;
     const size_t h16 = al16((size_t)hd);
     void *qq = scratch;
     uint16_t *acc16 = (uint16_t *)(scratch + h16);
     float *acc32 = scratch + 2 * h16, *fin = scratch + 3 * h16;
-    j->k->type[j->type].from_float(q, qq, hd); /* q_to_vec_dot */
+    if (!scores) j->k->type[j->type].from_float(q, qq, hd); /* q_to_vec_dot */
     float M, S;
     if (j->path != HONE_FA_SPLIT) {
-        vec_chunk(j, qq, 0, n_vis, &M, &S, acc32, acc16);
+        vec_chunk(j, qq, scores, 0, n_vis, &M, &S, acc32, acc16);
         finish(out, acc32, S, hd);
         return;
     }
@@ -156,7 +158,7 @@ static void vec_row(const hone_fa_job *j, const float *q, int n_vis, float *out,
         int ic1 = ic0 + chunk < j->n_kv ? ic0 + chunk : j->n_kv;
         if (ic1 > n_vis) ic1 = n_vis; /* masked cells are skipped */
         if (ic0 >= ic1) continue;     /* nothing visible: S == 0, skipped */
-        vec_chunk(j, qq, ic0, ic1, &M, &S, acc32, acc16);
+        vec_chunk(j, qq, scores, ic0, ic1, &M, &S, acc32, acc16);
         const float mn = fmaxf(mf, M);
         const float so = expf(mf - mn), sn = expf(M - mn);
         for (int d = 0; d < hd; d++) fin[d] = fmaf(fin[d], so, acc32[d] * sn);
@@ -269,6 +271,8 @@ void hone_fa_run(const hone_fa_job *j, float *scratch)
     }
     for (int r = 0; r < j->rows; r++) {
         const float *q = j->q + (size_t)(r / j->group) * j->q_ld + (size_t)(r % j->group) * (size_t)j->head_dim;
-        vec_row(j, q, j->n_vis0 + r / j->group, j->out + (size_t)r * (size_t)j->head_dim, scratch);
+        const float *sc = j->scores ? j->scores + (size_t)r * j->scores_ld : NULL;
+        vec_row(j, q, sc, j->n_vis0 + r / j->group, j->out + (size_t)r * (size_t)j->head_dim,
+                scratch);
     }
 }

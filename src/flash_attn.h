@@ -71,6 +71,12 @@ typedef struct {
     int n_chunks;           /* SPLIT: llama.cpp's thread count */
     const float *q;
     size_t q_ld;
+    /* VEC / SPLIT: the rows' raw scores q·k (before scale) for every
+     * position they see, row r at scores + r * scores_ld, as the kernel
+     * set's matmul gives them (vec_dot's bits): one matrix product instead
+     * of a dot per position. NULL: vec_dot per position. */
+    const float *scores;
+    size_t scores_ld;
     int group, rows, n_vis0;
     float *out;
 } hone_fa_job;

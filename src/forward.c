@@ -207,9 +207,9 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     if (f->att_qb > n_ubatch) f->att_qb = n_ubatch;
     f->att_rows = f->att_qb * group;
     const size_t R = (size_t)n_threads * (size_t)f->att_rows;
-    /* scores over every position: without flash attention only */
+    /* scores over every position (flash attention: its VEC path's) */
     const size_t n_pos = flash_attn ? 0 : (size_t)f->n_ctx_pad;
-    f->scores = fwd_alloc(f, R * n_pos, sizeof(float));
+    f->scores = fwd_alloc(f, R * (size_t)f->n_ctx_pad, sizeof(float));
     f->qconv = fwd_alloc(f, R * (size_t)hp->head_dim, elt);
     f->pconv = fwd_alloc(f, R * n_pos, elt);
     f->aout = fwd_alloc(f, R * (size_t)hp->head_dim, sizeof(float));
@@ -317,15 +317,33 @@ static void flash_item(const attn_task *a, int seq, int kvh, int t0, int nt, int
     /* the path from all of the sequence's tokens in the pass, as llama.cpp
      * chooses from its ubatch (its last layer too runs every query) */
     const int n_kv = hone_fa_n_kv(kv->n_past + sq->n);
+    const hone_fa_path path = hone_fa_choose(f->k, hd, sq->n, n_kv);
+    const int rows = nt * group, ld = f->n_ctx_pad;
+    const uint8_t *k_rows = (const uint8_t *)hone_kv_k(kv, a->layer, 0) + head_off;
+    float *S = NULL;
+    if (path != HONE_FA_TILED) {
+        /* every row's q·k at once, as the non-flash path does: the kernel
+         * set's matmul gives vec_dot's bits per (position, row) */
+        const size_t elt = kv->elt;
+        uint8_t *Q = f->qconv + (size_t)tid * (size_t)f->att_rows * (size_t)hd * elt;
+        S = f->scores + (size_t)tid * (size_t)f->att_rows * (size_t)ld;
+        for (int i = 0; i < rows; i++)
+            f->k->type[f->cache_type].from_float(q + (size_t)(i / group) * (size_t)f->qkv_dim +
+                                                     (size_t)(i % group) * (size_t)hd,
+                                                 Q + (size_t)i * (size_t)hd * elt, hd);
+        f->k->matmul(f->k, f->cache_type, k_rows, (size_t)f->kv_dim * elt, Q, (size_t)hd * elt, hd,
+                     0, kv->n_past + t0 + nt, rows, S, ld);
+    }
     const hone_fa_job j = {
         .k = f->k, .type = f->cache_type,
-        .k_rows = (const uint8_t *)hone_kv_k(kv, a->layer, 0) + head_off,
+        .k_rows = k_rows,
         .v_rows = (const uint8_t *)hone_kv_v_row(kv, a->layer, 0) + head_off,
         .row_bytes = (size_t)f->kv_dim * kv->elt,
         .head_dim = hd, .scale = a->kq_scale,
-        .path = hone_fa_choose(f->k, hd, sq->n, n_kv),
+        .path = path,
         .n_kv = n_kv, .n_chunks = f->n_threads,
-        .q = q, .q_ld = (size_t)f->qkv_dim, .group = group, .rows = nt * group,
+        .q = q, .q_ld = (size_t)f->qkv_dim, .scores = S, .scores_ld = (size_t)ld,
+        .group = group, .rows = rows,
         .n_vis0 = kv->n_past + t0 + 1, .out = O,
     };
     hone_fa_run(&j, f->fa + (size_t)tid * f->fa_floats);
