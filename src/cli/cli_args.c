@@ -317,11 +317,15 @@ int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_op
 int cli_flash_attn(const char *v)
 {
     /* common_arg_utils::is_truthy / is_falsey / is_autoy */
-    if (!strcmp(v, "on") || !strcmp(v, "enabled") || !strcmp(v, "true") || !strcmp(v, "1"))
-        return CLI_FA_ON;
-    if (!strcmp(v, "off") || !strcmp(v, "disabled") || !strcmp(v, "false") || !strcmp(v, "0"))
-        return CLI_FA_OFF;
-    if (!strcmp(v, "auto") || !strcmp(v, "-1")) return CLI_FA_AUTO;
+    static const struct {
+        const char *s;
+        int fa;
+    } VALUES[] = {{"on", CLI_FA_ON},        {"enabled", CLI_FA_ON},   {"true", CLI_FA_ON},
+                  {"1", CLI_FA_ON},         {"off", CLI_FA_OFF},      {"disabled", CLI_FA_OFF},
+                  {"false", CLI_FA_OFF},    {"0", CLI_FA_OFF},        {"auto", CLI_FA_AUTO},
+                  {"-1", CLI_FA_AUTO}};
+    for (size_t i = 0; i < sizeof VALUES / sizeof VALUES[0]; i++)
+        if (!strcmp(v, VALUES[i].s)) return VALUES[i].fa;
     return CLI_FA_BAD;
 }
 

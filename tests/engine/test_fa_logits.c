@@ -29,14 +29,16 @@
 
 #include <cmocka.h>
 
-/* KL bounds (nats), per position. Float models (F16 weights) differ from
- * llama.cpp only in summation order (measured max below 1e-7 on the AVX-512
- * set); quantized ones can flip an activation's 8-bit rounding
- * (test_logits.c). Kernel sets other than llama.cpp's own ISA take the
- * tiled path for other head sizes (llama.cpp built for them would too), so
- * the bounds hold for every set. */
-#define KL_MAX_FLOAT 1e-4
-#define KL_MAX_QUANT 1e-2
+/* KL bounds (nats), per position, ~2x the maxima measured with the
+ * generic, avx2 and avx512 sets (2026-11-29): F16 weights 1.9e-5
+ * (avx512; generic 9.3e-6, avx2 1.2e-5), quantized 1.5e-3 (stories260K-q4_0;
+ * syn-qwen3-q8_0 1.4e-4). As without flash attention (test_logits.c), the
+ * rest is summation order, and for quantized models an activation's 8-bit
+ * rounding flipped by it. A set whose SIMD width differs from the
+ * reference machine's (AVX-512) may take the tiled path for other head
+ * sizes, as llama.cpp built for it would: the bounds hold there too. */
+#define KL_MAX_FLOAT 4e-5
+#define KL_MAX_QUANT 3e-3
 #define GAP_MIN 0.05f
 
 typedef struct {
