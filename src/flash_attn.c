@@ -217,7 +217,7 @@ static void tiled_rows(const hone_fa_job *j, float *scratch)
         Ss[r] = 0.0f;
     }
     memset(acc, 0, sizeof *acc * (size_t)rows * (size_t)hd);
-    const int vis_max = j->n_vis0 + (rows - 1) / j->group + 1;
+    const int vis_max = j->n_vis0 + (rows - 1) / j->group; /* the last row's */
     float *krow = scratch + 3 * h16; /* one K row in F32 */
     for (int t0 = 0; t0 < vis_max; t0 += KV) {
         const int nt = vis_max - t0 < KV ? vis_max - t0 : KV;
