@@ -74,6 +74,21 @@ struct hone_kernels {
     void (*softmax)(float *x, int n);
     /* out = silu(gate) * up */
     void (*silu_mul)(float *out, const float *gate, const float *up, int n);
+    /* Flash attention's F16 accumulator row (llama.cpp's ggml_vec_mad_f16 /
+     * ggml_vec_scale_f16 as its x86 builds compute them, SIMD body and
+     * leftover loop alike):
+     *   f16_mad:   y[i] = f16(fma(f32(x[i]), v, f32(y[i])))
+     *   f16_scale: y[i] = f16(f32(y[i]) * v)
+     * one float rounding, then round-to-nearest-even to F16. Every set
+     * gives the same bits. */
+    void (*f16_mad)(uint16_t *y, const uint16_t *x, float v, int n);
+    void (*f16_scale)(uint16_t *y, float v, int n);
+    /* F32 lanes of the SIMD llama.cpp's CPU backend is built with on this
+     * ISA (GGML_F32_EPR: avx512 16, avx2 8, neon/power 4; generic 1 = a
+     * build without GGML_SIMD). Its flash attention takes the tiled path
+     * only when head_dim is a multiple of it, and sums each tile's
+     * exponentials with that many lanes (forward's flash attention). */
+    int f32_lanes;
 };
 
 /* The portable C table (always available). */

@@ -6,25 +6,33 @@
 
 static pthread_mutex_t LOCK = PTHREAD_MUTEX_INITIALIZER;
 
+/* Every non-NULL (non-zero) entry of o over t. */
+static void overlay(hone_kernels *t, const hone_kernels *o)
+{
+    if (o->name) t->name = o->name;
+    for (int i = 0; i < HONE_TYPE_COUNT; i++) {
+        const hone_type_kernels *e = &o->type[i];
+        if (e->vec_dot) t->type[i].vec_dot = e->vec_dot;
+        if (e->to_float) t->type[i].to_float = e->to_float;
+        if (e->from_float) t->type[i].from_float = e->from_float;
+    }
+    if (o->matmul) t->matmul = o->matmul;
+    if (o->gemm_f16) t->gemm_f16 = o->gemm_f16;
+    if (o->rmsnorm) t->rmsnorm = o->rmsnorm;
+    if (o->softmax) t->softmax = o->softmax;
+    if (o->silu_mul) t->silu_mul = o->silu_mul;
+    if (o->f16_mad) t->f16_mad = o->f16_mad;
+    if (o->f16_scale) t->f16_scale = o->f16_scale;
+    if (o->f32_lanes) t->f32_lanes = o->f32_lanes;
+}
+
 const hone_kernels *hone_kernels_complete(hone_kernels_slot *slot)
 {
     pthread_mutex_lock(&LOCK);
     if (!slot->done) {
-        const hone_kernels *own = &slot->own;
-        hone_kernels *t = &slot->table;
-        *t = *hone_kernels_generic();
-        t->name = own->name;
-        for (int i = 0; i < HONE_TYPE_COUNT; i++) {
-            const hone_type_kernels *o = &own->type[i];
-            if (o->vec_dot) t->type[i].vec_dot = o->vec_dot;
-            if (o->to_float) t->type[i].to_float = o->to_float;
-            if (o->from_float) t->type[i].from_float = o->from_float;
-        }
-        if (own->matmul) t->matmul = own->matmul;
-        if (own->gemm_f16) t->gemm_f16 = own->gemm_f16;
-        if (own->rmsnorm) t->rmsnorm = own->rmsnorm;
-        if (own->softmax) t->softmax = own->softmax;
-        if (own->silu_mul) t->silu_mul = own->silu_mul;
+        slot->table = *hone_kernels_generic();
+        overlay(&slot->table, &slot->own);
+        overlay(&slot->table, &slot->more);
         slot->done = true;
     }
     pthread_mutex_unlock(&LOCK);

@@ -20,7 +20,9 @@
 
 typedef struct {
     hone_kernels own;   /* the set's entries; NULL: generic's */
-    hone_kernels table; /* own over generic, filled on first use */
+    hone_kernels more;  /* entries laid over own: what a set adds to a list
+                           it shares (x86: X86_OWN of body256.h) */
+    hone_kernels table; /* own, then more, over generic; filled on first use */
     bool done;
 } hone_kernels_slot;
 

@@ -33,6 +33,7 @@ hone_context_params hone_context_default_params(void)
         .n_ubatch = 512,
         .n_threads = 1,
         .cache_type = HONE_TYPE_F16,
+        .flash_attn = true,
         .logits_all = false,
         .kernels = NULL,
         .pool = NULL,
@@ -88,11 +89,11 @@ hone_status hone_context_create(const hone_model *m, const hone_context_params *
     }
     for (int s = 0; !st && s < cp.n_seq; s++)
         st = hone_kv_cache_init(&ctx->kv[s], cp.cache_type, m->hp.n_layer, seq_ctx,
-                                m->hp.n_head_kv * m->hp.head_dim, err);
+                                m->hp.n_head_kv * m->hp.head_dim, !cp.flash_attn, err);
     if (!st)
         st = hone_forward_create(m, ctx->k, cp.n_ubatch, seq_ctx,
                                  hone_threadpool_n_threads(ctx->pool), cp.cache_type,
-                                 &ctx->fwd, err);
+                                 cp.flash_attn, &ctx->fwd, err);
     if (!st) {
         size_t rows = cp.logits_all ? (size_t)cp.n_batch : 1;
         if (rows < (size_t)cp.n_seq) rows = (size_t)cp.n_seq;

@@ -30,6 +30,10 @@ typedef struct {
     int n_ubatch;         /* tokens per forward pass (512) */
     int n_threads;        /* >= 1, used when pool is NULL (1) */
     uint32_t cache_type;  /* HONE_TYPE_F16 (default) or HONE_TYPE_F32 */
+    bool flash_attn;      /* llama.cpp's flash attention (true, the default:
+                             what its CPU backend makes of -fa auto), else
+                             its attention without it (-fa off); the two
+                             round differently (flash_attn.h) */
     bool logits_all;      /* keep the logits of every token of a batch
                              (perplexity, tests); else only the last one */
     const hone_kernels *kernels; /* NULL: the best set this CPU runs */

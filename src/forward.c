@@ -19,14 +19,17 @@
  * matmul on its range of weight rows. This file only says which products
  * run, in which order, on which buffers.
  *
- * Numerics that mirror llama.cpp on purpose (reference: ggml-cpu without
- * flash attention): the RoPE angle is advanced by repeated multiplication
+ * Numerics that mirror llama.cpp on purpose (reference: ggml-cpu): the
+ * RoPE angle is advanced by repeated multiplication
  * (theta *= base^(-2/n_rot)) in float, divided by the pair's frequency
  * factor (llama3 rope_freqs, LongRoPE short or long: one set per context),
- * and cos/sin are multiplied by the attention factor; with an F16 cache,
- * q is rounded to F16 before q·K and the softmaxed scores are rounded to
- * F16 before the product with V (both via the cache type's from_float),
- * accumulation in F32. phi3 scales q before q·K, the others scale the scores.
+ * and cos/sin are multiplied by the attention factor. Attention is one of
+ * llama.cpp's two: without flash attention (-fa off), with an F16 cache, q
+ * is rounded to F16 before q·K and the softmaxed scores are rounded to F16
+ * before the product with V (both via the cache type's from_float),
+ * accumulation in F32; with flash attention (-fa on, llama.cpp's default)
+ * its CPU kernels' online softmax, the V sum kept in F16 (flash_attn.h).
+ * phi3 scales q before q·K, the others scale the scores.
  *
  * Where hone differs from llama.cpp on purpose (none changes the maths):
  *   - q·K is computed only for positions some query of the item can see
@@ -36,6 +39,7 @@
  *     neighbouring 8-bit value: see tests/engine/test_logits.c).
  */
 #include "forward.h"
+#include "flash_attn.h"
 #include "matmul.h"
 
 #include <math.h>
@@ -63,6 +67,7 @@ struct hone_forward {
     int n_ubatch, n_ctx, n_threads;
     int n_ctx_pad;   /* n_ctx rounded up to HONE_KV_PAD */
     uint32_t cache_type;
+    bool flash_attn; /* llama.cpp's flash attention (flash_attn.h) */
     int q_dim, kv_dim, qkv_dim, ff_dim2;
     float *x;        /* [U][n_embd]  residual stream */
     float *xb;       /* [U][n_embd]  normed input / sub-block output */
@@ -79,6 +84,8 @@ struct hone_forward {
     uint8_t *qconv;  /* per thread [att_rows][head_dim] in the cache type */
     uint8_t *pconv;  /* per thread [att_rows][n_ctx_pad] in the cache type */
     float *aout;     /* per thread [att_rows][head_dim] */
+    float *fa;       /* flash attention: per thread hone_fa_scratch_floats */
+    size_t fa_floats;
     /* the pass being evaluated: its sequences and, per token, which one
      * and where in it (a single-sequence pass is one sequence) */
     const hone_fwd_seq *seqs;
@@ -146,7 +153,7 @@ static hone_mm_plan plan_products(const hone_model *m, int U)
 
 hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
                                 int n_ubatch, int n_ctx, int n_threads,
-                                uint32_t cache_type, hone_forward **out,
+                                uint32_t cache_type, bool flash_attn, hone_forward **out,
                                 hone_error *err)
 {
     *out = NULL;
@@ -170,6 +177,7 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     f->n_ctx_pad = (n_ctx + HONE_KV_PAD - 1) / HONE_KV_PAD * HONE_KV_PAD;
     f->n_threads = n_threads;
     f->cache_type = cache_type;
+    f->flash_attn = flash_attn;
     f->rope_factors = hone_model_rope_factors(m, n_ctx);
     f->q_dim = hp->n_head * hp->head_dim;
     f->kv_dim = hp->n_head_kv * hp->head_dim;
@@ -199,11 +207,15 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     if (f->att_qb > n_ubatch) f->att_qb = n_ubatch;
     f->att_rows = f->att_qb * group;
     const size_t R = (size_t)n_threads * (size_t)f->att_rows;
+    /* scores over every position (flash attention: its VEC path's) */
+    const size_t n_pos = flash_attn ? 0 : (size_t)f->n_ctx_pad;
     f->scores = fwd_alloc(f, R * (size_t)f->n_ctx_pad, sizeof(float));
     f->qconv = fwd_alloc(f, R * (size_t)hp->head_dim, elt);
-    f->pconv = fwd_alloc(f, R * (size_t)f->n_ctx_pad, elt);
+    f->pconv = fwd_alloc(f, R * n_pos, elt);
     f->aout = fwd_alloc(f, R * (size_t)hp->head_dim, sizeof(float));
-    if (!ok || !f->scores || !f->qconv || !f->pconv || !f->aout) {
+    f->fa_floats = flash_attn ? hone_fa_scratch_floats(f->att_rows, hp->head_dim) : 0;
+    f->fa = fwd_alloc(f, (size_t)n_threads * f->fa_floats, sizeof(float));
+    if (!ok || !f->scores || !f->qconv || !f->pconv || !f->aout || !f->fa) {
         size_t b = f->bytes;
         hone_forward_free(f);
         return hone_fail(err, HONE_ERR_NOMEM, "out of memory for %zu MiB of forward buffers",
@@ -230,6 +242,7 @@ void hone_forward_free(hone_forward *f)
     free(f->qconv);
     free(f->pconv);
     free(f->aout);
+    free(f->fa);
     free(f);
 }
 
@@ -288,6 +301,57 @@ typedef struct {
     float kq_scale;
 } attn_task;
 
+/* The flash attention of one work item (as attn_item): llama.cpp's path
+ * for this sequence's part of the pass, then the outputs over q. */
+static void flash_item(const attn_task *a, int seq, int kvh, int t0, int nt, int tid)
+{
+    hone_forward *f = a->f;
+    const hone_fwd_seq *sq = &f->seqs[seq];
+    const hone_kv_cache *kv = sq->kv;
+    const hone_hparams *hp = &f->m->hp;
+    const int hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
+    float *q = f->qkv + (size_t)(f->seq_off[seq] + t0) * (size_t)f->qkv_dim +
+               (size_t)kvh * (size_t)group * (size_t)hd;
+    float *O = f->aout + (size_t)tid * (size_t)f->att_rows * (size_t)hd;
+    const size_t head_off = (size_t)kvh * (size_t)hd * kv->elt;
+    /* the path from all of the sequence's tokens in the pass, as llama.cpp
+     * chooses from its ubatch (its last layer too runs every query) */
+    const int n_kv = hone_fa_n_kv(kv->n_past + sq->n);
+    const hone_fa_path path = hone_fa_choose(f->k, hd, sq->n, n_kv);
+    const int rows = nt * group, ld = f->n_ctx_pad;
+    const uint8_t *k_rows = (const uint8_t *)hone_kv_k(kv, a->layer, 0) + head_off;
+    float *S = NULL;
+    if (path != HONE_FA_TILED) {
+        /* every row's q·k at once, as the non-flash path does: the kernel
+         * set's matmul gives vec_dot's bits per (position, row) */
+        const size_t elt = kv->elt;
+        uint8_t *Q = f->qconv + (size_t)tid * (size_t)f->att_rows * (size_t)hd * elt;
+        S = f->scores + (size_t)tid * (size_t)f->att_rows * (size_t)ld;
+        for (int i = 0; i < rows; i++)
+            f->k->type[f->cache_type].from_float(q + (size_t)(i / group) * (size_t)f->qkv_dim +
+                                                     (size_t)(i % group) * (size_t)hd,
+                                                 Q + (size_t)i * (size_t)hd * elt, hd);
+        f->k->matmul(f->k, f->cache_type, k_rows, (size_t)f->kv_dim * elt, Q, (size_t)hd * elt, hd,
+                     0, kv->n_past + t0 + nt, rows, S, ld);
+    }
+    const hone_fa_job j = {
+        .k = f->k, .type = f->cache_type,
+        .k_rows = k_rows,
+        .v_rows = (const uint8_t *)hone_kv_v_row(kv, a->layer, 0) + head_off,
+        .row_bytes = (size_t)f->kv_dim * kv->elt,
+        .head_dim = hd, .scale = a->kq_scale,
+        .path = path,
+        .n_kv = n_kv, .n_chunks = f->n_threads,
+        .q = q, .q_ld = (size_t)f->qkv_dim, .scores = S, .scores_ld = (size_t)ld,
+        .group = group, .rows = rows,
+        .n_vis0 = kv->n_past + t0 + 1, .out = O,
+    };
+    hone_fa_run(&j, f->fa + (size_t)tid * f->fa_floats);
+    for (int tl = 0; tl < nt; tl++)
+        memcpy(q + (size_t)tl * (size_t)f->qkv_dim, O + (size_t)tl * (size_t)group * (size_t)hd,
+               sizeof(float) * (size_t)group * (size_t)hd);
+}
+
 /* One work item of sequence `seq`: KV head kvh for its query tokens
  * [t0, t0 + nt) (positions in the sequence's part of the pass) and the
  * heads of the group. Rows i = token * group + g. Scratch belongs to the
@@ -295,6 +359,10 @@ typedef struct {
 static void attn_item(const attn_task *a, int seq, int kvh, int t0, int nt, int tid)
 {
     hone_forward *f = a->f;
+    if (f->flash_attn) {
+        flash_item(a, seq, kvh, t0, nt, tid);
+        return;
+    }
     const hone_kv_cache *kv = f->seqs[seq].kv;
     float *qkv = f->qkv + (size_t)f->seq_off[seq] * (size_t)f->qkv_dim;
     const int pos0 = kv->n_past;
@@ -386,8 +454,10 @@ static void rope_and_store(hone_forward *f, int il, int t)
     }
     const int pos = tok_pos(f, t);
     kt->from_float(kk, hone_kv_k(kv, il, pos), f->kv_dim);
-    for (int d = 0; d < f->kv_dim; d++)
-        kt->from_float(&v[d], (uint8_t *)hone_kv_v(kv, il, d) + (size_t)pos * kv->elt, 1);
+    if (!kv->v_trans) kt->from_float(v, hone_kv_v_row(kv, il, pos), f->kv_dim);
+    else
+        for (int d = 0; d < f->kv_dim; d++)
+            kt->from_float(&v[d], (uint8_t *)hone_kv_v(kv, il, d) + (size_t)pos * kv->elt, 1);
 }
 
 /* ---------------------------------------------------------------- forward */

@@ -17,11 +17,14 @@
 typedef struct hone_forward hone_forward;
 
 /* Buffers for micro-batches of up to n_ubatch tokens attending to up to
- * n_ctx positions, run by up to n_threads threads, storing keys/values of
- * type cache_type. */
+ * n_ctx positions, run by n_threads threads (flash attention's results
+ * depend on it, as llama.cpp's do), storing keys/values of type
+ * cache_type; flash_attn: llama.cpp's flash attention, whose caches store
+ * V in rows (hone_kv_cache.v_trans false), else its attention without it
+ * (V transposed). */
 hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
                                 int n_ubatch, int n_ctx, int n_threads,
-                                uint32_t cache_type, hone_forward **out,
+                                uint32_t cache_type, bool flash_attn, hone_forward **out,
                                 hone_error *err);
 void hone_forward_free(hone_forward *f);
 /* Bytes of scratch buffers (for memory reports). */

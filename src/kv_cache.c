@@ -7,7 +7,7 @@
 #include <string.h>
 
 hone_status hone_kv_cache_init(hone_kv_cache *c, uint32_t type, int n_layer,
-                               int n_ctx, int kv_dim, hone_error *err)
+                               int n_ctx, int kv_dim, bool v_trans, hone_error *err)
 {
     memset(c, 0, sizeof *c);
     if (type != HONE_TYPE_F16 && type != HONE_TYPE_F32)
@@ -20,7 +20,7 @@ hone_status hone_kv_cache_init(hone_kv_cache *c, uint32_t type, int n_layer,
         return hone_fail(err, HONE_ERR_NOMEM, "KV cache of %d layers x %d positions x %d is too large",
                          n_layer, n_ctx, kv_dim);
     size_t elt = type == HONE_TYPE_F16 ? 2 : 4;
-    const int v_stride = (n_ctx + HONE_KV_PAD - 1) / HONE_KV_PAD * HONE_KV_PAD;
+    const int v_stride = v_trans ? (n_ctx + HONE_KV_PAD - 1) / HONE_KV_PAD * HONE_KV_PAD : n_ctx;
     size_t n = (size_t)n_layer * (size_t)kv_dim;
     if (n > SIZE_MAX / (size_t)v_stride / elt)
         return hone_fail(err, HONE_ERR_NOMEM, "KV cache size overflows");
@@ -36,6 +36,7 @@ hone_status hone_kv_cache_init(hone_kv_cache *c, uint32_t type, int n_layer,
     c->n_ctx = n_ctx;
     c->kv_dim = kv_dim;
     c->v_stride = v_stride;
+    c->v_trans = v_trans;
     c->elt = elt;
     return HONE_OK;
 }

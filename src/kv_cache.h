@@ -1,9 +1,12 @@
 /* kv_cache.h — the attention keys and values of every past position.
  *
- * Per layer, K is stored row per position ([n_ctx][kv_dim]) and V
- * transposed ([kv_dim][n_ctx]), as llama.cpp does without flash attention,
+ * Per layer, K is stored row per position ([n_ctx][kv_dim]). V is stored
+ * transposed ([kv_dim][n_ctx]) without flash attention, as llama.cpp does,
  * so both attention products are plain dot products over contiguous rows
- * (K·q over head_dim, V·p over positions) that go through the kernel table.
+ * (K·q over head_dim, V·p over positions) that go through the kernel
+ * table; with flash attention (v_trans false) V is stored like K, a row
+ * per position, which the running sum V·p walks position by position
+ * (llama.cpp's v_trans = false).
  * Elements are F16 (default, like llama.cpp) or F32. V rows are padded to
  * a multiple of HONE_KV_PAD positions: attention sums p·V over a padded
  * length (masked weights are 0), so each row's result does not depend on
@@ -24,16 +27,17 @@ typedef struct {
     int n_layer;
     int n_ctx;
     int kv_dim;         /* n_head_kv * head_dim */
-    int v_stride;       /* n_ctx rounded up to HONE_KV_PAD */
+    int v_stride;       /* v_trans: n_ctx rounded up to HONE_KV_PAD */
+    bool v_trans;       /* V transposed (without flash attention) */
     size_t elt;         /* bytes per element */
     uint8_t *k;         /* [n_layer][n_ctx][kv_dim] */
-    uint8_t *v;         /* [n_layer][kv_dim][v_stride] */
+    uint8_t *v;         /* v_trans: [n_layer][kv_dim][v_stride], else as k */
     int n_past;         /* positions holding valid keys/values */
 } hone_kv_cache;
 
 /* type must be F16 or F32. Memory is zeroed lazily (calloc). */
 hone_status hone_kv_cache_init(hone_kv_cache *c, uint32_t type, int n_layer,
-                               int n_ctx, int kv_dim, hone_error *err);
+                               int n_ctx, int kv_dim, bool v_trans, hone_error *err);
 void hone_kv_cache_free(hone_kv_cache *c);
 size_t hone_kv_cache_bytes(const hone_kv_cache *c);
 
@@ -42,10 +46,15 @@ static inline void *hone_kv_k(const hone_kv_cache *c, int layer, int pos)
 {
     return c->k + (((size_t)layer * (size_t)c->n_ctx + (size_t)pos) * (size_t)c->kv_dim) * c->elt;
 }
-/* Value row of dimension d (v_stride elements, one per position). */
+/* v_trans: value row of dimension d (v_stride elements, one per position). */
 static inline void *hone_kv_v(const hone_kv_cache *c, int layer, int d)
 {
     return c->v + (((size_t)layer * (size_t)c->kv_dim + (size_t)d) * (size_t)c->v_stride) * c->elt;
+}
+/* !v_trans: value row of position pos (kv_dim elements). */
+static inline void *hone_kv_v_row(const hone_kv_cache *c, int layer, int pos)
+{
+    return c->v + (((size_t)layer * (size_t)c->n_ctx + (size_t)pos) * (size_t)c->kv_dim) * c->elt;
 }
 
 #endif

@@ -782,6 +782,7 @@ static hone_kernels_slot NEON = {
             BLK_TYPE_ENTRIES(neon_q8_0_from_float, neon_q8_K_from_float),
         },
         .matmul = neon_matmul, /* tiles where above, else generic's vec_dot loop */
+        .f32_lanes = 4, /* llama.cpp's GGML_F32_EPR here (flash attention) */
     },
 };
 

@@ -54,6 +54,20 @@ void hone_gen_silu_mul(float *out, const float *gate, const float *up, int n)
     }
 }
 
+/* Flash attention's F16 accumulator (kernels.h): each element through
+ * float, one fused multiply-add (ggml's leftover loop is contracted to an
+ * FMA, its SIMD body is one), then back to F16 rounding to nearest even. */
+void hone_gen_f16_mad(uint16_t *y, const uint16_t *x, float v, int n)
+{
+    for (int i = 0; i < n; i++)
+        y[i] = hone_f32_to_f16(fmaf(hone_f16_to_f32(x[i]), v, hone_f16_to_f32(y[i])));
+}
+
+void hone_gen_f16_scale(uint16_t *y, float v, int n)
+{
+    for (int i = 0; i < n; i++) y[i] = hone_f32_to_f16(hone_f16_to_f32(y[i]) * v);
+}
+
 #define TK(dot, to, from) \
     {.vec_dot = (dot), .to_float = (to), .from_float = (from)}
 
@@ -84,6 +98,9 @@ static const hone_kernels GENERIC = {
     .rmsnorm = hone_gen_rmsnorm,
     .softmax = hone_gen_softmax,
     .silu_mul = hone_gen_silu_mul,
+    .f16_mad = hone_gen_f16_mad,
+    .f16_scale = hone_gen_f16_scale,
+    .f32_lanes = 1,
 };
 
 const hone_kernels *hone_kernels_generic(void)

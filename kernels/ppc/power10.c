@@ -621,6 +621,7 @@ static hone_kernels_slot P10 = {
             BLK_TYPE_ENTRIES(p10_q8_0_from_float, p10_q8_K_from_float),
         },
         .matmul = p10_matmul, /* MMA tiles for Q4_0/Q8_0/Q4_K/Q5_K/Q6_K, else generic's loop */
+        .f32_lanes = 4, /* llama.cpp's GGML_F32_EPR here (flash attention) */
     },
 };
 

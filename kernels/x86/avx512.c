@@ -10,6 +10,7 @@
 #include "x86/tiles16_vnni.h"
 #include "x86/dec_k_avx512.h"
 #include "x86/dec_f16_avx512.h"
+#include "x86/f16acc.h"
 #include "x86/x86.h"
 #include "table.h"
 
@@ -45,9 +46,11 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_vec_dot_bf16, avx512_matmul)};
+static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_vec_dot_bf16, avx512_matmul),
+                                   .more = X86_FA_MORE(16)};
 static hone_kernels_slot AVX512_BF16 = {
-    .own = X86_OWN("avx512", hone_avx512_vec_dot_bf16, avx512_matmul)};
+    .own = X86_OWN("avx512", hone_avx512_vec_dot_bf16, avx512_matmul),
+    .more = X86_FA_MORE(16)};
 
 const hone_kernels *hone_kernels_avx512(void)
 {

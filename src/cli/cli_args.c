@@ -231,8 +231,9 @@ const char CLI_ENGINE_HELP[] =
     "  --cache-type T          agree (--cache-type sets both)\n"
     "  --mlock                 lock the model in RAM\n"
     "  --no-mmap               read the model into memory instead of mapping it\n"
-    "  -fa, --flash-attn X     accepted for llama.cpp (on|off|auto); hone has one CPU\n"
-    "                          attention path and uses it whatever X is\n"
+    "  -fa, --flash-attn X     on|off|auto: llama.cpp's attention with or without\n"
+    "                          flash attention, rounded as its CPU kernels do\n"
+    "                          (default auto = on, as llama.cpp's CPU backend)\n"
     "  -ngl, --n-gpu-layers N  accepted for llama.cpp (also --gpu-layers); hone runs\n"
     "                          on the CPU, no layer is offloaded\n"
     "  --log-disable           no informational lines on stderr (timings, progress);\n"
@@ -245,7 +246,7 @@ void cli_engine_defaults(cli_engine_opts *o)
 {
     hone_context_params cp = hone_context_default_params();
     *o = (cli_engine_opts){.n_ctx = 0, .n_batch = cp.n_batch, .n_ubatch = cp.n_ubatch,
-                           .cache_type = cp.cache_type};
+                           .cache_type = cp.cache_type, .flash_attn = CLI_FA_AUTO};
 }
 
 #define MAX_CTX (1 << 24)
@@ -290,15 +291,8 @@ int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_op
     if (!strcmp(a, "-fa") || !strcmp(a, "--flash-attn")) {
         const char *v = cli_value(cmd, argc, argv, i);
         if (!v) return -1;
-        /* llama.cpp's values (llama-bench's lists of them too) */
-        char buf[128];
-        snprintf(buf, sizeof buf, "%s", v);
-        for (char *t = strtok(buf, ","); t; t = strtok(NULL, ","))
-            if (strcmp(t, "on") && strcmp(t, "off") && strcmp(t, "auto") && strcmp(t, "1") &&
-                strcmp(t, "0") && strcmp(t, "true") && strcmp(t, "false") &&
-                strcmp(t, "enabled") && strcmp(t, "disabled"))
-                return cli_error(cmd, "%s: '%s' is not on, off or auto", a, v);
-        cli_cpu_only_note(cmd);
+        if ((o->flash_attn = cli_flash_attn(v)) == CLI_FA_BAD)
+            return cli_error(cmd, "%s: '%s' is not on, off or auto", a, v);
         return 1;
     }
     if (!strcmp(a, "-ngl") || !strcmp(a, "--n-gpu-layers") || !strcmp(a, "--gpu-layers")) {
@@ -320,15 +314,29 @@ int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_op
     return 0;
 }
 
+int cli_flash_attn(const char *v)
+{
+    /* common_arg_utils::is_truthy / is_falsey / is_autoy */
+    static const struct {
+        const char *s;
+        int fa;
+    } VALUES[] = {{"on", CLI_FA_ON},        {"enabled", CLI_FA_ON},   {"true", CLI_FA_ON},
+                  {"1", CLI_FA_ON},         {"off", CLI_FA_OFF},      {"disabled", CLI_FA_OFF},
+                  {"false", CLI_FA_OFF},    {"0", CLI_FA_OFF},        {"auto", CLI_FA_AUTO},
+                  {"-1", CLI_FA_AUTO}};
+    for (size_t i = 0; i < sizeof VALUES / sizeof VALUES[0]; i++)
+        if (!strcmp(v, VALUES[i].s)) return VALUES[i].fa;
+    return CLI_FA_BAD;
+}
+
 void cli_cpu_only_note(const char *cmd)
 {
     /* once per process, whichever of the flags comes first */
     static bool said;
     if (said) return;
     said = true;
-    fprintf(stderr, "hone %s: note: hone runs on the CPU: -ngl and -fa are accepted for "
-                    "llama.cpp compatibility and change nothing (no layer is offloaded; hone has "
-                    "one attention path)\n", cmd);
+    fprintf(stderr, "hone %s: note: hone runs on the CPU: -ngl is accepted for llama.cpp "
+                    "compatibility and changes nothing (no layer is offloaded)\n", cmd);
 }
 
 double cli_now_ms(void)
@@ -480,6 +488,9 @@ int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_al
     cp.n_ubatch = o->n_ubatch;
     if (n_ubatch_cap > 0 && cp.n_ubatch > n_ubatch_cap) cp.n_ubatch = n_ubatch_cap;
     cp.cache_type = o->cache_type;
+    /* llama.cpp resolves auto per device: on when the CPU backend runs the
+     * attention, which is always so here (llama_context::resolve_fused_ops) */
+    cp.flash_attn = o->flash_attn != CLI_FA_OFF;
     cp.logits_all = logits_all;
     cp.pool = e->pool;
     if (hone_context_create(e->model, &cp, &e->ctx, &err))
@@ -487,11 +498,12 @@ int cli_engine_context(const char *cmd, const cli_engine_opts *o, bool logits_al
     cli_warn_ctx_train(cmd, e->model, hone_n_ctx(e->ctx), cp.n_seq);
     if (o->verbose)
         fprintf(stderr, "hone %s: context %d tokens (%s)%s, batch %d, micro-batch %d, KV cache %s, "
-                        "%d threads (from %s), kernels %s\n", cmd, hone_n_ctx(e->ctx),
-                o->n_ctx > 0 ? "-c" : "the model's, at most 4096",
+                        "flash attention %s, %d threads (from %s), kernels %s\n", cmd,
+                hone_n_ctx(e->ctx), o->n_ctx > 0 ? "-c" : "the model's, at most 4096",
                 cp.n_seq > 1 ? " shared by the slots" : "", hone_n_batch(e->ctx), cp.n_ubatch,
-                cp.cache_type == HONE_TYPE_F32 ? "f32" : "f16", n_threads, source,
-                hone_context_kernels(e->ctx)->name);
+                cp.cache_type == HONE_TYPE_F32 ? "f32" : "f16",
+                !cp.flash_attn ? "off" : o->flash_attn == CLI_FA_AUTO ? "on (auto)" : "on",
+                n_threads, source, hone_context_kernels(e->ctx)->name);
     e->load_ms += cli_now_ms() - t0;
     return 0;
 }

@@ -61,6 +61,7 @@ typedef struct {
     int n_ubatch;        /* -ub */
     int n_threads;       /* -t (0: not given) */
     uint32_t cache_type; /* --cache-type f16|f32 */
+    int flash_attn;      /* -fa: CLI_FA_AUTO (default), CLI_FA_ON, CLI_FA_OFF */
     bool mlock;          /* --mlock */
     bool no_mmap;        /* --no-mmap */
     int n_seq;           /* sequences of the context (serve -np; 0: 1) */
@@ -73,8 +74,14 @@ void cli_engine_defaults(cli_engine_opts *o);
 /* If argv[*i] is an engine option, parse it (advancing *i) and return 1;
  * return 0 if it is not one, -1 on a bad value (printed). */
 int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_opts *o);
-/* Say once on stderr that hone runs on the CPU and ignores -fa and -ngl. */
+/* Say once on stderr that hone runs on the CPU and ignores -ngl. */
 void cli_cpu_only_note(const char *cmd);
+/* -fa values, as llama.cpp's enum llama_flash_attn_type (llama-bench prints
+ * these numbers in its fa column). */
+enum { CLI_FA_AUTO = -1, CLI_FA_OFF = 0, CLI_FA_ON = 1, CLI_FA_BAD = 2 };
+/* One -fa value: on|enabled|true|1, off|disabled|false|0, auto; else
+ * CLI_FA_BAD. */
+int cli_flash_attn(const char *v);
 /* Help lines for the engine options. */
 extern const char CLI_ENGINE_HELP[];
 

@@ -27,6 +27,7 @@ typedef struct {
 typedef struct {
     cli_engine_opts eng;
     int_list n_prompt, n_gen, n_depth, threads;
+    int_list fa;     /* -fa values (CLI_FA_*), llama-bench's list */
     int reps;
     const char *format;
 } bench_opts;
@@ -53,6 +54,8 @@ static void usage(FILE *out)
             "  -d, --n-depth N[,N..]   tokens already in the context when each test starts\n"
             "                          (default 0; filled once per test, not timed)\n"
             "  -t, --threads N[,N..]   thread counts to test (default: detected)\n"
+            "  -fa, --flash-attn X[,X..] on|off|auto to test (default auto = on); the table\n"
+            "                          gets llama-bench's fa column (1, 0, -1) when given\n"
             "  -r, --repetitions N     repetitions per test (default 5)\n"
             "  -o, --output FORMAT     md (default), json or csv\n"
             "  -h, --help              this help\n",
@@ -80,6 +83,7 @@ static int parse_args(int argc, char **argv, bench_opts *o)
     o->n_gen = (int_list){{128}, 1};
     o->n_depth = (int_list){{0}, 1};
     o->threads = (int_list){{0}, 1};
+    o->fa = (int_list){{CLI_FA_AUTO}, 1};
     o->reps = 5;
     o->format = "md";
     for (int i = 1; i < argc; i++) {
@@ -93,6 +97,21 @@ static int parse_args(int argc, char **argv, bench_opts *o)
                     : !strcmp(a, "-d") || !strcmp(a, "--n-depth")  ? &o->n_depth
                     : !strcmp(a, "-t") || !strcmp(a, "--threads")  ? &o->threads
                                                                    : NULL;
+        if (!strcmp(a, "-fa") || !strcmp(a, "--flash-attn")) {
+            const char *v = cli_value(CMD, argc, argv, &i);
+            if (!v) return -1;
+            char buf[256];
+            snprintf(buf, sizeof buf, "%s", v);
+            o->fa.n = 0;
+            for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+                 tok = strtok_r(NULL, ",", &save)) {
+                if (o->fa.n == MAX_LIST) return cli_error(CMD, "%s: at most %d values", a, MAX_LIST);
+                if ((o->fa.v[o->fa.n++] = cli_flash_attn(tok)) == CLI_FA_BAD)
+                    return cli_error(CMD, "%s: '%s' is not on, off or auto", a, tok);
+            }
+            if (o->fa.n == 0) return cli_error(CMD, "%s: no value in '%s'", a, v);
+            continue;
+        }
         if (l) {
             const char *v = cli_value(CMD, argc, argv, &i);
             if (!v || parse_list(a, v, l == &o->threads ? 1 : 0,
@@ -307,6 +326,8 @@ typedef struct {
     double size_mib, params_m;
     int n_batch, n_ubatch;
     const char *type_k;
+    int fa;          /* the -fa value of these results (CLI_FA_*) */
+    bool show_fa;    /* llama-bench's fa column: -fa given other than auto */
 } bench_info;
 
 static void fill_info(const cli_engine *e, const bench_opts *o, bench_info *bi)
@@ -326,6 +347,8 @@ static void fill_info(const cli_engine *e, const bench_opts *o, bench_info *bi)
     bi->n_batch = hone_n_batch(e->ctx);
     bi->n_ubatch = o->eng.n_ubatch;
     bi->type_k = o->eng.cache_type == HONE_TYPE_F32 ? "f32" : "f16";
+    bi->fa = o->eng.flash_attn;
+    bi->show_fa = o->fa.n > 1 || o->fa.v[0] != CLI_FA_AUTO;
     snprintf(bi->commit, sizeof bi->commit, "unknown");
     snprintf(bi->variant, sizeof bi->variant, "unknown");
     snprintf(bi->cpu, sizeof bi->cpu, "unknown");
@@ -347,12 +370,15 @@ static const struct {
     const char *name;
     int width;
 } MD_COLS[] = {{"model", -30}, {"size", 10},    {"params", 10}, {"kernels", -10}, {"variant", -10},
-               {"threads", 7}, {"test", 15},    {"t/s", 20},    {"GB/s", 10}};
-enum { N_MD_COLS = (int)(sizeof MD_COLS / sizeof MD_COLS[0]) };
+               {"threads", 7}, {"fa", 3},       {"test", 15},   {"t/s", 20},      {"GB/s", 10}};
+enum { N_MD_COLS = (int)(sizeof MD_COLS / sizeof MD_COLS[0]), MD_FA = 6 };
 
-static void print_md_row(const char *const *cells)
+/* The fa column is there only when -fa was given other than auto, as in
+ * llama-bench. */
+static void print_md_row(const bench_info *bi, const char *const *cells)
 {
     for (int i = 0; i < N_MD_COLS; i++) {
+        if (i == MD_FA && !bi->show_fa) continue;
         /* widths are in characters: printf counts bytes ("±" is two) */
         int extra = 0;
         for (const char *c = cells[i]; *c; c++) extra += ((unsigned char)*c & 0xC0) == 0x80;
@@ -364,11 +390,11 @@ static void print_md_row(const char *const *cells)
 
 static void print_md_header(const bench_info *bi)
 {
-    (void)bi;
     const char *names[N_MD_COLS];
     for (int i = 0; i < N_MD_COLS; i++) names[i] = MD_COLS[i].name;
-    print_md_row(names);
+    print_md_row(bi, names);
     for (int i = 0; i < N_MD_COLS; i++) {
+        if (i == MD_FA && !bi->show_fa) continue;
         const int w = MD_COLS[i].width < 0 ? -MD_COLS[i].width : MD_COLS[i].width;
         printf("| ");
         for (int k = 0; k < w - 1; k++) putchar('-');
@@ -379,7 +405,7 @@ static void print_md_header(const bench_info *bi)
 
 static void print_md(const bench_info *bi, const bench_result *r)
 {
-    char gbs[32] = "", test[48], size[32], params[32], threads[16], ts[48];
+    char gbs[32] = "", test[48], size[32], params[32], threads[16], ts[48], fa[8];
     if (r->gbs > 0) snprintf(gbs, sizeof gbs, "%.2f", r->gbs);
     /* llama-bench's names: pp512, tg128 @ d4096 */
     if (r->n_depth) snprintf(test, sizeof test, "%s%d @ d%d", r->test_kind, r->n_tokens, r->n_depth);
@@ -390,8 +416,10 @@ static void print_md(const bench_info *bi, const bench_result *r)
     else snprintf(params, sizeof params, "%.2f M", bi->params_m);
     snprintf(threads, sizeof threads, "%d", r->n_threads);
     snprintf(ts, sizeof ts, "%.2f ± %.2f", r->mean_ts, r->std_ts);
-    const char *cells[N_MD_COLS] = {bi->model, size, params, bi->kernels, bi->variant, threads, test, ts, gbs};
-    print_md_row(cells);
+    snprintf(fa, sizeof fa, "%d", bi->fa); /* llama_flash_attn_type as a number */
+    const char *cells[N_MD_COLS] = {bi->model, size,  params, bi->kernels, bi->variant,
+                                    threads,   fa,    test,   ts,          gbs};
+    print_md_row(bi, cells);
 }
 
 static void json_result(cJSON *arr, const bench_info *bi, const bench_result *r)
@@ -410,6 +438,7 @@ static void json_result(cJSON *arr, const bench_info *bi, const bench_result *r)
     cJSON_AddNumberToObject(o, "n_ubatch", bi->n_ubatch);
     cJSON_AddNumberToObject(o, "n_threads", r->n_threads);
     cJSON_AddStringToObject(o, "type_k", bi->type_k);
+    cJSON_AddNumberToObject(o, "flash_attn", bi->fa);
     cJSON_AddNumberToObject(o, "n_prompt", r->test_kind[0] == 'p' ? r->n_tokens : 0);
     cJSON_AddNumberToObject(o, "n_gen", r->test_kind[0] == 't' ? r->n_tokens : 0);
     cJSON_AddNumberToObject(o, "n_depth", r->n_depth);
@@ -429,13 +458,14 @@ static void print_csv(const bench_info *bi, const bench_result *r, bool header)
 {
     if (header)
         printf("build_commit,build_variant,cpu_info,kernels,model_filename,model_type,model_size,"
-               "model_n_params,n_batch,n_ubatch,n_threads,type_k,n_prompt,n_gen,n_depth,avg_ns,stddev_ns,"
+               "model_n_params,n_batch,n_ubatch,n_threads,type_k,flash_attn,n_prompt,n_gen,n_depth,"
+               "avg_ns,stddev_ns,"
                "avg_ts,stddev_ts,bandwidth_gbs\n");
-    printf("\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",%.0f,%.0f,%d,%d,%d,\"%s\",%d,%d,%d,%.0f,%.0f,"
+    printf("\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",%.0f,%.0f,%d,%d,%d,\"%s\",%d,%d,%d,%d,%.0f,%.0f,"
            "%.6f,%.6f,%.3f\n",
            bi->commit, bi->variant, bi->cpu, bi->kernels, bi->path, bi->model,
            bi->size_mib * 1024 * 1024, bi->params_m * 1e6, bi->n_batch, bi->n_ubatch,
-           r->n_threads, bi->type_k, r->test_kind[0] == 'p' ? r->n_tokens : 0,
+           r->n_threads, bi->type_k, bi->fa, r->test_kind[0] == 'p' ? r->n_tokens : 0,
            r->test_kind[0] == 't' ? r->n_tokens : 0, r->n_depth, r->mean_ns, r->std_ns, r->mean_ts,
            r->std_ts, r->gbs);
 }
@@ -461,15 +491,17 @@ int cmd_bench(int argc, char **argv)
     bench_info last = {0};
     bool first = true;
     rc = 0;
-    for (int ti = 0; ti < o.threads.n && !rc; ti++) {
+    for (int ci = 0; ci < o.threads.n * o.fa.n && !rc; ci++) {
         cli_engine_opts eo = o.eng;
-        eo.n_threads = o.threads.v[ti];
+        eo.n_threads = o.threads.v[ci / o.fa.n]; /* each thread count with each -fa */
+        eo.flash_attn = o.fa.v[ci % o.fa.n];
         if (cli_engine_context(CMD, &eo, false, 0, &e)) {
             rc = -1;
             break;
         }
         bench_info bi;
         fill_info(&e, &o, &bi);
+        bi.fa = eo.flash_attn;
         for (int kind = 0; kind < 2 && !rc; kind++) {
             const int_list *l = kind == 0 ? &o.n_prompt : &o.n_gen;
             for (int j = 0; j < l->n * o.n_depth.n && !rc; j++) {

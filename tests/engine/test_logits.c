@@ -4,7 +4,8 @@
  *
  * As the reference was made: a context of the reference's n_ctx (LongRoPE
  * picks its factors from it), the prompt evaluated as one batch, then the
- * greedy tokens fed one at a time (teacher forcing), F16 KV cache.
+ * greedy tokens fed one at a time (teacher forcing), F16 KV cache, flash
+ * attention off (llama.cpp -fa off; test_fa_logits.c checks it on).
  * Checked at every position:
  *   - top-1 agreement, except where the reference's top-1 margin < 0.05;
  *   - KL(reference || hone) <= KL_MAX.
@@ -27,16 +28,19 @@
 
 /* Bounds on KL(reference || hone), in nats, per position and averaged.
  * Float models (F32/F16/BF16 weights) differ from llama.cpp only in
- * summation order: KL stays below 1e-5 (measured max 8.6e-6). Quantized
- * models quantize activations to 8-bit blocks exactly as llama.cpp does
- * (positions before the first divergence match to 1e-13), but a last-bit
- * difference elsewhere can flip one rounding of an activation, and the
- * change then propagates through the KV cache: measured max 3.6e-3 (the
- * 64-wide stories260K-q4_0), mean <= 3.1e-4. */
+ * summation order. Quantized models quantize activations to 8-bit blocks
+ * exactly as llama.cpp does (positions before the first divergence match
+ * to 1e-13), but a last-bit difference elsewhere can flip one rounding of
+ * an activation, and the change then propagates through the KV cache.
+ * Measured over every reference with the generic, avx2 and avx512 sets
+ * (2026-11-29): float max 6.0e-5 (stories260K-bf16, avx2; 2.6e-5 generic,
+ * 1.2e-5 avx512), mean <= 5.7e-6; quantized max 3.6e-3 (stories260K-q4_0,
+ * generic), mean <= 3.2e-4. Bounds ~2x those (the float ones were already
+ * 1.7x). */
 #define KL_MAX_FLOAT 1e-4
 #define KL_MEAN_FLOAT 1e-5
-#define KL_MAX_QUANT 1e-2
-#define KL_MEAN_QUANT 1e-3
+#define KL_MAX_QUANT 7e-3
+#define KL_MEAN_QUANT 6.5e-4
 #define GAP_MIN 0.05f
 #define N_THREADS 2
 
@@ -61,6 +65,7 @@ static hone_context *make_ctx(hone_model *m, int n_ctx, bool logits_all)
     cp.n_ctx = n_ctx;
     cp.n_threads = N_THREADS;
     cp.logits_all = logits_all;
+    cp.flash_attn = false; /* the references were made with -fa off */
     hone_context *ctx = NULL;
     hone_error err = {0};
     /* this test is a front-end too: CTest forces the generic set this way */

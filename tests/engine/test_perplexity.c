@@ -41,6 +41,7 @@ static void test_ppl(void **state)
     cp.n_batch = r.ppl_batch;
     cp.n_threads = 2;
     cp.logits_all = true;
+    cp.flash_attn = false; /* llama-perplexity ran with -fa off */
     hone_context *ctx = NULL;
     if (hone_context_create(m, &cp, &ctx, &err)) fail_msg("context: %s", err.msg);
     hone_ppl_result res;

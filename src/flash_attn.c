@@ -1,0 +1,278 @@
+/* flash_attn.c — llama.cpp's CPU flash attention, row by row (see
+ * flash_attn.h for the three paths and why each is reproduced).
+ *
+ * The operations below mirror ggml-cpu's (ops.cpp, vec.h, simd-gemm.h as
+ * its x86 builds compile them, with GCC contracting a*b + c to one FMA):
+ * every fmaf here is an FMA there, every separate multiply and add is one
+ * there too. What may differ is the summation order inside the q·k dot of
+ * the VEC path (the kernel set's vec_dot, as without flash attention):
+ * last-bit noise.
+ */
+#include "flash_attn.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <string.h>
+
+hone_fa_path hone_fa_choose(const hone_kernels *k, int head_dim, int n_tok, int n_kv)
+{
+    if (n_tok == 1 && n_kv >= HONE_FA_SPLIT_MIN_KV) return HONE_FA_SPLIT;
+    /* ggml: use_tiled &= DV % GGML_F32_EPR == 0 (only in SIMD builds) */
+    if (n_tok >= HONE_FA_TILE_Q && (k->f32_lanes <= 1 || head_dim % k->f32_lanes == 0))
+        return HONE_FA_TILED;
+    return HONE_FA_VEC;
+}
+
+int hone_fa_n_kv(int n_used)
+{
+    /* llama_kv_cache::get_n_kv: max(256, GGML_PAD(used_max_p1, 256)), capped
+     * at the cache size, which llama.cpp pads to 256 itself */
+    const int pad = 256;
+    const int n = (n_used + pad - 1) / pad * pad;
+    return n < pad ? pad : n;
+}
+
+/* ------------------------------------------------------------- scratch */
+
+/* Regions rounded to 16 floats, so each starts 64-byte aligned. */
+static size_t al16(size_t n) { return (n + 15) & ~(size_t)15; }
+
+size_t hone_fa_scratch_floats(int rows, int head_dim)
+{
+    const size_t hd = (size_t)head_dim, r = (size_t)rows;
+    return 4 * al16(hd)                         /* qq, acc16, acc32, fin */
+           + 2 * al16(hd * HONE_FA_TILE_KV)     /* K and V tiles */
+           + al16(r * HONE_FA_TILE_KV)          /* scores */
+           + al16(r * hd) + 2 * al16(r);        /* V sums, M, S */
+}
+
+/* ------------------------------------------------------ ggml's SIMD expf */
+
+float hone_fa_expf(float x)
+{
+    /* ggml_v_expf (vec.h, __AVX512F__): x = n ln2 + b, e^b by a degree-5
+     * polynomial, scaled by 2^n (vscalefps: one rounding); |n| > 192 gives
+     * 0 or inf. Written with the same FMAs in the same order. */
+    const float r = 0x1.8p23f;
+    const float z = fmaf(x, 0x1.715476p+0f, r);
+    const float n = z - r;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
+                              fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                         u, fmaf(0x1.ffffecp-1f, b, 1.0f));
+    if (fabsf(n) > 192.0f) return n <= 0.0f ? 0.0f : INFINITY;
+    if (n != n) return n; /* NaN in, NaN out (and no NaN to int below) */
+    const int e = (int)n;
+    /* j * 2^e in one rounding: a multiply by the exact power of two where
+     * it is a normal float, ldexpf (also one rounding) below */
+    if (e < -126 || e > 127) return ldexpf(j, e);
+    union { uint32_t u; float f; } p = {.u = (uint32_t)(e + 127) << 23};
+    return j * p.f;
+}
+
+/* ------------------------------------------------------------- VEC path */
+
+/* F32 accumulator rows (an F32 cache): ggml_vec_scale_f32 / _mad_f32. */
+static void scale_f32(float *y, float v, int n)
+{
+    for (int i = 0; i < n; i++) y[i] *= v;
+}
+
+static void mad_f32(float *y, const float *x, float v, int n)
+{
+    for (int i = 0; i < n; i++) y[i] = fmaf(x[i], v, y[i]);
+}
+
+/* ggml_compute_forward_flash_attn_ext_f16_one_chunk for one query row over
+ * positions [ic0, ic1), all visible: qq is the query in the cache type.
+ * Returns the running max and sum; the V sum in F32 goes to acc32. */
+static void vec_chunk(const hone_fa_job *j, const void *qq, const float *scores, int ic0, int ic1,
+                      float *M, float *S, float *acc32, uint16_t *acc16)
+{
+    const hone_kernels *k = j->k;
+    const hone_vec_dot_fn dot = k->type[j->type].vec_dot;
+    const int hd = j->head_dim;
+    const bool f16 = j->type == HONE_TYPE_F16;
+    float m = -INFINITY, sum = 0.0f;
+    if (f16) memset(acc16, 0, sizeof *acc16 * (size_t)hd);
+    else memset(acc32, 0, sizeof *acc32 * (size_t)hd);
+    for (int ic = ic0; ic < ic1; ic++) {
+        float s;
+        if (scores) s = scores[ic];
+        else dot(hd, &s, j->k_rows + (size_t)ic * j->row_bytes, qq);
+        s = s * j->scale;
+        const void *v = j->v_rows + (size_t)ic * j->row_bytes;
+        float ms = 1.0f, vs = 1.0f;
+        if (s > m) {
+            /* a new maximum: rescale the sum so far by e^(old - new) */
+            const float mold = m;
+            m = s;
+            ms = expf(mold - m);
+            if (f16) k->f16_scale(acc16, ms, hd);
+            else scale_f32(acc32, ms, hd);
+        } else {
+            vs = expf(s - m);
+        }
+        if (f16) k->f16_mad(acc16, v, vs, hd);
+        else mad_f32(acc32, v, vs, hd);
+        sum = fmaf(sum, ms, vs); /* S = S*ms + vs: one FMA in ggml's build */
+    }
+    if (f16)
+        for (int d = 0; d < hd; d++) acc32[d] = hone_f16_to_f32(acc16[d]);
+    *M = m;
+    *S = sum;
+}
+
+/* out = v / S (0 when nothing was visible) */
+static void finish(float *out, const float *v, float S, int hd)
+{
+    const float inv = S == 0.0f ? 0.0f : 1.0f / S;
+    for (int d = 0; d < hd; d++) out[d] = v[d] * inv;
+}
+
+/* One row, VEC or SPLIT. */
+static void vec_row(const hone_fa_job *j, const float *q, const float *scores, int n_vis,
+                    float *out, float *scratch)
+{
+    const int hd = j->head_dim;
+    const size_t h16 = al16((size_t)hd);
+    void *qq = scratch;
+    uint16_t *acc16 = (uint16_t *)(scratch + h16);
+    float *acc32 = scratch + 2 * h16, *fin = scratch + 3 * h16;
+    if (!scores) j->k->type[j->type].from_float(q, qq, hd); /* q_to_vec_dot */
+    float M, S;
+    if (j->path != HONE_FA_SPLIT) {
+        vec_chunk(j, qq, scores, 0, n_vis, &M, &S, acc32, acc16);
+        finish(out, acc32, S, hd);
+        return;
+    }
+    /* split: the chunks llama.cpp's threads take, merged in chunk order
+     * (ggml_flash_attn_ext_reduce_partials; its two products per element
+     * compile to a multiply and an FMA) */
+    const int chunk = (j->n_kv + j->n_chunks - 1) / j->n_chunks;
+    float mf = -INFINITY, sf = 0.0f;
+    memset(fin, 0, sizeof *fin * (size_t)hd);
+    for (int c = 0; c < j->n_chunks; c++) {
+        const int ic0 = c * chunk;
+        int ic1 = ic0 + chunk < j->n_kv ? ic0 + chunk : j->n_kv;
+        if (ic1 > n_vis) ic1 = n_vis; /* masked cells are skipped */
+        if (ic0 >= ic1) continue;     /* nothing visible: S == 0, skipped */
+        vec_chunk(j, qq, scores, ic0, ic1, &M, &S, acc32, acc16);
+        const float mn = fmaxf(mf, M);
+        const float so = expf(mf - mn), sn = expf(M - mn);
+        for (int d = 0; d < hd; d++) fin[d] = fmaf(fin[d], so, acc32[d] * sn);
+        sf = fmaf(sf, so, S * sn);
+        mf = mn;
+    }
+    finish(out, fin, sf, hd);
+}
+
+/* ----------------------------------------------------------- TILED path */
+
+/* ggml_vec_soft_max_f32 over one tile's scores: p = e^(x - max) in place,
+ * returns their sum. A SIMD build sums each vector of `lanes` values as a
+ * tree (_mm512_reduce_add_ps / the AVX2 shuffles: halves added until one
+ * is left) and the vectors in double; a build without SIMD uses expf and
+ * sums every value in double. */
+static double tile_softmax(float *x, float max, int lanes)
+{
+    double sum = 0.0;
+    if (lanes <= 1) {
+        for (int i = 0; i < HONE_FA_TILE_KV; i++) {
+            x[i] = expf(x[i] - max);
+            sum += (double)x[i];
+        }
+        return sum;
+    }
+    for (int c = 0; c < HONE_FA_TILE_KV; c += lanes) {
+        float t[16];
+        for (int l = 0; l < lanes; l++) t[l] = x[c + l] = hone_fa_expf(x[c + l] - max);
+        for (int w = lanes / 2; w >= 1; w /= 2)
+            for (int l = 0; l < w; l++) t[l] += t[l + w];
+        sum += (double)t[0];
+    }
+    return sum;
+}
+
+/* ggml_compute_forward_flash_attn_ext_tiled for the job's rows: KV tiles
+ * of 64 positions from position 0; per row the scores are FMA chains over
+ * head_dim (simd_gemm), a new tile maximum rescales the row's F32 V sum and
+ * S, then S += the tile's softmax sum and V sum += p · V tile (FMA chains
+ * over the tile's positions, in order). A tile a row cannot see at all
+ * leaves it untouched, as ggml's skips do. */
+static void tiled_rows(const hone_fa_job *j, float *scratch)
+{
+    enum { KV = HONE_FA_TILE_KV };
+    const int hd = j->head_dim, rows = j->rows, lanes = j->k->f32_lanes;
+    const hone_to_float_fn to_float = j->k->type[j->type].to_float;
+    const size_t h16 = al16((size_t)hd);
+    float *kt = scratch + 4 * h16;                 /* [hd][KV]: K tile, transposed */
+    float *vt = kt + al16((size_t)hd * KV);        /* [KV][hd]: V tile */
+    float *kq = vt + al16((size_t)hd * KV);        /* [rows][KV] */
+    float *acc = kq + al16((size_t)rows * KV);     /* [rows][hd] */
+    float *Ms = acc + al16((size_t)rows * (size_t)hd), *Ss = Ms + al16((size_t)rows);
+    for (int r = 0; r < rows; r++) {
+        Ms[r] = -INFINITY;
+        Ss[r] = 0.0f;
+    }
+    memset(acc, 0, sizeof *acc * (size_t)rows * (size_t)hd);
+    const int vis_max = j->n_vis0 + (rows - 1) / j->group; /* the last row's */
+    float *krow = scratch + 3 * h16; /* one K row in F32 */
+    for (int t0 = 0; t0 < vis_max; t0 += KV) {
+        const int nt = vis_max - t0 < KV ? vis_max - t0 : KV;
+        /* the tile in F32 (exact conversions) */
+        for (int tk = 0; tk < nt; tk++) {
+            const size_t off = (size_t)(t0 + tk) * j->row_bytes;
+            to_float(j->v_rows + off, vt + (size_t)tk * (size_t)hd, hd);
+            to_float(j->k_rows + off, krow, hd);
+            for (int d = 0; d < hd; d++) kt[(size_t)d * KV + (size_t)tk] = krow[d];
+        }
+        for (int r = 0; r < rows; r++) {
+            int nv = j->n_vis0 + r / j->group - t0;
+            if (nv <= 0) continue; /* the whole tile masked for this row */
+            if (nv > nt) nv = nt;
+            const float *q = j->q + (size_t)(r / j->group) * j->q_ld + (size_t)(r % j->group) * (size_t)hd;
+            float *s = kq + (size_t)r * KV, *a = acc + (size_t)r * (size_t)hd;
+            for (int tk = 0; tk < KV; tk++) s[tk] = 0.0f;
+            for (int d = 0; d < hd; d++) {
+                const float qd = q[d], *kd = kt + (size_t)d * KV;
+                for (int tk = 0; tk < nv; tk++) s[tk] = fmaf(qd, kd[tk], s[tk]);
+            }
+            float tmax = -INFINITY;
+            for (int tk = 0; tk < KV; tk++) {
+                s[tk] = tk < nv ? s[tk] * j->scale : -INFINITY;
+                tmax = tmax > s[tk] ? tmax : s[tk]; /* ggml_vec_max_f32 */
+            }
+            const float mold = Ms[r], mnew = fmaxf(mold, tmax);
+            if (mnew > mold) {
+                const float ms = expf(mold - mnew);
+                scale_f32(a, ms, hd);
+                Ss[r] *= ms;
+            }
+            Ms[r] = mnew;
+            Ss[r] = (float)((double)Ss[r] + tile_softmax(s, mnew, lanes));
+            /* a zero weight leaves an FMA chain unchanged: skipped */
+            for (int tk = 0; tk < nv; tk++)
+                if (s[tk] != 0.0f) mad_f32(a, vt + (size_t)tk * (size_t)hd, s[tk], hd);
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        finish(j->out + (size_t)r * (size_t)hd, acc + (size_t)r * (size_t)hd, Ss[r], hd);
+}
+
+/* --------------------------------------------------------------- entry */
+
+void hone_fa_run(const hone_fa_job *j, float *scratch)
+{
+    if (j->path == HONE_FA_TILED) {
+        tiled_rows(j, scratch);
+        return;
+    }
+    for (int r = 0; r < j->rows; r++) {
+        const float *q = j->q + (size_t)(r / j->group) * j->q_ld + (size_t)(r % j->group) * (size_t)j->head_dim;
+        const float *sc = j->scores ? j->scores + (size_t)r * j->scores_ld : NULL;
+        vec_row(j, q, sc, j->n_vis0 + r / j->group, j->out + (size_t)r * (size_t)j->head_dim,
+                scratch);
+    }
+}
