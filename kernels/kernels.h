@@ -77,12 +77,22 @@ struct hone_kernels {
     /* Flash attention's F16 accumulator row (llama.cpp's ggml_vec_mad_f16 /
      * ggml_vec_scale_f16 as its x86 builds compute them, SIMD body and
      * leftover loop alike):
-     *   f16_mad:   y[i] = f16(fma(f32(x[i]), v, f32(y[i])))
+     *   f16_mad:   for each of `rows` accumulators y_r = y + r * y_stride,
+     *              y_r[i] = f16(fma(f32(x[i]), v[r], f32(y_r[i])))
      *   f16_scale: y[i] = f16(f32(y[i]) * v)
      * one float rounding, then round-to-nearest-even to F16. Every set
-     * gives the same bits. */
-    void (*f16_mad)(uint16_t *y, const uint16_t *x, float v, int n);
+     * gives the same bits. f16_mad takes the rows (the heads that share a
+     * KV head) together so x is converted once per position for them all. */
+    void (*f16_mad)(uint16_t *y, size_t y_stride, const uint16_t *x, const float *v, int rows, int n);
     void (*f16_scale)(uint16_t *y, float v, int n);
+    /* Independent FMA chains (flash attention's tiled products):
+     *   for t in 0..n_terms: if (!skip_zero || w[t] != 0)
+     *       acc[l] = fma(x[t * x_ld + l], w[t], acc[l])   for l < n
+     * each acc[l] one chain in term order, so every set gives generic's
+     * bits whatever its vector width. skip_zero: a zero weight's term is
+     * left out (ggml skips them). */
+    void (*fma_chains)(float *acc, const float *x, size_t x_ld, const float *w, int n_terms, int n,
+                       bool skip_zero);
     /* F32 lanes of the SIMD llama.cpp's CPU backend is built with on this
      * ISA (GGML_F32_EPR: avx512 16, avx2 8, neon/power 4; generic 1 = a
      * build without GGML_SIMD). Its flash attention takes the tiled path

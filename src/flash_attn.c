@@ -41,6 +41,7 @@ size_t hone_fa_scratch_floats(int rows, int head_dim)
 {
     const size_t hd = (size_t)head_dim, r = (size_t)rows;
     return 4 * al16(hd)                         /* qq, acc16, acc32, fin */
+           + 3 * HONE_FA_ROWS * al16(hd)        /* the same for a token's rows */
            + 2 * al16(hd * HONE_FA_TILE_KV)     /* K and V tiles */
            + al16(r * HONE_FA_TILE_KV)          /* scores */
            + al16(r * hd) + 2 * al16(r);        /* V sums, M, S */
@@ -114,7 +115,7 @@ static void vec_chunk(const hone_fa_job *j, const void *qq, const float *scores,
         } else {
             vs = expf(s - m);
         }
-        if (f16) k->f16_mad(acc16, v, vs, hd);
+        if (f16) k->f16_mad(acc16, 0, v, &vs, 1, hd);
         else mad_f32(acc32, v, vs, hd);
         sum = fmaf(sum, ms, vs); /* S = S*ms + vs: one FMA in ggml's build */
     }
@@ -122,6 +123,47 @@ static void vec_chunk(const hone_fa_job *j, const void *qq, const float *scores,
         for (int d = 0; d < hd; d++) acc32[d] = hone_f16_to_f32(acc16[d]);
     *M = m;
     *S = sum;
+}
+
+/* vec_chunk for the nr rows of one token (heads sharing the KV head, so
+ * the same positions and V rows), F16 cache, scores given: the positions
+ * are walked once, each row keeps its own online softmax in ggml's order,
+ * and the rows' F16 V sums are updated together (one f16_mad per
+ * position: V converted once for all of them). Row r's accumulator is at
+ * acc16 + r * ld, its F32 result at acc32 + r * ld. */
+static void vec_chunk_rows(const hone_fa_job *j, int nr, const float *const *scores, int ic0, int ic1,
+                           float *M, float *S, float *acc32, uint16_t *acc16, size_t ld)
+{
+    const hone_kernels *k = j->k;
+    const int hd = j->head_dim;
+    float m[HONE_FA_ROWS], sum[HONE_FA_ROWS], vs[HONE_FA_ROWS];
+    for (int r = 0; r < nr; r++) {
+        m[r] = -INFINITY;
+        sum[r] = 0.0f;
+        memset(acc16 + (size_t)r * ld, 0, sizeof *acc16 * (size_t)hd);
+    }
+    for (int ic = ic0; ic < ic1; ic++) {
+        for (int r = 0; r < nr; r++) {
+            const float s = scores[r][ic] * j->scale;
+            float ms = 1.0f;
+            vs[r] = 1.0f;
+            if (s > m[r]) {
+                const float mold = m[r];
+                m[r] = s;
+                ms = expf(mold - s);
+                k->f16_scale(acc16 + (size_t)r * ld, ms, hd);
+            } else {
+                vs[r] = expf(s - m[r]);
+            }
+            sum[r] = fmaf(sum[r], ms, vs[r]);
+        }
+        k->f16_mad(acc16, ld, (const uint16_t *)(j->v_rows + (size_t)ic * j->row_bytes), vs, nr, hd);
+    }
+    for (int r = 0; r < nr; r++) {
+        for (int d = 0; d < hd; d++) acc32[(size_t)r * ld + (size_t)d] = hone_f16_to_f32(acc16[(size_t)r * ld + (size_t)d]);
+        M[r] = m[r];
+        S[r] = sum[r];
+    }
 }
 
 /* out = v / S (0 when nothing was visible) */
@@ -166,6 +208,48 @@ static void vec_row(const hone_fa_job *j, const float *q, const float *scores, i
         mf = mn;
     }
     finish(out, fin, sf, hd);
+}
+
+/* vec_row for the nr rows of one token (F16 cache, scores given): row r's
+ * scores at scores[r], output at out + r * head_dim. */
+static void vec_rows(const hone_fa_job *j, int nr, const float *const *scores, int n_vis, float *out,
+                     float *scratch)
+{
+    const int hd = j->head_dim;
+    const size_t ld = al16((size_t)hd);
+    uint16_t *acc16 = (uint16_t *)scratch;
+    float *acc32 = scratch + HONE_FA_ROWS * ld, *fin = acc32 + HONE_FA_ROWS * ld;
+    float M[HONE_FA_ROWS], S[HONE_FA_ROWS];
+    if (j->path != HONE_FA_SPLIT) {
+        vec_chunk_rows(j, nr, scores, 0, n_vis, M, S, acc32, acc16, ld);
+        for (int r = 0; r < nr; r++) finish(out + (size_t)r * (size_t)hd, acc32 + (size_t)r * ld, S[r], hd);
+        return;
+    }
+    /* split, as vec_row's, every row's chunks merged in chunk order */
+    const int chunk = (j->n_kv + j->n_chunks - 1) / j->n_chunks;
+    float mf[HONE_FA_ROWS], sf[HONE_FA_ROWS];
+    for (int r = 0; r < nr; r++) {
+        mf[r] = -INFINITY;
+        sf[r] = 0.0f;
+        memset(fin + (size_t)r * ld, 0, sizeof *fin * (size_t)hd);
+    }
+    for (int c = 0; c < j->n_chunks; c++) {
+        const int ic0 = c * chunk;
+        int ic1 = ic0 + chunk < j->n_kv ? ic0 + chunk : j->n_kv;
+        if (ic1 > n_vis) ic1 = n_vis;
+        if (ic0 >= ic1) continue;
+        vec_chunk_rows(j, nr, scores, ic0, ic1, M, S, acc32, acc16, ld);
+        for (int r = 0; r < nr; r++) {
+            const float mn = fmaxf(mf[r], M[r]);
+            const float so = expf(mf[r] - mn), sn = expf(M[r] - mn);
+            float *fr = fin + (size_t)r * ld;
+            const float *ar = acc32 + (size_t)r * ld;
+            for (int d = 0; d < hd; d++) fr[d] = fmaf(fr[d], so, ar[d] * sn);
+            sf[r] = fmaf(sf[r], so, S[r] * sn);
+            mf[r] = mn;
+        }
+    }
+    for (int r = 0; r < nr; r++) finish(out + (size_t)r * (size_t)hd, fin + (size_t)r * ld, sf[r], hd);
 }
 
 /* ----------------------------------------------------------- TILED path */
@@ -217,6 +301,7 @@ static void tiled_rows(const hone_fa_job *j, float *scratch)
         Ss[r] = 0.0f;
     }
     memset(acc, 0, sizeof *acc * (size_t)rows * (size_t)hd);
+
     const int vis_max = j->n_vis0 + (rows - 1) / j->group; /* the last row's */
     float *krow = scratch + 3 * h16; /* one K row in F32 */
     for (int t0 = 0; t0 < vis_max; t0 += KV) {
@@ -234,11 +319,10 @@ static void tiled_rows(const hone_fa_job *j, float *scratch)
             if (nv > nt) nv = nt;
             const float *q = j->q + (size_t)(r / j->group) * j->q_ld + (size_t)(r % j->group) * (size_t)hd;
             float *s = kq + (size_t)r * KV, *a = acc + (size_t)r * (size_t)hd;
-            for (int tk = 0; tk < KV; tk++) s[tk] = 0.0f;
-            for (int d = 0; d < hd; d++) {
-                const float qd = q[d], *kd = kt + (size_t)d * KV;
-                for (int tk = 0; tk < nv; tk++) s[tk] = fmaf(qd, kd[tk], s[tk]);
-            }
+            /* FMA chains over head_dim, one per position (the tile's
+             * columns past nv are zero and their scores set aside) */
+            memset(s, 0, sizeof *s * KV);
+            j->k->fma_chains(s, kt, KV, q, hd, nv, false);
             float tmax = -INFINITY;
             for (int tk = 0; tk < KV; tk++) {
                 s[tk] = tk < nv ? s[tk] * j->scale : -INFINITY;
@@ -252,9 +336,9 @@ static void tiled_rows(const hone_fa_job *j, float *scratch)
             }
             Ms[r] = mnew;
             Ss[r] = (float)((double)Ss[r] + tile_softmax(s, mnew, lanes));
-            /* a zero weight leaves an FMA chain unchanged: skipped */
-            for (int tk = 0; tk < nv; tk++)
-                if (s[tk] != 0.0f) mad_f32(a, vt + (size_t)tk * (size_t)hd, s[tk], hd);
+            /* FMA chains over the tile's positions, one per element; a zero
+             * weight leaves a chain unchanged: skipped, as ggml skips it */
+            j->k->fma_chains(a, vt, (size_t)hd, s, nv, hd, true);
         }
     }
     for (int r = 0; r < rows; r++)
@@ -267,6 +351,18 @@ void hone_fa_run(const hone_fa_job *j, float *scratch)
 {
     if (j->path == HONE_FA_TILED) {
         tiled_rows(j, scratch);
+        return;
+    }
+    if (j->type == HONE_TYPE_F16 && j->scores) {
+        /* the rows of a token together: heads r0 .. r0 + nr of its group */
+        for (int r0 = 0; r0 < j->rows;) {
+            const int tl = r0 / j->group, left = (tl + 1) * j->group - r0;
+            const int nr = left < HONE_FA_ROWS ? left : HONE_FA_ROWS;
+            const float *sc[HONE_FA_ROWS];
+            for (int r = 0; r < nr; r++) sc[r] = j->scores + (size_t)(r0 + r) * j->scores_ld;
+            vec_rows(j, nr, sc, j->n_vis0 + tl, j->out + (size_t)r0 * (size_t)j->head_dim, scratch);
+            r0 += nr;
+        }
         return;
     }
     for (int r = 0; r < j->rows; r++) {

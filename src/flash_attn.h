@@ -41,6 +41,9 @@
 /* ggml-cpu's GGML_FA_TILE_Q / GGML_FA_TILE_KV. */
 #define HONE_FA_TILE_Q 64
 #define HONE_FA_TILE_KV 64
+/* Most rows (heads of one token) the VEC path walks the positions for at
+ * once. */
+#define HONE_FA_ROWS 16
 /* The split path from this many cells of n_kv on (one query token). */
 #define HONE_FA_SPLIT_MIN_KV 512
 

@@ -83,7 +83,9 @@ void hone_gen_matmul(const hone_kernels *k, uint32_t wtype, const void *w,
 void hone_gen_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
 void hone_gen_softmax(float *x, int n);
 void hone_gen_silu_mul(float *out, const float *gate, const float *up, int n);
-void hone_gen_f16_mad(uint16_t *y, const uint16_t *x, float v, int n);
+void hone_gen_fma_chains(float *acc, const float *x, size_t x_ld, const float *w, int n_terms, int n,
+                         bool skip_zero);
+void hone_gen_f16_mad(uint16_t *y, size_t y_stride, const uint16_t *x, const float *v, int rows, int n);
 void hone_gen_f16_scale(uint16_t *y, float v, int n);
 
 #endif

@@ -57,10 +57,23 @@ void hone_gen_silu_mul(float *out, const float *gate, const float *up, int n)
 /* Flash attention's F16 accumulator (kernels.h): each element through
  * float, one fused multiply-add (ggml's leftover loop is contracted to an
  * FMA, its SIMD body is one), then back to F16 rounding to nearest even. */
-void hone_gen_f16_mad(uint16_t *y, const uint16_t *x, float v, int n)
+void hone_gen_f16_mad(uint16_t *y, size_t y_stride, const uint16_t *x, const float *v, int rows, int n)
 {
-    for (int i = 0; i < n; i++)
-        y[i] = hone_f32_to_f16(fmaf(hone_f16_to_f32(x[i]), v, hone_f16_to_f32(y[i])));
+    for (int r = 0; r < rows; r++) {
+        uint16_t *yr = y + (size_t)r * y_stride;
+        for (int i = 0; i < n; i++)
+            yr[i] = hone_f32_to_f16(fmaf(hone_f16_to_f32(x[i]), v[r], hone_f16_to_f32(yr[i])));
+    }
+}
+
+void hone_gen_fma_chains(float *acc, const float *x, size_t x_ld, const float *w, int n_terms, int n,
+                         bool skip_zero)
+{
+    for (int t = 0; t < n_terms; t++) {
+        if (skip_zero && w[t] == 0.0f) continue;
+        const float *xt = x + (size_t)t * x_ld;
+        for (int l = 0; l < n; l++) acc[l] = fmaf(xt[l], w[t], acc[l]);
+    }
 }
 
 void hone_gen_f16_scale(uint16_t *y, float v, int n)
@@ -100,6 +113,7 @@ static const hone_kernels GENERIC = {
     .silu_mul = hone_gen_silu_mul,
     .f16_mad = hone_gen_f16_mad,
     .f16_scale = hone_gen_f16_scale,
+    .fma_chains = hone_gen_fma_chains,
     .f32_lanes = 1,
 };
 

@@ -1,6 +1,7 @@
 /* dec_f16_avx512.h — F16 weights against a few F16 rows on AVX-512: the
  * attention products (K · q for a KV head's query rows, V^T · p) and F16
- * models' decode steps. Included only by x86/avx512.c, after body256.h.
+ * models' decode steps. Included only by x86/avx512.c, after body256.h and
+ * dec_k_avx512.h (x86_hi256_ps).
  *
  * Why a path of its own: the group kernel (f16_multi) converts each weight
  * row once per pair of tokens and ends every (row, token) dot in its own
@@ -74,8 +75,8 @@ X86_INLINE __m256 x86_f16_row(int n, const uint16_t *x, const void *const *y, bo
             s[t] = _mm256_setzero_ps();
             continue;
         }
-        const __m256 c01 = _mm256_add_ps(_mm512_castps512_ps256(A[t]), _mm512_extractf32x8_ps(A[t], 1));
-        s[t] = _mm256_add_ps(_mm256_add_ps(c01, _mm512_castps512_ps256(B[t])), _mm512_extractf32x8_ps(B[t], 1));
+        const __m256 c01 = _mm256_add_ps(_mm512_castps512_ps256(A[t]), x86_hi256_ps(A[t]));
+        s[t] = _mm256_add_ps(_mm256_add_ps(c01, _mm512_castps512_ps256(B[t])), x86_hi256_ps(B[t]));
     }
     return x86_f16_hsum8(s);
 }
@@ -84,7 +85,13 @@ X86_INLINE __m256 x86_f16_row(int n, const uint16_t *x, const void *const *y, bo
 X86_INLINE void x86_f16_rows(const char *w, size_t w_row_bytes, const void *const *y, bool yf, int n, int r0,
                              int r1, float *out, int ldy, int NT)
 {
+    /* Short rows far apart (a KV cache's K rows of one head: 128 bytes
+     * every kv_dim elements) defeat the hardware prefetcher, and a row's
+     * work is too short to hide the next one's miss: fetch ahead. */
+    const bool pf = n <= 128 && w_row_bytes > (size_t)n * 2;
     for (int r = r0; r < r1; r++) {
+        if (pf && r + 48 < r1)
+            for (int o = 0; o < n * 2; o += 64) _mm_prefetch(w + (size_t)(r + 48) * w_row_bytes + o, _MM_HINT_T0);
         float v[8];
         _mm256_storeu_ps(v, x86_f16_row(n, (const uint16_t *)(w + (size_t)r * w_row_bytes), y, yf, NT));
         for (int t = 0; t < NT; t++) out[(size_t)t * (size_t)ldy + (size_t)r] = v[t];
@@ -142,6 +149,11 @@ __attribute__((noinline)) static bool x86_dec_f16_matmul(const void *w, size_t w
         float *dst = yfb + (size_t)t * ld;
         for (int i = 0; i < n; i += 8) _mm256_store_ps(dst + i, load_f16x8(src + i));
         yp[t] = dst;
+    }
+    /* one token group: a single pass (so the fetch-ahead crosses strips) */
+    if (ng == 1) {
+        ROWS[n_tok](w, w_row_bytes, yp, yf, n, r0, r1, y, ldy);
+        return true;
     }
     enum { STRIP = 16 };
     for (int rs = r0; rs < r1; rs += STRIP) {

@@ -22,6 +22,13 @@
 #error "x86/dec_k_avx512.h is the AVX-512 VNNI build's (x86/avx512.c)"
 #endif
 
+/* The high 256 bits of a float vector with AVX512F alone (the set is built
+ * without DQ, whose _mm512_extractf32x8_ps this is). */
+X86_INLINE __m256 x86_hi256_ps(__m512 v)
+{
+    return _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+}
+
 /* One row's super-block, unpacked: w[g] holds 64 elements as unsigned
  * bytes, in the order the activations are permuted to (x86_k45_act):
  * w[2h] sub-blocks 4h | 4h + 2, w[2h + 1] sub-blocks 4h + 1 | 4h + 3, one
@@ -182,7 +189,7 @@ X86_INLINE void x86_k45_group(const uint8_t *row0, size_t w_row_bytes, size_t bs
         const __m512i zb = np > 4 ? x86_kq_tree4(z + 4) : _mm512_setzero_si512();
         /* lanes: isum of pairs 0..7, then msum of pairs 0..7 */
         const __m512 f = _mm512_cvtepi32_ps(x86_kq_chunks4(x86_kq_tree4(z), zb, m[0], m[1]));
-        const __m256 isf = _mm512_castps512_ps256(f), msf = _mm512_extractf32x8_ps(f, 1);
+        const __m256 isf = _mm512_castps512_ps256(f), msf = x86_hi256_ps(f);
         /* d and dmin of each pair's row, converted exactly (as h2f) */
         const __m256i dd = x86_kq_row_words(row0 + (size_t)i * bsize, w_row_bytes, offsetof(block_q5_K, d), NR, NT);
         const __m256 dx = _mm256_cvtph_ps(_mm256_cvtepi32_epi16(dd));

@@ -218,6 +218,29 @@ static void run_case(const hone_kernels *k, const fa_case *c)
             worst = fmax(worst, fabs(got - ex[d]));
         }
     }
+    if (j.path != HONE_FA_TILED) {
+        /* as the forward pass runs it: every row's q.k from one matmul (F16
+         * q, vec_dot's bits), then the rows of a token walked together;
+         * the same bits as row by row with vec_dot */
+        uint16_t *Q = malloc(sizeof *Q * (size_t)rows * (size_t)hd);
+        const int ld = n_pos + 3;
+        float *S = malloc(sizeof *S * (size_t)rows * (size_t)ld);
+        float *out2 = malloc(sizeof *out2 * (size_t)rows * (size_t)hd);
+        for (int r = 0; r < rows; r++)
+            k->type[HONE_TYPE_F16].from_float(q + (size_t)(r / c->group) * q_ld + (size_t)(r % c->group) * (size_t)hd,
+                                              Q + (size_t)r * (size_t)hd, hd);
+        k->matmul(k, HONE_TYPE_F16, K, sizeof *K * (size_t)hd, Q, sizeof *Q * (size_t)hd, hd, 0, n_pos, rows, S, ld);
+        hone_fa_job j2 = j;
+        j2.scores = S;
+        j2.scores_ld = (size_t)ld;
+        j2.out = out2;
+        hone_fa_run(&j2, scratch);
+        for (size_t i = 0; i < (size_t)rows * (size_t)hd; i++)
+            if (memcmp(&out[i], &out2[i], sizeof out[i]))
+                fail_msg("%s path %d hd %d group %d: with scores [%zu] %.9g, row by row %.9g", k->name, (int)j.path,
+                         hd, c->group, i, (double)out2[i], (double)out[i]);
+        free(Q), free(S), free(out2);
+    }
     /* the F16 running sum: ~2^-11 relative per step, a few hundred steps */
     const double bound = j.path == HONE_FA_TILED ? 1e-5 : 4e-3;
     printf("  %-8s %-5s hd %3d rows %3d positions %4d: max |err| vs double %.3g (bound %g)\n",
@@ -235,6 +258,7 @@ static void test_paths(void **state)
         {8, 2, 1, 40, 1, 256, 2},
         {64, 4, 3, 10, 3, 256, 2},
         {72, 2, 5, 100, 5, 256, 1},
+        {64, 20, 2, 30, 2, 256, 2}, /* a group wider than HONE_FA_ROWS */
         /* 64+ tokens in the pass: TILED where head_dim fits the lanes */
         {32, 2, 6, 70, 64, 512, 2},
         {64, 4, 4, 130, 100, 512, 2},
@@ -243,6 +267,7 @@ static void test_paths(void **state)
         {64, 2, 1, 600, 1, 768, 2},
         {8, 4, 1, 300, 1, 512, 3},
         {32, 2, 1, 520, 1, 768, 4}, /* the last chunk sees nothing */
+        {64, 8, 1, 700, 1, 768, 2},
     };
     int ran = 0;
     for (size_t s = 0; s < sizeof SETS / sizeof SETS[0]; s++) {
@@ -281,36 +306,43 @@ static void test_choose(void **state)
     }
 }
 
-/* The F16 accumulator rows of every set: the scalar expression's bits. */
+/* The F16 accumulator rows of every set: the scalar expression's bits
+ * (f16_mad over R rows at once, each with its own scalar, a row stride
+ * wider than n so a write past n or into the next row shows). */
 static void test_f16_rows(void **state)
 {
     (void)state;
-    enum { N = 80 };
-    uint16_t x[N], y[N], y0[N];
+    enum { N = 80, R = 5, LD = N + 3 };
+    uint16_t x[N], y[R * LD], y0[R * LD];
+    float v[R];
     for (size_t s = 0; s < sizeof SETS / sizeof SETS[0]; s++) {
         const hone_kernels *k = NULL;
         hone_error err = {0};
         if (!hone_kernels_can_run(SETS[s]) || hone_kernels_select(SETS[s], &k, &err)) continue;
-        for (int n = 1; n <= N; n += n < 20 ? 1 : 13) {
-            for (int i = 0; i < N; i++) {
-                x[i] = hone_f32_to_f16(frand(-4, 4));
-                y[i] = y0[i] = hone_f32_to_f16(frand(-60000, 60000) * (i % 3 ? 1e-3f : 1));
+        for (int n = 1; n <= N; n += n < 20 ? 1 : 13)
+            for (int rows = 1; rows <= R; rows += 2) {
+                for (int i = 0; i < N; i++) x[i] = hone_f32_to_f16(frand(-4, 4));
+                for (int i = 0; i < R * LD; i++)
+                    y[i] = y0[i] = hone_f32_to_f16(frand(-60000, 60000) * (i % 3 ? 1e-3f : 1));
+                for (int r = 0; r < R; r++) v[r] = frand(0, 1.5f);
+                k->f16_mad(y, LD, x, v, rows, n);
+                for (int r = 0; r < R; r++)
+                    for (int i = 0; i < LD; i++) {
+                        const uint16_t o = y0[r * LD + i];
+                        const uint16_t w = r < rows && i < n
+                                               ? hone_f32_to_f16(fmaf(hone_f16_to_f32(x[i]), v[r], hone_f16_to_f32(o)))
+                                               : o;
+                        if (y[r * LD + i] != w)
+                            fail_msg("%s f16_mad n %d rows %d [%d][%d]: %04x, want %04x", k->name, n, rows, r, i,
+                                     y[r * LD + i], w);
+                    }
+                memcpy(y0, y, sizeof y);
+                k->f16_scale(y, v[0], n);
+                for (int i = 0; i < LD; i++) {
+                    const uint16_t w = i < n ? hone_f32_to_f16(hone_f16_to_f32(y0[i]) * v[0]) : y0[i];
+                    if (y[i] != w) fail_msg("%s f16_scale n %d i %d: %04x, want %04x", k->name, n, i, y[i], w);
+                }
             }
-            const float v = frand(0, 1.5f);
-            k->f16_mad(y, x, v, n);
-            for (int i = 0; i < N; i++) {
-                const uint16_t w = i < n ? hone_f32_to_f16(fmaf(hone_f16_to_f32(x[i]), v,
-                                                                hone_f16_to_f32(y0[i])))
-                                         : y0[i];
-                if (y[i] != w) fail_msg("%s f16_mad n %d i %d: %04x, want %04x", k->name, n, i, y[i], w);
-            }
-            memcpy(y0, y, sizeof y);
-            k->f16_scale(y, v, n);
-            for (int i = 0; i < N; i++) {
-                const uint16_t w = i < n ? hone_f32_to_f16(hone_f16_to_f32(y0[i]) * v) : y0[i];
-                if (y[i] != w) fail_msg("%s f16_scale n %d i %d: %04x, want %04x", k->name, n, i, y[i], w);
-            }
-        }
     }
 }
 
