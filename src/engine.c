@@ -89,7 +89,7 @@ hone_status hone_context_create(const hone_model *m, const hone_context_params *
     }
     for (int s = 0; !st && s < cp.n_seq; s++)
         st = hone_kv_cache_init(&ctx->kv[s], cp.cache_type, m->hp.n_layer, seq_ctx,
-                                m->hp.n_head_kv * m->hp.head_dim, !cp.flash_attn, err);
+                                m->hp.n_head_kv * m->hp.head_dim, m->hp.head_dim, !cp.flash_attn, err);
     if (!st)
         st = hone_forward_create(m, ctx->k, cp.n_ubatch, seq_ctx,
                                  hone_threadpool_n_threads(ctx->pool), cp.cache_type,
@@ -232,6 +232,7 @@ const float *hone_batch_logits(const hone_context *ctx, int i)
     return ctx->logits + (size_t)ctx->batch_row[i] * (size_t)ctx->model->hp.n_vocab;
 }
 int hone_n_batch(const hone_context *ctx) { return ctx->n_batch; }
+int hone_n_ubatch(const hone_context *ctx) { return ctx->n_ubatch; }
 int hone_n_vocab(const hone_context *ctx) { return ctx->model->hp.n_vocab; }
 int hone_n_threads(const hone_context *ctx) { return hone_threadpool_n_threads(ctx->pool); }
 const hone_kernels *hone_context_kernels(const hone_context *ctx) { return ctx->k; }

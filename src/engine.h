@@ -100,6 +100,8 @@ void hone_seq_rewind(hone_context *ctx, int seq, int n_past);
 
 int hone_n_ctx(const hone_context *ctx);
 int hone_n_batch(const hone_context *ctx);
+/* Tokens one forward pass takes (-ub): the most a hone_decode_batch may carry. */
+int hone_n_ubatch(const hone_context *ctx);
 int hone_n_vocab(const hone_context *ctx);
 int hone_n_threads(const hone_context *ctx);
 const hone_kernels *hone_context_kernels(const hone_context *ctx);

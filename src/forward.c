@@ -313,13 +313,12 @@ static void flash_item(const attn_task *a, int seq, int kvh, int t0, int nt, int
     float *q = f->qkv + (size_t)(f->seq_off[seq] + t0) * (size_t)f->qkv_dim +
                (size_t)kvh * (size_t)group * (size_t)hd;
     float *O = f->aout + (size_t)tid * (size_t)f->att_rows * (size_t)hd;
-    const size_t head_off = (size_t)kvh * (size_t)hd * kv->elt;
     /* the path from all of the sequence's tokens in the pass, as llama.cpp
      * chooses from its ubatch (its last layer too runs every query) */
     const int n_kv = hone_fa_n_kv(kv->n_past + sq->n);
     const hone_fa_path path = hone_fa_choose(f->k, hd, sq->n, n_kv);
     const int rows = nt * group, ld = f->n_ctx_pad;
-    const uint8_t *k_rows = (const uint8_t *)hone_kv_k(kv, a->layer, 0) + head_off;
+    const uint8_t *k_rows = hone_kv_k(kv, a->layer, kvh, 0);
     float *S = NULL;
     if (path != HONE_FA_TILED) {
         /* every row's q·k at once, as the non-flash path does: the kernel
@@ -331,14 +330,14 @@ static void flash_item(const attn_task *a, int seq, int kvh, int t0, int nt, int
             f->k->type[f->cache_type].from_float(q + (size_t)(i / group) * (size_t)f->qkv_dim +
                                                      (size_t)(i % group) * (size_t)hd,
                                                  Q + (size_t)i * (size_t)hd * elt, hd);
-        f->k->matmul(f->k, f->cache_type, k_rows, (size_t)f->kv_dim * elt, Q, (size_t)hd * elt, hd,
+        f->k->matmul(f->k, f->cache_type, k_rows, (size_t)hd * elt, Q, (size_t)hd * elt, hd,
                      0, kv->n_past + t0 + nt, rows, S, ld);
     }
     const hone_fa_job j = {
         .k = f->k, .type = f->cache_type,
         .k_rows = k_rows,
-        .v_rows = (const uint8_t *)hone_kv_v_row(kv, a->layer, 0) + head_off,
-        .row_bytes = (size_t)f->kv_dim * kv->elt,
+        .v_rows = hone_kv_v_row(kv, a->layer, kvh, 0),
+        .row_bytes = (size_t)hd * kv->elt,
         .head_dim = hd, .scale = a->kq_scale,
         .path = path,
         .n_kv = n_kv, .n_chunks = f->n_threads,
@@ -389,8 +388,8 @@ static void attn_item(const attn_task *a, int seq, int kvh, int t0, int nt, int 
             kt->from_float(q, Q + (size_t)(tl * group + g) * (size_t)hd * elt, hd);
         }
     /* S[i][j] = K[j] · q_i over every position any of these rows sees */
-    k->matmul(k, ct, (const uint8_t *)hone_kv_k(kv, a->layer, 0) + (size_t)kvh * (size_t)hd * elt,
-              (size_t)f->kv_dim * elt, Q, (size_t)hd * elt, hd, 0, n_kv_max, rows, S, ld);
+    k->matmul(k, ct, hone_kv_k(kv, a->layer, kvh, 0), (size_t)hd * elt, Q, (size_t)hd * elt, hd, 0, n_kv_max,
+              rows, S, ld);
     for (int i = 0; i < rows; i++) {
         float *s = S + (size_t)i * (size_t)ld;
         const int n_kv = pos0 + t0 + i / group + 1; /* causal: positions 0..pos */
@@ -453,9 +452,11 @@ static void rope_and_store(hone_forward *f, int il, int t)
         for (int i = 0; i < f->q_dim; i++) q[i] *= qscale;
     }
     const int pos = tok_pos(f, t);
-    kt->from_float(kk, hone_kv_k(kv, il, pos), f->kv_dim);
-    if (!kv->v_trans) kt->from_float(v, hone_kv_v_row(kv, il, pos), f->kv_dim);
-    else
+    for (int h = 0; h < hp->n_head_kv; h++) {
+        kt->from_float(kk + h * hd, hone_kv_k(kv, il, h, pos), hd);
+        if (!kv->v_trans) kt->from_float(v + h * hd, hone_kv_v_row(kv, il, h, pos), hd);
+    }
+    if (kv->v_trans)
         for (int d = 0; d < f->kv_dim; d++)
             kt->from_float(&v[d], (uint8_t *)hone_kv_v(kv, il, d) + (size_t)pos * kv->elt, 1);
 }

@@ -7,13 +7,13 @@
 #include <string.h>
 
 hone_status hone_kv_cache_init(hone_kv_cache *c, uint32_t type, int n_layer,
-                               int n_ctx, int kv_dim, bool v_trans, hone_error *err)
+                               int n_ctx, int kv_dim, int head_dim, bool v_trans, hone_error *err)
 {
     memset(c, 0, sizeof *c);
     if (type != HONE_TYPE_F16 && type != HONE_TYPE_F32)
         return hone_fail(err, HONE_ERR_ARG, "KV cache type %s is not supported (use f16 or f32)",
                          hone_type_name(type));
-    if (n_layer < 1 || n_ctx < 1 || kv_dim < 1)
+    if (n_layer < 1 || n_ctx < 1 || kv_dim < 1 || head_dim < 1 || kv_dim % head_dim)
         return hone_fail(err, HONE_ERR_ARG, "KV cache of %d layers x %d positions x %d",
                          n_layer, n_ctx, kv_dim);
     if (n_ctx > (1 << 30) || n_layer > (1 << 16) || kv_dim > (1 << 24))
@@ -35,6 +35,7 @@ hone_status hone_kv_cache_init(hone_kv_cache *c, uint32_t type, int n_layer,
     c->n_layer = n_layer;
     c->n_ctx = n_ctx;
     c->kv_dim = kv_dim;
+    c->head_dim = head_dim;
     c->v_stride = v_stride;
     c->v_trans = v_trans;
     c->elt = elt;

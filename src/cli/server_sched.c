@@ -207,7 +207,7 @@ static void assign(srv *s)
 static void *sched_main(void *arg)
 {
     srv *s = arg;
-    const int n_vocab = hone_n_vocab(s->eng.ctx), budget = hone_n_batch(s->eng.ctx);
+    const int n_vocab = hone_n_vocab(s->eng.ctx), budget = hone_n_ubatch(s->eng.ctx);
     const int seq_ctx = hone_seq_n_ctx(s->eng.ctx);
     hone_batch_item *items = calloc((size_t)s->n_slots, sizeof *items);
     int *item_slot = calloc((size_t)s->n_slots, sizeof *item_slot);
@@ -228,7 +228,8 @@ static void *sched_main(void *arg)
             if (s->slots[i].task && s->slots[i].task->cancelled) task_finish(s, &s->slots[i], "stop");
         assign(s);
         int n_items = 0, used = 0;
-        /* decode tokens first (one each), then prompt chunks in what is left */
+        /* decode tokens first (one each), then prompt chunks in what is left
+         * of one forward pass (-ub tokens: longer prompts take several steps) */
         for (int pass = 0; pass < 2; pass++)
             for (int i = 0; i < s->n_slots; i++) {
                 srv_slot *sl = &s->slots[i];

@@ -350,4 +350,22 @@ kill -TERM $pid
 wait $pid
 pid=
 echo "ok: a 300-byte token"
+
+# -ub smaller than the prompt: the prompt goes through in several steps of
+# at most -ub tokens (it was refused with a 500), with the greedy text of
+# hone run
+prompt="Once upon a time there was a little girl who lived in a small house near the forest"
+want=$("$hone" run -m "$model" -p "$prompt" -n 16 --temp 0 --no-display-prompt --no-timings 2>/dev/null)
+port=$(free_port)
+base=http://127.0.0.1:$port
+"$hone" serve -m "$model" --port "$port" -np 2 -ub 3 > "$log" 2>&1 &
+pid=$!
+[ "$(wait_status "$base/health" 200 100)" = 200 ] || fail "the -ub 3 server does not start"
+got=$(curl -s "$base/completion" -d "{\"prompt\":\"$prompt\",\"n_predict\":16,\"temperature\":0}" |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)["content"], end="")')
+[ "$got" = "$want" ] || fail "-ub 3: '$got' is not hone run's '$want'"
+kill -TERM $pid
+wait $pid
+pid=
+echo "ok: prompts longer than -ub"
 echo "all server checks passed"
