@@ -332,40 +332,41 @@ rc=$?
 pid=
 [ $rc -eq 0 ] || fail "second server: exit $rc after SIGTERM"
 
-# a token whose text is longer than the scheduler's first piece buffer
-# (300 bytes): its text is in the answer, as hone run prints it
+# serve_greedy WHAT MODEL PROMPT N [serve options]: a server on MODEL with
+# those options, its /completion of N greedy tokens after PROMPT equals
+# hone run's text (left in $greedy); it is stopped after. Not in a
+# subshell: fail and the cleanup of $pid must reach the script.
+serve_greedy() {
+    local what=$1 m=$2 p=$3 n=$4
+    shift 4
+    local want got
+    want=$("$hone" run -m "$m" -p "$p" -n "$n" --temp 0 --repeat-penalty 1 \
+           --no-display-prompt --no-timings 2>/dev/null)
+    [ -n "$want" ] || fail "$what: hone run gives no text"
+    port=$(free_port)
+    base=http://127.0.0.1:$port
+    "$hone" serve -m "$m" --port "$port" "$@" > "$log" 2>&1 &
+    pid=$!
+    [ "$(wait_status "$base/health" 200 100)" = 200 ] || fail "$what: the server does not start"
+    got=$(curl -s "$base/completion" -d "{\"prompt\":\"$p\",\"n_predict\":$n,\"temperature\":0}" |
+          python3 -c 'import json,sys; print(json.load(sys.stdin)["content"], end="")')
+    [ "$got" = "$want" ] || fail "$what: '$got' is not hone run's '$want'"
+    kill -TERM $pid
+    wait $pid
+    pid=
+    greedy=$want
+}
+
+# a model whose first greedy token after "Once upon a time" is 300 bytes
+# long: its text is in the answer, as hone run prints it
 python3 "$(dirname "$0")/../engine/make_bad_model.py" "$model" "$work/long.gguf" long-token
-want=$("$hone" run -m "$work/long.gguf" -p "Once upon a time" -n 5 --temp 0 --repeat-penalty 1 \
-       --no-display-prompt --no-timings 2>/dev/null)
-[ "${#want}" -gt 300 ] || fail "the long-token model does not give the long token first: '$want'"
-port=$(free_port)
-base=http://127.0.0.1:$port
-"$hone" serve -m "$work/long.gguf" --port "$port" -np 1 > "$log" 2>&1 &
-pid=$!
-[ "$(wait_status "$base/health" 200 100)" = 200 ] || fail "the long-token server does not start"
-got=$(curl -s "$base/completion" -d '{"prompt":"Once upon a time","n_predict":5,"temperature":0}' |
-      python3 -c 'import json,sys; print(json.load(sys.stdin)["content"], end="")')
-[ "$got" = "$want" ] || fail "long token: '$got' is not hone run's '$want'"
-kill -TERM $pid
-wait $pid
-pid=
+serve_greedy "long token" "$work/long.gguf" "Once upon a time" 5 -np 1
+[ "${#greedy}" -gt 300 ] || fail "the long-token model does not give the long token first: '$greedy'"
 echo "ok: a 300-byte token"
 
 # -ub smaller than the prompt: the prompt goes through in several steps of
-# at most -ub tokens (it was refused with a 500), with the greedy text of
-# hone run
-prompt="Once upon a time there was a little girl who lived in a small house near the forest"
-want=$("$hone" run -m "$model" -p "$prompt" -n 16 --temp 0 --no-display-prompt --no-timings 2>/dev/null)
-port=$(free_port)
-base=http://127.0.0.1:$port
-"$hone" serve -m "$model" --port "$port" -np 2 -ub 3 > "$log" 2>&1 &
-pid=$!
-[ "$(wait_status "$base/health" 200 100)" = 200 ] || fail "the -ub 3 server does not start"
-got=$(curl -s "$base/completion" -d "{\"prompt\":\"$prompt\",\"n_predict\":16,\"temperature\":0}" |
-      python3 -c 'import json,sys; print(json.load(sys.stdin)["content"], end="")')
-[ "$got" = "$want" ] || fail "-ub 3: '$got' is not hone run's '$want'"
-kill -TERM $pid
-wait $pid
-pid=
+# at most -ub tokens (it was refused with a 500)
+serve_greedy "-ub 3" "$model" "Once upon a time there was a little girl who lived in a small house near the forest" \
+    16 -np 2 -ub 3
 echo "ok: prompts longer than -ub"
 echo "all server checks passed"
