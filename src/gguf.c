@@ -740,7 +740,11 @@ static hone_status load(hone_gguf_file *f, int fd, const hone_gguf_open_opts *o,
         hone_status st = read_all(fd, buf, f->size, f->path, err);
         if (st) return st;
     } else {
-        void *p = mmap(NULL, (size_t)f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+        if (o->populate) flags |= MAP_POPULATE;
+#endif
+        void *p = mmap(NULL, (size_t)f->size, PROT_READ, flags, fd, 0);
         if (p == MAP_FAILED)
             return hone_fail(err, HONE_ERR_IO, "%s: mmap failed: %s", f->path, strerror(errno));
         f->base = p;

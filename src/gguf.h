@@ -66,6 +66,9 @@ typedef struct hone_gguf_file hone_gguf_file;
 typedef struct {
     bool no_mmap; /* read the whole file into memory instead of mmap */
     bool mlock;   /* lock the pages in RAM (fails cleanly if not allowed) */
+    bool populate; /* mmap: map every page now (MAP_POPULATE, Linux), as
+                      llama.cpp's loader prefetches: one pass in the kernel
+                      instead of a fault per page in the first forward pass */
 } hone_gguf_open_opts;
 
 /* Open and validate path. opts may be NULL (mmap, no mlock). */

@@ -424,6 +424,7 @@ hone_status hone_model_load(const char *path, const hone_model_opts *opts,
     if (opts) {
         go.no_mmap = opts->no_mmap;
         go.mlock = opts->mlock;
+        go.populate = opts->populate;
     }
     hone_gguf_file *f;
     hone_status st = hone_gguf_open(path, &go, &f, err);

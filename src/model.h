@@ -18,6 +18,7 @@ typedef struct hone_model hone_model; /* layout: model_impl.h */
 typedef struct {
     bool no_mmap;
     bool mlock;
+    bool populate; /* map every page at load (hone_gguf_open_opts) */
 } hone_model_opts;
 
 /* Open path, read the hyper-parameters and map every tensor. opts may be

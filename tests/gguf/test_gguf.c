@@ -347,8 +347,10 @@ static void test_open_file_modes(void **state)
     assert_true(gw_save(w, path));
     gw_free(w);
 
-    const hone_gguf_open_opts modes[3] = {{false, false}, {true, false}, {false, true}};
-    for (int m = 0; m < 3; m++) {
+    /* mmap, read, mmap + mlock, mmap with every page mapped at once */
+    const hone_gguf_open_opts modes[4] = {{.no_mmap = false}, {.no_mmap = true}, {.mlock = true},
+                                          {.populate = true}};
+    for (int m = 0; m < 4; m++) {
         hone_gguf_file *f = NULL;
         hone_error e = {0};
         hone_status st = hone_gguf_open(path, &modes[m], &f, &e);
