@@ -399,13 +399,24 @@ X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, con
             wv[p] = _mm512_xor_si512(wv[p], _mm512_set1_epi8((char)0x80));
         }
     }
-    uint16_t h[8];
-    for (int j = 0; j < 4; j++) {
-        memcpy(&h[j], row + (size_t)(b + 2 * j) * bsz, 2);
-        memcpy(&h[4 + j], row + (size_t)(b + 2 * j + 1) * bsz, 2);
+    __m128i dh;
+    if (q4) {
+        /* the 8 scales are words 0, 9, ..., 63 of the 128 bytes from block
+         * b (18-byte blocks; the 8 blocks span 144, so the loads stay in
+         * the row): one word permute instead of 8 scalar loads and inserts */
+        const uint8_t *p = row + (size_t)b * bsz;
+        const __m512i idx = _mm512_castsi128_si512(_mm_setr_epi16(0, 18, 36, 54, 9, 27, 45, 63));
+        dh = _mm512_castsi512_si128(_mm512_permutex2var_epi16(_mm512_loadu_si512(p), idx, _mm512_loadu_si512(p + 64)));
+    } else {
+        uint16_t h[8];
+        for (int j = 0; j < 4; j++) {
+            memcpy(&h[j], row + (size_t)(b + 2 * j) * bsz, 2);
+            memcpy(&h[4 + j], row + (size_t)(b + 2 * j + 1) * bsz, 2);
+        }
+        dh = _mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], (short)h[4], (short)h[5],
+                            (short)h[6], (short)h[7]);
     }
-    const __m256 dx = _mm256_cvtph_ps(_mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3],
-                                                     (short)h[4], (short)h[5], (short)h[6], (short)h[7]));
+    const __m256 dx = _mm256_cvtph_ps(dh);
     for (int t = 0; t < NT; t++) {
         __m512i v[4];
         for (int p = 0; p < 4; p++)
