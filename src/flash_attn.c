@@ -40,11 +40,13 @@ static size_t al16(size_t n) { return (n + 15) & ~(size_t)15; }
 size_t hone_fa_scratch_floats(int rows, int head_dim)
 {
     const size_t hd = (size_t)head_dim, r = (size_t)rows;
-    return 4 * al16(hd)                         /* qq, acc16, acc32, fin */
-           + 3 * HONE_FA_ROWS * al16(hd)        /* the same for a token's rows */
-           + 2 * al16(hd * HONE_FA_TILE_KV)     /* K and V tiles */
-           + al16(r * HONE_FA_TILE_KV)          /* scores */
-           + al16(r * hd) + 2 * al16(r);        /* V sums, M, S */
+    /* VEC / SPLIT: acc16, acc32, fin, q for a token's rows */
+    const size_t vec = 4 * HONE_FA_ROWS * al16(hd);
+    const size_t tiled = 4 * al16(hd)                     /* K row (at 3) */
+                         + 2 * al16(hd * HONE_FA_TILE_KV) /* K and V tiles */
+                         + al16(r * HONE_FA_TILE_KV)      /* scores */
+                         + al16(r * hd) + 2 * al16(r);    /* V sums, M, S */
+    return vec > tiled ? vec : tiled;
 }
 
 /* ------------------------------------------------------ ggml's SIMD expf */
@@ -85,82 +87,58 @@ static void mad_f32(float *y, const float *x, float v, int n)
     for (int i = 0; i < n; i++) y[i] = fmaf(x[i], v, y[i]);
 }
 
-/* ggml_compute_forward_flash_attn_ext_f16_one_chunk for one query row over
- * positions [ic0, ic1), all visible: qq is the query in the cache type.
- * Returns the running max and sum; the V sum in F32 goes to acc32. */
-static void vec_chunk(const hone_fa_job *j, const void *qq, const float *scores, int ic0, int ic1,
-                      float *M, float *S, float *acc32, uint16_t *acc16)
+/* ggml_compute_forward_flash_attn_ext_f16_one_chunk for the nr rows of one
+ * token (heads sharing the KV head, so the same positions and V rows) over
+ * positions [ic0, ic1), all visible. The positions are walked once; each
+ * row keeps its own online softmax in ggml's order, and with an F16 cache
+ * the rows' V sums are updated together (one f16_mad per position: V
+ * converted once for all of them). Row r's score at position ic is
+ * scores[r][ic], or, with scores NULL, its dot with qq[r] (the query in the
+ * cache type). Returns each row's running max and sum; its V sum in F32
+ * goes to acc32 + r * ld (acc16 + r * ld: the F16 sum on the way). */
+static void vec_chunk(const hone_fa_job *j, int nr, const float *const *scores, const void *const *qq,
+                      int ic0, int ic1, float *M, float *S, float *acc32, uint16_t *acc16, size_t ld)
 {
     const hone_kernels *k = j->k;
     const hone_vec_dot_fn dot = k->type[j->type].vec_dot;
     const int hd = j->head_dim;
     const bool f16 = j->type == HONE_TYPE_F16;
-    float m = -INFINITY, sum = 0.0f;
-    if (f16) memset(acc16, 0, sizeof *acc16 * (size_t)hd);
-    else memset(acc32, 0, sizeof *acc32 * (size_t)hd);
-    for (int ic = ic0; ic < ic1; ic++) {
-        float s;
-        if (scores) s = scores[ic];
-        else dot(hd, &s, j->k_rows + (size_t)ic * j->row_bytes, qq);
-        s = s * j->scale;
-        const void *v = j->v_rows + (size_t)ic * j->row_bytes;
-        float ms = 1.0f, vs = 1.0f;
-        if (s > m) {
-            /* a new maximum: rescale the sum so far by e^(old - new) */
-            const float mold = m;
-            m = s;
-            ms = expf(mold - m);
-            if (f16) k->f16_scale(acc16, ms, hd);
-            else scale_f32(acc32, ms, hd);
-        } else {
-            vs = expf(s - m);
-        }
-        if (f16) k->f16_mad(acc16, 0, v, &vs, 1, hd);
-        else mad_f32(acc32, v, vs, hd);
-        sum = fmaf(sum, ms, vs); /* S = S*ms + vs: one FMA in ggml's build */
-    }
-    if (f16)
-        for (int d = 0; d < hd; d++) acc32[d] = hone_f16_to_f32(acc16[d]);
-    *M = m;
-    *S = sum;
-}
-
-/* vec_chunk for the nr rows of one token (heads sharing the KV head, so
- * the same positions and V rows), F16 cache, scores given: the positions
- * are walked once, each row keeps its own online softmax in ggml's order,
- * and the rows' F16 V sums are updated together (one f16_mad per
- * position: V converted once for all of them). Row r's accumulator is at
- * acc16 + r * ld, its F32 result at acc32 + r * ld. */
-static void vec_chunk_rows(const hone_fa_job *j, int nr, const float *const *scores, int ic0, int ic1,
-                           float *M, float *S, float *acc32, uint16_t *acc16, size_t ld)
-{
-    const hone_kernels *k = j->k;
-    const int hd = j->head_dim;
     float m[HONE_FA_ROWS], sum[HONE_FA_ROWS], vs[HONE_FA_ROWS];
     for (int r = 0; r < nr; r++) {
         m[r] = -INFINITY;
         sum[r] = 0.0f;
-        memset(acc16 + (size_t)r * ld, 0, sizeof *acc16 * (size_t)hd);
+        if (f16) memset(acc16 + (size_t)r * ld, 0, sizeof *acc16 * (size_t)hd);
+        else memset(acc32 + (size_t)r * ld, 0, sizeof *acc32 * (size_t)hd);
     }
     for (int ic = ic0; ic < ic1; ic++) {
+        const void *v = j->v_rows + (size_t)ic * j->row_bytes;
         for (int r = 0; r < nr; r++) {
-            const float s = scores[r][ic] * j->scale;
+            float s;
+            if (scores) s = scores[r][ic];
+            else dot(hd, &s, j->k_rows + (size_t)ic * j->row_bytes, qq[r]);
+            s = s * j->scale;
             float ms = 1.0f;
             vs[r] = 1.0f;
             if (s > m[r]) {
+                /* a new maximum: rescale the sum so far by e^(old - new) */
                 const float mold = m[r];
                 m[r] = s;
                 ms = expf(mold - s);
-                k->f16_scale(acc16 + (size_t)r * ld, ms, hd);
+                if (f16) k->f16_scale(acc16 + (size_t)r * ld, ms, hd);
+                else scale_f32(acc32 + (size_t)r * ld, ms, hd);
             } else {
                 vs[r] = expf(s - m[r]);
             }
-            sum[r] = fmaf(sum[r], ms, vs[r]);
+            sum[r] = fmaf(sum[r], ms, vs[r]); /* S = S*ms + vs: one FMA in ggml's build */
         }
-        k->f16_mad(acc16, ld, (const uint16_t *)(j->v_rows + (size_t)ic * j->row_bytes), vs, nr, hd);
+        if (f16) k->f16_mad(acc16, ld, v, vs, nr, hd);
+        else
+            for (int r = 0; r < nr; r++) mad_f32(acc32 + (size_t)r * ld, v, vs[r], hd);
     }
     for (int r = 0; r < nr; r++) {
-        for (int d = 0; d < hd; d++) acc32[(size_t)r * ld + (size_t)d] = hone_f16_to_f32(acc16[(size_t)r * ld + (size_t)d]);
+        if (f16)
+            for (int d = 0; d < hd; d++)
+                acc32[(size_t)r * ld + (size_t)d] = hone_f16_to_f32(acc16[(size_t)r * ld + (size_t)d]);
         M[r] = m[r];
         S[r] = sum[r];
     }
@@ -173,59 +151,32 @@ static void finish(float *out, const float *v, float S, int hd)
     for (int d = 0; d < hd; d++) out[d] = v[d] * inv;
 }
 
-/* One row, VEC or SPLIT. */
-static void vec_row(const hone_fa_job *j, const float *q, const float *scores, int n_vis,
-                    float *out, float *scratch)
-{
-    const int hd = j->head_dim;
-    const size_t h16 = al16((size_t)hd);
-    void *qq = scratch;
-    uint16_t *acc16 = (uint16_t *)(scratch + h16);
-    float *acc32 = scratch + 2 * h16, *fin = scratch + 3 * h16;
-    if (!scores) j->k->type[j->type].from_float(q, qq, hd); /* q_to_vec_dot */
-    float M, S;
-    if (j->path != HONE_FA_SPLIT) {
-        vec_chunk(j, qq, scores, 0, n_vis, &M, &S, acc32, acc16);
-        finish(out, acc32, S, hd);
-        return;
-    }
-    /* split: the chunks llama.cpp's threads take, merged in chunk order
-     * (ggml_flash_attn_ext_reduce_partials; its two products per element
-     * compile to a multiply and an FMA) */
-    const int chunk = (j->n_kv + j->n_chunks - 1) / j->n_chunks;
-    float mf = -INFINITY, sf = 0.0f;
-    memset(fin, 0, sizeof *fin * (size_t)hd);
-    for (int c = 0; c < j->n_chunks; c++) {
-        const int ic0 = c * chunk;
-        int ic1 = ic0 + chunk < j->n_kv ? ic0 + chunk : j->n_kv;
-        if (ic1 > n_vis) ic1 = n_vis; /* masked cells are skipped */
-        if (ic0 >= ic1) continue;     /* nothing visible: S == 0, skipped */
-        vec_chunk(j, qq, scores, ic0, ic1, &M, &S, acc32, acc16);
-        const float mn = fmaxf(mf, M);
-        const float so = expf(mf - mn), sn = expf(M - mn);
-        for (int d = 0; d < hd; d++) fin[d] = fmaf(fin[d], so, acc32[d] * sn);
-        sf = fmaf(sf, so, S * sn);
-        mf = mn;
-    }
-    finish(out, fin, sf, hd);
-}
-
-/* vec_row for the nr rows of one token (F16 cache, scores given): row r's
- * scores at scores[r], output at out + r * head_dim. */
-static void vec_rows(const hone_fa_job *j, int nr, const float *const *scores, int n_vis, float *out,
-                     float *scratch)
+/* VEC or SPLIT for the nr (<= HONE_FA_ROWS) rows of one token: row r's
+ * query q[r], its scores scores[r] (or NULL: dots per position), its
+ * output at out + r * head_dim. */
+static void vec_rows(const hone_fa_job *j, int nr, const float *const *q, const float *const *scores, int n_vis,
+                     float *out, float *scratch)
 {
     const int hd = j->head_dim;
     const size_t ld = al16((size_t)hd);
     uint16_t *acc16 = (uint16_t *)scratch;
     float *acc32 = scratch + HONE_FA_ROWS * ld, *fin = acc32 + HONE_FA_ROWS * ld;
+    float *qbuf = fin + HONE_FA_ROWS * ld;
+    const void *qq[HONE_FA_ROWS];
+    for (int r = 0; r < nr && !scores; r++) {
+        void *qr = (uint8_t *)qbuf + (size_t)r * ld * sizeof(float);
+        j->k->type[j->type].from_float(q[r], qr, hd); /* q_to_vec_dot */
+        qq[r] = qr;
+    }
     float M[HONE_FA_ROWS], S[HONE_FA_ROWS];
     if (j->path != HONE_FA_SPLIT) {
-        vec_chunk_rows(j, nr, scores, 0, n_vis, M, S, acc32, acc16, ld);
+        vec_chunk(j, nr, scores, qq, 0, n_vis, M, S, acc32, acc16, ld);
         for (int r = 0; r < nr; r++) finish(out + (size_t)r * (size_t)hd, acc32 + (size_t)r * ld, S[r], hd);
         return;
     }
-    /* split, as vec_row's, every row's chunks merged in chunk order */
+    /* split: the chunks llama.cpp's threads take, merged in chunk order
+     * (ggml_flash_attn_ext_reduce_partials; its two products per element
+     * compile to a multiply and an FMA) */
     const int chunk = (j->n_kv + j->n_chunks - 1) / j->n_chunks;
     float mf[HONE_FA_ROWS], sf[HONE_FA_ROWS];
     for (int r = 0; r < nr; r++) {
@@ -236,9 +187,9 @@ static void vec_rows(const hone_fa_job *j, int nr, const float *const *scores, i
     for (int c = 0; c < j->n_chunks; c++) {
         const int ic0 = c * chunk;
         int ic1 = ic0 + chunk < j->n_kv ? ic0 + chunk : j->n_kv;
-        if (ic1 > n_vis) ic1 = n_vis;
-        if (ic0 >= ic1) continue;
-        vec_chunk_rows(j, nr, scores, ic0, ic1, M, S, acc32, acc16, ld);
+        if (ic1 > n_vis) ic1 = n_vis; /* masked cells are skipped */
+        if (ic0 >= ic1) continue;     /* nothing visible: S == 0, skipped */
+        vec_chunk(j, nr, scores, qq, ic0, ic1, M, S, acc32, acc16, ld);
         for (int r = 0; r < nr; r++) {
             const float mn = fmaxf(mf[r], M[r]);
             const float so = expf(mf[r] - mn), sn = expf(M[r] - mn);
@@ -353,22 +304,17 @@ void hone_fa_run(const hone_fa_job *j, float *scratch)
         tiled_rows(j, scratch);
         return;
     }
-    if (j->type == HONE_TYPE_F16 && j->scores) {
-        /* the rows of a token together: heads r0 .. r0 + nr of its group */
-        for (int r0 = 0; r0 < j->rows;) {
-            const int tl = r0 / j->group, left = (tl + 1) * j->group - r0;
-            const int nr = left < HONE_FA_ROWS ? left : HONE_FA_ROWS;
-            const float *sc[HONE_FA_ROWS];
-            for (int r = 0; r < nr; r++) sc[r] = j->scores + (size_t)(r0 + r) * j->scores_ld;
-            vec_rows(j, nr, sc, j->n_vis0 + tl, j->out + (size_t)r0 * (size_t)j->head_dim, scratch);
-            r0 += nr;
+    /* the rows of a token together: heads r0 .. r0 + nr of its group */
+    const int hd = j->head_dim;
+    for (int r0 = 0; r0 < j->rows;) {
+        const int tl = r0 / j->group, left = (tl + 1) * j->group - r0;
+        const int nr = left < HONE_FA_ROWS ? left : HONE_FA_ROWS;
+        const float *q[HONE_FA_ROWS], *sc[HONE_FA_ROWS];
+        for (int r = 0; r < nr; r++) {
+            q[r] = j->q + (size_t)tl * j->q_ld + (size_t)((r0 + r) % j->group) * (size_t)hd;
+            sc[r] = j->scores ? j->scores + (size_t)(r0 + r) * j->scores_ld : NULL;
         }
-        return;
-    }
-    for (int r = 0; r < j->rows; r++) {
-        const float *q = j->q + (size_t)(r / j->group) * j->q_ld + (size_t)(r % j->group) * (size_t)j->head_dim;
-        const float *sc = j->scores ? j->scores + (size_t)r * j->scores_ld : NULL;
-        vec_row(j, q, sc, j->n_vis0 + r / j->group, j->out + (size_t)r * (size_t)j->head_dim,
-                scratch);
+        vec_rows(j, nr, q, j->scores ? sc : NULL, j->n_vis0 + tl, j->out + (size_t)r0 * (size_t)hd, scratch);
+        r0 += nr;
     }
 }
