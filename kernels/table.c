@@ -34,6 +34,7 @@ const hone_kernels *hone_kernels_complete(hone_kernels_slot *slot)
         slot->table = *hone_kernels_generic();
         overlay(&slot->table, &slot->own);
         overlay(&slot->table, &slot->more);
+        if (slot->no_blas_f16) slot->table.gemm_f16 = NULL;
         slot->done = true;
     }
     pthread_mutex_unlock(&LOCK);

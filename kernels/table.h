@@ -23,6 +23,8 @@ typedef struct {
     hone_kernels more;  /* entries laid over own: what a set adds to a list
                            it shares (x86: X86_OWN of body256.h) */
     hone_kernels table; /* own, then more, over generic; filled on first use */
+    bool no_blas_f16;   /* the set's own F16 matmul beats BLAS on prompt
+                           batches: the table gets no gemm_f16 */
     bool done;
 } hone_kernels_slot;
 

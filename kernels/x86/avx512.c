@@ -9,7 +9,7 @@
 #include "x86/body256.h"
 #include "x86/tiles16_vnni.h"
 #include "x86/dec_k_avx512.h"
-#include "x86/dec_f16_avx512.h"
+#include "x86/f16_avx512.h"
 #include "x86/f16acc.h"
 #include "x86/x86.h"
 #include "table.h"
@@ -18,13 +18,17 @@
  * weights unpacked once per group of up to 4 tokens (Q4_0 / Q8_0 below
  * X86_DEC_Q8_MAX_TOK tokens, where the tiles take over: measured with
  * bench_kernels --few; Q4_K / Q5_K / Q6_K below X86_TILE_K_MIN_TOK). More
- * tokens: the 16-row tiles. F16: x86/dec_f16_avx512.h. Else the group
+ * tokens: the 16-row tiles. F16: x86/f16_avx512.h, always. Else the group
  * kernels. */
 enum { X86_DEC_Q8_MAX_TOK = 8 };
 static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                           const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                           float *y, int ldy)
 {
+    if (wtype == HONE_TYPE_F16) {
+        x86_f16_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        return;
+    }
     if (n_tok < X86_DEC_Q8_MAX_TOK &&
         x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
@@ -41,16 +45,16 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
     if (n_tok >= X86_TILE_K_MIN_TOK && wtype == HONE_TYPE_Q6_K &&
         x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
-    if (wtype == HONE_TYPE_F16 && x86_dec_f16_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
-        return;
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_vec_dot_bf16, avx512_matmul),
-                                   .more = X86_FA_MORE(16)};
+static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_avx512_vec_dot_f16, x86_vec_dot_bf16, avx512_matmul),
+                                   .more = X86_FA_MORE(16),
+                                   .no_blas_f16 = true};
 static hone_kernels_slot AVX512_BF16 = {
-    .own = X86_OWN("avx512", hone_avx512_vec_dot_bf16, avx512_matmul),
-    .more = X86_FA_MORE(16)};
+    .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_matmul),
+    .more = X86_FA_MORE(16),
+    .no_blas_f16 = true};
 
 const hone_kernels *hone_kernels_avx512(void)
 {

@@ -993,7 +993,7 @@ X86_DOT_FEW(q2_K)
 X86_DOT_FEW(f16)
 
 /* f16: two rows at a time, so the 4 x 2 accumulators fit the registers */
-static void x86_vec_dot_f16(int n, float *s, const void *x, const void *y)
+static inline void x86_vec_dot_f16(int n, float *s, const void *x, const void *y)
 {
     f16_multi(n, x, &y, s, 1, NULL);
 }
@@ -1267,14 +1267,14 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
 
 /* What every x86 set vectorizes, as the .own of its hone_kernels_slot
  * (kernels/table.h: the entries left NULL are generic's); the sets differ
- * in their name, BF16 dot and matmul. */
-#define X86_OWN(set_name, bf16_dot, matmul_fn)                                        \
+ * in their name, F16 and BF16 dots and matmul. */
+#define X86_OWN(set_name, f16_dot, bf16_dot, matmul_fn)                                        \
     {                                                                                 \
         .name = (set_name),                                                           \
         .type =                                                                       \
             {                                                                         \
                 [HONE_TYPE_F32] = {.vec_dot = x86_vec_dot_f32},                       \
-                [HONE_TYPE_F16] = {.vec_dot = x86_vec_dot_f16,                        \
+                [HONE_TYPE_F16] = {.vec_dot = (f16_dot),                              \
                                    .to_float = x86_f16_to_float,                      \
                                    .from_float = x86_f16_from_float},                 \
                 [HONE_TYPE_BF16] = {.vec_dot = (bf16_dot),                            \

@@ -212,7 +212,7 @@ static void check_matmul_n(const hone_kernels *k, const hone_kernels *g, int n)
         /* rows, tokens, first row: tails in both the row strips and the
      * 4-token groups */
     static const int SHAPES[][3] = {{1, 1, 1}, {5, 1, 3}, {16, 4, 9}, {3, 7, 2}, {33, 5, 17},
-                                    {8, 8, 8}, {40, 13, 3}, {24, 20, 5}, {17, 35, 0},
+                                    {8, 8, 8}, {40, 13, 3}, {24, 20, 5}, {17, 35, 0}, {3, 13, 1},
                                     {20, 1, 2}, {12, 3, 4}, {8, 2, 0}};
     /* ({24, 20, 5}, {17, 35, 0} reach the K-quant tiles, used from 16
      * tokens; the last three the 8-row decode groups, with a tail group

@@ -1,0 +1,254 @@
+/* f16_avx512.h — F16 weights on AVX-512: the set's F16 vec_dot and matmul,
+ * for F16 models (prompts and decode steps) and attention's products (K · q
+ * for a KV head's query rows, V^T · p). Included only by x86/avx512.c, after
+ * body256.h and dec_k_avx512.h (x86_hi256_ps).
+ *
+ * The order of an F16 dot in this set (vec_dot and every matmul shape
+ * compute exactly it, so a result never depends on the batch): one chain of
+ * 16 lanes over the row's 16-element steps; an 8-element step after them
+ * feeds the low 8 lanes (masked fma); the 16 lanes are summed by halves,
+ * lane i with i + 8, then i + 4, i + 2, i + 1 (hsum_ps's association on the
+ * top 8); the last n % 8 products are added one by one. tinyBLAS, which
+ * llama.cpp runs for F16 weights on AVX-512, also keeps one 16-lane chain
+ * per output.
+ *
+ * Why one chain: it lets a register tile of 4 weight rows x 6 tokens hold
+ * its 24 accumulators and convert 10 vectors per 24 FMAs. The 256-bit
+ * body's order (4 chains of 8 lanes, two 16-lane accumulators per output)
+ * fits at most 4 x 3 and converts 14 per 24; F16 -> F32 conversion is the
+ * bottleneck (one per cycle from memory on Zen 5 against two FMAs).
+ * Measured in isolation, 1 thread, 256 rows x 512 tokens: 4 x 6 one chain
+ * 210-230 GFLOP/s, 4 x 3 two chains 189-191, the former 1 x 8 rows ~133. */
+#ifndef HONE_X86_F16_AVX512_H
+#define HONE_X86_F16_AVX512_H
+
+/* 16 / 8 elements of token row y from i: F16, or floats converted before
+ * (yf: the same values, f16 -> f32 being exact; rows 64-byte aligned). */
+X86_INLINE __m512 x86_f16_y16(const void *y, int i, bool yf)
+{
+    return yf ? _mm512_load_ps((const float *)y + i)
+              : _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)y + i)));
+}
+
+X86_INLINE __m256 x86_f16_y8(const void *y, int i, bool yf)
+{
+    return yf ? _mm256_load_ps((const float *)y + i) : load_f16x8((const uint16_t *)y + i);
+}
+
+X86_INLINE float x86_f16_y1(const void *y, int i, bool yf)
+{
+    return yf ? ((const float *)y)[i] : hone_f16_to_f32(((const uint16_t *)y)[i]);
+}
+
+/* One chain's 16 lanes summed in the set's order. */
+X86_INLINE float x86_f16_hsum16(__m512 v)
+{
+    return hsum_ps(_mm256_add_ps(_mm512_castps512_ps256(v), x86_hi256_ps(v)));
+}
+
+/* 16 chains summed at once, each exactly as x86_f16_hsum16 sums it: lane j
+ * of the result is v[j]'s sum. Every step adds two vectors' halves side by
+ * side: (i, i + 8) -> 8 sums per vector, (i, i + 4) -> 4, (i, i + 2) -> 2,
+ * (i, i + 1) -> 1, leaving v[4m + k] in lane 4k + m, put back in order by
+ * the final permute. */
+X86_INLINE __m512 x86_f16_hsum16x16(const __m512 v[16])
+{
+    __m512 c[8], d[4], e[2];
+    for (int p = 0; p < 8; p++) /* 128-bit quarters: v0 q0+q2, q1+q3 | v1 ... */
+        c[p] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    for (int p = 0; p < 4; p++) /* quarter q: vector 4p + q's 4 sums */
+        d[p] = _mm512_add_ps(_mm512_shuffle_f32x4(c[2 * p], c[2 * p + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                             _mm512_shuffle_f32x4(c[2 * p], c[2 * p + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    for (int p = 0; p < 2; p++) /* quarter q: vectors 8p + q, 8p + 4 + q, 2 sums each */
+        e[p] = _mm512_add_ps(_mm512_shuffle_ps(d[2 * p], d[2 * p + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(d[2 * p], d[2 * p + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    const __m512 f = _mm512_add_ps(_mm512_shuffle_ps(e[0], e[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                                   _mm512_shuffle_ps(e[0], e[1], _MM_SHUFFLE(3, 1, 3, 1)));
+    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), f);
+}
+
+enum { X86_F16_MAX_R = 4, X86_F16_MAX_T = 8 };
+
+/* R weight rows (w, w_row_bytes apart) x T token rows y[t]: out[t * ldy + r]
+ * = row r . token t in the set's order. R * T <= 24 (the accumulators stay
+ * in registers); a constant R and T in every instance. */
+X86_INLINE void x86_f16_tile(int n, const char *w, size_t wrb, const void *const *y, bool yf,
+                             float *out, int ldy, int R, int T)
+{
+    /* One row at a time streams its weights (see x86_f16_rows): fetch
+     * 8 KiB ahead, i.e. the next rows, which are contiguous. */
+    const bool pf = R == 1;
+    __m512 acc[X86_F16_MAX_R][X86_F16_MAX_T];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 wv[X86_F16_MAX_R];
+        for (int r = 0; r < R; r++)
+            wv[r] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + (size_t)r * wrb) + i / 16));
+        if (pf && (i & 31) == 0) _mm_prefetch(w + 2 * i + 8192, _MM_HINT_T0);
+        for (int t = 0; t < T; t++) {
+            const __m512 yv = x86_f16_y16(y[t], i, yf);
+            for (int r = 0; r < R; r++) acc[r][t] = _mm512_fmadd_ps(wv[r], yv, acc[r][t]);
+        }
+    }
+    if (i + 8 <= n) {
+        __m512 wv[X86_F16_MAX_R];
+        for (int r = 0; r < R; r++)
+            wv[r] = _mm512_castps256_ps512(load_f16x8((const uint16_t *)(w + (size_t)r * wrb) + i));
+        for (int t = 0; t < T; t++) {
+            const __m512 yv = _mm512_castps256_ps512(x86_f16_y8(y[t], i, yf));
+            for (int r = 0; r < R; r++) acc[r][t] = _mm512_mask3_fmadd_ps(wv[r], yv, acc[r][t], 0x00FF);
+        }
+        i += 8;
+    }
+    float s[X86_F16_MAX_R * X86_F16_MAX_T];
+    if (R * T == 1) {
+        s[0] = x86_f16_hsum16(acc[0][0]);
+    } else {
+        for (int g = 0; g < R * T; g += 16) {
+            __m512 v[16];
+            for (int j = 0; j < 16; j++)
+                v[j] = g + j < R * T ? acc[(g + j) / T][(g + j) % T] : _mm512_setzero_ps();
+            _mm512_storeu_ps(s + g, x86_f16_hsum16x16(v));
+        }
+    }
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) {
+            float v = s[r * T + t];
+            const uint16_t *x = (const uint16_t *)(w + (size_t)r * wrb);
+            for (int j = i; j < n; j++) v += hone_f16_to_f32(x[j]) * x86_f16_y1(y[t], j, yf);
+            out[(size_t)t * (size_t)ldy + (size_t)r] = v;
+        }
+}
+
+typedef void (*x86_f16_tile_fn)(int n, const char *w, size_t wrb, const void *const *y, bool yf,
+                                float *out, int ldy);
+#define X86_F16_TILE(R, T)                                                                          \
+    static void x86_f16_tile_##R##x##T(int n, const char *w, size_t wrb, const void *const *y,     \
+                                       bool yf, float *out, int ldy)                               \
+    {                                                                                               \
+        if (yf)                                                                                     \
+            x86_f16_tile(n, w, wrb, y, true, out, ldy, R, T);                                       \
+        else                                                                                        \
+            x86_f16_tile(n, w, wrb, y, false, out, ldy, R, T);                                      \
+    }
+X86_F16_TILE(1, 1)
+X86_F16_TILE(1, 2)
+X86_F16_TILE(1, 3)
+X86_F16_TILE(1, 4)
+X86_F16_TILE(1, 5)
+X86_F16_TILE(1, 6)
+X86_F16_TILE(1, 7)
+X86_F16_TILE(1, 8)
+X86_F16_TILE(4, 1)
+X86_F16_TILE(4, 2)
+X86_F16_TILE(4, 3)
+X86_F16_TILE(4, 4)
+X86_F16_TILE(4, 5)
+X86_F16_TILE(4, 6)
+X86_F16_TILE(3, 7)
+X86_F16_TILE(3, 8)
+#undef X86_F16_TILE
+
+/* By token count: one row, and the widest row group whose accumulators fit
+ * (4 rows up to 6 tokens, 3 rows for 7 and 8). */
+static const x86_f16_tile_fn X86_F16_ONE[X86_F16_MAX_T + 1] = {
+    NULL, x86_f16_tile_1x1, x86_f16_tile_1x2, x86_f16_tile_1x3, x86_f16_tile_1x4,
+    x86_f16_tile_1x5, x86_f16_tile_1x6, x86_f16_tile_1x7, x86_f16_tile_1x8};
+static const x86_f16_tile_fn X86_F16_WIDE[X86_F16_MAX_T + 1] = {
+    NULL, x86_f16_tile_4x1, x86_f16_tile_4x2, x86_f16_tile_4x3, x86_f16_tile_4x4,
+    x86_f16_tile_4x5, x86_f16_tile_4x6, x86_f16_tile_3x7, x86_f16_tile_3x8};
+
+static void x86_avx512_vec_dot_f16(int n, float *s, const void *x, const void *y)
+{
+    x86_f16_tile_1x1(n, x, 0, &y, false, s, 1);
+}
+
+/* Rows [r0, r1) x the T tokens y[t] (T <= 8). */
+static void x86_f16_rows(const char *w, size_t wrb, const void *const *y, bool yf, int n, int r0, int r1,
+                         float *out, int ldy, int T)
+{
+    /* Up to 4 tokens, one row at a time (T independent chains): decode
+     * reads weights at the memory's speed only as one stream per thread.
+     * bench-1b-f16 tg64 t=2: 4 rows at once 18-20 t/s, one row 25-26.6. */
+    const int R = T <= 4 ? 1 : T <= 6 ? 4 : 3;
+    /* Short rows far apart (a KV cache's K rows of one head: 128 bytes
+     * every kv_dim elements, before the cache went head-major; attention
+     * without flash) defeat the hardware prefetcher, and a row's work is
+     * too short to hide the next one's miss: fetch ahead. */
+    const bool pf = n <= 128 && wrb > (size_t)n * 2;
+    for (int r = r0; r < r1;) {
+        const int g = R > 1 && r + R <= r1 ? R : 1;
+        if (pf && r + 48 + g <= r1)
+            for (int j = 0; j < g; j++)
+                for (int o = 0; o < n * 2; o += 64) _mm_prefetch(w + (size_t)(r + 48 + j) * wrb + o, _MM_HINT_T0);
+        (g > 1 ? X86_F16_WIDE : X86_F16_ONE)[T](n, w + (size_t)r * wrb, wrb, y, yf, out + r, ldy);
+        r += g;
+    }
+}
+
+/* Token rows converted to floats up front when they fit this many floats
+ * (attention's query rows, p over contexts up to 4096 positions, a decode
+ * step's tokens): the inner loop then reads each with no conversion. */
+enum { X86_F16_YF_MAX = 4096 * 8 };
+/* A prompt's token rows are walked in blocks of about this many bytes
+ * (F16), which stay in L2 while every 4-row group of the slice passes over
+ * them. bench-1b-f16 pp512 t=2 by block: 64 KiB 158 t/s, 192 KiB 163,
+ * 384 KiB 171, 512 KiB - 1 MiB 171-174, whole prompt 172. */
+enum { X86_F16_TOK_BLOCK_BYTES = 512 * 1024 };
+
+/* Rows [r0, r1) x n_tok tokens. Up to 8 tokens (decode steps, attention):
+ * one pass over the rows with every token. More (prompts): 4 x 6 tiles,
+ * token blocks outermost. */
+__attribute__((noinline)) static void x86_f16_matmul(const void *w, size_t w_row_bytes, const void *act,
+                                                     size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                                                     float *y, int ldy)
+{
+    const char *wb = w, *ab = act;
+    const void *yp[X86_F16_MAX_T];
+    if (n_tok <= X86_F16_MAX_T) {
+        /* 128 KiB of stack: the function is noinline, its frame the only
+         * one of this size alive */
+        _Alignas(64) float yfb[X86_F16_YF_MAX];
+        const size_t ld = (size_t)(n + 15) / 16 * 16; /* rows 64-byte aligned */
+        const bool yf = ld * (size_t)n_tok <= X86_F16_YF_MAX;
+        for (int t = 0; t < n_tok; t++) {
+            const uint16_t *src = (const uint16_t *)(ab + (size_t)t * act_row_bytes);
+            yp[t] = src;
+            if (!yf) continue;
+            float *dst = yfb + (size_t)t * ld;
+            for (int i = 0; i + 8 <= n; i += 8) _mm256_store_ps(dst + i, load_f16x8(src + i));
+            for (int i = n & ~7; i < n; i++) dst[i] = hone_f16_to_f32(src[i]);
+            yp[t] = dst;
+        }
+        x86_f16_rows(wb, w_row_bytes, yp, yf, n, r0, r1, y, ldy, n_tok);
+        return;
+    }
+    int tb = X86_F16_TOK_BLOCK_BYTES / (2 * (n > 0 ? n : 1)) / 6 * 6;
+    if (tb < 6) tb = 6;
+    for (int t0 = 0; t0 < n_tok; t0 += tb) {
+        const int te = t0 + tb < n_tok ? t0 + tb : n_tok;
+        /* the block's tokens in tiles of 5 or 6, not 6s and a small rest */
+        const int ntl = (te - t0 + 5) / 6;
+        int r = r0;
+        for (; r + 4 <= r1; r += 4)
+            for (int k = 0, t = t0; k < ntl; k++) {
+                const int nt = (te - t0) * (k + 1) / ntl - (t - t0);
+                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
+                X86_F16_WIDE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, false,
+                                 y + (size_t)t * (size_t)ldy + r, ldy);
+                t += nt;
+            }
+        for (; r < r1; r++)
+            for (int t = t0; t < te; t += 8) {
+                const int nt = te - t < 8 ? te - t : 8;
+                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
+                X86_F16_ONE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, false,
+                                y + (size_t)t * (size_t)ldy + r, ldy);
+            }
+    }
+}
+
+#endif
