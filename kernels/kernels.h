@@ -85,14 +85,18 @@ struct hone_kernels {
      * KV head) together so x is converted once per position for them all. */
     void (*f16_mad)(uint16_t *y, size_t y_stride, const uint16_t *x, const float *v, int rows, int n);
     void (*f16_scale)(uint16_t *y, float v, int n);
-    /* Independent FMA chains (flash attention's tiled products):
-     *   for t in 0..n_terms: if (!skip_zero || w[t] != 0)
-     *       acc[l] = fma(x[t * x_ld + l], w[t], acc[l])   for l < n
-     * each acc[l] one chain in term order, so every set gives generic's
-     * bits whatever its vector width. skip_zero: a zero weight's term is
-     * left out (ggml skips them). */
-    void (*fma_chains)(float *acc, const float *x, size_t x_ld, const float *w, int n_terms, int n,
-                       bool skip_zero);
+    /* Independent FMA chains (flash attention's tiled products), for
+     * `rows` rows that share x (a KV tile) at once:
+     *   for each row r, for t in 0..n_terms: if (!skip_zero || w[r][t] != 0)
+     *       acc[r][l] = fma(x[t * x_ld + l], w[r][t], acc[r][l])   for l < n
+     * each acc[r][l] one chain in term order, so every set gives generic's
+     * bits whatever its vector width or row grouping. skip_zero: a zero
+     * weight's term is left out for that row (ggml skips them). */
+    void (*fma_chains)(float *const *acc, const float *x, size_t x_ld, const float *const *w, int rows,
+                       int n_terms, int n, bool skip_zero);
+    /* x[i] = hone_fa_expf(x[i] - max) for i < n: flash attention's tile
+     * softmax, llama.cpp's SIMD expf; every set gives the same bits. */
+    void (*fa_exp)(float *x, int n, float max);
     /* F32 lanes of the SIMD llama.cpp's CPU backend is built with on this
      * ISA (GGML_F32_EPR: avx512 16, avx2 8, neon/power 4; generic 1 = a
      * build without GGML_SIMD). Its flash attention takes the tiled path
@@ -115,6 +119,12 @@ hone_status hone_kernels_select(const char *name, const hone_kernels **out,
 const char *hone_kernels_choices(void);
 /* Whether set `name` exists in this build and can run on this CPU. */
 bool hone_kernels_can_run(const char *name);
+
+/* ggml's SIMD expf (ggml_v_expf of its AVX-512 build) on one value, exact
+ * same bits: x = n ln2 + b, e^b by a degree-5 polynomial, scaled by 2^n in
+ * one rounding; |n| > 192 gives 0 or inf. The tiled flash attention's
+ * exponential on every set (fa_exp). */
+float hone_fa_expf(float x);
 
 /* F16 / BF16 scalar conversions (round-to-nearest-even, like ggml). */
 float hone_f16_to_f32(uint16_t h);

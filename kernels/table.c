@@ -24,6 +24,7 @@ static void overlay(hone_kernels *t, const hone_kernels *o)
     if (o->f16_mad) t->f16_mad = o->f16_mad;
     if (o->f16_scale) t->f16_scale = o->f16_scale;
     if (o->fma_chains) t->fma_chains = o->fma_chains;
+    if (o->fa_exp) t->fa_exp = o->fa_exp;
     if (o->f32_lanes) t->f32_lanes = o->f32_lanes;
 }
 

@@ -49,31 +49,6 @@ size_t hone_fa_scratch_floats(int rows, int head_dim)
     return vec > tiled ? vec : tiled;
 }
 
-/* ------------------------------------------------------ ggml's SIMD expf */
-
-float hone_fa_expf(float x)
-{
-    /* ggml_v_expf (vec.h, __AVX512F__): x = n ln2 + b, e^b by a degree-5
-     * polynomial, scaled by 2^n (vscalefps: one rounding); |n| > 192 gives
-     * 0 or inf. Written with the same FMAs in the same order. */
-    const float r = 0x1.8p23f;
-    const float z = fmaf(x, 0x1.715476p+0f, r);
-    const float n = z - r;
-    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
-    const float u = b * b;
-    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
-                              fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
-                         u, fmaf(0x1.ffffecp-1f, b, 1.0f));
-    if (fabsf(n) > 192.0f) return n <= 0.0f ? 0.0f : INFINITY;
-    if (n != n) return n; /* NaN in, NaN out (and no NaN to int below) */
-    const int e = (int)n;
-    /* j * 2^e in one rounding: a multiply by the exact power of two where
-     * it is a normal float, ldexpf (also one rounding) below */
-    if (e < -126 || e > 127) return ldexpf(j, e);
-    union { uint32_t u; float f; } p = {.u = (uint32_t)(e + 127) << 23};
-    return j * p.f;
-}
-
 /* ------------------------------------------------------------- VEC path */
 
 /* F32 accumulator rows (an F32 cache): ggml_vec_scale_f32 / _mad_f32. */
@@ -210,7 +185,7 @@ static void vec_rows(const hone_fa_job *j, int nr, const float *const *q, const 
  * tree (_mm512_reduce_add_ps / the AVX2 shuffles: halves added until one
  * is left) and the vectors in double; a build without SIMD uses expf and
  * sums every value in double. */
-static double tile_softmax(float *x, float max, int lanes)
+static double tile_softmax(const hone_kernels *k, float *x, float max, int lanes)
 {
     double sum = 0.0;
     if (lanes <= 1) {
@@ -220,9 +195,10 @@ static double tile_softmax(float *x, float max, int lanes)
         }
         return sum;
     }
+    k->fa_exp(x, HONE_FA_TILE_KV, max);
     for (int c = 0; c < HONE_FA_TILE_KV; c += lanes) {
         float t[16];
-        for (int l = 0; l < lanes; l++) t[l] = x[c + l] = hone_fa_expf(x[c + l] - max);
+        memcpy(t, x + c, sizeof *t * (size_t)lanes);
         for (int w = lanes / 2; w >= 1; w /= 2)
             for (int l = 0; l < w; l++) t[l] += t[l + w];
         sum += (double)t[0];
@@ -230,17 +206,27 @@ static double tile_softmax(float *x, float max, int lanes)
     return sum;
 }
 
+/* Rows whose products one fma_chains call carries (pointer arrays on the
+ * stack; the kernels group them further). */
+enum { FA_TILE_ROWS = 16 };
+
 /* ggml_compute_forward_flash_attn_ext_tiled for the job's rows: KV tiles
  * of 64 positions from position 0; per row the scores are FMA chains over
  * head_dim (simd_gemm), a new tile maximum rescales the row's F32 V sum and
  * S, then S += the tile's softmax sum and V sum += p · V tile (FMA chains
  * over the tile's positions, in order). A tile a row cannot see at all
- * leaves it untouched, as ggml's skips do. */
+ * leaves it untouched, as ggml's skips do.
+ *
+ * Rows go through the products FA_TILE_ROWS at a time, so a K or V tile
+ * row is loaded once for several of them. Each row's chains are the same
+ * either way: scores past a row's visible positions are computed (up to the
+ * group's most) and then masked, and the V sum skips their zero weights. */
 static void tiled_rows(const hone_fa_job *j, float *scratch)
 {
     enum { KV = HONE_FA_TILE_KV };
-    const int hd = j->head_dim, rows = j->rows, lanes = j->k->f32_lanes;
-    const hone_to_float_fn to_float = j->k->type[j->type].to_float;
+    const hone_kernels *k = j->k;
+    const int hd = j->head_dim, rows = j->rows, lanes = k->f32_lanes;
+    const hone_to_float_fn to_float = k->type[j->type].to_float;
     const size_t h16 = al16((size_t)hd);
     float *kt = scratch + 4 * h16;                 /* [hd][KV]: K tile, transposed */
     float *vt = kt + al16((size_t)hd * KV);        /* [KV][hd]: V tile */
@@ -264,32 +250,56 @@ static void tiled_rows(const hone_fa_job *j, float *scratch)
             to_float(j->k_rows + off, krow, hd);
             for (int d = 0; d < hd; d++) kt[(size_t)d * KV + (size_t)tk] = krow[d];
         }
-        for (int r = 0; r < rows; r++) {
-            int nv = j->n_vis0 + r / j->group - t0;
-            if (nv <= 0) continue; /* the whole tile masked for this row */
-            if (nv > nt) nv = nt;
-            const float *q = j->q + (size_t)(r / j->group) * j->q_ld + (size_t)(r % j->group) * (size_t)hd;
-            float *s = kq + (size_t)r * KV, *a = acc + (size_t)r * (size_t)hd;
-            /* FMA chains over head_dim, one per position (the tile's
-             * columns past nv are zero and their scores set aside) */
-            memset(s, 0, sizeof *s * KV);
-            j->k->fma_chains(s, kt, KV, q, hd, nv, false);
-            float tmax = -INFINITY;
-            for (int tk = 0; tk < KV; tk++) {
-                s[tk] = tk < nv ? s[tk] * j->scale : -INFINITY;
-                tmax = tmax > s[tk] ? tmax : s[tk]; /* ggml_vec_max_f32 */
+        for (int rb = 0; rb < rows; rb += FA_TILE_ROWS) {
+            const int re = rb + FA_TILE_ROWS < rows ? rb + FA_TILE_ROWS : rows;
+            float *sp[FA_TILE_ROWS], *ap[FA_TILE_ROWS];
+            const float *qp[FA_TILE_ROWS];
+            int nvs[FA_TILE_ROWS], live = 0, nmax = 0;
+            /* the group's score rows are contiguous: one memset (a short
+             * one per row compiles to a slow rep stos) */
+            memset(kq + (size_t)rb * KV, 0, sizeof(float) * KV * (size_t)(re - rb));
+            for (int r = rb; r < re; r++) {
+                int nv = j->n_vis0 + r / j->group - t0;
+                if (nv <= 0) continue; /* the whole tile masked for this row */
+                if (nv > nt) nv = nt;
+                nmax = nv > nmax ? nv : nmax;
+                nvs[live] = nv;
+                sp[live] = kq + (size_t)r * KV;
+                ap[live] = acc + (size_t)r * (size_t)hd;
+                qp[live] = j->q + (size_t)(r / j->group) * j->q_ld + (size_t)(r % j->group) * (size_t)hd;
+                live++;
             }
-            const float mold = Ms[r], mnew = fmaxf(mold, tmax);
-            if (mnew > mold) {
-                const float ms = expf(mold - mnew);
-                scale_f32(a, ms, hd);
-                Ss[r] *= ms;
+            if (live == 0) continue;
+            /* FMA chains over head_dim, one per position */
+            k->fma_chains(sp, kt, KV, qp, live, hd, nmax, false);
+            for (int i = 0; i < live; i++) {
+                const int r = (int)((sp[i] - kq) / KV);
+                float *s = sp[i];
+                const float scale = j->scale;
+                const int nv = nvs[i];
+                for (int tk = 0; tk < nv; tk++) s[tk] *= scale;
+                for (int tk = nv; tk < KV; tk++) s[tk] = -INFINITY;
+                /* ggml_vec_max_f32, 8 running maxima (the maximum is the
+                 * same whatever the order; only a zero's sign could
+                 * differ, and e^(x - max) does not see it) */
+                float m8[8], tmax = -INFINITY;
+                for (int l = 0; l < 8; l++) m8[l] = -INFINITY;
+                for (int tk = 0; tk < KV; tk += 8)
+                    for (int l = 0; l < 8; l++) m8[l] = m8[l] > s[tk + l] ? m8[l] : s[tk + l];
+                for (int l = 0; l < 8; l++) tmax = tmax > m8[l] ? tmax : m8[l];
+                const float mold = Ms[r], mnew = fmaxf(mold, tmax);
+                if (mnew > mold) {
+                    const float ms = expf(mold - mnew);
+                    scale_f32(ap[i], ms, hd);
+                    Ss[r] *= ms;
+                }
+                Ms[r] = mnew;
+                Ss[r] = (float)((double)Ss[r] + tile_softmax(k, s, mnew, lanes));
             }
-            Ms[r] = mnew;
-            Ss[r] = (float)((double)Ss[r] + tile_softmax(s, mnew, lanes));
             /* FMA chains over the tile's positions, one per element; a zero
-             * weight leaves a chain unchanged: skipped, as ggml skips it */
-            j->k->fma_chains(a, vt, (size_t)hd, s, nv, hd, true);
+             * weight (every position past a row's last) leaves a chain
+             * unchanged: skipped, as ggml skips it */
+            k->fma_chains(ap, vt, (size_t)hd, (const float *const *)sp, live, nmax, hd, true);
         }
     }
     for (int r = 0; r < rows; r++)

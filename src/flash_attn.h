@@ -91,8 +91,4 @@ size_t hone_fa_scratch_floats(int rows, int head_dim);
  * 64-byte aligned, owned by the calling thread. */
 void hone_fa_run(const hone_fa_job *j, float *scratch);
 
-/* ggml's SIMD expf (ggml_v_expf of its AVX-512 build), one lane: exact
- * same bits. Exposed for the tests. */
-float hone_fa_expf(float x);
-
 #endif

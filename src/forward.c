@@ -58,6 +58,11 @@
  * up to this many at a time, as two matrix products through the kernel
  * table (scores = K·q, out = V·p), like llama.cpp's mul_mat. */
 #define ATT_ROWS 32
+/* Query tokens per item on flash attention's tiled path: each item converts
+ * and transposes its KV tiles once for all its rows, so items are larger
+ * there (bench-1b Q4_0 pp512: ATT_ROWS' 4 tokens x 8 heads spent ~5 % of
+ * the pass rebuilding tiles). */
+#define ATT_TILED_QB 64
 /* Per-token element-wise work goes to the pool from this many tokens on. */
 #define ROWS_PARALLEL_MIN 8
 
@@ -80,10 +85,12 @@ struct hone_forward {
     hone_mm *mm;     /* every weight product: threads, converted inputs */
     int att_qb;      /* query tokens per attention work item */
     int att_rows;    /* att_qb x heads per KV head: query rows per item */
+    int att_qb_tiled; /* query tokens per item on flash attention's tiled path */
+    int att_rows_max; /* the most rows an item has (either size) */
     float *scores;   /* per thread [att_rows][n_ctx_pad] */
     uint8_t *qconv;  /* per thread [att_rows][head_dim] in the cache type */
     uint8_t *pconv;  /* per thread [att_rows][n_ctx_pad] in the cache type */
-    float *aout;     /* per thread [att_rows][head_dim] */
+    float *aout;     /* per thread [att_rows_max][head_dim] */
     float *fa;       /* flash attention: per thread hone_fa_scratch_floats */
     size_t fa_floats;
     /* the pass being evaluated: its sequences and, per token, which one
@@ -206,14 +213,17 @@ hone_status hone_forward_create(const hone_model *m, const hone_kernels *k,
     f->att_qb = group >= ATT_ROWS ? 1 : ATT_ROWS / group;
     if (f->att_qb > n_ubatch) f->att_qb = n_ubatch;
     f->att_rows = f->att_qb * group;
+    f->att_qb_tiled = ATT_TILED_QB < n_ubatch ? ATT_TILED_QB : n_ubatch;
+    if (f->att_qb_tiled < f->att_qb) f->att_qb_tiled = f->att_qb;
+    f->att_rows_max = flash_attn ? f->att_qb_tiled * group : f->att_rows;
     const size_t R = (size_t)n_threads * (size_t)f->att_rows;
     /* scores over every position (flash attention: its VEC path's) */
     const size_t n_pos = flash_attn ? 0 : (size_t)f->n_ctx_pad;
     f->scores = fwd_alloc(f, R * (size_t)f->n_ctx_pad, sizeof(float));
     f->qconv = fwd_alloc(f, R * (size_t)hp->head_dim, elt);
     f->pconv = fwd_alloc(f, R * n_pos, elt);
-    f->aout = fwd_alloc(f, R * (size_t)hp->head_dim, sizeof(float));
-    f->fa_floats = flash_attn ? hone_fa_scratch_floats(f->att_rows, hp->head_dim) : 0;
+    f->aout = fwd_alloc(f, (size_t)n_threads * (size_t)f->att_rows_max * (size_t)hp->head_dim, sizeof(float));
+    f->fa_floats = flash_attn ? hone_fa_scratch_floats(f->att_rows_max, hp->head_dim) : 0;
     f->fa = fwd_alloc(f, (size_t)n_threads * f->fa_floats, sizeof(float));
     if (!ok || !f->scores || !f->qconv || !f->pconv || !f->aout || !f->fa) {
         size_t b = f->bytes;
@@ -312,7 +322,7 @@ static void flash_item(const attn_task *a, int seq, int kvh, int t0, int nt, int
     const int hd = hp->head_dim, group = hp->n_head / hp->n_head_kv;
     float *q = f->qkv + (size_t)(f->seq_off[seq] + t0) * (size_t)f->qkv_dim +
                (size_t)kvh * (size_t)group * (size_t)hd;
-    float *O = f->aout + (size_t)tid * (size_t)f->att_rows * (size_t)hd;
+    float *O = f->aout + (size_t)tid * (size_t)f->att_rows_max * (size_t)hd;
     /* the path from all of the sequence's tokens in the pass, as llama.cpp
      * chooses from its ubatch (its last layer too runs every query) */
     const int n_kv = hone_fa_n_kv(kv->n_past + sq->n);
@@ -374,7 +384,7 @@ static void attn_item(const attn_task *a, int seq, int kvh, int t0, int nt, int 
     float *S = f->scores + (size_t)tid * R * (size_t)ld;
     uint8_t *Q = f->qconv + (size_t)tid * R * (size_t)hd * elt;
     uint8_t *P = f->pconv + (size_t)tid * R * (size_t)ld * elt;
-    float *O = f->aout + (size_t)tid * R * (size_t)hd;
+    float *O = f->aout + (size_t)tid * (size_t)f->att_rows_max * (size_t)hd;
     const int rows = nt * group, n_kv_max = pos0 + t0 + nt;
     /* p·V runs over a padded length, a function of n_kv_max's bucket only:
      * trailing zero weights then leave each row's sum bit-identical however
@@ -410,6 +420,15 @@ static void attn_item(const attn_task *a, int seq, int kvh, int t0, int nt, int 
                    O + (size_t)(tl * group + g) * (size_t)hd, sizeof(float) * (size_t)hd);
 }
 
+/* Query tokens per item of sequence q: more on flash attention's tiled
+ * path (flash_item picks the path the same way). */
+static int seq_qb(const hone_forward *f, const hone_fwd_seq *q)
+{
+    if (!f->flash_attn) return f->att_qb;
+    const int n_kv = hone_fa_n_kv(q->kv->n_past + q->n);
+    return hone_fa_choose(f->k, f->m->hp.head_dim, q->n, n_kv) == HONE_FA_TILED ? f->att_qb_tiled : f->att_qb;
+}
+
 /* Items (sequence, KV head, block of query tokens), numbered sequence
  * after sequence (f->seq_items), are dealt round-robin to the chunks so the
  * longer causal rows of late tokens spread evenly. */
@@ -417,11 +436,11 @@ static void attn_worker(void *arg, int ith, int nth, int tid)
 {
     const attn_task *a = arg;
     const hone_forward *f = a->f;
-    const int qb = f->att_qb, n_kvh = f->m->hp.n_head_kv;
+    const int n_kvh = f->m->hp.n_head_kv;
     int s = 0;
     for (int it = ith; it < f->seq_items[f->n_seqs]; it += nth) {
         while (it >= f->seq_items[s + 1]) s++;
-        const int n = f->seqs[s].n, local = it - f->seq_items[s];
+        const int n = f->seqs[s].n, local = it - f->seq_items[s], qb = seq_qb(f, &f->seqs[s]);
         const int t0 = a->t_first + local / n_kvh * qb;
         attn_item(a, s, local % n_kvh, t0, n - t0 < qb ? n - t0 : qb, tid);
     }
@@ -565,7 +584,8 @@ static void attention_block(hone_forward *f, hone_threadpool *pool, int il, int 
     for (int s = 0; s < f->n_seqs; s++) {
         const hone_fwd_seq *q = &f->seqs[s];
         const int nq = q->n - tf;
-        f->seq_items[s + 1] = f->seq_items[s] + hp->n_head_kv * ((nq + f->att_qb - 1) / f->att_qb);
+        const int qb = seq_qb(f, q);
+        f->seq_items[s + 1] = f->seq_items[s] + hp->n_head_kv * ((nq + qb - 1) / qb);
         work += (size_t)nq * (size_t)(q->kv->n_past + q->n) * (size_t)f->q_dim * q->kv->elt * 2;
     }
     if (work < MIN_PARALLEL_BYTES) attn_worker(&at, 0, 1, 0);

@@ -83,8 +83,12 @@ void hone_gen_matmul(const hone_kernels *k, uint32_t wtype, const void *w,
 void hone_gen_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
 void hone_gen_softmax(float *x, int n);
 void hone_gen_silu_mul(float *out, const float *gate, const float *up, int n);
-void hone_gen_fma_chains(float *acc, const float *x, size_t x_ld, const float *w, int n_terms, int n,
-                         bool skip_zero);
+void hone_gen_fma_chains(float *const *acc, const float *x, size_t x_ld, const float *const *w, int rows,
+                         int n_terms, int n, bool skip_zero);
+/* One row of fma_chains (what the sets' tails use). */
+void hone_gen_fma_row(float *acc, const float *x, size_t x_ld, const float *w, int n_terms, int n,
+                      bool skip_zero);
+void hone_gen_fa_exp(float *x, int n, float max);
 void hone_gen_f16_mad(uint16_t *y, size_t y_stride, const uint16_t *x, const float *v, int rows, int n);
 void hone_gen_f16_scale(uint16_t *y, float v, int n);
 

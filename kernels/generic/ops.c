@@ -66,14 +66,47 @@ void hone_gen_f16_mad(uint16_t *y, size_t y_stride, const uint16_t *x, const flo
     }
 }
 
-void hone_gen_fma_chains(float *acc, const float *x, size_t x_ld, const float *w, int n_terms, int n,
-                         bool skip_zero)
+void hone_gen_fma_row(float *acc, const float *x, size_t x_ld, const float *w, int n_terms, int n,
+                      bool skip_zero)
 {
     for (int t = 0; t < n_terms; t++) {
         if (skip_zero && w[t] == 0.0f) continue;
         const float *xt = x + (size_t)t * x_ld;
         for (int l = 0; l < n; l++) acc[l] = fmaf(xt[l], w[t], acc[l]);
     }
+}
+
+void hone_gen_fma_chains(float *const *acc, const float *x, size_t x_ld, const float *const *w, int rows,
+                         int n_terms, int n, bool skip_zero)
+{
+    for (int r = 0; r < rows; r++) hone_gen_fma_row(acc[r], x, x_ld, w[r], n_terms, n, skip_zero);
+}
+
+float hone_fa_expf(float x)
+{
+    /* ggml_v_expf (vec.h, __AVX512F__), written with the same FMAs in the
+     * same order */
+    const float r = 0x1.8p23f;
+    const float z = fmaf(x, 0x1.715476p+0f, r);
+    const float n = z - r;
+    const float b = fmaf(-n, 0x1.7f7d1cp-20f, fmaf(-n, 0x1.62e4p-1f, x));
+    const float u = b * b;
+    const float j = fmaf(fmaf(fmaf(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u,
+                              fmaf(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+                         u, fmaf(0x1.ffffecp-1f, b, 1.0f));
+    if (fabsf(n) > 192.0f) return n <= 0.0f ? 0.0f : INFINITY;
+    if (n != n) return n; /* NaN in, NaN out (and no NaN to int below) */
+    const int e = (int)n;
+    /* j * 2^e in one rounding (vscalefps): a multiply by the exact power
+     * of two where it is a normal float, ldexpf (also one rounding) below */
+    if (e < -126 || e > 127) return ldexpf(j, e);
+    union { uint32_t u; float f; } p = {.u = (uint32_t)(e + 127) << 23};
+    return j * p.f;
+}
+
+void hone_gen_fa_exp(float *x, int n, float max)
+{
+    for (int i = 0; i < n; i++) x[i] = hone_fa_expf(x[i] - max);
 }
 
 void hone_gen_f16_scale(uint16_t *y, float v, int n)
@@ -114,6 +147,7 @@ static const hone_kernels GENERIC = {
     .f16_mad = hone_gen_f16_mad,
     .f16_scale = hone_gen_f16_scale,
     .fma_chains = hone_gen_fma_chains,
+    .fa_exp = hone_gen_fa_exp,
     .f32_lanes = 1,
 };
 

@@ -53,48 +53,135 @@ static void x86_f16_scale(uint16_t *y, float v, int n)
     if (i < n) hone_gen_f16_scale(y + i, v, n - i);
 }
 
-/* kernels.h fma_chains: 64 chains at a time in registers (4 vectors of
- * 16 lanes on AVX-512, of 8 on AVX2 then twice), tails masked / generic. */
-static void x86_fma_chains(float *acc, const float *x, size_t x_ld, const float *w, int n_terms, int n,
-                           bool skip_zero)
+/* kernels.h fma_chains: 64 chains per row at a time in registers (4
+ * vectors of 16 lanes on AVX-512, R <= 4 rows; 4 of 8 on AVX2, R <= 2),
+ * each term's x vectors loaded once for the R rows; tails masked /
+ * generic. R is a constant in every instance. */
+X86_INLINE void x86_fma_rows(float *const *acc, const float *x, size_t x_ld, const float *const *w,
+                             int n_terms, int n, bool skip_zero, int R)
 {
     int l0 = 0;
 #if defined(__AVX512F__)
     for (; l0 < n; l0 += 64) {
-        __m512 a[4];
+        __m512 a[4][4];
         __mmask16 m[4];
         for (int c = 0; c < 4; c++) {
             const int left = n - l0 - 16 * c;
             m[c] = left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? 0 : (__mmask16)((1u << left) - 1u);
-            a[c] = _mm512_maskz_loadu_ps(m[c], acc + l0 + 16 * c);
         }
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < 4; c++) a[r][c] = _mm512_maskz_loadu_ps(m[c], acc[r] + l0 + 16 * c);
         for (int t = 0; t < n_terms; t++) {
-            if (skip_zero && w[t] == 0.0f) continue;
-            const __m512 wv = _mm512_set1_ps(w[t]);
             const float *xt = x + (size_t)t * x_ld + l0;
-            for (int c = 0; c < 4; c++) a[c] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m[c], xt + 16 * c), wv, a[c]);
+            __m512 xv[4];
+            for (int c = 0; c < 4; c++) xv[c] = _mm512_maskz_loadu_ps(m[c], xt + 16 * c);
+            for (int r = 0; r < R; r++) {
+                if (skip_zero && w[r][t] == 0.0f) continue;
+                const __m512 wv = _mm512_set1_ps(w[r][t]);
+                for (int c = 0; c < 4; c++) a[r][c] = _mm512_fmadd_ps(xv[c], wv, a[r][c]);
+            }
         }
-        for (int c = 0; c < 4; c++) _mm512_mask_storeu_ps(acc + l0 + 16 * c, m[c], a[c]);
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < 4; c++) _mm512_mask_storeu_ps(acc[r] + l0 + 16 * c, m[c], a[r][c]);
     }
 #else
     for (; l0 + 32 <= n; l0 += 32) {
-        __m256 a[4];
-        for (int c = 0; c < 4; c++) a[c] = _mm256_loadu_ps(acc + l0 + 8 * c);
+        __m256 a[2][4];
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < 4; c++) a[r][c] = _mm256_loadu_ps(acc[r] + l0 + 8 * c);
         for (int t = 0; t < n_terms; t++) {
-            if (skip_zero && w[t] == 0.0f) continue;
-            const __m256 wv = _mm256_set1_ps(w[t]);
             const float *xt = x + (size_t)t * x_ld + l0;
-            for (int c = 0; c < 4; c++) a[c] = _mm256_fmadd_ps(_mm256_loadu_ps(xt + 8 * c), wv, a[c]);
+            __m256 xv[4];
+            for (int c = 0; c < 4; c++) xv[c] = _mm256_loadu_ps(xt + 8 * c);
+            for (int r = 0; r < R; r++) {
+                if (skip_zero && w[r][t] == 0.0f) continue;
+                const __m256 wv = _mm256_set1_ps(w[r][t]);
+                for (int c = 0; c < 4; c++) a[r][c] = _mm256_fmadd_ps(xv[c], wv, a[r][c]);
+            }
         }
-        for (int c = 0; c < 4; c++) _mm256_storeu_ps(acc + l0 + 8 * c, a[c]);
+        for (int r = 0; r < R; r++)
+            for (int c = 0; c < 4; c++) _mm256_storeu_ps(acc[r] + l0 + 8 * c, a[r][c]);
     }
-    if (l0 < n) hone_gen_fma_chains(acc + l0, x + l0, x_ld, w, n_terms, n - l0, skip_zero);
+    if (l0 < n)
+        for (int r = 0; r < R; r++) hone_gen_fma_row(acc[r] + l0, x + l0, x_ld, w[r], n_terms, n - l0, skip_zero);
 #endif
+}
+
+#if defined(__AVX512F__)
+enum { X86_FMA_ROWS = 4 };
+#else
+enum { X86_FMA_ROWS = 2 };
+#endif
+
+static void x86_fma_chains(float *const *acc, const float *x, size_t x_ld, const float *const *w, int rows,
+                           int n_terms, int n, bool skip_zero)
+{
+    int r = 0;
+    for (; r + X86_FMA_ROWS <= rows; r += X86_FMA_ROWS)
+        x86_fma_rows(acc + r, x, x_ld, w + r, n_terms, n, skip_zero, X86_FMA_ROWS);
+    for (; r < rows; r++) x86_fma_rows(acc + r, x, x_ld, w + r, n_terms, n, skip_zero, 1);
+}
+
+/* kernels.h fa_exp: ggml_v_expf's operations vector-wide. AVX-512: ggml's
+ * own (vscalefps for the 2^n). AVX2: the same steps, 2^n by building the
+ * power of two where it is a normal float; a vector with any |n| > 126
+ * (results near or past the float range) is done lane by lane. Either way
+ * hone_fa_expf's bits. */
+static void x86_fa_exp(float *x, int n, float max)
+{
+    int i = 0;
+#if defined(__AVX512F__)
+    const __m512 vmax = _mm512_set1_ps(max), r = _mm512_set1_ps(0x1.8p23f);
+    for (; i + 16 <= n; i += 16) {
+        const __m512 v = _mm512_sub_ps(_mm512_loadu_ps(x + i), vmax);
+        const __m512 z = _mm512_fmadd_ps(v, _mm512_set1_ps(0x1.715476p+0f), r);
+        const __m512 nn = _mm512_sub_ps(z, r);
+        const __m512 b = _mm512_fnmadd_ps(nn, _mm512_set1_ps(0x1.7f7d1cp-20f),
+                                          _mm512_fnmadd_ps(nn, _mm512_set1_ps(0x1.62e4p-1f), v));
+        const __mmask16 d = _mm512_cmp_ps_mask(_mm512_abs_ps(nn), _mm512_set1_ps(192), _CMP_GT_OQ);
+        const __m512 u = _mm512_mul_ps(b, b);
+        const __m512 j = _mm512_fmadd_ps(
+            _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b, _mm512_set1_ps(0x1.573e2ep-5f)), u,
+                            _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f))),
+            u, _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0f)));
+        __m512 res = _mm512_scalef_ps(j, nn);
+        if (d) {
+            const __m512 alt = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(nn, _mm512_setzero_ps(), _CMP_LE_OQ),
+                                                    _mm512_set1_ps(INFINITY), _mm512_setzero_ps());
+            res = _mm512_mask_blend_ps(d, res, alt);
+        }
+        _mm512_storeu_ps(x + i, res);
+    }
+#else
+    const __m256 vmax = _mm256_set1_ps(max), r = _mm256_set1_ps(0x1.8p23f);
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_sub_ps(_mm256_loadu_ps(x + i), vmax);
+        const __m256 z = _mm256_fmadd_ps(v, _mm256_set1_ps(0x1.715476p+0f), r);
+        const __m256 nn = _mm256_sub_ps(z, r);
+        /* |n| <= 126 in every lane (false for NaN: those go lane by lane) */
+        const __m256 ok = _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), nn), _mm256_set1_ps(126.0f), _CMP_LE_OQ);
+        if (_mm256_movemask_ps(ok) != 0xFF) {
+            for (int l = 0; l < 8; l++) x[i + l] = hone_fa_expf(x[i + l] - max);
+            continue;
+        }
+        const __m256 b = _mm256_fnmadd_ps(nn, _mm256_set1_ps(0x1.7f7d1cp-20f),
+                                          _mm256_fnmadd_ps(nn, _mm256_set1_ps(0x1.62e4p-1f), v));
+        const __m256 u = _mm256_mul_ps(b, b);
+        const __m256 j = _mm256_fmadd_ps(
+            _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f)), u,
+                            _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f))),
+            u, _mm256_fmadd_ps(_mm256_set1_ps(0x1.ffffecp-1f), b, _mm256_set1_ps(1.0f)));
+        const __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(nn), _mm256_set1_epi32(127));
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(j, _mm256_castsi256_ps(_mm256_slli_epi32(e, 23))));
+    }
+#endif
+    for (; i < n; i++) x[i] = hone_fa_expf(x[i] - max);
 }
 
 /* The entries both x86 sets lay over X86_OWN (table.h's `more`); lanes is
  * llama.cpp's GGML_F32_EPR for the ISA. */
 #define X86_FA_MORE(lanes) \
-    {.f16_mad = x86_f16_mad, .f16_scale = x86_f16_scale, .fma_chains = x86_fma_chains, .f32_lanes = (lanes)}
+    {.f16_mad = x86_f16_mad, .f16_scale = x86_f16_scale, .fma_chains = x86_fma_chains, .fa_exp = x86_fa_exp, \
+     .f32_lanes = (lanes)}
 
 #endif

@@ -263,6 +263,11 @@ static void test_paths(void **state)
         {32, 2, 6, 70, 64, 512, 2},
         {64, 4, 4, 130, 100, 512, 2},
         {8, 2, 4, 63, 64, 256, 2},
+        /* more rows than one product call carries (16), and row counts
+         * that leave the kernels' row groups a tail; rows see different
+         * numbers of a tile's positions */
+        {64, 8, 5, 90, 64, 512, 2},
+        {32, 1, 19, 63, 64, 512, 2},
         /* one token over 512+ cells: SPLIT, chunks by thread count */
         {64, 2, 1, 600, 1, 768, 2},
         {8, 4, 1, 300, 1, 512, 3},

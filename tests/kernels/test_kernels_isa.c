@@ -264,8 +264,39 @@ static void check_matmul_n(const hone_kernels *k, const hone_kernels *g, int n)
     }
 }
 
+/* fa_exp: hone_fa_expf's bits on every lane, over the whole range (the
+ * results that underflow to subnormals or zero, overflow, NaN, -inf) */
+static void check_fa_exp(const hone_kernels *k, const hone_kernels *g)
+{
+    enum { N = 4099 };
+    float *a = malloc(sizeof(float) * N), *b = malloc(sizeof(float) * N);
+    for (int i = 0; i < N; i++) a[i] = -210.0f + 420.0f * (float)i / (float)N;
+    a[5] = NAN;
+    a[17] = -INFINITY;
+    a[40] = INFINITY;
+    a[41] = -87.5f;
+    a[42] = -103.9f;
+    a[43] = 88.7f;
+    for (int rep = 0; rep < 2; rep++) {
+        const float max = rep ? 3.25f : 0.0f;
+        memcpy(b, a, sizeof(float) * N);
+        float *c = malloc(sizeof(float) * N);
+        memcpy(c, a, sizeof(float) * N);
+        k->fa_exp(c, N, max);
+        g->fa_exp(b, N, max);
+        for (int i = 0; i < N; i++)
+            if (memcmp(&b[i], &c[i], sizeof b[i]) && !(isnan(b[i]) && isnan(c[i])))
+                fail_msg("%s fa_exp(%.9g - %g) = %.9g, generic %.9g", k->name, (double)a[i], (double)max,
+                         (double)c[i], (double)b[i]);
+        free(c);
+    }
+    free(a);
+    free(b);
+}
+
 static void check_row_ops(const hone_kernels *k, const hone_kernels *g)
 {
+    check_fa_exp(k, g);
     /* sizes with vector tails; scales from ordinary activations up to
      * exp overflow / underflow (|x| ~ 100: softmax terms below 1e-38,
      * silu of -100 needs e^100 = inf) */
