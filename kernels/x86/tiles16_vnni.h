@@ -49,15 +49,6 @@ static inline __m512i bcast32(const int8_t *p)
     return _mm512_set1_epi32(load_i32(p));
 }
 
-/* s += w . (4 bytes at p, broadcast): vpdpbusd with an embedded {1to16}
- * broadcast, which GCC 12 does not form from the intrinsics (it issues a
- * separate vpbroadcastd per product). */
-X86_INLINE __m512i x86_dpbusd_bcast(__m512i s, __m512i w, const int8_t *p)
-{
-    __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(s) : "v"(w), "m"(*(const int32_t *)p));
-    return s;
-}
-
 /* The tiled products pack a strip of 16 rows, then run every token over it:
  * the next strip's rows are fetched into L2 meanwhile, slice gi of ngr per
  * token group. Without it the packing waits on 16 row streams from memory:
@@ -82,14 +73,8 @@ X86_INLINE void x86_tile_step(const x86_tile_block *pk, const block_q8_0 *const 
     const __m512 dxv = _mm512_loadu_ps(pk->d);
     for (int t = 0; t < nt; t++) {
         const int8_t *q = a[t][b].qs;
-        /* two chains of four (integer sums: exact in any order), so
-         * the products of more tokens and blocks are in flight at once */
-        __m512i s = _mm512_set1_epi32(corr[t * nb + b]), s1 = _mm512_setzero_si512();
-        for (int k = 0; k < 4; k++) {
-            s = x86_dpbusd_bcast(s, w[k], q + 4 * k);
-            s1 = x86_dpbusd_bcast(s1, w[k + 4], q + 16 + 4 * k);
-        }
-        s = _mm512_add_epi32(s, s1);
+        __m512i s = _mm512_set1_epi32(corr[t * nb + b]);
+        for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], bcast32(q + 4 * k));
         const __m512 p = _mm512_mul_ps(dxv, _mm512_set1_ps(dy[t * nb + b]));
         acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), p, acc[t]);
     }
