@@ -235,6 +235,15 @@ __attribute__((noinline)) static void x86_f16_matmul(const void *w, size_t w_row
         int r = r0;
         for (; r + 4 <= r1; r += 4)
             for (int k = 0, t = t0; k < ntl; k++) {
+                /* the next 4 rows into L2, a slice per token tile (as the
+                 * quantized tiles fetch their next strip) */
+                if (r + 8 <= r1) {
+                    const char *pf = wb + (size_t)(r + 4) * w_row_bytes;
+                    const size_t bytes = 4 * w_row_bytes;
+                    for (size_t o = bytes * (size_t)k / (size_t)ntl & ~(size_t)63, e = bytes * (size_t)(k + 1) / (size_t)ntl;
+                         o < e; o += 64)
+                        _mm_prefetch(pf + o, _MM_HINT_T1);
+                }
                 const int nt = (te - t0) * (k + 1) / ntl - (t - t0);
                 for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
                 X86_F16_WIDE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, false,
