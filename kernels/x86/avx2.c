@@ -1,9 +1,10 @@
 /* avx2.c — the AVX2 + FMA + F16C kernel set (x86-64-v3). Compiled with
  * exactly those -m flags (kernels/CMakeLists.txt): the shared 256-bit
  * kernels of body256.h, plus the 8-rows-in-lanes Q4_0 / Q8_0 matmul of
- * rows8_avx2.h. */
+ * rows8_avx2.h and the Q4_K / Q5_K prompt tiles of tiles8_k_avx2.h. */
 #include "x86/body256.h"
 #include "x86/rows8_avx2.h"
+#include "x86/tiles8_k_avx2.h"
 #include "x86/f16acc.h"
 #include "x86/x86.h"
 #include "table.h"
@@ -17,6 +18,9 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
 {
     if (n_tok >= X86_T8_MIN_TOK &&
         x86_t8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        return;
+    if (n_tok >= X86_T8K_MIN_TOK &&
+        x86_t8k_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok < X86_T8_MIN_TOK &&
         x86_d8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))

@@ -594,12 +594,8 @@ X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh
                             const void *const *vy, float *s, int nt)
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
-    __m256 acc[X86_MAX_NT];
     float sacc[X86_MAX_NT];
-    for (int t = 0; t < nt; t++) {
-        acc[t] = _mm256_setzero_ps();
-        sacc[t] = 0.0f;
-    }
+    for (int t = 0; t < nt; t++) sacc[t] = 0.0f;
     for (int i = 0; i < n / QK_K; i++) {
         /* q4_K and q5_K share d, dmin, scales; q5_K has qh before qs */
         const uint8_t *b = base + (size_t)i * bsize;
@@ -648,11 +644,9 @@ X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh
             }
 #endif
         }
-        /* acc += dy * (dx * sumi + mx * sum_j m_j * sum(a_j)): the row's
-         * scales broadcast once, one activation scale per row */
-#if defined(HONE_X86_VNNI)
-        /* as x86_tile_k4 does per row: exact integer sums of the
-         * super-block, then v = mx * msum + dx * isum, acc += dy * v */
+        /* the super-block's exact integer sums, then v = mx * msum + dx *
+         * isum, acc += dy * v per row (x86_tile_k4's and the AVX2 tiles'
+         * order, so the tiles give vec_dot's bits) */
         for (int t = 0; t < nt; t++) {
             const block_q8_K *y = (const block_q8_K *)vy[t] + i;
             const __m256i pm = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y->bsums));
@@ -664,21 +658,7 @@ X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh
         }
     }
     for (int t = 0; t < nt; t++) s[t] = sacc[t];
-    (void)acc;
 }
-#else
-        const __m256 dxv = _mm256_set1_ps(dx), mxv = _mm256_set1_ps(mx);
-        for (int t = 0; t < nt; t++) {
-            const block_q8_K *y = (const block_q8_K *)vy[t] + i;
-            const __m256i pm = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y->bsums));
-            const __m256 v = _mm256_fmadd_ps(mxv, _mm256_cvtepi32_ps(pm), _mm256_mul_ps(dxv, _mm256_cvtepi32_ps(sumi[t])));
-            acc[t] = _mm256_fmadd_ps(_mm256_broadcast_ss(&y->d), v, acc[t]);
-        }
-    }
-    for (int t = 0; t < nt; t++) s[t] = hsum_ps(acc[t]);
-    (void)sacc;
-}
-#endif
 
 X86_INLINE void q4_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
                            const x86_act_scales *as)
@@ -844,12 +824,10 @@ X86_INLINE void k16_multi(int kind, int n, const void *vx, const void *const *vy
         }
         for (int t = 0; t < nt; t++) {
             const block_q8_K *y = (const block_q8_K *)vy[t] + i;
-#if defined(HONE_X86_VNNI)
-            if (kind == K16_Q6) { /* x86_tile_q6's order: exact sum first */
+            if (kind == K16_Q6) { /* the tiles' order: exact sum first */
                 sacc[t] = fmaf(dx * y->d, (float)hsum_epi32(sumi[t]), sacc[t]);
                 continue;
             }
-#endif
             acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * y->d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
             if (kind == K16_Q2) {
                 const __m256i pm = _mm256_madd_epi16(m16, _mm256_loadu_si256((const __m256i *)y->bsums));
@@ -857,13 +835,10 @@ X86_INLINE void k16_multi(int kind, int n, const void *vx, const void *const *vy
             }
         }
     }
-#if defined(HONE_X86_VNNI)
     if (kind == K16_Q6) {
         for (int t = 0; t < nt; t++) s[t] = sacc[t];
         return;
     }
-#endif
-    (void)sacc;
     for (int t = 0; t < nt; t++) s[t] = hsum_ps(acc[t]);
 }
 
@@ -1090,6 +1065,50 @@ static inline void x86_pack8(uint32_t wtype, const char *wb, size_t w_row_bytes,
     }
     transpose8_epi32(u);
     for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)(w + (size_t)k * ws), u[k]);
+}
+
+/* Super-block b of Q4_K / Q5_K (has_qh) rows [rs, rs + 8) (rows >= r1:
+ * zeros) with rows in lanes, for the tiles of both sets: q[j][k] holds in
+ * lane r bytes 4k..4k+3 of row r's sub-block j (the quants unsigned, 5th
+ * bit included); sc[r][j] / m[r][j] its 6-bit scales and mins; d[r], mn[r]
+ * its d and -dmin. */
+static inline void x86_k45_rows8(const char *wb, size_t w_row_bytes, int has_qh, int rs, int r1, int b,
+                                 __m256i q[8][8], uint8_t sc[8][8], uint8_t m[8][8], float d[8], float mn[8])
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
+    const size_t bsize = has_qh ? sizeof(block_q5_K) : sizeof(block_q4_K);
+    for (int j = 0; j < 8; j++) {
+        const int r = rs + j;
+        memset(sc[j], 0, 8);
+        memset(m[j], 0, 8);
+        d[j] = mn[j] = 0.0f;
+        for (int g = 0; g < 8; g++) q[g][j] = _mm256_setzero_si256();
+        if (r >= r1) continue;
+        const uint8_t *x = (const uint8_t *)wb + (size_t)r * w_row_bytes + (size_t)b * bsize;
+        const uint8_t *qs = x + offsetof(block_q5_K, qh) + (has_qh ? QK_K / 8 : 0);
+        const __m256i qh = has_qh ? _mm256_loadu_si256((const __m256i *)(x + offsetof(block_q5_K, qh)))
+                                  : _mm256_setzero_si256();
+        uint32_t s2[2], m2[2];
+        kquant_scales(x + offsetof(block_q5_K, scales), s2, m2);
+        memcpy(sc[j], s2, 8);
+        memcpy(m[j], m2, 8);
+        hone_half d16, m16;
+        memcpy(&d16, x + offsetof(block_q5_K, d), 2);
+        memcpy(&m16, x + offsetof(block_q5_K, dmin), 2);
+        d[j] = h2f(d16);
+        mn[j] = -h2f(m16);
+        for (int g = 0; g < 4; g++) {
+            const __m256i v = _mm256_loadu_si256((const __m256i *)(qs + 32 * g));
+            __m256i lo = _mm256_and_si256(v, m4), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+            if (has_qh) {
+                lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), one), 4));
+                hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g + 1), one), 4));
+            }
+            q[2 * g][j] = lo;
+            q[2 * g + 1][j] = hi;
+        }
+    }
+    for (int g = 0; g < 8; g++) transpose8_epi32(q[g]);
 }
 
 /* Per activation block of tokens [t0, t0 + nt): -off * sum(a) and dy. */

@@ -113,13 +113,21 @@ X86_INLINE void x86_t8_run(bool q4, const x86_t8_block *pk, int nb, const char *
         _mm256_maskstore_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, mask, _mm256_add_ps(acc0[t], acc1[t]));
 }
 
+/* pf / pf_bytes: the next strip's rows, fetched into L2 a slice per pass
+ * (its packing would otherwise wait on 8 row streams from memory). */
 X86_INLINE void x86_t8_strip(bool q4, const x86_t8_block *pk, int nb, const char *ab,
                              size_t act_row_bytes, int tc, int te, const int32_t *corr,
-                             const float *dy, float *y, int ldy, int rs, int nr)
+                             const float *dy, float *y, int ldy, int rs, int nr, const char *pf,
+                             size_t pf_bytes)
 {
+    const int ngr = (te - tc) / X86_T8_T > 0 ? (te - tc) / X86_T8_T : 1;
     int t = tc;
-    for (; t + X86_T8_T <= te; t += X86_T8_T)
+    for (int gi = 0; t + X86_T8_T <= te; t += X86_T8_T, gi++) {
+        for (size_t o = pf_bytes * (size_t)gi / (size_t)ngr & ~(size_t)63, e = pf_bytes * (size_t)(gi + 1) / (size_t)ngr;
+             o < e; o += 64)
+            _mm_prefetch(pf + o, _MM_HINT_T1);
         x86_t8_run(q4, pk, nb, ab, act_row_bytes, t, tc, corr, dy, y, ldy, rs, nr, X86_T8_T);
+    }
     for (; t < te; t++) x86_t8_run(q4, pk, nb, ab, act_row_bytes, t, tc, corr, dy, y, ldy, rs, nr, 1);
 }
 
@@ -145,9 +153,12 @@ __attribute__((noinline)) static bool x86_t8_matmul(uint32_t wtype, const void *
             for (int b = 0; b < nb; b++)
                 x86_pack8(wtype, w, w_row_bytes, rs, r1, b, &pk[b].w[0][0], 8, pk[b].d,
                           _mm256_setzero_si256());
+            const int p0 = rs + 8, p1 = rs + 16 < r1 ? rs + 16 : r1;
+            const size_t pfb = p0 < p1 ? (size_t)(p1 - p0) * w_row_bytes : 0;
+            const char *pf = (const char *)w + (size_t)p0 * w_row_bytes;
             /* two instances, so q4 is a constant in each */
-            if (q4) x86_t8_strip(true, pk, nb, act, act_row_bytes, tc, te, corr, dy, y, ldy, rs, nr);
-            else x86_t8_strip(false, pk, nb, act, act_row_bytes, tc, te, corr, dy, y, ldy, rs, nr);
+            if (q4) x86_t8_strip(true, pk, nb, act, act_row_bytes, tc, te, corr, dy, y, ldy, rs, nr, pf, pfb);
+            else x86_t8_strip(false, pk, nb, act, act_row_bytes, tc, te, corr, dy, y, ldy, rs, nr, pf, pfb);
         }
     }
     return true;

@@ -157,54 +157,17 @@ typedef struct {
 static void x86_tile_k4_pack(const char *wb, size_t w_row_bytes, int has_qh, int rs, int r1,
                              int nsb, x86_tile_k4 *pk)
 {
-    const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
-    const size_t bsize = has_qh ? sizeof(block_q5_K) : sizeof(block_q4_K);
     for (int b = 0; b < nsb; b++) {
         x86_tile_k4 *o = &pk[b];
         for (int h = 0; h < 2; h++) {
-            __m256i lo[4][8], hi[4][8];
+            __m256i q[8][8];
+            uint8_t sc[8][8], m[8][8];
+            x86_k45_rows8(wb, w_row_bytes, has_qh, rs + 8 * h, r1, b, q, sc, m, &o->d[8 * h], &o->mn[8 * h]);
             for (int j = 0; j < 8; j++) {
-                const int r = rs + 8 * h + j, lane = 8 * h + j;
-                uint8_t scb[8] = {0}, mb[8] = {0};
-                float d = 0.0f, mn = 0.0f;
-                for (int g = 0; g < 4; g++) lo[g][j] = hi[g][j] = _mm256_setzero_si256();
-                if (r < r1) {
-                    const uint8_t *x = (const uint8_t *)wb + (size_t)r * w_row_bytes + (size_t)b * bsize;
-                    const uint8_t *qs = x + offsetof(block_q5_K, qh) + (has_qh ? QK_K / 8 : 0);
-                    const __m256i qh = has_qh ? _mm256_loadu_si256((const __m256i *)(x + offsetof(block_q5_K, qh)))
-                                              : _mm256_setzero_si256();
-                    uint32_t sc[2], m[2];
-                    kquant_scales(x + offsetof(block_q5_K, scales), sc, m);
-                    memcpy(scb, sc, 8);
-                    memcpy(mb, m, 8);
-                    hone_half d16, m16;
-                    memcpy(&d16, x + offsetof(block_q5_K, d), 2);
-                    memcpy(&m16, x + offsetof(block_q5_K, dmin), 2);
-                    d = h2f(d16);
-                    mn = -h2f(m16);
-                    for (int g = 0; g < 4; g++) {
-                        const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * g));
-                        lo[g][j] = _mm256_and_si256(q, m4);
-                        hi[g][j] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-                        if (has_qh) {
-                            lo[g][j] = _mm256_or_si256(lo[g][j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g), one), 4));
-                            hi[g][j] = _mm256_or_si256(hi[g][j], _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * g + 1), one), 4));
-                        }
-                    }
-                }
-                for (int sj = 0; sj < 8; sj++) {
-                    o->sc[sj][lane] = scb[sj];
-                    o->m2[sj][lane] = (int32_t)((uint32_t)mb[sj] | (uint32_t)mb[sj] << 16);
-                }
-                o->d[lane] = d;
-                o->mn[lane] = mn;
-            }
-            for (int g = 0; g < 4; g++) {
-                transpose8_epi32(lo[g]);
-                transpose8_epi32(hi[g]);
-                for (int k = 0; k < 8; k++) {
-                    _mm256_storeu_si256((__m256i *)&o->w[2 * g][k][8 * h], lo[g][k]);
-                    _mm256_storeu_si256((__m256i *)&o->w[2 * g + 1][k][8 * h], hi[g][k]);
+                for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)&o->w[j][k][8 * h], q[j][k]);
+                for (int r = 0; r < 8; r++) {
+                    o->sc[j][8 * h + r] = sc[r][j];
+                    o->m2[j][8 * h + r] = (int32_t)((uint32_t)m[r][j] | (uint32_t)m[r][j] << 16);
                 }
             }
         }

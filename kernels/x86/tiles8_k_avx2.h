@@ -1,0 +1,135 @@
+/* tiles8_k_avx2.h — Q4_K / Q5_K weights x Q8_K activations on AVX2 without
+ * VNNI, for prompt batches: a strip of 8 rows repacked per super-block with
+ * rows in the 8 int32 lanes (x86_k45_rows8), as rows8_avx2.h does for
+ * Q4_0 / Q8_0. Included only by x86/avx2.c, after body256.h.
+ *
+ * Per sub-block j, 8 vpmaddubsw against 4 broadcast activation bytes each
+ * sum exactly in int16 (Q4_K: eight pair sums of at most 2 * 15 * 128 =
+ * 3840; Q5_K in two halves of four, 2 * 31 * 128 = 7936 each), one vpmaddwd
+ * weights them by the rows' scales; the mins term is one vpmaddwd per
+ * sub-block against the Q8_K group sums. The one-row kernel computes the
+ * same integers one lane layout over, and both take the same float steps
+ * per (row, token): exact super-block sums, v = -dmin * msum + d * isum,
+ * acc += dy * v (q45_K_multi), so a result has vec_dot's bits whatever the
+ * batch.
+ *
+ * Why: the one-row kernel spends three vector operations per 32 products
+ * (vpmaddubsw, vpmaddwd, vpaddd); here it is about 2.25 per 32. */
+#ifndef HONE_X86_TILES8_K_AVX2_H
+#define HONE_X86_TILES8_K_AVX2_H
+
+#if defined(HONE_X86_VNNI)
+#error "x86/tiles8_k_avx2.h is the AVX2 build's (x86/avx2.c): the VNNI build has x86/tiles16_vnni.h"
+#endif
+
+enum {
+    X86_T8K_MIN_TOK = 4, /* fewer tokens: the group kernels */
+    X86_T8K_MAX_SB = 32, /* super-blocks per row of the packed strip (84 KiB) */
+    X86_T8K_T = 4,       /* tokens per pass over the strip */
+};
+
+typedef struct {
+    int32_t w[8][8][8]; /* sub-block j, dword k, row r */
+    int32_t sc2[8][8];  /* scale of sub-block j, row r, in both int16 halves */
+    int32_t m2[8][8];   /* min of sub-block j, row r, in both int16 halves */
+    float d[8], mn[8];  /* d and -dmin per row */
+} x86_t8k_block;
+
+static void x86_t8k_pack(const char *wb, size_t w_row_bytes, int has_qh, int rs, int r1, int nsb,
+                         x86_t8k_block *pk)
+{
+    for (int b = 0; b < nsb; b++) {
+        x86_t8k_block *o = &pk[b];
+        __m256i q[8][8];
+        uint8_t sc[8][8], m[8][8];
+        x86_k45_rows8(wb, w_row_bytes, has_qh, rs, r1, b, q, sc, m, o->d, o->mn);
+        for (int j = 0; j < 8; j++) {
+            for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)o->w[j][k], q[j][k]);
+            for (int r = 0; r < 8; r++) {
+                o->sc2[j][r] = (int32_t)((uint32_t)sc[r][j] | (uint32_t)sc[r][j] << 16);
+                o->m2[j][r] = (int32_t)((uint32_t)m[r][j] | (uint32_t)m[r][j] << 16);
+            }
+        }
+    }
+}
+
+/* Tokens [t0, t0 + nt) (nt compile-time) x one packed strip of rows
+ * [rs, rs + nr). */
+X86_INLINE void x86_t8k_run(const x86_t8k_block *pk, int nsb, int has_qh, const char *ab,
+                            size_t act_row_bytes, int t0, float *y, int ldy, int rs, int nr, int nt)
+{
+    __m256 acc[X86_T8K_T];
+    const block_q8_K *a[X86_T8K_T];
+    for (int t = 0; t < nt; t++) {
+        acc[t] = _mm256_setzero_ps();
+        a[t] = (const block_q8_K *)(ab + (size_t)(t0 + t) * act_row_bytes);
+    }
+    for (int b = 0; b < nsb; b++) {
+        const x86_t8k_block *o = &pk[b];
+        __m256i isum[X86_T8K_T];
+        for (int t = 0; t < nt; t++) isum[t] = _mm256_setzero_si256();
+        for (int j = 0; j < 8; j++) {
+            __m256i w[8];
+            for (int k = 0; k < 8; k++) w[k] = _mm256_loadu_si256((const __m256i *)o->w[j][k]);
+            const __m256i scj = _mm256_loadu_si256((const __m256i *)o->sc2[j]);
+            for (int t = 0; t < nt; t++) {
+                const int8_t *q = a[t][b].qs + 32 * j;
+                for (int h = 0; h < (has_qh ? 2 : 1); h++) {
+                    const int k0 = has_qh ? 4 * h : 0, k1 = has_qh ? k0 + 4 : 8;
+                    __m256i s = _mm256_maddubs_epi16(w[k0], _mm256_set1_epi32(load_i32(q + 4 * k0)));
+                    for (int k = k0 + 1; k < k1; k++)
+                        s = _mm256_add_epi16(s, _mm256_maddubs_epi16(w[k], _mm256_set1_epi32(load_i32(q + 4 * k))));
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(s, scj));
+                }
+            }
+        }
+        const __m256 dv = _mm256_loadu_ps(o->d), mnv = _mm256_loadu_ps(o->mn);
+        for (int t = 0; t < nt; t++) {
+            __m256i ms = _mm256_setzero_si256();
+            for (int j = 0; j < 8; j++)
+                ms = _mm256_add_epi32(ms, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)o->m2[j]),
+                                                            _mm256_set1_epi32(load_i32((const int8_t *)&a[t][b].bsums[2 * j]))));
+            const __m256 v = _mm256_fmadd_ps(mnv, _mm256_cvtepi32_ps(ms), _mm256_mul_ps(dv, _mm256_cvtepi32_ps(isum[t])));
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t][b].d), v, acc[t]);
+        }
+    }
+    const __m256i mask = x86_lanes_mask(nr);
+    for (int t = 0; t < nt; t++) _mm256_maskstore_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, mask, acc[t]);
+}
+
+/* The whole product for Q4_K / Q5_K weights; false: shape not handled. */
+__attribute__((noinline)) static bool x86_t8k_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
+                                                     const void *act, size_t act_row_bytes, int n, int r0,
+                                                     int r1, int n_tok, float *y, int ldy)
+{
+    const int nsb = n / QK_K;
+    if ((wtype != HONE_TYPE_Q4_K && wtype != HONE_TYPE_Q5_K) || nsb > X86_T8K_MAX_SB || nsb < 1) return false;
+    const int has_qh = wtype == HONE_TYPE_Q5_K;
+    x86_t8k_block pk[X86_T8K_MAX_SB];
+    for (int rs = r0; rs < r1; rs += 8) {
+        const int nr = r1 - rs < 8 ? r1 - rs : 8;
+        x86_t8k_pack(w, w_row_bytes, has_qh, rs, r1, nsb, pk);
+        /* the next strip's rows into L2 meanwhile, a slice per pass (as
+         * the AVX-512 tiles do) */
+        const int p0 = rs + 8, p1 = rs + 16 < r1 ? rs + 16 : r1;
+        const size_t pfb = p0 < p1 ? (size_t)(p1 - p0) * w_row_bytes : 0;
+        const char *pf = (const char *)w + (size_t)p0 * w_row_bytes;
+        const int ngr = n_tok / X86_T8K_T > 0 ? n_tok / X86_T8K_T : 1;
+        int t = 0;
+        for (int gi = 0; t + X86_T8K_T <= n_tok; t += X86_T8K_T, gi++) {
+            for (size_t o = pfb * (size_t)gi / (size_t)ngr & ~(size_t)63, e = pfb * (size_t)(gi + 1) / (size_t)ngr;
+                 o < e; o += 64)
+                _mm_prefetch(pf + o, _MM_HINT_T1);
+            /* two instances, so has_qh is a constant in each */
+            if (has_qh) x86_t8k_run(pk, nsb, 1, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
+            else x86_t8k_run(pk, nsb, 0, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
+        }
+        for (; t < n_tok; t++) {
+            if (has_qh) x86_t8k_run(pk, nsb, 1, act, act_row_bytes, t, y, ldy, rs, nr, 1);
+            else x86_t8k_run(pk, nsb, 0, act, act_row_bytes, t, y, ldy, rs, nr, 1);
+        }
+    }
+    return true;
+}
+
+#endif
