@@ -1111,6 +1111,30 @@ static inline void x86_k45_rows8(const char *wb, size_t w_row_bytes, int has_qh,
     for (int g = 0; g < 8; g++) transpose8_epi32(q[g]);
 }
 
+/* Super-block b of Q6_K rows [rs, rs + 8) (rows >= r1: zeros) with rows in
+ * lanes: q[g][k] holds in lane r bytes 4k..4k+3 of row r's 32-element
+ * group g (sub-blocks 2g, 2g + 1; the quants + 32, unsigned); sc[r][j] its
+ * 16 scales, d[r] its d. */
+static inline void x86_q6_rows8(const char *wb, size_t w_row_bytes, int rs, int r1, int b, __m256i q[8][8],
+                                int8_t sc[8][16], float d[8])
+{
+    for (int j = 0; j < 8; j++) {
+        const int r = rs + j;
+        memset(sc[j], 0, 16);
+        d[j] = 0.0f;
+        for (int g = 0; g < 8; g++) q[g][j] = _mm256_setzero_si256();
+        if (r >= r1) continue;
+        const block_q6_K *x = (const block_q6_K *)(wb + (size_t)r * w_row_bytes) + b;
+        __m256i u[8];
+        k16_unpack_half(K16_Q6, (const uint8_t *)x, 0, u);
+        k16_unpack_half(K16_Q6, (const uint8_t *)x, 1, u + 4);
+        for (int g = 0; g < 8; g++) q[g][j] = u[g];
+        memcpy(sc[j], x->scales, 16);
+        d[j] = h2f(x->d);
+    }
+    for (int g = 0; g < 8; g++) transpose8_epi32(q[g]);
+}
+
 /* Per activation block of tokens [t0, t0 + nt): -off * sum(a) and dy. */
 static void x86_tile_act(const char *ab, size_t act_row_bytes, int t0, int nt, int nb, int off,
                          int32_t *corr, float *dy)

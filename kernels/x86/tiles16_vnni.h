@@ -251,32 +251,17 @@ static void x86_tile_q6_pack(const char *wb, size_t w_row_bytes, int rs, int r1,
     for (int b = 0; b < nsb; b++) {
         x86_tile_q6 *o = &pk[b];
         for (int h8 = 0; h8 < 2; h8++) {
-            __m256i q[8][8]; /* [half * 4 + quarter][row] */
-            for (int j = 0; j < 8; j++) {
-                const int r = rs + 8 * h8 + j, lane = 8 * h8 + j;
-                int8_t scb[16] = {0};
-                float d = 0.0f;
-                for (int g = 0; g < 8; g++) q[g][j] = _mm256_setzero_si256();
-                if (r < r1) {
-                    const block_q6_K *x = (const block_q6_K *)(wb + (size_t)r * w_row_bytes) + b;
-                    __m256i u[8];
-                    k16_unpack_half(K16_Q6, (const uint8_t *)x, 0, u);
-                    k16_unpack_half(K16_Q6, (const uint8_t *)x, 1, u + 4);
-                    for (int g = 0; g < 8; g++) q[g][j] = u[g];
-                    memcpy(scb, x->scales, 16);
-                    d = h2f(x->d);
-                }
-                for (int sj = 0; sj < 16; sj++) o->sc[sj][lane] = scb[sj];
+            __m256i q[8][8];
+            int8_t sc[8][16];
+            x86_q6_rows8(wb, w_row_bytes, rs + 8 * h8, r1, b, q, sc, &o->d[8 * h8]);
+            for (int g = 0; g < 8; g++)
+                for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)&o->w[g][k][8 * h8], q[g][k]);
+            for (int r = 0; r < 8; r++) {
+                const int lane = 8 * h8 + r;
+                for (int sj = 0; sj < 16; sj++) o->sc[sj][lane] = sc[r][sj];
                 for (int p2 = 0; p2 < 8; p2++)
-                    o->sc2[p2][lane] = (int32_t)((uint32_t)(uint16_t)scb[2 * p2] |
-                                                 (uint32_t)(uint16_t)scb[2 * p2 + 1] << 16);
-                o->d[lane] = d;
-            }
-            for (int g = 0; g < 8; g++) {
-                __m256i col[8];
-                for (int j = 0; j < 8; j++) col[j] = q[g][j];
-                transpose8_epi32(col);
-                for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)&o->w[g][k][8 * h8], col[k]);
+                    o->sc2[p2][lane] = (int32_t)((uint32_t)(uint16_t)sc[r][2 * p2] |
+                                                 (uint32_t)(uint16_t)sc[r][2 * p2 + 1] << 16);
             }
         }
     }

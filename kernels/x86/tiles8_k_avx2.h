@@ -1,4 +1,4 @@
-/* tiles8_k_avx2.h — Q4_K / Q5_K weights x Q8_K activations on AVX2 without
+/* tiles8_k_avx2.h — Q4_K / Q5_K / Q6_K weights x Q8_K activations on AVX2 without
  * VNNI, for prompt batches: a strip of 8 rows repacked per super-block with
  * rows in the 8 int32 lanes (x86_k45_rows8), as rows8_avx2.h does for
  * Q4_0 / Q8_0. Included only by x86/avx2.c, after body256.h.
@@ -97,18 +97,95 @@ X86_INLINE void x86_t8k_run(const x86_t8k_block *pk, int nsb, int has_qh, const 
     for (int t = 0; t < nt; t++) _mm256_maskstore_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, mask, acc[t]);
 }
 
-/* The whole product for Q4_K / Q5_K weights; false: shape not handled. */
+/* Q6_K: the quants + 32 unsigned (at most 63: two vpmaddubsw pair sums,
+ * 2 * 2 * 63 * 128 = 32256, still fit int16), per 16-element sub-block two
+ * such pairs weighted by the rows' scales, minus 32 * sum_j sc_j * sum(a_j)
+ * from the Q8_K group sums; float steps as k16_multi's: acc += d * dy *
+ * (float)isum. */
+typedef struct {
+    int32_t w[8][8][8]; /* 32-element group g (sub-blocks 2g, 2g + 1), dword k, row r */
+    int32_t sc2[16][8]; /* scale of sub-block j, row r, in both int16 halves */
+    int32_t sp[8][8];   /* scales 2p, 2p + 1 of row r as an int16 pair */
+    float d[8];
+} x86_t8q6_block;
+
+static void x86_t8q6_pack(const char *wb, size_t w_row_bytes, int rs, int r1, int nsb, x86_t8q6_block *pk)
+{
+    for (int b = 0; b < nsb; b++) {
+        x86_t8q6_block *o = &pk[b];
+        __m256i q[8][8];
+        int8_t sc[8][16];
+        x86_q6_rows8(wb, w_row_bytes, rs, r1, b, q, sc, o->d);
+        for (int g = 0; g < 8; g++)
+            for (int k = 0; k < 8; k++) _mm256_storeu_si256((__m256i *)o->w[g][k], q[g][k]);
+        for (int r = 0; r < 8; r++) {
+            for (int j = 0; j < 16; j++)
+                o->sc2[j][r] = (int32_t)((uint32_t)(uint16_t)sc[r][j] | (uint32_t)(uint16_t)sc[r][j] << 16);
+            for (int p2 = 0; p2 < 8; p2++)
+                o->sp[p2][r] = (int32_t)((uint32_t)(uint16_t)sc[r][2 * p2] | (uint32_t)(uint16_t)sc[r][2 * p2 + 1] << 16);
+        }
+    }
+}
+
+X86_INLINE void x86_t8q6_run(const x86_t8q6_block *pk, int nsb, const char *ab, size_t act_row_bytes, int t0,
+                             float *y, int ldy, int rs, int nr, int nt)
+{
+    __m256 acc[X86_T8K_T];
+    const block_q8_K *a[X86_T8K_T];
+    for (int t = 0; t < nt; t++) {
+        acc[t] = _mm256_setzero_ps();
+        a[t] = (const block_q8_K *)(ab + (size_t)(t0 + t) * act_row_bytes);
+    }
+    for (int b = 0; b < nsb; b++) {
+        const x86_t8q6_block *o = &pk[b];
+        __m256i isum[X86_T8K_T];
+        for (int t = 0; t < nt; t++) {
+            __m256i cs = _mm256_setzero_si256();
+            for (int p2 = 0; p2 < 8; p2++)
+                cs = _mm256_add_epi32(cs, _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)o->sp[p2]),
+                                                            _mm256_set1_epi32(load_i32((const int8_t *)&a[t][b].bsums[2 * p2]))));
+            isum[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(cs, 5));
+        }
+        for (int g = 0; g < 8; g++) {
+            __m256i w[8];
+            for (int k = 0; k < 8; k++) w[k] = _mm256_loadu_si256((const __m256i *)o->w[g][k]);
+            for (int t = 0; t < nt; t++) {
+                const int8_t *q = a[t][b].qs + 32 * g;
+                for (int h = 0; h < 4; h++) { /* dwords 2h, 2h + 1: sub-block 2g + h / 2 */
+                    const __m256i s = _mm256_add_epi16(_mm256_maddubs_epi16(w[2 * h], _mm256_set1_epi32(load_i32(q + 8 * h))),
+                                                       _mm256_maddubs_epi16(w[2 * h + 1], _mm256_set1_epi32(load_i32(q + 8 * h + 4))));
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(s, _mm256_loadu_si256((const __m256i *)o->sc2[2 * g + h / 2])));
+                }
+            }
+        }
+        const __m256 dv = _mm256_loadu_ps(o->d);
+        for (int t = 0; t < nt; t++)
+            acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dv, _mm256_set1_ps(a[t][b].d)), _mm256_cvtepi32_ps(isum[t]), acc[t]);
+    }
+    const __m256i mask = x86_lanes_mask(nr);
+    for (int t = 0; t < nt; t++) _mm256_maskstore_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, mask, acc[t]);
+}
+
+/* The whole product for Q4_K / Q5_K / Q6_K weights; false: shape not
+ * handled. */
 __attribute__((noinline)) static bool x86_t8k_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
                                                      const void *act, size_t act_row_bytes, int n, int r0,
                                                      int r1, int n_tok, float *y, int ldy)
 {
     const int nsb = n / QK_K;
-    if ((wtype != HONE_TYPE_Q4_K && wtype != HONE_TYPE_Q5_K) || nsb > X86_T8K_MAX_SB || nsb < 1) return false;
-    const int has_qh = wtype == HONE_TYPE_Q5_K;
-    x86_t8k_block pk[X86_T8K_MAX_SB];
+    if ((wtype != HONE_TYPE_Q4_K && wtype != HONE_TYPE_Q5_K && wtype != HONE_TYPE_Q6_K) || nsb > X86_T8K_MAX_SB ||
+        nsb < 1)
+        return false;
+    const int has_qh = wtype == HONE_TYPE_Q5_K, q6 = wtype == HONE_TYPE_Q6_K;
+    /* one buffer for either layout (84 KiB) */
+    union {
+        x86_t8k_block k[X86_T8K_MAX_SB];
+        x86_t8q6_block q6[X86_T8K_MAX_SB];
+    } pk;
     for (int rs = r0; rs < r1; rs += 8) {
         const int nr = r1 - rs < 8 ? r1 - rs : 8;
-        x86_t8k_pack(w, w_row_bytes, has_qh, rs, r1, nsb, pk);
+        if (q6) x86_t8q6_pack(w, w_row_bytes, rs, r1, nsb, pk.q6);
+        else x86_t8k_pack(w, w_row_bytes, has_qh, rs, r1, nsb, pk.k);
         /* the next strip's rows into L2 meanwhile, a slice per pass (as
          * the AVX-512 tiles do) */
         const int p0 = rs + 8, p1 = rs + 16 < r1 ? rs + 16 : r1;
@@ -120,13 +197,15 @@ __attribute__((noinline)) static bool x86_t8k_matmul(uint32_t wtype, const void 
             for (size_t o = pfb * (size_t)gi / (size_t)ngr & ~(size_t)63, e = pfb * (size_t)(gi + 1) / (size_t)ngr;
                  o < e; o += 64)
                 _mm_prefetch(pf + o, _MM_HINT_T1);
-            /* two instances, so has_qh is a constant in each */
-            if (has_qh) x86_t8k_run(pk, nsb, 1, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
-            else x86_t8k_run(pk, nsb, 0, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
+            /* an instance per type, so has_qh is a constant in each */
+            if (q6) x86_t8q6_run(pk.q6, nsb, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
+            else if (has_qh) x86_t8k_run(pk.k, nsb, 1, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
+            else x86_t8k_run(pk.k, nsb, 0, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
         }
         for (; t < n_tok; t++) {
-            if (has_qh) x86_t8k_run(pk, nsb, 1, act, act_row_bytes, t, y, ldy, rs, nr, 1);
-            else x86_t8k_run(pk, nsb, 0, act, act_row_bytes, t, y, ldy, rs, nr, 1);
+            if (q6) x86_t8q6_run(pk.q6, nsb, act, act_row_bytes, t, y, ldy, rs, nr, 1);
+            else if (has_qh) x86_t8k_run(pk.k, nsb, 1, act, act_row_bytes, t, y, ldy, rs, nr, 1);
+            else x86_t8k_run(pk.k, nsb, 0, act, act_row_bytes, t, y, ldy, rs, nr, 1);
         }
     }
     return true;
