@@ -48,11 +48,24 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
+/* The same on CPUs with AVX512_BF16, whose BF16 weights take the vdpbf16ps
+ * kernel (x86/avx512_bf16.c). */
+static void avx512_bf16_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                               const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                               float *y, int ldy)
+{
+    if (wtype == HONE_TYPE_BF16) {
+        hone_avx512_matmul_bf16(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        return;
+    }
+    avx512_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+}
+
 static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_avx512_vec_dot_f16, x86_vec_dot_bf16, avx512_matmul),
                                    .more = X86_FA_MORE(16),
                                    .no_blas_f16 = true};
 static hone_kernels_slot AVX512_BF16 = {
-    .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_matmul),
+    .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_bf16_matmul),
     .more = X86_FA_MORE(16),
     .no_blas_f16 = true};
 

@@ -1,31 +1,160 @@
-/* avx512_bf16.c — BF16 dot product with vdpbf16ps (AVX512_BF16), in its
- * own file so only this code is built with -mavx512bf16. vdpbf16ps forms
- * each bf16 product exactly in f32 and accumulates in f32 (inputs and
- * outputs that are denormal are flushed to zero, as on every AVX512_BF16
- * CPU). */
+/* avx512_bf16.c — BF16 weights with vdpbf16ps (AVX512_BF16): the avx512
+ * set's BF16 vec_dot and matmul on CPUs that have it, in their own file so
+ * only this code is built with -mavx512bf16. vdpbf16ps forms each bf16
+ * product exactly in f32 and accumulates in f32 (inputs and outputs that
+ * are denormal are flushed to zero, as on every AVX512_BF16 CPU).
+ *
+ * Order (vec_dot and every matmul shape, so a result never depends on the
+ * batch): one chain of 16 lanes, vdpbf16ps over the row's 32-element steps,
+ * the last n % 32 elements (masked loads, zeros past n) into the same
+ * chain, the lanes summed as x86_sum16. One chain per output, as llama.cpp's
+ * tinyBLAS keeps, lets the same 4-row x 6-token register tiles as the F16
+ * kernel's (x86/f16_avx512.h) serve prompts; they need no conversion at all,
+ * vdpbf16ps taking both operands as stored. */
+#include "x86/sum16_avx512.h"
 #include "x86/x86.h"
 
 #include <immintrin.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BF16_INLINE static inline __attribute__((always_inline))
+
+enum { BF16_MAX_R = 4, BF16_MAX_T = 8 };
+
+BF16_INLINE __m512bh bf16_ld(const uint16_t *p, __mmask32 m, bool masked)
+{
+    return (__m512bh)(masked ? _mm512_maskz_loadu_epi16(m, p) : _mm512_loadu_si512(p));
+}
+
+/* R weight rows (w, wrb bytes apart) x T token rows y[t]: out[t * ldy + r].
+ * R * T <= 24; R and T constant in every instance. One row at a time (the
+ * decode shape) fetches 8 KiB ahead: the next rows, contiguous. */
+BF16_INLINE void bf16_tile(int n, const char *w, size_t wrb, const void *const *y, float *out, int ldy, int R,
+                           int T)
+{
+    __m512 acc[BF16_MAX_R][BF16_MAX_T];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) acc[r][t] = _mm512_setzero_ps();
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512bh wv[BF16_MAX_R];
+        for (int r = 0; r < R; r++) wv[r] = bf16_ld((const uint16_t *)(w + (size_t)r * wrb) + i, 0, false);
+        if (R == 1) _mm_prefetch(w + 2 * (size_t)i + 8192, _MM_HINT_T0);
+        for (int t = 0; t < T; t++) {
+            const __m512bh yv = bf16_ld((const uint16_t *)y[t] + i, 0, false);
+            for (int r = 0; r < R; r++) acc[r][t] = _mm512_dpbf16_ps(acc[r][t], wv[r], yv);
+        }
+    }
+    if (i < n) {
+        const __mmask32 m = (__mmask32)((1ull << (n - i)) - 1);
+        __m512bh wv[BF16_MAX_R];
+        for (int r = 0; r < R; r++) wv[r] = bf16_ld((const uint16_t *)(w + (size_t)r * wrb) + i, m, true);
+        for (int t = 0; t < T; t++) {
+            const __m512bh yv = bf16_ld((const uint16_t *)y[t] + i, m, true);
+            for (int r = 0; r < R; r++) acc[r][t] = _mm512_dpbf16_ps(acc[r][t], wv[r], yv);
+        }
+    }
+    float s[BF16_MAX_R * BF16_MAX_T];
+    for (int g = 0; g < R * T; g += 16) {
+        __m512 v[16];
+        const int c = R * T - g < 16 ? R * T - g : 16;
+        for (int j = 0; j < c; j++) v[j] = acc[(g + j) / T][(g + j) % T];
+        x86_sum16_n(v, c, s + g);
+    }
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) out[(size_t)t * (size_t)ldy + (size_t)r] = s[r * T + t];
+}
+
+typedef void (*bf16_tile_fn)(int n, const char *w, size_t wrb, const void *const *y, float *out, int ldy);
+#define BF16_TILE(R, T)                                                                             \
+    static void bf16_tile_##R##x##T(int n, const char *w, size_t wrb, const void *const *y, float *out, \
+                                    int ldy)                                                        \
+    {                                                                                               \
+        bf16_tile(n, w, wrb, y, out, ldy, R, T);                                                    \
+    }
+BF16_TILE(1, 1)
+BF16_TILE(1, 2)
+BF16_TILE(1, 3)
+BF16_TILE(1, 4)
+BF16_TILE(1, 5)
+BF16_TILE(1, 6)
+BF16_TILE(1, 7)
+BF16_TILE(1, 8)
+BF16_TILE(4, 1)
+BF16_TILE(4, 2)
+BF16_TILE(4, 3)
+BF16_TILE(4, 4)
+BF16_TILE(4, 5)
+BF16_TILE(4, 6)
+BF16_TILE(3, 7)
+BF16_TILE(3, 8)
+#undef BF16_TILE
+
+/* By token count: one row; the widest row group whose accumulators fit. */
+static const bf16_tile_fn BF16_ONE[BF16_MAX_T + 1] = {NULL,           bf16_tile_1x1, bf16_tile_1x2,
+                                                      bf16_tile_1x3,  bf16_tile_1x4, bf16_tile_1x5,
+                                                      bf16_tile_1x6,  bf16_tile_1x7, bf16_tile_1x8};
+static const bf16_tile_fn BF16_WIDE[BF16_MAX_T + 1] = {NULL,          bf16_tile_4x1, bf16_tile_4x2,
+                                                       bf16_tile_4x3, bf16_tile_4x4, bf16_tile_4x5,
+                                                       bf16_tile_4x6, bf16_tile_3x7, bf16_tile_3x8};
 
 void hone_avx512_vec_dot_bf16(int n, float *s, const void *vx, const void *vy)
 {
-    const uint16_t *x = vx, *y = vy;
-    __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
-    int i = 0;
-    for (; i + 64 <= n; i += 64) {
-        a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_loadu_si512(x + i),
-                              (__m512bh)_mm512_loadu_si512(y + i));
-        a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_loadu_si512(x + i + 32),
-                              (__m512bh)_mm512_loadu_si512(y + i + 32));
+    bf16_tile_1x1(n, vx, 0, &vy, s, 1);
+}
+
+/* Token rows of a prompt are walked in blocks of about this many bytes,
+ * which stay in L2 while the slice's 4-row groups pass over them. */
+enum { BF16_TOK_BLOCK_BYTES = 512 * 1024 };
+
+void hone_avx512_matmul_bf16(const void *w, size_t w_row_bytes, const void *act, size_t act_row_bytes, int n,
+                             int r0, int r1, int n_tok, float *y, int ldy)
+{
+    const char *wb = w, *ab = act;
+    const void *yp[BF16_MAX_T];
+    if (n_tok <= BF16_MAX_T) {
+        /* decode steps: one row at a time up to 4 tokens (one memory
+         * stream per thread, as the F16 kernel), else 4 or 3 rows */
+        for (int t = 0; t < n_tok; t++) yp[t] = ab + (size_t)t * act_row_bytes;
+        const int R = n_tok <= 4 ? 1 : n_tok <= 6 ? 4 : 3;
+        for (int r = r0; r < r1;) {
+            const int g = R > 1 && r + R <= r1 ? R : 1;
+            (g > 1 ? BF16_WIDE : BF16_ONE)[n_tok](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp,
+                                                  y + r, ldy);
+            r += g;
+        }
+        return;
     }
-    for (; i + 32 <= n; i += 32)
-        a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_loadu_si512(x + i),
-                              (__m512bh)_mm512_loadu_si512(y + i));
-    if (i < n) {
-        /* the tail, with the lanes past n masked to zero */
-        const __mmask32 m = (__mmask32)((1ull << (n - i)) - 1);
-        a1 = _mm512_dpbf16_ps(a1, (__m512bh)_mm512_maskz_loadu_epi16(m, x + i),
-                              (__m512bh)_mm512_maskz_loadu_epi16(m, y + i));
+    int tb = BF16_TOK_BLOCK_BYTES / (2 * (n > 0 ? n : 1)) / 6 * 6;
+    if (tb < 6) tb = 6;
+    for (int t0 = 0; t0 < n_tok; t0 += tb) {
+        const int te = t0 + tb < n_tok ? t0 + tb : n_tok;
+        /* the block's tokens in tiles of 5 or 6, not 6s and a small rest */
+        const int ntl = (te - t0 + 5) / 6;
+        int r = r0;
+        for (; r + 4 <= r1; r += 4)
+            for (int k = 0, t = t0; k < ntl; k++) {
+                if (r + 8 <= r1) { /* the next 4 rows into L2, a slice per tile */
+                    const char *pf = wb + (size_t)(r + 4) * w_row_bytes;
+                    const size_t bytes = 4 * w_row_bytes;
+                    for (size_t o = bytes * (size_t)k / (size_t)ntl & ~(size_t)63,
+                                e = bytes * (size_t)(k + 1) / (size_t)ntl;
+                         o < e; o += 64)
+                        _mm_prefetch(pf + o, _MM_HINT_T1);
+                }
+                const int nt = (te - t0) * (k + 1) / ntl - (t - t0);
+                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
+                BF16_WIDE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
+                              ldy);
+                t += nt;
+            }
+        for (; r < r1; r++)
+            for (int t = t0; t < te; t += 8) {
+                const int nt = te - t < 8 ? te - t : 8;
+                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
+                BF16_ONE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r, ldy);
+            }
     }
-    *s = _mm512_reduce_add_ps(_mm512_add_ps(a0, a1));
 }

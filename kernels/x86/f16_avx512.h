@@ -1,7 +1,7 @@
 /* f16_avx512.h — F16 weights on AVX-512: the set's F16 vec_dot and matmul,
  * for F16 models (prompts and decode steps) and attention's products (K · q
  * for a KV head's query rows, V^T · p). Included only by x86/avx512.c, after
- * body256.h and dec_k_avx512.h (x86_hi256_ps).
+ * body256.h.
  *
  * The order of an F16 dot in this set (vec_dot and every matmul shape
  * compute exactly it, so a result never depends on the batch): one chain of
@@ -22,6 +22,8 @@
 #ifndef HONE_X86_F16_AVX512_H
 #define HONE_X86_F16_AVX512_H
 
+#include "x86/sum16_avx512.h"
+
 /* 16 / 8 elements of token row y from i: F16, or floats converted before
  * (yf: the same values, f16 -> f32 being exact; rows 64-byte aligned). */
 X86_INLINE __m512 x86_f16_y16(const void *y, int i, bool yf)
@@ -38,34 +40,6 @@ X86_INLINE __m256 x86_f16_y8(const void *y, int i, bool yf)
 X86_INLINE float x86_f16_y1(const void *y, int i, bool yf)
 {
     return yf ? ((const float *)y)[i] : hone_f16_to_f32(((const uint16_t *)y)[i]);
-}
-
-/* One chain's 16 lanes summed in the set's order. */
-X86_INLINE float x86_f16_hsum16(__m512 v)
-{
-    return hsum_ps(_mm256_add_ps(_mm512_castps512_ps256(v), x86_hi256_ps(v)));
-}
-
-/* 16 chains summed at once, each exactly as x86_f16_hsum16 sums it: lane j
- * of the result is v[j]'s sum. Every step adds two vectors' halves side by
- * side: (i, i + 8) -> 8 sums per vector, (i, i + 4) -> 4, (i, i + 2) -> 2,
- * (i, i + 1) -> 1, leaving v[4m + k] in lane 4k + m, put back in order by
- * the final permute. */
-X86_INLINE __m512 x86_f16_hsum16x16(const __m512 v[16])
-{
-    __m512 c[8], d[4], e[2];
-    for (int p = 0; p < 8; p++) /* 128-bit quarters: v0 q0+q2, q1+q3 | v1 ... */
-        c[p] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], _MM_SHUFFLE(1, 0, 1, 0)),
-                             _mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], _MM_SHUFFLE(3, 2, 3, 2)));
-    for (int p = 0; p < 4; p++) /* quarter q: vector 4p + q's 4 sums */
-        d[p] = _mm512_add_ps(_mm512_shuffle_f32x4(c[2 * p], c[2 * p + 1], _MM_SHUFFLE(2, 0, 2, 0)),
-                             _mm512_shuffle_f32x4(c[2 * p], c[2 * p + 1], _MM_SHUFFLE(3, 1, 3, 1)));
-    for (int p = 0; p < 2; p++) /* quarter q: vectors 8p + q, 8p + 4 + q, 2 sums each */
-        e[p] = _mm512_add_ps(_mm512_shuffle_ps(d[2 * p], d[2 * p + 1], _MM_SHUFFLE(1, 0, 1, 0)),
-                             _mm512_shuffle_ps(d[2 * p], d[2 * p + 1], _MM_SHUFFLE(3, 2, 3, 2)));
-    const __m512 f = _mm512_add_ps(_mm512_shuffle_ps(e[0], e[1], _MM_SHUFFLE(2, 0, 2, 0)),
-                                   _mm512_shuffle_ps(e[0], e[1], _MM_SHUFFLE(3, 1, 3, 1)));
-    return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15), f);
 }
 
 enum { X86_F16_MAX_R = 4, X86_F16_MAX_T = 8 };
@@ -104,15 +78,11 @@ X86_INLINE void x86_f16_tile(int n, const char *w, size_t wrb, const void *const
         i += 8;
     }
     float s[X86_F16_MAX_R * X86_F16_MAX_T];
-    if (R * T == 1) {
-        s[0] = x86_f16_hsum16(acc[0][0]);
-    } else {
-        for (int g = 0; g < R * T; g += 16) {
-            __m512 v[16];
-            for (int j = 0; j < 16; j++)
-                v[j] = g + j < R * T ? acc[(g + j) / T][(g + j) % T] : _mm512_setzero_ps();
-            _mm512_storeu_ps(s + g, x86_f16_hsum16x16(v));
-        }
+    for (int g = 0; g < R * T; g += 16) {
+        __m512 v[16];
+        const int m = R * T - g < 16 ? R * T - g : 16;
+        for (int j = 0; j < m; j++) v[j] = acc[(g + j) / T][(g + j) % T];
+        x86_sum16_n(v, m, s + g);
     }
     for (int r = 0; r < R; r++)
         for (int t = 0; t < T; t++) {

@@ -14,7 +14,10 @@ const hone_kernels *hone_kernels_avx2(void);
 const hone_kernels *hone_kernels_avx512(void);
 const hone_kernels *hone_kernels_avx512_bf16(void);
 
-/* AVX512_BF16 dot product of two BF16 rows (x86/avx512_bf16.c). */
+/* AVX512_BF16 dot product of two BF16 rows, and the BF16 matmul in the
+ * same order (x86/avx512_bf16.c; hone_matmul_fn's rows, tokens and outputs). */
 void hone_avx512_vec_dot_bf16(int n, float *s, const void *x, const void *y);
+void hone_avx512_matmul_bf16(const void *w, size_t w_row_bytes, const void *act, size_t act_row_bytes, int n,
+                             int r0, int r1, int n_tok, float *y, int ldy);
 
 #endif
