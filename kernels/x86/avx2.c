@@ -1,10 +1,12 @@
 /* avx2.c — the AVX2 + FMA + F16C kernel set (x86-64-v3). Compiled with
  * exactly those -m flags (kernels/CMakeLists.txt): the shared 256-bit
  * kernels of body256.h, plus the 8-rows-in-lanes Q4_0 / Q8_0 matmul of
- * rows8_avx2.h and the Q4_K / Q5_K prompt tiles of tiles8_k_avx2.h. */
+ * rows8_avx2.h, the K-quant prompt tiles of tiles8_k_avx2.h and the F16
+ * kernel of f16_avx2.h. */
 #include "x86/body256.h"
 #include "x86/rows8_avx2.h"
 #include "x86/tiles8_k_avx2.h"
+#include "x86/f16_avx2.h"
 #include "x86/f16acc.h"
 #include "x86/x86.h"
 #include "table.h"
@@ -16,6 +18,10 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
                         const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                         float *y, int ldy)
 {
+    if (wtype == HONE_TYPE_F16) {
+        x86_f16a_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        return;
+    }
     if (n_tok >= X86_T8_MIN_TOK &&
         x86_t8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
@@ -28,7 +34,7 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-static hone_kernels_slot AVX2 = {.own = X86_OWN("avx2", x86_vec_dot_f16, x86_vec_dot_bf16, avx2_matmul),
+static hone_kernels_slot AVX2 = {.own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x86_vec_dot_bf16, avx2_matmul),
                                  .more = X86_FA_MORE(8)};
 
 const hone_kernels *hone_kernels_avx2(void)

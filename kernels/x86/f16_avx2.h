@@ -1,0 +1,141 @@
+/* f16_avx2.h — F16 weights on AVX2 + F16C: the avx2 set's F16 vec_dot and
+ * matmul (F16 models' prompts and decode steps, attention's products).
+ * Included only by x86/avx2.c, after body256.h.
+ *
+ * The order of an F16 dot in this set (vec_dot and every matmul shape, so a
+ * result never depends on the batch): two chains of 8 lanes, A over the
+ * elements 16i..16i+7, B over 16i+8..16i+15; an 8-element step after them
+ * feeds A; A + B summed as hsum_ps; the last n % 8 products added one by
+ * one.
+ *
+ * Why two chains: one decode row then has two independent FMA chains (one
+ * 8-lane chain would stall on the FMA latency below the memory's speed),
+ * and a register tile of 2 rows x 3 tokens still fits 16 registers (12
+ * accumulators), converting 10 vectors per 12 FMAs where the former group
+ * kernel (4 chains, a row against 2 tokens) converted 12 per 8. */
+#ifndef HONE_X86_F16_AVX2_H
+#define HONE_X86_F16_AVX2_H
+
+#if defined(HONE_X86_VNNI)
+#error "x86/f16_avx2.h is the AVX2 build's (x86/avx2.c): the AVX-512 build has x86/f16_avx512.h"
+#endif
+
+enum { X86_F16A_MAX_R = 2, X86_F16A_MAX_T = 6 };
+
+/* R weight rows (w, wrb bytes apart) x T token rows y[t] (F16):
+ * out[t * ldy + r]. R * T <= 6; R and T constant in every instance. One
+ * row at a time (decode) fetches 8 KiB ahead: the next rows, contiguous. */
+X86_INLINE void x86_f16a_tile(int n, const char *w, size_t wrb, const void *const *y, float *out, int ldy,
+                              int R, int T)
+{
+    __m256 A[X86_F16A_MAX_R][X86_F16A_MAX_T], B[X86_F16A_MAX_R][X86_F16A_MAX_T];
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) A[r][t] = B[r][t] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        if (R == 1 && (i & 31) == 0) _mm_prefetch(w + 2 * (size_t)i + 8192, _MM_HINT_T0);
+        __m256 wa[X86_F16A_MAX_R];
+        for (int r = 0; r < R; r++) wa[r] = load_f16x8((const uint16_t *)(w + (size_t)r * wrb) + i);
+        for (int t = 0; t < T; t++) {
+            const __m256 ya = load_f16x8((const uint16_t *)y[t] + i);
+            for (int r = 0; r < R; r++) A[r][t] = _mm256_fmadd_ps(wa[r], ya, A[r][t]);
+        }
+        for (int r = 0; r < R; r++) wa[r] = load_f16x8((const uint16_t *)(w + (size_t)r * wrb) + i + 8);
+        for (int t = 0; t < T; t++) {
+            const __m256 yb = load_f16x8((const uint16_t *)y[t] + i + 8);
+            for (int r = 0; r < R; r++) B[r][t] = _mm256_fmadd_ps(wa[r], yb, B[r][t]);
+        }
+    }
+    if (i + 8 <= n) {
+        for (int r = 0; r < R; r++) {
+            const __m256 wv = load_f16x8((const uint16_t *)(w + (size_t)r * wrb) + i);
+            for (int t = 0; t < T; t++) A[r][t] = _mm256_fmadd_ps(wv, load_f16x8((const uint16_t *)y[t] + i), A[r][t]);
+        }
+        i += 8;
+    }
+    for (int r = 0; r < R; r++)
+        for (int t = 0; t < T; t++) {
+            const uint16_t *x = (const uint16_t *)(w + (size_t)r * wrb), *yt = y[t];
+            float v = hsum_ps(_mm256_add_ps(A[r][t], B[r][t]));
+            for (int j = i; j < n; j++) v += hone_f16_to_f32(x[j]) * hone_f16_to_f32(yt[j]);
+            out[(size_t)t * (size_t)ldy + (size_t)r] = v;
+        }
+}
+
+typedef void (*x86_f16a_tile_fn)(int n, const char *w, size_t wrb, const void *const *y, float *out, int ldy);
+#define X86_F16A_TILE(R, T)                                                                          \
+    static void x86_f16a_tile_##R##x##T(int n, const char *w, size_t wrb, const void *const *y,     \
+                                        float *out, int ldy)                                         \
+    {                                                                                                \
+        x86_f16a_tile(n, w, wrb, y, out, ldy, R, T);                                                 \
+    }
+X86_F16A_TILE(1, 1)
+X86_F16A_TILE(1, 2)
+X86_F16A_TILE(1, 3)
+X86_F16A_TILE(1, 4)
+X86_F16A_TILE(2, 1)
+X86_F16A_TILE(2, 2)
+X86_F16A_TILE(2, 3)
+#undef X86_F16A_TILE
+
+static const x86_f16a_tile_fn X86_F16A_ONE[5] = {NULL, x86_f16a_tile_1x1, x86_f16a_tile_1x2, x86_f16a_tile_1x3,
+                                                 x86_f16a_tile_1x4};
+static const x86_f16a_tile_fn X86_F16A_TWO[4] = {NULL, x86_f16a_tile_2x1, x86_f16a_tile_2x2, x86_f16a_tile_2x3};
+
+static void x86_avx2_vec_dot_f16(int n, float *s, const void *x, const void *y)
+{
+    x86_f16a_tile_1x1(n, x, 0, &y, s, 1);
+}
+
+/* A prompt's token rows are walked in blocks of about this many bytes
+ * (F16), which stay in L2 while the slice's row pairs pass over them
+ * (HONE_KERNELS=avx2 on the Zen 5, bench-1b-f16 pp512 t=2: 64-128 KiB
+ * 100 t/s, 256 KiB 111, 512 KiB - whole prompt 106-108). */
+enum { X86_F16A_TOK_BLOCK_BYTES = 256 * 1024 };
+
+/* Rows [r0, r1) x n_tok tokens. Up to 8 tokens (decode steps, attention):
+ * one row at a time against groups of up to 4 tokens (one memory stream
+ * per thread). More (prompts): 2 x 3 tiles, token blocks outermost. */
+__attribute__((noinline)) static void x86_f16a_matmul(const void *w, size_t w_row_bytes, const void *act,
+                                                      size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                                                      float *y, int ldy)
+{
+    const char *wb = w, *ab = act;
+    const void *yp[4];
+    if (n_tok <= 8) {
+        for (int t0 = 0; t0 < n_tok; t0 += 4) {
+            const int nt = n_tok - t0 < 4 ? n_tok - t0 : 4;
+            for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t0 + j) * act_row_bytes;
+            for (int r = r0; r < r1; r++)
+                X86_F16A_ONE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp,
+                                 y + (size_t)t0 * (size_t)ldy + r, ldy);
+        }
+        return;
+    }
+    int tb = X86_F16A_TOK_BLOCK_BYTES / (2 * (n > 0 ? n : 1)) / 3 * 3;
+    if (tb < 3) tb = 3;
+    for (int t0 = 0; t0 < n_tok; t0 += tb) {
+        const int te = t0 + tb < n_tok ? t0 + tb : n_tok;
+        int r = r0;
+        for (; r + 2 <= r1; r += 2) {
+            if (r + 4 <= r1) /* the next 2 rows into L2 */
+                for (size_t o = 0; o < 2 * w_row_bytes; o += 64)
+                    _mm_prefetch(wb + (size_t)(r + 2) * w_row_bytes + o, _MM_HINT_T1);
+            for (int t = t0; t < te; t += 3) {
+                const int nt = te - t < 3 ? te - t : 3;
+                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
+                X86_F16A_TWO[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
+                                 ldy);
+            }
+        }
+        for (; r < r1; r++)
+            for (int t = t0; t < te; t += 4) {
+                const int nt = te - t < 4 ? te - t : 4;
+                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
+                X86_F16A_ONE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
+                                 ldy);
+            }
+    }
+}
+
+#endif
