@@ -18,8 +18,8 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
                         const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                         float *y, int ldy)
 {
-    if (wtype == HONE_TYPE_F16) {
-        x86_f16a_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+    if (wtype == HONE_TYPE_F16 || wtype == HONE_TYPE_BF16) {
+        x86_f16a_matmul(wtype == HONE_TYPE_BF16, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
     if (n_tok >= X86_T8_MIN_TOK &&
@@ -34,7 +34,7 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-static hone_kernels_slot AVX2 = {.own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x86_vec_dot_bf16, avx2_matmul),
+static hone_kernels_slot AVX2 = {.own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x86_avx2_vec_dot_bf16, avx2_matmul),
                                  .more = X86_FA_MORE(8)};
 
 const hone_kernels *hone_kernels_avx2(void)

@@ -179,7 +179,7 @@ static void x86_vec_dot_f32(int n, float *s, const void *x, const void *y)
     float_dot(false, n, s, x, y);
 }
 
-static void x86_vec_dot_bf16(int n, float *s, const void *x, const void *y)
+static inline void x86_vec_dot_bf16(int n, float *s, const void *x, const void *y)
 {
     float_dot(true, n, s, x, y);
 }

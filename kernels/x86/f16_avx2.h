@@ -1,10 +1,13 @@
-/* f16_avx2.h — F16 weights on AVX2 + F16C: the avx2 set's F16 vec_dot and
- * matmul (F16 models' prompts and decode steps, attention's products).
+/* f16_avx2.h — F16 and BF16 weights on AVX2 + F16C: the avx2 set's F16 and
+ * BF16 vec_dot and matmul (F16 / BF16 models' prompts and decode steps,
+ * attention's products). BF16 is converted by a shift where F16 takes
+ * vcvtph2ps; the rest is one kernel.
  * Included only by x86/avx2.c, after body256.h.
  *
- * The order of an F16 dot in this set (vec_dot and every matmul shape, so a
- * result never depends on the batch): two chains of 8 lanes, A over the
- * elements 16i..16i+7, B over 16i+8..16i+15; an 8-element step after them
+ * The order of an F16 or BF16 dot in this set (vec_dot and every matmul
+ * shape, so a result never depends on the batch): two chains of 8 lanes, A
+ * over the elements 16i..16i+7, B over 16i+8..16i+15 (BF16: the two halves
+ * of an unpack, see x86_f16a_half); an 8-element step after them
  * feeds A; A + B summed as hsum_ps; the last n % 8 products added one by
  * one.
  *
@@ -25,8 +28,29 @@ enum { X86_F16A_MAX_R = 2, X86_F16A_MAX_T = 6 };
 /* R weight rows (w, wrb bytes apart) x T token rows y[t] (F16):
  * out[t * ldy + r]. R * T <= 6; R and T constant in every instance. One
  * row at a time (decode) fetches 8 KiB ahead: the next rows, contiguous. */
-X86_INLINE void x86_f16a_tile(int n, const char *w, size_t wrb, const void *const *y, float *out, int ldy,
-                              int R, int T)
+X86_INLINE __m256 x86_f16a_ld(bool bf16, const void *p, int i)
+{
+    return bf16 ? load_bf16x8((const uint16_t *)p + i) : load_f16x8((const uint16_t *)p + i);
+}
+
+/* Half h of a 16-element step i: F16 elements i + 8h..i + 8h + 7; BF16 the
+ * words one unpack of the 16 gives (h = 0: elements 0-3, 8-11; h = 1: 4-7,
+ * 12-15 of the step), one operation instead of a widen and a shift. */
+X86_INLINE __m256 x86_f16a_half(bool bf16, const void *p, int i, int h)
+{
+    if (!bf16) return load_f16x8((const uint16_t *)p + i + 8 * h);
+    const __m256i v = _mm256_loadu_si256((const __m256i *)((const uint16_t *)p + i)), z = _mm256_setzero_si256();
+    return _mm256_castsi256_ps(h ? _mm256_unpackhi_epi16(z, v) : _mm256_unpacklo_epi16(z, v));
+}
+
+X86_INLINE float x86_f16a_1(bool bf16, const void *p, int i)
+{
+    const uint16_t h = ((const uint16_t *)p)[i];
+    return bf16 ? hone_bf16_to_f32(h) : hone_f16_to_f32(h);
+}
+
+X86_INLINE void x86_f16a_tile(bool bf16, int n, const char *w, size_t wrb, const void *const *y, float *out,
+                              int ldy, int R, int T)
 {
     __m256 A[X86_F16A_MAX_R][X86_F16A_MAX_T], B[X86_F16A_MAX_R][X86_F16A_MAX_T];
     for (int r = 0; r < R; r++)
@@ -35,39 +59,42 @@ X86_INLINE void x86_f16a_tile(int n, const char *w, size_t wrb, const void *cons
     for (; i + 16 <= n; i += 16) {
         if (R == 1 && (i & 31) == 0) _mm_prefetch(w + 2 * (size_t)i + 8192, _MM_HINT_T0);
         __m256 wa[X86_F16A_MAX_R];
-        for (int r = 0; r < R; r++) wa[r] = load_f16x8((const uint16_t *)(w + (size_t)r * wrb) + i);
+        for (int r = 0; r < R; r++) wa[r] = x86_f16a_half(bf16, w + (size_t)r * wrb, i, 0);
         for (int t = 0; t < T; t++) {
-            const __m256 ya = load_f16x8((const uint16_t *)y[t] + i);
+            const __m256 ya = x86_f16a_half(bf16, y[t], i, 0);
             for (int r = 0; r < R; r++) A[r][t] = _mm256_fmadd_ps(wa[r], ya, A[r][t]);
         }
-        for (int r = 0; r < R; r++) wa[r] = load_f16x8((const uint16_t *)(w + (size_t)r * wrb) + i + 8);
+        for (int r = 0; r < R; r++) wa[r] = x86_f16a_half(bf16, w + (size_t)r * wrb, i, 1);
         for (int t = 0; t < T; t++) {
-            const __m256 yb = load_f16x8((const uint16_t *)y[t] + i + 8);
+            const __m256 yb = x86_f16a_half(bf16, y[t], i, 1);
             for (int r = 0; r < R; r++) B[r][t] = _mm256_fmadd_ps(wa[r], yb, B[r][t]);
         }
     }
     if (i + 8 <= n) {
         for (int r = 0; r < R; r++) {
-            const __m256 wv = load_f16x8((const uint16_t *)(w + (size_t)r * wrb) + i);
-            for (int t = 0; t < T; t++) A[r][t] = _mm256_fmadd_ps(wv, load_f16x8((const uint16_t *)y[t] + i), A[r][t]);
+            const __m256 wv = x86_f16a_ld(bf16, w + (size_t)r * wrb, i);
+            for (int t = 0; t < T; t++) A[r][t] = _mm256_fmadd_ps(wv, x86_f16a_ld(bf16, y[t], i), A[r][t]);
         }
         i += 8;
     }
     for (int r = 0; r < R; r++)
         for (int t = 0; t < T; t++) {
-            const uint16_t *x = (const uint16_t *)(w + (size_t)r * wrb), *yt = y[t];
             float v = hsum_ps(_mm256_add_ps(A[r][t], B[r][t]));
-            for (int j = i; j < n; j++) v += hone_f16_to_f32(x[j]) * hone_f16_to_f32(yt[j]);
+            for (int j = i; j < n; j++) v += x86_f16a_1(bf16, w + (size_t)r * wrb, j) * x86_f16a_1(bf16, y[t], j);
             out[(size_t)t * (size_t)ldy + (size_t)r] = v;
         }
 }
 
-typedef void (*x86_f16a_tile_fn)(int n, const char *w, size_t wrb, const void *const *y, float *out, int ldy);
+typedef void (*x86_f16a_tile_fn)(bool bf16, int n, const char *w, size_t wrb, const void *const *y, float *out,
+                                 int ldy);
 #define X86_F16A_TILE(R, T)                                                                          \
-    static void x86_f16a_tile_##R##x##T(int n, const char *w, size_t wrb, const void *const *y,     \
-                                        float *out, int ldy)                                         \
+    static void x86_f16a_tile_##R##x##T(bool bf16, int n, const char *w, size_t wrb,                \
+                                        const void *const *y, float *out, int ldy)                   \
     {                                                                                                \
-        x86_f16a_tile(n, w, wrb, y, out, ldy, R, T);                                                 \
+        if (bf16)                                                                                    \
+            x86_f16a_tile(true, n, w, wrb, y, out, ldy, R, T);                                       \
+        else                                                                                         \
+            x86_f16a_tile(false, n, w, wrb, y, out, ldy, R, T);                                      \
     }
 X86_F16A_TILE(1, 1)
 X86_F16A_TILE(1, 2)
@@ -84,7 +111,12 @@ static const x86_f16a_tile_fn X86_F16A_TWO[4] = {NULL, x86_f16a_tile_2x1, x86_f1
 
 static void x86_avx2_vec_dot_f16(int n, float *s, const void *x, const void *y)
 {
-    x86_f16a_tile_1x1(n, x, 0, &y, s, 1);
+    x86_f16a_tile_1x1(false, n, x, 0, &y, s, 1);
+}
+
+static void x86_avx2_vec_dot_bf16(int n, float *s, const void *x, const void *y)
+{
+    x86_f16a_tile_1x1(true, n, x, 0, &y, s, 1);
 }
 
 /* A prompt's token rows are walked in blocks of about this many bytes
@@ -96,7 +128,7 @@ enum { X86_F16A_TOK_BLOCK_BYTES = 256 * 1024 };
 /* Rows [r0, r1) x n_tok tokens. Up to 8 tokens (decode steps, attention):
  * one row at a time against groups of up to 4 tokens (one memory stream
  * per thread). More (prompts): 2 x 3 tiles, token blocks outermost. */
-__attribute__((noinline)) static void x86_f16a_matmul(const void *w, size_t w_row_bytes, const void *act,
+__attribute__((noinline)) static void x86_f16a_matmul(bool bf16, const void *w, size_t w_row_bytes, const void *act,
                                                       size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                       float *y, int ldy)
 {
@@ -107,7 +139,7 @@ __attribute__((noinline)) static void x86_f16a_matmul(const void *w, size_t w_ro
             const int nt = n_tok - t0 < 4 ? n_tok - t0 : 4;
             for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t0 + j) * act_row_bytes;
             for (int r = r0; r < r1; r++)
-                X86_F16A_ONE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp,
+                X86_F16A_ONE[nt](bf16, n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp,
                                  y + (size_t)t0 * (size_t)ldy + r, ldy);
         }
         return;
@@ -124,7 +156,7 @@ __attribute__((noinline)) static void x86_f16a_matmul(const void *w, size_t w_ro
             for (int t = t0; t < te; t += 3) {
                 const int nt = te - t < 3 ? te - t : 3;
                 for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
-                X86_F16A_TWO[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
+                X86_F16A_TWO[nt](bf16, n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
                                  ldy);
             }
         }
@@ -132,7 +164,7 @@ __attribute__((noinline)) static void x86_f16a_matmul(const void *w, size_t w_ro
             for (int t = t0; t < te; t += 4) {
                 const int nt = te - t < 4 ? te - t : 4;
                 for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
-                X86_F16A_ONE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
+                X86_F16A_ONE[nt](bf16, n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
                                  ldy);
             }
     }
