@@ -11,7 +11,7 @@
  * tinyBLAS keeps, lets the same 4-row x 6-token register tiles as the F16
  * kernel's (x86/f16_avx512.h) serve prompts; they need no conversion at all,
  * vdpbf16ps taking both operands as stored. */
-#include "x86/sum16_avx512.h"
+#include "x86/ftile_avx512.h"
 #include "x86/x86.h"
 
 #include <immintrin.h>
@@ -67,11 +67,11 @@ BF16_INLINE void bf16_tile(int n, const char *w, size_t wrb, const void *const *
         for (int t = 0; t < T; t++) out[(size_t)t * (size_t)ldy + (size_t)r] = s[r * T + t];
 }
 
-typedef void (*bf16_tile_fn)(int n, const char *w, size_t wrb, const void *const *y, float *out, int ldy);
 #define BF16_TILE(R, T)                                                                             \
-    static void bf16_tile_##R##x##T(int n, const char *w, size_t wrb, const void *const *y, float *out, \
-                                    int ldy)                                                        \
+    static void bf16_tile_##R##x##T(int n, const char *w, size_t wrb, const void *const *y, bool yf,   \
+                                    float *out, int ldy)                                            \
     {                                                                                               \
+        (void)yf; /* BF16 rows are used as stored */                                                \
         bf16_tile(n, w, wrb, y, out, ldy, R, T);                                                    \
     }
 BF16_TILE(1, 1)
@@ -93,21 +93,17 @@ BF16_TILE(3, 8)
 #undef BF16_TILE
 
 /* By token count: one row; the widest row group whose accumulators fit. */
-static const bf16_tile_fn BF16_ONE[BF16_MAX_T + 1] = {NULL,           bf16_tile_1x1, bf16_tile_1x2,
+static const x86_ftile_fn BF16_ONE[BF16_MAX_T + 1] = {NULL,           bf16_tile_1x1, bf16_tile_1x2,
                                                       bf16_tile_1x3,  bf16_tile_1x4, bf16_tile_1x5,
                                                       bf16_tile_1x6,  bf16_tile_1x7, bf16_tile_1x8};
-static const bf16_tile_fn BF16_WIDE[BF16_MAX_T + 1] = {NULL,          bf16_tile_4x1, bf16_tile_4x2,
+static const x86_ftile_fn BF16_WIDE[BF16_MAX_T + 1] = {NULL,          bf16_tile_4x1, bf16_tile_4x2,
                                                        bf16_tile_4x3, bf16_tile_4x4, bf16_tile_4x5,
                                                        bf16_tile_4x6, bf16_tile_3x7, bf16_tile_3x8};
 
 void hone_avx512_vec_dot_bf16(int n, float *s, const void *vx, const void *vy)
 {
-    bf16_tile_1x1(n, vx, 0, &vy, s, 1);
+    bf16_tile_1x1(n, vx, 0, &vy, false, s, 1);
 }
-
-/* Token rows of a prompt are walked in blocks of about this many bytes,
- * which stay in L2 while the slice's 4-row groups pass over them. */
-enum { BF16_TOK_BLOCK_BYTES = 512 * 1024 };
 
 void hone_avx512_matmul_bf16(const void *w, size_t w_row_bytes, const void *act, size_t act_row_bytes, int n,
                              int r0, int r1, int n_tok, float *y, int ldy)
@@ -121,40 +117,11 @@ void hone_avx512_matmul_bf16(const void *w, size_t w_row_bytes, const void *act,
         const int R = n_tok <= 4 ? 1 : n_tok <= 6 ? 4 : 3;
         for (int r = r0; r < r1;) {
             const int g = R > 1 && r + R <= r1 ? R : 1;
-            (g > 1 ? BF16_WIDE : BF16_ONE)[n_tok](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp,
+            (g > 1 ? BF16_WIDE : BF16_ONE)[n_tok](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, false,
                                                   y + r, ldy);
             r += g;
         }
         return;
     }
-    int tb = BF16_TOK_BLOCK_BYTES / (2 * (n > 0 ? n : 1)) / 6 * 6;
-    if (tb < 6) tb = 6;
-    for (int t0 = 0; t0 < n_tok; t0 += tb) {
-        const int te = t0 + tb < n_tok ? t0 + tb : n_tok;
-        /* the block's tokens in tiles of 5 or 6, not 6s and a small rest */
-        const int ntl = (te - t0 + 5) / 6;
-        int r = r0;
-        for (; r + 4 <= r1; r += 4)
-            for (int k = 0, t = t0; k < ntl; k++) {
-                if (r + 8 <= r1) { /* the next 4 rows into L2, a slice per tile */
-                    const char *pf = wb + (size_t)(r + 4) * w_row_bytes;
-                    const size_t bytes = 4 * w_row_bytes;
-                    for (size_t o = bytes * (size_t)k / (size_t)ntl & ~(size_t)63,
-                                e = bytes * (size_t)(k + 1) / (size_t)ntl;
-                         o < e; o += 64)
-                        _mm_prefetch(pf + o, _MM_HINT_T1);
-                }
-                const int nt = (te - t0) * (k + 1) / ntl - (t - t0);
-                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
-                BF16_WIDE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
-                              ldy);
-                t += nt;
-            }
-        for (; r < r1; r++)
-            for (int t = t0; t < te; t += 8) {
-                const int nt = te - t < 8 ? te - t : 8;
-                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
-                BF16_ONE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r, ldy);
-            }
-    }
+    x86_ftile_prompt(BF16_WIDE, BF16_ONE, wb, w_row_bytes, ab, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }

@@ -22,7 +22,7 @@
 #ifndef HONE_X86_F16_AVX512_H
 #define HONE_X86_F16_AVX512_H
 
-#include "x86/sum16_avx512.h"
+#include "x86/ftile_avx512.h"
 
 /* 16 / 8 elements of token row y from i: F16, or floats converted before
  * (yf: the same values, f16 -> f32 being exact; rows 64-byte aligned). */
@@ -93,8 +93,6 @@ X86_INLINE void x86_f16_tile(int n, const char *w, size_t wrb, const void *const
         }
 }
 
-typedef void (*x86_f16_tile_fn)(int n, const char *w, size_t wrb, const void *const *y, bool yf,
-                                float *out, int ldy);
 #define X86_F16_TILE(R, T)                                                                          \
     static void x86_f16_tile_##R##x##T(int n, const char *w, size_t wrb, const void *const *y,     \
                                        bool yf, float *out, int ldy)                               \
@@ -124,10 +122,10 @@ X86_F16_TILE(3, 8)
 
 /* By token count: one row, and the widest row group whose accumulators fit
  * (4 rows up to 6 tokens, 3 rows for 7 and 8). */
-static const x86_f16_tile_fn X86_F16_ONE[X86_F16_MAX_T + 1] = {
+static const x86_ftile_fn X86_F16_ONE[X86_F16_MAX_T + 1] = {
     NULL, x86_f16_tile_1x1, x86_f16_tile_1x2, x86_f16_tile_1x3, x86_f16_tile_1x4,
     x86_f16_tile_1x5, x86_f16_tile_1x6, x86_f16_tile_1x7, x86_f16_tile_1x8};
-static const x86_f16_tile_fn X86_F16_WIDE[X86_F16_MAX_T + 1] = {
+static const x86_ftile_fn X86_F16_WIDE[X86_F16_MAX_T + 1] = {
     NULL, x86_f16_tile_4x1, x86_f16_tile_4x2, x86_f16_tile_4x3, x86_f16_tile_4x4,
     x86_f16_tile_4x5, x86_f16_tile_4x6, x86_f16_tile_3x7, x86_f16_tile_3x8};
 
@@ -163,11 +161,6 @@ static void x86_f16_rows(const char *w, size_t wrb, const void *const *y, bool y
  * (attention's query rows, p over contexts up to 4096 positions, a decode
  * step's tokens): the inner loop then reads each with no conversion. */
 enum { X86_F16_YF_MAX = 4096 * 8 };
-/* A prompt's token rows are walked in blocks of about this many bytes
- * (F16), which stay in L2 while every 4-row group of the slice passes over
- * them. bench-1b-f16 pp512 t=2 by block: 64 KiB 158 t/s, 192 KiB 163,
- * 384 KiB 171, 512 KiB - 1 MiB 171-174, whole prompt 172. */
-enum { X86_F16_TOK_BLOCK_BYTES = 512 * 1024 };
 
 /* Rows [r0, r1) x n_tok tokens. Up to 8 tokens (decode steps, attention):
  * one pass over the rows with every token. More (prompts): 4 x 6 tiles,
@@ -196,38 +189,7 @@ __attribute__((noinline)) static void x86_f16_matmul(const void *w, size_t w_row
         x86_f16_rows(wb, w_row_bytes, yp, yf, n, r0, r1, y, ldy, n_tok);
         return;
     }
-    int tb = X86_F16_TOK_BLOCK_BYTES / (2 * (n > 0 ? n : 1)) / 6 * 6;
-    if (tb < 6) tb = 6;
-    for (int t0 = 0; t0 < n_tok; t0 += tb) {
-        const int te = t0 + tb < n_tok ? t0 + tb : n_tok;
-        /* the block's tokens in tiles of 5 or 6, not 6s and a small rest */
-        const int ntl = (te - t0 + 5) / 6;
-        int r = r0;
-        for (; r + 4 <= r1; r += 4)
-            for (int k = 0, t = t0; k < ntl; k++) {
-                /* the next 4 rows into L2, a slice per token tile (as the
-                 * quantized tiles fetch their next strip) */
-                if (r + 8 <= r1) {
-                    const char *pf = wb + (size_t)(r + 4) * w_row_bytes;
-                    const size_t bytes = 4 * w_row_bytes;
-                    for (size_t o = bytes * (size_t)k / (size_t)ntl & ~(size_t)63, e = bytes * (size_t)(k + 1) / (size_t)ntl;
-                         o < e; o += 64)
-                        _mm_prefetch(pf + o, _MM_HINT_T1);
-                }
-                const int nt = (te - t0) * (k + 1) / ntl - (t - t0);
-                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
-                X86_F16_WIDE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, false,
-                                 y + (size_t)t * (size_t)ldy + r, ldy);
-                t += nt;
-            }
-        for (; r < r1; r++)
-            for (int t = t0; t < te; t += 8) {
-                const int nt = te - t < 8 ? te - t : 8;
-                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
-                X86_F16_ONE[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, false,
-                                y + (size_t)t * (size_t)ldy + r, ldy);
-            }
-    }
+    x86_ftile_prompt(X86_F16_WIDE, X86_F16_ONE, wb, w_row_bytes, ab, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
 #endif
