@@ -354,17 +354,16 @@ typedef struct {
 X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, const x86_dec_act *a, int NT,
                              __m256 *fs, __m256 *ps, size_t stride)
 {
-    const __m256i m4 = _mm256_set1_epi8(0x0f);
-    const __m512i pidx = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
     __m512i wv[4];
     for (int p = 0; p < 4; p++) {
         const uint8_t *x0 = row + (size_t)(b + 2 * p) * bsz, *x1 = x0 + bsz;
         if (q4) {
+            /* low nibbles of both blocks, then high (the activations are
+             * laid out to match: x86_dec_q8_matmul) */
             const __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(x1 + 2)),
                                                _mm_loadu_si128((const __m128i *)(x0 + 2)));
-            const __m256i lo = _mm256_and_si256(q, m4);
-            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            wv[p] = _mm512_permutex2var_epi64(_mm512_castsi256_si512(lo), pidx, _mm512_castsi256_si512(hi));
+            wv[p] = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1),
+                                     _mm512_set1_epi8(0x0f));
         } else {
             wv[p] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(x0 + 2))),
                                        _mm256_loadu_si256((const __m256i *)(x1 + 2)), 1);
@@ -394,12 +393,13 @@ X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, con
         for (int p = 0; p < 4; p++)
             v[p] = _mm512_dpbusd_epi32(_mm512_load_si512(a[t].init + 8 * (b + 2 * p)), wv[p],
                                        _mm512_load_si512(a[t].aq + 32 * (b + 2 * p)));
-        /* per 128-bit chunk: [v0, v1, v2, v3] chunk sums; chunks 0-1 are
-         * blocks b + 2p, chunks 2-3 blocks b + 2p + 1 */
+        /* per 128-bit chunk: [v0, v1, v2, v3] chunk sums; Q8_0: chunks
+         * 0-1 are blocks b + 2p, chunks 2-3 blocks b + 2p + 1; Q4_0: chunks
+         * 0 and 2 blocks b + 2p, 1 and 3 b + 2p + 1 */
         const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
         const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
         const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
-        const __m512i uc = _mm512_shuffle_i64x2(u, u, 0xD8); /* chunks 0, 2, 1, 3 */
+        const __m512i uc = q4 ? u : _mm512_shuffle_i64x2(u, u, 0xD8); /* Q8_0: chunks 0, 2, 1, 3 */
         const __m256i sum = _mm256_add_epi32(_mm512_castsi512_si256(uc), _mm512_extracti64x4_epi64(uc, 1));
         fs[t * stride] = _mm256_cvtepi32_ps(sum);
         ps[t * stride] = _mm256_mul_ps(dx, _mm256_loadu_ps(a[t].dyp + b));
@@ -523,6 +523,19 @@ __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const vo
                 const int bs = hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, q));
                 _mm256_store_si256((__m256i *)(a[t].init + 8 * b), _mm256_set1_epi32(-lane_off * bs));
                 a[t].dy[b] = h2f(ab[b].d);
+            }
+            /* Q4_0, the blocks the 8-block steps read: each pair as the
+             * weights are unpacked, first halves then second halves of both
+             * blocks, and the lanes' corrections likewise */
+            for (int b = 0; q4 && b < nb8; b += 2) {
+                int8_t *p = a[t].aq + 32 * b;
+                const __m256i q0 = _mm256_load_si256((const __m256i *)p), q1 = _mm256_load_si256((const __m256i *)(p + 32));
+                _mm256_store_si256((__m256i *)p, _mm256_permute2x128_si256(q0, q1, 0x20));
+                _mm256_store_si256((__m256i *)(p + 32), _mm256_permute2x128_si256(q0, q1, 0x31));
+                int32_t *c = a[t].init + 8 * b;
+                const __m256i c0 = _mm256_load_si256((const __m256i *)c), c1 = _mm256_load_si256((const __m256i *)(c + 8));
+                _mm256_store_si256((__m256i *)c, _mm256_permute2x128_si256(c0, c1, 0x20));
+                _mm256_store_si256((__m256i *)(c + 8), _mm256_permute2x128_si256(c0, c1, 0x31));
             }
             for (int b = 0; b < nb8; b++) a[t].dyp[b] = a[t].dy[b / 8 * 8 + PERM[b % 8]];
         }
