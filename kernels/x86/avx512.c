@@ -25,8 +25,8 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
                           const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                           float *y, int ldy)
 {
-    if (wtype == HONE_TYPE_F16) {
-        x86_f16_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+    if (wtype == HONE_TYPE_F16 || wtype == HONE_TYPE_BF16) { /* BF16: CPUs without AVX512_BF16 */
+        x86_f16_matmul(wtype == HONE_TYPE_BF16, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
     if (n_tok < X86_DEC_Q8_MAX_TOK &&
@@ -61,7 +61,7 @@ static void avx512_bf16_matmul(const hone_kernels *k, uint32_t wtype, const void
     avx512_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_avx512_vec_dot_f16, x86_vec_dot_bf16, avx512_matmul),
+static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_avx512_vec_dot_f16, x86_avx512_vec_dot_bf16, avx512_matmul),
                                    .more = X86_FA_MORE(16),
                                    .no_blas_f16 = true};
 static hone_kernels_slot AVX512_BF16 = {

@@ -7,7 +7,8 @@
  * rows-in-lanes helpers the sets' own matmul paths use, the group matmul
  * they all end in (x86_matmul_rows), rmsnorm / softmax / silu_mul and the
  * table entries (X86_OWN). Each set's own matmul paths live in its own
- * header: x86/tiles16_vnni.h (avx512), x86/rows8_avx2.h (avx2).
+ * header: x86/tiles16_vnni.h, dec_k_avx512.h, f16_avx512.h (avx512),
+ * x86/rows8_avx2.h, tiles8_k_avx2.h, f16_avx2.h (avx2).
  *
  * Over 1,000 lines because it is one unit: every kernel here is built by
  * both sets, and the float steps of the one-row kernels are the contract
@@ -146,42 +147,23 @@ static void x86_bf16_from_float(const float *x, void *vy, int64_t n)
     for (; i < n; i++) y[i] = hone_f32_to_bf16(x[i]);
 }
 
-/* 8 floats of an F32 or BF16 row (bf16: a constant in every instance). */
-X86_INLINE __m256 load_fx8(bool bf16, const void *p, int i)
+/* F32 dot: four independent 8-lane FMA chains hide the FMA latency. (F16
+ * and BF16 rows have their own kernels: f16_avx2.h, f16_avx512.h.) */
+static void x86_vec_dot_f32(int n, float *s, const void *vx, const void *vy)
 {
-    return bf16 ? load_bf16x8((const uint16_t *)p + i) : _mm256_loadu_ps((const float *)p + i);
-}
-
-X86_INLINE float load_f1(bool bf16, const void *p, int i)
-{
-    return bf16 ? hone_bf16_to_f32(((const uint16_t *)p)[i]) : ((const float *)p)[i];
-}
-
-/* Float dots: four independent 8-lane FMA chains hide the FMA latency. */
-X86_INLINE void float_dot(bool bf16, int n, float *s, const void *x, const void *y)
-{
+    const float *x = vx, *y = vy;
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     int i = 0;
     for (; i + 32 <= n; i += 32) {
-        a0 = _mm256_fmadd_ps(load_fx8(bf16, x, i), load_fx8(bf16, y, i), a0);
-        a1 = _mm256_fmadd_ps(load_fx8(bf16, x, i + 8), load_fx8(bf16, y, i + 8), a1);
-        a2 = _mm256_fmadd_ps(load_fx8(bf16, x, i + 16), load_fx8(bf16, y, i + 16), a2);
-        a3 = _mm256_fmadd_ps(load_fx8(bf16, x, i + 24), load_fx8(bf16, y, i + 24), a3);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), _mm256_loadu_ps(y + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), _mm256_loadu_ps(y + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), _mm256_loadu_ps(y + i + 24), a3);
     }
-    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(load_fx8(bf16, x, i), load_fx8(bf16, y, i), a0);
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i), a0);
     float sum = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-    for (; i < n; i++) sum += load_f1(bf16, x, i) * load_f1(bf16, y, i);
+    for (; i < n; i++) sum += x[i] * y[i];
     *s = sum;
-}
-
-static void x86_vec_dot_f32(int n, float *s, const void *x, const void *y)
-{
-    float_dot(false, n, s, x, y);
-}
-
-static inline void x86_vec_dot_bf16(int n, float *s, const void *x, const void *y)
-{
-    float_dot(true, n, s, x, y);
 }
 
 /* --- activation quantizers (bit-identical to generic) ------------------ */
@@ -863,40 +845,6 @@ X86_INLINE void q2_K_multi(int n, const void *vx, const void *const *vy, float *
     k16_multi(K16_Q2, n, vx, vy, s, nt);
 }
 
-/* F16 weights: each 8 weights converted once for all rows; 4 chains of
- * FMAs per row (the same for any nt, so results do not depend on it). */
-X86_INLINE void f16_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
-                          const x86_act_scales *as)
-{
-    (void)as; /* activation scales are float already / not used */
-    const uint16_t *x = vx;
-    enum { C = 4 };
-    __m256 acc[C][X86_MAX_NT];
-    for (int c = 0; c < C; c++)
-        for (int t = 0; t < nt; t++) acc[c][t] = _mm256_setzero_ps();
-    int i = 0;
-    for (; i + 8 * C <= n; i += 8 * C) {
-        for (int c = 0; c < C; c++) {
-            const __m256 wv = load_f16x8(x + i + 8 * c);
-            for (int t = 0; t < nt; t++)
-                acc[c][t] = _mm256_fmadd_ps(wv, load_f16x8((const uint16_t *)vy[t] + i + 8 * c), acc[c][t]);
-        }
-    }
-    for (; i + 8 <= n; i += 8) {
-        const __m256 wv = load_f16x8(x + i);
-        for (int t = 0; t < nt; t++)
-            acc[0][t] = _mm256_fmadd_ps(wv, load_f16x8((const uint16_t *)vy[t] + i), acc[0][t]);
-    }
-    for (int t = 0; t < nt; t++) {
-        const uint16_t *y = vy[t];
-        __m256 sum = acc[0][t];
-        for (int c = 1; c < C; c++) sum = _mm256_add_ps(sum, acc[c][t]);
-        float r = hsum_ps(sum);
-        for (int j = i; j < n; j++) r += hone_f16_to_f32(x[j]) * hone_f16_to_f32(y[j]);
-        s[t] = r;
-    }
-}
-
 /* vec_dot (nt = 1, scales converted in the kernel) and the group kernel
  * (nt = X86_MAX_NT, scales from matmul) of each type above; for the
  * Q8_0 / Q8_1 family also a one-row kernel taking matmul's scales. */
@@ -965,22 +913,9 @@ X86_DOT_FEW(q5_K)
 X86_DOT_FEW(q6_K)
 X86_DOT_FEW(q3_K)
 X86_DOT_FEW(q2_K)
-X86_DOT_FEW(f16)
-
-/* f16: two rows at a time, so the 4 x 2 accumulators fit the registers */
-static inline void x86_vec_dot_f16(int n, float *s, const void *x, const void *y)
-{
-    f16_multi(n, x, &y, s, 1, NULL);
-}
-
-static void x86_dotg_f16(int n, const void *x, const void *const *y, float *s,
-                         const x86_act_scales *as)
-{
-    for (int t = 0; t < X86_MAX_NT; t += 2) f16_multi(n, x, y + t, s + t, 2, as);
-}
 
 static const x86_dotg_fn X86_DOTG[HONE_TYPE_COUNT] = {
-    [HONE_TYPE_F16] = x86_dotg_f16,   [HONE_TYPE_Q4_0] = x86_dotg_q4_0,
+    [HONE_TYPE_Q4_0] = x86_dotg_q4_0,
     [HONE_TYPE_Q8_0] = x86_dotg_q8_0, [HONE_TYPE_Q4_K] = x86_dotg_q4_K,
     [HONE_TYPE_Q5_K] = x86_dotg_q5_K, [HONE_TYPE_Q6_K] = x86_dotg_q6_K,
     [HONE_TYPE_Q5_0] = x86_dotg_q5_0, [HONE_TYPE_Q3_K] = x86_dotg_q3_K,
@@ -990,7 +925,7 @@ static const x86_dotg_fn X86_DOTG[HONE_TYPE_COUNT] = {
 
 #define X86_FEW_TABLE(N)                                                         \
     {                                                                            \
-        [HONE_TYPE_F16] = x86_dot##N##_f16,   [HONE_TYPE_Q4_0] = x86_dot##N##_q4_0, \
+        [HONE_TYPE_Q4_0] = x86_dot##N##_q4_0,                                    \
         [HONE_TYPE_Q8_0] = x86_dot##N##_q8_0, [HONE_TYPE_Q4_K] = x86_dot##N##_q4_K, \
         [HONE_TYPE_Q5_K] = x86_dot##N##_q5_K, [HONE_TYPE_Q6_K] = x86_dot##N##_q6_K, \
         [HONE_TYPE_Q5_0] = x86_dot##N##_q5_0, [HONE_TYPE_Q3_K] = x86_dot##N##_q3_K, \

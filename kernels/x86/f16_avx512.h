@@ -26,20 +26,38 @@
 
 /* 16 / 8 elements of token row y from i: F16, or floats converted before
  * (yf: the same values, f16 -> f32 being exact; rows 64-byte aligned). */
-X86_INLINE __m512 x86_f16_y16(const void *y, int i, bool yf)
+/* 16 / 8 / 1 16-bit elements from i as floats: F16, or BF16 (bf16: its
+ * bits moved up, exact). */
+X86_INLINE __m512 x86_h16(const void *p, int i, bool bf16)
 {
-    return yf ? _mm512_load_ps((const float *)y + i)
-              : _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)((const uint16_t *)y + i)));
+    const __m256i v = _mm256_loadu_si256((const __m256i *)((const uint16_t *)p + i));
+    return bf16 ? _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(v), 16)) : _mm512_cvtph_ps(v);
 }
 
-X86_INLINE __m256 x86_f16_y8(const void *y, int i, bool yf)
+X86_INLINE __m256 x86_h8(const void *p, int i, bool bf16)
 {
-    return yf ? _mm256_load_ps((const float *)y + i) : load_f16x8((const uint16_t *)y + i);
+    return bf16 ? load_bf16x8((const uint16_t *)p + i) : load_f16x8((const uint16_t *)p + i);
 }
 
-X86_INLINE float x86_f16_y1(const void *y, int i, bool yf)
+X86_INLINE float x86_h1(const void *p, int i, bool bf16)
 {
-    return yf ? ((const float *)y)[i] : hone_f16_to_f32(((const uint16_t *)y)[i]);
+    const uint16_t h = ((const uint16_t *)p)[i];
+    return bf16 ? hone_bf16_to_f32(h) : hone_f16_to_f32(h);
+}
+
+X86_INLINE __m512 x86_f16_y16(const void *y, int i, bool yf, bool bf16)
+{
+    return yf ? _mm512_load_ps((const float *)y + i) : x86_h16(y, i, bf16);
+}
+
+X86_INLINE __m256 x86_f16_y8(const void *y, int i, bool yf, bool bf16)
+{
+    return yf ? _mm256_load_ps((const float *)y + i) : x86_h8(y, i, bf16);
+}
+
+X86_INLINE float x86_f16_y1(const void *y, int i, bool yf, bool bf16)
+{
+    return yf ? ((const float *)y)[i] : x86_h1(y, i, bf16);
 }
 
 enum { X86_F16_MAX_R = 4, X86_F16_MAX_T = 8 };
@@ -47,7 +65,7 @@ enum { X86_F16_MAX_R = 4, X86_F16_MAX_T = 8 };
 /* R weight rows (w, w_row_bytes apart) x T token rows y[t]: out[t * ldy + r]
  * = row r . token t in the set's order. R * T <= 24 (the accumulators stay
  * in registers); a constant R and T in every instance. */
-X86_INLINE void x86_f16_tile(int n, const char *w, size_t wrb, const void *const *y, bool yf,
+X86_INLINE void x86_f16_tile(bool bf16, int n, const char *w, size_t wrb, const void *const *y, bool yf,
                              float *out, int ldy, int R, int T)
 {
     /* One row at a time streams its weights (see x86_f16_rows): fetch
@@ -60,19 +78,19 @@ X86_INLINE void x86_f16_tile(int n, const char *w, size_t wrb, const void *const
     for (; i + 16 <= n; i += 16) {
         __m512 wv[X86_F16_MAX_R];
         for (int r = 0; r < R; r++)
-            wv[r] = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + (size_t)r * wrb) + i / 16));
+            wv[r] = x86_h16(w + (size_t)r * wrb, i, bf16);
         if (pf && (i & 31) == 0) _mm_prefetch(w + 2 * i + 8192, _MM_HINT_T0);
         for (int t = 0; t < T; t++) {
-            const __m512 yv = x86_f16_y16(y[t], i, yf);
+            const __m512 yv = x86_f16_y16(y[t], i, yf, bf16);
             for (int r = 0; r < R; r++) acc[r][t] = _mm512_fmadd_ps(wv[r], yv, acc[r][t]);
         }
     }
     if (i + 8 <= n) {
         __m512 wv[X86_F16_MAX_R];
         for (int r = 0; r < R; r++)
-            wv[r] = _mm512_castps256_ps512(load_f16x8((const uint16_t *)(w + (size_t)r * wrb) + i));
+            wv[r] = _mm512_castps256_ps512(x86_h8(w + (size_t)r * wrb, i, bf16));
         for (int t = 0; t < T; t++) {
-            const __m512 yv = _mm512_castps256_ps512(x86_f16_y8(y[t], i, yf));
+            const __m512 yv = _mm512_castps256_ps512(x86_f16_y8(y[t], i, yf, bf16));
             for (int r = 0; r < R; r++) acc[r][t] = _mm512_mask3_fmadd_ps(wv[r], yv, acc[r][t], 0x00FF);
         }
         i += 8;
@@ -88,19 +106,29 @@ X86_INLINE void x86_f16_tile(int n, const char *w, size_t wrb, const void *const
         for (int t = 0; t < T; t++) {
             float v = s[r * T + t];
             const uint16_t *x = (const uint16_t *)(w + (size_t)r * wrb);
-            for (int j = i; j < n; j++) v += hone_f16_to_f32(x[j]) * x86_f16_y1(y[t], j, yf);
+            for (int j = i; j < n; j++) v += x86_h1(x, j, bf16) * x86_f16_y1(y[t], j, yf, bf16);
             out[(size_t)t * (size_t)ldy + (size_t)r] = v;
         }
 }
 
+/* Each shape for F16 and for BF16 (x86_bf16_tile_*: CPUs without
+ * AVX512_BF16, whose BF16 rows are widened like F16 ones are converted). */
 #define X86_F16_TILE(R, T)                                                                          \
     static void x86_f16_tile_##R##x##T(int n, const char *w, size_t wrb, const void *const *y,     \
                                        bool yf, float *out, int ldy)                               \
     {                                                                                               \
         if (yf)                                                                                     \
-            x86_f16_tile(n, w, wrb, y, true, out, ldy, R, T);                                       \
+            x86_f16_tile(false, n, w, wrb, y, true, out, ldy, R, T);                                \
         else                                                                                        \
-            x86_f16_tile(n, w, wrb, y, false, out, ldy, R, T);                                      \
+            x86_f16_tile(false, n, w, wrb, y, false, out, ldy, R, T);                               \
+    }                                                                                               \
+    static void x86_bf16_tile_##R##x##T(int n, const char *w, size_t wrb, const void *const *y,    \
+                                        bool yf, float *out, int ldy)                              \
+    {                                                                                               \
+        if (yf)                                                                                     \
+            x86_f16_tile(true, n, w, wrb, y, true, out, ldy, R, T);                                 \
+        else                                                                                        \
+            x86_f16_tile(true, n, w, wrb, y, false, out, ldy, R, T);                                \
     }
 X86_F16_TILE(1, 1)
 X86_F16_TILE(1, 2)
@@ -128,16 +156,29 @@ static const x86_ftile_fn X86_F16_ONE[X86_F16_MAX_T + 1] = {
 static const x86_ftile_fn X86_F16_WIDE[X86_F16_MAX_T + 1] = {
     NULL, x86_f16_tile_4x1, x86_f16_tile_4x2, x86_f16_tile_4x3, x86_f16_tile_4x4,
     x86_f16_tile_4x5, x86_f16_tile_4x6, x86_f16_tile_3x7, x86_f16_tile_3x8};
+static const x86_ftile_fn X86_BF16_ONE[X86_F16_MAX_T + 1] = {
+    NULL, x86_bf16_tile_1x1, x86_bf16_tile_1x2, x86_bf16_tile_1x3, x86_bf16_tile_1x4,
+    x86_bf16_tile_1x5, x86_bf16_tile_1x6, x86_bf16_tile_1x7, x86_bf16_tile_1x8};
+static const x86_ftile_fn X86_BF16_WIDE[X86_F16_MAX_T + 1] = {
+    NULL, x86_bf16_tile_4x1, x86_bf16_tile_4x2, x86_bf16_tile_4x3, x86_bf16_tile_4x4,
+    x86_bf16_tile_4x5, x86_bf16_tile_4x6, x86_bf16_tile_3x7, x86_bf16_tile_3x8};
 
 static void x86_avx512_vec_dot_f16(int n, float *s, const void *x, const void *y)
 {
     x86_f16_tile_1x1(n, x, 0, &y, false, s, 1);
 }
 
-/* Rows [r0, r1) x the T tokens y[t] (T <= 8). */
-static void x86_f16_rows(const char *w, size_t wrb, const void *const *y, bool yf, int n, int r0, int r1,
-                         float *out, int ldy, int T)
+/* BF16 on CPUs without AVX512_BF16 (avx512_bf16.c has the vdpbf16ps one). */
+static void x86_avx512_vec_dot_bf16(int n, float *s, const void *x, const void *y)
 {
+    x86_bf16_tile_1x1(n, x, 0, &y, false, s, 1);
+}
+
+/* Rows [r0, r1) x the T tokens y[t] (T <= 8). */
+static void x86_f16_rows(bool bf16, const char *w, size_t wrb, const void *const *y, bool yf, int n, int r0,
+                         int r1, float *out, int ldy, int T)
+{
+    const x86_ftile_fn *one = bf16 ? X86_BF16_ONE : X86_F16_ONE, *wide = bf16 ? X86_BF16_WIDE : X86_F16_WIDE;
     /* Up to 4 tokens, one row at a time (T independent chains): decode
      * reads weights at the memory's speed only as one stream per thread.
      * bench-1b-f16 tg64 t=2: 4 rows at once 18-20 t/s, one row 25-26.6. */
@@ -152,7 +193,7 @@ static void x86_f16_rows(const char *w, size_t wrb, const void *const *y, bool y
         if (pf && r + 48 + g <= r1)
             for (int j = 0; j < g; j++)
                 for (int o = 0; o < n * 2; o += 64) _mm_prefetch(w + (size_t)(r + 48 + j) * wrb + o, _MM_HINT_T0);
-        (g > 1 ? X86_F16_WIDE : X86_F16_ONE)[T](n, w + (size_t)r * wrb, wrb, y, yf, out + r, ldy);
+        (g > 1 ? wide : one)[T](n, w + (size_t)r * wrb, wrb, y, yf, out + r, ldy);
         r += g;
     }
 }
@@ -165,7 +206,7 @@ enum { X86_F16_YF_MAX = 4096 * 8 };
 /* Rows [r0, r1) x n_tok tokens. Up to 8 tokens (decode steps, attention):
  * one pass over the rows with every token. More (prompts): 4 x 6 tiles,
  * token blocks outermost. */
-__attribute__((noinline)) static void x86_f16_matmul(const void *w, size_t w_row_bytes, const void *act,
+__attribute__((noinline)) static void x86_f16_matmul(bool bf16, const void *w, size_t w_row_bytes, const void *act,
                                                      size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                      float *y, int ldy)
 {
@@ -182,14 +223,15 @@ __attribute__((noinline)) static void x86_f16_matmul(const void *w, size_t w_row
             yp[t] = src;
             if (!yf) continue;
             float *dst = yfb + (size_t)t * ld;
-            for (int i = 0; i + 8 <= n; i += 8) _mm256_store_ps(dst + i, load_f16x8(src + i));
-            for (int i = n & ~7; i < n; i++) dst[i] = hone_f16_to_f32(src[i]);
+            for (int i = 0; i + 8 <= n; i += 8) _mm256_store_ps(dst + i, x86_h8(src, i, bf16));
+            for (int i = n & ~7; i < n; i++) dst[i] = x86_h1(src, i, bf16);
             yp[t] = dst;
         }
-        x86_f16_rows(wb, w_row_bytes, yp, yf, n, r0, r1, y, ldy, n_tok);
+        x86_f16_rows(bf16, wb, w_row_bytes, yp, yf, n, r0, r1, y, ldy, n_tok);
         return;
     }
-    x86_ftile_prompt(X86_F16_WIDE, X86_F16_ONE, wb, w_row_bytes, ab, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+    x86_ftile_prompt(bf16 ? X86_BF16_WIDE : X86_F16_WIDE, bf16 ? X86_BF16_ONE : X86_F16_ONE, wb, w_row_bytes, ab,
+                     act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
 #endif

@@ -327,6 +327,13 @@ static void check_row_ops(const hone_kernels *k, const hone_kernels *g)
     }
 }
 
+#if defined(__x86_64__)
+/* kernels/x86/x86.h: the avx512 table without the AVX512_BF16 kernels,
+ * which CPUs without that extension get. On a CPU with it, "avx512" selects
+ * the other table, so this one is checked here directly. */
+const hone_kernels *hone_kernels_avx512(void);
+#endif
+
 static void run_all(void (*check)(const hone_kernels *, const hone_kernels *))
 {
     const hone_kernels *g = hone_kernels_generic();
@@ -334,6 +341,12 @@ static void run_all(void (*check)(const hone_kernels *, const hone_kernels *))
         const hone_kernels *k = get_set(ISA_SETS[i]);
         if (k) check(k, g);
     }
+#if defined(__x86_64__)
+    if (hone_kernels_can_run("avx512") && hone_kernels_avx512() != get_set("avx512")) {
+        print_message("[ RUN      ] avx512 without AVX512_BF16\n");
+        check(hone_kernels_avx512(), g);
+    }
+#endif
 }
 
 static void test_from_float(void **state) { (void)state; run_all(check_from_float); }
