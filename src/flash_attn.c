@@ -254,7 +254,7 @@ static void tiled_rows(const hone_fa_job *j, float *scratch)
             const int re = rb + FA_TILE_ROWS < rows ? rb + FA_TILE_ROWS : rows;
             float *sp[FA_TILE_ROWS], *ap[FA_TILE_ROWS];
             const float *qp[FA_TILE_ROWS];
-            int nvs[FA_TILE_ROWS], live = 0, nmax = 0;
+            int rows_of[FA_TILE_ROWS], nvs[FA_TILE_ROWS], live = 0, nmax = 0;
             /* the group's score rows are contiguous: one memset (a short
              * one per row compiles to a slow rep stos) */
             memset(kq + (size_t)rb * KV, 0, sizeof(float) * KV * (size_t)(re - rb));
@@ -263,6 +263,7 @@ static void tiled_rows(const hone_fa_job *j, float *scratch)
                 if (nv <= 0) continue; /* the whole tile masked for this row */
                 if (nv > nt) nv = nt;
                 nmax = nv > nmax ? nv : nmax;
+                rows_of[live] = r;
                 nvs[live] = nv;
                 sp[live] = kq + (size_t)r * KV;
                 ap[live] = acc + (size_t)r * (size_t)hd;
@@ -273,7 +274,7 @@ static void tiled_rows(const hone_fa_job *j, float *scratch)
             /* FMA chains over head_dim, one per position */
             k->fma_chains(sp, kt, KV, qp, live, hd, nmax, false);
             for (int i = 0; i < live; i++) {
-                const int r = (int)((sp[i] - kq) / KV);
+                const int r = rows_of[i];
                 float *s = sp[i];
                 const float scale = j->scale;
                 const int nv = nvs[i];
