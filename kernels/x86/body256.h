@@ -24,6 +24,7 @@
 #define HONE_X86_BODY256_H
 
 #include "generic/generic.h"
+#include "x86/prefetch.h"
 
 #include <immintrin.h>
 #include <math.h>

@@ -151,8 +151,7 @@ __attribute__((noinline)) static void x86_f16a_matmul(bool bf16, const void *w, 
         int r = r0;
         for (; r + 2 <= r1; r += 2) {
             if (r + 4 <= r1) /* the next 2 rows into L2 */
-                for (size_t o = 0; o < 2 * w_row_bytes; o += 64)
-                    _mm_prefetch(wb + (size_t)(r + 2) * w_row_bytes + o, _MM_HINT_T1);
+                x86_prefetch_l2_slice(wb + (size_t)(r + 2) * w_row_bytes, 2 * w_row_bytes, 0, 1);
             for (int t = t0; t < te; t += 3) {
                 const int nt = te - t < 3 ? te - t : 3;
                 for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;

@@ -9,6 +9,8 @@
 #ifndef HONE_X86_FTILE_AVX512_H
 #define HONE_X86_FTILE_AVX512_H
 
+#include "x86/prefetch.h"
+
 #include <immintrin.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -90,14 +92,7 @@ static inline void x86_ftile_prompt(const x86_ftile_fn *wide, const x86_ftile_fn
             for (int k = 0, t = t0; k < ntl; k++) {
                 /* the next 4 rows into L2, a slice per token tile (as the
                  * quantized tiles fetch their next strip) */
-                if (r + 8 <= r1) {
-                    const char *pf = wb + (size_t)(r + 4) * w_row_bytes;
-                    const size_t bytes = 4 * w_row_bytes;
-                    for (size_t o = bytes * (size_t)k / (size_t)ntl & ~(size_t)63,
-                                e = bytes * (size_t)(k + 1) / (size_t)ntl;
-                         o < e; o += 64)
-                        _mm_prefetch(pf + o, _MM_HINT_T1);
-                }
+                if (r + 8 <= r1) x86_prefetch_l2_slice(wb + (size_t)(r + 4) * w_row_bytes, 4 * w_row_bytes, k, ntl);
                 const int nt = (te - t0) * (k + 1) / ntl - (t - t0);
                 for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
                 wide[nt](n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, false, y + (size_t)t * (size_t)ldy + r,

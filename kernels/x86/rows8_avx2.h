@@ -123,9 +123,7 @@ X86_INLINE void x86_t8_strip(bool q4, const x86_t8_block *pk, int nb, const char
     const int ngr = (te - tc) / X86_T8_T > 0 ? (te - tc) / X86_T8_T : 1;
     int t = tc;
     for (int gi = 0; t + X86_T8_T <= te; t += X86_T8_T, gi++) {
-        for (size_t o = pf_bytes * (size_t)gi / (size_t)ngr & ~(size_t)63, e = pf_bytes * (size_t)(gi + 1) / (size_t)ngr;
-             o < e; o += 64)
-            _mm_prefetch(pf + o, _MM_HINT_T1);
+        x86_prefetch_l2_slice(pf, pf_bytes, gi, ngr);
         x86_t8_run(q4, pk, nb, ab, act_row_bytes, t, tc, corr, dy, y, ldy, rs, nr, X86_T8_T);
     }
     for (; t < te; t++) x86_t8_run(q4, pk, nb, ab, act_row_bytes, t, tc, corr, dy, y, ldy, rs, nr, 1);

@@ -57,11 +57,7 @@ X86_INLINE void x86_tile_prefetch(const void *w, size_t w_row_bytes, int rs, int
 {
     const int p0 = rs + 16, p1 = rs + 32 < r1 ? rs + 32 : r1;
     if (p0 >= p1) return;
-    const char *pf = (const char *)w + (size_t)p0 * w_row_bytes;
-    const size_t bytes = (size_t)(p1 - p0) * w_row_bytes;
-    for (size_t o = bytes * (size_t)gi / (size_t)ngr & ~(size_t)63, e = bytes * (size_t)(gi + 1) / (size_t)ngr;
-         o < e; o += 64)
-        _mm_prefetch(pf + o, _MM_HINT_T1);
+    x86_prefetch_l2_slice((const char *)w + (size_t)p0 * w_row_bytes, (size_t)(p1 - p0) * w_row_bytes, gi, ngr);
 }
 
 /* One activation block of nt tokens against a packed block: acc += ... */

@@ -194,9 +194,7 @@ __attribute__((noinline)) static bool x86_t8k_matmul(uint32_t wtype, const void 
         const int ngr = n_tok / X86_T8K_T > 0 ? n_tok / X86_T8K_T : 1;
         int t = 0;
         for (int gi = 0; t + X86_T8K_T <= n_tok; t += X86_T8K_T, gi++) {
-            for (size_t o = pfb * (size_t)gi / (size_t)ngr & ~(size_t)63, e = pfb * (size_t)(gi + 1) / (size_t)ngr;
-                 o < e; o += 64)
-                _mm_prefetch(pf + o, _MM_HINT_T1);
+            x86_prefetch_l2_slice(pf, pfb, gi, ngr);
             /* an instance per type, so has_qh is a constant in each */
             if (q6) x86_t8q6_run(pk.q6, nsb, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
             else if (has_qh) x86_t8k_run(pk.k, nsb, 1, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
