@@ -144,13 +144,6 @@ X86_INLINE __m256i x86_kq_row_words(const uint8_t *row0, size_t w_row_bytes, siz
     return _mm256_permutexvar_epi32(_mm256_setr_epi32(ix[0], ix[1], ix[2], ix[3], ix[4], ix[5], ix[6], ix[7]), v);
 }
 
-X86_INLINE void x86_kq_prefetch(const char *pf, size_t pf_bytes, int i, int nsb)
-{
-    for (size_t o = pf_bytes * (size_t)i / (size_t)nsb & ~(size_t)63, e = pf_bytes * (size_t)(i + 1) / (size_t)nsb;
-         o < e; o += 64)
-        _mm_prefetch(pf + o, _MM_HINT_T0);
-}
-
 /* NR consecutive rows from row0 x NT tokens (NR * NT <= 8) over the whole
  * row length: out[p] (a pointer per pair) gets dot(row r, token t).
  * Meanwhile pf_bytes from pf are prefetched, a slice per super-block: NR
@@ -163,7 +156,7 @@ X86_INLINE void x86_k45_group(const uint8_t *row0, size_t w_row_bytes, size_t bs
     const int np = NR * NT;
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
-        x86_kq_prefetch(pf, pf_bytes, i, nsb);
+        x86_prefetch_l1_slice(pf, pf_bytes, i, nsb);
         __m512i z[8], mp[8];
         for (int r = 0; r < NR; r++) {
             x86_k45_sb x;
@@ -268,7 +261,7 @@ X86_INLINE void x86_q6_group(const uint8_t *row0, size_t w_row_bytes, size_t bsi
     const int np = NR * NT;
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
-        x86_kq_prefetch(pf, pf_bytes, i, nsb);
+        x86_prefetch_l1_slice(pf, pf_bytes, i, nsb);
         __m512i z[8], so[8][2];
         for (int r = 0; r < NR; r++) {
             x86_q6_sb x;

@@ -2,8 +2,8 @@
  * that packs or reads a strip of rows, then runs every token over it,
  * fetches the next strip into L2 meanwhile, one slice per step, so the
  * fetches spread over the run instead of queueing at once. Used by
- * body256.h's sets (tiles16_vnni.h, rows8_avx2.h, tiles8_k_avx2.h) and by
- * ftile_avx512.h. */
+ * body256.h's sets (tiles16_vnni.h, rows8_avx2.h, tiles8_k_avx2.h,
+ * dec_k_avx512.h) and by ftile_avx512.h. */
 #ifndef HONE_X86_PREFETCH_H
 #define HONE_X86_PREFETCH_H
 
@@ -18,6 +18,15 @@ static inline __attribute__((always_inline)) void x86_prefetch_l2_slice(const ch
     for (size_t o = bytes * (size_t)k / (size_t)n & ~(size_t)63, e = bytes * (size_t)(k + 1) / (size_t)n; o < e;
          o += 64)
         _mm_prefetch(p + o, _MM_HINT_T1);
+}
+
+/* The same into L1 (the decode groups: what they fetch is read within a
+ * few rows). */
+static inline __attribute__((always_inline)) void x86_prefetch_l1_slice(const char *p, size_t bytes, int k, int n)
+{
+    for (size_t o = bytes * (size_t)k / (size_t)n & ~(size_t)63, e = bytes * (size_t)(k + 1) / (size_t)n; o < e;
+         o += 64)
+        _mm_prefetch(p + o, _MM_HINT_T0);
 }
 
 #endif
