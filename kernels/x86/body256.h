@@ -1072,7 +1072,7 @@ static inline void x86_q6_rows8(const char *wb, size_t w_row_bytes, int rs, int 
 }
 
 /* Per activation block of tokens [t0, t0 + nt): -off * sum(a) and dy. */
-static void x86_tile_act(const char *ab, size_t act_row_bytes, int t0, int nt, int nb, int off,
+static inline void x86_tile_act(const char *ab, size_t act_row_bytes, int t0, int nt, int nb, int off,
                          int32_t *corr, float *dy)
 {
     const __m256i ones = _mm256_set1_epi8(1);
