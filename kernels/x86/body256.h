@@ -1086,6 +1086,44 @@ static inline void x86_tile_act(const char *ab, size_t act_row_bytes, int t0, in
     }
 }
 
+/* The activations of a chunk of tokens, laid out for the rows-in-lanes
+ * tiles (x86/tiles16_vnni.h, x86/rows8_avx2.h): per group of X86_REC_T
+ * tokens and block, the tokens' quants side by side with their
+ * -off * sum(a) and scale, so a token group's step reads one 320-byte
+ * record at fixed offsets (8 token streams of 34-byte blocks kept 8
+ * pointers live and left the address arithmetic to the loop). */
+enum { X86_REC_T = 8 };
+typedef struct {
+    int32_t q[X86_REC_T][8]; /* token t's dword k */
+    int32_t corr[X86_REC_T];
+    float dy[X86_REC_T];
+} x86_act_rec;
+
+/* Tokens [t0, t0 + nt) as x86_act_rec records [group][block]; a last
+ * partial group is padded with zero tokens. */
+static void x86_act_recs(const char *ab, size_t act_row_bytes, int t0, int nt, int nb, int off,
+                              x86_act_rec *o)
+{
+    const __m256i ones = _mm256_set1_epi8(1);
+    for (int t = 0; t < (nt + X86_REC_T - 1) / X86_REC_T * X86_REC_T; t++) {
+        const block_q8_0 *a = t < nt ? (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes) : NULL;
+        for (int b = 0; b < nb; b++) {
+            x86_act_rec *r = &o[(size_t)(t / X86_REC_T) * (size_t)nb + (size_t)b];
+            const int u = t % X86_REC_T;
+            if (!a) {
+                memset(r->q[u], 0, sizeof r->q[u]);
+                r->corr[u] = 0;
+                r->dy[u] = 0.0f;
+                continue;
+            }
+            const __m256i q = _mm256_loadu_si256((const __m256i *)a[b].qs);
+            _mm256_storeu_si256((__m256i *)r->q[u], q);
+            r->corr[u] = off ? -off * hsum_epi32(dot_u8s8_acc(_mm256_setzero_si256(), ones, q)) : 0;
+            r->dy[u] = h2f(a[b].d);
+        }
+    }
+}
+
 static inline int32_t load_i32(const int8_t *p)
 {
     int32_t v;

@@ -1,7 +1,7 @@
 /* rows8_avx2.h — Q4_0 / Q8_0 weights x Q8_0 activations on AVX2 without
  * VNNI, with 8 weight rows in the 8 int32 lanes of a ymm register.
  * Included only by x86/avx2.c, after x86/body256.h, whose helpers
- * (x86_pack8, x86_tile_act, hsum8_epi32, x86_tr8, ...) it uses.
+ * (x86_pack8, x86_act_recs, hsum8_epi32, x86_tr8, ...) it uses.
  *
  * Prompt batches (x86_t8_matmul): a strip of 8 rows is repacked per block
  * so that dword k of lane r is bytes 4k..4k+3 of row r (x86_pack8); each
@@ -33,7 +33,7 @@
 enum {
     X86_T8_MIN_TOK = 4,     /* fewer tokens: decode path */
     X86_T8_MAX_NB = 256,    /* blocks per row of the packed strip (72 KiB) */
-    X86_T8_ACT = 8192,      /* activation blocks per token chunk */
+    X86_T8_ACT = 16384,     /* activation blocks per token chunk (records: 640 KiB of stack) */
     X86_T8_T = 4,           /* tokens per pass over the strip */
     X86_D8_MAX_NB = 512,    /* blocks per row, decode */
 };
@@ -55,9 +55,9 @@ static inline __m256i x86_lanes_mask(int n)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/* One activation block b of nt tokens against a packed block. */
-X86_INLINE void x86_t8_step(bool q4, const x86_t8_block *pk, const block_q8_0 *const *a, int b,
-                            const int32_t *corr, const float *dy, int nb, __m256 *acc, int nt)
+/* One activation block of tokens u0 .. u0 + nt of a record (x86_act_recs)
+ * against a packed block. */
+X86_INLINE void x86_t8_step(bool q4, const x86_t8_block *pk, const x86_act_rec *ar, int u0, __m256 *acc, int nt)
 {
     const __m256i ones16 = _mm256_set1_epi16(1);
     __m256i s[X86_T8_T];
@@ -66,67 +66,62 @@ X86_INLINE void x86_t8_step(bool q4, const x86_t8_block *pk, const block_q8_0 *c
         for (int k = 0; k < 8; k++) {
             const __m256i wk = _mm256_loadu_si256((const __m256i *)pk->w[k]);
             for (int t = 0; t < nt; t++)
-                s[t] = _mm256_add_epi16(s[t], _mm256_maddubs_epi16(wk, _mm256_set1_epi32(load_i32(a[t][b].qs + 4 * k))));
+                s[t] = _mm256_add_epi16(s[t], _mm256_maddubs_epi16(wk, _mm256_set1_epi32(ar->q[u0 + t][k])));
         }
         for (int t = 0; t < nt; t++)
-            s[t] = _mm256_add_epi32(_mm256_madd_epi16(s[t], ones16), _mm256_set1_epi32(corr[t * nb + b]));
+            s[t] = _mm256_add_epi32(_mm256_madd_epi16(s[t], ones16), _mm256_set1_epi32(ar->corr[u0 + t]));
     } else {
         for (int t = 0; t < nt; t++) s[t] = _mm256_setzero_si256();
         for (int k = 0; k < 8; k++) {
             const __m256i wk = _mm256_loadu_si256((const __m256i *)pk->w[k]);
             const __m256i aw = _mm256_sign_epi8(wk, wk);
             for (int t = 0; t < nt; t++) {
-                const __m256i ak = _mm256_sign_epi8(_mm256_set1_epi32(load_i32(a[t][b].qs + 4 * k)), wk);
+                const __m256i ak = _mm256_sign_epi8(_mm256_set1_epi32(ar->q[u0 + t][k]), wk);
                 s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, ak), ones16));
             }
         }
     }
     const __m256 dxv = _mm256_loadu_ps(pk->d);
     for (int t = 0; t < nt; t++) {
-        const __m256 p = _mm256_mul_ps(dxv, _mm256_set1_ps(dy[t * nb + b]));
+        const __m256 p = _mm256_mul_ps(dxv, _mm256_set1_ps(ar->dy[u0 + t]));
         acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), p, acc[t]);
     }
 }
 
-/* Tokens [t0, t0 + nt) (nt compile-time) x one packed strip of the rows
- * [rs, rs + nr); corr / dy are indexed from the chunk's first token tc. */
-X86_INLINE void x86_t8_run(bool q4, const x86_t8_block *pk, int nb, const char *ab,
-                           size_t act_row_bytes, int t0, int tc, const int32_t *corr,
-                           const float *dy, float *y, int ldy, int rs, int nr, int nt)
+/* Tokens [t0, t0 + nt) of the chunk (nt compile-time, within one record
+ * group) x one packed strip of the rows [rs, rs + nr); the chunk starts at
+ * token tc. */
+X86_INLINE void x86_t8_run(bool q4, const x86_t8_block *pk, int nb, const x86_act_rec *act, int t0, int tc,
+                           float *y, int ldy, int rs, int nr, int nt)
 {
     __m256 acc0[X86_T8_T], acc1[X86_T8_T];
-    const block_q8_0 *a[X86_T8_T];
-    for (int t = 0; t < nt; t++) {
-        acc0[t] = acc1[t] = _mm256_setzero_ps();
-        a[t] = (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes);
-    }
-    const int32_t *c = corr + (size_t)(t0 - tc) * (size_t)nb;
-    const float *d = dy + (size_t)(t0 - tc) * (size_t)nb;
+    for (int t = 0; t < nt; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();
+    const x86_act_rec *ar = act + (size_t)(t0 / X86_REC_T) * (size_t)nb;
+    const int u0 = t0 % X86_REC_T;
     int b = 0;
     for (; b + 2 <= nb; b += 2) {
-        x86_t8_step(q4, &pk[b], a, b, c, d, nb, acc0, nt);
-        x86_t8_step(q4, &pk[b + 1], a, b + 1, c, d, nb, acc1, nt);
+        x86_t8_step(q4, &pk[b], &ar[b], u0, acc0, nt);
+        x86_t8_step(q4, &pk[b + 1], &ar[b + 1], u0, acc1, nt);
     }
-    if (b < nb) x86_t8_step(q4, &pk[b], a, b, c, d, nb, acc0, nt);
+    if (b < nb) x86_t8_step(q4, &pk[b], &ar[b], u0, acc0, nt);
     const __m256i mask = x86_lanes_mask(nr);
     for (int t = 0; t < nt; t++)
-        _mm256_maskstore_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, mask, _mm256_add_ps(acc0[t], acc1[t]));
+        _mm256_maskstore_ps(y + (size_t)(tc + t0 + t) * (size_t)ldy + rs, mask, _mm256_add_ps(acc0[t], acc1[t]));
 }
 
-/* pf / pf_bytes: the next strip's rows, fetched into L2 a slice per pass
- * (its packing would otherwise wait on 8 row streams from memory). */
-X86_INLINE void x86_t8_strip(bool q4, const x86_t8_block *pk, int nb, const char *ab,
-                             size_t act_row_bytes, int tc, int te, const int32_t *corr,
-                             const float *dy, float *y, int ldy, int rs, int nr, const char *pf,
-                             size_t pf_bytes)
+/* The chunk's nt tokens over one strip. pf / pf_bytes: the next strip's
+ * rows, fetched into L2 a slice per pass (its packing would otherwise wait
+ * on 8 row streams from memory). */
+X86_INLINE void x86_t8_strip(bool q4, const x86_t8_block *pk, int nb, const x86_act_rec *act, int tc, int nt,
+                             float *y, int ldy, int rs, int nr, const char *pf, size_t pf_bytes)
 {
-    const int ngr = (te - tc) / X86_T8_T > 0 ? (te - tc) / X86_T8_T : 1;
-    int t = tc;
-    for (int gi = 0; t + X86_T8_T <= te; t += X86_T8_T, gi++) {
+    const int ngr = nt / X86_T8_T > 0 ? nt / X86_T8_T : 1;
+    int t = 0;
+    for (int gi = 0; t + X86_T8_T <= nt; t += X86_T8_T, gi++) {
         x86_prefetch_l2_slice(pf, pf_bytes, gi, ngr);
-        x86_t8_run(q4, pk, nb, ab, act_row_bytes, t, tc, corr, dy, y, ldy, rs, nr, X86_T8_T);
+        x86_t8_run(q4, pk, nb, act, t, tc, y, ldy, rs, nr, X86_T8_T);
     }
-    for (; t < te; t++) x86_t8_run(q4, pk, nb, ab, act_row_bytes, t, tc, corr, dy, y, ldy, rs, nr, 1);
+    for (; t < nt; t++) x86_t8_run(q4, pk, nb, act, t, tc, y, ldy, rs, nr, 1);
 }
 
 /* The whole product for Q4_0 / Q8_0 weights; false: shape not handled. */
@@ -138,14 +133,14 @@ __attribute__((noinline)) static bool x86_t8_matmul(uint32_t wtype, const void *
     if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_T8_MAX_NB || nb < 1)
         return false;
     const bool q4 = wtype == HONE_TYPE_Q4_0;
-    int chunk = X86_T8_ACT / nb / X86_T8_T * X86_T8_T;
+    /* chunk: whole record groups (a multiple of X86_T8_T too) */
+    int chunk = X86_T8_ACT / nb / X86_REC_T * X86_REC_T;
     if (chunk > n_tok) chunk = n_tok;
     x86_t8_block pk[X86_T8_MAX_NB];
-    int32_t corr[X86_T8_ACT];
-    float dy[X86_T8_ACT];
+    x86_act_rec ar[X86_T8_ACT / X86_REC_T];
     for (int tc = 0; tc < n_tok; tc += chunk) {
-        const int te = tc + chunk < n_tok ? tc + chunk : n_tok;
-        x86_tile_act(act, act_row_bytes, tc, te - tc, nb, q4 ? 8 : 0, corr, dy);
+        const int nt = tc + chunk < n_tok ? chunk : n_tok - tc;
+        x86_act_recs(act, act_row_bytes, tc, nt, nb, q4 ? 8 : 0, ar);
         for (int rs = r0; rs < r1; rs += 8) {
             const int nr = r1 - rs < 8 ? r1 - rs : 8;
             for (int b = 0; b < nb; b++)
@@ -155,8 +150,8 @@ __attribute__((noinline)) static bool x86_t8_matmul(uint32_t wtype, const void *
             const size_t pfb = p0 < p1 ? (size_t)(p1 - p0) * w_row_bytes : 0;
             const char *pf = (const char *)w + (size_t)p0 * w_row_bytes;
             /* two instances, so q4 is a constant in each */
-            if (q4) x86_t8_strip(true, pk, nb, act, act_row_bytes, tc, te, corr, dy, y, ldy, rs, nr, pf, pfb);
-            else x86_t8_strip(false, pk, nb, act, act_row_bytes, tc, te, corr, dy, y, ldy, rs, nr, pf, pfb);
+            if (q4) x86_t8_strip(true, pk, nb, ar, tc, nt, y, ldy, rs, nr, pf, pfb);
+            else x86_t8_strip(false, pk, nb, ar, tc, nt, y, ldy, rs, nr, pf, pfb);
         }
     }
     return true;

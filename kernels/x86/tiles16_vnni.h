@@ -2,7 +2,7 @@
  * Q5_K and Q6_K weights repacked into 16-row tiles (rows in the 16 int32
  * lanes of a zmm register) for prompt batches, and the Q4_0 / Q8_0 decode
  * rows (two blocks per vpdpbusd). Included only by x86/avx512.c, after
- * x86/body256.h, whose helpers (x86_pack8, x86_tile_act, transpose8_epi32,
+ * x86/body256.h, whose helpers (x86_pack8, x86_act_recs, transpose8_epi32,
  * ...) it uses; avx512_matmul there picks a path.
  *
  * Every path keeps the float steps the one-row kernels of body256.h take
@@ -30,6 +30,7 @@
  * pp512 3 % slower); the drivers are noinline so only one frame is live
  * at once. */
 enum { X86_TILE_MAX_NB = 256, X86_TILE_ACT = 16384, X86_TILE_T = 8 };
+_Static_assert((int)X86_TILE_T == (int)X86_REC_T, "a token group is one activation record");
 
 typedef struct {
     int32_t w[8][16]; /* dword k of the block, row r in lane r */
@@ -63,45 +64,9 @@ X86_INLINE void x86_tile_prefetch(const void *w, size_t w_row_bytes, int rs, int
     x86_prefetch_l2_slice((const char *)w + (size_t)p0 * w_row_bytes, (size_t)(p1 - p0) * w_row_bytes, gi, ngr);
 }
 
-/* The activations of a chunk of tokens, laid out for the tiles: per
- * group of X86_TILE_T tokens and block, the tokens' quants side by side
- * with their -off * sum(a) and scale, so a token group's step reads one
- * 320-byte record at fixed offsets (8 row streams of 34-byte blocks kept
- * 8 pointers live and left the address arithmetic to the loop). */
-typedef struct {
-    int32_t q[X86_TILE_T][8]; /* token t's dword k */
-    int32_t corr[X86_TILE_T];
-    float dy[X86_TILE_T];
-} x86_tile_ablk;
-
-/* Tokens [t0, t0 + nt) as x86_tile_ablk records [group][block]; a last
- * partial group is padded with zero tokens. */
-static void x86_tile_act_pack(const char *ab, size_t act_row_bytes, int t0, int nt, int nb, int off,
-                              x86_tile_ablk *o)
-{
-    const __m256i ones = _mm256_set1_epi8(1);
-    for (int t = 0; t < (nt + X86_TILE_T - 1) / X86_TILE_T * X86_TILE_T; t++) {
-        const block_q8_0 *a = t < nt ? (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes) : NULL;
-        for (int b = 0; b < nb; b++) {
-            x86_tile_ablk *r = &o[(size_t)(t / X86_TILE_T) * (size_t)nb + (size_t)b];
-            const int u = t % X86_TILE_T;
-            if (!a) {
-                memset(r->q[u], 0, sizeof r->q[u]);
-                r->corr[u] = 0;
-                r->dy[u] = 0.0f;
-                continue;
-            }
-            const __m256i q = _mm256_loadu_si256((const __m256i *)a[b].qs);
-            _mm256_storeu_si256((__m256i *)r->q[u], q);
-            r->corr[u] = off ? -off * hsum_epi32(dot_u8s8_acc(_mm256_setzero_si256(), ones, q)) : 0;
-            r->dy[u] = h2f(a[b].d);
-        }
-    }
-}
-
 /* One activation block of tokens u0 .. u0 + nt of a record against a
  * packed block: acc += ... */
-X86_INLINE void x86_tile_step(const x86_tile_block *pk, const x86_tile_ablk *ar, int u0, __m512 *acc, int nt)
+X86_INLINE void x86_tile_step(const x86_tile_block *pk, const x86_act_rec *ar, int u0, __m512 *acc, int nt)
 {
     __m512i w[8];
     for (int k = 0; k < 8; k++) w[k] = _mm512_loadu_si512(pk->w[k]);
@@ -130,12 +95,12 @@ X86_INLINE void x86_tile_step(const x86_tile_block *pk, const x86_tile_ablk *ar,
 /* Tokens [t0, t0 + nt) (nt <= X86_TILE_T, compile-time, all in one
  * record group; t0 counted from the chunk's first token) x one packed
  * strip. */
-X86_INLINE void x86_tile_run(const x86_tile_block *pk, int nb, const x86_tile_ablk *act, int t0, int tc,
+X86_INLINE void x86_tile_run(const x86_tile_block *pk, int nb, const x86_act_rec *act, int t0, int tc,
                              float *y, int ldy, int rs, __mmask16 rows, int nt)
 {
     __m512 acc0[X86_TILE_T], acc1[X86_TILE_T];
     for (int t = 0; t < nt; t++) acc0[t] = acc1[t] = _mm512_setzero_ps();
-    const x86_tile_ablk *ar = act + (size_t)(t0 / X86_TILE_T) * (size_t)nb;
+    const x86_act_rec *ar = act + (size_t)(t0 / X86_TILE_T) * (size_t)nb;
     const int u0 = t0 % X86_TILE_T;
     int b = 0;
     for (; b + 2 <= nb; b += 2) {
@@ -161,10 +126,10 @@ __attribute__((noinline)) static bool x86_tile_matmul(uint32_t wtype, const void
     int chunk = X86_TILE_ACT / nb / X86_TILE_T * X86_TILE_T;
     if (chunk > n_tok) chunk = n_tok;
     x86_tile_block pk[X86_TILE_MAX_NB];
-    x86_tile_ablk ar[X86_TILE_ACT / X86_TILE_T];
+    x86_act_rec ar[X86_TILE_ACT / X86_TILE_T];
     for (int tc = 0; tc < n_tok; tc += chunk) {
         const int nt = tc + chunk < n_tok ? chunk : n_tok - tc;
-        x86_tile_act_pack(act, act_row_bytes, tc, nt, nb, off, ar);
+        x86_act_recs(act, act_row_bytes, tc, nt, nb, off, ar);
         for (int rs = r0; rs < r1; rs += 16) {
             const int nr = r1 - rs < 16 ? r1 - rs : 16;
             const __mmask16 rows = (__mmask16)((1u << nr) - 1u);
