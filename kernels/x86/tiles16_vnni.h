@@ -386,13 +386,15 @@ X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, con
         const __m512i idx = _mm512_castsi128_si512(_mm_setr_epi16(0, 18, 36, 54, 9, 27, 45, 63));
         dh = _mm512_castsi512_si128(_mm512_permutex2var_epi16(_mm512_loadu_si512(p), idx, _mm512_loadu_si512(p + 64)));
     } else {
-        uint16_t h[8];
-        for (int j = 0; j < 4; j++) {
-            memcpy(&h[j], row + (size_t)(b + 2 * j) * bsz, 2);
-            memcpy(&h[4 + j], row + (size_t)(b + 2 * j + 1) * bsz, 2);
-        }
-        dh = _mm_setr_epi16((short)h[0], (short)h[1], (short)h[2], (short)h[3], (short)h[4], (short)h[5],
-                            (short)h[6], (short)h[7]);
+        /* the same from two 128-byte windows (34-byte blocks: blocks b..b+3
+         * start at words 0, 17, 34, 51 of the first, b+4..b+7 of the
+         * second; both end inside the 8 blocks' 272 bytes) */
+        const uint8_t *p = row + (size_t)b * bsz, *q = p + 4 * bsz;
+        const __m512i ia = _mm512_castsi128_si512(_mm_setr_epi16(0, 34, 0, 0, 17, 51, 0, 0));
+        const __m512i ib = _mm512_castsi128_si512(_mm_setr_epi16(0, 0, 0, 34, 0, 0, 17, 51));
+        const __m512i lo = _mm512_permutex2var_epi16(_mm512_loadu_si512(p), ia, _mm512_loadu_si512(p + 64));
+        const __m512i hi = _mm512_permutex2var_epi16(_mm512_loadu_si512(q), ib, _mm512_loadu_si512(q + 64));
+        dh = _mm_blend_epi16(_mm512_castsi512_si128(lo), _mm512_castsi512_si128(hi), 0xCC);
     }
     const __m256 dx = _mm256_cvtph_ps(dh);
     for (int t = 0; t < NT; t++) {
