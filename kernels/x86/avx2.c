@@ -34,8 +34,11 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
+/* no_blas_f16: the 4 x 3 F16 tiles ran bench-1b-f16 pp512 t=2 at 112-114
+ * t/s where OpenBLAS did 102 (HONE_KERNELS=avx2 on a Zen 5) */
 static hone_kernels_slot AVX2 = {.own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x86_avx2_vec_dot_bf16, avx2_matmul),
-                                 .more = X86_FA_MORE(8)};
+                                 .more = X86_FA_MORE(8),
+                                 .no_blas_f16 = true};
 
 const hone_kernels *hone_kernels_avx2(void)
 {

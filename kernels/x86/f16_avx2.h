@@ -13,9 +13,9 @@
  *
  * Why two chains: one decode row then has two independent FMA chains (one
  * 8-lane chain would stall on the FMA latency below the memory's speed),
- * and a register tile of 2 rows x 3 tokens still fits 16 registers (12
- * accumulators), converting 10 vectors per 12 FMAs where the former group
- * kernel (4 chains, a row against 2 tokens) converted 12 per 8. */
+ * and prompts lose nothing: the chains are independent, so F16's 4-row x
+ * 3-token tile runs one chain over the row, then the other, 12
+ * accumulators at a time (x86_f16a_tile4). */
 #ifndef HONE_X86_F16_AVX2_H
 #define HONE_X86_F16_AVX2_H
 
@@ -109,6 +109,66 @@ static const x86_f16a_tile_fn X86_F16A_ONE[5] = {NULL, x86_f16a_tile_1x1, x86_f1
                                                  x86_f16a_tile_1x4};
 static const x86_f16a_tile_fn X86_F16A_TWO[4] = {NULL, x86_f16a_tile_2x1, x86_f16a_tile_2x2, x86_f16a_tile_2x3};
 
+/* Prompt tiles of 4 rows x T <= 3 tokens. The order's two chains are
+ * independent, so the tile runs chain A over the whole row, then chain B:
+ * 12 accumulators each time (4 x 3 in 16 registers with the 3 token
+ * vectors and one row vector), 7 conversions per 12 FMAs where the 2 x 3
+ * tile, both chains live, converts 10. The same products in the same
+ * order per chain: the same bits. Both passes read the row's 16-element
+ * steps (half each), from L1. */
+/* One chain (h = 0: A, with the 8-element step; h = 1: B) of a 4 x T
+ * tile over the whole row; h is a constant in each call, so BF16's half
+ * is one unpack, not a choice in the loop. */
+X86_INLINE void x86_f16a_chain4(bool bf16, int n, const char *w, size_t wrb, const void *const *y, int h,
+                                __m256 acc[4][3], int T)
+{
+    for (int r = 0; r < 4; r++)
+        for (int t = 0; t < T; t++) acc[r][t] = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 yv[3];
+        for (int t = 0; t < T; t++) yv[t] = x86_f16a_half(bf16, y[t], i, h);
+        for (int r = 0; r < 4; r++) {
+            const __m256 wv = x86_f16a_half(bf16, w + (size_t)r * wrb, i, h);
+            for (int t = 0; t < T; t++) acc[r][t] = _mm256_fmadd_ps(wv, yv[t], acc[r][t]);
+        }
+    }
+    if (h == 0 && i + 8 <= n)
+        for (int r = 0; r < 4; r++) {
+            const __m256 wv = x86_f16a_ld(bf16, w + (size_t)r * wrb, i);
+            for (int t = 0; t < T; t++) acc[r][t] = _mm256_fmadd_ps(wv, x86_f16a_ld(bf16, y[t], i), acc[r][t]);
+        }
+}
+
+X86_INLINE void x86_f16a_tile4(bool bf16, int n, const char *w, size_t wrb, const void *const *y, float *out,
+                               int ldy, int T)
+{
+    __m256 a[4][3], b[4][3];
+    x86_f16a_chain4(bf16, n, w, wrb, y, 0, a, T);
+    x86_f16a_chain4(bf16, n, w, wrb, y, 1, b, T);
+    const int i = n / 16 * 16 + (n % 16 >= 8 ? 8 : 0); /* the products left */
+    for (int r = 0; r < 4; r++)
+        for (int t = 0; t < T; t++) {
+            float v = hsum_ps(_mm256_add_ps(a[r][t], b[r][t]));
+            for (int j = i; j < n; j++) v += x86_f16a_1(bf16, w + (size_t)r * wrb, j) * x86_f16a_1(bf16, y[t], j);
+            out[(size_t)t * (size_t)ldy + (size_t)r] = v;
+        }
+}
+
+#define X86_F16A_TILE4(T)                                                                             \
+    static void x86_f16a_tile_4x##T(bool bf16, int n, const char *w, size_t wrb, const void *const *y, \
+                                    float *out, int ldy)                                               \
+    {                                                                                                  \
+        (void)bf16; /* F16 only: see x86_f16a_matmul */                                               \
+        x86_f16a_tile4(false, n, w, wrb, y, out, ldy, T);                                              \
+    }
+X86_F16A_TILE4(1)
+X86_F16A_TILE4(2)
+X86_F16A_TILE4(3)
+#undef X86_F16A_TILE4
+
+static const x86_f16a_tile_fn X86_F16A_FOUR[4] = {NULL, x86_f16a_tile_4x1, x86_f16a_tile_4x2, x86_f16a_tile_4x3};
+
 static void x86_avx2_vec_dot_f16(int n, float *s, const void *x, const void *y)
 {
     x86_f16a_tile_1x1(false, n, x, 0, &y, s, 1);
@@ -127,7 +187,8 @@ enum { X86_F16A_TOK_BLOCK_BYTES = 256 * 1024 };
 
 /* Rows [r0, r1) x n_tok tokens. Up to 8 tokens (decode steps, attention):
  * one row at a time against groups of up to 4 tokens (one memory stream
- * per thread). More (prompts): 2 x 3 tiles, token blocks outermost. */
+ * per thread). More (prompts): 4 x 3 tiles for F16, 2 x 3 for BF16 (and
+ * the last rows), token blocks outermost. */
 __attribute__((noinline)) static void x86_f16a_matmul(bool bf16, const void *w, size_t w_row_bytes, const void *act,
                                                       size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                       float *y, int ldy)
@@ -149,6 +210,18 @@ __attribute__((noinline)) static void x86_f16a_matmul(bool bf16, const void *w, 
     for (int t0 = 0; t0 < n_tok; t0 += tb) {
         const int te = t0 + tb < n_tok ? t0 + tb : n_tok;
         int r = r0;
+        /* F16 only: BF16's widening needs a zero register, the 17th, and
+         * the 4 x 3 tile then spills (BF16 pp512 103 -> 61 t/s) */
+        for (; !bf16 && r + 4 <= r1; r += 4) {
+            if (r + 8 <= r1) /* the next 4 rows into L2 */
+                x86_prefetch_l2_slice(wb + (size_t)(r + 4) * w_row_bytes, 4 * w_row_bytes, 0, 1);
+            for (int t = t0; t < te; t += 3) {
+                const int nt = te - t < 3 ? te - t : 3;
+                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
+                X86_F16A_FOUR[nt](bf16, n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
+                                  ldy);
+            }
+        }
         for (; r + 2 <= r1; r += 2) {
             if (r + 4 <= r1) /* the next 2 rows into L2 */
                 x86_prefetch_l2_slice(wb + (size_t)(r + 2) * w_row_bytes, 2 * w_row_bytes, 0, 1);
