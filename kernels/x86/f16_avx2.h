@@ -180,10 +180,13 @@ static void x86_avx2_vec_dot_bf16(int n, float *s, const void *x, const void *y)
 }
 
 /* A prompt's token rows are walked in blocks of about this many bytes
- * (F16), which stay in L2 while the slice's row pairs pass over them
- * (HONE_KERNELS=avx2 on the Zen 5, bench-1b-f16 pp512 t=2: 64-128 KiB
- * 100 t/s, 256 KiB 111, 512 KiB - whole prompt 106-108). */
-enum { X86_F16A_TOK_BLOCK_BYTES = 256 * 1024 };
+ * (F16) while the slice's row groups pass over them: each row is read
+ * once per block (HONE_KERNELS=avx2 on the Zen 5, bench-1b-f16 pp512 t=2,
+ * 4 x 3 tiles: 256 KiB 109-112 t/s, 512 KiB 115-118, 1 MiB 117-119, 2 MiB
+ * as 1; BF16's 2 x 3 tiles: 256 KiB 106, 1 MiB 114. With the 2 x 3 tiles
+ * alone 256 KiB had been best: 64-128 KiB 100, 256 KiB 111, 512 KiB -
+ * whole prompt 106-108). */
+enum { X86_F16A_TOK_BLOCK_BYTES = 1024 * 1024 };
 
 /* Rows [r0, r1) x n_tok tokens. Up to 8 tokens (decode steps, attention):
  * one row at a time against groups of up to 4 tokens (one memory stream
