@@ -188,6 +188,24 @@ static void x86_avx2_vec_dot_bf16(int n, float *s, const void *x, const void *y)
  * whole prompt 106-108). */
 enum { X86_F16A_TOK_BLOCK_BYTES = 1024 * 1024 };
 
+/* Groups of R rows from r (while R fit before r1) x tokens [t0, te) in
+ * tiles of up to 3 tokens (fns[nt]), the next group fetched into L2;
+ * returns the first row left. */
+X86_INLINE int x86_f16a_rows(bool bf16, const char *wb, size_t wrb, const char *ab, size_t arb, int n, int r, int r1,
+                             int t0, int te, float *y, int ldy, int R, const x86_f16a_tile_fn *fns)
+{
+    const void *yp[3];
+    for (; r + R <= r1; r += R) {
+        if (r + 2 * R <= r1) x86_prefetch_l2_slice(wb + (size_t)(r + R) * wrb, (size_t)R * wrb, 0, 1);
+        for (int t = t0; t < te; t += 3) {
+            const int nt = te - t < 3 ? te - t : 3;
+            for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * arb;
+            fns[nt](bf16, n, wb + (size_t)r * wrb, wrb, yp, y + (size_t)t * (size_t)ldy + r, ldy);
+        }
+    }
+    return r;
+}
+
 /* Rows [r0, r1) x n_tok tokens. Up to 8 tokens (decode steps, attention):
  * one row at a time against groups of up to 4 tokens (one memory stream
  * per thread). More (prompts): 4 x 3 tiles for F16, 2 x 3 for BF16 (and
@@ -212,29 +230,11 @@ __attribute__((noinline)) static void x86_f16a_matmul(bool bf16, const void *w, 
     if (tb < 3) tb = 3;
     for (int t0 = 0; t0 < n_tok; t0 += tb) {
         const int te = t0 + tb < n_tok ? t0 + tb : n_tok;
-        int r = r0;
-        /* F16 only: BF16's widening needs a zero register, the 17th, and
-         * the 4 x 3 tile then spills (BF16 pp512 103 -> 61 t/s) */
-        for (; !bf16 && r + 4 <= r1; r += 4) {
-            if (r + 8 <= r1) /* the next 4 rows into L2 */
-                x86_prefetch_l2_slice(wb + (size_t)(r + 4) * w_row_bytes, 4 * w_row_bytes, 0, 1);
-            for (int t = t0; t < te; t += 3) {
-                const int nt = te - t < 3 ? te - t : 3;
-                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
-                X86_F16A_FOUR[nt](bf16, n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
-                                  ldy);
-            }
-        }
-        for (; r + 2 <= r1; r += 2) {
-            if (r + 4 <= r1) /* the next 2 rows into L2 */
-                x86_prefetch_l2_slice(wb + (size_t)(r + 2) * w_row_bytes, 2 * w_row_bytes, 0, 1);
-            for (int t = t0; t < te; t += 3) {
-                const int nt = te - t < 3 ? te - t : 3;
-                for (int j = 0; j < nt; j++) yp[j] = ab + (size_t)(t + j) * act_row_bytes;
-                X86_F16A_TWO[nt](bf16, n, wb + (size_t)r * w_row_bytes, w_row_bytes, yp, y + (size_t)t * (size_t)ldy + r,
-                                 ldy);
-            }
-        }
+        /* 4 x 3 tiles for F16 only: BF16's widening needs a zero register,
+         * the 17th, and the 4 x 3 tile then spills (BF16 pp512 103 -> 61) */
+        int r = bf16 ? r0 : x86_f16a_rows(bf16, wb, w_row_bytes, ab, act_row_bytes, n, r0, r1, t0, te, y, ldy, 4,
+                                          X86_F16A_FOUR);
+        r = x86_f16a_rows(bf16, wb, w_row_bytes, ab, act_row_bytes, n, r, r1, t0, te, y, ldy, 2, X86_F16A_TWO);
         for (; r < r1; r++)
             for (int t = t0; t < te; t += 4) {
                 const int nt = te - t < 4 ? te - t : 4;
