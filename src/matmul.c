@@ -100,12 +100,15 @@ void hone_mm_free(hone_mm *s)
 
 size_t hone_mm_bytes(const hone_mm *s) { return s ? s->bytes : 0; }
 
-int hone_mm_chunks(const hone_threadpool *pool, int64_t units)
+/* per_thread parts per pool thread, at most one per unit, at least one. */
+static int pool_parts(const hone_threadpool *pool, int64_t units, int per_thread)
 {
-    int64_t c = (int64_t)hone_threadpool_n_threads(pool) * 4;
+    int64_t c = (int64_t)hone_threadpool_n_threads(pool) * per_thread;
     if (units < c) c = units;
     return c < 1 ? 1 : (int)c;
 }
+
+int hone_mm_chunks(const hone_threadpool *pool, int64_t units) { return pool_parts(pool, units, 4); }
 
 /* -------------------------------------------------------------- running */
 
@@ -213,8 +216,5 @@ void hone_mm_run(hone_mm *s, hone_threadpool *pool, const float *src, int ld_src
      * (with 4 per thread whose first took 3/4 of the rows: tg +0 %). The
      * price: a thread held up elsewhere delays the product, as in
      * llama.cpp's decode. */
-    else {
-        const int64_t units = rows / HONE_MM_ROW_ALIGN, nth = hone_threadpool_n_threads(pool);
-        hone_threadpool_run(pool, mm_worker, &c, (int)(units < 1 ? 1 : units < nth ? units : nth));
-    }
+    else hone_threadpool_run(pool, mm_worker, &c, pool_parts(pool, rows / HONE_MM_ROW_ALIGN, 1));
 }
