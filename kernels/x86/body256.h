@@ -1071,18 +1071,21 @@ static inline void x86_q6_rows8(const char *wb, size_t w_row_bytes, int rs, int 
     for (int g = 0; g < 8; g++) transpose8_epi32(q[g]);
 }
 
+/* One activation block's -off * sum(a) (q: its quants) and scale. */
+static inline void x86_act_blk(const block_q8_0 *a, __m256i q, int off, int32_t *corr, float *dy)
+{
+    *corr = off ? -off * hsum_epi32(dot_u8s8_acc(_mm256_setzero_si256(), _mm256_set1_epi8(1), q)) : 0;
+    *dy = h2f(a->d);
+}
+
 /* Per activation block of tokens [t0, t0 + nt): -off * sum(a) and dy. */
 static inline void x86_tile_act(const char *ab, size_t act_row_bytes, int t0, int nt, int nb, int off,
-                         int32_t *corr, float *dy)
+                                int32_t *corr, float *dy)
 {
-    const __m256i ones = _mm256_set1_epi8(1);
     for (int t = 0; t < nt; t++) {
         const block_q8_0 *a = (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes);
-        for (int b = 0; b < nb; b++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)a[b].qs);
-            corr[t * nb + b] = off ? -off * hsum_epi32(dot_u8s8_acc(_mm256_setzero_si256(), ones, q)) : 0;
-            dy[t * nb + b] = h2f(a[b].d);
-        }
+        for (int b = 0; b < nb; b++)
+            x86_act_blk(&a[b], _mm256_loadu_si256((const __m256i *)a[b].qs), off, &corr[t * nb + b], &dy[t * nb + b]);
     }
 }
 
@@ -1102,9 +1105,8 @@ typedef struct {
 /* Tokens [t0, t0 + nt) as x86_act_rec records [group][block]; a last
  * partial group is padded with zero tokens. */
 static void x86_act_recs(const char *ab, size_t act_row_bytes, int t0, int nt, int nb, int off,
-                              x86_act_rec *o)
+                         x86_act_rec *o)
 {
-    const __m256i ones = _mm256_set1_epi8(1);
     for (int t = 0; t < (nt + X86_REC_T - 1) / X86_REC_T * X86_REC_T; t++) {
         const block_q8_0 *a = t < nt ? (const block_q8_0 *)(ab + (size_t)(t0 + t) * act_row_bytes) : NULL;
         for (int b = 0; b < nb; b++) {
@@ -1118,8 +1120,7 @@ static void x86_act_recs(const char *ab, size_t act_row_bytes, int t0, int nt, i
             }
             const __m256i q = _mm256_loadu_si256((const __m256i *)a[b].qs);
             _mm256_storeu_si256((__m256i *)r->q[u], q);
-            r->corr[u] = off ? -off * hsum_epi32(dot_u8s8_acc(_mm256_setzero_si256(), ones, q)) : 0;
-            r->dy[u] = h2f(a[b].d);
+            x86_act_blk(&a[b], q, off, &r->corr[u], &r->dy[u]);
         }
     }
 }
