@@ -9,6 +9,7 @@
 
 #include <immintrin.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Slice k of n (k < n) of the bytes [p, p + bytes), into L2. Always
  * inlined: as a function of its own GCC judged it free of side effects (it
@@ -27,6 +28,16 @@ static inline __attribute__((always_inline)) void x86_prefetch_l1_slice(const ch
     for (size_t o = bytes * (size_t)k / (size_t)n & ~(size_t)63, e = bytes * (size_t)(k + 1) / (size_t)n; o < e;
          o += 64)
         _mm_prefetch(p + o, _MM_HINT_T0);
+}
+
+/* The decode kernels that read a group's rows one after the other, a run
+ * of memory in order: the bytes `ahead` past [cur, cur + bytes), below lim
+ * (the end of what the call reads), into L1. */
+static inline __attribute__((always_inline)) void x86_prefetch_run(const void *cur, size_t bytes, size_t ahead,
+                                                                  const void *lim)
+{
+    const char *q = (const char *)cur + ahead, *e = q + bytes < (const char *)lim ? q + bytes : (const char *)lim;
+    for (const char *o = (const char *)((uintptr_t)q & ~(uintptr_t)63); o < e; o += 64) _mm_prefetch(o, _MM_HINT_T0);
 }
 
 #endif
