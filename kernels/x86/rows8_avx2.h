@@ -16,10 +16,11 @@
  * Decode (x86_d8_matmul): repacking would cost as much as the product.
  * Q4_0 blocks of 8 rows are transposed into rows-in-lanes as they are
  * loaded (16 bytes of nibbles per row: a 4x4 dword transpose per 128-bit
- * half); Q8_0 rows sum their blocks each in its own vector (eight blocks
- * reduced together), then an 8x8 transpose puts rows in lanes for the
- * float steps. The 8 rows are 8 short interleaved streams, which the
- * hardware prefetchers follow badly: the next group is prefetched.
+ * half), 8 short interleaved streams, which the hardware prefetchers
+ * follow badly: the next group is prefetched. Q8_0 rows are read one
+ * after the other, each summing its blocks in its own vector (eight blocks
+ * reduced together) into an L1 buffer, then 8x8 transposes put rows in
+ * lanes for the float steps.
  *
  * Both keep the one-row kernels' float steps per (row, token): exact block
  * sum, acc0/acc1 fma chains over even/odd blocks, acc0 + acc1. */
@@ -178,6 +179,35 @@ X86_INLINE void x86_d8_q8_blk8(const uint8_t *row, int b, const block_q8_0 *a, c
     *ps = _mm256_mul_ps(_mm256_cvtph_ps(dh), _mm256_loadu_ps(dy + b));
 }
 
+/* Q8_0 decode: the 8 rows at row0 into y[0..8). The rows are read one
+ * after the other, a run of memory in order fetched 8 KiB ahead (below
+ * end, where the call's rows end), their block sums and scale products
+ * kept in L1; then rows in lanes for the fma chains (see tiles16_vnni.h's
+ * one-token rows: side by side, 8 rows are 8 short streams). */
+X86_INLINE void x86_d8_q8_rows(const uint8_t *row0, size_t rb, int nb, const block_q8_0 *a, const float *dy,
+                               const void *end, float *y)
+{
+    __m256 fsb[X86_D8_MAX_NB / 8][8], psb[X86_D8_MAX_NB / 8][8];
+    for (int i = 0; i < 8; i++)
+        for (int b = 0; b < nb; b += 8) {
+            const uint8_t *blk = row0 + (size_t)i * rb + (size_t)b * sizeof(block_q8_0);
+            x86_prefetch_run(blk, 8 * sizeof(block_q8_0), 8192, end);
+            x86_d8_q8_blk8(row0 + (size_t)i * rb, b, a, dy, &fsb[b / 8][i], &psb[b / 8][i]);
+        }
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (int s = 0; s < nb / 8; s++) {
+        __m256 fs[8], ps[8];
+        for (int i = 0; i < 8; i++) fs[i] = fsb[s][i], ps[i] = psb[s][i];
+        x86_tr8(fs);
+        x86_tr8(ps);
+        for (int j = 0; j < 8; j += 2) {
+            acc0 = _mm256_fmadd_ps(fs[j], ps[j], acc0);
+            acc1 = _mm256_fmadd_ps(fs[j + 1], ps[j + 1], acc1);
+        }
+    }
+    _mm256_storeu_ps(y, _mm256_add_ps(acc0, acc1));
+}
+
 /* Q4_0 decode: block b of the 8 rows at row0 (stride rb) with rows in
  * lanes, transposed as it is loaded: w[k] holds elements 4k..4k+3 of each
  * row (x86_pack8's order), unsigned; *dx the rows' scales. */
@@ -231,6 +261,10 @@ __attribute__((noinline)) static bool x86_d8_matmul(uint32_t wtype, const void *
         for (int rg = r0; rg < r1; rg += 8) {
             const int r = rg + 8 <= r1 ? rg : r1 - 8;
             const uint8_t *row0 = (const uint8_t *)w + (size_t)r * w_row_bytes;
+            if (!q4) {
+                x86_d8_q8_rows(row0, w_row_bytes, nb, a, dy, (const uint8_t *)w + (size_t)r1 * w_row_bytes, yt + r);
+                continue;
+            }
             __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
             /* eight interleaved short row streams starve the hardware
              * prefetchers: fetch the next group linearly, a slice per step */
@@ -241,31 +275,19 @@ __attribute__((noinline)) static bool x86_d8_matmul(uint32_t wtype, const void *
             for (int b = 0; b < nb; b += 8) {
                 for (const char *e = pf + pf_step < pf_end ? pf + pf_step : pf_end; pf < e; pf += 64)
                     _mm_prefetch(pf, _MM_HINT_T0);
-                if (q4) {
-                    /* rows in lanes straight from the rows */
-                    for (int j = 0; j < 8; j++) {
-                        __m256i wq[8];
-                        __m256 dx;
-                        x86_q4_rows8(row0, w_row_bytes, b + j, wq, &dx);
-                        __m256i s16 = _mm256_setzero_si256();
-                        for (int k = 0; k < 8; k++)
-                            s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(wq[k], _mm256_set1_epi32(load_i32(a[b + j].qs + 4 * k))));
-                        const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)),
-                                                           _mm256_set1_epi32(corr[b + j]));
-                        const __m256 p = _mm256_mul_ps(dx, _mm256_set1_ps(dy[b + j]));
-                        if (j & 1) acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), p, acc1);
-                        else acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), p, acc0);
-                    }
-                    continue;
-                }
-                __m256 fs[8], ps[8];
-                for (int i = 0; i < 8; i++)
-                    x86_d8_q8_blk8(row0 + (size_t)i * w_row_bytes, b, a, dy, &fs[i], &ps[i]);
-                x86_tr8(fs);
-                x86_tr8(ps);
-                for (int j = 0; j < 8; j += 2) {
-                    acc0 = _mm256_fmadd_ps(fs[j], ps[j], acc0);
-                    acc1 = _mm256_fmadd_ps(fs[j + 1], ps[j + 1], acc1);
+                /* Q4_0: rows in lanes straight from the rows */
+                for (int j = 0; j < 8; j++) {
+                    __m256i wq[8];
+                    __m256 dx;
+                    x86_q4_rows8(row0, w_row_bytes, b + j, wq, &dx);
+                    __m256i s16 = _mm256_setzero_si256();
+                    for (int k = 0; k < 8; k++)
+                        s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(wq[k], _mm256_set1_epi32(load_i32(a[b + j].qs + 4 * k))));
+                    const __m256i s = _mm256_add_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)),
+                                                       _mm256_set1_epi32(corr[b + j]));
+                    const __m256 p = _mm256_mul_ps(dx, _mm256_set1_ps(dy[b + j]));
+                    if (j & 1) acc1 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), p, acc1);
+                    else acc0 = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), p, acc0);
                 }
             }
             _mm256_storeu_ps(yt + r, _mm256_add_ps(acc0, acc1));
