@@ -361,6 +361,29 @@ X86_INLINE void x86_tr8(__m256 *r)
 }
 
 
+/* The float steps of the one-token Q4_0 / Q8_0 decode rows (tiles16_vnni.h,
+ * rows8_avx2.h), which read 8 rows one after the other and keep per step
+ * of 8 blocks a vector per row of block sums fs and scale products ps
+ * (lanes: blocks b..b+7, or with halves b, b+2, b+4, b+6, b+1, b+3, b+5,
+ * b+7): rows into lanes, then acc0 over the even blocks and acc1 over the
+ * odd, in block order; acc0 + acc1 is the 8 rows' results. */
+X86_INLINE __m256 x86_rows8_chains(__m256 (*fs)[8], __m256 (*ps)[8], int steps, bool halves)
+{
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    for (int s = 0; s < steps; s++) {
+        __m256 f[8], p[8];
+        for (int i = 0; i < 8; i++) f[i] = fs[s][i], p[i] = ps[s][i];
+        x86_tr8(f);
+        x86_tr8(p);
+        for (int j = 0; j < 4; j++) {
+            const int e = halves ? j : 2 * j, o = halves ? 4 + j : 2 * j + 1;
+            acc0 = _mm256_fmadd_ps(f[e], p[e], acc0);
+            acc1 = _mm256_fmadd_ps(f[o], p[o], acc1);
+        }
+    }
+    return _mm256_add_ps(acc0, acc1);
+}
+
 /* 32 nibbles in element order (low nibbles 0..15, high 16..31). */
 X86_INLINE __m256i nibbles32(const uint8_t *qs)
 {

@@ -194,18 +194,7 @@ X86_INLINE void x86_d8_q8_rows(const uint8_t *row0, size_t rb, int nb, const blo
             x86_prefetch_run(blk, 8 * sizeof(block_q8_0), 8192, end);
             x86_d8_q8_blk8(row0 + (size_t)i * rb, b, a, dy, &fsb[b / 8][i], &psb[b / 8][i]);
         }
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    for (int s = 0; s < nb / 8; s++) {
-        __m256 fs[8], ps[8];
-        for (int i = 0; i < 8; i++) fs[i] = fsb[s][i], ps[i] = psb[s][i];
-        x86_tr8(fs);
-        x86_tr8(ps);
-        for (int j = 0; j < 8; j += 2) {
-            acc0 = _mm256_fmadd_ps(fs[j], ps[j], acc0);
-            acc1 = _mm256_fmadd_ps(fs[j + 1], ps[j + 1], acc1);
-        }
-    }
-    _mm256_storeu_ps(y, _mm256_add_ps(acc0, acc1));
+    _mm256_storeu_ps(y, x86_rows8_chains(fsb, psb, nb / 8, false));
 }
 
 /* Q4_0 decode: block b of the 8 rows at row0 (stride rb) with rows in

@@ -442,18 +442,7 @@ X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int 
                 x86_prefetch_run(blk, 8 * bsz, 8192, end);
                 x86_dec_blk8(q4, bsz, row0 + (size_t)i * w_row_bytes, b, a, 1, &fsb[b / 8][i], &psb[b / 8][i], 0);
             }
-        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-        for (int s = 0; s < nb8 / 8; s++) {
-            __m256 f[8], p[8];
-            for (int i = 0; i < 8; i++) f[i] = fsb[s][i], p[i] = psb[s][i];
-            x86_tr8(f);
-            x86_tr8(p);
-            for (int j = 0; j < 4; j++) {
-                acc0 = _mm256_fmadd_ps(f[j], p[j], acc0);
-                acc1 = _mm256_fmadd_ps(f[4 + j], p[4 + j], acc1);
-            }
-        }
-        _mm256_storeu_ps(y + r, _mm256_add_ps(acc0, acc1));
+        _mm256_storeu_ps(y + r, x86_rows8_chains(fsb, psb, nb8 / 8, true));
     }
     /* 8 rows at once: each row's fma chains run in its own lane (same
      * per-row float steps), not as a latency-bound scalar chain */
