@@ -39,6 +39,12 @@ enum {
     X86_D8_MAX_NB = 512,    /* blocks per row, decode */
 };
 
+/* Keeps an accumulator's sum in program order: GCC reassociated the
+ * step's integer adds into a tree, computing all 32 products first, and
+ * with AVX2's 16 registers spilled them to the stack (an empty asm that
+ * the value passes through, in a register; no instruction). */
+#define X86_IN_ORDER(v) __asm__("" : "+x"(v))
+
 static inline int load_u16(const uint8_t *p)
 {
     uint16_t v;
@@ -66,8 +72,10 @@ X86_INLINE void x86_t8_step(bool q4, const x86_t8_block *pk, const x86_act_rec *
         for (int t = 0; t < nt; t++) s[t] = _mm256_setzero_si256();
         for (int k = 0; k < 8; k++) {
             const __m256i wk = _mm256_loadu_si256((const __m256i *)pk->w[k]);
-            for (int t = 0; t < nt; t++)
+            for (int t = 0; t < nt; t++) {
                 s[t] = _mm256_add_epi16(s[t], _mm256_maddubs_epi16(wk, _mm256_set1_epi32(ar->q[u0 + t][k])));
+                X86_IN_ORDER(s[t]);
+            }
         }
         for (int t = 0; t < nt; t++)
             s[t] = _mm256_add_epi32(_mm256_madd_epi16(s[t], ones16), _mm256_set1_epi32(ar->corr[u0 + t]));
@@ -79,6 +87,7 @@ X86_INLINE void x86_t8_step(bool q4, const x86_t8_block *pk, const x86_act_rec *
             for (int t = 0; t < nt; t++) {
                 const __m256i ak = _mm256_sign_epi8(_mm256_set1_epi32(ar->q[u0 + t][k]), wk);
                 s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, ak), ones16));
+                X86_IN_ORDER(s[t]);
             }
         }
     }
