@@ -39,12 +39,6 @@ enum {
     X86_D8_MAX_NB = 512,    /* blocks per row, decode */
 };
 
-/* Keeps an accumulator's sum in program order: GCC reassociated the
- * step's integer adds into a tree, computing all 32 products first, and
- * with AVX2's 16 registers spilled them to the stack (an empty asm that
- * the value passes through, in a register; no instruction). */
-#define X86_IN_ORDER(v) __asm__("" : "+x"(v))
-
 static inline int load_u16(const uint8_t *p)
 {
     uint16_t v;

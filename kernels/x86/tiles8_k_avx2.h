@@ -77,8 +77,10 @@ X86_INLINE void x86_t8k_run(const x86_t8k_block *pk, int nsb, int has_qh, const 
                 for (int h = 0; h < (has_qh ? 2 : 1); h++) {
                     const int k0 = has_qh ? 4 * h : 0, k1 = has_qh ? k0 + 4 : 8;
                     __m256i s = _mm256_maddubs_epi16(w[k0], _mm256_set1_epi32(load_i32(q + 4 * k0)));
-                    for (int k = k0 + 1; k < k1; k++)
+                    for (int k = k0 + 1; k < k1; k++) {
                         s = _mm256_add_epi16(s, _mm256_maddubs_epi16(w[k], _mm256_set1_epi32(load_i32(q + 4 * k))));
+                        X86_IN_ORDER(s);
+                    }
                     isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(s, scj));
                 }
             }
