@@ -654,6 +654,7 @@ X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh
                 const int8_t *a = ((const block_q8_K *)vy[t] + i)->qs + 64 * g;
                 sumi[t] = madd16_acc(sumi[t], _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)a)), s0);
                 sumi[t] = madd16_acc(sumi[t], _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(a + 32))), s1);
+                X86_IN_ORDER(sumi[t]);
             }
 #endif
         }
