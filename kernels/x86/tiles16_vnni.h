@@ -428,8 +428,9 @@ X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int 
      * products kept in L1; then the same fma chains as below, lane per
      * row. Against the 8 interleaved rows below, bench_kernels --few, one
      * thread from memory: Q8_0 25 -> 38 GB/s (the machine's probe: 40),
-     * Q4_0 30 -> 33 (from L2: 37 -> 43); bench-1b tg t=2 +7 % both. (1-2 KiB
-     * ahead: slower than no fetch; 4 KiB: between; 16 KiB: as 8.) The K-quant groups
+     * Q4_0 30 -> 33 (from L2: 37 -> 43); bench-1b tg t=2: Q8_0 +7 % in a
+     * slow hour, +22 % in a fast one, Q4_0 +4.7 %. (1-2 KiB ahead: slower
+     * than no fetch; 4 KiB: between; 16 KiB: as 8.) The K-quant groups
      * (dec_k_avx512.h) lost a sixth of their speed from L2 this way:
      * they keep the interleaved rows. */
     const void *end = (const uint8_t *)w + (size_t)r1 * w_row_bytes;
