@@ -37,15 +37,72 @@ typedef struct {
     float d[16];      /* row scales */
 } x86_tile_block;
 
-/* Repack rows [rs, min(rs + 16, r1)) (missing rows: zero weights). */
+/* The 16 bytes at p[r] + at of rows r = 0..15 as four dword columns:
+ * lane r of o[k] is dword k of row r's 16 bytes. A 4x4 dword transpose
+ * inside each 128-bit lane of a[0..3] (a[i]'s lane g holds row 4g + i, so
+ * the result's lane 4g + i is row 4g + i). */
+X86_INLINE void x86_tr16x4(const char *const *p, size_t at, __m512i o[4])
+{
+    __m512i a[4];
+    for (int i = 0; i < 4; i++) {
+        a[i] = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p[i] + at)));
+        a[i] = _mm512_inserti32x4(a[i], _mm_loadu_si128((const __m128i *)(p[4 + i] + at)), 1);
+        a[i] = _mm512_inserti32x4(a[i], _mm_loadu_si128((const __m128i *)(p[8 + i] + at)), 2);
+        a[i] = _mm512_inserti32x4(a[i], _mm_loadu_si128((const __m128i *)(p[12 + i] + at)), 3);
+    }
+    const __m512i t0 = _mm512_unpacklo_epi32(a[0], a[1]), t1 = _mm512_unpackhi_epi32(a[0], a[1]);
+    const __m512i t2 = _mm512_unpacklo_epi32(a[2], a[3]), t3 = _mm512_unpackhi_epi32(a[2], a[3]);
+    o[0] = _mm512_unpacklo_epi64(t0, t2);
+    o[1] = _mm512_unpackhi_epi64(t0, t2);
+    o[2] = _mm512_unpacklo_epi64(t1, t3);
+    o[3] = _mm512_unpackhi_epi64(t1, t3);
+}
+
+/* Repack rows [rs, min(rs + 16, r1)) (missing rows: zero weights). A full
+ * strip is transposed 16 rows at once (x86_tr16x4). The packing had taken
+ * ~9 % of a Q4_0 prompt's time (packing each strip twice: pp512 -9 %) as
+ * two 8-row halves (x86_pack8), each with its own transpose and a scalar
+ * conversion per scale: 16 rows at once, Q4_0 pp512 +5.6 %, +3 % more
+ * with the scales loaded one by one instead of gathered. */
 static void x86_tile_pack(uint32_t wtype, const char *wb, size_t w_row_bytes, int rs, int r1,
                           int nb, x86_tile_block *pk)
 {
-    const __m256i flip = _mm256_set1_epi8(wtype == HONE_TYPE_Q8_0 ? (char)0x80 : 0);
-    for (int b = 0; b < nb; b++)
-        for (int h = 0; h < 2; h++)
-            x86_pack8(wtype, wb, w_row_bytes, rs + 8 * h, r1, b, &pk[b].w[0][8 * h], 16,
-                      &pk[b].d[8 * h], flip);
+    const bool q4 = wtype == HONE_TYPE_Q4_0;
+    if (rs + 16 > r1) {
+        const __m256i flip = _mm256_set1_epi8(q4 ? 0 : (char)0x80);
+        for (int b = 0; b < nb; b++)
+            for (int h = 0; h < 2; h++)
+                x86_pack8(wtype, wb, w_row_bytes, rs + 8 * h, r1, b, &pk[b].w[0][8 * h], 16,
+                          &pk[b].d[8 * h], flip);
+        return;
+    }
+    /* both block types start with the F16 scale, quants from byte 2 */
+    const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
+    _Static_assert(offsetof(block_q4_0, qs) == 2 && offsetof(block_q8_0, qs) == 2, "scale, then quants");
+    const char *p[16];
+    for (int r = 0; r < 16; r++) p[r] = wb + (size_t)(rs + r) * w_row_bytes;
+    const __m512i m4 = _mm512_set1_epi8(0x0f), flip = _mm512_set1_epi8((char)0x80);
+    for (int b = 0; b < nb; b++) {
+        x86_tile_block *o = &pk[b];
+        /* the scales: 16 loads (a gather of them: pp512 -3 %) */
+        uint16_t h[16];
+        for (int r = 0; r < 16; r++) memcpy(&h[r], p[r] + (size_t)b * bsz, 2);
+        _mm512_storeu_ps(o->d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)h)));
+        __m512i c[4];
+        x86_tr16x4(p, (size_t)b * bsz + 2, c);
+        if (q4) {
+            /* dwords 0-3: low nibbles of quant bytes 0..15 (elements
+             * 0..15), 4-7: their high nibbles (elements 16..31) */
+            for (int k = 0; k < 4; k++) {
+                _mm512_storeu_si512(o->w[k], _mm512_and_si512(c[k], m4));
+                _mm512_storeu_si512(o->w[k + 4], _mm512_and_si512(_mm512_srli_epi16(c[k], 4), m4));
+            }
+        } else {
+            for (int k = 0; k < 4; k++) _mm512_storeu_si512(o->w[k], _mm512_xor_si512(c[k], flip));
+            x86_tr16x4(p, (size_t)b * bsz + 18, c);
+            for (int k = 0; k < 4; k++) _mm512_storeu_si512(o->w[k + 4], _mm512_xor_si512(c[k], flip));
+        }
+    }
 }
 
 static inline __m512i bcast32(const int8_t *p)
