@@ -31,8 +31,10 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static const uint32_t TYPES[] = {HONE_TYPE_F32, HONE_TYPE_F16, HONE_TYPE_BF16, HONE_TYPE_Q8_0,
-                                 HONE_TYPE_Q4_0, HONE_TYPE_Q4_K, HONE_TYPE_Q5_K, HONE_TYPE_Q6_K};
+static const uint32_t TYPES[] = {HONE_TYPE_F32,  HONE_TYPE_F16,  HONE_TYPE_BF16, HONE_TYPE_Q8_0,
+                                 HONE_TYPE_Q4_0, HONE_TYPE_Q4_1, HONE_TYPE_Q5_0, HONE_TYPE_Q5_1,
+                                 HONE_TYPE_Q2_K, HONE_TYPE_Q3_K, HONE_TYPE_Q4_K, HONE_TYPE_Q5_K,
+                                 HONE_TYPE_Q6_K};
 
 enum { N = 4096 }; /* row length */
 
