@@ -1006,6 +1006,25 @@ static void fill_act_scales(uint32_t vtype, const void *const *a, int nt, int nb
     }
 }
 
+/* The 16 bytes at p[r] + at of rows r = 0..7 as four dword columns: lane
+ * r of o[k] is dword k of row r's 16 bytes. A 4x4 dword transpose inside
+ * each 128-bit lane of a[0..3] (a[i]'s lane g holds row 4g + i, so the
+ * result's lane 4g + i is row 4g + i); tiles16_vnni.h's x86_tr16x4 is the
+ * same for 16 rows. */
+X86_INLINE void x86_tr8x4(const char *const *p, size_t at, __m256i o[4])
+{
+    __m256i a[4];
+    for (int i = 0; i < 4; i++)
+        a[i] = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(p[i] + at))),
+                                       _mm_loadu_si128((const __m128i *)(p[4 + i] + at)), 1);
+    const __m256i t0 = _mm256_unpacklo_epi32(a[0], a[1]), t1 = _mm256_unpackhi_epi32(a[0], a[1]);
+    const __m256i t2 = _mm256_unpacklo_epi32(a[2], a[3]), t3 = _mm256_unpackhi_epi32(a[2], a[3]);
+    o[0] = _mm256_unpacklo_epi64(t0, t2);
+    o[1] = _mm256_unpackhi_epi64(t0, t2);
+    o[2] = _mm256_unpacklo_epi64(t1, t3);
+    o[3] = _mm256_unpackhi_epi64(t1, t3);
+}
+
 /* Block b of rows [rs, rs + 8) (rows >= r1: zeros) with rows in lanes:
  * w[k * ws + r] is bytes 4k..4k+3 of row r's block (Q4_0: the nibbles,
  * unsigned, in element order; Q8_0: the signed bytes), xor flip; d[r] its

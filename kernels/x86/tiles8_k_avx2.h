@@ -35,9 +35,87 @@ typedef struct {
     float d[8], mn[8];  /* d and -dmin per row */
 } x86_t8k_block;
 
+/* Byte j of the 8 qwords v[0] (rows 0-3), v[1] (rows 4-7) as int32 lanes,
+ * in both int16 halves. */
+X86_INLINE __m256i x86_qword_byte8x2(const __m256i v[2], int j)
+{
+    const __m256i ff = _mm256_set1_epi64x(0xff);
+    const __m256i lo = _mm256_and_si256(_mm256_srli_epi64(v[0], 8 * j), ff);
+    const __m256i hi = _mm256_and_si256(_mm256_srli_epi64(v[1], 8 * j), ff);
+    /* dwords r0, r4, r1, r5, ... -> r0 .. r7 */
+    const __m256i x = _mm256_permutevar8x32_epi32(_mm256_or_si256(lo, _mm256_slli_epi64(hi, 32)),
+                                                  _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+    return _mm256_or_si256(x, _mm256_slli_epi32(x, 16));
+}
+
+/* x86_t8k_pack for 8 rows that all exist: each 32-byte chunk of nibbles
+ * (sub-blocks 2c, 2c + 1) transposed 16 bytes at a time (x86_tr8x4), the
+ * 5th bits likewise, the scales and mins as columns of per-row qwords
+ * (as tiles16_vnni.h's x86_tile_k4_pack16). Against x86_k45_rows8's
+ * eight 8x8 transposes and scalar scale stores: bench-1b Q4_K_M pp512
+ * +2.4 % (portable, HONE_KERNELS=avx2). */
+X86_INLINE void x86_t8k_pack8(const char *wb, size_t w_row_bytes, int has_qh, int rs, int nsb, x86_t8k_block *pk)
+{
+    const size_t bsize = has_qh ? sizeof(block_q5_K) : sizeof(block_q4_K);
+    const size_t qs_at = offsetof(block_q5_K, qh) + (has_qh ? QK_K / 8 : 0);
+    const __m256i m4 = _mm256_set1_epi8(0x0f), one = _mm256_set1_epi8(1);
+    const char *p[8];
+    for (int r = 0; r < 8; r++) p[r] = wb + (size_t)(rs + r) * w_row_bytes;
+    for (int b = 0; b < nsb; b++) {
+        x86_t8k_block *o = &pk[b];
+        const size_t at = (size_t)b * bsize;
+        _Alignas(32) uint64_t scq[8], mq[8];
+        uint16_t dh[8], mh[8];
+        for (int r = 0; r < 8; r++) {
+            uint32_t s2[2], m2[2];
+            kquant_scales((const uint8_t *)p[r] + at + offsetof(block_q5_K, scales), s2, m2);
+            scq[r] = (uint64_t)s2[0] | (uint64_t)s2[1] << 32;
+            mq[r] = (uint64_t)m2[0] | (uint64_t)m2[1] << 32;
+            memcpy(&dh[r], p[r] + at + offsetof(block_q5_K, d), 2);
+            memcpy(&mh[r], p[r] + at + offsetof(block_q5_K, dmin), 2);
+        }
+        _mm256_storeu_ps(o->d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh)));
+        /* -dmin: the sign flipped, as the unary minus does */
+        _mm256_storeu_ps(o->mn, _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)mh)),
+                                              _mm256_set1_ps(-0.0f)));
+        const __m256i sv[2] = {_mm256_load_si256((const __m256i *)scq), _mm256_load_si256((const __m256i *)(scq + 4))};
+        const __m256i mv[2] = {_mm256_load_si256((const __m256i *)mq), _mm256_load_si256((const __m256i *)(mq + 4))};
+        for (int j = 0; j < 8; j++) {
+            _mm256_storeu_si256((__m256i *)o->sc2[j], x86_qword_byte8x2(sv, j));
+            _mm256_storeu_si256((__m256i *)o->m2[j], x86_qword_byte8x2(mv, j));
+        }
+        __m256i h[8];
+        if (has_qh) {
+            x86_tr8x4(p, at + offsetof(block_q5_K, qh), h);
+            x86_tr8x4(p, at + offsetof(block_q5_K, qh) + 16, h + 4);
+        }
+        for (int c = 0; c < 4; c++) {
+            __m256i v[8];
+            x86_tr8x4(p, at + qs_at + 32 * (size_t)c, v);
+            x86_tr8x4(p, at + qs_at + 32 * (size_t)c + 16, v + 4);
+            for (int k = 0; k < 8; k++) {
+                __m256i lo = _mm256_and_si256(v[k], m4), hi = _mm256_and_si256(_mm256_srli_epi16(v[k], 4), m4);
+                if (has_qh) {
+                    /* bit 2c / 2c + 1 of element l's qh byte */
+                    lo = _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h[k], 2 * c), one), 4));
+                    hi = _mm256_or_si256(hi, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h[k], 2 * c + 1), one), 4));
+                }
+                _mm256_storeu_si256((__m256i *)o->w[2 * c][k], lo);
+                _mm256_storeu_si256((__m256i *)o->w[2 * c + 1][k], hi);
+            }
+        }
+    }
+}
+
 static void x86_t8k_pack(const char *wb, size_t w_row_bytes, int has_qh, int rs, int r1, int nsb,
                          x86_t8k_block *pk)
 {
+    if (rs + 8 <= r1) {
+        /* two instances, so has_qh is a constant in each */
+        if (has_qh) x86_t8k_pack8(wb, w_row_bytes, 1, rs, nsb, pk);
+        else x86_t8k_pack8(wb, w_row_bytes, 0, rs, nsb, pk);
+        return;
+    }
     for (int b = 0; b < nsb; b++) {
         x86_t8k_block *o = &pk[b];
         __m256i q[8][8];
@@ -111,8 +189,62 @@ typedef struct {
     float d[8];
 } x86_t8q6_block;
 
+/* x86_t8q6_pack for 8 rows that all exist: ql and qh transposed 16 bytes
+ * at a time (x86_tr8x4), then unpacked as k16_unpack_half does (as
+ * tiles16_vnni.h's x86_tile_q6_pack16). */
+X86_INLINE void x86_t8q6_pack8(const char *wb, size_t w_row_bytes, int rs, int nsb, x86_t8q6_block *pk)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
+    const __m256i lo16 = _mm256_set1_epi32(0xffff);
+    const char *p[8];
+    for (int r = 0; r < 8; r++) p[r] = wb + (size_t)(rs + r) * w_row_bytes;
+    for (int b = 0; b < nsb; b++) {
+        x86_t8q6_block *o = &pk[b];
+        const size_t at = (size_t)b * sizeof(block_q6_K);
+        uint16_t dh[8];
+        for (int r = 0; r < 8; r++) memcpy(&dh[r], p[r] + at + offsetof(block_q6_K, d), 2);
+        _mm256_storeu_ps(o->d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh)));
+        __m256i sk[4], sc[16];
+        x86_tr8x4(p, at + offsetof(block_q6_K, scales), sk);
+        for (int j = 0; j < 16; j++) {
+            sc[j] = _mm256_srai_epi32(_mm256_slli_epi32(sk[j / 4], 24 - 8 * (j % 4)), 24);
+            _mm256_storeu_si256((__m256i *)o->sc2[j],
+                                _mm256_or_si256(_mm256_and_si256(sc[j], lo16), _mm256_slli_epi32(sc[j], 16)));
+        }
+        for (int p2 = 0; p2 < 8; p2++)
+            _mm256_storeu_si256((__m256i *)o->sp[p2], _mm256_or_si256(_mm256_and_si256(sc[2 * p2], lo16),
+                                                                     _mm256_slli_epi32(sc[2 * p2 + 1], 16)));
+        for (int h = 0; h < 2; h++) {
+            __m256i l0[8], l1[8], qh[8];
+            const size_t ql = at + offsetof(block_q6_K, ql) + 64 * (size_t)h;
+            const size_t hb = at + offsetof(block_q6_K, qh) + 32 * (size_t)h;
+            x86_tr8x4(p, ql, l0);
+            x86_tr8x4(p, ql + 16, l0 + 4);
+            x86_tr8x4(p, ql + 32, l1);
+            x86_tr8x4(p, ql + 48, l1 + 4);
+            x86_tr8x4(p, hb, qh);
+            x86_tr8x4(p, hb + 16, qh + 4);
+            for (int k = 0; k < 8; k++) {
+                _mm256_storeu_si256((__m256i *)o->w[4 * h][k],
+                                    _mm256_or_si256(_mm256_and_si256(l0[k], m4), _mm256_and_si256(_mm256_slli_epi16(qh[k], 4), m30)));
+                _mm256_storeu_si256((__m256i *)o->w[4 * h + 1][k],
+                                    _mm256_or_si256(_mm256_and_si256(l1[k], m4), _mm256_and_si256(_mm256_slli_epi16(qh[k], 2), m30)));
+                _mm256_storeu_si256((__m256i *)o->w[4 * h + 2][k],
+                                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0[k], 4), m4), _mm256_and_si256(qh[k], m30)));
+                _mm256_storeu_si256((__m256i *)o->w[4 * h + 3][k],
+                                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1[k], 4), m4),
+                                                    _mm256_and_si256(_mm256_srli_epi16(qh[k], 2), m30)));
+            }
+        }
+    }
+}
+
 static void x86_t8q6_pack(const char *wb, size_t w_row_bytes, int rs, int r1, int nsb, x86_t8q6_block *pk)
 {
+    if (rs + 8 <= r1) {
+        x86_t8q6_pack8(wb, w_row_bytes, rs, nsb, pk);
+        return;
+    }
     for (int b = 0; b < nsb; b++) {
         x86_t8q6_block *o = &pk[b];
         __m256i q[8][8];
