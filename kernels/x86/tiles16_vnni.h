@@ -216,8 +216,6 @@ typedef struct {
     float d[16], mn[16]; /* d and -dmin per row */
 } x86_tile_k4;
 
-/* has_qh: Q5_K (bit 2g / 2g + 1 of qh is the 5th bit of group g's low /
- * high nibbles); otherwise Q4_K, whose blocks are Q5_K's without qh. */
 /* Byte j of the 16 qwords v[0] (rows 0-7), v[1] (rows 8-15), as int32
  * lanes. */
 X86_INLINE __m512i x86_qword_byte16(const __m512i v[2], int j)
@@ -291,6 +289,8 @@ X86_INLINE void x86_tile_k4_pack16(const char *wb, size_t w_row_bytes, int has_q
     }
 }
 
+/* has_qh: Q5_K (bit 2g / 2g + 1 of qh is the 5th bit of group g's low /
+ * high nibbles); otherwise Q4_K, whose blocks are Q5_K's without qh. */
 static void x86_tile_k4_pack(const char *wb, size_t w_row_bytes, int has_qh, int rs, int r1,
                              int nsb, x86_tile_k4 *pk)
 {
