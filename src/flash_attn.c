@@ -180,11 +180,6 @@ static void vec_rows(const hone_fa_job *j, int nr, const float *const *q, const 
 
 /* ----------------------------------------------------------- TILED path */
 
-/* One vector's lanes summed as ggml's reductions do: halves added until
- * one is left (t[l] += t[l + w], w = lanes / 2 .. 1). Written out per
- * vector width, so the compiler keeps it in registers (the loop over a
- * stack copy it replaces went through memory: attention's own time in a
- * Q4_0 pp512 profile 3.6 % -> 2.9 %, pp512 +1.7 %). */
 /* GCC's vector extensions (any target: wider than the hardware they are
  * split): the same element-wise operations as the scalar loops they
  * replace, which GCC 12 left scalar (the tile maximum and these sums were
@@ -193,6 +188,11 @@ typedef float fa_v8 __attribute__((vector_size(32)));
 typedef float fa_v4 __attribute__((vector_size(16)));
 typedef int32_t fa_v8i __attribute__((vector_size(32)));
 
+/* One vector's lanes summed as ggml's reductions do: halves added until
+ * one is left (t[l] += t[l + w], w = lanes / 2 .. 1). Written out per
+ * vector width, so the compiler keeps it in registers (the loop over a
+ * stack copy it replaces went through memory: attention's own time in a
+ * Q4_0 pp512 profile 3.6 % -> 2.9 %, pp512 +1.7 %). */
 static inline float tree_sum(const float *x, int lanes)
 {
     float t[16];
