@@ -532,10 +532,11 @@ __attribute__((noinline)) static bool x86_tile_q6_matmul(const void *w, size_t w
     return true;
 }
 
-/* Q4_0 / Q8_0 decode (few tokens): 8 rows at a time, two blocks per
- * vpdpbusd, a row's blocks unpacked once for a group of up to 4 tokens.
- * Each token's activations are copied once per call into contiguous
- * 32-byte blocks with a per-lane offset correction, so a row's weights are
+/* Q4_0 / Q8_0 decode (few tokens): 8 rows at a time, two blocks (Q8_0) or
+ * four blocks' halves (Q4_0) per vpdpbusd, a row's blocks unpacked once for
+ * a group of up to 4 tokens. Each token's activations are copied once per
+ * call (Q8_0 in 32-byte blocks, Q4_0 as x86_dec_q4_act1 lays them out)
+ * with a per-lane offset correction, so a row's weights are
  * used unsigned (q + off) and unpacked with no sign steps. Same float steps
  * per (row, token) as the one-row kernels: exact block sums, then acc0 /
  * acc1 fma chains over even / odd blocks. */
@@ -547,66 +548,6 @@ typedef struct {
     _Alignas(64) int32_t init[X86_DEC_MAX_NB * 8]; /* -off * sum(a), per lane */
     float dy[X86_DEC_MAX_NB], dyp[X86_DEC_MAX_NB]; /* dyp: in reduced-lane order */
 } x86_dec_act;
-
-/* One row's 8 blocks b..b+7 against NT tokens: per token the exact integer
- * block sums (as float) and dx * dy, lanes in block order b, b+2, b+4, b+6,
- * b+1, b+3, b+5, b+7. */
-X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, const x86_dec_act *a, int NT,
-                             __m256 *fs, __m256 *ps, size_t stride)
-{
-    __m512i wv[4];
-    for (int p = 0; p < 4; p++) {
-        const uint8_t *x0 = row + (size_t)(b + 2 * p) * bsz, *x1 = x0 + bsz;
-        if (q4) {
-            /* low nibbles of both blocks, then high (the activations are
-             * laid out to match: x86_dec_q8_matmul) */
-            const __m256i q = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(x1 + 2)),
-                                               _mm_loadu_si128((const __m128i *)(x0 + 2)));
-            wv[p] = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(q), _mm256_srli_epi16(q, 4), 1),
-                                     _mm512_set1_epi8(0x0f));
-        } else {
-            wv[p] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(x0 + 2))),
-                                       _mm256_loadu_si256((const __m256i *)(x1 + 2)), 1);
-            wv[p] = _mm512_xor_si512(wv[p], _mm512_set1_epi8((char)0x80));
-        }
-    }
-    __m128i dh;
-    if (q4) {
-        /* the 8 scales are words 0, 9, ..., 63 of the 128 bytes from block
-         * b (18-byte blocks; the 8 blocks span 144, so the loads stay in
-         * the row): one word permute instead of 8 scalar loads and inserts */
-        const uint8_t *p = row + (size_t)b * bsz;
-        const __m512i idx = _mm512_castsi128_si512(_mm_setr_epi16(0, 18, 36, 54, 9, 27, 45, 63));
-        dh = _mm512_castsi512_si128(_mm512_permutex2var_epi16(_mm512_loadu_si512(p), idx, _mm512_loadu_si512(p + 64)));
-    } else {
-        /* the same from two 128-byte windows (34-byte blocks: blocks b..b+3
-         * start at words 0, 17, 34, 51 of the first, b+4..b+7 of the
-         * second; both end inside the 8 blocks' 272 bytes) */
-        const uint8_t *p = row + (size_t)b * bsz, *q = p + 4 * bsz;
-        const __m512i ia = _mm512_castsi128_si512(_mm_setr_epi16(0, 34, 0, 0, 17, 51, 0, 0));
-        const __m512i ib = _mm512_castsi128_si512(_mm_setr_epi16(0, 0, 0, 34, 0, 0, 17, 51));
-        const __m512i lo = _mm512_permutex2var_epi16(_mm512_loadu_si512(p), ia, _mm512_loadu_si512(p + 64));
-        const __m512i hi = _mm512_permutex2var_epi16(_mm512_loadu_si512(q), ib, _mm512_loadu_si512(q + 64));
-        dh = _mm_blend_epi16(_mm512_castsi512_si128(lo), _mm512_castsi512_si128(hi), 0xCC);
-    }
-    const __m256 dx = _mm256_cvtph_ps(dh);
-    for (int t = 0; t < NT; t++) {
-        __m512i v[4];
-        for (int p = 0; p < 4; p++)
-            v[p] = _mm512_dpbusd_epi32(_mm512_load_si512(a[t].init + 8 * (b + 2 * p)), wv[p],
-                                       _mm512_load_si512(a[t].aq + 32 * (b + 2 * p)));
-        /* per 128-bit chunk: [v0, v1, v2, v3] chunk sums; Q8_0: chunks
-         * 0-1 are blocks b + 2p, chunks 2-3 blocks b + 2p + 1; Q4_0: chunks
-         * 0 and 2 blocks b + 2p, 1 and 3 b + 2p + 1 */
-        const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
-        const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
-        const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
-        const __m512i uc = q4 ? u : _mm512_shuffle_i64x2(u, u, 0xD8); /* Q8_0: chunks 0, 2, 1, 3 */
-        const __m256i sum = _mm256_add_epi32(_mm512_castsi512_si256(uc), _mm512_extracti64x4_epi64(uc, 1));
-        fs[t * stride] = _mm256_cvtepi32_ps(sum);
-        ps[t * stride] = _mm256_mul_ps(dx, _mm256_loadu_ps(a[t].dyp + b));
-    }
-}
 
 /* Q4_0, one token: a row's 8 blocks b..b+7 (144 bytes) -> fs, ps as
  * x86_dec_blk8's (same lanes, same values). Two word permutes gather four
@@ -628,7 +569,7 @@ static const _Alignas(64) int16_t X86_Q4_GATHER[2][32] = {
 #undef X86_Q4W
 };
 
-X86_INLINE void x86_dec_q4_blk8(const uint8_t *row, int b, const x86_dec_act *a, __m256 *fs, __m256 *ps)
+X86_INLINE void x86_dec_q4_blk8_1(const uint8_t *row, int b, const x86_dec_act *a, __m256 *fs, __m256 *ps)
 {
     const uint8_t *p = row + (size_t)b * sizeof(block_q4_0);
     const __m512i l0 = _mm512_loadu_si512(p), l1 = _mm512_loadu_si512(p + 64);
@@ -655,6 +596,100 @@ X86_INLINE void x86_dec_q4_blk8(const uint8_t *row, int b, const x86_dec_act *a,
                         _mm256_loadu_ps(a->dyp + b));
 }
 
+/* Token t's 8 block sums from its two dpbusd chains' results s[2]: chunk
+ * c holds blocks (b + c, b + c + 4), whose totals end in lanes 4c, 4c + 1;
+ * one dword permute puts them in x86_dec_blk8's order. */
+X86_INLINE __m256 x86_dec_q4_sums(const __m512i s[2])
+{
+    const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[0], s[1]), _mm512_unpackhi_epi32(s[0], s[1]));
+    const __m512i t2 = _mm512_add_epi32(t1, _mm512_shuffle_epi32(t1, _MM_PERM_BADC));
+    const __m512i order = _mm512_castsi256_si512(_mm256_setr_epi32(0, 8, 1, 9, 4, 12, 5, 13));
+    return _mm256_cvtepi32_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi32(order, t2)));
+}
+
+/* The same against NT tokens (server batches of 2..4 busy slots): the
+ * weights unpacked once. `bench_kernels --few`, one thread from memory,
+ * against x86_dec_blk8's inserts and three-level trees: 2 tokens 22 ->
+ * 28 GB/s, 4 tokens 13 -> 17. One token keeps x86_dec_q4_blk8_1: this
+ * function with NT = 1 (and that one's code, inlined in place of it) ran
+ * 3-6 % slower from memory in the same binary layout. */
+X86_INLINE void x86_dec_q4_blk8(const uint8_t *row, int b, const x86_dec_act *a, int NT, __m256 *fs, __m256 *ps,
+                                size_t stride)
+{
+    const uint8_t *p = row + (size_t)b * sizeof(block_q4_0);
+    const __m512i l0 = _mm512_loadu_si512(p), l1 = _mm512_loadu_si512(p + 64);
+    const __m512i l2 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p + 128))); /* to p + 144 */
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    /* token 0 as each half is unpacked, then the others */
+    __m512i w[4], s[2];
+    for (int h = 0; h < 2; h++) {
+        const __m512i q = _mm512_permutex2var_epi16(h ? l1 : l0, _mm512_load_si512(X86_Q4_GATHER[h]), h ? l2 : l1);
+        w[2 * h] = _mm512_and_si512(q, m4);
+        w[2 * h + 1] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+        s[h] = _mm512_dpbusd_epi32(_mm512_load_si512(a->init + 4 * b + 16 * h), w[2 * h],
+                                   _mm512_load_si512(a->aq + 32 * b + 128 * h));
+        s[h] = _mm512_dpbusd_epi32(s[h], w[2 * h + 1], _mm512_load_si512(a->aq + 32 * b + 128 * h + 64));
+    }
+    fs[0] = x86_dec_q4_sums(s);
+    const __m512i idx = _mm512_castsi128_si512(_mm_setr_epi16(0, 18, 36, 54, 9, 27, 45, 63));
+    const __m256 dx = _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi16(l0, idx, l1)));
+    ps[0] = _mm256_mul_ps(dx, _mm256_loadu_ps(a->dyp + b));
+    for (int t = 1; t < NT; t++) {
+        const int8_t *aq = a[t].aq + 32 * b;
+        const int32_t *in = a[t].init + 4 * b;
+        for (int h = 0; h < 2; h++) {
+            s[h] = _mm512_dpbusd_epi32(_mm512_load_si512(in + 16 * h), w[2 * h], _mm512_load_si512(aq + 128 * h));
+            s[h] = _mm512_dpbusd_epi32(s[h], w[2 * h + 1], _mm512_load_si512(aq + 128 * h + 64));
+        }
+        fs[t * stride] = x86_dec_q4_sums(s);
+        ps[t * stride] = _mm256_mul_ps(dx, _mm256_loadu_ps(a[t].dyp + b));
+    }
+}
+
+/* One row's 8 blocks b..b+7 against NT tokens: per token the exact integer
+ * block sums (as float) and dx * dy, lanes in block order b, b+2, b+4, b+6,
+ * b+1, b+3, b+5, b+7. Q4_0: x86_dec_q4_blk8. */
+X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, const x86_dec_act *a, int NT,
+                             __m256 *fs, __m256 *ps, size_t stride)
+{
+    if (q4) {
+        x86_dec_q4_blk8(row, b, a, NT, fs, ps, stride);
+        return;
+    }
+    __m512i wv[4];
+    for (int p = 0; p < 4; p++) {
+        const uint8_t *x0 = row + (size_t)(b + 2 * p) * bsz, *x1 = x0 + bsz;
+        wv[p] = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(x0 + 2))),
+                                   _mm256_loadu_si256((const __m256i *)(x1 + 2)), 1);
+        wv[p] = _mm512_xor_si512(wv[p], _mm512_set1_epi8((char)0x80));
+    }
+    /* the 8 scales from two 128-byte windows (34-byte blocks: blocks b..b+3
+     * start at words 0, 17, 34, 51 of the first, b+4..b+7 of the second;
+     * both end inside the 8 blocks' 272 bytes): two word permutes instead
+     * of 8 scalar loads and inserts */
+    const uint8_t *p = row + (size_t)b * bsz, *q = p + 4 * bsz;
+    const __m512i ia = _mm512_castsi128_si512(_mm_setr_epi16(0, 34, 0, 0, 17, 51, 0, 0));
+    const __m512i ib = _mm512_castsi128_si512(_mm_setr_epi16(0, 0, 0, 34, 0, 0, 17, 51));
+    const __m512i lo = _mm512_permutex2var_epi16(_mm512_loadu_si512(p), ia, _mm512_loadu_si512(p + 64));
+    const __m512i hi = _mm512_permutex2var_epi16(_mm512_loadu_si512(q), ib, _mm512_loadu_si512(q + 64));
+    const __m256 dx = _mm256_cvtph_ps(_mm_blend_epi16(_mm512_castsi512_si128(lo), _mm512_castsi512_si128(hi), 0xCC));
+    for (int t = 0; t < NT; t++) {
+        __m512i v[4];
+        for (int p = 0; p < 4; p++)
+            v[p] = _mm512_dpbusd_epi32(_mm512_load_si512(a[t].init + 8 * (b + 2 * p)), wv[p],
+                                       _mm512_load_si512(a[t].aq + 32 * (b + 2 * p)));
+        /* per 128-bit chunk: [v0, v1, v2, v3] chunk sums; chunks 0-1 are
+         * blocks b + 2p, chunks 2-3 blocks b + 2p + 1 */
+        const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[0], v[1]), _mm512_unpackhi_epi32(v[0], v[1]));
+        const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(v[2], v[3]), _mm512_unpackhi_epi32(v[2], v[3]));
+        const __m512i u = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
+        const __m512i uc = _mm512_shuffle_i64x2(u, u, 0xD8); /* chunks 0, 2, 1, 3 */
+        const __m256i sum = _mm256_add_epi32(_mm512_castsi512_si256(uc), _mm512_extracti64x4_epi64(uc, 1));
+        fs[t * stride] = _mm256_cvtepi32_ps(sum);
+        ps[t * stride] = _mm256_mul_ps(dx, _mm256_loadu_ps(a[t].dyp + b));
+    }
+}
+
 /* Q4_0 rows [r0, r1) against one token laid out by x86_dec_q4_act1 (nb a
  * multiple of 8): groups of 8 rows read one after the other, as
  * x86_dec_q8_rows's one-token groups; the rows left over alone. */
@@ -671,7 +706,7 @@ X86_INLINE void x86_dec_q4_rows1(const void *w, size_t w_row_bytes, int nb, int 
             for (int b = 0; b < nb; b += 8) {
                 const uint8_t *row = row0 + (size_t)i * w_row_bytes;
                 x86_prefetch_run(row + (size_t)b * bsz, 8 * bsz, 8192, end);
-                x86_dec_q4_blk8(row, b, a, &fsb[b / 8][i], &psb[b / 8][i]);
+                x86_dec_q4_blk8_1(row, b, a, &fsb[b / 8][i], &psb[b / 8][i]);
             }
         _mm256_storeu_ps(y + r, x86_rows8_chains(fsb, psb, nb / 8, true));
     }
@@ -680,7 +715,7 @@ X86_INLINE void x86_dec_q4_rows1(const void *w, size_t w_row_bytes, int nb, int 
         float acc0 = 0.0f, acc1 = 0.0f;
         for (int b = 0; b < nb; b += 8) {
             __m256 fv, pv;
-            x86_dec_q4_blk8(row, b, a, &fv, &pv);
+            x86_dec_q4_blk8_1(row, b, a, &fv, &pv);
             float fs[8], ps[8];
             _mm256_storeu_ps(fs, fv);
             _mm256_storeu_ps(ps, pv);
@@ -699,11 +734,10 @@ X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int 
 {
     const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
     const int nb8 = nb / 8 * 8;
-    if (q4 && NT == 1 && nb8 == nb) { /* activations as x86_dec_q4_act1 */
+    if (q4 && NT == 1) {
         x86_dec_q4_rows1(w, w_row_bytes, nb, r0, r1, a, y);
         return;
     }
-    const __m256i m4 = _mm256_set1_epi8(0x0f);
     int r = r0;
     /* One token: a group's 8 rows are read one after the other, a run of
      * memory in order, fetched 8 KiB ahead, their block sums and scale
@@ -775,13 +809,9 @@ X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int 
             }
             for (int b = nb8; b < nb; b++) {
                 const uint8_t *xb = row + (size_t)b * bsz;
-                __m256i xq;
-                if (q4) {
-                    const __m128i q = _mm_loadu_si128((const __m128i *)(xb + 2));
-                    xq = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), m4);
-                } else {
-                    xq = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)), _mm256_set1_epi8((char)0x80));
-                }
+                /* Q8_0 only: Q4_0 rows come here with nb a multiple of 8 */
+                const __m256i xq = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(xb + 2)),
+                                                    _mm256_set1_epi8((char)0x80));
                 const __m256i pv = _mm256_dpbusd_epi32(_mm256_load_si256((const __m256i *)(a[t].init + 8 * b)), xq,
                                                        _mm256_load_si256((const __m256i *)(a[t].aq + 32 * b)));
                 hone_half d16;
@@ -837,6 +867,7 @@ __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const vo
     if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_DEC_MAX_NB || nb < 8)
         return false;
     const bool q4 = wtype == HONE_TYPE_Q4_0;
+    if (q4 && nb8 != nb) return false; /* x86_dec_q4_blk8's layout: the group kernels take these */
     const int lane_off = q4 ? 1 : 16; /* off / 8: 8 lanes per block */
     static void (*const ROWS[X86_DEC_NT + 1])(bool, const void *, size_t, int, int, int, const x86_dec_act *,
                                               float *, int) = {NULL, x86_dec_q8_rows_1, x86_dec_q8_rows_2,
@@ -857,21 +888,7 @@ __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const vo
                 _mm256_store_si256((__m256i *)(a[t].init + 8 * b), _mm256_set1_epi32(-lane_off * bs));
                 a[t].dy[b] = h2f(ab[b].d);
             }
-            const bool one4 = q4 && nt == 1 && nb8 == nb;
-            if (one4) x86_dec_q4_act1(&a[0], nb);
-            /* Q4_0, the blocks the 8-block steps read: each pair as the
-             * weights are unpacked, first halves then second halves of both
-             * blocks, and the lanes' corrections likewise */
-            for (int b = 0; q4 && !one4 && b < nb8; b += 2) {
-                int8_t *p = a[t].aq + 32 * b;
-                const __m256i q0 = _mm256_load_si256((const __m256i *)p), q1 = _mm256_load_si256((const __m256i *)(p + 32));
-                _mm256_store_si256((__m256i *)p, _mm256_permute2x128_si256(q0, q1, 0x20));
-                _mm256_store_si256((__m256i *)(p + 32), _mm256_permute2x128_si256(q0, q1, 0x31));
-                int32_t *c = a[t].init + 8 * b;
-                const __m256i c0 = _mm256_load_si256((const __m256i *)c), c1 = _mm256_load_si256((const __m256i *)(c + 8));
-                _mm256_store_si256((__m256i *)c, _mm256_permute2x128_si256(c0, c1, 0x20));
-                _mm256_store_si256((__m256i *)(c + 8), _mm256_permute2x128_si256(c0, c1, 0x31));
-            }
+            if (q4) x86_dec_q4_act1(&a[t], nb);
             for (int b = 0; b < nb8; b++) a[t].dyp[b] = a[t].dy[b / 8 * 8 + PERM[b % 8]];
         }
         ROWS[nt](q4, w, w_row_bytes, nb, r0, r1, a, y + (size_t)t0 * (size_t)ldy, ldy);
