@@ -549,6 +549,19 @@ typedef struct {
     float dy[X86_DEC_MAX_NB], dyp[X86_DEC_MAX_NB]; /* dyp: in reduced-lane order */
 } x86_dec_act;
 
+/* A lone row's fma chains over one 8-block step (fs, ps in x86_dec_blk8's
+ * lane order: the even blocks, then the odd). */
+X86_INLINE void x86_dec_chain8(__m256 fv, __m256 pv, float *acc0, float *acc1)
+{
+    float fs[8], ps[8];
+    _mm256_storeu_ps(fs, fv);
+    _mm256_storeu_ps(ps, pv);
+    for (int j = 0; j < 4; j++) {
+        *acc0 = fmaf(fs[j], ps[j], *acc0);
+        *acc1 = fmaf(fs[4 + j], ps[4 + j], *acc1);
+    }
+}
+
 /* Q4_0, one token: a row's 8 blocks b..b+7 (144 bytes) -> fs, ps as
  * x86_dec_blk8's (same lanes, same values). Two word permutes gather four
  * blocks' 16 quant bytes each into one register (block c + 4h in 128-bit
@@ -716,13 +729,7 @@ X86_INLINE void x86_dec_q4_rows1(const void *w, size_t w_row_bytes, int nb, int 
         for (int b = 0; b < nb; b += 8) {
             __m256 fv, pv;
             x86_dec_q4_blk8_1(row, b, a, &fv, &pv);
-            float fs[8], ps[8];
-            _mm256_storeu_ps(fs, fv);
-            _mm256_storeu_ps(ps, pv);
-            for (int j = 0; j < 4; j++) {
-                acc0 = fmaf(fs[j], ps[j], acc0);
-                acc1 = fmaf(fs[4 + j], ps[4 + j], acc1);
-            }
+            x86_dec_chain8(fv, pv, &acc0, &acc1);
         }
         y[r] = acc0 + acc1;
     }
@@ -799,13 +806,7 @@ X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int 
             for (int b = 0; b < nb8; b += 8) {
                 __m256 fv, pv;
                 x86_dec_blk8(q4, bsz, row, b, a + t, 1, &fv, &pv, 0);
-                float fs[8], ps[8];
-                _mm256_storeu_ps(fs, fv);
-                _mm256_storeu_ps(ps, pv);
-                for (int j = 0; j < 4; j++) {
-                    acc0 = fmaf(fs[j], ps[j], acc0);
-                    acc1 = fmaf(fs[4 + j], ps[4 + j], acc1);
-                }
+                x86_dec_chain8(fv, pv, &acc0, &acc1);
             }
             for (int b = nb8; b < nb; b++) {
                 const uint8_t *xb = row + (size_t)b * bsz;
