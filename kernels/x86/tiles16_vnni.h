@@ -562,19 +562,20 @@ X86_INLINE void x86_dec_chain8(__m256 fv, __m256 pv, float *acc0, float *acc1)
     }
 }
 
-/* Q4_0, one token: a row's 8 blocks b..b+7 (144 bytes) -> fs, ps as
- * x86_dec_blk8's (same lanes, same values). Two word permutes gather four
- * blocks' 16 quant bytes each into one register (block c + 4h in 128-bit
- * chunk c of q[h]; the quants start at even offsets, 18 c + 2) from three
- * loads of the 144 bytes, so the nibbles need no 128-bit inserts, and a
- * block's sum is the 4 lanes of one chunk: two levels of adds and one
- * dword permute put the 8 sums in order. The activations are laid out to
- * match (x86_dec_q4_act1): per 4 blocks their elements 0..15 (low
- * nibbles), then 16..31. Against x86_dec_blk8 (each block's 16 bytes
- * inserted, 8-lane sums reduced in three levels), `bench_kernels --few`,
- * one thread: from L2 37 -> 45 GB/s, from memory 32 -> 36-37 (the probe:
- * 40). Four overlapping 64-byte loads (+0, +16, +64, +80) instead of
- * three ran 26-28 from memory. */
+/* Q4_0: a row's 8 blocks b..b+7 (144 bytes) against NT tokens -> fs, ps
+ * as x86_dec_blk8's (same lanes, same values). Two word permutes gather
+ * four blocks' 16 quant bytes each into one register (block c + 4h in
+ * 128-bit chunk c of q[h]; the quants start at even offsets, 18 c + 2)
+ * from three loads of the 144 bytes, so the nibbles need no 128-bit
+ * inserts, and a block's sum is the 4 lanes of one chunk: two levels of
+ * adds and one dword permute put the 8 sums in order. The activations are
+ * laid out to match (x86_dec_q4_act1): per 4 blocks their elements 0..15
+ * (low nibbles), then 16..31. Against x86_dec_blk8's step (each block's 16
+ * bytes inserted, 8-lane sums reduced in three levels), `bench_kernels
+ * --few`, one thread: one token from L2 37 -> 45 GB/s, from memory 32 ->
+ * 34-37 (the probe: 40); from memory 2 tokens 22 -> 28, 4 tokens 13 -> 17.
+ * Four overlapping 64-byte loads (+0, +16, +64, +80) instead of three ran
+ * 26-28 from memory with one token. */
 static const _Alignas(64) int16_t X86_Q4_GATHER[2][32] = {
 #define X86_Q4W(o) (o), (o) + 1, (o) + 2, (o) + 3, (o) + 4, (o) + 5, (o) + 6, (o) + 7
     {X86_Q4W(1), X86_Q4W(10), X86_Q4W(19), X86_Q4W(28)},  /* blocks 0-3 from (p, p + 64) */
@@ -582,50 +583,6 @@ static const _Alignas(64) int16_t X86_Q4_GATHER[2][32] = {
 #undef X86_Q4W
 };
 
-X86_INLINE void x86_dec_q4_blk8_1(const uint8_t *row, int b, const x86_dec_act *a, __m256 *fs, __m256 *ps)
-{
-    const uint8_t *p = row + (size_t)b * sizeof(block_q4_0);
-    const __m512i l0 = _mm512_loadu_si512(p), l1 = _mm512_loadu_si512(p + 64);
-    const __m512i l2 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p + 128))); /* to p + 144 */
-    const __m512i m4 = _mm512_set1_epi8(0x0f);
-    const int8_t *aq = a->aq + 32 * b;
-    const int32_t *in = a->init + 4 * b;
-    __m512i s[2];
-    for (int h = 0; h < 2; h++) {
-        const __m512i q = _mm512_permutex2var_epi16(h ? l1 : l0, _mm512_load_si512(X86_Q4_GATHER[h]), h ? l2 : l1);
-        s[h] = _mm512_dpbusd_epi32(_mm512_load_si512(in + 16 * h), _mm512_and_si512(q, m4),
-                                   _mm512_load_si512(aq + 128 * h));
-        s[h] = _mm512_dpbusd_epi32(s[h], _mm512_and_si512(_mm512_srli_epi16(q, 4), m4),
-                                   _mm512_load_si512(aq + 128 * h + 64));
-    }
-    /* chunk c: (A, B) = blocks (b + c, b + c + 4); then lanes 4c, 4c + 1 hold
-     * their totals */
-    const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[0], s[1]), _mm512_unpackhi_epi32(s[0], s[1]));
-    const __m512i t2 = _mm512_add_epi32(t1, _mm512_shuffle_epi32(t1, _MM_PERM_BADC));
-    const __m512i sum = _mm512_permutexvar_epi32(_mm512_castsi256_si512(_mm256_setr_epi32(0, 8, 1, 9, 4, 12, 5, 13)), t2);
-    *fs = _mm256_cvtepi32_ps(_mm512_castsi512_si256(sum));
-    const __m512i idx = _mm512_castsi128_si512(_mm_setr_epi16(0, 18, 36, 54, 9, 27, 45, 63));
-    *ps = _mm256_mul_ps(_mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi16(l0, idx, l1))),
-                        _mm256_loadu_ps(a->dyp + b));
-}
-
-/* Token t's 8 block sums from its two dpbusd chains' results s[2]: chunk
- * c holds blocks (b + c, b + c + 4), whose totals end in lanes 4c, 4c + 1;
- * one dword permute puts them in x86_dec_blk8's order. */
-X86_INLINE __m256 x86_dec_q4_sums(const __m512i s[2])
-{
-    const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[0], s[1]), _mm512_unpackhi_epi32(s[0], s[1]));
-    const __m512i t2 = _mm512_add_epi32(t1, _mm512_shuffle_epi32(t1, _MM_PERM_BADC));
-    const __m512i order = _mm512_castsi256_si512(_mm256_setr_epi32(0, 8, 1, 9, 4, 12, 5, 13));
-    return _mm256_cvtepi32_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi32(order, t2)));
-}
-
-/* The same against NT tokens (server batches of 2..4 busy slots): the
- * weights unpacked once. `bench_kernels --few`, one thread from memory,
- * against x86_dec_blk8's inserts and three-level trees: 2 tokens 22 ->
- * 28 GB/s, 4 tokens 13 -> 17. One token keeps x86_dec_q4_blk8_1: this
- * function with NT = 1 (and that one's code, inlined in place of it) ran
- * 3-6 % slower from memory in the same binary layout. */
 X86_INLINE void x86_dec_q4_blk8(const uint8_t *row, int b, const x86_dec_act *a, int NT, __m256 *fs, __m256 *ps,
                                 size_t stride)
 {
@@ -633,28 +590,28 @@ X86_INLINE void x86_dec_q4_blk8(const uint8_t *row, int b, const x86_dec_act *a,
     const __m512i l0 = _mm512_loadu_si512(p), l1 = _mm512_loadu_si512(p + 64);
     const __m512i l2 = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(p + 128))); /* to p + 144 */
     const __m512i m4 = _mm512_set1_epi8(0x0f);
-    /* token 0 as each half is unpacked, then the others */
-    __m512i w[4], s[2];
+    __m512i w[4];
     for (int h = 0; h < 2; h++) {
         const __m512i q = _mm512_permutex2var_epi16(h ? l1 : l0, _mm512_load_si512(X86_Q4_GATHER[h]), h ? l2 : l1);
         w[2 * h] = _mm512_and_si512(q, m4);
         w[2 * h + 1] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
-        s[h] = _mm512_dpbusd_epi32(_mm512_load_si512(a->init + 4 * b + 16 * h), w[2 * h],
-                                   _mm512_load_si512(a->aq + 32 * b + 128 * h));
-        s[h] = _mm512_dpbusd_epi32(s[h], w[2 * h + 1], _mm512_load_si512(a->aq + 32 * b + 128 * h + 64));
     }
-    fs[0] = x86_dec_q4_sums(s);
     const __m512i idx = _mm512_castsi128_si512(_mm_setr_epi16(0, 18, 36, 54, 9, 27, 45, 63));
     const __m256 dx = _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi16(l0, idx, l1)));
-    ps[0] = _mm256_mul_ps(dx, _mm256_loadu_ps(a->dyp + b));
-    for (int t = 1; t < NT; t++) {
+    const __m512i order = _mm512_castsi256_si512(_mm256_setr_epi32(0, 8, 1, 9, 4, 12, 5, 13));
+    for (int t = 0; t < NT; t++) {
         const int8_t *aq = a[t].aq + 32 * b;
         const int32_t *in = a[t].init + 4 * b;
+        __m512i s[2];
         for (int h = 0; h < 2; h++) {
             s[h] = _mm512_dpbusd_epi32(_mm512_load_si512(in + 16 * h), w[2 * h], _mm512_load_si512(aq + 128 * h));
             s[h] = _mm512_dpbusd_epi32(s[h], w[2 * h + 1], _mm512_load_si512(aq + 128 * h + 64));
         }
-        fs[t * stride] = x86_dec_q4_sums(s);
+        /* chunk c: blocks (b + c, b + c + 4), whose totals end in lanes 4c,
+         * 4c + 1 */
+        const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(s[0], s[1]), _mm512_unpackhi_epi32(s[0], s[1]));
+        const __m512i t2 = _mm512_add_epi32(t1, _mm512_shuffle_epi32(t1, _MM_PERM_BADC));
+        fs[t * stride] = _mm256_cvtepi32_ps(_mm512_castsi512_si256(_mm512_permutexvar_epi32(order, t2)));
         ps[t * stride] = _mm256_mul_ps(dx, _mm256_loadu_ps(a[t].dyp + b));
     }
 }
@@ -703,48 +660,12 @@ X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, con
     }
 }
 
-/* Q4_0 rows [r0, r1) against one token laid out by x86_dec_q4_act1 (nb a
- * multiple of 8): groups of 8 rows read one after the other, as
- * x86_dec_q8_rows's one-token groups; the rows left over alone. */
-X86_INLINE void x86_dec_q4_rows1(const void *w, size_t w_row_bytes, int nb, int r0, int r1, const x86_dec_act *a,
-                                 float *y)
-{
-    const size_t bsz = sizeof(block_q4_0);
-    const void *end = (const uint8_t *)w + (size_t)r1 * w_row_bytes;
-    int r = r0;
-    for (; r + 8 <= r1; r += 8) {
-        const uint8_t *row0 = (const uint8_t *)w + (size_t)r * w_row_bytes;
-        __m256 fsb[X86_DEC_MAX_NB / 8][8], psb[X86_DEC_MAX_NB / 8][8];
-        for (int i = 0; i < 8; i++)
-            for (int b = 0; b < nb; b += 8) {
-                const uint8_t *row = row0 + (size_t)i * w_row_bytes;
-                x86_prefetch_run(row + (size_t)b * bsz, 8 * bsz, 8192, end);
-                x86_dec_q4_blk8_1(row, b, a, &fsb[b / 8][i], &psb[b / 8][i]);
-            }
-        _mm256_storeu_ps(y + r, x86_rows8_chains(fsb, psb, nb / 8, true));
-    }
-    for (; r < r1; r++) {
-        const uint8_t *row = (const uint8_t *)w + (size_t)r * w_row_bytes;
-        float acc0 = 0.0f, acc1 = 0.0f;
-        for (int b = 0; b < nb; b += 8) {
-            __m256 fv, pv;
-            x86_dec_q4_blk8_1(row, b, a, &fv, &pv);
-            x86_dec_chain8(fv, pv, &acc0, &acc1);
-        }
-        y[r] = acc0 + acc1;
-    }
-}
-
 /* Rows [r0, r1) against the NT tokens of a (their outputs y + t * ldy). */
 X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int nb, int r0, int r1,
                                 const x86_dec_act *a, int NT, float *y, int ldy)
 {
     const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
     const int nb8 = nb / 8 * 8;
-    if (q4 && NT == 1) {
-        x86_dec_q4_rows1(w, w_row_bytes, nb, r0, r1, a, y);
-        return;
-    }
     int r = r0;
     /* One token: a group's 8 rows are read one after the other, a run of
      * memory in order, fetched 8 KiB ahead, their block sums and scale
