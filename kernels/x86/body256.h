@@ -581,6 +581,23 @@ static inline void kquant_scales(const uint8_t *packed, uint32_t sc[2], uint32_t
     m[1] = ((u[2] >> 4) & 0x0f0f0f0fu) | ((u[1] >> 6) & 0x03030303u) << 4;
 }
 
+/* For the K-quant tiles' packing: super-block at `at` of rows p[0..nr)
+ * (Q4_K / Q5_K, which share d, dmin and scales), per row its 8 scales and
+ * 8 mins as bytes of one qword each (kquant_scales' [0] low, [1] high) and
+ * its d and dmin as stored. */
+static inline void kquant_rows_scales(const char *const *p, int nr, size_t at, uint64_t *scq, uint64_t *mq,
+                                      uint16_t *dh, uint16_t *mh)
+{
+    for (int r = 0; r < nr; r++) {
+        uint32_t s2[2], m2[2];
+        kquant_scales((const uint8_t *)p[r] + at + offsetof(block_q5_K, scales), s2, m2);
+        scq[r] = (uint64_t)s2[0] | (uint64_t)s2[1] << 32;
+        mq[r] = (uint64_t)m2[0] | (uint64_t)m2[1] << 32;
+        memcpy(&dh[r], p[r] + at + offsetof(block_q5_K, d), 2);
+        memcpy(&mh[r], p[r] + at + offsetof(block_q5_K, dmin), 2);
+    }
+}
+
 /* Broadcast 16-bit element k of each 128-bit lane to the whole lane. */
 static inline __m256i bcast16(__m256i v, int k)
 {

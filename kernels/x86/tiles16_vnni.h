@@ -246,14 +246,7 @@ X86_INLINE void x86_tile_k4_pack16(const char *wb, size_t w_row_bytes, int has_q
         const size_t at = (size_t)b * bsize;
         _Alignas(64) uint64_t scq[16], mq[16];
         uint16_t dh[16], mh[16];
-        for (int r = 0; r < 16; r++) {
-            uint32_t s2[2], m2[2];
-            kquant_scales((const uint8_t *)p[r] + at + offsetof(block_q5_K, scales), s2, m2);
-            scq[r] = (uint64_t)s2[0] | (uint64_t)s2[1] << 32;
-            mq[r] = (uint64_t)m2[0] | (uint64_t)m2[1] << 32;
-            memcpy(&dh[r], p[r] + at + offsetof(block_q5_K, d), 2);
-            memcpy(&mh[r], p[r] + at + offsetof(block_q5_K, dmin), 2);
-        }
+        kquant_rows_scales(p, 16, at, scq, mq, dh, mh);
         _mm512_storeu_ps(o->d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)dh)));
         /* -dmin: the sign flipped, as the unary minus does */
         _mm512_storeu_si512(o->mn, _mm512_xor_si512(_mm512_castps_si512(_mm512_cvtph_ps(

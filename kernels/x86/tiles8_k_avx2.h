@@ -66,14 +66,7 @@ X86_INLINE void x86_t8k_pack8(const char *wb, size_t w_row_bytes, int has_qh, in
         const size_t at = (size_t)b * bsize;
         _Alignas(32) uint64_t scq[8], mq[8];
         uint16_t dh[8], mh[8];
-        for (int r = 0; r < 8; r++) {
-            uint32_t s2[2], m2[2];
-            kquant_scales((const uint8_t *)p[r] + at + offsetof(block_q5_K, scales), s2, m2);
-            scq[r] = (uint64_t)s2[0] | (uint64_t)s2[1] << 32;
-            mq[r] = (uint64_t)m2[0] | (uint64_t)m2[1] << 32;
-            memcpy(&dh[r], p[r] + at + offsetof(block_q5_K, d), 2);
-            memcpy(&mh[r], p[r] + at + offsetof(block_q5_K, dmin), 2);
-        }
+        kquant_rows_scales(p, 8, at, scq, mq, dh, mh);
         _mm256_storeu_ps(o->d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dh)));
         /* -dmin: the sign flipped, as the unary minus does */
         _mm256_storeu_ps(o->mn, _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)mh)),
