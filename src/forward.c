@@ -549,7 +549,7 @@ static void add_rows(hone_forward *f, hone_threadpool *pool, float *x, const flo
  * right after, and so on (q|k|v, gate|up). */
 static void matmul(hone_forward *f, hone_threadpool *pool, const float *src, int ld_src,
                    int n_tok, const hone_weight *const *ws, const hone_weight *const *bs,
-                   int n, float *y, int ldy)
+                   int n, float *y, int ldy, const hone_mm_next *next)
 {
     hone_mm_out outs[HONE_MM_MAX_JOBS];
     int64_t col = 0;
@@ -557,7 +557,31 @@ static void matmul(hone_forward *f, hone_threadpool *pool, const float *src, int
         outs[j] = (hone_mm_out){.w = ws[j], .bias = bs[j], .y = y + col, .ldy = ldy};
         col += ws[j]->rows;
     }
-    hone_mm_run(f->mm, pool, src, ld_src, n_tok, outs, n);
+    hone_mm_run(f->mm, pool, src, ld_src, n_tok, outs, n, next);
+}
+
+/* The weights of the product after the one named: stage 0 qkv, 1 wo, 2
+ * gate/up, 3 down (then the next layer's qkv, or the output layer). */
+static hone_mm_next next_product(const hone_forward *f, int il, int stage)
+{
+    const hone_model *m = f->m;
+    hone_mm_next nx = {.n = 0};
+    const hone_weight *b[HONE_MM_MAX_JOBS];
+    if (stage == 0) {
+        nx.w[0] = &m->layers[il].wo;
+        nx.n = 1;
+    } else if (stage == 1) {
+        nx.n = gate_up_matrices(&m->layers[il], nx.w, b);
+    } else if (stage == 2) {
+        nx.w[0] = &m->layers[il].ffn_down;
+        nx.n = 1;
+    } else if (il + 1 < m->hp.n_layer) {
+        nx.n = qkv_matrices(&m->layers[il + 1], nx.w, b);
+    } else {
+        nx.w[0] = &m->output;
+        nx.n = 1;
+    }
+    return nx;
 }
 
 /* Attention of layer il: keys and values of all n tokens go to their
@@ -571,7 +595,8 @@ static void attention_block(hone_forward *f, hone_threadpool *pool, int il, int 
 
     const hone_weight *w[HONE_MM_MAX_JOBS], *b[HONE_MM_MAX_JOBS];
     const int nw = qkv_matrices(L, w, b);
-    matmul(f, pool, f->xb, hp->n_embd, n, w, b, nw, f->qkv, f->qkv_dim);
+    const hone_mm_next n0 = next_product(f, il, 0), n1 = next_product(f, il, 1);
+    matmul(f, pool, f->xb, hp->n_embd, n, w, b, nw, f->qkv, f->qkv_dim, &n0);
 
     for_rows(f, pool, (rows_job){.fn = rope_row, .n = n, .layer = il});
     if (tf >= n) return;
@@ -594,7 +619,7 @@ static void attention_block(hone_forward *f, hone_threadpool *pool, int il, int 
     const size_t e = (size_t)hp->n_embd;
     matmul(f, pool, f->qkv + (size_t)tf * (size_t)f->qkv_dim, f->qkv_dim, n - tf,
            (const hone_weight *[]){&L->wo}, (const hone_weight *[]){&L->bo}, 1,
-           f->xb + (size_t)tf * e, hp->n_embd);
+           f->xb + (size_t)tf * e, hp->n_embd, &n1);
     add_rows(f, pool, f->x + (size_t)tf * e, f->xb + (size_t)tf * e, n - tf);
 }
 
@@ -610,11 +635,12 @@ static void ffn_block(hone_forward *f, hone_threadpool *pool, int il, int t0, in
     /* hb rows hold [gate | up]: a fused ffn_up (phi3) writes both halves */
     const hone_weight *w[HONE_MM_MAX_JOBS], *b[HONE_MM_MAX_JOBS];
     const int nw = gate_up_matrices(L, w, b);
-    matmul(f, pool, xb, e, n, w, b, nw, f->hb, f->ff_dim2);
+    const hone_mm_next n2 = next_product(f, il, 2), n3 = next_product(f, il, 3);
+    matmul(f, pool, xb, e, n, w, b, nw, f->hb, f->ff_dim2, &n2);
     for_rows(f, pool, (rows_job){.fn = silu_row, .n = n});
 
     matmul(f, pool, f->hb2, ff, n, (const hone_weight *[]){&L->ffn_down},
-           (const hone_weight *[]){&L->ffn_down_b}, 1, xb, e);
+           (const hone_weight *[]){&L->ffn_down_b}, 1, xb, e, &n3);
     add_rows(f, pool, x, xb, n);
 }
 
@@ -670,7 +696,7 @@ void hone_forward_eval_seqs(hone_forward *f, hone_threadpool *pool, const hone_f
         if (n_out == 0) return;
     }
     matmul(f, pool, f->xb, e, n_out, (const hone_weight *[]){&m->output},
-           (const hone_weight *[]){&m->output_b}, 1, logits, hp->n_vocab);
+           (const hone_weight *[]){&m->output_b}, 1, logits, hp->n_vocab, NULL);
 }
 
 void hone_forward_eval(hone_forward *f, hone_kv_cache *kv, hone_threadpool *pool,

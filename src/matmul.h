@@ -58,11 +58,20 @@ void hone_mm_free(hone_mm *s);
 /* Bytes of its buffers (for memory reports). */
 size_t hone_mm_bytes(const hone_mm *s);
 
+/* The matrices of the product the caller runs next (a decode step's
+ * order is fixed: q|k|v, o, gate|up, down, the next layer's q|k|v). */
+typedef struct {
+    const hone_weight *w[HONE_MM_MAX_JOBS];
+    int n;
+} hone_mm_next;
+
 /* outs[j].y = src · W_j (+ b_j) for j < n_outs (1..HONE_MM_MAX_JOBS
  * matrices with the same number of columns, planned), over n_tok input
- * rows of src, ld_src floats apart. */
+ * rows of src, ld_src floats apart. next (NULL: unknown): on a few tokens
+ * each thread, done with its rows, fetches the start of its part of that
+ * product into L2, so the next product does not begin cold. */
 void hone_mm_run(hone_mm *s, hone_threadpool *pool, const float *src, int ld_src, int n_tok,
-                 const hone_mm_out *outs, int n_outs);
+                 const hone_mm_out *outs, int n_outs, const hone_mm_next *next);
 
 /* Chunks for `units` independent pieces of work: a few per thread, so
  * threads that start late or run slow are balanced by the others. */
