@@ -898,9 +898,26 @@ X86_INLINE void k16_multi(int kind, int n, const void *vx, const void *const *vy
         const uint8_t *blk = (const uint8_t *)vx + (size_t)i * bsize;
         __m256i sc16, m16 = _mm256_setzero_si256();
         float dx, mx = 0.0f;
+#if !defined(HONE_X86_VNNI)
+        __m256i sq[2][2]; /* Q6_K: the scales of quarters 2j, 2j + 1 of half h (see below) */
+#endif
         if (kind == K16_Q6) {
             const block_q6_K *b = (const void *)blk;
-            sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b->scales));
+            const __m128i s8 = _mm_loadu_si128((const __m128i *)b->scales);
+            sc16 = _mm256_cvtepi8_epi16(s8);
+#if !defined(HONE_X86_VNNI)
+            /* per 128-bit lane, after vphaddw of quarters 2j and 2j + 1 of
+             * half h: four sums of sub-block 8h + 4j (low lane; + 1 high),
+             * then four of 8h + 4j + 2 (+ 3) */
+            for (int hh = 0; hh < 2; hh++)
+                for (int j = 0; j < 2; j++) {
+                    const char b0 = (char)(8 * hh + 4 * j);
+                    sq[hh][j] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(
+                        s8, _mm_setr_epi8(b0, b0, b0, b0, (char)(b0 + 2), (char)(b0 + 2), (char)(b0 + 2), (char)(b0 + 2),
+                                          (char)(b0 + 1), (char)(b0 + 1), (char)(b0 + 1), (char)(b0 + 1),
+                                          (char)(b0 + 3), (char)(b0 + 3), (char)(b0 + 3), (char)(b0 + 3))));
+                }
+#endif
             dx = h2f(b->d);
         } else if (kind == K16_Q3) {
             const block_q3_K *b = (const void *)blk;
@@ -938,6 +955,22 @@ X86_INLINE void k16_multi(int kind, int n, const void *vx, const void *const *vy
                 }
             }
 #else
+            if (kind == K16_Q6) {
+                /* two quarters' vpmaddubsw pair sums folded by one vphaddw
+                 * (sums of 4 products, |x| <= 4*63*128 fits int16), then
+                 * one vpmaddwd by their four sub-blocks' scales: 12
+                 * multiplies per super-block instead of 16, and 4 scale
+                 * vectors instead of 8 */
+                for (int t = 0; t < nt; t++) {
+                    const int8_t *a = ((const block_q8_K *)vy[t] + i)->qs + 128 * h;
+                    __m256i p[4];
+                    for (int k = 0; k < 4; k++)
+                        p[k] = _mm256_maddubs_epi16(q[k], _mm256_loadu_si256((const __m256i *)(a + 32 * k)));
+                    sumi[t] = madd16_acc(sumi[t], _mm256_hadd_epi16(p[0], p[1]), sq[h][0]);
+                    sumi[t] = madd16_acc(sumi[t], _mm256_hadd_epi16(p[2], p[3]), sq[h][1]);
+                }
+                continue;
+            }
             for (int k = 0; k < 4; k++) {
                 const __m256i sp = q6_scale_pair(sc16, 4 * h + k);
                 for (int t = 0; t < nt; t++) {
