@@ -620,7 +620,7 @@ static inline __m256i kquant_scale_pair16(__m256i sc16, int g)
 /* q4_K and q5_K (has_qh): per super-block, the 8 sub-block dots are exact
  * integers weighted by the 6-bit scales; the mins term uses the Q8_K group
  * sums. Both terms are added to one float accumulator per row, which starts
- * at init (q4_K_one continues one for an odd last super-block). */
+ * at init (q45_K_one continues one for an odd last super-block). */
 X86_INLINE void q45_K_multi(int n, const uint8_t *base, size_t bsize, int has_qh,
                             const void *const *vy, float *s, int nt, float init)
 {
@@ -707,16 +707,18 @@ static inline __m256i kquant_scales2(__m256i raw)
 }
 
 #if !defined(HONE_X86_VNNI)
-/* One q4_K super-block's exact sum for one token, AVX2. Four sub-blocks'
- * vpmaddubsw pair sums are folded by two levels of vphaddw into sums of 8
- * products (|x| <= 8*15*128 fits int16), then weighted by their scales in
- * one vpmaddwd: 10 multiplies per super-block instead of 16, and no
- * per-sub-block scale shuffles. (q5_K measured no faster this way: its
- * fifth bits need the registers.) */
-X86_INLINE __m256i q4_K_isum1(const uint8_t *b, __m128i sm, const int8_t *a)
+/* One q4_K / q5_K (has_qh) super-block's exact sum for one token, AVX2.
+ * Four sub-blocks' vpmaddubsw pair sums are folded by two levels of
+ * vphaddw into sums of 8 products (|x| <= 8*31*128 fits int16), then
+ * weighted by their scales in one vpmaddwd: 10 multiplies per super-block
+ * instead of 16, and no per-sub-block scale shuffles. */
+X86_INLINE __m256i q45_K_isum1(const uint8_t *b, int has_qh, __m128i sm, const int8_t *a)
 {
-    const __m256i m4 = _mm256_set1_epi8(0x0f);
-    const uint8_t *qs = b + offsetof(block_q4_K, qs);
+    const __m256i m4 = _mm256_set1_epi8(0x0f), b4 = _mm256_set1_epi8(0x10);
+    const uint8_t *qs = b + offsetof(block_q5_K, qh) + (has_qh ? QK_K / 8 : 0);
+    /* q5_K: bits 2g, 2g + 1 of qh[l] are the fifth bits of group g; each
+     * group shifts them down by 2 and moves bits 0, 1 to bit 4 */
+    __m256i qh = has_qh ? _mm256_loadu_si256((const __m256i *)(b + offsetof(block_q5_K, qh))) : _mm256_setzero_si256();
     const __m128i sd = _mm_unpacklo_epi8(sm, sm); /* s0 s0 s1 s1 .. s7 s7 */
     __m256i sumi = _mm256_setzero_si256();
     for (int half = 0; half < 2; half++) {
@@ -724,9 +726,14 @@ X86_INLINE __m256i q4_K_isum1(const uint8_t *b, __m128i sm, const int8_t *a)
         for (int k = 0; k < 2; k++) {
             const int g = 2 * half + k;
             const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * g));
-            p[2 * k] = _mm256_maddubs_epi16(_mm256_and_si256(q, m4), _mm256_loadu_si256((const __m256i *)(a + 64 * g)));
-            p[2 * k + 1] = _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
-                                                _mm256_loadu_si256((const __m256i *)(a + 64 * g + 32)));
+            __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            if (has_qh) {
+                lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_slli_epi16(qh, 4), b4));
+                hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_slli_epi16(qh, 3), b4));
+                qh = _mm256_srli_epi16(qh, 2);
+            }
+            p[2 * k] = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)(a + 64 * g)));
+            p[2 * k + 1] = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(a + 64 * g + 32)));
         }
         /* per lane: sub-blocks 4half .. 4half+3, two sums each */
         const __m256i h = _mm256_hadd_epi16(_mm256_hadd_epi16(p[0], p[1]), _mm256_hadd_epi16(p[2], p[3]));
@@ -736,17 +743,18 @@ X86_INLINE __m256i q4_K_isum1(const uint8_t *b, __m128i sm, const int8_t *a)
     return sumi;
 }
 
-/* q4_K_multi's one-token case on AVX2 (decode), two super-blocks per
- * step: their scales unpack in one 256-bit pass and their sums share one
- * reduction and one set of float instructions (lanes 0 and 2). The values
- * and each super-block's float steps are q45_K_multi's, so are the bits.
- * One thread from L2 (Zen 5, portable build): 5.8 -> 5.2 ns per
- * super-block. */
-X86_INLINE float q4_K_one(int n, const void *vx, const block_q8_K *y)
+/* q4_K_multi's and q5_K_multi's one-token case on AVX2 (decode), two
+ * super-blocks per step: their scales unpack in one 256-bit pass and their
+ * sums share one reduction and one set of float instructions (lanes 0 and
+ * 2). The values and each super-block's float steps are q45_K_multi's, so
+ * are the bits. One thread from L2 (Zen 5, portable build): Q4_K 27 -> 32
+ * GB/s, Q5_K 23.6 -> 27.9. */
+X86_INLINE float q45_K_one(int n, const void *vx, const block_q8_K *y, int has_qh)
 {
     const int nsb = n / QK_K;
     const uint8_t *base = vx;
-    const size_t bsize = sizeof(block_q4_K), so = offsetof(block_q4_K, scales), dof = offsetof(block_q4_K, d);
+    const size_t bsize = has_qh ? sizeof(block_q5_K) : sizeof(block_q4_K), so = offsetof(block_q4_K, scales),
+                 dof = offsetof(block_q4_K, d);
     _Static_assert(offsetof(block_q4_K, dmin) == offsetof(block_q4_K, d) + 2, "d, dmin adjacent");
     __m128 acc = _mm_setzero_ps();
     int i = 0;
@@ -755,8 +763,8 @@ X86_INLINE float q4_K_one(int n, const void *vx, const block_q8_K *y)
         const __m256i sm = kquant_scales2(_mm256_inserti128_si256(
             _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(b0 + so))), _mm_loadu_si128((const __m128i *)(b1 + so)), 1));
         const __m256i mm = _mm256_unpackhi_epi8(sm, sm); /* each min twice, as the 16 group sums pair */
-        const __m256i i0 = q4_K_isum1(b0, _mm256_castsi256_si128(sm), y[i].qs);
-        const __m256i i1 = q4_K_isum1(b1, _mm256_extracti128_si256(sm, 1), y[i + 1].qs);
+        const __m256i i0 = q45_K_isum1(b0, has_qh, _mm256_castsi256_si128(sm), y[i].qs);
+        const __m256i i1 = q45_K_isum1(b1, has_qh, _mm256_extracti128_si256(sm, 1), y[i + 1].qs);
         const __m256i p0 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_castsi256_si128(mm)), _mm256_loadu_si256((const __m256i *)y[i].bsums));
         const __m256i p1 = _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm256_extracti128_si256(mm, 1)), _mm256_loadu_si256((const __m256i *)y[i + 1].bsums));
         /* [isum0, msum0, isum1, msum1] */
@@ -774,7 +782,7 @@ X86_INLINE float q4_K_one(int n, const void *vx, const block_q8_K *y)
     }
     float s = _mm_cvtss_f32(acc);
     if (i < nsb) /* an odd last super-block */
-        q45_K_multi(QK_K, base + (size_t)i * bsize, bsize, 0, (const void *const[]){&y[i]}, &s, 1, s);
+        q45_K_multi(QK_K, base + (size_t)i * bsize, bsize, has_qh, (const void *const[]){&y[i]}, &s, 1, s);
     return s;
 }
 #endif
@@ -790,7 +798,7 @@ X86_INLINE void q4_K_multi(int n, const void *vx, const void *const *vy, float *
                    "q4_K is q5_K's prefix");
 #if !defined(HONE_X86_VNNI)
     if (nt == 1) {
-        s[0] = q4_K_one(n, vx, vy[0]);
+        s[0] = q45_K_one(n, vx, vy[0], 0);
         return;
     }
 #endif
@@ -801,6 +809,12 @@ X86_INLINE void q5_K_multi(int n, const void *vx, const void *const *vy, float *
                            const x86_act_scales *as)
 {
     (void)as; /* activation scales are float already / not used */
+#if !defined(HONE_X86_VNNI)
+    if (nt == 1) {
+        s[0] = q45_K_one(n, vx, vy[0], 1);
+        return;
+    }
+#endif
     q45_K_multi(n, vx, sizeof(block_q5_K), 1, vy, s, nt, 0.0f);
 }
 
