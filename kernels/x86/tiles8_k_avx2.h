@@ -23,7 +23,10 @@
 #endif
 
 enum {
-    X86_T8K_MIN_TOK = 4, /* fewer tokens: the group kernels */
+    X86_T8K_MIN_TOK = 5, /* fewer tokens: the group kernels (4 tokens: one
+                          * group pass, weights from memory once; the tile
+                          * packs a strip for one pass: bench-1b Q4_K_M pp4
+                          * +24 %, pp5 and up the tiles win) */
     X86_T8K_MAX_SB = 32, /* super-blocks per row of the packed strip (84 KiB) */
     X86_T8K_T = 4,       /* tokens per pass over the strip */
 };
