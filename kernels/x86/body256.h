@@ -787,6 +787,19 @@ X86_INLINE float q45_K_one(int n, const void *vx, const block_q8_K *y, int has_q
 }
 #endif
 
+/* q4_K (has_qh 0) or q5_K rows against nt tokens: one token on AVX2 by
+ * q45_K_one, else q45_K_multi. */
+X86_INLINE void q45_K_dot(int n, const void *vx, const void *const *vy, float *s, int nt, int has_qh)
+{
+#if !defined(HONE_X86_VNNI)
+    if (nt == 1) {
+        s[0] = q45_K_one(n, vx, vy[0], has_qh);
+        return;
+    }
+#endif
+    q45_K_multi(n, vx, has_qh ? sizeof(block_q5_K) : sizeof(block_q4_K), has_qh, vy, s, nt, 0.0f);
+}
+
 X86_INLINE void q4_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
                            const x86_act_scales *as)
 {
@@ -796,26 +809,14 @@ X86_INLINE void q4_K_multi(int n, const void *vx, const void *const *vy, float *
     _Static_assert(offsetof(block_q4_K, scales) == offsetof(block_q5_K, scales) &&
                        offsetof(block_q4_K, qs) == offsetof(block_q5_K, qh),
                    "q4_K is q5_K's prefix");
-#if !defined(HONE_X86_VNNI)
-    if (nt == 1) {
-        s[0] = q45_K_one(n, vx, vy[0], 0);
-        return;
-    }
-#endif
-    q45_K_multi(n, vx, sizeof(block_q4_K), 0, vy, s, nt, 0.0f);
+    q45_K_dot(n, vx, vy, s, nt, 0);
 }
 
 X86_INLINE void q5_K_multi(int n, const void *vx, const void *const *vy, float *s, int nt,
                            const x86_act_scales *as)
 {
     (void)as; /* activation scales are float already / not used */
-#if !defined(HONE_X86_VNNI)
-    if (nt == 1) {
-        s[0] = q45_K_one(n, vx, vy[0], 1);
-        return;
-    }
-#endif
-    q45_K_multi(n, vx, sizeof(block_q5_K), 1, vy, s, nt, 0.0f);
+    q45_K_dot(n, vx, vy, s, nt, 1);
 }
 
 /* Scales of sub-blocks 2p (low lane) and 2p + 1 (high lane) as int16. */
