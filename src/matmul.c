@@ -146,21 +146,20 @@ static void part_of(int64_t total, int ith, int nth, int64_t *a, int64_t *b)
     *b = *a + per < total ? *a + per : total;
 }
 
-/* The first NEXT_FETCH_BYTES of thread ith's part of the next product,
- * into L2: the thread would otherwise wait at the join or while the main
+/* The first NEXT_FETCH_BYTES of thread ith's part of the next product
+ * (split as mm_worker will split it), into L2: the thread would otherwise wait at the join or while the main
  * thread does the steps between products, and then start the next product
  * on rows from memory before its fetch-ahead has caught up. */
 static void prefetch_next(const mm_call *c, int ith, int nth)
 {
     const hone_mm_next *nx = c->next;
     int64_t total = 0;
-    for (int j = 0; j < nx->n; j++) total += nx->w[j]->data ? nx->w[j]->rows : 0;
+    for (int j = 0; j < nx->n; j++) total += nx->w[j]->rows;
     int64_t a, b;
     part_of(total, ith, nth, &a, &b);
     int64_t base = 0;
     for (int j = 0; j < nx->n; j++) {
         const hone_weight *w = nx->w[j];
-        if (!w->data) continue;
         if (a < base + w->rows) {
             const char *p = (const char *)w->data + (size_t)(a - base) * w->row_bytes;
             size_t left = (size_t)(base + w->rows - a) * w->row_bytes;
