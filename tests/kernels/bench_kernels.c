@@ -14,7 +14,9 @@
  *
  * Instead: the K-quant weights streamed from an MB-sized matrix against
  * 1, 2, 3, 4 and 8 tokens (a server step's busy slots), as weight GB/s
- * and ns per (row, token) super-block. */
+ * and ns per (row, token) super-block. BENCH_FEW=q4_0,q8_0:1,2 in the
+ * environment limits the run to those types and token counts (for quick
+ * interleaved A/B runs; the attention lines are left out then). */
 #include "test_util.h"
 
 #include <stdio.h>
@@ -112,6 +114,29 @@ static void bench_set(const hone_kernels *k, size_t big_mb)
     free(x);
 }
 
+/* Whether BENCH_FEW (types[:tokens], comma-separated) keeps this type
+ * and token count; no BENCH_FEW keeps all. */
+static bool few_keeps(const char *type, int tok)
+{
+    const char *f = getenv("BENCH_FEW");
+    if (!f || !*f) return true;
+    const char *colon = strchr(f, ':');
+    const size_t tl = colon ? (size_t)(colon - f) : strlen(f);
+    bool type_ok = false;
+    for (const char *p = f; p < f + tl;) {
+        const size_t n = strcspn(p, ",:");
+        if (n == strlen(type) && strncmp(p, type, n) == 0) type_ok = true;
+        p += n + 1;
+    }
+    if (!type_ok || tok == 0 || !colon) return type_ok;
+    for (const char *p = colon + 1; *p;) {
+        if (atoi(p) == tok) return true;
+        p += strcspn(p, ",");
+        if (*p) p++;
+    }
+    return false;
+}
+
 static void bench_few(const hone_kernels *k, size_t big_mb)
 {
     static const uint32_t KT[] = {HONE_TYPE_Q4_K, HONE_TYPE_Q5_K, HONE_TYPE_Q6_K, HONE_TYPE_Q4_0, HONE_TYPE_Q8_0};
@@ -122,6 +147,7 @@ static void bench_few(const hone_kernels *k, size_t big_mb)
     printf("\n");
     for (size_t ti = 0; ti < sizeof KT / sizeof KT[0]; ti++) {
         const uint32_t t = KT[ti], vt = hone_vec_dot_type(t);
+        if (!few_keeps(hone_type_name(t), 0)) continue;
         uint64_t rb = 0;
         hone_row_bytes(t, N, &rb);
         const int rows = (int)(big_mb * 1024 * 1024 / rb);
@@ -131,6 +157,10 @@ static void bench_few(const hone_kernels *k, size_t big_mb)
         float *y = malloc(sizeof(float) * (size_t)rows * 16);
         printf("%-6s", hone_type_name(t));
         for (size_t j = 0; j < sizeof TOK / sizeof TOK[0]; j++) {
+            if (!few_keeps(hone_type_name(t), TOK[j])) {
+                printf(" %7s (%6s ns)", "-", "-");
+                continue;
+            }
             const hone_test_row aj = {a.data, a.bytes / 16 * (size_t)TOK[j]};
             const double s = time_matmul(k, t, &w, rows, &aj, TOK[j], y, 0.5);
             printf(" %7.2f (%6.2f ns)", (double)w.bytes / s * 1e-9,
@@ -204,8 +234,10 @@ int main(int argc, char **argv)
         }
         if (few) {
             bench_few(k, big_mb);
-            bench_attn(k, 256);
-            bench_attn(k, 4352);
+            if (!getenv("BENCH_FEW")) {
+                bench_attn(k, 256);
+                bench_attn(k, 4352);
+            }
         }
         else
             bench_set(k, big_mb);
