@@ -715,6 +715,26 @@ static hone_status read_all(int fd, uint8_t *buf, uint64_t size, const char *pat
     return HONE_OK;
 }
 
+/* The buffer a no_mmap load reads the file into: 2 MiB aligned and marked
+ * for transparent huge pages (Linux, where THP is "madvise" or "always";
+ * elsewhere a plain allocation). Decode streams every weight once per
+ * token, and with 4 KiB pages each core's stream stalls on page walks and
+ * on its prefetchers stopping at every page: bench_kernels --few from
+ * memory, one thread, Zen 5, Q4_0 30 -> 36 GB/s, Q4_K 32 -> 36, Q8_0 35 ->
+ * 39. Freed with free(). */
+static void *model_buffer(size_t size)
+{
+#ifdef MADV_HUGEPAGE
+    enum { HUGE = 2u << 20 };
+    void *p = NULL;
+    if (size >= HUGE && posix_memalign(&p, HUGE, size) == 0) {
+        madvise(p, size, MADV_HUGEPAGE); /* a hint: an error only means 4 KiB pages */
+        return p;
+    }
+#endif
+    return malloc(size);
+}
+
 /* Maps or reads the file into f->base. */
 static hone_status load(hone_gguf_file *f, int fd, const hone_gguf_open_opts *o, hone_error *err)
 {
@@ -731,7 +751,7 @@ static hone_status load(hone_gguf_file *f, int fd, const hone_gguf_open_opts *o,
     f->size = (uint64_t)sb.st_size;
     if (f->size == 0) return HONE_OK; /* parse reports the empty file */
     if (o->no_mmap) {
-        uint8_t *buf = malloc((size_t)f->size);
+        uint8_t *buf = model_buffer((size_t)f->size);
         if (!buf)
             return hone_fail(err, HONE_ERR_NOMEM, "%s: cannot allocate %" PRIu64 " bytes to read it",
                              f->path, f->size);

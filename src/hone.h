@@ -35,6 +35,7 @@
 #include "engine.h"
 #include "gguf.h"
 #include "kernels.h"
+#include "load_plan.h"
 #include "model.h"
 #include "perplexity.h"
 #include "quantize.h"

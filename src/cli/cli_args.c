@@ -229,8 +229,13 @@ const char CLI_ENGINE_HELP[] =
     "  -ctk, --cache-type-k T  KV cache element type, f16 (default, as llama.cpp) or\n"
     "  -ctv, --cache-type-v T  f32; hone keeps K and V in one type, so the two must\n"
     "  --cache-type T          agree (--cache-type sets both)\n"
+    "  -lm, --load-mode M      auto|none|mmap|mlock|mmap+mlock, as llama.cpp: none\n"
+    "                          reads the model into memory (in huge pages: faster\n"
+    "                          decode), mmap maps the file (fast start, pages shared);\n"
+    "                          auto (default) reads it when transparent huge pages\n"
+    "                          are on and it takes at most 3/4 of the free memory\n"
     "  --mlock                 lock the model in RAM\n"
-    "  --no-mmap               read the model into memory instead of mapping it\n"
+    "  --mmap, --no-mmap       -lm mmap, -lm none\n"
     "  -fa, --flash-attn X     on|off|auto: llama.cpp's attention with or without\n"
     "                          flash attention, rounded as its CPU kernels do\n"
     "                          (default auto = on, as llama.cpp's CPU backend)\n"
@@ -267,7 +272,21 @@ int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_op
     if (!strcmp(a, "-t") || !strcmp(a, "--threads"))
         return cli_int_arg(cmd, argc, argv, i, 1, CLI_MAX_THREADS, &o->n_threads) ? -1 : 1;
     if (!strcmp(a, "--mlock")) return o->mlock = true, 1;
-    if (!strcmp(a, "--no-mmap")) return o->no_mmap = true, 1;
+    if (!strcmp(a, "--no-mmap")) return o->load_mode = HONE_LOAD_READ, 1;
+    if (!strcmp(a, "--mmap")) return o->load_mode = HONE_LOAD_MMAP, 1;
+    if (!strcmp(a, "-lm") || !strcmp(a, "--load-mode")) {
+        const char *v = cli_value(cmd, argc, argv, i);
+        if (!v) return -1;
+        if (!strcmp(v, "auto")) o->load_mode = HONE_LOAD_AUTO;
+        else if (!strcmp(v, "none")) o->load_mode = HONE_LOAD_READ;
+        else if (!strcmp(v, "mmap")) o->load_mode = HONE_LOAD_MMAP;
+        else if (!strcmp(v, "mlock")) o->load_mode = HONE_LOAD_READ, o->mlock = true;
+        else if (!strcmp(v, "mmap+mlock")) o->load_mode = HONE_LOAD_MMAP, o->mlock = true;
+        else if (!strcmp(v, "dio"))
+            return cli_error(cmd, "%s dio: direct I/O is not supported by hone; use none (read) or mmap", a);
+        else return cli_error(cmd, "%s: '%s' is not auto, none, mmap, mlock or mmap+mlock", a, v);
+        return 1;
+    }
     const bool ck = !strcmp(a, "-ctk") || !strcmp(a, "--cache-type-k");
     const bool cv = !strcmp(a, "-ctv") || !strcmp(a, "--cache-type-v");
     if (ck || cv || !strcmp(a, "--cache-type")) {
@@ -430,10 +449,6 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
     if (!o->model) return cli_error(cmd, "no model given (-m FILE)");
     double t0 = cli_now_ms();
     hone_error err = {0};
-    /* pages mapped at load, as llama.cpp's loader prefetches: the first
-     * forward pass would otherwise take a fault per 4 KiB page (a 1.1B
-     * Q4_K_M model: ~0.55 s of a 5-token prompt, vs ~0.05 s here) */
-    hone_model_opts mo = {.no_mmap = o->no_mmap, .mlock = o->mlock, .populate = !o->no_mmap};
     /* `hone pull` keeps models in the models folder: -m NAME finds them */
     const char *path = o->model;
     char pulled[PATH_MAX + 300];
@@ -443,6 +458,16 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
         snprintf(pulled, sizeof pulled, "%s/%s", dir, path);
         if (access(pulled, F_OK) == 0) path = pulled;
     }
+    char why[160];
+    const bool read = cli_load_read(o->load_mode, path, why, sizeof why);
+    /* mapped: every page mapped at load, as llama.cpp's loader prefetches:
+     * the first forward pass would otherwise take a fault per 4 KiB page (a
+     * 1.1B Q4_K_M model: ~0.55 s of a 5-token prompt, vs ~0.05 s here) */
+    hone_model_opts mo = {.no_mmap = read, .mlock = o->mlock, .populate = !read};
+    if (o->verbose)
+        fprintf(stderr, "hone %s: model %s (%s)%s\n", cmd,
+                read ? "read into memory, in huge pages where the kernel has them" : "mapped", why,
+                o->mlock ? ", locked in RAM" : "");
     if (hone_model_load(path, &mo, &e->model, &err)) return cli_error(cmd, "%s", err.msg);
     if (hone_tok_load(hone_model_gguf(e->model), &e->tok, &err)) {
         cli_error(cmd, "%s: %s", o->model, err.msg);

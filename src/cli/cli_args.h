@@ -1,6 +1,6 @@
 /* cli_args.h — option parsing shared by the commands that run a model
  * (run, perplexity, bench): strict number parsing with one-line errors, the
- * common engine options (-m -c -b -ub -t --cache-type --mlock --no-mmap)
+ * common engine options (-m -c -b -ub -t --cache-type -lm --mlock --no-mmap)
  * and loading model + tokenizer + context from them.
  *
  * Every helper that fails prints exactly one line, "hone CMD: message", to
@@ -62,8 +62,8 @@ typedef struct {
     int n_threads;       /* -t (0: not given) */
     uint32_t cache_type; /* --cache-type f16|f32 */
     int flash_attn;      /* -fa: CLI_FA_AUTO (default), CLI_FA_ON, CLI_FA_OFF */
-    bool mlock;          /* --mlock */
-    bool no_mmap;        /* --no-mmap */
+    bool mlock;          /* --mlock, -lm mlock|mmap+mlock */
+    int load_mode;       /* hone_load_mode: -lm, --mmap, --no-mmap (default auto) */
     int n_seq;           /* sequences of the context (serve -np; 0: 1) */
     unsigned cache_given; /* 1: -ctk given, 2: -ctv given (they must agree) */
     bool quiet;          /* --log-disable: no informational lines on stderr */
@@ -71,6 +71,10 @@ typedef struct {
 } cli_engine_opts;
 
 void cli_engine_defaults(cli_engine_opts *o);
+/* Whether the model at path is read into memory (true) or mapped, by
+ * hone_load_plan from this machine's THP setting and MemAvailable
+ * (cli_load.c); why (cap bytes) says which rule decided. */
+bool cli_load_read(int load_mode, const char *path, char *why, size_t cap);
 /* If argv[*i] is an engine option, parse it (advancing *i) and return 1;
  * return 0 if it is not one, -1 on a bad value (printed). */
 int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_opts *o);

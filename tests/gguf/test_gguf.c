@@ -3,12 +3,14 @@
  * and a message naming the problem) and on every file in $HONE_SHARED. */
 #include "gguf.h"
 #include "gguf_writer.h"
+#include "load_plan.h"
 
 #include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,6 +332,65 @@ static void test_version2_and_alignment(void **state)
     assert_int_equal(hone_gguf_find_tensor(f, "b")->offset, 256);
     hone_gguf_close(f);
     free(buf);
+}
+
+/* The flags line of /proc/self/smaps for the mapping holding p: whether
+ * the kernel may back it with huge pages ("THPeligible: 1"); -1 if not
+ * found (not Linux). */
+static int thp_eligible(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    if (!f) return -1;
+    char line[512];
+    bool in = false;
+    int r = -1;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long a, b;
+        if (sscanf(line, "%lx-%lx ", &a, &b) == 2) in = (uintptr_t)p >= a && (uintptr_t)p < b;
+        else if (in && sscanf(line, "THPeligible: %d", &r) == 1) break;
+    }
+    fclose(f);
+    return r;
+}
+
+/* A read (no_mmap) file of 2 MiB or more lands in a 2 MiB-aligned buffer
+ * marked for transparent huge pages (decode streams it: load_plan.h), and
+ * reads back exactly. */
+static void test_read_huge_pages(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/hone_test_gguf_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    enum { N = 1 << 20 }; /* 4 MiB of F32 */
+    float *v = malloc(sizeof(float) * N);
+    assert_non_null(v);
+    for (int i = 0; i < N; i++) v[i] = (float)(i % 1000);
+    gguf_writer *w = base_writer();
+    uint64_t ne[2] = {1024, N / 1024};
+    gw_tensor(w, "t", HONE_TYPE_F32, 2, ne, v);
+    assert_true(gw_save(w, path));
+    gw_free(w);
+    const hone_gguf_open_opts o = {.no_mmap = true};
+    hone_gguf_file *f = NULL;
+    hone_error e = {0};
+    assert_int_equal(hone_gguf_open(path, &o, &f, &e), HONE_OK);
+    const hone_gguf_tensor *t = hone_gguf_find_tensor(f, "t");
+    assert_memory_equal(t->data, v, sizeof(float) * N);
+    const uint8_t *base = (const uint8_t *)t->data - hone_gguf_data_offset(f) - t->offset;
+    assert_int_equal((uintptr_t)base % (2u << 20), 0);
+    char thp[128] = "", mode[16];
+    FILE *fp = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+    if (fp) {
+        if (!fgets(thp, sizeof thp, fp)) thp[0] = '\0';
+        fclose(fp);
+    }
+    if (hone_load_thp_mode(thp, mode, sizeof mode) && strcmp(mode, "never") != 0)
+        assert_int_equal(thp_eligible(t->data), 1);
+    hone_gguf_close(f);
+    free(v);
+    unlink(path);
 }
 
 static void test_open_file_modes(void **state)
@@ -859,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_llama_caps),
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_shared_files),
+        cmocka_unit_test(test_read_huge_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
