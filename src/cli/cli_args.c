@@ -463,7 +463,10 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
     /* mapped: every page mapped at load, as llama.cpp's loader prefetches:
      * the first forward pass would otherwise take a fault per 4 KiB page (a
      * 1.1B Q4_K_M model: ~0.55 s of a 5-token prompt, vs ~0.05 s here) */
-    hone_model_opts mo = {.no_mmap = read, .mlock = o->mlock, .populate = !read};
+    /* a read uses every CPU this process may use: a burst at load, its
+     * cost the copy and the first touch of the pages */
+    hone_model_opts mo = {.no_mmap = read, .mlock = o->mlock, .populate = !read,
+                          .read_threads = hone_choose_threads(0).limit};
     if (o->verbose)
         fprintf(stderr, "hone %s: model %s (%s)%s\n", cmd,
                 read ? "read into memory, in huge pages where the kernel has them" : "mapped", why,

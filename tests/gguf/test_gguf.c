@@ -355,7 +355,8 @@ static int thp_eligible(const void *p)
 
 /* A read (no_mmap) file of 2 MiB or more lands in a 2 MiB-aligned buffer
  * marked for transparent huge pages (decode streams it: load_plan.h), and
- * reads back exactly. */
+ * reads back exactly, also when threads read it in parts (66 MiB: two
+ * parts of at least 32 MiB). */
 static void test_read_huge_pages(void **state)
 {
     (void)state;
@@ -363,21 +364,29 @@ static void test_read_huge_pages(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    enum { N = 1 << 20 }; /* 4 MiB of F32 */
+    enum { N = 33 << 19 }; /* 66 MiB of F32 */
     float *v = malloc(sizeof(float) * N);
     assert_non_null(v);
-    for (int i = 0; i < N; i++) v[i] = (float)(i % 1000);
+    for (int i = 0; i < N; i++) v[i] = (float)(i % 1009);
     gguf_writer *w = base_writer();
     uint64_t ne[2] = {1024, N / 1024};
     gw_tensor(w, "t", HONE_TYPE_F32, 2, ne, v);
     assert_true(gw_save(w, path));
     gw_free(w);
+    for (int threads = 1; threads <= 4; threads += 3) {
+        const hone_gguf_open_opts o = {.no_mmap = true, .read_threads = threads};
+        hone_gguf_file *f = NULL;
+        hone_error e = {0};
+        assert_int_equal(hone_gguf_open(path, &o, &f, &e), HONE_OK);
+        const hone_gguf_tensor *t = hone_gguf_find_tensor(f, "t");
+        assert_true(memcmp(t->data, v, sizeof(float) * N) == 0);
+        hone_gguf_close(f);
+    }
     const hone_gguf_open_opts o = {.no_mmap = true};
     hone_gguf_file *f = NULL;
     hone_error e = {0};
     assert_int_equal(hone_gguf_open(path, &o, &f, &e), HONE_OK);
     const hone_gguf_tensor *t = hone_gguf_find_tensor(f, "t");
-    assert_memory_equal(t->data, v, sizeof(float) * N);
     const uint8_t *base = (const uint8_t *)t->data - hone_gguf_data_offset(f) - t->offset;
     assert_int_equal((uintptr_t)base % (2u << 20), 0);
     char thp[128] = "", mode[16];
