@@ -15,6 +15,8 @@ bool hone_load_thp_mode(const char *thp, char *out, size_t cap)
     return true;
 }
 
+uint64_t hone_load_read_max(uint64_t avail_bytes) { return avail_bytes / 4 * 3; }
+
 bool hone_load_plan(hone_load_mode mode, const char *thp, uint64_t file_bytes, uint64_t avail_bytes,
                     char *why, size_t cap)
 {
@@ -30,7 +32,7 @@ bool hone_load_plan(hone_load_mode mode, const char *thp, uint64_t file_bytes, u
     if (file_bytes < HONE_LOAD_READ_MIN)
         return snprintf(why, cap, "auto: the file is under 2 MiB"), false;
     if (avail_bytes == 0) return snprintf(why, cap, "auto: the memory available is unknown"), false;
-    const bool fits = file_bytes <= avail_bytes / 4 * 3;
+    const bool fits = file_bytes <= hone_load_read_max(avail_bytes);
     if (!fits)
         return snprintf(why, cap, "auto: %" PRIu64 " MiB is more than 3/4 of the %" PRIu64 " MiB available",
                         file_bytes >> 20, avail_bytes >> 20), false;

@@ -42,6 +42,9 @@ typedef enum {
 bool hone_load_plan(hone_load_mode mode, const char *thp, uint64_t file_bytes, uint64_t avail_bytes,
                     char *why, size_t cap);
 
+/* The largest file AUTO reads when avail_bytes are available (3/4 of them). */
+uint64_t hone_load_read_max(uint64_t avail_bytes);
+
 /* The selected word of a THP setting line ("madvise" from "always [madvise]
  * never") into out (cap bytes); false if there is none. */
 bool hone_load_thp_mode(const char *thp, char *out, size_t cap);

@@ -75,6 +75,8 @@ void cli_engine_defaults(cli_engine_opts *o);
  * hone_load_plan from this machine's THP setting and MemAvailable
  * (cli_load.c); why (cap bytes) says which rule decided. */
 bool cli_load_read(int load_mode, const char *path, char *why, size_t cap);
+/* What -lm auto does on this machine, in a line (hone info). */
+void cli_load_describe(char *out, size_t cap);
 /* If argv[*i] is an engine option, parse it (advancing *i) and return 1;
  * return 0 if it is not one, -1 on a bad value (printed). */
 int cli_engine_opt(const char *cmd, int argc, char **argv, int *i, cli_engine_opts *o);

@@ -2,6 +2,7 @@
  * or --json), or a model file (-m FILE, see info_model.c).
  * The hidden `--write-build-info PATH` writes build_info.json at build time. */
 #include "hone.h"
+#include "cli_args.h"
 #include "commands.h"
 
 #include <stdio.h>
@@ -103,6 +104,9 @@ static int print_summary(void)
     printf("\n");
     if (cJSON_IsNumber(quota)) printf("  %-12s %.2f CPUs\n", "cgroup quota", quota->valuedouble);
     printf("  %-12s %.0f CPUs\n", "affinity", num_field(topo, "affinity_cpus"));
+    char load[256];
+    cli_load_describe(load, sizeof load);
+    printf("  %-12s %s\n", "loading", load);
     const hone_thread_choice tc = hone_choose_threads(0);
     printf("  %-12s this run uses %d (%s; at most %d CPUs here)", "threads", tc.n, tc.source,
            tc.limit);

@@ -51,6 +51,7 @@ static void test_auto(void **state)
     assert_non_null(strstr(why, "3073 MiB is more than 3/4 of the 4096 MiB available"));
     assert_false(hone_load_plan(HONE_LOAD_AUTO, MADVISE, 3072 * MIB + 1, 4096 * MIB, why, sizeof why));
     assert_false(hone_load_plan(HONE_LOAD_AUTO, MADVISE, 607 * MIB, 0, why, sizeof why));
+    assert_int_equal(hone_load_read_max(4096 * MIB), 3072 * MIB);
     /* no buffer for the reason is fine */
     assert_true(hone_load_plan(HONE_LOAD_AUTO, MADVISE, 607 * MIB, 20480 * MIB, NULL, 0));
 }
