@@ -8,6 +8,9 @@
 # present) and reports tg as a fraction of it.
 # llama-bench is looked up as $LLAMA_BENCH, then in the checkout that
 # ../shared/tools/build-llamacpp.sh makes (~/.cache/hone-ref).
+# HONE_LOAD sets hone's -lm: auto (its default: the weights read into huge
+# pages where that pays) or mmap (llama-bench's default), for a
+# like-for-like run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${1:?usage: ci/bench-native.sh MODEL [THREADS] [ROUNDS] [PP] [TG] [DEPTH]}
@@ -16,6 +19,7 @@ ROUNDS=${3:-5}
 PP=${4:-512}
 TG=${5:-128}
 DEPTH=${6:-0} # tokens already in the context (llama-bench -d), e.g. 4096
+LOAD=${HONE_LOAD:-auto}
 [ -f "$MODEL" ] || { echo "bench-native: no model file '$MODEL'" >&2; exit 1; }
 
 NATIVE=build/native/src/hone
@@ -59,15 +63,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
         if [ $test = tg ] && [ -n "$BW" ]; then
             "$BW" "$T" | awk '{for (i = 1; i < NF; i++) if ($i == "bandwidth") print $(i+1)}' >> "$out/bw.txt"
         fi
-        sample hone-native $test "$NATIVE" bench -m "$MODEL" -t "$T" -r 1 "${args[@]}"
+        sample hone-native $test "$NATIVE" bench -m "$MODEL" -t "$T" -r 1 -lm "$LOAD" "${args[@]}"
         [ -n "$LLAMA" ] && sample llama.cpp $test "$LLAMA" -m "$MODEL" -t "$T" -r 1 "${args[@]}"
-        [ -x "$PORTABLE" ] && sample hone-portable $test "$PORTABLE" bench -m "$MODEL" -t "$T" -r 1 "${args[@]}"
+        [ -x "$PORTABLE" ] && sample hone-portable $test "$PORTABLE" bench -m "$MODEL" -t "$T" -r 1 -lm "$LOAD" "${args[@]}"
     done
 done
 
-python3 - "$out" "$MODEL" "$T" "$PP" "$TG" "$DEPTH" <<'PY'
+python3 - "$out" "$MODEL" "$T" "$PP" "$TG" "$DEPTH" "$LOAD" <<'PY'
 import json, os, statistics as st, sys
-out, model, t, pp, tg, depth = sys.argv[1:7]
+out, model, t, pp, tg, depth, load = sys.argv[1:8]
 at = f" @ d{depth}" if depth != "0" else ""
 samples = {}
 for line in open(os.path.join(out, "samples.jsonl")):
@@ -81,7 +85,7 @@ def cell(prog, test):
     m = st.mean(v); sd = st.stdev(v) if len(v) > 1 else 0.0
     return m, f"{m:.2f} ± {sd:.2f}"
 print(f"\nmodel {os.path.basename(model)} ({size / 2**20:.0f} MiB), threads {t}, "
-      f"{max(len(v) for v in samples.values())} interleaved rounds")
+      f"{max(len(v) for v in samples.values())} interleaved rounds; hone -lm {load}, llama-bench its default (mmap)")
 if bw: print(f"read bandwidth (bw.c, before each tg round): {st.mean(bw):.1f} GB/s")
 print("\n| test | hone native t/s | llama.cpp t/s | hone/llama | hone portable t/s | portable/native |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
