@@ -9,6 +9,8 @@
 
 #include "status.h"
 
+#include <stdint.h>
+
 #include <cJSON.h>
 
 /* Check the running CPU has every feature this binary was compiled for
@@ -60,6 +62,13 @@ hone_status hone_topology_read(const char *sysfs_root, hone_topology *out,
  * self_cgroup is normally "/proc/self/cgroup", cgroup_root
  * "/sys/fs/cgroup". */
 double hone_cgroup_cpu_limit(const char *self_cgroup, const char *cgroup_root);
+/* The room under this process's cgroup memory limit, in bytes: the limit
+ * less what is charged and cannot be reclaimed (page cache can be), the
+ * tightest along the hierarchy (v2 memory.max / memory.current /
+ * memory.stat file, or v1 memory.limit_in_bytes / usage_in_bytes /
+ * total_cache); at least 1 where there is a limit, 0 = unlimited. A
+ * container's MemAvailable is the host's: this is what it may still use. */
+uint64_t hone_cgroup_memory_room(const char *self_cgroup, const char *cgroup_root);
 
 /* The rules (README "Threads"): physical cores, not SMT siblings; on hybrid
  * CPUs performance cores only; on <= 4 cores N-1 (min 1); then at most the

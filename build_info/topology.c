@@ -226,7 +226,13 @@ static double walk_limit(const char *root, const char *rel, double (*limit)(cons
     return any ? best : -1;
 }
 
-double hone_cgroup_cpu_limit(const char *self_cgroup, const char *cgroup_root)
+/* The tightest limit of controller ctl ("cpu", "memory") over this
+ * process's cgroup and its ancestors: v2 (limit_v2 per directory), else
+ * the v1 hierarchy whose controller list holds ctl (limit_v1), else
+ * cgroup_root/ctl; 0 = unlimited. A limit function returns -1 where its
+ * file is missing, 0 for "no limit", else the limit. */
+static double cgroup_limit(const char *self_cgroup, const char *cgroup_root, const char *ctl_name,
+                           double (*limit_v2)(const char *), double (*limit_v1)(const char *))
 {
     char line[1024], v2path[PATH_MAX] = "", v1path[PATH_MAX] = "", v1ctl[64] = "";
     FILE *f = fopen(self_cgroup, "r");
@@ -240,11 +246,11 @@ double hone_cgroup_cpu_limit(const char *self_cgroup, const char *cgroup_root)
             if (!strcmp(line, "0") && !ctl[0]) {
                 snprintf(v2path, sizeof v2path, "%s", rel);
             } else {
-                /* the v1 hierarchy whose controller list contains "cpu" */
+                /* the v1 hierarchy whose controller list contains ctl_name */
                 char ctls[256];
                 snprintf(ctls, sizeof ctls, "%s", ctl);
                 for (char *tok = strtok(ctls, ","); tok; tok = strtok(NULL, ","))
-                    if (!strcmp(tok, "cpu")) {
+                    if (!strcmp(tok, ctl_name)) {
                         snprintf(v1path, sizeof v1path, "%s", rel);
                         snprintf(v1ctl, sizeof v1ctl, "%s", ctl);
                     }
@@ -252,18 +258,82 @@ double hone_cgroup_cpu_limit(const char *self_cgroup, const char *cgroup_root)
         }
         fclose(f);
     }
-    double v = walk_limit(cgroup_root, v2path[0] ? v2path : "/", v2_limit);
+    double v = walk_limit(cgroup_root, v2path[0] ? v2path : "/", limit_v2);
     if (v >= 0) return v;
     if (v1ctl[0]) {
         char root[PATH_MAX];
         snprintf(root, sizeof root, "%s/%s", cgroup_root, v1ctl);
-        v = walk_limit(root, v1path, v1_limit);
+        v = walk_limit(root, v1path, limit_v1);
         if (v >= 0) return v;
     }
     char root[PATH_MAX];
-    snprintf(root, sizeof root, "%s/cpu", cgroup_root);
-    v = walk_limit(root, v1path[0] ? v1path : "/", v1_limit);
+    snprintf(root, sizeof root, "%s/%s", cgroup_root, ctl_name);
+    v = walk_limit(root, v1path[0] ? v1path : "/", limit_v1);
     return v > 0 ? v : 0;
+}
+
+double hone_cgroup_cpu_limit(const char *self_cgroup, const char *cgroup_root)
+{
+    return cgroup_limit(self_cgroup, cgroup_root, "cpu", v2_limit, v1_limit);
+}
+
+/* The value of key in a "key value" file (memory.stat), 0 if absent. */
+static double stat_key(const char *dir, const char *key)
+{
+    char path[PATH_MAX], line[256];
+    if (snprintf(path, sizeof path, "%s/memory.stat", dir) >= (int)sizeof path) return 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    const size_t n = strlen(key);
+    double v = 0;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, key, n) && line[n] == ' ' && sscanf(line + n + 1, "%lf", &v) == 1) break;
+    fclose(f);
+    return v;
+}
+
+/* The room under a memory limit: the limit less what is charged and cannot
+ * be reclaimed (the page cache can be), at least 1 byte (0 means no
+ * limit to walk_limit). */
+static double mem_room(double limit, double used, double cache)
+{
+    const double pinned = used > cache ? used - cache : 0;
+    return limit > pinned + 1 ? limit - pinned : 1;
+}
+
+/* cgroup v2: memory.max ("max" = none), memory.current, memory.stat's file. */
+static double v2_mem_room(const char *dir)
+{
+    char path[PATH_MAX], buf[64];
+    if (snprintf(path, sizeof path, "%s/memory.max", dir) >= (int)sizeof path) return -1;
+    if (!read_text(path, buf, sizeof buf)) return -1;
+    double limit, used;
+    if (sscanf(buf, "%lf", &limit) != 1 || limit <= 0) return 0; /* "max" */
+    if (snprintf(path, sizeof path, "%s/memory.current", dir) >= (int)sizeof path ||
+        !read_text(path, buf, sizeof buf) || sscanf(buf, "%lf", &used) != 1)
+        used = 0;
+    return mem_room(limit, used, stat_key(dir, "file"));
+}
+
+/* cgroup v1: memory.limit_in_bytes (a page-rounded LONG_MAX = none),
+ * memory.usage_in_bytes, memory.stat's total_cache. */
+static double v1_mem_room(const char *dir)
+{
+    char path[PATH_MAX];
+    long limit, used;
+    if (snprintf(path, sizeof path, "%s/memory.limit_in_bytes", dir) >= (int)sizeof path ||
+        !read_long(path, &limit))
+        return -1;
+    if (limit <= 0 || limit >= (1L << 62)) return 0;
+    if (snprintf(path, sizeof path, "%s/memory.usage_in_bytes", dir) >= (int)sizeof path ||
+        !read_long(path, &used))
+        used = 0;
+    return mem_room((double)limit, (double)used, stat_key(dir, "total_cache"));
+}
+
+uint64_t hone_cgroup_memory_room(const char *self_cgroup, const char *cgroup_root)
+{
+    return (uint64_t)cgroup_limit(self_cgroup, cgroup_root, "memory", v2_mem_room, v1_mem_room);
 }
 
 int hone_optimal_threads(const hone_topology *topo, double cgroup_cpus, int affinity_cpus)

@@ -462,9 +462,9 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
     const bool read = cli_load_read(o->load_mode, path, why, sizeof why);
     /* mapped: every page mapped at load, as llama.cpp's loader prefetches:
      * the first forward pass would otherwise take a fault per 4 KiB page (a
-     * 1.1B Q4_K_M model: ~0.55 s of a 5-token prompt, vs ~0.05 s here) */
-    /* a read uses every CPU this process may use: a burst at load, its
-     * cost the copy and the first touch of the pages */
+     * 1.1B Q4_K_M model: ~0.55 s of a 5-token prompt, vs ~0.05 s here).
+     * Read: by every CPU this process may use, a burst at load whose cost
+     * is the copy and the first touch of the pages. */
     hone_model_opts mo = {.no_mmap = read, .mlock = o->mlock, .populate = !read,
                           .read_threads = hone_choose_threads(0).limit};
     if (o->verbose)

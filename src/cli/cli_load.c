@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* The first line of a small file into buf; false if it cannot be read. */
 static bool first_line(const char *path, char *buf, size_t cap)
@@ -33,76 +32,16 @@ static uint64_t mem_available(void)
     return kib * 1024;
 }
 
-/* A number from the first line of a file, false if there is none ("max"). */
-static bool read_u64(const char *path, uint64_t *v)
-{
-    char line[64];
-    return first_line(path, line, sizeof line) && sscanf(line, "%" SCNu64, v) == 1;
-}
-
-/* The value of key in a "key value" file (memory.stat), 0 if absent. */
-static uint64_t stat_value(const char *path, const char *key)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    char line[256];
-    uint64_t v = 0;
-    const size_t n = strlen(key);
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, key, n) && line[n] == ' ' && sscanf(line + n + 1, "%" SCNu64, &v) == 1) break;
-    fclose(f);
-    return v;
-}
-
-/* Room left under this process's cgroup memory limit: the limit less what
- * is charged and cannot be reclaimed (page cache can be); UINT64_MAX if
- * there is no limit. A container's MemAvailable is the host's, so a pod
- * whose limit is below the model would be killed for reading it (the
- * image's Kubernetes manifest sets 4 GiB). cgroup v2 (memory.max,
- * memory.current, memory.stat's file) and v1 (memory.limit_in_bytes,
- * memory.usage_in_bytes, memory.stat's total_cache); the group is found in
- * /proc/self/cgroup, or at the mount's root (a container's namespace). */
-static uint64_t cgroup_room(void)
-{
-    FILE *f = fopen("/proc/self/cgroup", "r");
-    if (!f) return UINT64_MAX;
-    char line[512], dir[640];
-    uint64_t room = UINT64_MAX;
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\n")] = '\0';
-        const bool v2 = !strncmp(line, "0::", 3);
-        const char *v1 = strstr(line, ":memory:");
-        if (!v2 && !v1) continue;
-        const char *rel = v2 ? line + 3 : v1 + 8;
-        const char *root = v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/memory";
-        const char *lim = v2 ? "memory.max" : "memory.limit_in_bytes";
-        char p[700];
-        uint64_t limit, used;
-        snprintf(dir, sizeof dir, "%s%s", root, rel);
-        snprintf(p, sizeof p, "%s/%s", dir, lim);
-        if (access(p, R_OK) != 0) snprintf(dir, sizeof dir, "%s", root);
-        snprintf(p, sizeof p, "%s/%s", dir, lim);
-        if (!read_u64(p, &limit)) continue; /* "max": none */
-        snprintf(p, sizeof p, "%s/%s", dir, v2 ? "memory.current" : "memory.usage_in_bytes");
-        if (!read_u64(p, &used)) continue;
-        snprintf(p, sizeof p, "%s/memory.stat", dir);
-        const uint64_t cache = stat_value(p, v2 ? "file" : "total_cache");
-        const uint64_t pinned = used > cache ? used - cache : 0;
-        const uint64_t r = limit > pinned ? limit - pinned : 0;
-        if (r < room) room = r;
-    }
-    fclose(f);
-    return room;
-}
-
 /* The facts: the THP setting line (false if unknown) and the memory
  * available, the tighter of MemAvailable and the cgroup's room (0 if
  * unknown). */
 static bool load_facts(char *thp, size_t cap, uint64_t *avail)
 {
     *avail = mem_available();
-    const uint64_t room = cgroup_room();
-    if (room < *avail) *avail = room;
+    /* a container's MemAvailable is the host's; the image's Kubernetes
+     * manifest limits the pod to 4 GiB */
+    const uint64_t room = hone_cgroup_memory_room("/proc/self/cgroup", "/sys/fs/cgroup");
+    if (room > 0 && room < *avail) *avail = room;
     return first_line("/sys/kernel/mm/transparent_hugepage/enabled", thp, cap);
 }
 

@@ -269,12 +269,19 @@ static void quota_and_affinity_cap(void **state)
 
 /* ---- cgroups ---- */
 
+/* A fake /proc/self/cgroup (self) under root, and the paths the readers
+ * take: cg (that file) and mnt (root/cgroup, the mount). */
+static void fake_cgroup(const char *root, const char *self, char *cg, char *mnt)
+{
+    snprintf(cg, PATH_MAX, "%s/self_cgroup", root);
+    snprintf(mnt, PATH_MAX, "%s/cgroup", root);
+    put(root, "self_cgroup", self);
+}
+
 static double limit_of(const char *root, const char *self)
 {
     char cg[PATH_MAX], mnt[PATH_MAX];
-    snprintf(cg, sizeof cg, "%s/self_cgroup", root);
-    snprintf(mnt, sizeof mnt, "%s/cgroup", root);
-    put(root, "self_cgroup", self);
+    fake_cgroup(root, self, cg, mnt);
     return hone_cgroup_cpu_limit(cg, mnt);
 }
 
@@ -317,6 +324,44 @@ static void cgroup_absent_is_unlimited(void **state)
     rm_root(root);
 }
 
+static uint64_t room_of(const char *root, const char *self)
+{
+    char cg[PATH_MAX], mnt[PATH_MAX];
+    fake_cgroup(root, self, cg, mnt);
+    return hone_cgroup_memory_room(cg, mnt);
+}
+
+/* The memory room: the limit less what is charged and not page cache,
+ * the tightest along the path; no limit = 0, a full group = 1 byte. */
+static void cgroup_memory(void **state)
+{
+    (void)state;
+    char *root = make_root();
+    assert_true(room_of(root, "0::/\n") == 0); /* no files */
+    put(root, "cgroup/memory.max", "max\n");
+    assert_true(room_of(root, "0::/\n") == 0);
+    put(root, "cgroup/kubepods/pod1/memory.max", "4294967296\n");
+    put(root, "cgroup/kubepods/pod1/memory.current", "1073741824\n");
+    put(root, "cgroup/kubepods/pod1/memory.stat", "anon 100\nfile 805306368\nfile_mapped 5\n");
+    /* 4 GiB - (1 GiB - 768 MiB of page cache) */
+    assert_true(room_of(root, "0::/kubepods/pod1\n") == 4294967296u - 268435456u);
+    put(root, "cgroup/kubepods/memory.max", "1073741824\n");
+    put(root, "cgroup/kubepods/memory.current", "1073741824\n");
+    assert_true(room_of(root, "0::/kubepods/pod1\n") == 1); /* the parent is full */
+    rm_root(root);
+    /* v1 (a machine without v2 files): the memory hierarchy; a
+     * page-rounded LONG_MAX is no limit */
+    root = make_root();
+    put(root, "cgroup/memory/docker/abc/memory.limit_in_bytes", "2147483648\n");
+    put(root, "cgroup/memory/docker/abc/memory.usage_in_bytes", "1610612736\n");
+    put(root, "cgroup/memory/docker/abc/memory.stat", "cache 1\ntotal_cache 1073741824\n");
+    assert_true(room_of(root, "12:memory:/docker/abc\n4:cpu,cpuacct:/docker/abc\n") == 1610612736u);
+    put(root, "cgroup/memory/docker/abc/memory.limit_in_bytes", "9223372036854771712\n");
+    assert_true(room_of(root, "12:memory:/docker/abc\n") == 0);
+    assert_true(hone_cgroup_memory_room("/nonexistent/cgroup", "/nonexistent") == 0);
+    rm_root(root);
+}
+
 static void detect_on_this_machine(void **state)
 {
     (void)state;
@@ -342,6 +387,7 @@ int main(void)
         cmocka_unit_test(cgroup_v2),
         cmocka_unit_test(cgroup_v1),
         cmocka_unit_test(cgroup_absent_is_unlimited),
+        cmocka_unit_test(cgroup_memory),
         cmocka_unit_test(detect_on_this_machine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
