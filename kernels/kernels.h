@@ -55,6 +55,21 @@ typedef void (*hone_matmul_fn)(const hone_kernels *k, uint32_t wtype,
                                int n, int r0, int r1, int n_tok,
                                float *y, int ldy);
 
+/* A flag on matmul's wtype: the weights are in the set's own layout, put
+ * there by its repack (below), not in rows. Only ever passed to the set
+ * that repacked them. */
+#define HONE_WTYPE_R16 0x10000u
+
+/* Rearrange a matrix of `rows` rows (row_bytes apart) of type `type` in
+ * place into the layout the set's matmul reads fastest, given
+ * HONE_WTYPE_R16. False: left as it was (the set has no such layout for
+ * this type or shape). The layout works in groups of 16 rows that keep
+ * their byte range, so any row range still names its bytes, and a matrix
+ * may be repacked in parts of whole groups, by several threads at once:
+ * whether it is taken depends only on type, row_bytes and rows % 16 (rows
+ * = 0 asks without touching w). */
+typedef bool (*hone_repack_fn)(uint32_t type, void *w, int64_t rows, size_t row_bytes);
+
 /* Prompt batches of F16 weights through a BLAS sgemm (native builds with
  * OpenBLAS): y[t*ldy + r] = x_t · W_r for r in [r0, r1), t < n_tok, with x
  * in F32 (ldx floats apart); weight rows are converted to F32 a strip at a
@@ -68,6 +83,7 @@ struct hone_kernels {
     hone_type_kernels type[HONE_TYPE_COUNT];
     hone_matmul_fn matmul;
     hone_gemm_f16_fn gemm_f16;              /* NULL: no BLAS in this build */
+    hone_repack_fn repack;                  /* NULL: rows only */
     /* out = x / rms(x) * w  (w may be NULL for no weight; out may be x) */
     void (*rmsnorm)(float *out, const float *x, const float *w, int n, float eps);
     /* in-place softmax over n values */

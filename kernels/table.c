@@ -17,6 +17,7 @@ static void overlay(hone_kernels *t, const hone_kernels *o)
         if (e->from_float) t->type[i].from_float = e->from_float;
     }
     if (o->matmul) t->matmul = o->matmul;
+    if (o->repack) t->repack = o->repack;
     if (o->gemm_f16) t->gemm_f16 = o->gemm_f16;
     if (o->rmsnorm) t->rmsnorm = o->rmsnorm;
     if (o->softmax) t->softmax = o->softmax;

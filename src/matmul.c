@@ -205,7 +205,7 @@ static void mm_worker(void *arg, int ith, int nth, int tid)
                         (int)hi, c->n_tok, o->y, o->ldy,
                         c->s->blas + (size_t)tid * c->s->blas_floats);
         else
-            k->matmul(k, w->type, w->data, w->row_bytes, c->act[j], c->act_rb[j], (int)w->cols,
+            k->matmul(k, w->type | (w->repacked ? HONE_WTYPE_R16 : 0), w->data, w->row_bytes, c->act[j], c->act_rb[j], (int)w->cols,
                       (int)lo, (int)hi, c->n_tok, o->y, o->ldy);
         if (!o->bias || !o->bias->data) continue;
         const float *bias = o->bias->data;

@@ -20,6 +20,11 @@ typedef struct {
     bool mlock;
     bool populate; /* map every page at load (hone_gguf_open_opts) */
     int read_threads; /* no_mmap: threads reading the file (0 or 1: one) */
+    /* no_mmap: lay the matrices out the way this kernel set's matmul reads
+     * fastest (its repack; NULL or a set without one: rows as stored).
+     * Contexts on the model must then use this set
+     * (hone_model_check_kernels says so). */
+    const hone_kernels *repack;
 } hone_model_opts;
 
 /* Open path, read the hyper-parameters and map every tensor. opts may be

@@ -34,6 +34,8 @@ typedef struct {
     int64_t cols;
     int64_t rows;
     size_t row_bytes;
+    bool repacked;    /* in the layout of the model's repack set, not rows
+                         (hone_model_opts.repack): matmul gets HONE_WTYPE_R16 */
 } hone_weight;
 
 typedef struct {
@@ -94,6 +96,7 @@ struct hone_model {
     const float *rope_freqs;
     const float *rope_long, *rope_short;
     hone_layer *layers;      /* n_layer entries */
+    const hone_kernels *repack_set; /* the set that repacked matrices, or NULL */
     /* aligned copies of the tensors the file leaves misaligned for their
      * type (model.c tensor_data); usually none */
     struct hone_tensor_copy {

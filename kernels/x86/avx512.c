@@ -8,6 +8,7 @@
 #define X86_MAX_NT 8 /* 32 vector registers: 8 rows' accumulators fit */
 #include "x86/body256.h"
 #include "x86/tiles16_vnni.h"
+#include "x86/r16_avx512.h"
 #include "x86/dec_k_avx512.h"
 #include "x86/f16_avx512.h"
 #include "x86/f16acc.h"
@@ -25,6 +26,11 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
                           const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                           float *y, int ldy)
 {
+    if (wtype == (HONE_TYPE_Q4_0 | HONE_WTYPE_R16)) { /* repacked by x86_r16_repack */
+        if (n_tok < X86_DEC_Q8_MAX_TOK) x86_r16_dec_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        else x86_tile_matmul(HONE_TYPE_Q4_0, true, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        return;
+    }
     if (wtype == HONE_TYPE_F16 || wtype == HONE_TYPE_BF16) { /* BF16: CPUs without AVX512_BF16 */
         x86_f16_matmul(wtype == HONE_TYPE_BF16, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
@@ -33,7 +39,7 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
         x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok >= X86_TILE_MIN_TOK &&
-        x86_tile_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        x86_tile_matmul(wtype, false, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok >= X86_TILE_K_MIN_TOK && (wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K) &&
         x86_tile_k4_matmul(w, w_row_bytes, wtype == HONE_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
@@ -62,11 +68,11 @@ static void avx512_bf16_matmul(const hone_kernels *k, uint32_t wtype, const void
 }
 
 static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_avx512_vec_dot_f16, x86_avx512_vec_dot_bf16, avx512_matmul),
-                                   .more = X86_FA_MORE(16),
+                                   .more = {X86_FA_MORE_FIELDS(16), .repack = x86_r16_repack},
                                    .no_blas_f16 = true};
 static hone_kernels_slot AVX512_BF16 = {
     .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_bf16_matmul),
-    .more = X86_FA_MORE(16),
+    .more = {X86_FA_MORE_FIELDS(16), .repack = x86_r16_repack},
     .no_blas_f16 = true};
 
 const hone_kernels *hone_kernels_avx512(void)

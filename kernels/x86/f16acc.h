@@ -180,8 +180,9 @@ static void x86_fa_exp(float *x, int n, float max)
 
 /* The entries both x86 sets lay over X86_OWN (table.h's `more`); lanes is
  * llama.cpp's GGML_F32_EPR for the ISA. */
-#define X86_FA_MORE(lanes) \
-    {.f16_mad = x86_f16_mad, .f16_scale = x86_f16_scale, .fma_chains = x86_fma_chains, .fa_exp = x86_fa_exp, \
-     .f32_lanes = (lanes)}
+#define X86_FA_MORE_FIELDS(lanes) \
+    .f16_mad = x86_f16_mad, .f16_scale = x86_f16_scale, .fma_chains = x86_fma_chains, .fa_exp = x86_fa_exp, \
+    .f32_lanes = (lanes)
+#define X86_FA_MORE(lanes) {X86_FA_MORE_FIELDS(lanes)}
 
 #endif

@@ -465,8 +465,12 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
      * 1.1B Q4_K_M model: ~0.55 s of a 5-token prompt, vs ~0.05 s here).
      * Read: by every CPU this process may use, a burst at load whose cost
      * is the copy and the first touch of the pages. */
+    /* read: the kernel set may lay the matrices out its own way (the set
+     * the contexts will use: cli_engine_context picks the same) */
+    const hone_kernels *k = NULL;
+    if (read && cli_kernels(cmd, &k)) return -1;
     hone_model_opts mo = {.no_mmap = read, .mlock = o->mlock, .populate = !read,
-                          .read_threads = hone_choose_threads(0).limit};
+                          .read_threads = hone_choose_threads(0).limit, .repack = k};
     if (o->verbose)
         fprintf(stderr, "hone %s: model %s (%s)%s\n", cmd,
                 read ? "read into memory, in huge pages where the kernel has them" : "mapped", why,

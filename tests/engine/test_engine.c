@@ -110,6 +110,52 @@ static void check_batching(const char *name)
     hone_model_free(m);
 }
 
+/* A model whose matrices the kernel set repacked at load (hone_model_opts
+ * .repack, read into memory) gives the same logits, bit for bit, one token
+ * per decode and in one batch, as the file mapped with rows as stored; a
+ * context on another set is refused. */
+static void test_repacked_model(void **s)
+{
+    (void)s;
+    const hone_kernels *k = NULL, *g = NULL;
+    hone_error err = {0};
+    assert_int_equal(hone_kernels_select("auto", &k, &err), HONE_OK);
+    assert_int_equal(hone_kernels_select("generic", &g, &err), HONE_OK);
+    if (!k->repack) {
+        print_message("[ SKIP     ] kernel set %s has no repack\n", k->name);
+        return;
+    }
+    hone_model *mapped = load("syn-llama-q4_0.gguf"), *m = NULL;
+    const hone_model_opts mo = {.no_mmap = true, .read_threads = 2, .repack = k};
+    if (hone_model_load(model_path("syn-llama-q4_0.gguf"), &mo, &m, &err)) fail_msg("load: %s", err.msg);
+    int n_repacked = 0;
+    for (int il = 0; il < m->hp.n_layer; il++) n_repacked += m->layers[il].wq.repacked + m->layers[il].ffn_up.repacked;
+    assert_int_equal(n_repacked, 2 * m->hp.n_layer);
+    assert_false(mapped->layers[0].wq.repacked);
+    const int v = m->hp.n_vocab;
+    float *ref = malloc(sizeof(float) * N_TOK * v), *got = malloc(sizeof(float) * N_TOK * v);
+    for (int step = 1; step <= N_TOK; step += N_TOK - 1) {
+        hone_context *c = ctx_new(mapped, 64, 512, 2, HONE_TYPE_F16, true);
+        run_steps(c, step, ref);
+        hone_context_free(c);
+        c = ctx_new(m, 64, 512, 2, HONE_TYPE_F16, true);
+        run_steps(c, step, got);
+        hone_context_free(c);
+        assert_memory_equal(ref, got, sizeof(float) * N_TOK * v);
+    }
+    hone_context_params cp = hone_context_default_params();
+    cp.n_ctx = 64;
+    cp.kernels = g;
+    hone_context *c = NULL;
+    assert_int_not_equal(hone_context_create(m, &cp, &c, &err), HONE_OK);
+    assert_null(c);
+    assert_non_null(strstr(err.msg, "laid out for kernel set"));
+    free(ref);
+    free(got);
+    hone_model_free(m);
+    hone_model_free(mapped);
+}
+
 static void test_batching_llama(void **s)
 {
     (void)s;
@@ -457,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_rewind),      cmocka_unit_test(test_batching_llama),
         cmocka_unit_test(test_batching_phi3), cmocka_unit_test(test_seq_batching),
         cmocka_unit_test(test_batching_qwen3), cmocka_unit_test(test_longrope_regime),
+        cmocka_unit_test(test_repacked_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

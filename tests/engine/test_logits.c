@@ -11,6 +11,9 @@
  *   - KL(reference || hone) <= KL_MAX.
  * For the real models (stories260K-*) free-running greedy generation must
  * reproduce the reference tokens exactly.
+ * The logits run loads each model as `hone run` does by default: read into
+ * memory, the matrices laid out by the kernel set's repack (the avx512 set
+ * repacks Q4_0); the greedy run maps the file, rows as stored.
  */
 #include "engine.h"
 #include "model_impl.h"
@@ -81,7 +84,9 @@ static void test_logits(void **state)
     assert_int_equal(ref_load(*state, &r), 0);
     hone_model *m = NULL;
     hone_error err = {0};
-    if (hone_model_load(r.model_path, NULL, &m, &err)) fail_msg("load: %s", err.msg);
+    hone_model_opts mo = {.no_mmap = true, .read_threads = 2};
+    if (hone_kernels_select(getenv("HONE_KERNELS"), &mo.repack, &err)) fail_msg("kernels: %s", err.msg);
+    if (hone_model_load(r.model_path, &mo, &m, &err)) fail_msg("load: %s", err.msg);
     assert_int_equal(m->hp.n_vocab, r.n_vocab);
     hone_context *ctx = make_ctx(m, r.n_ctx, true);
 

@@ -264,6 +264,85 @@ static void check_matmul_n(const hone_kernels *k, const hone_kernels *g, int n)
     }
 }
 
+/* repack: a set that lays a matrix out its own way (HONE_WTYPE_R16) must
+ * give, over any row range and batch, the bits its matmul gives over the
+ * rows as stored; a matrix it declines must be left byte for byte. */
+static void check_repack(const hone_kernels *k, const hone_kernels *g)
+{
+    (void)g;
+    if (!k->repack) {
+        print_message("[ SKIP     ] %s: no repack\n", k->name);
+        return;
+    }
+    static const int NS[] = {13 * 32, 2 * QK_K, 4096, 300 * 32};
+    static const int ROWS[] = {16, 48, 40};
+    /* first row, end row (relative to the end), tokens */
+    static const int RANGES[][2] = {{0, 0}, {8, 8}, {3, 5}, {16, 0}, {17, 15}};
+    static const int TOKS[] = {1, 2, 3, 4, 5, 7, 8, 13};
+    int repacked = 0;
+    for (size_t ti = 0; ti < N_TYPES; ti++) {
+        const uint32_t t = TYPES[ti];
+        const uint32_t vt = hone_vec_dot_type(t);
+        for (size_t ni = 0; ni < sizeof NS / sizeof NS[0]; ni++) {
+            const int n = NS[ni];
+            if (!g->type[t].vec_dot || n % (int)hone_type_get(t)->blck_size) continue;
+            for (size_t ri = 0; ri < sizeof ROWS / sizeof ROWS[0]; ri++) {
+                const int rows = ROWS[ri];
+                hone_test_row w = hone_test_make_row(t, (int64_t)n * rows, 7000 + ni * 7 + ri);
+                const size_t wrb = w.bytes / (size_t)rows;
+                void *rw = malloc(w.bytes);
+                assert_non_null(rw);
+                memcpy(rw, w.data, w.bytes);
+                if (!k->repack(t, rw, rows, wrb)) {
+                    if (memcmp(rw, w.data, w.bytes))
+                        fail_msg("%s repack declined %s %dx%d but changed it", k->name, hone_type_name(t), rows, n);
+                    free(rw);
+                    free(w.data);
+                    continue;
+                }
+                repacked++;
+                if (rows % 16) fail_msg("%s repacked %s with %d rows (not whole groups of 16)", k->name, hone_type_name(t), rows);
+                if (!k->repack(t, NULL, 0, wrb)) fail_msg("%s repack: asked with 0 rows, declines %s it takes", k->name, hone_type_name(t));
+                /* in parts of whole groups (as the loader's threads do): the same bytes */
+                void *parts = malloc(w.bytes);
+                assert_non_null(parts);
+                memcpy(parts, w.data, w.bytes);
+                assert_true(k->repack(t, parts, 16, wrb));
+                assert_true(k->repack(t, (char *)parts + 16 * wrb, rows - 16, wrb));
+                if (memcmp(parts, rw, w.bytes)) fail_msg("%s repack of %s in parts differs from the whole", k->name, hone_type_name(t));
+                free(parts);
+                for (size_t ki = 0; ki < sizeof TOKS / sizeof TOKS[0]; ki++) {
+                    const int tok = TOKS[ki], ldy = rows + 3;
+                    float *x = awkward_floats(n * tok, 8000 + ki, 0);
+                    hone_test_row a = hone_test_quantize(g, vt, x, (int64_t)n * tok);
+                    const size_t arb = a.bytes / (size_t)tok;
+                    float *yr = malloc(sizeof(float) * (size_t)(tok * ldy));
+                    float *yp = malloc(sizeof(float) * (size_t)(tok * ldy));
+                    for (size_t gi = 0; gi < sizeof RANGES / sizeof RANGES[0]; gi++) {
+                        const int r0 = RANGES[gi][0], r1 = rows - RANGES[gi][1];
+                        if (r0 >= r1) continue;
+                        for (int i = 0; i < tok * ldy; i++) yr[i] = yp[i] = NAN;
+                        k->matmul(k, t, w.data, wrb, a.data, arb, n, r0, r1, tok, yr, ldy);
+                        k->matmul(k, t | HONE_WTYPE_R16, rw, wrb, a.data, arb, n, r0, r1, tok, yp, ldy);
+                        for (int i = 0; i < tok * ldy; i++)
+                            if (!(yp[i] == yr[i]) && !(isnan(yp[i]) && isnan(yr[i])))
+                                fail_msg("%s %s repacked matmul n=%d rows [%d,%d) of %d, %d tokens: y[%d][%d] = %.9g, "
+                                         "rows as stored give %.9g", k->name, hone_type_name(t), n, r0, r1, rows, tok,
+                                         i / ldy, i % ldy, yp[i], yr[i]);
+                    }
+                    free(yr);
+                    free(yp);
+                    free(x);
+                    free(a.data);
+                }
+                free(rw);
+                free(w.data);
+            }
+        }
+    }
+    if (!repacked) fail_msg("%s has a repack but took none of the matrices", k->name);
+}
+
 /* fa_exp: hone_fa_expf's bits on every lane, over the whole range (the
  * results that underflow to subnormals or zero, overflow, NaN, -inf) */
 static void check_fa_exp(const hone_kernels *k, const hone_kernels *g)
@@ -354,6 +433,7 @@ static void test_to_float(void **state) { (void)state; run_all(check_to_float); 
 static void test_vec_dot(void **state) { (void)state; run_all(check_vec_dot); }
 static void test_matmul(void **state) { (void)state; run_all(check_matmul); }
 static void test_row_ops(void **state) { (void)state; run_all(check_row_ops); }
+static void test_repack(void **state) { (void)state; run_all(check_repack); }
 
 /* A name picks a set; the default is the best runnable one. */
 static void test_env_choice(void **state)
@@ -382,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_vec_dot),
         cmocka_unit_test(test_matmul),
         cmocka_unit_test(test_row_ops),
+        cmocka_unit_test(test_repack),
         cmocka_unit_test(test_env_choice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
