@@ -26,9 +26,12 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
                           const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                           float *y, int ldy)
 {
-    if (wtype == (HONE_TYPE_Q4_0 | HONE_WTYPE_R16)) { /* repacked by x86_r16_repack */
-        if (n_tok < X86_DEC_Q8_MAX_TOK) x86_r16_dec_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-        else x86_tile_matmul(HONE_TYPE_Q4_0, true, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+    if (wtype & HONE_WTYPE_R16) { /* Q4_0 / Q8_0 repacked by x86_r16_repack */
+        const uint32_t t = wtype & ~HONE_WTYPE_R16;
+        if (n_tok <= X86_R16_MAX_TOK)
+            x86_r16_dec_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        else
+            x86_tile_matmul(t, true, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
     if (wtype == HONE_TYPE_F16 || wtype == HONE_TYPE_BF16) { /* BF16: CPUs without AVX512_BF16 */

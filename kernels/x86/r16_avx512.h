@@ -1,5 +1,5 @@
-/* r16_avx512.h — Q4_0 matrices laid out in groups of 16 rows (the avx512
- * set's repack, HONE_WTYPE_R16), and the products that read them.
+/* r16_avx512.h — Q4_0 and Q8_0 matrices laid out in groups of 16 rows (the
+ * avx512 set's repack, HONE_WTYPE_R16), and the products that read them.
  *
  * Why: the one-token Q4_0 product over rows as stored has to gather each
  * block's nibbles, reduce each block's integer sum across lanes, and
@@ -11,11 +11,12 @@
  * each lane ends holding its row's exact block sum, and the float chain
  * runs lane per row: no shuffles at all.
  *
- * Group layout (rows 16g .. 16g + 15 keep their byte range, 16 x 18 bytes
- * per block): block b is the 288 bytes at 288 b, the 16 rows' F16 scales
- * (32 bytes), then four 64-byte vectors: dword k of lane r = bytes
- * 4k .. 4k+3 of row r's 16 quant bytes, as stored (low nibbles: elements
- * 4k .. 4k+3, high nibbles: 16 + 4k ..).
+ * Group layout (rows 16g .. 16g + 15 keep their byte range, 16 blocks'
+ * bytes per block): block b is the 16 rows' F16 scales (32 bytes), then
+ * 64-byte vectors whose lane r holds dword k of row r's quant bytes, as
+ * stored: Q4_0 four (288 bytes a block; low nibbles are elements
+ * 4k .. 4k+3, high nibbles 16 + 4k ..), Q8_0 eight (544 bytes, signed
+ * bytes 4k .. 4k+3).
  *
  * Numerics: per (row, token) the block sums are exact integers and the
  * float steps are those of the tiles (tiles16_vnni.h) and the one-row
@@ -28,36 +29,43 @@
 #define HONE_X86_R16_AVX512_H
 
 enum { X86_R16_NT = 4 }; /* X86_R16_BLOCK: tiles16_vnni.h */
-_Static_assert(16 * sizeof(block_q4_0) == 288, "16 Q4_0 blocks are 288 bytes");
+_Static_assert(16 * sizeof(block_q4_0) == 288 && 16 * sizeof(block_q8_0) == 544, "16 blocks' bytes");
 
-/* The set's repack (hone_repack_fn): Q4_0 matrices whose rows come in
- * whole groups of 16 and whose blocks the tiles take (x86_tile_matmul's
- * X86_TILE_MAX_NB); anything else stays in rows. */
+/* The set's repack (hone_repack_fn): Q4_0 and Q8_0 matrices whose rows
+ * come in whole groups of 16 and whose blocks the tiles take
+ * (x86_tile_matmul's X86_TILE_MAX_NB); anything else stays in rows. */
 static bool x86_r16_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
 {
-    if (type != HONE_TYPE_Q4_0 || rows % 16 || row_bytes % sizeof(block_q4_0)) return false;
-    const size_t nb = row_bytes / sizeof(block_q4_0);
-    if (nb < 1 || nb > X86_TILE_MAX_NB) return false;
+    if ((type != HONE_TYPE_Q4_0 && type != HONE_TYPE_Q8_0) || rows % 16) return false;
+    const bool q8 = type == HONE_TYPE_Q8_0;
+    const size_t bsz = q8 ? sizeof(block_q8_0) : sizeof(block_q4_0), cols = q8 ? 8 : 4;
+    _Static_assert(offsetof(block_q4_0, qs) == 2 && offsetof(block_q8_0, qs) == 2, "scale, then quants");
+    const size_t nb = row_bytes / bsz;
+    if (row_bytes % bsz || nb < 1 || nb > X86_TILE_MAX_NB) return false;
     /* a copy of the group's rows (cannot fail: a part of a matrix repacked
      * by one thread must be repacked like the rest) */
-    _Alignas(64) uint8_t rows16[16 * X86_TILE_MAX_NB * sizeof(block_q4_0)];
+    _Alignas(64) uint8_t rows16[16 * X86_TILE_MAX_NB * sizeof(block_q8_0)];
     for (int64_t g = 0; g < rows / 16; g++) {
         uint8_t *gp = (uint8_t *)w + (size_t)g * 16 * row_bytes;
         memcpy(rows16, gp, 16 * row_bytes);
         const char *p[16];
         for (int r = 0; r < 16; r++) p[r] = (const char *)rows16 + (size_t)r * row_bytes;
         for (size_t b = 0; b < nb; b++) {
-            uint8_t *o = gp + b * X86_R16_BLOCK;
-            for (int r = 0; r < 16; r++) memcpy(o + 2 * r, p[r] + b * sizeof(block_q4_0), 2);
-            __m512i c[4];
-            x86_tr16x4(p, b * sizeof(block_q4_0) + offsetof(block_q4_0, qs), c);
-            for (int k = 0; k < 4; k++) _mm512_storeu_si512(o + 32 + 64 * k, c[k]);
+            uint8_t *o = gp + b * 16 * bsz;
+            for (int r = 0; r < 16; r++) memcpy(o + 2 * r, p[r] + b * bsz, 2);
+            for (size_t h = 0; h < cols / 4; h++) {
+                __m512i c[4];
+                x86_tr16x4(p, b * bsz + 2 + 16 * h, c);
+                for (int k = 0; k < 4; k++) _mm512_storeu_si512(o + 32 + 64 * (4 * h + k), c[k]);
+            }
         }
     }
     return true;
 }
 
-/* One token's per-block terms: its blocks, -8 sum(a) and the scale. */
+/* One token's per-block terms: its blocks, -off sum(a) (off: 8 for Q4_0,
+ * 128 for Q8_0, whose bytes are made unsigned by adding it) and the
+ * scale. */
 typedef struct {
     const block_q8_0 *a;
     int32_t corr[X86_TILE_MAX_NB];
@@ -65,23 +73,28 @@ typedef struct {
 } x86_r16_act;
 
 /* Block bp (one group's block) against NT tokens' block b: acc[t] += ... */
-X86_INLINE void x86_r16_step(const uint8_t *bp, int b, const x86_r16_act *a, int NT, __m512 *acc)
+X86_INLINE void x86_r16_step(bool q8, const uint8_t *bp, int b, const x86_r16_act *a, int NT, __m512 *acc)
 {
-    const __m512i m4 = _mm512_set1_epi8(0x0f);
     const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp));
-    __m512i lo[4], hi[4];
-    for (int k = 0; k < 4; k++) {
-        const __m512i q = _mm512_loadu_si512(bp + 32 + 64 * k);
-        lo[k] = _mm512_and_si512(q, m4);
-        hi[k] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+    __m512i wq[8]; /* dword columns k = 0..7, as unsigned bytes */
+    if (q8) {
+        const __m512i flip = _mm512_set1_epi8((char)0x80);
+        for (int k = 0; k < 8; k++) wq[k] = _mm512_xor_si512(_mm512_loadu_si512(bp + 32 + 64 * k), flip);
+    } else {
+        const __m512i m4 = _mm512_set1_epi8(0x0f);
+        for (int k = 0; k < 4; k++) {
+            const __m512i q = _mm512_loadu_si512(bp + 32 + 64 * k);
+            wq[k] = _mm512_and_si512(q, m4);
+            wq[k + 4] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+        }
     }
     for (int t = 0; t < NT; t++) {
         const int8_t *qs = a[t].a[b].qs;
         /* two chains of four (the sums are exact, so any order) */
         __m512i s = _mm512_set1_epi32(a[t].corr[b]), s2 = _mm512_setzero_si512();
         for (int k = 0; k < 4; k++) {
-            s = _mm512_dpbusd_epi32(s, lo[k], _mm512_set1_epi32(load_i32(qs + 4 * k)));
-            s2 = _mm512_dpbusd_epi32(s2, hi[k], _mm512_set1_epi32(load_i32(qs + 16 + 4 * k)));
+            s = _mm512_dpbusd_epi32(s, wq[k], _mm512_set1_epi32(load_i32(qs + 4 * k)));
+            s2 = _mm512_dpbusd_epi32(s2, wq[k + 4], _mm512_set1_epi32(load_i32(qs + 16 + 4 * k)));
         }
         const __m512 p = _mm512_mul_ps(dx, _mm512_set1_ps(a[t].dy[b]));
         acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(s, s2)), p, acc[t]);
@@ -96,39 +109,32 @@ X86_INLINE __mmask16 x86_r16_lanes(int rs, int lo, int hi)
     return (__mmask16)(((1u << (hi - lo)) - 1u) << (lo - rs));
 }
 
-/* Rows [r0, r1) of an R16 matrix against NT (<= X86_R16_NT) tokens. A
- * group is one run of memory in order, fetched 8 KiB ahead as the
- * one-token rows of tiles16_vnni.h are; a group only partly in [r0, r1)
- * is computed whole and stored masked. */
-X86_INLINE void x86_r16_rows(const uint8_t *w, size_t w_row_bytes, int nb, int r0, int r1,
-                             const x86_r16_act *a, int NT, float *y, int ldy)
+/* One group (gp, rows rs .. rs + 15; lanes m stored) against NT (<=
+ * X86_R16_NT) tokens. A group is one run of memory in order, fetched
+ * 8 KiB ahead (below end) as the one-token rows of tiles16_vnni.h are. */
+X86_INLINE void x86_r16_group(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a, int NT,
+                              float *y, int ldy, int rs, __mmask16 m)
 {
-    const size_t gbytes = 16 * w_row_bytes;
-    const int g1 = (r1 + 15) / 16;
-    const uint8_t *end = w + (size_t)g1 * gbytes;
-    for (int g = r0 / 16; g < g1; g++) {
-        const uint8_t *gp = w + (size_t)g * gbytes;
-        __m512 acc0[X86_R16_NT], acc1[X86_R16_NT];
-        for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm512_setzero_ps();
-        int b = 0;
-        for (; b + 2 <= nb; b += 2) {
-            const uint8_t *bp = gp + (size_t)b * X86_R16_BLOCK;
-            x86_prefetch_run(bp, 2 * X86_R16_BLOCK, 8192, end);
-            x86_r16_step(bp, b, a, NT, acc0);
-            x86_r16_step(bp + X86_R16_BLOCK, b + 1, a, NT, acc1);
-        }
-        if (b < nb) x86_r16_step(gp + (size_t)b * X86_R16_BLOCK, b, a, NT, acc0);
-        const __mmask16 m = x86_r16_lanes(16 * g, r0, r1);
-        for (int t = 0; t < NT; t++)
-            _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + 16 * g, m, _mm512_add_ps(acc0[t], acc1[t]));
+    const size_t blk = q8 ? 16 * sizeof(block_q8_0) : X86_R16_BLOCK;
+    __m512 acc0[X86_R16_NT], acc1[X86_R16_NT];
+    for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm512_setzero_ps();
+    int b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        const uint8_t *bp = gp + (size_t)b * blk;
+        x86_prefetch_run(bp, 2 * blk, 8192, end);
+        x86_r16_step(q8, bp, b, a, NT, acc0);
+        x86_r16_step(q8, bp + blk, b + 1, a, NT, acc1);
     }
+    if (b < nb) x86_r16_step(q8, gp + (size_t)b * blk, b, a, NT, acc0);
+    for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, _mm512_add_ps(acc0[t], acc1[t]));
 }
 
-#define X86_R16_SHAPE(NT)                                                                              \
-    static void x86_r16_rows_##NT(const uint8_t *w, size_t w_row_bytes, int nb, int r0, int r1,        \
-                                  const x86_r16_act *a, float *y, int ldy)                             \
-    {                                                                                                  \
-        x86_r16_rows(w, w_row_bytes, nb, r0, r1, a, NT, y, ldy);                                       \
+#define X86_R16_SHAPE(NT)                                                                                     \
+    static void x86_r16_group_##NT(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a, \
+                                   float *y, int ldy, int rs, __mmask16 m)                                    \
+    {                                                                                                         \
+        if (q8) x86_r16_group(true, gp, nb, end, a, NT, y, ldy, rs, m);                                       \
+        else x86_r16_group(false, gp, nb, end, a, NT, y, ldy, rs, m);                                         \
     }
 X86_R16_SHAPE(1)
 X86_R16_SHAPE(2)
@@ -136,28 +142,43 @@ X86_R16_SHAPE(3)
 X86_R16_SHAPE(4)
 #undef X86_R16_SHAPE
 
-/* Few tokens (a decode step, a server's busy slots): X86_R16_NT at a time. */
-__attribute__((noinline)) static void x86_r16_dec_matmul(const void *w, size_t w_row_bytes, const void *act,
+/* Few tokens (a decode step, a server's busy slots; up to
+ * X86_R16_MAX_TOK): per group, X86_R16_NT tokens at a time, so a group is
+ * read from memory once and its other token groups find it in L1 (a
+ * group is 4.5 KiB (Q4_0) / 8.5 KiB per 256 columns). From 4 to 16 tokens
+ * this beats the tiles, whose packing is per strip: bench_kernels --few,
+ * one thread, from L2 ~1.8 ns per row x token x 256 weights against
+ * 3.1-4.0. Rows [r0, r1): a group only partly in them is computed whole
+ * and stored masked. */
+enum { X86_R16_MAX_TOK = 16 };
+__attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, const void *w, size_t w_row_bytes, const void *act,
                                                          size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                          float *y, int ldy)
 {
-    static void (*const ROWS[X86_R16_NT + 1])(const uint8_t *, size_t, int, int, int, const x86_r16_act *,
-                                              float *, int) = {NULL, x86_r16_rows_1, x86_r16_rows_2,
-                                                               x86_r16_rows_3, x86_r16_rows_4};
+    static void (*const GROUP[X86_R16_NT + 1])(bool, const uint8_t *, int, const uint8_t *, const x86_r16_act *,
+                                               float *, int, int, __mmask16) = {
+        NULL, x86_r16_group_1, x86_r16_group_2, x86_r16_group_3, x86_r16_group_4};
     const int nb = n / 32;
     const __m256i ones = _mm256_set1_epi8(1);
-    x86_r16_act a[X86_R16_NT];
-    for (int t0 = 0; t0 < n_tok; t0 += X86_R16_NT) {
-        const int nt = n_tok - t0 < X86_R16_NT ? n_tok - t0 : X86_R16_NT;
-        for (int t = 0; t < nt; t++) {
-            a[t].a = (const block_q8_0 *)((const char *)act + (size_t)(t0 + t) * act_row_bytes);
-            for (int b = 0; b < nb; b++) {
-                const __m256i q = _mm256_loadu_si256((const __m256i *)a[t].a[b].qs);
-                a[t].corr[b] = -8 * hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, q));
-                a[t].dy[b] = h2f(a[t].a[b].d);
-            }
+    x86_r16_act a[X86_R16_MAX_TOK];
+    for (int t = 0; t < n_tok; t++) {
+        a[t].a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
+        for (int b = 0; b < nb; b++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)a[t].a[b].qs);
+            a[t].corr[b] = (q8 ? -128 : -8) * hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, q));
+            a[t].dy[b] = h2f(a[t].a[b].d);
         }
-        ROWS[nt]((const uint8_t *)w, w_row_bytes, nb, r0, r1, a, y + (size_t)t0 * (size_t)ldy, ldy);
+    }
+    const size_t gbytes = 16 * w_row_bytes;
+    const int g1 = (r1 + 15) / 16;
+    const uint8_t *end = (const uint8_t *)w + (size_t)g1 * gbytes;
+    for (int g = r0 / 16; g < g1; g++) {
+        const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
+        const __mmask16 m = x86_r16_lanes(16 * g, r0, r1);
+        for (int t0 = 0; t0 < n_tok; t0 += X86_R16_NT) {
+            const int nt = n_tok - t0 < X86_R16_NT ? n_tok - t0 : X86_R16_NT;
+            GROUP[nt](q8, gp, nb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m);
+        }
     }
 }
 

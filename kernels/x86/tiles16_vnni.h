@@ -105,22 +105,27 @@ static void x86_tile_pack(uint32_t wtype, const char *wb, size_t w_row_bytes, in
     }
 }
 
-/* Blocks of a group of 16 Q4_0 rows in the avx512 set's R16 layout
- * (r16_avx512.h: per block 16 F16 scales, then 4 dword columns of the
- * quant bytes) as a packed strip: x86_tile_pack's Q4_0 output without
- * its transposes. */
+/* Blocks of a group of 16 Q4_0 / Q8_0 rows in the avx512 set's R16 layout
+ * (r16_avx512.h: per block 16 F16 scales, then the dword columns of the
+ * quant bytes) as a packed strip: x86_tile_pack's output without its
+ * transposes. */
 enum { X86_R16_BLOCK = 16 * sizeof(block_q4_0) };
-
-static void x86_tile_pack_r16(const uint8_t *gp, int nb, x86_tile_block *pk)
+static void x86_tile_pack_r16(bool q8, const uint8_t *gp, int nb, x86_tile_block *pk)
 {
-    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    const __m512i m4 = _mm512_set1_epi8(0x0f), flip = _mm512_set1_epi8((char)0x80);
+    const size_t blk = q8 ? 16 * sizeof(block_q8_0) : X86_R16_BLOCK;
     for (int b = 0; b < nb; b++) {
-        const uint8_t *bp = gp + (size_t)b * X86_R16_BLOCK;
+        const uint8_t *bp = gp + (size_t)b * blk;
         _mm512_storeu_ps(pk[b].d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp)));
         for (int k = 0; k < 4; k++) {
             const __m512i c = _mm512_loadu_si512(bp + 32 + 64 * k);
-            _mm512_storeu_si512(pk[b].w[k], _mm512_and_si512(c, m4));
-            _mm512_storeu_si512(pk[b].w[k + 4], _mm512_and_si512(_mm512_srli_epi16(c, 4), m4));
+            if (q8) {
+                _mm512_storeu_si512(pk[b].w[k], _mm512_xor_si512(c, flip));
+                _mm512_storeu_si512(pk[b].w[k + 4], _mm512_xor_si512(_mm512_loadu_si512(bp + 288 + 64 * k), flip));
+            } else {
+                _mm512_storeu_si512(pk[b].w[k], _mm512_and_si512(c, m4));
+                _mm512_storeu_si512(pk[b].w[k + 4], _mm512_and_si512(_mm512_srli_epi16(c, 4), m4));
+            }
         }
     }
 }
@@ -191,7 +196,7 @@ X86_INLINE void x86_tile_run(const x86_tile_block *pk, int nb, const x86_act_rec
 }
 
 /* The whole product for Q4_0 / Q8_0 weights; false: shape not handled. */
-/* r16: Q4_0 in the R16 layout (whole groups of 16 rows: a group only
+/* r16: the R16 layout (whole groups of 16 rows: a group only
  * partly in [r0, r1) is run whole and stored masked). */
 __attribute__((noinline)) static bool x86_tile_matmul(uint32_t wtype, bool r16, const void *w, size_t w_row_bytes,
                             const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
@@ -212,7 +217,7 @@ __attribute__((noinline)) static bool x86_tile_matmul(uint32_t wtype, bool r16, 
         for (int rs = r16 ? r0 / 16 * 16 : r0; rs < r1; rs += 16) {
             const int lo = rs > r0 ? rs : r0, hi = r1 - rs < 16 ? r1 : rs + 16;
             const __mmask16 rows = (__mmask16)(((1u << (hi - lo)) - 1u) << (lo - rs));
-            if (r16) x86_tile_pack_r16((const uint8_t *)w + (size_t)rs * w_row_bytes, nb, pk);
+            if (r16) x86_tile_pack_r16(wtype == HONE_TYPE_Q8_0, (const uint8_t *)w + (size_t)rs * w_row_bytes, nb, pk);
             else x86_tile_pack(wtype, w, w_row_bytes, rs, r1, nb, pk);
             const int ngr = nt / X86_TILE_T > 0 ? nt / X86_TILE_T : 1;
             int t = 0;

@@ -110,13 +110,21 @@ static void check_batching(const char *name)
     hone_model_free(m);
 }
 
-/* A model whose matrices the kernel set repacked at load (hone_model_opts
- * .repack, read into memory) gives the same logits, bit for bit, one token
- * per decode and in one batch, as the file mapped with rows as stored; a
- * context on another set is refused. */
+/* A model whose matrices the kernel set repacked at load (Q4_0 and Q8_0
+ * on avx512; hone_model_opts.repack, read into memory) gives the same
+ * logits, bit for bit, one token per decode and in one batch, as the file
+ * mapped with rows as stored; a context on another set is refused. */
+static void check_repacked_model(const char *name);
+
 static void test_repacked_model(void **s)
 {
     (void)s;
+    check_repacked_model("syn-llama-q4_0.gguf");
+    check_repacked_model("syn-llama-q8_0.gguf");
+}
+
+static void check_repacked_model(const char *name)
+{
     const hone_kernels *k = NULL, *g = NULL;
     hone_error err = {0};
     assert_int_equal(hone_kernels_select("auto", &k, &err), HONE_OK);
@@ -125,9 +133,9 @@ static void test_repacked_model(void **s)
         print_message("[ SKIP     ] kernel set %s has no repack\n", k->name);
         return;
     }
-    hone_model *mapped = load("syn-llama-q4_0.gguf"), *m = NULL;
+    hone_model *mapped = load(name), *m = NULL;
     const hone_model_opts mo = {.no_mmap = true, .read_threads = 2, .repack = k};
-    if (hone_model_load(model_path("syn-llama-q4_0.gguf"), &mo, &m, &err)) fail_msg("load: %s", err.msg);
+    if (hone_model_load(model_path(name), &mo, &m, &err)) fail_msg("load: %s", err.msg);
     int n_repacked = 0;
     for (int il = 0; il < m->hp.n_layer; il++) n_repacked += m->layers[il].wq.repacked + m->layers[il].ffn_up.repacked;
     assert_int_equal(n_repacked, 2 * m->hp.n_layer);

@@ -142,7 +142,7 @@ static void bench_few(const hone_kernels *k, size_t big_mb)
     static const uint32_t KT[] = {HONE_TYPE_Q4_K, HONE_TYPE_Q5_K, HONE_TYPE_Q6_K, HONE_TYPE_Q4_0, HONE_TYPE_Q8_0};
     static const int TOK[] = {1, 2, 3, 4, 8, 12, 16};
     printf("\n== kernel set: %s: GB/s of weights (ns per row x token x 256 weights) ==\n", k->name);
-    printf("%-6s", "type");
+    printf("%-8s", "type");
     for (size_t j = 0; j < sizeof TOK / sizeof TOK[0]; j++) printf("      tok=%d       ", TOK[j]);
     printf("\n");
     for (size_t ti = 0; ti < sizeof KT / sizeof KT[0]; ti++) {
@@ -150,23 +150,29 @@ static void bench_few(const hone_kernels *k, size_t big_mb)
         if (!few_keeps(hone_type_name(t), 0)) continue;
         uint64_t rb = 0;
         hone_row_bytes(t, N, &rb);
-        const int rows = (int)(big_mb * 1024 * 1024 / rb);
+        const int rows = (int)(big_mb * 1024 * 1024 / rb) / 16 * 16; /* whole groups (repack) */
         hone_test_row w = hone_test_make_row(t, (int64_t)N * rows, 1 + ti);
         float *x = hone_test_floats((int64_t)N * 16, 99, 1.0f);
         hone_test_row a = hone_test_quantize(k, vt, x, (int64_t)N * 16);
         float *y = malloc(sizeof(float) * (size_t)rows * 16);
-        printf("%-6s", hone_type_name(t));
-        for (size_t j = 0; j < sizeof TOK / sizeof TOK[0]; j++) {
-            if (!few_keeps(hone_type_name(t), TOK[j])) {
-                printf(" %7s (%6s ns)", "-", "-");
-                continue;
+        /* then, where the set repacks this type (at load, for a model read
+         * into memory), the same matrix in its layout: row "q4_0/r" */
+        const bool repack = k->repack && k->repack(t, NULL, 0, (size_t)rb);
+        for (int pass = 0; pass < 1 + repack; pass++) {
+            if (pass) k->repack(t, w.data, rows, (size_t)rb);
+            printf("%-6s%s", hone_type_name(t), pass ? "/r" : "  ");
+            for (size_t j = 0; j < sizeof TOK / sizeof TOK[0]; j++) {
+                if (!few_keeps(hone_type_name(t), TOK[j])) {
+                    printf(" %7s (%6s ns)", "-", "-");
+                    continue;
+                }
+                const hone_test_row aj = {a.data, a.bytes / 16 * (size_t)TOK[j]};
+                const double s = time_matmul(k, t | (pass ? HONE_WTYPE_R16 : 0), &w, rows, &aj, TOK[j], y, 0.5);
+                printf(" %7.2f (%6.2f ns)", (double)w.bytes / s * 1e-9,
+                       s * 1e9 / ((double)rows * TOK[j] * (N / 256)));
             }
-            const hone_test_row aj = {a.data, a.bytes / 16 * (size_t)TOK[j]};
-            const double s = time_matmul(k, t, &w, rows, &aj, TOK[j], y, 0.5);
-            printf(" %7.2f (%6.2f ns)", (double)w.bytes / s * 1e-9,
-                   s * 1e9 / ((double)rows * TOK[j] * (N / 256)));
+            printf("\n");
         }
-        printf("\n");
         free(y);
         free(x);
         free(a.data);
