@@ -542,6 +542,16 @@ static void for_each_matrix(const hone_model *m, void (*fn)(const hone_weight *,
     fn(&m->output, ctx);
 }
 
+static void count_repacked(const hone_weight *w, void *n) { *(int *)n += w->repacked; }
+
+int hone_model_n_repacked(const hone_model *m, const char **set)
+{
+    int n = 0;
+    if (m->repack_set) for_each_matrix(m, count_repacked, &n);
+    *set = n ? m->repack_set->name : NULL;
+    return n;
+}
+
 typedef struct {
     const hone_kernels *k;
     unsigned count[HONE_TYPE_COUNT];

@@ -36,6 +36,10 @@ hone_status hone_model_load(const char *path, const hone_model_opts *opts,
 hone_status hone_model_from_gguf(hone_gguf_file *f, hone_model **out, hone_error *err);
 void hone_model_free(hone_model *m);
 
+/* How many matrices are in a kernel set's own layout (hone_model_opts
+ * .repack), and that set's name in *set (NULL when none are). */
+int hone_model_n_repacked(const hone_model *m, const char **set);
+
 /* HONE_ERR_UNSUPPORTED listing every tensor type of the model that the
  * kernel table k cannot compute (e.g. "q5_0 (14 tensors), iq2_xs (2)"). */
 hone_status hone_model_check_kernels(const hone_model *m, const hone_kernels *k,

@@ -476,6 +476,10 @@ int cli_engine_open(const char *cmd, const cli_engine_opts *o, cli_engine *e)
                 read ? "read into memory, in huge pages where the kernel has them" : "mapped", why,
                 o->mlock ? ", locked in RAM" : "");
     if (hone_model_load(path, &mo, &e->model, &err)) return cli_error(cmd, "%s", err.msg);
+    const char *set;
+    const int n_repacked = hone_model_n_repacked(e->model, &set);
+    if (o->verbose && n_repacked)
+        fprintf(stderr, "hone %s: %d matrices laid out for kernel set %s (16-row groups)\n", cmd, n_repacked, set);
     if (hone_tok_load(hone_model_gguf(e->model), &e->tok, &err)) {
         cli_error(cmd, "%s: %s", o->model, err.msg);
         cli_engine_close(e);
