@@ -39,14 +39,14 @@ serve_smoke() {
     else
         out=$(curl -s -w ' HTTP %{http_code}' "http://127.0.0.1:$port/completion" \
               -d '{"prompt": "Once upon a time", "n_predict": 8, "temperature": 0}') || true
-        if ! echo "$out" | grep -q '"content":"[^"].* HTTP 200$'; then
+        if ! grep -q '"content":"[^"].* HTTP 200$' <<<"$out"; then
             echo "/completion: $out"
             rc=1
         fi
         maps=$(cat "/proc/$pid/maps" 2>/dev/null) || true
         for lib in libmicrohttpd.so.12 libgnutls.so.30; do
             [ -n "$libdir" ] || break
-            if ! echo "$maps" | grep -q " $libdir/$lib\$"; then
+            if ! grep -q " $libdir/$lib\$" <<<"$maps"; then
                 echo "$lib is not mapped from $libdir: $(echo "$maps" | grep -o "/[^ ]*/$lib" | sort -u)"
                 rc=1
             fi

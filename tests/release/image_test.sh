@@ -43,12 +43,12 @@ echo "image: $out"
 
 ctr=$(buildah from --pull=never localhost/hone:test) || fail "buildah from the image"
 info=$(buildah run "$ctr" -- hone info 2>&1) || fail "hone info in the image: $info"
-echo "$info" | grep -q "^hone .*portable build" || fail "hone info in the image said: $info"
+grep -q "^hone .*portable build" <<<"$info" || fail "hone info in the image said: $info"
 # the story from stdout alone: through buildah the two streams are relayed
 # apart, and stderr's notice could land inside the text
 run=$(buildah run "$ctr" -- hone run -p "Once upon a time" -n 8 --temp 0 2>"$work/run.err") ||
     fail "hone run in the image: $run $(cat "$work/run.err")"
-echo "$run" | grep -q "Once upon a time, there" ||
+grep -q "Once upon a time, there" <<<"$run" ||
     fail "no story from the built-in model: $run (stderr: $(cat "$work/run.err"))"
 # what the image is for: hone serve answers /health
 port=$(free_port)
@@ -63,7 +63,7 @@ uid=$(buildah run "$ctr" -- id -u) || fail "id in the image"
 [ "$uid" = 65532 ] || fail "the image runs as uid $uid, not a non-root user"
 buildah rm "$ctr" > /dev/null
 hc=$(buildah inspect --format '{{.Docker.Config.Healthcheck}}' localhost/hone:test)
-echo "$hc" | grep -q "/health" || fail "no /health HEALTHCHECK: $hc"
+grep -q "/health" <<<"$hc" || fail "no /health HEALTHCHECK: $hc"
 ep=$(buildah inspect --format '{{.OCIv1.Config.Entrypoint}} {{.OCIv1.Config.Cmd}}' localhost/hone:test)
-echo "$ep" | grep -q "/opt/hone/bin/hone.*serve" || fail "the image does not run hone serve: $ep"
+grep -q "/opt/hone/bin/hone.*serve" <<<"$ep" || fail "the image does not run hone serve: $ep"
 echo "ok: the zero-compile image runs hone (info, run, serve), as uid $uid, $ep"

@@ -64,13 +64,13 @@ listing() { (cd "$1" && find . -type f -printf '%p %s %T@\n' | sort; find . -nam
 p=$work/prefix
 install ok "$p" HONE_INSTALL_FALLBACK=false
 [ $rc -eq 0 ] || fail "install from $base/ok: $out"
-echo "$out" | grep -q "installed hone .* linux-x86_64-v3 (priority 30" || fail "did not choose v3: $out"
+grep -q "installed hone .* linux-x86_64-v3 (priority 30" <<<"$out" || fail "did not choose v3: $out"
 "$p/bin/hone" run -m "$model" -p "Once upon a time" -n 4 --temp 0 > /dev/null 2>&1 || fail "installed hone does not run"
 run_out=$("$p/bin/hone" run -p "Once upon a time" -n 4 --temp 0 2>&1)
-echo "$run_out" | grep -q "Once upon a time, there" || fail "installed hone does not run its built-in model: $run_out"
+grep -q "Once upon a time, there" <<<"$run_out" || fail "installed hone does not run its built-in model: $run_out"
 before=$(listing "$p")
 install ok "$p" HONE_INSTALL_FALLBACK=false
-echo "$out" | grep -q "already installed in .* and current: nothing to do" || fail "re-run: $out"
+grep -q "already installed in .* and current: nothing to do" <<<"$out" || fail "re-run: $out"
 [ "$(listing "$p")" = "$before" ] || fail "a re-run changed $p"
 echo "ok: v3 chosen and installed; re-run touches nothing"
 
@@ -79,8 +79,8 @@ if command -v qemu-x86_64-static > /dev/null; then
     q="qemu-x86_64-static -cpu Nehalem"
     install ok "$work/p-nehalem" HONE_INSTALL_RUN="$q" HONE_INSTALL_FALLBACK=false
     [ $rc -eq 0 ] || fail "install on Nehalem: $out"
-    echo "$out" | grep -q "not linux-x86_64-v3: this CPU lacks avx avx2" || fail "v3 not refused: $out"
-    echo "$out" | grep -q "installed hone .* linux-x86_64-v2" || fail "did not choose v2: $out"
+    grep -q "not linux-x86_64-v3: this CPU lacks avx avx2" <<<"$out" || fail "v3 not refused: $out"
+    grep -q "installed hone .* linux-x86_64-v2" <<<"$out" || fail "did not choose v2: $out"
     $q "$work/p-nehalem/bin/hone" run -m "$model" -p "Once upon a time" -n 4 --temp 0 > /dev/null 2>&1 ||
         fail "the v2 artifact does not run under $q"
     echo "ok: v2 chosen on a CPU without AVX2, and it runs there"
@@ -107,8 +107,8 @@ check_failure() { # CASE EXPECTED_MESSAGE
     rm -f "$mark"
     before=$(listing "$p")
     install "$1" "$p" HONE_INSTALL_FALLBACK="touch $mark"
-    echo "$out" | grep -q -- "$2" || fail "$1: expected '$2' in: $out"
-    echo "$out" | grep -q "building hone from source instead" || fail "$1: no fallback announced: $out"
+    grep -q -- "$2" <<<"$out" || fail "$1: expected '$2' in: $out"
+    grep -q "building hone from source instead" <<<"$out" || fail "$1: no fallback announced: $out"
     [ -f "$mark" ] || fail "$1: the fallback did not run"
     [ "$(listing "$p")" = "$before" ] || fail "$1: $p changed"
     echo "ok: $1: $(echo "$out" | grep -m1 -- "$2")"

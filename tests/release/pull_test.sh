@@ -27,13 +27,13 @@ pull() { out=$("$hone" pull "$@" 2>&1); rc=$?; }
 # 1. hf://, the server's sha256 checked, then run by name
 HF_ENDPOINT=$base/hf pull "hf://o/r/$name"
 [ $rc -eq 0 ] || fail "hf:// pull: $out"
-echo "$out" | grep -q "sha256 [0-9a-f]* (checked)" || fail "the X-Linked-ETag sha256 was not checked: $out"
+grep -q "sha256 [0-9a-f]* (checked)" <<<"$out" || fail "the X-Linked-ETag sha256 was not checked: $out"
 cmp -s "$model" "$HONE_MODELS/$name" || fail "the pulled file differs"
 ls "$HONE_MODELS" | grep -q '\.part$' && fail "a .part file was left"
 run=$("$hone" run -m "$name" -p "Once upon a time" -n 4 --temp 0 2>&1) || fail "run -m $name: $run"
-echo "$run" | grep -q "Once upon a time, there" || fail "run -m by name: $run"
+grep -q "Once upon a time, there" <<<"$run" || fail "run -m by name: $run"
 pull "$base/hf/o/r/resolve/main/$name"
-echo "$out" | grep -q "already there" || fail "a second pull: $out"
+grep -q "already there" <<<"$out" || fail "a second pull: $out"
 echo "ok: hf:// pulled, checked, run by name"
 
 # 2. a cut download resumes (-o DIR)
@@ -49,7 +49,7 @@ check() { # WHAT EXPECTED DEST_DIR ARGS...
     shift 3
     pull "$@" -o "$dir"
     [ $rc -ne 0 ] || fail "$what: exit 0: $out"
-    echo "$out" | grep -q -- "$want" || fail "$what: expected '$want' in: $out"
+    grep -q -- "$want" <<<"$out" || fail "$what: expected '$want' in: $out"
     [ -z "$(ls "$dir" 2>/dev/null | grep -v '\.part$')" ] || fail "$what: a file appeared: $(ls "$dir")"
     echo "ok: $what: $(echo "$out" | grep -m1 -- "$want")"
 }

@@ -68,8 +68,8 @@ repro)
             fail "$t: the binary holds a build path"
         fi
         bi=$(tar xzf "$t" -O --wildcards '*/lib/hone/build_info.json')
-        echo "$bi" | grep -q '"cpu_model":[[:space:]]*null' || fail "$t: build_info.json names the build CPU"
-        echo "$bi" | grep -q "\"hostname\":[[:space:]]*null" || fail "$t: build_info.json names the build host"
+        grep -q '"cpu_model":[[:space:]]*null' <<<"$bi" || fail "$t: build_info.json names the build CPU"
+        grep -q "\"hostname\":[[:space:]]*null" <<<"$bi" || fail "$t: build_info.json names the build host"
     done
     rm -rf "$work"
     echo "ok: identical release tarballs and manifest"
@@ -91,10 +91,10 @@ minbase)
         local exe=/opt/hone-test/$name/bin/hone out
         if [ "$qemu" = - ]; then
             out=$(chroot "$root" "$exe" info 2>&1) || fail "$t: hone info in the minbase chroot: $out"
-            echo "$out" | grep -q "^hone " || fail "$t: hone info said: $out"
+            grep -q "^hone " <<<"$out" || fail "$t: hone info said: $out"
             out=$(chroot "$root" "$exe" run -p "Once upon a time" -n 8 --temp 0 2>&1) ||
                 fail "$t: hone run (the built-in model) in the minbase chroot: $out"
-            echo "$out" | grep -q "using the built-in default model /opt/.*/share/hone/models/" ||
+            grep -q "using the built-in default model /opt/.*/share/hone/models/" <<<"$out" ||
                 fail "$t: the artifact's built-in model was not used: $out"
             # hone serve: its libmicrohttpd (and GnuTLS's chain) come with the
             # artifact
@@ -106,7 +106,7 @@ minbase)
             local pull
             pull=$(chroot "$root" "$exe" pull http://127.0.0.1:9/x.gguf -o /tmp 2>&1) &&
                 fail "$t: hone pull without libcurl succeeded: $pull"
-            echo "$pull" | grep -q "downloading needs libcurl, which is not installed (apt-get install libcurl4)" ||
+            grep -q "downloading needs libcurl, which is not installed (apt-get install libcurl4)" <<<"$pull" ||
                 fail "$t: hone pull without libcurl said: $pull"
         elif [ "$qemu" = qemu-x86_64-static ]; then
             cp "$(command -v $qemu)" "$root/opt/hone-test/qemu"
@@ -124,7 +124,7 @@ minbase)
             out=$(QEMU_LD_PREFIX=$root "$qemu" -cpu "$cpu" "$root$exe" run -m "$dir/model.gguf" \
                   -p "Once upon a time" -n 8 --temp 0 2>&1) || fail "$t: hone run under $qemu: $out"
         fi
-        echo "$out" | grep -q "Once upon a time" || fail "$t: no text from hone run: $out"
+        grep -q "Once upon a time" <<<"$out" || fail "$t: no text from hone run: $out"
         echo "$t ($qemu${cpu:+ -cpu $cpu}): $(echo "$out" | grep -m1 'kernels')"
         rm -rf "$dir"
     }

@@ -49,9 +49,9 @@ curl -s "${H[@]}" "$base/props" | grep -q '"total_slots":4' || fail "/props"
 curl -s "${H[@]}" "$base/slots" | grep -q '"is_processing":false' || fail "/slots"
 curl -s "${H[@]}" "$base/metrics" | grep -q '^hone_requests_total ' || fail "/metrics"
 toks=$(curl -s "${H[@]}" "$base/tokenize" -d '{"content":"Once upon a time"}')
-echo "$toks" | grep -q '"tokens":\[' || fail "/tokenize: $toks"
+grep -q '"tokens":\[' <<<"$toks" || fail "/tokenize: $toks"
 back=$(curl -s "${H[@]}" "$base/detokenize" -d "$toks")
-echo "$back" | grep -q '"content":"Once upon a time"' || fail "/detokenize: $back"
+grep -q '"content":"Once upon a time"' <<<"$back" || fail "/detokenize: $back"
 # a byte token that is no character (<0xE2> alone) comes out as U+FFFD:
 # every answer is valid UTF-8 JSON
 python3 - "$port" <<'PY' || fail "invalid UTF-8 in an answer"
@@ -64,7 +64,7 @@ c.request("POST", "/tokenize", body=json.dumps({"content": "\u20ac", "with_piece
 json.loads(c.getresponse().read().decode("utf-8"))
 PY
 tpl=$(curl -s "${H[@]}" "$base/apply-template" -d '{"messages":[{"role":"user","content":"hi"}]}')
-echo "$tpl" | grep -q '"prompt":"<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n"' ||
+grep -q '"prompt":"<|im_start|>user\\nhi<|im_end|>\\n<|im_start|>assistant\\n"' <<<"$tpl" ||
     fail "/apply-template (chatml): $tpl"
 echo "ok: info endpoints, tokenize round trip, apply-template"
 
@@ -198,8 +198,8 @@ echo "ok: malformed bodies"
 # the openai npm client
 out=$(sh "$npm_run" openai_test.mjs "$base/v1" k1 2>&1)
 echo "$out" | grep -v "^added" | tail -8
-if ! echo "$out" | grep -q "^SKIP"; then
-    echo "$out" | grep -q "0 failed" || fail "the openai client tests"
+if ! grep -q "^SKIP" <<<"$out"; then
+    grep -q "0 failed" <<<"$out" || fail "the openai client tests"
 fi
 
 # SIGTERM: exit 0
