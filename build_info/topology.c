@@ -35,6 +35,14 @@ static bool read_long(const char *path, long *out)
     return true;
 }
 
+/* read_long of dir/file (a cgroup's control file); false also when the
+ * path does not fit. */
+static bool read_long_in(const char *dir, const char *file, long *out)
+{
+    char path[PATH_MAX];
+    return snprintf(path, sizeof path, "%s/%s", dir, file) < (int)sizeof path && read_long(path, out);
+}
+
 /* Parse a sysfs CPU list ("0-3,8,10-11") into a bitmap; false if malformed. */
 static bool parse_cpu_list(const char *s, unsigned char *set, int *count)
 {
@@ -195,13 +203,9 @@ static double v2_limit(const char *dir)
 /* cgroup v1: cpu.cfs_quota_us (-1 = unlimited) / cpu.cfs_period_us. */
 static double v1_limit(const char *dir)
 {
-    char path[PATH_MAX];
     long quota, period;
-    if (snprintf(path, sizeof path, "%s/cpu.cfs_quota_us", dir) >= (int)sizeof path ||
-        !read_long(path, &quota))
-        return -1;
-    if (snprintf(path, sizeof path, "%s/cpu.cfs_period_us", dir) >= (int)sizeof path) return 0;
-    if (quota <= 0 || !read_long(path, &period) || period <= 0) return 0;
+    if (!read_long_in(dir, "cpu.cfs_quota_us", &quota)) return -1;
+    if (quota <= 0 || !read_long_in(dir, "cpu.cfs_period_us", &period) || period <= 0) return 0;
     return (double)quota / (double)period;
 }
 
@@ -319,15 +323,10 @@ static double v2_mem_room(const char *dir)
  * memory.usage_in_bytes, memory.stat's total_cache. */
 static double v1_mem_room(const char *dir)
 {
-    char path[PATH_MAX];
     long limit, used;
-    if (snprintf(path, sizeof path, "%s/memory.limit_in_bytes", dir) >= (int)sizeof path ||
-        !read_long(path, &limit))
-        return -1;
+    if (!read_long_in(dir, "memory.limit_in_bytes", &limit)) return -1;
     if (limit <= 0 || limit >= (1L << 62)) return 0;
-    if (snprintf(path, sizeof path, "%s/memory.usage_in_bytes", dir) >= (int)sizeof path ||
-        !read_long(path, &used))
-        used = 0;
+    if (!read_long_in(dir, "memory.usage_in_bytes", &used)) used = 0;
     return mem_room((double)limit, (double)used, stat_key(dir, "total_cache"));
 }
 
