@@ -101,14 +101,6 @@ X86_INLINE void x86_r16_step(bool q8, const uint8_t *bp, int b, const x86_r16_ac
     }
 }
 
-/* Lanes [lo, hi) of group rows rs .. rs + 15 (lo, hi absolute rows). */
-X86_INLINE __mmask16 x86_r16_lanes(int rs, int lo, int hi)
-{
-    if (lo < rs) lo = rs;
-    if (hi > rs + 16) hi = rs + 16;
-    return (__mmask16)(((1u << (hi - lo)) - 1u) << (lo - rs));
-}
-
 /* One group (gp, rows rs .. rs + 15; lanes m stored) against NT (<=
  * X86_R16_NT) tokens. A group is one run of memory in order, fetched
  * 8 KiB ahead (below end) as the one-token rows of tiles16_vnni.h are. */

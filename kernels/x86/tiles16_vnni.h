@@ -130,6 +130,15 @@ static void x86_tile_pack_r16(bool q8, const uint8_t *gp, int nb, x86_tile_block
     }
 }
 
+/* The lanes of rows [lo, hi) in the 16-row strip or group at rs (lo, hi
+ * absolute rows, clipped to the strip). */
+X86_INLINE __mmask16 x86_r16_lanes(int rs, int lo, int hi)
+{
+    if (lo < rs) lo = rs;
+    if (hi > rs + 16) hi = rs + 16;
+    return (__mmask16)(((1u << (hi - lo)) - 1u) << (lo - rs));
+}
+
 static inline __m512i bcast32(const int8_t *p)
 {
     return _mm512_set1_epi32(load_i32(p));
@@ -215,8 +224,7 @@ __attribute__((noinline)) static bool x86_tile_matmul(uint32_t wtype, bool r16, 
         const int nt = tc + chunk < n_tok ? chunk : n_tok - tc;
         x86_act_recs(act, act_row_bytes, tc, nt, nb, off, ar);
         for (int rs = r16 ? r0 / 16 * 16 : r0; rs < r1; rs += 16) {
-            const int lo = rs > r0 ? rs : r0, hi = r1 - rs < 16 ? r1 : rs + 16;
-            const __mmask16 rows = (__mmask16)(((1u << (hi - lo)) - 1u) << (lo - rs));
+            const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
             if (r16) x86_tile_pack_r16(wtype == HONE_TYPE_Q8_0, (const uint8_t *)w + (size_t)rs * w_row_bytes, nb, pk);
             else x86_tile_pack(wtype, w, w_row_bytes, rs, r1, nb, pk);
             const int ngr = nt / X86_TILE_T > 0 ? nt / X86_TILE_T : 1;
