@@ -9,6 +9,7 @@
 #include "x86/body256.h"
 #include "x86/tiles16_vnni.h"
 #include "x86/r16_avx512.h"
+#include "x86/r16k_avx512.h"
 #include "x86/dec_k_avx512.h"
 #include "x86/f16_avx512.h"
 #include "x86/f16acc.h"
@@ -26,9 +27,14 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
                           const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                           float *y, int ldy)
 {
-    if (wtype & HONE_WTYPE_R16) { /* Q4_0 / Q8_0 repacked by x86_r16_repack */
+    if (wtype & HONE_WTYPE_R16) { /* repacked by avx512_repack */
         const uint32_t t = wtype & ~HONE_WTYPE_R16;
-        if (n_tok <= X86_R16_MAX_TOK)
+        if (t == HONE_TYPE_Q4_K) {
+            if (n_tok <= X86_R16_MAX_TOK)
+                x86_r16k_dec_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            else
+                x86_tile_k4_matmul(w, w_row_bytes, 0, true, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        } else if (n_tok <= X86_R16_MAX_TOK)
             x86_r16_dec_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         else
             x86_tile_matmul(t, true, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
@@ -45,7 +51,7 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
         x86_tile_matmul(wtype, false, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok >= X86_TILE_K_MIN_TOK && (wtype == HONE_TYPE_Q4_K || wtype == HONE_TYPE_Q5_K) &&
-        x86_tile_k4_matmul(w, w_row_bytes, wtype == HONE_TYPE_Q5_K, act, act_row_bytes, n, r0, r1,
+        x86_tile_k4_matmul(w, w_row_bytes, wtype == HONE_TYPE_Q5_K, false, act, act_row_bytes, n, r0, r1,
                            n_tok, y, ldy))
         return;
     if (n_tok >= 1 && n_tok < X86_TILE_K_MIN_TOK &&
@@ -55,6 +61,13 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
         x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+}
+
+/* The set's repack (hone_repack_fn): Q4_0 and Q8_0 (r16_avx512.h), Q4_K
+ * (r16k_avx512.h); each declines, untouched, what it does not take. */
+static bool avx512_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
+{
+    return x86_r16_repack(type, w, rows, row_bytes) || x86_r16k_repack(type, w, rows, row_bytes);
 }
 
 /* The same on CPUs with AVX512_BF16, whose BF16 weights take the vdpbf16ps
@@ -71,11 +84,11 @@ static void avx512_bf16_matmul(const hone_kernels *k, uint32_t wtype, const void
 }
 
 static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_avx512_vec_dot_f16, x86_avx512_vec_dot_bf16, avx512_matmul),
-                                   .more = {X86_FA_MORE_FIELDS(16), .repack = x86_r16_repack},
+                                   .more = {X86_FA_MORE_FIELDS(16), .repack = avx512_repack},
                                    .no_blas_f16 = true};
 static hone_kernels_slot AVX512_BF16 = {
     .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_bf16_matmul),
-    .more = {X86_FA_MORE_FIELDS(16), .repack = x86_r16_repack},
+    .more = {X86_FA_MORE_FIELDS(16), .repack = avx512_repack},
     .no_blas_f16 = true};
 
 const hone_kernels *hone_kernels_avx512(void)

@@ -32,12 +32,16 @@ static inline __attribute__((always_inline)) void x86_prefetch_l1_slice(const ch
 
 /* The decode kernels that read a group's rows one after the other, a run
  * of memory in order: the bytes `ahead` past [cur, cur + bytes), below lim
- * (the end of what the call reads), into L1. */
+ * (the end of what the call reads), into L1, or into L2 (into_l2: the
+ * hardware's L1 fetch does the rest; see r16k_avx512.h). */
 static inline __attribute__((always_inline)) void x86_prefetch_run(const void *cur, size_t bytes, size_t ahead,
-                                                                  const void *lim)
+                                                                  const void *lim, int into_l2)
 {
     const char *q = (const char *)cur + ahead, *e = q + bytes < (const char *)lim ? q + bytes : (const char *)lim;
-    for (const char *o = (const char *)((uintptr_t)q & ~(uintptr_t)63); o < e; o += 64) _mm_prefetch(o, _MM_HINT_T0);
+    for (const char *o = (const char *)((uintptr_t)q & ~(uintptr_t)63); o < e; o += 64) {
+        if (into_l2) _mm_prefetch(o, _MM_HINT_T1);
+        else _mm_prefetch(o, _MM_HINT_T0);
+    }
 }
 
 #endif

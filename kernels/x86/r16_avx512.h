@@ -113,7 +113,7 @@ X86_INLINE void x86_r16_group(bool q8, const uint8_t *gp, int nb, const uint8_t 
     int b = 0;
     for (; b + 2 <= nb; b += 2) {
         const uint8_t *bp = gp + (size_t)b * blk;
-        x86_prefetch_run(bp, 2 * blk, 8192, end);
+        x86_prefetch_run(bp, 2 * blk, 8192, end, 0);
         x86_r16_step(q8, bp, b, a, NT, acc0);
         x86_r16_step(q8, bp + blk, b + 1, a, NT, acc1);
     }

@@ -201,7 +201,7 @@ X86_INLINE void x86_d8_q8_rows(const uint8_t *row0, size_t rb, int nb, const blo
     for (int i = 0; i < 8; i++)
         for (int b = 0; b < nb; b += 8) {
             const uint8_t *blk = row0 + (size_t)i * rb + (size_t)b * sizeof(block_q8_0);
-            x86_prefetch_run(blk, 8 * sizeof(block_q8_0), 8192, end);
+            x86_prefetch_run(blk, 8 * sizeof(block_q8_0), 8192, end, 0);
             x86_d8_q8_blk8(row0 + (size_t)i * rb, b, a, dy, &fsb[b / 8][i], &psb[b / 8][i]);
         }
     _mm256_storeu_ps(y, x86_rows8_chains(fsb, psb, nb / 8, false));

@@ -346,6 +346,71 @@ static void x86_tile_k4_pack(const char *wb, size_t w_row_bytes, int has_qh, int
     }
 }
 
+/* Q4_K in the avx512 set's R16 layout (r16k_avx512.h): per super-block
+ * of a 16-row group, the 16 rows' d (F16), their dmin, then 64-byte
+ * vectors whose lane r holds dword k of row r's bytes: 3 of the packed
+ * scales, 32 of the nibbles (X86_R16K_* the offsets). */
+enum { X86_R16K_BLOCK = 16 * sizeof(block_q4_K), X86_R16K_DMIN = 32, X86_R16K_SCALES = 64, X86_R16K_QS = 256 };
+_Static_assert(X86_R16K_QS + 32 * 64 == X86_R16K_BLOCK, "16 super-blocks' bytes");
+
+/* The scales and mins of a group's super-block (bp) as int32 lanes, one
+ * lane per row: the 6-bit unpacking of hone_kquant_scale_min on the
+ * packed bytes' dwords D0 (bytes 0-3), D1, D2, per lane. Sub-block j < 4:
+ * sc = byte j of D0 & 63, m = byte j of D1 & 63; j = 4 + i: the low
+ * (sc) or high (m) nibble of byte i of D2, with the top two bits of byte
+ * i of D0 (sc) or D1 (m) above it. */
+X86_INLINE void x86_r16k_scales(const uint8_t *bp, __m512i sc[8], __m512i mn[8])
+{
+    const __m512i d0 = _mm512_loadu_si512(bp + X86_R16K_SCALES), d1 = _mm512_loadu_si512(bp + X86_R16K_SCALES + 64),
+                  d2 = _mm512_loadu_si512(bp + X86_R16K_SCALES + 128);
+    const __m512i m6 = _mm512_set1_epi32(63), m4 = _mm512_set1_epi32(15), top = _mm512_set1_epi32(0x30);
+    for (unsigned i = 0; i < 4; i++) {
+        sc[i] = _mm512_and_si512(_mm512_srli_epi32(d0, 8 * i), m6);
+        mn[i] = _mm512_and_si512(_mm512_srli_epi32(d1, 8 * i), m6);
+        sc[4 + i] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(d2, 8 * i), m4),
+                                    _mm512_and_si512(_mm512_srli_epi32(d0, 8 * i + 2), top));
+        mn[4 + i] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(d2, 8 * i + 4), m4),
+                                    _mm512_and_si512(_mm512_srli_epi32(d1, 8 * i + 2), top));
+    }
+}
+
+/* d and -dmin of a group's super-block as float lanes (-dmin: the sign
+ * flipped, as the unary minus does). */
+X86_INLINE void x86_r16k_d(const uint8_t *bp, __m512 *d, __m512 *mn)
+{
+    *d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp));
+    *mn = _mm512_castsi512_ps(_mm512_xor_si512(
+        _mm512_castps_si512(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(bp + X86_R16K_DMIN)))),
+        _mm512_set1_epi32((int)0x80000000u)));
+}
+
+/* A group of 16 Q4_K rows in that layout as a packed strip: unpacking
+ * without transposes. */
+static void x86_tile_k4_pack_r16(const uint8_t *gp, int nsb, x86_tile_k4 *pk)
+{
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    for (int b = 0; b < nsb; b++) {
+        const uint8_t *bp = gp + (size_t)b * X86_R16K_BLOCK;
+        x86_tile_k4 *o = &pk[b];
+        __m512 d, mn;
+        x86_r16k_d(bp, &d, &mn);
+        _mm512_storeu_ps(o->d, d);
+        _mm512_storeu_ps(o->mn, mn);
+        __m512i sc[8], m[8];
+        x86_r16k_scales(bp, sc, m);
+        for (int j = 0; j < 8; j++) {
+            _mm512_storeu_si512(o->sc[j], sc[j]);
+            _mm512_storeu_si512(o->m2[j], _mm512_or_si512(m[j], _mm512_slli_epi32(m[j], 16)));
+        }
+        for (int c = 0; c < 4; c++)
+            for (int k = 0; k < 8; k++) {
+                const __m512i q = _mm512_loadu_si512(bp + X86_R16K_QS + 64 * (8 * c + k));
+                _mm512_storeu_si512(o->w[2 * c][k], _mm512_and_si512(q, m4));
+                _mm512_storeu_si512(o->w[2 * c + 1][k], _mm512_and_si512(_mm512_srli_epi16(q, 4), m4));
+            }
+    }
+}
+
 X86_INLINE void x86_tile_k4_run(const x86_tile_k4 *pk, int nsb, const char *ab, size_t act_row_bytes,
                                 int t0, float *y, int ldy, int rs, __mmask16 rows, int nt)
 {
@@ -385,17 +450,18 @@ X86_INLINE void x86_tile_k4_run(const x86_tile_k4 *pk, int nsb, const char *ab, 
         _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows, acc[t]);
 }
 
-__attribute__((noinline)) static bool x86_tile_k4_matmul(const void *w, size_t w_row_bytes, int has_qh, const void *act,
-                               size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
+/* r16: Q4_K in the R16 layout (whole groups, as x86_tile_matmul's). */
+__attribute__((noinline)) static bool x86_tile_k4_matmul(const void *w, size_t w_row_bytes, int has_qh, bool r16,
+                               const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                                int ldy)
 {
     const int nsb = n / QK_K;
     if (nsb > X86_TILE_K_MAX_SB || nsb < 1) return false;
     x86_tile_k4 pk[X86_TILE_K_MAX_SB];
-    for (int rs = r0; rs < r1; rs += 16) {
-        const int nr = r1 - rs < 16 ? r1 - rs : 16;
-        const __mmask16 rows = (__mmask16)((1u << nr) - 1u);
-        x86_tile_k4_pack(w, w_row_bytes, has_qh, rs, r1, nsb, pk);
+    for (int rs = r16 ? r0 / 16 * 16 : r0; rs < r1; rs += 16) {
+        const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
+        if (r16) x86_tile_k4_pack_r16((const uint8_t *)w + (size_t)rs * w_row_bytes, nsb, pk);
+        else x86_tile_k4_pack(w, w_row_bytes, has_qh, rs, r1, nsb, pk);
         const int ngr = n_tok / X86_TILE_T > 0 ? n_tok / X86_TILE_T : 1;
         int t = 0;
         for (int gi = 0; t + X86_TILE_T <= n_tok; t += X86_TILE_T, gi++) {
@@ -713,7 +779,7 @@ X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int 
         for (int i = 0; i < 8; i++)
             for (int b = 0; b < nb8; b += 8) {
                 const uint8_t *blk = row0 + (size_t)i * w_row_bytes + (size_t)b * bsz;
-                x86_prefetch_run(blk, 8 * bsz, 8192, end);
+                x86_prefetch_run(blk, 8 * bsz, 8192, end, 0);
                 x86_dec_blk8(q4, bsz, row0 + (size_t)i * w_row_bytes, b, a, 1, &fsb[b / 8][i], &psb[b / 8][i], 0);
             }
         _mm256_storeu_ps(y + r, x86_rows8_chains(fsb, psb, nb8 / 8, true));

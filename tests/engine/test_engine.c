@@ -121,6 +121,7 @@ static void test_repacked_model(void **s)
     (void)s;
     check_repacked_model("syn-llama-q4_0.gguf");
     check_repacked_model("syn-llama-q8_0.gguf");
+    check_repacked_model("syn-llama-q4_k_m.gguf"); /* Q4_K repacked; Q6_K rows */
 }
 
 static void check_repacked_model(const char *name)

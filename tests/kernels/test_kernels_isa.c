@@ -274,11 +274,14 @@ static void check_repack(const hone_kernels *k, const hone_kernels *g)
         print_message("[ SKIP     ] %s: no repack\n", k->name);
         return;
     }
-    static const int NS[] = {13 * 32, 2 * QK_K, 4096, 300 * 32};
+    /* K-quants: 2, 9, 16 and 32 super-blocks (the tiles' most) are taken,
+     * 33 declined */
+    static const int NS[] = {13 * 32, 2 * QK_K, 9 * QK_K, 4096, 300 * 32, 32 * QK_K, 33 * QK_K};
     static const int ROWS[] = {16, 48, 40};
     /* first row, end row (relative to the end), tokens */
     static const int RANGES[][2] = {{0, 0}, {8, 8}, {3, 5}, {16, 0}, {17, 15}};
-    static const int TOKS[] = {1, 2, 3, 4, 5, 7, 8, 13};
+    /* up to 16 tokens the few-token kernels, above them the tiles */
+    static const int TOKS[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 27};
     int repacked = 0;
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
