@@ -29,11 +29,13 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
 {
     if (wtype & HONE_WTYPE_R16) { /* repacked by avx512_repack */
         const uint32_t t = wtype & ~HONE_WTYPE_R16;
-        if (t == HONE_TYPE_Q4_K) {
+        if (t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q6_K) {
             if (n_tok <= X86_R16_MAX_TOK)
-                x86_r16k_dec_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-            else
+                x86_r16k_dec_matmul(t == HONE_TYPE_Q6_K, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            else if (t == HONE_TYPE_Q4_K)
                 x86_tile_k4_matmul(w, w_row_bytes, 0, true, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            else
+                x86_tile_q6_matmul(w, w_row_bytes, true, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         } else if (n_tok <= X86_R16_MAX_TOK)
             x86_r16_dec_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         else
@@ -58,13 +60,13 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
         x86_dec_k_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok >= X86_TILE_K_MIN_TOK && wtype == HONE_TYPE_Q6_K &&
-        x86_tile_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        x86_tile_q6_matmul(w, w_row_bytes, false, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
 /* The set's repack (hone_repack_fn): Q4_0 and Q8_0 (r16_avx512.h), Q4_K
- * (r16k_avx512.h); each declines, untouched, what it does not take. */
+ * and Q6_K (r16k_avx512.h); each declines, untouched, what it does not take. */
 static bool avx512_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
 {
     return x86_r16_repack(type, w, rows, row_bytes) || x86_r16k_repack(type, w, rows, row_bytes);

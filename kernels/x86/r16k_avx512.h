@@ -1,50 +1,65 @@
-/* r16k_avx512.h — Q4_K matrices laid out in groups of 16 rows (the avx512
- * set's repack, HONE_WTYPE_R16), and the few-token product that reads
- * them. The layout is tiles16_vnni.h's X86_R16K_*: per super-block, the 16
- * rows' d and dmin, then dword columns of the packed scales and of the
- * nibbles.
+/* r16k_avx512.h — Q4_K and Q6_K matrices laid out in groups of 16 rows
+ * (the avx512 set's repack, HONE_WTYPE_R16), and the few-token product
+ * that reads them. The layouts are tiles16_vnni.h's X86_R16K_* (Q4_K: per
+ * super-block, the 16 rows' d and dmin, then dword columns of the packed
+ * scales and of the nibbles) and X86_R16Q6_* (Q6_K: d, then dword columns
+ * of the scales, ql and qh).
  *
  * Why: the rows-as-stored decode (dec_k_avx512.h) unpacks each row's
  * scales with shuffles and reduces 16-lane sums across lanes per (row,
  * token): on Intel Xeon, with two 512-bit ports, that bounds Q4_K_M's
  * generation at 80-83 % of the read bandwidth. With rows in lanes a
- * sub-block is 8 vpdpbusd against broadcast activation dwords, each lane
- * ends holding its row's exact sum, the scales unpack with shifts and
- * masks per lane, and nothing crosses lanes.
+ * sub-block is 4 (Q6_K) or 8 (Q4_K) vpdpbusd against broadcast
+ * activation dwords, each lane ends holding its row's exact sum, the
+ * scales unpack with shifts and masks per lane, and nothing crosses lanes.
  *
- * Numerics: per (row, token) the sums isum (scales applied) and msum
- * (mins) are exact integers, and the float steps are x86_tile_k4_run's:
- * v = fma(-dmin, msum, d * isum), acc = fma(dy, v, acc) per super-block.
- * So the bits equal matmul over the rows as stored, and vec_dot's.
+ * Numerics: per (row, token) the integer sums are exact and the float
+ * steps are the tiles' (x86_tile_k4_run, x86_tile_q6_run): Q4_K per
+ * super-block v = fma(-dmin, msum, d * isum), acc = fma(dy, v, acc); Q6_K
+ * acc = fma(d * dy, isum, acc). So the bits equal matmul over the rows as
+ * stored, and vec_dot's.
  *
  * Included by x86/avx512.c after tiles16_vnni.h and r16_avx512.h. */
 #ifndef HONE_X86_R16K_AVX512_H
 #define HONE_X86_R16K_AVX512_H
 
-/* Q4_K matrices whose rows come in whole groups of 16 and whose
+/* Q4_K and Q6_K matrices whose rows come in whole groups of 16 and whose
  * super-blocks the tiles take (X86_TILE_K_MAX_SB, for 16+ tokens);
  * anything else stays in rows. */
 static bool x86_r16k_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
 {
-    if (type != HONE_TYPE_Q4_K || rows % 16) return false;
-    const size_t bsz = sizeof(block_q4_K), nsb = row_bytes / bsz;
+    if ((type != HONE_TYPE_Q4_K && type != HONE_TYPE_Q6_K) || rows % 16) return false;
+    const bool q6 = type == HONE_TYPE_Q6_K;
+    const size_t bsz = q6 ? sizeof(block_q6_K) : sizeof(block_q4_K), nsb = row_bytes / bsz;
     if (row_bytes % bsz || nsb < 1 || nsb > X86_TILE_K_MAX_SB) return false;
     _Static_assert(offsetof(block_q4_K, dmin) == 2 && offsetof(block_q4_K, scales) == 4 &&
                        offsetof(block_q4_K, qs) == 16, "d, dmin, 12 scale bytes, nibbles");
-    _Alignas(64) uint8_t rows16[16 * X86_TILE_K_MAX_SB * sizeof(block_q4_K)];
+    _Static_assert(offsetof(block_q6_K, qh) == 128 && offsetof(block_q6_K, scales) == 192 &&
+                       offsetof(block_q6_K, d) == 208, "ql, qh, 16 scales, d");
+    _Alignas(64) uint8_t rows16[16 * X86_TILE_K_MAX_SB * sizeof(block_q6_K)];
     for (int64_t g = 0; g < rows / 16; g++) {
         uint8_t *gp = (uint8_t *)w + (size_t)g * 16 * row_bytes;
         memcpy(rows16, gp, 16 * row_bytes);
         const char *p[16];
         for (int r = 0; r < 16; r++) p[r] = (const char *)rows16 + (size_t)r * row_bytes;
         for (size_t b = 0; b < nsb; b++) {
-            uint8_t *o = gp + b * X86_R16K_BLOCK;
+            uint8_t *o = gp + b * (q6 ? X86_R16Q6_BLOCK : X86_R16K_BLOCK);
             const size_t at = b * bsz;
+            __m512i c[4];
+            if (q6) {
+                for (int r = 0; r < 16; r++) memcpy(o + 2 * r, p[r] + at + offsetof(block_q6_K, d), 2);
+                x86_tr16x4(p, at + offsetof(block_q6_K, scales), c);
+                for (int k = 0; k < 4; k++) _mm512_storeu_si512(o + X86_R16Q6_SCALES + 64 * k, c[k]);
+                for (int h = 0; h < 12; h++) { /* ql (8 x 16 bytes), then qh (4 x 16), in order */
+                    x86_tr16x4(p, at + 16 * (size_t)h, c);
+                    for (int k = 0; k < 4; k++) _mm512_storeu_si512(o + X86_R16Q6_QL + 64 * (4 * h + k), c[k]);
+                }
+                continue;
+            }
             for (int r = 0; r < 16; r++) {
                 memcpy(o + 2 * r, p[r] + at, 2);
                 memcpy(o + X86_R16K_DMIN + 2 * r, p[r] + at + 2, 2);
             }
-            __m512i c[4];
             x86_tr16x4(p, at + 4, c); /* dwords 0-2: the scales (3: nibbles, stored below) */
             for (int k = 0; k < 3; k++) _mm512_storeu_si512(o + X86_R16K_SCALES + 64 * k, c[k]);
             for (int h = 0; h < 8; h++) {
@@ -56,11 +71,13 @@ static bool x86_r16k_repack(uint32_t type, void *w, int64_t rows, size_t row_byt
     return true;
 }
 
-/* One token's activations: its blocks, and per super-block the sums of
- * sub-blocks 2c, 2c + 1 as an int16 pair (dword c), for the mins. */
+/* One token's activations: its blocks, and per super-block c[i]: Q4_K
+ * the sums of sub-blocks 2c, 2c + 1 as an int16 pair (dword c, c < 4),
+ * for the mins; Q6_K -32 times the sum of each 16-element sub-block, the
+ * start of its chain (the weights are used as q + 32). */
 typedef struct {
     const block_q8_K *a;
-    int32_t s2[X86_TILE_K_MAX_SB][4];
+    int32_t c[X86_TILE_K_MAX_SB][16];
 } x86_r16k_act;
 
 /* Super-block bp of a group against NT tokens' super-block i: acc[t] += ... */
@@ -95,36 +112,73 @@ X86_INLINE void x86_r16k_step(const uint8_t *bp, int i, const x86_r16k_act *a, i
     x86_r16k_d(bp, &d, &mnf);
     for (int t = 0; t < NT; t++) {
         __m512i ms = _mm512_setzero_si512();
-        for (int c = 0; c < 4; c++) ms = _mm512_dpwssd_epi32(ms, mp[c], _mm512_set1_epi32(a[t].s2[i][c]));
+        for (int c = 0; c < 4; c++) ms = _mm512_dpwssd_epi32(ms, mp[c], _mm512_set1_epi32(a[t].c[i][c]));
         const __m512 v = _mm512_fmadd_ps(mnf, _mm512_cvtepi32_ps(ms), _mm512_mul_ps(d, _mm512_cvtepi32_ps(isum[t])));
         acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(a[t].a[i].d), v, acc[t]);
     }
 }
 
+/* The same for Q6_K: per half h and dwords kk .. kk + 3 of its four
+ * quarters, whose 16 elements each are sub-block 8h + 2q + kk / 4. */
+X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, int NT, __m512 *acc)
+{
+    __m512i sc[16], isum[X86_R16_NT];
+    x86_r16q6_scales(bp, sc);
+    for (int t = 0; t < NT; t++) isum[t] = _mm512_setzero_si512();
+    /* unrolled whole, so sc[j] stays in registers (GCC left the loops,
+     * indexing sc on the stack: bench_kernels --few, one token, from L2
+     * +14 %, from memory +6 %) */
+#pragma GCC unroll 2
+    for (int h = 0; h < 2; h++)
+#pragma GCC unroll 2
+        for (int kk = 0; kk < 8; kk += 4) {
+            __m512i w[4][4]; /* [k - kk][quarter] */
+            for (int k = 0; k < 4; k++) x86_r16q6_quarters(bp, h, kk + k, w[k]);
+#pragma GCC unroll 4
+            for (int t = 0; t < NT; t++) {
+                const int8_t *qs = a[t].a[i].qs + 128 * h + 4 * kk;
+#pragma GCC unroll 4
+                for (int q = 0; q < 4; q++) {
+                    const int j = 8 * h + 2 * q + kk / 4;
+                    __m512i s = _mm512_set1_epi32(a[t].c[i][j]);
+                    for (int k = 0; k < 4; k++)
+                        s = _mm512_dpbusd_epi32(s, w[k][q], _mm512_set1_epi32(load_i32(qs + 32 * q + 4 * k)));
+                    isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(s, sc[j]));
+                }
+            }
+        }
+    const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp));
+    for (int t = 0; t < NT; t++)
+        acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(d, _mm512_set1_ps(a[t].a[i].d)), _mm512_cvtepi32_ps(isum[t]), acc[t]);
+}
+
 /* One group (gp, rows rs .. rs + 15; lanes m stored) against NT (<=
  * X86_R16_NT) tokens, fetched 8 KiB ahead (below end), as r16_avx512.h's
  * groups are, but into L2. */
-X86_INLINE void x86_r16k_group(const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a, int NT,
-                               float *y, int ldy, int rs, __mmask16 m)
+X86_INLINE void x86_r16k_group(bool q6, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a,
+                               int NT, float *y, int ldy, int rs, __mmask16 m)
 {
+    const size_t blk = q6 ? X86_R16Q6_BLOCK : X86_R16K_BLOCK;
     __m512 acc[X86_R16_NT];
     for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
     for (int i = 0; i < nsb; i++) {
-        const uint8_t *bp = gp + (size_t)i * X86_R16K_BLOCK;
+        const uint8_t *bp = gp + (size_t)i * blk;
         /* into L2: bench-1b Q4_K_M tg64 t=2 +4 % and +7 % against L1
          * (10 and 6 interleaved rounds; Q4_0's groups: +2 %, within the
          * noise) */
-        x86_prefetch_run(bp, X86_R16K_BLOCK, 8192, end, 1);
-        x86_r16k_step(bp, i, a, NT, acc);
+        x86_prefetch_run(bp, blk, 8192, end, 1);
+        if (q6) x86_r16q6_step(bp, i, a, NT, acc);
+        else x86_r16k_step(bp, i, a, NT, acc);
     }
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, acc[t]);
 }
 
-#define X86_R16K_SHAPE(NT)                                                                                         \
-    static void x86_r16k_group_##NT(const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a, float *y, \
-                                    int ldy, int rs, __mmask16 m)                                                  \
-    {                                                                                                              \
-        x86_r16k_group(gp, nsb, end, a, NT, y, ldy, rs, m);                                                        \
+#define X86_R16K_SHAPE(NT)                                                                                      \
+    static void x86_r16k_group_##NT(bool q6, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a, \
+                                    float *y, int ldy, int rs, __mmask16 m)                                     \
+    {                                                                                                           \
+        if (q6) x86_r16k_group(true, gp, nsb, end, a, NT, y, ldy, rs, m);                                       \
+        else x86_r16k_group(false, gp, nsb, end, a, NT, y, ldy, rs, m);                                         \
     }
 X86_R16K_SHAPE(1)
 X86_R16K_SHAPE(2)
@@ -135,24 +189,29 @@ X86_R16K_SHAPE(4)
 /* Few tokens (up to X86_R16_MAX_TOK), as x86_r16_dec_matmul: per group,
  * X86_R16_NT tokens at a time; a group only partly in rows [r0, r1) is
  * computed whole and stored masked. */
-__attribute__((noinline)) static void x86_r16k_dec_matmul(const void *w, size_t w_row_bytes, const void *act,
+__attribute__((noinline)) static void x86_r16k_dec_matmul(bool q6, const void *w, size_t w_row_bytes, const void *act,
                                                           size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                           float *y, int ldy)
 {
-    static void (*const GROUP[X86_R16_NT + 1])(const uint8_t *, int, const uint8_t *, const x86_r16k_act *, float *,
-                                               int, int, __mmask16) = {
+    static void (*const GROUP[X86_R16_NT + 1])(bool, const uint8_t *, int, const uint8_t *, const x86_r16k_act *,
+                                               float *, int, int, __mmask16) = {
         NULL, x86_r16k_group_1, x86_r16k_group_2, x86_r16k_group_3, x86_r16k_group_4};
     const int nsb = n / QK_K;
     x86_r16k_act a[X86_R16_MAX_TOK];
     for (int t = 0; t < n_tok; t++) {
         a[t].a = (const block_q8_K *)((const char *)act + (size_t)t * act_row_bytes);
-        for (int i = 0; i < nsb; i++)
+        for (int i = 0; i < nsb; i++) {
+            const int16_t *bs = a[t].a[i].bsums;
+            if (q6) {
+                for (int j = 0; j < 16; j++) a[t].c[i][j] = -32 * bs[j];
+                continue;
+            }
             for (int c = 0; c < 4; c++) {
                 /* a sub-block's sum is at most 32 * 128 in size: int16 */
-                const int16_t *bs = a[t].a[i].bsums + 4 * c;
-                const uint32_t lo = (uint16_t)(bs[0] + bs[1]), hi = (uint16_t)(bs[2] + bs[3]);
-                a[t].s2[i][c] = (int32_t)(lo | hi << 16);
+                const uint32_t lo = (uint16_t)(bs[4 * c] + bs[4 * c + 1]), hi = (uint16_t)(bs[4 * c + 2] + bs[4 * c + 3]);
+                a[t].c[i][c] = (int32_t)(lo | hi << 16);
             }
+        }
     }
     const size_t gbytes = 16 * w_row_bytes;
     const int g1 = (r1 + 15) / 16;
@@ -162,7 +221,7 @@ __attribute__((noinline)) static void x86_r16k_dec_matmul(const void *w, size_t 
         const __mmask16 m = x86_r16_lanes(16 * g, r0, r1);
         for (int t0 = 0; t0 < n_tok; t0 += X86_R16_NT) {
             const int nt = n_tok - t0 < X86_R16_NT ? n_tok - t0 : X86_R16_NT;
-            GROUP[nt](gp, nsb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m);
+            GROUP[nt](q6, gp, nsb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m);
         }
     }
 }

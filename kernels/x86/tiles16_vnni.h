@@ -562,6 +562,63 @@ static void x86_tile_q6_pack(const char *wb, size_t w_row_bytes, int rs, int r1,
     }
 }
 
+/* Q6_K in the avx512 set's R16 layout (r16k_avx512.h): per super-block
+ * of a 16-row group, the 16 rows' d (F16), then 64-byte vectors whose
+ * lane r holds dword k of row r's bytes: 4 of the int8 scales, 32 of ql,
+ * 16 of qh (X86_R16Q6_* the offsets). */
+enum { X86_R16Q6_BLOCK = 16 * sizeof(block_q6_K), X86_R16Q6_SCALES = 32, X86_R16Q6_QL = 288, X86_R16Q6_QH = 2336 };
+_Static_assert(X86_R16Q6_QH + 16 * 64 == X86_R16Q6_BLOCK, "16 super-blocks' bytes");
+
+/* The 16 scales of a group's super-block as int32 lanes (sign-extended
+ * bytes), one lane per row. */
+X86_INLINE void x86_r16q6_scales(const uint8_t *bp, __m512i sc[16])
+{
+    for (int k = 0; k < 4; k++) {
+        const __m512i v = _mm512_loadu_si512(bp + X86_R16Q6_SCALES + 64 * k);
+        for (int b = 0; b < 4; b++) sc[4 * k + b] = _mm512_srai_epi32(_mm512_slli_epi32(v, 24 - 8 * (unsigned)b), 24);
+    }
+}
+
+/* Dword k (0..7) of the four 32-element quarters of half h of a group's
+ * super-block, q + 32 as unsigned bytes: quarter 2g + c's values are
+ * ql dword 16h + 8c + k's low (g = 0) or high (g = 1) nibbles, with bit
+ * pair 2g + c of each byte of qh dword 8h + k above them (as
+ * x86_tile_q6_pack16's steps on transposed bytes). */
+X86_INLINE void x86_r16q6_quarters(const uint8_t *bp, int h, int k, __m512i w[4])
+{
+    const __m512i m4 = _mm512_set1_epi8(0x0f), m30 = _mm512_set1_epi8(0x30);
+    const __m512i l0 = _mm512_loadu_si512(bp + X86_R16Q6_QL + 64 * (16 * h + k));
+    const __m512i l1 = _mm512_loadu_si512(bp + X86_R16Q6_QL + 64 * (16 * h + 8 + k));
+    const __m512i qh = _mm512_loadu_si512(bp + X86_R16Q6_QH + 64 * (8 * h + k));
+    w[0] = _mm512_or_si512(_mm512_and_si512(l0, m4), _mm512_and_si512(_mm512_slli_epi16(qh, 4), m30));
+    w[1] = _mm512_or_si512(_mm512_and_si512(l1, m4), _mm512_and_si512(_mm512_slli_epi16(qh, 2), m30));
+    w[2] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l0, 4), m4), _mm512_and_si512(qh, m30));
+    w[3] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l1, 4), m4), _mm512_and_si512(_mm512_srli_epi16(qh, 2), m30));
+}
+
+/* A group of 16 Q6_K rows in that layout as a packed strip. */
+static void x86_tile_q6_pack_r16(const uint8_t *gp, int nsb, x86_tile_q6 *pk)
+{
+    const __m512i lo16 = _mm512_set1_epi32(0xffff);
+    for (int b = 0; b < nsb; b++) {
+        const uint8_t *bp = gp + (size_t)b * X86_R16Q6_BLOCK;
+        x86_tile_q6 *o = &pk[b];
+        _mm512_storeu_ps(o->d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp)));
+        __m512i sc[16];
+        x86_r16q6_scales(bp, sc);
+        for (int j = 0; j < 16; j++) _mm512_storeu_si512(o->sc[j], sc[j]);
+        for (int p2 = 0; p2 < 8; p2++)
+            _mm512_storeu_si512(o->sc2[p2], _mm512_or_si512(_mm512_and_si512(sc[2 * p2], lo16),
+                                                            _mm512_slli_epi32(sc[2 * p2 + 1], 16)));
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 8; k++) {
+                __m512i w[4];
+                x86_r16q6_quarters(bp, h, k, w);
+                for (int q = 0; q < 4; q++) _mm512_storeu_si512(o->w[4 * h + q][k], w[q]);
+            }
+    }
+}
+
 X86_INLINE void x86_tile_q6_run(const x86_tile_q6 *pk, int nsb, const char *ab, size_t act_row_bytes,
                                 int t0, float *y, int ldy, int rs, __mmask16 rows, int nt)
 {
@@ -605,17 +662,18 @@ X86_INLINE void x86_tile_q6_run(const x86_tile_q6 *pk, int nsb, const char *ab, 
         _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows, acc[t]);
 }
 
-__attribute__((noinline)) static bool x86_tile_q6_matmul(const void *w, size_t w_row_bytes, const void *act,
+/* r16: the R16 layout (whole groups, as x86_tile_matmul's). */
+__attribute__((noinline)) static bool x86_tile_q6_matmul(const void *w, size_t w_row_bytes, bool r16, const void *act,
                                size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                                int ldy)
 {
     const int nsb = n / QK_K;
     if (nsb > X86_TILE_K_MAX_SB || nsb < 1) return false;
     x86_tile_q6 pk[X86_TILE_K_MAX_SB];
-    for (int rs = r0; rs < r1; rs += 16) {
-        const int nr = r1 - rs < 16 ? r1 - rs : 16;
-        const __mmask16 rows = (__mmask16)((1u << nr) - 1u);
-        x86_tile_q6_pack(w, w_row_bytes, rs, r1, nsb, pk);
+    for (int rs = r16 ? r0 / 16 * 16 : r0; rs < r1; rs += 16) {
+        const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
+        if (r16) x86_tile_q6_pack_r16((const uint8_t *)w + (size_t)rs * w_row_bytes, nsb, pk);
+        else x86_tile_q6_pack(w, w_row_bytes, rs, r1, nsb, pk);
         const int ngr = n_tok / X86_TILE_T > 0 ? n_tok / X86_TILE_T : 1;
         int t = 0;
         for (int gi = 0; t + X86_TILE_T <= n_tok; t += X86_TILE_T, gi++) {
