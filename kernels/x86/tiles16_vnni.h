@@ -430,9 +430,15 @@ X86_INLINE void x86_tile_k4_run(const x86_tile_k4 *pk, int nsb, const char *ab, 
             const __m512i sc = _mm512_loadu_si512(o->sc[j]);
             for (int t = 0; t < nt; t++) {
                 const int8_t *q = a[t][b].qs + 32 * j;
-                __m512i sj = _mm512_setzero_si512();
-                for (int k = 0; k < 8; k++) sj = _mm512_dpbusd_epi32(sj, w[k], bcast32(q + 4 * k));
-                isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(sj, sc));
+                /* two chains of four, not one of eight (on Intel the
+                 * 8-deep chain's latency showed: bench_kernels --few q4_K
+                 * 16 tokens from L2, best of 6, 2.45 -> 2.30 ns) */
+                __m512i sa = _mm512_setzero_si512(), sb = _mm512_setzero_si512();
+                for (int k = 0; k < 4; k++) {
+                    sa = _mm512_dpbusd_epi32(sa, w[k], bcast32(q + 4 * k));
+                    sb = _mm512_dpbusd_epi32(sb, w[k + 4], bcast32(q + 16 + 4 * k));
+                }
+                isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_add_epi32(sa, sb), sc));
             }
         }
         const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
