@@ -110,7 +110,7 @@ static void check_batching(const char *name)
     hone_model_free(m);
 }
 
-/* A model whose matrices the kernel set repacked at load (Q4_0 and Q8_0
+/* A model whose matrices the kernel set repacked at load (Q4_0, Q8_0, Q4_K, Q6_K
  * on avx512; hone_model_opts.repack, read into memory) gives the same
  * logits, bit for bit, one token per decode and in one batch, as the file
  * mapped with rows as stored; a context on another set is refused. */
