@@ -121,8 +121,14 @@ X86_INLINE void x86_r16_group(bool q8, const uint8_t *gp, int nb, const uint8_t 
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, _mm512_add_ps(acc0[t], acc1[t]));
 }
 
+/* One group against NT tokens, for x86_r16_walk: the kind flag (here
+ * q8), the group, its blocks, the end of the fetch, the first token's
+ * activation record (the kernel's own type), y, ldy, the group's first
+ * row and its stored lanes. */
+typedef void (*x86_r16_group_fn)(bool, const uint8_t *, int, const uint8_t *, const void *, float *, int, int, __mmask16);
+
 #define X86_R16_SHAPE(NT)                                                                                     \
-    static void x86_r16_group_##NT(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a, \
+    static void x86_r16_group_##NT(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const void *a,       \
                                    float *y, int ldy, int rs, __mmask16 m)                                    \
     {                                                                                                         \
         if (q8) x86_r16_group(true, gp, nb, end, a, NT, y, ldy, rs, m);                                       \
@@ -143,13 +149,34 @@ X86_R16_SHAPE(4)
  * 3.1-4.0. Rows [r0, r1): a group only partly in them is computed whole
  * and stored masked. */
 enum { X86_R16_MAX_TOK = 16 };
+
+/* The groups holding rows [r0, r1), each against the tokens X86_R16_NT at
+ * a time: group[nt] with the flag, nb blocks a row, and the records a
+ * (act_size bytes each, one per token). */
+static void x86_r16_walk(const x86_r16_group_fn group[X86_R16_NT + 1], bool flag, const void *w,
+                         size_t w_row_bytes, int nb, const void *a, size_t act_size, int r0, int r1, int n_tok,
+                         float *y, int ldy)
+{
+    const size_t gbytes = 16 * w_row_bytes;
+    const int g1 = (r1 + 15) / 16;
+    const uint8_t *end = (const uint8_t *)w + (size_t)g1 * gbytes;
+    for (int g = r0 / 16; g < g1; g++) {
+        const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
+        const __mmask16 m = x86_r16_lanes(16 * g, r0, r1);
+        for (int t0 = 0; t0 < n_tok; t0 += X86_R16_NT) {
+            const int nt = n_tok - t0 < X86_R16_NT ? n_tok - t0 : X86_R16_NT;
+            group[nt](flag, gp, nb, end, (const char *)a + (size_t)t0 * act_size, y + (size_t)t0 * (size_t)ldy, ldy,
+                      16 * g, m);
+        }
+    }
+}
+
 __attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, const void *w, size_t w_row_bytes, const void *act,
                                                          size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                          float *y, int ldy)
 {
-    static void (*const GROUP[X86_R16_NT + 1])(bool, const uint8_t *, int, const uint8_t *, const x86_r16_act *,
-                                               float *, int, int, __mmask16) = {
-        NULL, x86_r16_group_1, x86_r16_group_2, x86_r16_group_3, x86_r16_group_4};
+    static const x86_r16_group_fn GROUP[X86_R16_NT + 1] = {NULL, x86_r16_group_1, x86_r16_group_2, x86_r16_group_3,
+                                                           x86_r16_group_4};
     const int nb = n / 32;
     const __m256i ones = _mm256_set1_epi8(1);
     x86_r16_act a[X86_R16_MAX_TOK];
@@ -161,17 +188,7 @@ __attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, const void *w,
             a[t].dy[b] = h2f(a[t].a[b].d);
         }
     }
-    const size_t gbytes = 16 * w_row_bytes;
-    const int g1 = (r1 + 15) / 16;
-    const uint8_t *end = (const uint8_t *)w + (size_t)g1 * gbytes;
-    for (int g = r0 / 16; g < g1; g++) {
-        const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
-        const __mmask16 m = x86_r16_lanes(16 * g, r0, r1);
-        for (int t0 = 0; t0 < n_tok; t0 += X86_R16_NT) {
-            const int nt = n_tok - t0 < X86_R16_NT ? n_tok - t0 : X86_R16_NT;
-            GROUP[nt](q8, gp, nb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m);
-        }
-    }
+    x86_r16_walk(GROUP, q8, w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif

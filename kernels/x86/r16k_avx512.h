@@ -174,7 +174,7 @@ X86_INLINE void x86_r16k_group(bool q6, const uint8_t *gp, int nsb, const uint8_
 }
 
 #define X86_R16K_SHAPE(NT)                                                                                      \
-    static void x86_r16k_group_##NT(bool q6, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a, \
+    static void x86_r16k_group_##NT(bool q6, const uint8_t *gp, int nsb, const uint8_t *end, const void *a,     \
                                     float *y, int ldy, int rs, __mmask16 m)                                     \
     {                                                                                                           \
         if (q6) x86_r16k_group(true, gp, nsb, end, a, NT, y, ldy, rs, m);                                       \
@@ -193,9 +193,8 @@ __attribute__((noinline)) static void x86_r16k_dec_matmul(bool q6, const void *w
                                                           size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                           float *y, int ldy)
 {
-    static void (*const GROUP[X86_R16_NT + 1])(bool, const uint8_t *, int, const uint8_t *, const x86_r16k_act *,
-                                               float *, int, int, __mmask16) = {
-        NULL, x86_r16k_group_1, x86_r16k_group_2, x86_r16k_group_3, x86_r16k_group_4};
+    static const x86_r16_group_fn GROUP[X86_R16_NT + 1] = {NULL, x86_r16k_group_1, x86_r16k_group_2, x86_r16k_group_3,
+                                                           x86_r16k_group_4};
     const int nsb = n / QK_K;
     x86_r16k_act a[X86_R16_MAX_TOK];
     for (int t = 0; t < n_tok; t++) {
@@ -213,17 +212,7 @@ __attribute__((noinline)) static void x86_r16k_dec_matmul(bool q6, const void *w
             }
         }
     }
-    const size_t gbytes = 16 * w_row_bytes;
-    const int g1 = (r1 + 15) / 16;
-    const uint8_t *end = (const uint8_t *)w + (size_t)g1 * gbytes;
-    for (int g = r0 / 16; g < g1; g++) {
-        const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
-        const __mmask16 m = x86_r16_lanes(16 * g, r0, r1);
-        for (int t0 = 0; t0 < n_tok; t0 += X86_R16_NT) {
-            const int nt = n_tok - t0 < X86_R16_NT ? n_tok - t0 : X86_R16_NT;
-            GROUP[nt](q6, gp, nsb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m);
-        }
-    }
+    x86_r16_walk(GROUP, q6, w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif
