@@ -31,6 +31,34 @@
 enum { X86_R16_NT = 4 }; /* X86_R16_BLOCK: tiles16_vnni.h */
 _Static_assert(16 * sizeof(block_q4_0) == 288 && 16 * sizeof(block_q8_0) == 544, "16 blocks' bytes");
 
+/* Pieces of the layouts (here and in r16k_avx512.h). Group g's rows are
+ * copied aside (rows16; p[r] is row r there) and the layout is written
+ * over the group in place. */
+X86_INLINE uint8_t *x86_r16_aside(void *w, int64_t g, size_t row_bytes, uint8_t *rows16, const char *p[16])
+{
+    uint8_t *gp = (uint8_t *)w + (size_t)g * 16 * row_bytes;
+    memcpy(rows16, gp, 16 * row_bytes);
+    for (int r = 0; r < 16; r++) p[r] = (const char *)rows16 + (size_t)r * row_bytes;
+    return gp;
+}
+
+/* The 16 rows' 2-byte fields (an F16) at byte at, side by side at o. */
+X86_INLINE void x86_r16_halves(const char *const *p, size_t at, uint8_t *o)
+{
+    for (int r = 0; r < 16; r++) memcpy(o + 2 * r, p[r] + at, 2);
+}
+
+/* The 16 rows' n 16-byte chunks from byte at as dword columns at o: 4n
+ * 64-byte vectors, lane r of vector k holding dword k of row r's bytes. */
+X86_INLINE void x86_r16_cols(const char *const *p, size_t at, int n, uint8_t *o)
+{
+    for (int h = 0; h < n; h++) {
+        __m512i c[4];
+        x86_tr16x4(p, at + 16 * (size_t)h, c);
+        for (int k = 0; k < 4; k++) _mm512_storeu_si512(o + 64 * (4 * h + k), c[k]);
+    }
+}
+
 /* The set's repack (hone_repack_fn): Q4_0 and Q8_0 matrices whose rows
  * come in whole groups of 16 and whose blocks the tiles take
  * (x86_tile_matmul's X86_TILE_MAX_NB); anything else stays in rows. */
@@ -46,18 +74,12 @@ static bool x86_r16_repack(uint32_t type, void *w, int64_t rows, size_t row_byte
      * by one thread must be repacked like the rest) */
     _Alignas(64) uint8_t rows16[16 * X86_TILE_MAX_NB * sizeof(block_q8_0)];
     for (int64_t g = 0; g < rows / 16; g++) {
-        uint8_t *gp = (uint8_t *)w + (size_t)g * 16 * row_bytes;
-        memcpy(rows16, gp, 16 * row_bytes);
         const char *p[16];
-        for (int r = 0; r < 16; r++) p[r] = (const char *)rows16 + (size_t)r * row_bytes;
+        uint8_t *gp = x86_r16_aside(w, g, row_bytes, rows16, p);
         for (size_t b = 0; b < nb; b++) {
             uint8_t *o = gp + b * 16 * bsz;
-            for (int r = 0; r < 16; r++) memcpy(o + 2 * r, p[r] + b * bsz, 2);
-            for (size_t h = 0; h < cols / 4; h++) {
-                __m512i c[4];
-                x86_tr16x4(p, b * bsz + 2 + 16 * h, c);
-                for (int k = 0; k < 4; k++) _mm512_storeu_si512(o + 32 + 64 * (4 * h + k), c[k]);
-            }
+            x86_r16_halves(p, b * bsz, o);
+            x86_r16_cols(p, b * bsz + 2, (int)cols / 4, o + 32);
         }
     }
     return true;
@@ -127,18 +149,24 @@ X86_INLINE void x86_r16_group(bool q8, const uint8_t *gp, int nb, const uint8_t 
  * row and its stored lanes. */
 typedef void (*x86_r16_group_fn)(bool, const uint8_t *, int, const uint8_t *, const void *, float *, int, int, __mmask16);
 
-#define X86_R16_SHAPE(NT)                                                                                     \
-    static void x86_r16_group_##NT(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const void *a,       \
-                                   float *y, int ldy, int rs, __mmask16 m)                                    \
+/* The four instances of a group kernel GROUP (NT = 1..4, each with the
+ * flag a constant) as GROUP##_TABLE, for x86_r16_walk; r16k_avx512.h
+ * uses it too. */
+#define X86_R16_SHAPE(GROUP, NT)                                                                              \
+    static void GROUP##_##NT(bool flag, const uint8_t *gp, int nb, const uint8_t *end, const void *a, float *y, \
+                             int ldy, int rs, __mmask16 m)                                                    \
     {                                                                                                         \
-        if (q8) x86_r16_group(true, gp, nb, end, a, NT, y, ldy, rs, m);                                       \
-        else x86_r16_group(false, gp, nb, end, a, NT, y, ldy, rs, m);                                         \
+        if (flag) GROUP(true, gp, nb, end, a, NT, y, ldy, rs, m);                                             \
+        else GROUP(false, gp, nb, end, a, NT, y, ldy, rs, m);                                                 \
     }
-X86_R16_SHAPE(1)
-X86_R16_SHAPE(2)
-X86_R16_SHAPE(3)
-X86_R16_SHAPE(4)
-#undef X86_R16_SHAPE
+#define X86_R16_SHAPES(GROUP)                                                                                 \
+    X86_R16_SHAPE(GROUP, 1)                                                                                   \
+    X86_R16_SHAPE(GROUP, 2)                                                                                   \
+    X86_R16_SHAPE(GROUP, 3)                                                                                   \
+    X86_R16_SHAPE(GROUP, 4)                                                                                   \
+    static const x86_r16_group_fn GROUP##_TABLE[X86_R16_NT + 1] = {NULL, GROUP##_1, GROUP##_2, GROUP##_3,       \
+                                                                   GROUP##_4};
+X86_R16_SHAPES(x86_r16_group)
 
 /* Few tokens (a decode step, a server's busy slots; up to
  * X86_R16_MAX_TOK): per group, X86_R16_NT tokens at a time, so a group is
@@ -175,8 +203,6 @@ __attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, const void *w,
                                                          size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                          float *y, int ldy)
 {
-    static const x86_r16_group_fn GROUP[X86_R16_NT + 1] = {NULL, x86_r16_group_1, x86_r16_group_2, x86_r16_group_3,
-                                                           x86_r16_group_4};
     const int nb = n / 32;
     const __m256i ones = _mm256_set1_epi8(1);
     x86_r16_act a[X86_R16_MAX_TOK];
@@ -188,7 +214,7 @@ __attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, const void *w,
             a[t].dy[b] = h2f(a[t].a[b].d);
         }
     }
-    x86_r16_walk(GROUP, q8, w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
+    x86_r16_walk(x86_r16_group_TABLE, q8, w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif

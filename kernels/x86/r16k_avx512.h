@@ -38,34 +38,25 @@ static bool x86_r16k_repack(uint32_t type, void *w, int64_t rows, size_t row_byt
                        offsetof(block_q6_K, d) == 208, "ql, qh, 16 scales, d");
     _Alignas(64) uint8_t rows16[16 * X86_TILE_K_MAX_SB * sizeof(block_q6_K)];
     for (int64_t g = 0; g < rows / 16; g++) {
-        uint8_t *gp = (uint8_t *)w + (size_t)g * 16 * row_bytes;
-        memcpy(rows16, gp, 16 * row_bytes);
         const char *p[16];
-        for (int r = 0; r < 16; r++) p[r] = (const char *)rows16 + (size_t)r * row_bytes;
+        uint8_t *gp = x86_r16_aside(w, g, row_bytes, rows16, p);
         for (size_t b = 0; b < nsb; b++) {
             uint8_t *o = gp + b * (q6 ? X86_R16Q6_BLOCK : X86_R16K_BLOCK);
             const size_t at = b * bsz;
-            __m512i c[4];
             if (q6) {
-                for (int r = 0; r < 16; r++) memcpy(o + 2 * r, p[r] + at + offsetof(block_q6_K, d), 2);
-                x86_tr16x4(p, at + offsetof(block_q6_K, scales), c);
-                for (int k = 0; k < 4; k++) _mm512_storeu_si512(o + X86_R16Q6_SCALES + 64 * k, c[k]);
-                for (int h = 0; h < 12; h++) { /* ql (8 x 16 bytes), then qh (4 x 16), in order */
-                    x86_tr16x4(p, at + 16 * (size_t)h, c);
-                    for (int k = 0; k < 4; k++) _mm512_storeu_si512(o + X86_R16Q6_QL + 64 * (4 * h + k), c[k]);
-                }
+                x86_r16_halves(p, at + offsetof(block_q6_K, d), o);
+                x86_r16_cols(p, at + offsetof(block_q6_K, scales), 1, o + X86_R16Q6_SCALES);
+                x86_r16_cols(p, at, 12, o + X86_R16Q6_QL); /* ql (8 chunks), then qh (4), in order */
                 continue;
             }
-            for (int r = 0; r < 16; r++) {
-                memcpy(o + 2 * r, p[r] + at, 2);
-                memcpy(o + X86_R16K_DMIN + 2 * r, p[r] + at + 2, 2);
-            }
-            x86_tr16x4(p, at + 4, c); /* dwords 0-2: the scales (3: nibbles, stored below) */
+            x86_r16_halves(p, at, o);
+            x86_r16_halves(p, at + 2, o + X86_R16K_DMIN);
+            /* the 12 scale bytes: 3 dword columns (a 4th would be the
+             * first nibbles, and overrun the space) */
+            __m512i c[4];
+            x86_tr16x4(p, at + 4, c);
             for (int k = 0; k < 3; k++) _mm512_storeu_si512(o + X86_R16K_SCALES + 64 * k, c[k]);
-            for (int h = 0; h < 8; h++) {
-                x86_tr16x4(p, at + 16 + 16 * (size_t)h, c);
-                for (int k = 0; k < 4; k++) _mm512_storeu_si512(o + X86_R16K_QS + 64 * (4 * h + k), c[k]);
-            }
+            x86_r16_cols(p, at + 16, 8, o + X86_R16K_QS);
         }
     }
     return true;
@@ -173,18 +164,7 @@ X86_INLINE void x86_r16k_group(bool q6, const uint8_t *gp, int nsb, const uint8_
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, acc[t]);
 }
 
-#define X86_R16K_SHAPE(NT)                                                                                      \
-    static void x86_r16k_group_##NT(bool q6, const uint8_t *gp, int nsb, const uint8_t *end, const void *a,     \
-                                    float *y, int ldy, int rs, __mmask16 m)                                     \
-    {                                                                                                           \
-        if (q6) x86_r16k_group(true, gp, nsb, end, a, NT, y, ldy, rs, m);                                       \
-        else x86_r16k_group(false, gp, nsb, end, a, NT, y, ldy, rs, m);                                         \
-    }
-X86_R16K_SHAPE(1)
-X86_R16K_SHAPE(2)
-X86_R16K_SHAPE(3)
-X86_R16K_SHAPE(4)
-#undef X86_R16K_SHAPE
+X86_R16_SHAPES(x86_r16k_group)
 
 /* Few tokens (up to X86_R16_MAX_TOK), as x86_r16_dec_matmul: per group,
  * X86_R16_NT tokens at a time; a group only partly in rows [r0, r1) is
@@ -193,8 +173,6 @@ __attribute__((noinline)) static void x86_r16k_dec_matmul(bool q6, const void *w
                                                           size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                           float *y, int ldy)
 {
-    static const x86_r16_group_fn GROUP[X86_R16_NT + 1] = {NULL, x86_r16k_group_1, x86_r16k_group_2, x86_r16k_group_3,
-                                                           x86_r16k_group_4};
     const int nsb = n / QK_K;
     x86_r16k_act a[X86_R16_MAX_TOK];
     for (int t = 0; t < n_tok; t++) {
@@ -212,7 +190,7 @@ __attribute__((noinline)) static void x86_r16k_dec_matmul(bool q6, const void *w
             }
         }
     }
-    x86_r16_walk(GROUP, q6, w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
+    x86_r16_walk(x86_r16k_group_TABLE, q6, w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif
