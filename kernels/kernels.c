@@ -14,6 +14,8 @@
 #if defined(HONE_KERNELS_X86)
 #include "x86/x86.h"
 #include <cpu_features/cpuinfo_x86.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #elif defined(HONE_KERNELS_ARM)
 #include "arm/arm.h"
 #include <sys/auxv.h>
@@ -86,11 +88,29 @@ static void avx512_missing(char *buf, size_t size)
     list_missing(want, sizeof want / sizeof want[0], buf, size);
 }
 
-/* Same set, with the vdpbf16ps BF16 dot where the CPU has AVX512_BF16. */
+/* Whether this process may use AMX tiles. Linux leaves the tile data
+ * state off until a process asks (arch_prctl ARCH_REQ_XCOMP_PERM, Linux
+ * 5.16+); asking again once granted is harmless, and a kernel or
+ * hypervisor that does not offer it says no, so the answer is the
+ * check that XCR0 and the OS agree. */
+static bool amx_permitted(void)
+{
+#if defined(__linux__) && defined(SYS_arch_prctl)
+    enum { ARCH_REQ_XCOMP_PERM = 0x1023, XFEATURE_XTILEDATA = 18 };
+    return syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0;
+#else
+    return false;
+#endif
+}
+
+/* Same set, with the vdpbf16ps BF16 dot where the CPU has AVX512_BF16,
+ * and the AMX-INT8 prompt tiles where it has those and the OS allows
+ * them (every AMX CPU has AVX512_BF16). */
 static const hone_kernels *avx512_get(void)
 {
-    return GetX86Info().features.avx512_bf16 ? hone_kernels_avx512_bf16()
-                                             : hone_kernels_avx512();
+    const X86Features f = GetX86Info().features;
+    if (f.avx512_bf16 && f.amx_tile && f.amx_int8 && amx_permitted()) return hone_kernels_avx512_amx();
+    return f.avx512_bf16 ? hone_kernels_avx512_bf16() : hone_kernels_avx512();
 }
 #endif
 

@@ -11,6 +11,7 @@
 #include "x86/r16_avx512.h"
 #include "x86/r16k_avx512.h"
 #include "x86/dec_k_avx512.h"
+#include "x86/amx_avx512.h"
 #include "x86/f16_avx512.h"
 #include "x86/f16acc.h"
 #include "x86/x86.h"
@@ -85,6 +86,21 @@ static void avx512_bf16_matmul(const hone_kernels *k, uint32_t wtype, const void
     avx512_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
+/* The same on CPUs with AMX-INT8 (all of which have AVX512_BF16): prompt
+ * batches over the repacked Q4_0 / Q8_0 groups take the TMUL
+ * (x86/amx_avx512.h). */
+static void avx512_amx_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                              const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
+                              int ldy)
+{
+    const uint32_t t = wtype & ~HONE_WTYPE_R16;
+    if ((wtype & HONE_WTYPE_R16) && n_tok > X86_R16_MAX_TOK && (t == HONE_TYPE_Q4_0 || t == HONE_TYPE_Q8_0)) {
+        x86_amx_q8_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        return;
+    }
+    avx512_bf16_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+}
+
 static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_avx512_vec_dot_f16, x86_avx512_vec_dot_bf16, avx512_matmul),
                                    .more = {X86_FA_MORE_FIELDS(16), .repack = avx512_repack},
                                    .no_blas_f16 = true};
@@ -92,6 +108,16 @@ static hone_kernels_slot AVX512_BF16 = {
     .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_bf16_matmul),
     .more = {X86_FA_MORE_FIELDS(16), .repack = avx512_repack},
     .no_blas_f16 = true};
+
+static hone_kernels_slot AVX512_AMX = {
+    .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_amx_matmul),
+    .more = {X86_FA_MORE_FIELDS(16), .repack = avx512_repack},
+    .no_blas_f16 = true};
+
+const hone_kernels *hone_kernels_avx512_amx(void)
+{
+    return hone_kernels_complete(&AVX512_AMX);
+}
 
 const hone_kernels *hone_kernels_avx512(void)
 {

@@ -13,6 +13,9 @@ const hone_kernels *hone_kernels_avx2(void);
 /* AVX-512 F/BW/VL + VNNI; the second also uses AVX512_BF16 for BF16 dots. */
 const hone_kernels *hone_kernels_avx512(void);
 const hone_kernels *hone_kernels_avx512_bf16(void);
+/* That, with the AMX-INT8 tiles for prompts (x86/amx_avx512.h): only once
+ * the OS has let the process use AMX (kernels.c). */
+const hone_kernels *hone_kernels_avx512_amx(void);
 
 /* AVX512_BF16 dot product of two BF16 rows, and the BF16 matmul in the
  * same order (x86/avx512_bf16.c; hone_matmul_fn's rows, tokens and outputs). */

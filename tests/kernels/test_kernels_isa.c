@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <cpu_features/cpuinfo_x86.h>
+#endif
 
 static const char *const ISA_SETS[] = {"avx2", "avx512"};
 
@@ -280,8 +283,9 @@ static void check_repack(const hone_kernels *k, const hone_kernels *g)
     static const int ROWS[] = {16, 48, 40};
     /* first row, end row (relative to the end), tokens */
     static const int RANGES[][2] = {{0, 0}, {8, 8}, {3, 5}, {16, 0}, {17, 15}};
-    /* up to 16 tokens the few-token kernels, above them the tiles */
-    static const int TOKS[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 27};
+    /* up to 16 tokens the few-token kernels, above them the tiles (AMX:
+     * token tiles of 32 and 16, then a padded rest) */
+    static const int TOKS[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 27, 32, 50};
     int repacked = 0;
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
@@ -411,9 +415,11 @@ static void check_row_ops(const hone_kernels *k, const hone_kernels *g)
 
 #if defined(__x86_64__)
 /* kernels/x86/x86.h: the avx512 table without the AVX512_BF16 kernels,
- * which CPUs without that extension get. On a CPU with it, "avx512" selects
- * the other table, so this one is checked here directly. */
+ * which CPUs without that extension get, and the one without AMX. On a
+ * CPU with them, "avx512" selects another table, so these are checked
+ * here directly. */
 const hone_kernels *hone_kernels_avx512(void);
+const hone_kernels *hone_kernels_avx512_bf16(void);
 #endif
 
 static void run_all(void (*check)(const hone_kernels *, const hone_kernels *))
@@ -427,6 +433,11 @@ static void run_all(void (*check)(const hone_kernels *, const hone_kernels *))
     if (hone_kernels_can_run("avx512") && hone_kernels_avx512() != get_set("avx512")) {
         print_message("[ RUN      ] avx512 without AVX512_BF16\n");
         check(hone_kernels_avx512(), g);
+    }
+    if (hone_kernels_can_run("avx512") && GetX86Info().features.avx512_bf16 &&
+        hone_kernels_avx512_bf16() != get_set("avx512")) {
+        print_message("[ RUN      ] avx512 without AMX\n");
+        check(hone_kernels_avx512_bf16(), g);
     }
 #endif
 }

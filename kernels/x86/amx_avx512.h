@@ -1,0 +1,217 @@
+/* amx_avx512.h — prompt products on Intel AMX (the TMUL's int8 tiles),
+ * for matrices in the avx512 set's 16-row groups (r16_avx512.h,
+ * r16k_avx512.h). Included by x86/avx512.c after those headers; its
+ * table for CPUs with AMX-INT8 (and the OS's leave to use it:
+ * kernels.c) routes batches of more than X86_R16_MAX_TOK tokens here.
+ *
+ * Why: the VNNI tiles (tiles16_vnni.h) spend 8 vpdpbusd per token per
+ * 16 rows x 32 elements; one tdpbssd does 16 tokens x 16 rows x 32
+ * elements on a unit of its own. What is left on the vector ports is the
+ * float step per (token, 16 rows, block) that every path has.
+ *
+ * The layouts already are what the TMUL reads: a B tile (K/4 rows of 64
+ * bytes, row k holding dword k of each of 16 output columns) is a group's
+ * dword columns, so the weights' side needs no transposes (Q8_0: none of
+ * anything, the tile loads from the layout). The A tile (16 tokens x K
+ * bytes) loads straight from the activation rows, their row size the
+ * stride. C (16 tokens x 16 rows of int32) goes to memory, and each of its
+ * rows is one token's 16 row sums in lanes, as the VNNI tiles hold them.
+ *
+ * Numerics: the integer sums are exact, so they equal the VNNI tiles'
+ * (which add an offset and take it off again); the float steps after them
+ * are the tiles' own, in their order. The bits equal matmul over the rows
+ * as stored (test_kernels_isa test_repack). */
+#ifndef HONE_X86_AMX_AVX512_H
+#define HONE_X86_AMX_AVX512_H
+
+#define X86_AMX __attribute__((target("amx-tile,amx-int8")))
+
+/* Tile configuration, palette 1 (Intel SDM, LDTILECFG): bytes per row and
+ * rows of each of the 8 tiles. */
+typedef struct {
+    uint8_t palette, start_row, rsv[14];
+    uint16_t colsb[16];
+    uint8_t rows[16];
+} x86_amx_cfg;
+
+/* Tiles: 0-3 sums (C: two sets of two token tiles, so that one block's
+ * products run while the last block's sums are scaled: the TMUL's tiles
+ * are not renamed, and reusing one set made each block wait for the
+ * last one's store); 4, 5 weights (B, one per set, kb / 4 rows of 64
+ * bytes); 6, 7 activations (A, kb bytes of 16 tokens each). */
+X86_AMX static void x86_amx_config(int kb)
+{
+    x86_amx_cfg c;
+    memset(&c, 0, sizeof c);
+    c.palette = 1;
+    for (int i = 0; i < 4; i++) c.colsb[i] = 64, c.rows[i] = 16;
+    for (int i = 4; i < 6; i++) c.colsb[i] = 64, c.rows[i] = (uint8_t)(kb / 4);
+    for (int i = 6; i < 8; i++) c.colsb[i] = (uint16_t)kb, c.rows[i] = 16;
+    _tile_loadconfig(&c);
+}
+
+/* --- Q4_0 / Q8_0 ----------------------------------------------------------
+ *
+ * Per block b: B = the block's 8 dword columns as signed bytes (Q8_0: the
+ * layout itself; Q4_0: its nibbles - 8, unpacked once per group into pk),
+ * A = 32 quant bytes of 16 tokens, C = tdpbssd(A, B) the exact sums. Then
+ * per token t: acc[b & 1][t] = fma(C[t], dx * dy[t], ...), with acc0 over
+ * the even blocks and acc1 over the odd as x86_tile_run keeps them.
+ *
+ * The activations of a chunk of tokens are copied once into A tiles'
+ * order (aq: per token tile and block, 16 rows of 32 bytes, zeros past the
+ * last token): every group reads them again, and 16 rows a block's width
+ * apart had made each A load wait on 16 lines. */
+enum { X86_AMX_CH = 16384 };
+
+/* A group's Q4_0 nibbles as signed B tiles: pk[b] is block b's 8 rows of
+ * 64 bytes (dwords 0-3 the low nibbles, 4-7 the high, as the layout's
+ * element order). */
+static void x86_amx_q4_0_unpack(const uint8_t *gp, int nb, int8_t (*pk)[512])
+{
+    const __m512i m4 = _mm512_set1_epi8(0x0f), eight = _mm512_set1_epi8(8);
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *bp = gp + (size_t)b * X86_R16_BLOCK + 32;
+        for (int k = 0; k < 4; k++) {
+            const __m512i q = _mm512_loadu_si512(bp + 64 * k);
+            _mm512_storeu_si512(pk[b] + 64 * k, _mm512_sub_epi8(_mm512_and_si512(q, m4), eight));
+            _mm512_storeu_si512(pk[b] + 64 * (k + 4),
+                                _mm512_sub_epi8(_mm512_and_si512(_mm512_srli_epi16(q, 4), m4), eight));
+        }
+    }
+}
+
+/* Tokens [tc, tc + nt) of Q8_0 activation rows as A tiles (aq[tile * nb +
+ * b] 16 x 32 bytes, zeros past nt) and their scales (dy[b * ch + t]). */
+static void x86_amx_q8_act(const char *act, size_t arb, int tc, int nt, int nb, int ch, int8_t (*aq)[512],
+                           float *dy)
+{
+    const int ntile = (nt + 15) / 16;
+    for (int t = 0; t < 16 * ntile; t++) {
+        const block_q8_0 *a = t < nt ? (const block_q8_0 *)(act + (size_t)(tc + t) * arb) : NULL;
+        for (int b = 0; b < nb; b++) {
+            int8_t *o = aq[(size_t)(t / 16) * (size_t)nb + (size_t)b] + 32 * (t % 16);
+            if (!a) {
+                memset(o, 0, 32);
+                continue;
+            }
+            memcpy(o, a[b].qs, 32);
+            dy[(size_t)b * (size_t)ch + t] = h2f(a[b].d);
+        }
+    }
+}
+
+/* One block's sums of a token tile into tile C (B tile BT, A tile AT:
+ * literal tile numbers). */
+#define X86_AMX_DP(C, BT, AT, bsrc, asrc)                                                                          \
+    do {                                                                                                           \
+        _tile_loadd(BT, bsrc, 64);                                                                                 \
+        _tile_loadd(AT, asrc, 32);                                                                                 \
+        _tile_zero(C);                                                                                             \
+        _tile_dpbssd(C, AT, BT);                                                                                   \
+    } while (0)
+
+/* Block b's B tile. */
+X86_INLINE const void *x86_amx_q8_b(bool q8, const uint8_t *gp, const int8_t (*pk)[512], int b)
+{
+    return q8 ? (const void *)(gp + (size_t)b * 16 * sizeof(block_q8_0) + 32) : (const void *)pk[b];
+}
+
+/* acc[t] (t < nt) += the blocks b0, b0 + 2, ... of a token tile (A tiles
+ * a0[b]) against a group: the even or the odd blocks' chain, in registers.
+ * A three-stage pipeline over the chain's blocks j: the products of j + 2
+ * are issued, the sums of j + 1 stored and the float steps of j taken in
+ * one step, on two tile sets (0, 4, 6 and 1, 5, 7) in turn. The TMUL's
+ * tiles are not renamed: with a product right ahead of its store and the
+ * float steps right behind it, each waited for the last (bench-1b Q4_0
+ * pp512 +18 %; products a step further ahead, sharing the A and B tiles
+ * among four sums tiles: -29 %). */
+#define X86_AMX_Q8_DP(C, BT, AT, j) X86_AMX_DP(C, BT, AT, x86_amx_q8_b(q8, gp, pk, b0 + 2 * (j)), a0[b0 + 2 * (j)])
+X86_AMX X86_INLINE void x86_amx_q8_chain(bool q8, const uint8_t *gp, const int8_t (*pk)[512], int nb, int b0,
+                                         const int8_t (*a0)[512], const float *dy, int ch, int nt, __m512 acc[16])
+{
+    _Alignas(64) int32_t c[2][16][16];
+    const size_t blk = q8 ? 16 * sizeof(block_q8_0) : X86_R16_BLOCK;
+    const int n = (nb - b0 + 1) / 2; /* blocks b0 + 2j, j < n */
+    if (n < 1) return;
+    X86_AMX_Q8_DP(0, 4, 6, 0);
+    if (n > 1) X86_AMX_Q8_DP(1, 5, 7, 1);
+    _tile_stored(0, c[0], 64);
+    for (int j = 0; j < n; j++) {
+        if (j & 1) {
+            if (j + 1 < n) _tile_stored(0, c[0], 64);
+            if (j + 2 < n) X86_AMX_Q8_DP(1, 5, 7, j + 2);
+        } else {
+            if (j + 1 < n) _tile_stored(1, c[1], 64);
+            if (j + 2 < n) X86_AMX_Q8_DP(0, 4, 6, j + 2);
+        }
+        const int b = b0 + 2 * j;
+        const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(gp + (size_t)b * blk)));
+        const float *dyb = dy + (size_t)b * (size_t)ch;
+        const int32_t(*cj)[16] = (const int32_t(*)[16])c[j & 1];
+        for (int t = 0; t < nt; t++)
+            acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_load_si512(cj[t])),
+                                     _mm512_mul_ps(dx, _mm512_set1_ps(dyb[t])), acc[t]);
+    }
+}
+
+/* Token tile tt of the chunk (nt <= 16 of its tokens valid) against a
+ * group: y rows rs + lane (masked). */
+X86_AMX X86_INLINE void x86_amx_q8_run(bool q8, const uint8_t *gp, const int8_t (*pk)[512], int nb,
+                                       const int8_t (*aq)[512], const float *dy, int ch, int tt, int nt, float *y,
+                                       int ldy, int rs, __mmask16 rows)
+{
+    const int8_t(*a0)[512] = aq + (size_t)tt * (size_t)nb;
+    const float *dyt = dy + 16 * tt;
+    __m512 acc[16];
+    _Alignas(64) float even[16][16];
+    for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
+    x86_amx_q8_chain(q8, gp, pk, nb, 0, a0, dyt, ch, nt, acc);
+    for (int t = 0; t < 16; t++) {
+        _mm512_store_ps(even[t], acc[t]);
+        acc[t] = _mm512_setzero_ps();
+    }
+    x86_amx_q8_chain(q8, gp, pk, nb, 1, a0, dyt, ch, nt, acc);
+    for (int t = 0; t < nt; t++)
+        _mm512_mask_storeu_ps(y + (size_t)(16 * tt + t) * (size_t)ldy + rs, rows,
+                              _mm512_add_ps(_mm512_load_ps(even[t]), acc[t]));
+}
+
+/* The product for Q4_0 / Q8_0 groups (whole groups: one only partly in
+ * [r0, r1) is run whole and stored masked), n_tok > 0 tokens. Stack:
+ * ~720 KiB (the strip, the chunk's A tiles and scales), as the VNNI
+ * tiles' frame. */
+X86_AMX __attribute__((noinline)) static void x86_amx_q8_matmul(bool q8, const void *w, size_t w_row_bytes,
+                                                                const void *act, size_t arb, int n, int r0,
+                                                                int r1, int n_tok, float *y, int ldy)
+{
+    const int nb = n / 32; /* x86_r16_repack took 1 .. X86_TILE_MAX_NB */
+    _Alignas(64) int8_t pk[X86_TILE_MAX_NB][512];
+    _Alignas(64) int8_t aq[X86_AMX_CH / 16][512];
+    float dy[X86_AMX_CH];
+    int ch = X86_AMX_CH / nb / 16 * 16; /* >= 64 */
+    if (ch > n_tok) ch = n_tok;
+    x86_amx_config(32);
+    for (int tc = 0; tc < n_tok; tc += ch) {
+        const int nt = tc + ch < n_tok ? ch : n_tok - tc;
+        x86_amx_q8_act((const char *)act, arb, tc, nt, nb, ch, aq, dy);
+        float *yc = y + (size_t)tc * (size_t)ldy;
+        for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
+            const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
+            const uint8_t *gp = (const uint8_t *)w + (size_t)rs * w_row_bytes;
+            if (!q8) x86_amx_q4_0_unpack(gp, nb, pk);
+            const int ngr = (nt + 15) / 16;
+            const int8_t(*pkc)[512] = (const int8_t(*)[512])pk;
+            const int8_t(*aqc)[512] = (const int8_t(*)[512])aq;
+            int t = 0;
+            for (int gi = 0; t + 16 <= nt; t += 16, gi++) {
+                x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ngr);
+                x86_amx_q8_run(q8, gp, pkc, nb, aqc, dy, ch, t / 16, 16, yc, ldy, rs, rows);
+            }
+            if (t < nt) x86_amx_q8_run(q8, gp, pkc, nb, aqc, dy, ch, t / 16, nt - t, yc, ldy, rs, rows);
+        }
+    }
+    _tile_release();
+}
+
+#endif
