@@ -214,4 +214,100 @@ X86_AMX __attribute__((noinline)) static void x86_amx_q8_matmul(bool q8, const v
     _tile_release();
 }
 
+/* --- Q4_K ------------------------------------------------------------------
+ *
+ * Per super-block and sub-block j of a group: B = the sub-block's nibbles
+ * as unsigned bytes (x86_tile_k4_pack_r16's w[j]: already B tiles), A =
+ * 32 quant bytes of 16 tokens, loaded straight from the Q8_K rows (their
+ * size the stride; a last partial tile from a zero-padded copy), C =
+ * tdpbsud(A, B) each row's exact dot. Then per token, as x86_tile_k4_run:
+ * isum += C * sc_j (vpmulld), and after the 8th sub-block the mins
+ * (vpdpwssd on the Q8_K sums) and the float steps. The pipeline runs over
+ * all (super-block, sub-block) steps of the row as the Q4_0 chain's.
+ * Each group is packed once for all tokens (with the activations copied
+ * in chunks, as for Q4_0, the packing was 6 % of a Q4_K_M prompt). */
+#define X86_AMX_K_DP(C, BT, AT, i)                                                                                 \
+    do {                                                                                                           \
+        _tile_loadd(BT, pk[(i) / 8].w[(i) % 8], 64);                                                              \
+        _tile_loadd(AT, a0 + (size_t)((i) / 8) * sizeof(block_q8_K) + 4 + 32 * ((i) % 8), arb);                  \
+        _tile_zero(C);                                                                                             \
+        _tile_dpbsud(C, AT, BT);                                                                                   \
+    } while (0)
+
+/* A token tile (nt of its tokens valid: Q8_K rows a0, arb bytes apart)
+ * against a packed strip: y rows rs + lane (masked). */
+X86_AMX X86_INLINE void x86_amx_k4_run(const x86_tile_k4 *pk, int nsb, const char *a0, size_t arb, int nt,
+                                       float *y, int ldy, int rs, __mmask16 rows)
+{
+    _Alignas(64) int32_t c[2][16][16];
+    _Alignas(64) float acc[16][16];
+    __m512i isum[16];
+    memset(acc, 0, sizeof acc);
+    for (int t = 0; t < 16; t++) isum[t] = _mm512_setzero_si512();
+    const int n = 8 * nsb;
+    X86_AMX_K_DP(0, 4, 6, 0);
+    X86_AMX_K_DP(1, 5, 7, 1);
+    _tile_stored(0, c[0], 64);
+    for (int i = 0; i < n; i++) {
+        if (i & 1) {
+            if (i + 1 < n) _tile_stored(0, c[0], 64);
+            if (i + 2 < n) X86_AMX_K_DP(1, 5, 7, i + 2);
+        } else {
+            if (i + 1 < n) _tile_stored(1, c[1], 64);
+            if (i + 2 < n) X86_AMX_K_DP(0, 4, 6, i + 2);
+        }
+        const x86_tile_k4 *o = &pk[i / 8];
+        const int j = i % 8;
+        const __m512i sc = _mm512_loadu_si512(o->sc[j]);
+        const int32_t(*ci)[16] = (const int32_t(*)[16])c[i & 1];
+        for (int t = 0; t < nt; t++)
+            isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_load_si512(ci[t]), sc));
+        if (j < 7) continue;
+        const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
+        for (int t = 0; t < nt; t++) {
+            const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + i / 8;
+            __m512i ms = _mm512_setzero_si512();
+            for (int jj = 0; jj < 8; jj++)
+                ms = _mm512_dpwssd_epi32(ms, _mm512_loadu_si512(o->m2[jj]), bcast32((const int8_t *)&a->bsums[2 * jj]));
+            const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(ms), _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum[t])));
+            _mm512_store_ps(acc[t], _mm512_fmadd_ps(_mm512_set1_ps(a->d), v, _mm512_load_ps(acc[t])));
+            isum[t] = _mm512_setzero_si512();
+        }
+    }
+    for (int t = 0; t < nt; t++)
+        _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, _mm512_load_ps(acc[t]));
+}
+
+/* The product for Q4_K groups (whole groups, as x86_amx_q8_matmul's),
+ * n_tok > 0 tokens. Stack: ~440 KiB (the strip, a padded token tile). */
+X86_AMX __attribute__((noinline)) static void x86_amx_k4_matmul(const void *w, size_t w_row_bytes, const void *act,
+                                                                size_t arb, int n, int r0, int r1, int n_tok,
+                                                                float *y, int ldy)
+{
+    const int nsb = n / QK_K; /* x86_r16k_repack took 1 .. X86_TILE_K_MAX_SB */
+    x86_tile_k4 pk[X86_TILE_K_MAX_SB];
+    /* the last partial token tile, zero-padded to 16 rows */
+    const int full = n_tok / 16 * 16, rest = n_tok - full;
+    const size_t prb = (size_t)nsb * sizeof(block_q8_K);
+    _Alignas(64) char pad[16 * X86_TILE_K_MAX_SB * sizeof(block_q8_K)];
+    if (rest) {
+        memset(pad, 0, 16 * prb);
+        for (int t = 0; t < rest; t++) memcpy(pad + (size_t)t * prb, (const char *)act + (size_t)(full + t) * arb, prb);
+    }
+    x86_amx_config(32);
+    for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
+        const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
+        x86_tile_k4_pack_r16((const uint8_t *)w + (size_t)rs * w_row_bytes, nsb, pk);
+        const int ngr = (n_tok + 15) / 16;
+        int t = 0, gi = 0;
+        for (; t < full; t += 16, gi++) {
+            x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ngr);
+            x86_amx_k4_run(pk, nsb, (const char *)act + (size_t)t * arb, arb, 16, y + (size_t)t * (size_t)ldy, ldy,
+                           rs, rows);
+        }
+        if (rest) x86_amx_k4_run(pk, nsb, pad, prb, rest, y + (size_t)full * (size_t)ldy, ldy, rs, rows);
+    }
+    _tile_release();
+}
+
 #endif

@@ -98,6 +98,10 @@ static void avx512_amx_matmul(const hone_kernels *k, uint32_t wtype, const void 
         x86_amx_q8_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
+    if ((wtype & HONE_WTYPE_R16) && n_tok > X86_R16_MAX_TOK && t == HONE_TYPE_Q4_K) {
+        x86_amx_k4_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        return;
+    }
     avx512_bf16_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
