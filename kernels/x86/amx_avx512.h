@@ -13,9 +13,17 @@
  * bytes, row k holding dword k of each of 16 output columns) is a group's
  * dword columns, so the weights' side needs no transposes (Q8_0: none of
  * anything, the tile loads from the layout). The A tile (16 tokens x K
- * bytes) loads straight from the activation rows, their row size the
- * stride. C (16 tokens x 16 rows of int32) goes to memory, and each of its
- * rows is one token's 16 row sums in lanes, as the VNNI tiles hold them.
+ * bytes) is activation rows (Q4_K: straight from them, their size the
+ * stride; Q4_0 / Q8_0: copied once per chunk of tokens). C (16 tokens x
+ * 16 rows of int32) goes to memory, and each of its rows is one token's
+ * 16 row sums in lanes, as the VNNI tiles hold them.
+ *
+ * What bounds it on the Intel Xeon guest measured (2 cores): a product
+ * with K = 32 costs as much TMUL time as one with 64, and a product plus
+ * the store of its sums ~12 ns whatever the order (two, four sums tiles,
+ * shared A or B). Q6_K's 16-element sub-blocks (K = 16) measured no
+ * faster than its VNNI tiles (2.02 vs 1.98 ns per row x token x 256 at 64
+ * tokens), so Q6_K, and Q5_K, stay there.
  *
  * Numerics: the integer sums are exact, so they equal the VNNI tiles'
  * (which add an offset and take it off again); the float steps after them
@@ -34,19 +42,19 @@ typedef struct {
     uint8_t rows[16];
 } x86_amx_cfg;
 
-/* Tiles: 0-3 sums (C: two sets of two token tiles, so that one block's
- * products run while the last block's sums are scaled: the TMUL's tiles
- * are not renamed, and reusing one set made each block wait for the
- * last one's store); 4, 5 weights (B, one per set, kb / 4 rows of 64
- * bytes); 6, 7 activations (A, kb bytes of 16 tokens each). */
-X86_AMX static void x86_amx_config(int kb)
+/* Tiles: sets (0, 4, 6) and (1, 5, 7) of sums (C, 16 tokens x 16 rows),
+ * weights (B, 8 rows of 64 bytes: K = 32) and activations (A, 32 bytes of
+ * 16 tokens), used in turn (x86_amx_q8_chain); 2 and 3 stay unconfigured. */
+X86_AMX static void x86_amx_config(void)
 {
     x86_amx_cfg c;
     memset(&c, 0, sizeof c);
     c.palette = 1;
-    for (int i = 0; i < 4; i++) c.colsb[i] = 64, c.rows[i] = 16;
-    for (int i = 4; i < 6; i++) c.colsb[i] = 64, c.rows[i] = (uint8_t)(kb / 4);
-    for (int i = 6; i < 8; i++) c.colsb[i] = (uint16_t)kb, c.rows[i] = 16;
+    for (int i = 0; i < 2; i++) {
+        c.colsb[i] = 64, c.rows[i] = 16;
+        c.colsb[4 + i] = 64, c.rows[4 + i] = 8;
+        c.colsb[6 + i] = 32, c.rows[6 + i] = 16;
+    }
     _tile_loadconfig(&c);
 }
 
@@ -60,8 +68,8 @@ X86_AMX static void x86_amx_config(int kb)
  *
  * The activations of a chunk of tokens are copied once into A tiles'
  * order (aq: per token tile and block, 16 rows of 32 bytes, zeros past the
- * last token): every group reads them again, and 16 rows a block's width
- * apart had made each A load wait on 16 lines. */
+ * last token), which also pads a last partial tile. (Against loads
+ * straight from the rows: within the noise.) */
 enum { X86_AMX_CH = 16384 };
 
 /* A group's Q4_0 nibbles as signed B tiles: pk[b] is block b's 8 rows of
@@ -124,8 +132,10 @@ X86_INLINE const void *x86_amx_q8_b(bool q8, const uint8_t *gp, const int8_t (*p
  * one step, on two tile sets (0, 4, 6 and 1, 5, 7) in turn. The TMUL's
  * tiles are not renamed: with a product right ahead of its store and the
  * float steps right behind it, each waited for the last (bench-1b Q4_0
- * pp512 +18 %; products a step further ahead, sharing the A and B tiles
- * among four sums tiles: -29 %). */
+ * pp512 +10 %, interleaved; a step further ahead, four sums tiles sharing
+ * the A and B tiles: -29 %). The two chains (even, odd blocks) run one
+ * after the other, so each keeps its 16 tokens' sums in registers: two
+ * token tiles at once, their sums in memory, were 25 % slower. */
 #define X86_AMX_Q8_DP(C, BT, AT, j) X86_AMX_DP(C, BT, AT, x86_amx_q8_b(q8, gp, pk, b0 + 2 * (j)), a0[b0 + 2 * (j)])
 X86_AMX X86_INLINE void x86_amx_q8_chain(bool q8, const uint8_t *gp, const int8_t (*pk)[512], int nb, int b0,
                                          const int8_t (*a0)[512], const float *dy, int ch, int nt, __m512 acc[16])
@@ -191,7 +201,7 @@ X86_AMX __attribute__((noinline)) static void x86_amx_q8_matmul(bool q8, const v
     float dy[X86_AMX_CH];
     int ch = X86_AMX_CH / nb / 16 * 16; /* >= 64 */
     if (ch > n_tok) ch = n_tok;
-    x86_amx_config(32);
+    x86_amx_config();
     for (int tc = 0; tc < n_tok; tc += ch) {
         const int nt = tc + ch < n_tok ? ch : n_tok - tc;
         x86_amx_q8_act((const char *)act, arb, tc, nt, nb, ch, aq, dy);
@@ -294,7 +304,7 @@ X86_AMX __attribute__((noinline)) static void x86_amx_k4_matmul(const void *w, s
         memset(pad, 0, 16 * prb);
         for (int t = 0; t < rest; t++) memcpy(pad + (size_t)t * prb, (const char *)act + (size_t)(full + t) * arb, prb);
     }
-    x86_amx_config(32);
+    x86_amx_config();
     for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
         const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
         x86_tile_k4_pack_r16((const uint8_t *)w + (size_t)rs * w_row_bytes, nsb, pk);
