@@ -119,6 +119,27 @@ static void x86_amx_q8_act(const char *act, size_t arb, int tc, int nt, int nb, 
         _tile_dpbssd(C, AT, BT);                                                                                   \
     } while (0)
 
+/* The pipeline of x86_amx_q8_chain, over steps 0 .. n - 1 whose products
+ * DP(C, BT, AT, step) issues and whose sums go to the rows of c[step % 2]
+ * (int32_t[2][16][16]): the start issues steps 0 and 1 and stores 0; step
+ * i stores i + 1 and issues i + 2, before the caller's float steps of i. */
+#define X86_AMX_PIPE_START(DP, n, c)                                                                               \
+    do {                                                                                                           \
+        DP(0, 4, 6, 0);                                                                                            \
+        if ((n) > 1) DP(1, 5, 7, 1);                                                                               \
+        _tile_stored(0, (c)[0], 64);                                                                               \
+    } while (0)
+#define X86_AMX_PIPE_STEP(DP, i, n, c)                                                                             \
+    do {                                                                                                           \
+        if ((i) & 1) {                                                                                             \
+            if ((i) + 1 < (n)) _tile_stored(0, (c)[0], 64);                                                        \
+            if ((i) + 2 < (n)) DP(1, 5, 7, (i) + 2);                                                               \
+        } else {                                                                                                   \
+            if ((i) + 1 < (n)) _tile_stored(1, (c)[1], 64);                                                        \
+            if ((i) + 2 < (n)) DP(0, 4, 6, (i) + 2);                                                               \
+        }                                                                                                          \
+    } while (0)
+
 /* Block b's B tile. */
 X86_INLINE const void *x86_amx_q8_b(bool q8, const uint8_t *gp, const int8_t (*pk)[512], int b)
 {
@@ -144,17 +165,9 @@ X86_AMX X86_INLINE void x86_amx_q8_chain(bool q8, const uint8_t *gp, const int8_
     const size_t blk = q8 ? 16 * sizeof(block_q8_0) : X86_R16_BLOCK;
     const int n = (nb - b0 + 1) / 2; /* blocks b0 + 2j, j < n */
     if (n < 1) return;
-    X86_AMX_Q8_DP(0, 4, 6, 0);
-    if (n > 1) X86_AMX_Q8_DP(1, 5, 7, 1);
-    _tile_stored(0, c[0], 64);
+    X86_AMX_PIPE_START(X86_AMX_Q8_DP, n, c);
     for (int j = 0; j < n; j++) {
-        if (j & 1) {
-            if (j + 1 < n) _tile_stored(0, c[0], 64);
-            if (j + 2 < n) X86_AMX_Q8_DP(1, 5, 7, j + 2);
-        } else {
-            if (j + 1 < n) _tile_stored(1, c[1], 64);
-            if (j + 2 < n) X86_AMX_Q8_DP(0, 4, 6, j + 2);
-        }
+        X86_AMX_PIPE_STEP(X86_AMX_Q8_DP, j, n, c);
         const int b = b0 + 2 * j;
         const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(gp + (size_t)b * blk)));
         const float *dyb = dy + (size_t)b * (size_t)ch;
@@ -255,17 +268,9 @@ X86_AMX X86_INLINE void x86_amx_k4_run(const x86_tile_k4 *pk, int nsb, const cha
     memset(acc, 0, sizeof acc);
     for (int t = 0; t < 16; t++) isum[t] = _mm512_setzero_si512();
     const int n = 8 * nsb;
-    X86_AMX_K_DP(0, 4, 6, 0);
-    X86_AMX_K_DP(1, 5, 7, 1);
-    _tile_stored(0, c[0], 64);
+    X86_AMX_PIPE_START(X86_AMX_K_DP, n, c);
     for (int i = 0; i < n; i++) {
-        if (i & 1) {
-            if (i + 1 < n) _tile_stored(0, c[0], 64);
-            if (i + 2 < n) X86_AMX_K_DP(1, 5, 7, i + 2);
-        } else {
-            if (i + 1 < n) _tile_stored(1, c[1], 64);
-            if (i + 2 < n) X86_AMX_K_DP(0, 4, 6, i + 2);
-        }
+        X86_AMX_PIPE_STEP(X86_AMX_K_DP, i, n, c);
         const x86_tile_k4 *o = &pk[i / 8];
         const int j = i % 8;
         const __m512i sc = _mm512_loadu_si512(o->sc[j]);
