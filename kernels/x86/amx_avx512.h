@@ -214,6 +214,8 @@ X86_AMX __attribute__((noinline)) static void x86_amx_q8_matmul(bool q8, const v
     float dy[X86_AMX_CH];
     int ch = X86_AMX_CH / nb / 16 * 16; /* >= 64 */
     if (ch > n_tok) ch = n_tok;
+    const int8_t(*pkc)[512] = (const int8_t(*)[512])pk;
+    const int8_t(*aqc)[512] = (const int8_t(*)[512])aq;
     x86_amx_config();
     for (int tc = 0; tc < n_tok; tc += ch) {
         const int nt = tc + ch < n_tok ? ch : n_tok - tc;
@@ -224,8 +226,6 @@ X86_AMX __attribute__((noinline)) static void x86_amx_q8_matmul(bool q8, const v
             const uint8_t *gp = (const uint8_t *)w + (size_t)rs * w_row_bytes;
             if (!q8) x86_amx_q4_0_unpack(gp, nb, pk);
             const int ngr = (nt + 15) / 16;
-            const int8_t(*pkc)[512] = (const int8_t(*)[512])pk;
-            const int8_t(*aqc)[512] = (const int8_t(*)[512])aq;
             int t = 0;
             for (int gi = 0; t + 16 <= nt; t += 16, gi++) {
                 x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ngr);

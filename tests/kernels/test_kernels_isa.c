@@ -284,7 +284,7 @@ static void check_repack(const hone_kernels *k, const hone_kernels *g)
     /* first row, end row (relative to the end), tokens */
     static const int RANGES[][2] = {{0, 0}, {8, 8}, {3, 5}, {16, 0}, {17, 15}};
     /* up to 16 tokens the few-token kernels, above them the tiles (AMX:
-     * token tiles of 32 and 16, then a padded rest) */
+     * 16-token tiles, a last partial one padded: 17, 27, 50) */
     static const int TOKS[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 27, 32, 50};
     int repacked = 0;
     for (size_t ti = 0; ti < N_TYPES; ti++) {
