@@ -31,34 +31,6 @@
 enum { X86_R16_NT = 4 }; /* X86_R16_BLOCK: tiles16_vnni.h */
 _Static_assert(16 * sizeof(block_q4_0) == 288 && 16 * sizeof(block_q8_0) == 544, "16 blocks' bytes");
 
-/* Pieces of the layouts (here and in r16k_avx512.h). Group g's rows are
- * copied aside (rows16; p[r] is row r there) and the layout is written
- * over the group in place. */
-X86_INLINE uint8_t *x86_r16_aside(void *w, int64_t g, size_t row_bytes, uint8_t *rows16, const char *p[16])
-{
-    uint8_t *gp = (uint8_t *)w + (size_t)g * 16 * row_bytes;
-    memcpy(rows16, gp, 16 * row_bytes);
-    for (int r = 0; r < 16; r++) p[r] = (const char *)rows16 + (size_t)r * row_bytes;
-    return gp;
-}
-
-/* The 16 rows' 2-byte fields (an F16) at byte at, side by side at o. */
-X86_INLINE void x86_r16_halves(const char *const *p, size_t at, uint8_t *o)
-{
-    for (int r = 0; r < 16; r++) memcpy(o + 2 * r, p[r] + at, 2);
-}
-
-/* The 16 rows' n 16-byte chunks from byte at as dword columns at o: 4n
- * 64-byte vectors, lane r of vector k holding dword k of row r's bytes. */
-X86_INLINE void x86_r16_cols(const char *const *p, size_t at, int n, uint8_t *o)
-{
-    for (int h = 0; h < n; h++) {
-        __m512i c[4];
-        x86_tr16x4(p, at + 16 * (size_t)h, c);
-        for (int k = 0; k < 4; k++) _mm512_storeu_si512(o + 64 * (4 * h + k), c[k]);
-    }
-}
-
 /* The set's repack (hone_repack_fn): Q4_0 and Q8_0 matrices whose rows
  * come in whole groups of 16 and whose blocks the tiles take
  * (x86_tile_matmul's X86_TILE_MAX_NB); anything else stays in rows. */

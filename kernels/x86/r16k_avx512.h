@@ -1,9 +1,6 @@
-/* r16k_avx512.h — Q4_K and Q6_K matrices laid out in groups of 16 rows
- * (the avx512 set's repack, HONE_WTYPE_R16), and the few-token product
- * that reads them. The layouts are tiles16_vnni.h's X86_R16K_* (Q4_K: per
- * super-block, the 16 rows' d and dmin, then dword columns of the packed
- * scales and of the nibbles) and X86_R16Q6_* (Q6_K: d, then dword columns
- * of the scales, ql and qh).
+/* r16k_avx512.h — the few-token product over Q4_K and Q6_K matrices laid
+ * out in groups of 16 rows (HONE_WTYPE_R16; the layouts and the repack:
+ * r16_layout.h's X86_R16K_* and X86_R16Q6_*, x86_r16k_repack).
  *
  * Why: the rows-as-stored decode (dec_k_avx512.h) unpacks each row's
  * scales with shuffles and reduces 16-lane sums across lanes per (row,
@@ -22,45 +19,6 @@
  * Included by x86/avx512.c after tiles16_vnni.h and r16_avx512.h. */
 #ifndef HONE_X86_R16K_AVX512_H
 #define HONE_X86_R16K_AVX512_H
-
-/* Q4_K and Q6_K matrices whose rows come in whole groups of 16 and whose
- * super-blocks the tiles take (X86_TILE_K_MAX_SB, for 16+ tokens);
- * anything else stays in rows. */
-static bool x86_r16k_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
-{
-    if ((type != HONE_TYPE_Q4_K && type != HONE_TYPE_Q6_K) || rows % 16) return false;
-    const bool q6 = type == HONE_TYPE_Q6_K;
-    const size_t bsz = q6 ? sizeof(block_q6_K) : sizeof(block_q4_K), nsb = row_bytes / bsz;
-    if (row_bytes % bsz || nsb < 1 || nsb > X86_TILE_K_MAX_SB) return false;
-    _Static_assert(offsetof(block_q4_K, dmin) == 2 && offsetof(block_q4_K, scales) == 4 &&
-                       offsetof(block_q4_K, qs) == 16, "d, dmin, 12 scale bytes, nibbles");
-    _Static_assert(offsetof(block_q6_K, qh) == 128 && offsetof(block_q6_K, scales) == 192 &&
-                       offsetof(block_q6_K, d) == 208, "ql, qh, 16 scales, d");
-    _Alignas(64) uint8_t rows16[16 * X86_TILE_K_MAX_SB * sizeof(block_q6_K)];
-    for (int64_t g = 0; g < rows / 16; g++) {
-        const char *p[16];
-        uint8_t *gp = x86_r16_aside(w, g, row_bytes, rows16, p);
-        for (size_t b = 0; b < nsb; b++) {
-            uint8_t *o = gp + b * (q6 ? X86_R16Q6_BLOCK : X86_R16K_BLOCK);
-            const size_t at = b * bsz;
-            if (q6) {
-                x86_r16_halves(p, at + offsetof(block_q6_K, d), o);
-                x86_r16_cols(p, at + offsetof(block_q6_K, scales), 1, o + X86_R16Q6_SCALES);
-                x86_r16_cols(p, at, 12, o + X86_R16Q6_QL); /* ql (8 chunks), then qh (4), in order */
-                continue;
-            }
-            x86_r16_halves(p, at, o);
-            x86_r16_halves(p, at + 2, o + X86_R16K_DMIN);
-            /* the 12 scale bytes: 3 dword columns (a 4th would be the
-             * first nibbles, and overrun the space) */
-            __m512i c[4];
-            x86_tr16x4(p, at + 4, c);
-            for (int k = 0; k < 3; k++) _mm512_storeu_si512(o + X86_R16K_SCALES + 64 * k, c[k]);
-            x86_r16_cols(p, at + 16, 8, o + X86_R16K_QS);
-        }
-    }
-    return true;
-}
 
 /* One token's activations: its blocks, and per super-block c[i]: Q4_K
  * the sums of sub-blocks 2c, 2c + 1 as an int16 pair (dword c, c < 4),

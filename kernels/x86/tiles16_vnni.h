@@ -58,6 +58,8 @@ X86_INLINE void x86_tr16x4(const char *const *p, size_t at, __m512i o[4])
     o[3] = _mm512_unpackhi_epi64(t1, t3);
 }
 
+#include "x86/r16_layout.h" /* the K-quant R16 layouts, transposed with x86_tr16x4 */
+
 /* Repack rows [rs, min(rs + 16, r1)) (missing rows: zero weights). A full
  * strip is transposed 16 rows at once (x86_tr16x4). The packing had taken
  * ~9 % of a Q4_0 prompt's time (packing each strip twice: pp512 -9 %) as
@@ -244,6 +246,7 @@ __attribute__((noinline)) static bool x86_tile_matmul(uint32_t wtype, bool r16, 
  * row's scale; the mins term is one vpdpwssd per sub-block against the
  * Q8_K group sums. Float steps as q45_K_multi's VNNI path. */
 enum { X86_TILE_K_MAX_SB = 32 };
+_Static_assert((int)X86_TILE_K_MAX_SB >= (int)X86_R16K_MAX_SB, "the tiles take every repacked row");
 
 typedef struct {
     int32_t w[8][8][16]; /* sub-block j, dword k, row r */
@@ -346,12 +349,6 @@ static void x86_tile_k4_pack(const char *wb, size_t w_row_bytes, int has_qh, int
     }
 }
 
-/* Q4_K in the avx512 set's R16 layout (r16k_avx512.h): per super-block
- * of a 16-row group, the 16 rows' d (F16), their dmin, then 64-byte
- * vectors whose lane r holds dword k of row r's bytes: 3 of the packed
- * scales, 32 of the nibbles (X86_R16K_* the offsets). */
-enum { X86_R16K_BLOCK = 16 * sizeof(block_q4_K), X86_R16K_DMIN = 32, X86_R16K_SCALES = 64, X86_R16K_QS = 256 };
-_Static_assert(X86_R16K_QS + 32 * 64 == X86_R16K_BLOCK, "16 super-blocks' bytes");
 
 /* The scales and mins of a group's super-block (bp) as int32 lanes, one
  * lane per row: the 6-bit unpacking of hone_kquant_scale_min on the
@@ -568,12 +565,6 @@ static void x86_tile_q6_pack(const char *wb, size_t w_row_bytes, int rs, int r1,
     }
 }
 
-/* Q6_K in the avx512 set's R16 layout (r16k_avx512.h): per super-block
- * of a 16-row group, the 16 rows' d (F16), then 64-byte vectors whose
- * lane r holds dword k of row r's bytes: 4 of the int8 scales, 32 of ql,
- * 16 of qh (X86_R16Q6_* the offsets). */
-enum { X86_R16Q6_BLOCK = 16 * sizeof(block_q6_K), X86_R16Q6_SCALES = 32, X86_R16Q6_QL = 288, X86_R16Q6_QH = 2336 };
-_Static_assert(X86_R16Q6_QH + 16 * 64 == X86_R16Q6_BLOCK, "16 super-blocks' bytes");
 
 /* The 16 scales of a group's super-block as int32 lanes (sign-extended
  * bytes), one lane per row. */

@@ -22,6 +22,8 @@
 #error "x86/tiles8_k_avx2.h is the AVX2 build's (x86/avx2.c): the VNNI build has x86/tiles16_vnni.h"
 #endif
 
+#include "x86/r16_layout.h" /* the K-quant R16 layouts, transposed with x86_tr8x4 */
+
 enum {
     X86_T8K_MIN_TOK = 5, /* fewer tokens: the group kernels (4 tokens: one
                           * group pass, weights from memory once; the tile
@@ -30,6 +32,7 @@ enum {
     X86_T8K_MAX_SB = 32, /* super-blocks per row of the packed strip (84 KiB) */
     X86_T8K_T = 4,       /* tokens per pass over the strip */
 };
+_Static_assert((int)X86_T8K_MAX_SB >= (int)X86_R16K_MAX_SB, "the tiles take every repacked row");
 
 typedef struct {
     int32_t w[8][8][8]; /* sub-block j, dword k, row r */
@@ -128,9 +131,9 @@ static void x86_t8k_pack(const char *wb, size_t w_row_bytes, int has_qh, int rs,
 }
 
 /* Tokens [t0, t0 + nt) (nt compile-time) x one packed strip of rows
- * [rs, rs + nr). */
+ * rs .. rs + 7, stored in the lanes of mask. */
 X86_INLINE void x86_t8k_run(const x86_t8k_block *pk, int nsb, int has_qh, const char *ab,
-                            size_t act_row_bytes, int t0, float *y, int ldy, int rs, int nr, int nt)
+                            size_t act_row_bytes, int t0, float *y, int ldy, int rs, __m256i mask, int nt)
 {
     __m256 acc[X86_T8K_T];
     const block_q8_K *a[X86_T8K_T];
@@ -169,7 +172,6 @@ X86_INLINE void x86_t8k_run(const x86_t8k_block *pk, int nsb, int has_qh, const 
             acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t][b].d), v, acc[t]);
         }
     }
-    const __m256i mask = x86_lanes_mask(nr);
     for (int t = 0; t < nt; t++) _mm256_maskstore_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, mask, acc[t]);
 }
 
@@ -258,7 +260,7 @@ static void x86_t8q6_pack(const char *wb, size_t w_row_bytes, int rs, int r1, in
 }
 
 X86_INLINE void x86_t8q6_run(const x86_t8q6_block *pk, int nsb, const char *ab, size_t act_row_bytes, int t0,
-                             float *y, int ldy, int rs, int nr, int nt)
+                             float *y, int ldy, int rs, __m256i mask, int nt)
 {
     __m256 acc[X86_T8K_T];
     const block_q8_K *a[X86_T8K_T];
@@ -292,12 +294,40 @@ X86_INLINE void x86_t8q6_run(const x86_t8q6_block *pk, int nsb, const char *ab, 
         for (int t = 0; t < nt; t++)
             acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(dv, _mm256_set1_ps(a[t][b].d)), _mm256_cvtepi32_ps(isum[t]), acc[t]);
     }
-    const __m256i mask = x86_lanes_mask(nr);
     for (int t = 0; t < nt; t++) _mm256_maskstore_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, mask, acc[t]);
 }
 
-/* The whole product for Q4_K / Q5_K / Q6_K weights; false: shape not
- * handled. */
+/* Every token over one packed strip (pk: x86_t8k_block, or x86_t8q6_block
+ * if q6) of rows rs .. rs + 7, stored in the lanes of mask, X86_T8K_T at a
+ * time; meanwhile pfb bytes from pf (the next strip) into L2, a slice per
+ * pass (as the AVX-512 tiles do). */
+static void x86_t8k_strip(const void *pk, int q6, int has_qh, int nsb, const void *act, size_t act_row_bytes,
+                          int n_tok, float *y, int ldy, int rs, __m256i mask, const char *pf, size_t pfb)
+{
+    const int ngr = n_tok / X86_T8K_T > 0 ? n_tok / X86_T8K_T : 1;
+    int t = 0;
+    for (int gi = 0; t + X86_T8K_T <= n_tok; t += X86_T8K_T, gi++) {
+        x86_prefetch_l2_slice(pf, pfb, gi, ngr);
+        /* an instance per type, so has_qh is a constant in each */
+        if (q6) x86_t8q6_run(pk, nsb, act, act_row_bytes, t, y, ldy, rs, mask, X86_T8K_T);
+        else if (has_qh) x86_t8k_run(pk, nsb, 1, act, act_row_bytes, t, y, ldy, rs, mask, X86_T8K_T);
+        else x86_t8k_run(pk, nsb, 0, act, act_row_bytes, t, y, ldy, rs, mask, X86_T8K_T);
+    }
+    for (; t < n_tok; t++) {
+        if (q6) x86_t8q6_run(pk, nsb, act, act_row_bytes, t, y, ldy, rs, mask, 1);
+        else if (has_qh) x86_t8k_run(pk, nsb, 1, act, act_row_bytes, t, y, ldy, rs, mask, 1);
+        else x86_t8k_run(pk, nsb, 0, act, act_row_bytes, t, y, ldy, rs, mask, 1);
+    }
+}
+
+/* One buffer for either strip layout (84 KiB). */
+typedef union {
+    x86_t8k_block k[X86_T8K_MAX_SB];
+    x86_t8q6_block q6[X86_T8K_MAX_SB];
+} x86_t8k_strip_buf;
+
+/* The whole product for Q4_K / Q5_K / Q6_K weights in rows; false: shape
+ * not handled. */
 __attribute__((noinline)) static bool x86_t8k_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
                                                      const void *act, size_t act_row_bytes, int n, int r0,
                                                      int r1, int n_tok, float *y, int ldy)
@@ -307,34 +337,15 @@ __attribute__((noinline)) static bool x86_t8k_matmul(uint32_t wtype, const void 
         nsb < 1)
         return false;
     const int has_qh = wtype == HONE_TYPE_Q5_K, q6 = wtype == HONE_TYPE_Q6_K;
-    /* one buffer for either layout (84 KiB) */
-    union {
-        x86_t8k_block k[X86_T8K_MAX_SB];
-        x86_t8q6_block q6[X86_T8K_MAX_SB];
-    } pk;
+    x86_t8k_strip_buf pk;
     for (int rs = r0; rs < r1; rs += 8) {
         const int nr = r1 - rs < 8 ? r1 - rs : 8;
         if (q6) x86_t8q6_pack(w, w_row_bytes, rs, r1, nsb, pk.q6);
         else x86_t8k_pack(w, w_row_bytes, has_qh, rs, r1, nsb, pk.k);
-        /* the next strip's rows into L2 meanwhile, a slice per pass (as
-         * the AVX-512 tiles do) */
         const int p0 = rs + 8, p1 = rs + 16 < r1 ? rs + 16 : r1;
         const size_t pfb = p0 < p1 ? (size_t)(p1 - p0) * w_row_bytes : 0;
-        const char *pf = (const char *)w + (size_t)p0 * w_row_bytes;
-        const int ngr = n_tok / X86_T8K_T > 0 ? n_tok / X86_T8K_T : 1;
-        int t = 0;
-        for (int gi = 0; t + X86_T8K_T <= n_tok; t += X86_T8K_T, gi++) {
-            x86_prefetch_l2_slice(pf, pfb, gi, ngr);
-            /* an instance per type, so has_qh is a constant in each */
-            if (q6) x86_t8q6_run(pk.q6, nsb, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
-            else if (has_qh) x86_t8k_run(pk.k, nsb, 1, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
-            else x86_t8k_run(pk.k, nsb, 0, act, act_row_bytes, t, y, ldy, rs, nr, X86_T8K_T);
-        }
-        for (; t < n_tok; t++) {
-            if (q6) x86_t8q6_run(pk.q6, nsb, act, act_row_bytes, t, y, ldy, rs, nr, 1);
-            else if (has_qh) x86_t8k_run(pk.k, nsb, 1, act, act_row_bytes, t, y, ldy, rs, nr, 1);
-            else x86_t8k_run(pk.k, nsb, 0, act, act_row_bytes, t, y, ldy, rs, nr, 1);
-        }
+        x86_t8k_strip(&pk, q6, has_qh, nsb, act, act_row_bytes, n_tok, y, ldy, rs, x86_lanes_mask(nr),
+                      (const char *)w + (size_t)p0 * w_row_bytes, pfb);
     }
     return true;
 }

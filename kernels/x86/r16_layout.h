@@ -1,0 +1,112 @@
+/* r16_layout.h — the K-quant R16 layouts (HONE_WTYPE_R16) that the avx512
+ * and avx2 sets share, and the repack that writes them. Included by
+ * x86/tiles16_vnni.h (after x86_tr16x4) and x86/tiles8_k_avx2.h (after
+ * body256.h's x86_tr8x4): each set transposes with its own registers, the
+ * bytes written are the same.
+ *
+ * A matrix is laid out in groups of 16 rows; a group keeps its byte range
+ * (so the scheduler's row split is unchanged), and holds per super-block
+ * the 16 rows' F16 fields side by side, then 64-byte "dword columns": lane
+ * r (4 bytes) of column k is dword k of row r's bytes. A 256-bit set reads
+ * rows 0-7 from a column's first 32 bytes and rows 8-15 from its last.
+ * - Q4_K (X86_R16K_*, 2304 bytes): d, dmin, 3 columns of the 12 packed
+ *   scale bytes, 32 of the nibbles.
+ * - Q6_K (X86_R16Q6_*, 3360 bytes): d, 4 columns of the int8 scales, 32
+ *   of ql, 16 of qh.
+ * Why rows in lanes: a sub-block is then a few multiply-adds against
+ * broadcast activation dwords, each lane ends holding its row's exact sum,
+ * and nothing crosses lanes (r16k_avx512.h, r16k_avx2.h). */
+#ifndef HONE_X86_R16_LAYOUT_H
+#define HONE_X86_R16_LAYOUT_H
+
+enum { X86_R16K_BLOCK = 16 * sizeof(block_q4_K), X86_R16K_DMIN = 32, X86_R16K_SCALES = 64, X86_R16K_QS = 256 };
+_Static_assert(X86_R16K_QS + 32 * 64 == X86_R16K_BLOCK, "16 super-blocks' bytes");
+enum { X86_R16Q6_BLOCK = 16 * sizeof(block_q6_K), X86_R16Q6_SCALES = 32, X86_R16Q6_QL = 288, X86_R16Q6_QH = 2336 };
+_Static_assert(X86_R16Q6_QH + 16 * 64 == X86_R16Q6_BLOCK, "16 super-blocks' bytes");
+/* the most super-blocks a repacked row has: every set's prompt tiles take
+ * that many (X86_TILE_K_MAX_SB, X86_T8K_MAX_SB) */
+enum { X86_R16K_MAX_SB = 32 };
+
+/* Group g's rows are copied aside (rows16; p[r] is row r there) and the
+ * layout is written over the group in place. */
+X86_INLINE uint8_t *x86_r16_aside(void *w, int64_t g, size_t row_bytes, uint8_t *rows16, const char *p[16])
+{
+    uint8_t *gp = (uint8_t *)w + (size_t)g * 16 * row_bytes;
+    memcpy(rows16, gp, 16 * row_bytes);
+    for (int r = 0; r < 16; r++) p[r] = (const char *)rows16 + (size_t)r * row_bytes;
+    return gp;
+}
+
+/* The 16 rows' 2-byte fields (an F16) at byte at, side by side at o. */
+X86_INLINE void x86_r16_halves(const char *const *p, size_t at, uint8_t *o)
+{
+    for (int r = 0; r < 16; r++) memcpy(o + 2 * r, p[r] + at, 2);
+}
+
+/* The 16 rows' n 16-byte chunks from byte at as dword columns at o: 4n
+ * 64-byte vectors, lane r of vector k holding dword k of row r's bytes;
+ * only the first `keep` of the last chunk's 4 are stored (the Q4_K scales:
+ * 12 bytes). */
+X86_INLINE void x86_r16_cols_keep(const char *const *p, size_t at, int n, int keep, uint8_t *o)
+{
+    for (int h = 0; h < n; h++) {
+        const int nk = h == n - 1 ? keep : 4;
+#if defined(HONE_X86_VNNI)
+        __m512i c[4];
+        x86_tr16x4(p, at + 16 * (size_t)h, c);
+        for (int k = 0; k < nk; k++) _mm512_storeu_si512(o + 64 * (4 * h + k), c[k]);
+#else
+        __m256i c[4], c8[4];
+        x86_tr8x4(p, at + 16 * (size_t)h, c);
+        x86_tr8x4(p + 8, at + 16 * (size_t)h, c8);
+        for (int k = 0; k < nk; k++) {
+            _mm256_storeu_si256((__m256i *)(o + 64 * (4 * h + k)), c[k]);
+            _mm256_storeu_si256((__m256i *)(o + 64 * (4 * h + k) + 32), c8[k]);
+        }
+#endif
+    }
+}
+
+X86_INLINE void x86_r16_cols(const char *const *p, size_t at, int n, uint8_t *o)
+{
+    x86_r16_cols_keep(p, at, n, 4, o);
+}
+
+/* The sets' K-quant repack (hone_repack_fn): Q4_K and Q6_K matrices whose
+ * rows come in whole groups of 16 and whose super-blocks the tiles take
+ * (X86_R16K_MAX_SB, for prompt batches); anything else stays in rows. */
+static bool x86_r16k_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
+{
+    if ((type != HONE_TYPE_Q4_K && type != HONE_TYPE_Q6_K) || rows % 16) return false;
+    const bool q6 = type == HONE_TYPE_Q6_K;
+    const size_t bsz = q6 ? sizeof(block_q6_K) : sizeof(block_q4_K), nsb = row_bytes / bsz;
+    if (row_bytes % bsz || nsb < 1 || nsb > X86_R16K_MAX_SB) return false;
+    _Static_assert(offsetof(block_q4_K, dmin) == 2 && offsetof(block_q4_K, scales) == 4 &&
+                       offsetof(block_q4_K, qs) == 16, "d, dmin, 12 scale bytes, nibbles");
+    _Static_assert(offsetof(block_q6_K, qh) == 128 && offsetof(block_q6_K, scales) == 192 &&
+                       offsetof(block_q6_K, d) == 208, "ql, qh, 16 scales, d");
+    _Alignas(64) uint8_t rows16[16 * X86_R16K_MAX_SB * sizeof(block_q6_K)];
+    for (int64_t g = 0; g < rows / 16; g++) {
+        const char *p[16];
+        uint8_t *gp = x86_r16_aside(w, g, row_bytes, rows16, p);
+        for (size_t b = 0; b < nsb; b++) {
+            uint8_t *o = gp + b * (q6 ? X86_R16Q6_BLOCK : X86_R16K_BLOCK);
+            const size_t at = b * bsz;
+            if (q6) {
+                x86_r16_halves(p, at + offsetof(block_q6_K, d), o);
+                x86_r16_cols(p, at + offsetof(block_q6_K, scales), 1, o + X86_R16Q6_SCALES);
+                x86_r16_cols(p, at, 12, o + X86_R16Q6_QL); /* ql (8 chunks), then qh (4), in order */
+                continue;
+            }
+            x86_r16_halves(p, at, o);
+            x86_r16_halves(p, at + 2, o + X86_R16K_DMIN);
+            /* the 12 scale bytes: 3 dword columns (a 4th would be the
+             * first nibbles, and overrun the space) */
+            x86_r16_cols_keep(p, at + 4, 1, 3, o + X86_R16K_SCALES);
+            x86_r16_cols(p, at + 16, 8, o + X86_R16K_QS);
+        }
+    }
+    return true;
+}
+
+#endif

@@ -1,0 +1,336 @@
+/* r16k_avx2.h — the avx2 set's products over Q4_K and Q6_K matrices in the
+ * R16 layouts (r16_layout.h, HONE_WTYPE_R16): a few tokens (a decode step,
+ * a server's busy slots) straight from the layout, 8 rows in the 8 int32
+ * lanes (a group's two halves), and prompt batches through the tiles of
+ * tiles8_k_avx2.h, whose strips are then unpacked from the layout instead
+ * of transposed from rows.
+ *
+ * Why: the one-row decode (q45_K_one, k16_multi) reduces each row's sums
+ * across lanes and unpacks each row's scales apart, per (row, token): on
+ * the Intel Xeon of round ten, with HONE_KERNELS=avx2, that ran bench-1b
+ * Q4_K_M's generation at 53 % of the read bandwidth. Here a Q4_K sub-block
+ * is 8 vpmaddubsw against broadcast activation dwords summed exactly in
+ * int16 (8 pair sums of at most 2 * 15 * 128: 30720), one vpmaddwd by the
+ * 8 rows' scales; Q6_K (q + 32, at most 63) two vpmaddubsw per vpmaddwd
+ * (2 * 2 * 63 * 128 = 32256). The scales unpack with one vpshufb per
+ * sub-block for 8 rows, and nothing crosses lanes.
+ *
+ * Numerics: per (row, token) and super-block the integer sums are exact and
+ * the float steps are the tiles' (x86_t8k_run, x86_t8q6_run) and the
+ * one-row kernels': Q4_K v = fma(-dmin, msum, d * isum), acc = fma(dy, v,
+ * acc); Q6_K acc = fma(d * dy, isum, acc). So the bits equal matmul over
+ * the rows as stored, and vec_dot's (test_kernels_isa test_repack).
+ *
+ * Included by x86/avx2.c after tiles8_k_avx2.h. */
+#ifndef HONE_X86_R16K_AVX2_H
+#define HONE_X86_R16K_AVX2_H
+
+enum {
+    X86_R16A_NT = 2,                        /* tokens per pass over a group (16 ymm registers) */
+    X86_R16A_MAX_TOK = X86_T8K_MIN_TOK - 1, /* more: the tiles, packed from the layout */
+};
+
+/* The lanes [lo, hi) of 8 (either may lie outside 0 .. 8) as a maskstore
+ * mask. */
+X86_INLINE __m256i x86_lanes_range(int lo, int hi)
+{
+    const __m256i i = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), i), _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), i));
+}
+
+/* A vpshufb pattern that puts byte j0 of each dword in its low int16 and
+ * byte j1 in its high one, at byte `at` of the int16 (0: zero-extended;
+ * 1: times 256, for a sign-extending vpsraw by 8). Constants once inlined. */
+X86_INLINE __m256i x86_pick2(int j0, int j1, int at)
+{
+    char b[16];
+    for (int d = 0; d < 4; d++) {
+        b[4 * d + at] = (char)(4 * d + j0);
+        b[4 * d + 1 - at] = -1;
+        b[4 * d + 2 + at] = (char)(4 * d + j1);
+        b[4 * d + 3 - at] = -1;
+    }
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b));
+}
+
+/* Q4_K: two of each lane's 6-bit values as an int16 pair (j0 low, j1
+ * high; both below 4, or both 4 or more), as hone_kquant_scale_min unpacks
+ * them from the packed dwords D0 (bytes 0-3), D1, D2: the scales from dlo =
+ * D0 and D2's low nibbles, the mins (mins) from dlo = D1 and D2's high. */
+X86_INLINE __m256i x86_r16a_6bit(__m256i dlo, __m256i d2, int j0, int j1, int mins)
+{
+    if (j0 < 4) return _mm256_and_si256(_mm256_shuffle_epi8(dlo, x86_pick2(j0, j1, 0)), _mm256_set1_epi16(63));
+    const __m256i pk = x86_pick2(j0 - 4, j1 - 4, 0);
+    __m256i n = _mm256_shuffle_epi8(d2, pk);
+    if (mins) n = _mm256_srli_epi16(n, 4);
+    return _mm256_or_si256(_mm256_and_si256(n, _mm256_set1_epi16(15)),
+                           _mm256_and_si256(_mm256_srli_epi16(_mm256_shuffle_epi8(dlo, pk), 2), _mm256_set1_epi16(0x30)));
+}
+
+/* Q6_K: scales j0 (low) and j1 (high) of each lane, from the same scale
+ * column, as sign-extended int16. */
+X86_INLINE __m256i x86_r16a_q6_sc(__m256i col, int j0, int j1)
+{
+    return _mm256_srai_epi16(_mm256_shuffle_epi8(col, x86_pick2(j0 & 3, j1 & 3, 1)), 8);
+}
+
+/* Q6_K: dword k of quarter q of half hh (elements 128 hh + 32 q + 4 k ..)
+ * of rows 8h .. 8h + 7 of a group's super-block, q + 32 as unsigned
+ * bytes (r16k_avx512.h's x86_r16q6_quarters, 8 lanes). */
+X86_INLINE __m256i x86_r16a_q6_quarter(const uint8_t *bp, int h, int hh, int q, int k)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
+    const __m256i l = _mm256_loadu_si256((const __m256i *)(bp + X86_R16Q6_QL + 64 * (16 * hh + 8 * (q & 1) + k) + 32 * h));
+    const __m256i qh = _mm256_loadu_si256((const __m256i *)(bp + X86_R16Q6_QH + 64 * (8 * hh + k) + 32 * h));
+    const __m256i v = _mm256_and_si256(q < 2 ? l : _mm256_srli_epi16(l, 4), m4);
+    const __m256i hb = q == 0 ? _mm256_slli_epi16(qh, 4) : q == 1 ? _mm256_slli_epi16(qh, 2) : q == 2 ? qh : _mm256_srli_epi16(qh, 2);
+    return _mm256_or_si256(v, _mm256_and_si256(hb, m30));
+}
+
+/* A group's half h as a tiles8 strip: Q4_K. */
+static void x86_t8k_pack_r16(const uint8_t *gp, int h, int nsb, x86_t8k_block *pk)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    for (int b = 0; b < nsb; b++) {
+        const uint8_t *bp = gp + (size_t)b * X86_R16K_BLOCK, *sp = bp + X86_R16K_SCALES + 32 * h;
+        x86_t8k_block *o = &pk[b];
+        _mm256_storeu_ps(o->d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h))));
+        _mm256_storeu_ps(o->mn, _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + X86_R16K_DMIN + 16 * h))),
+                                              _mm256_set1_ps(-0.0f)));
+        const __m256i d0 = _mm256_loadu_si256((const __m256i *)sp), d1 = _mm256_loadu_si256((const __m256i *)(sp + 64)),
+                      d2 = _mm256_loadu_si256((const __m256i *)(sp + 128));
+#pragma GCC unroll 8
+        for (int j = 0; j < 8; j++) {
+            _mm256_storeu_si256((__m256i *)o->sc2[j], x86_r16a_6bit(d0, d2, j, j, 0));
+            _mm256_storeu_si256((__m256i *)o->m2[j], x86_r16a_6bit(d1, d2, j, j, 1));
+        }
+        for (int c = 0; c < 4; c++)
+            for (int k = 0; k < 8; k++) {
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(bp + X86_R16K_QS + 64 * (8 * c + k) + 32 * h));
+                _mm256_storeu_si256((__m256i *)o->w[2 * c][k], _mm256_and_si256(q, m4));
+                _mm256_storeu_si256((__m256i *)o->w[2 * c + 1][k], _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+            }
+    }
+}
+
+/* The same for Q6_K. */
+static void x86_t8q6_pack_r16(const uint8_t *gp, int h, int nsb, x86_t8q6_block *pk)
+{
+    for (int b = 0; b < nsb; b++) {
+        const uint8_t *bp = gp + (size_t)b * X86_R16Q6_BLOCK;
+        x86_t8q6_block *o = &pk[b];
+        _mm256_storeu_ps(o->d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h))));
+        __m256i sv[4];
+        for (int k = 0; k < 4; k++) sv[k] = _mm256_loadu_si256((const __m256i *)(bp + X86_R16Q6_SCALES + 64 * k + 32 * h));
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; j++) _mm256_storeu_si256((__m256i *)o->sc2[j], x86_r16a_q6_sc(sv[j / 4], j, j));
+#pragma GCC unroll 8
+        for (int p = 0; p < 8; p++) _mm256_storeu_si256((__m256i *)o->sp[p], x86_r16a_q6_sc(sv[p / 2], 2 * p, 2 * p + 1));
+#pragma GCC unroll 2
+        for (int hh = 0; hh < 2; hh++)
+#pragma GCC unroll 4
+            for (int q = 0; q < 4; q++)
+                for (int k = 0; k < 8; k++)
+                    _mm256_storeu_si256((__m256i *)o->w[4 * hh + q][k], x86_r16a_q6_quarter(bp, h, hh, q, k));
+    }
+}
+
+/* Prompt batches: each half of each group holding rows [r0, r1) unpacked
+ * into a strip, every token run over it (x86_t8k_strip), the next group
+ * fetched into L2 meanwhile. */
+__attribute__((noinline)) static void x86_t8k_r16_matmul(bool q6, const void *w, size_t w_row_bytes, const void *act,
+                                                         size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                                                         float *y, int ldy)
+{
+    const int nsb = n / QK_K; /* x86_r16k_repack took 1 .. X86_R16K_MAX_SB */
+    const size_t gbytes = 16 * w_row_bytes;
+    const int g1 = (r1 + 15) / 16;
+    x86_t8k_strip_buf pk;
+    for (int s = r0 / 8; 8 * s < r1; s++) {
+        const int g = s / 2, h = s % 2;
+        const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
+        if (q6) x86_t8q6_pack_r16(gp, h, nsb, pk.q6);
+        else x86_t8k_pack_r16(gp, h, nsb, pk.k);
+        /* both halves live on the same lines: half the next group each */
+        const size_t pfb = g + 1 < g1 ? gbytes / 2 : 0;
+        x86_t8k_strip(&pk, q6, 0, nsb, act, act_row_bytes, n_tok, y, ldy, 8 * s, x86_lanes_range(r0 - 8 * s, r1 - 8 * s),
+                      (const char *)gp + gbytes + (size_t)h * (gbytes / 2), pfb);
+    }
+}
+
+/* One token's activations: its super-blocks, and for Q4_K per super-block
+ * c[i][c] the sums of sub-blocks 2c and 2c + 1 as an int16 pair (for the
+ * mins; Q6_K pairs the Q8_K group sums as they are). */
+typedef struct {
+    const block_q8_K *a;
+    int32_t c[X86_R16K_MAX_SB][4];
+} x86_r16a_act;
+
+/* Q4_K super-block bp, rows 8h .. 8h + 7, against NT tokens' super-block
+ * i: acc[t] += ... */
+X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int h, int i, const x86_r16a_act *a, int NT, __m256 *acc)
+{
+    const uint8_t *sp = bp + X86_R16K_SCALES + 32 * h, *qp = bp + X86_R16K_QS + 32 * h;
+    const __m256i d0 = _mm256_loadu_si256((const __m256i *)sp), d1 = _mm256_loadu_si256((const __m256i *)(sp + 64)),
+                  d2 = _mm256_loadu_si256((const __m256i *)(sp + 128));
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    __m256i isum[X86_R16A_NT];
+    for (int t = 0; t < NT; t++) isum[t] = _mm256_setzero_si256();
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; c++) {
+        /* sub-blocks 2c (low nibbles) and 2c + 1 (high) */
+        __m256i s0[X86_R16A_NT], s1[X86_R16A_NT];
+        for (int t = 0; t < NT; t++) s0[t] = s1[t] = _mm256_setzero_si256();
+#pragma GCC unroll 2
+        for (int k = 0; k < 8; k++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(qp + 64 * (8 * c + k)));
+            const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            for (int t = 0; t < NT; t++) {
+                const int8_t *qs = a[t].a[i].qs + 64 * c + 4 * k;
+                s0[t] = _mm256_add_epi16(s0[t], _mm256_maddubs_epi16(lo, _mm256_set1_epi32(load_i32(qs))));
+                s1[t] = _mm256_add_epi16(s1[t], _mm256_maddubs_epi16(hi, _mm256_set1_epi32(load_i32(qs + 32))));
+            }
+        }
+        const __m256i sa = x86_r16a_6bit(d0, d2, 2 * c, 2 * c, 0), sb = x86_r16a_6bit(d0, d2, 2 * c + 1, 2 * c + 1, 0);
+        for (int t = 0; t < NT; t++)
+            isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(s0[t], sa), _mm256_madd_epi16(s1[t], sb)));
+    }
+    __m256i mp[4]; /* (m 2c, m 2c+1) as int16 pairs */
+#pragma GCC unroll 4
+    for (int c = 0; c < 4; c++) mp[c] = x86_r16a_6bit(d1, d2, 2 * c, 2 * c + 1, 1);
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h)));
+    const __m256 mn = _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + X86_R16K_DMIN + 16 * h))),
+                                    _mm256_set1_ps(-0.0f));
+    for (int t = 0; t < NT; t++) {
+        __m256i ms = _mm256_madd_epi16(mp[0], _mm256_set1_epi32(a[t].c[i][0]));
+        for (int c = 1; c < 4; c++) ms = _mm256_add_epi32(ms, _mm256_madd_epi16(mp[c], _mm256_set1_epi32(a[t].c[i][c])));
+        const __m256 v = _mm256_fmadd_ps(mn, _mm256_cvtepi32_ps(ms), _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[t])));
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t].a[i].d), v, acc[t]);
+    }
+}
+
+/* The same for Q6_K: isum starts at -32 sum_j sc_j sum(a_j) (the weights
+ * are used as q + 32), then per sub-block two dword pairs. */
+X86_INLINE void x86_r16a_q6_step(const uint8_t *bp, int h, int i, const x86_r16a_act *a, int NT, __m256 *acc)
+{
+    __m256i sv[4], isum[X86_R16A_NT];
+    for (int k = 0; k < 4; k++) sv[k] = _mm256_loadu_si256((const __m256i *)(bp + X86_R16Q6_SCALES + 64 * k + 32 * h));
+    for (int t = 0; t < NT; t++) {
+        const int8_t *bs = (const int8_t *)a[t].a[i].bsums;
+        __m256i cs = _mm256_madd_epi16(x86_r16a_q6_sc(sv[0], 0, 1), _mm256_set1_epi32(load_i32(bs)));
+#pragma GCC unroll 8
+        for (int p = 1; p < 8; p++)
+            cs = _mm256_add_epi32(cs, _mm256_madd_epi16(x86_r16a_q6_sc(sv[p / 2], 2 * p, 2 * p + 1),
+                                                        _mm256_set1_epi32(load_i32(bs + 4 * p))));
+        isum[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(cs, 5));
+    }
+#pragma GCC unroll 2
+    for (int hh = 0; hh < 2; hh++)
+#pragma GCC unroll 4
+        for (int q = 0; q < 4; q++)
+#pragma GCC unroll 4
+            for (int k = 0; k < 8; k += 2) {
+                const int j = 8 * hh + 2 * q + k / 4; /* the sub-block of dwords k, k + 1 */
+                const __m256i sc = x86_r16a_q6_sc(sv[j / 4], j, j);
+                const __m256i w0 = x86_r16a_q6_quarter(bp, h, hh, q, k), w1 = x86_r16a_q6_quarter(bp, h, hh, q, k + 1);
+                for (int t = 0; t < NT; t++) {
+                    const int8_t *qs = a[t].a[i].qs + 128 * hh + 32 * q + 4 * k;
+                    const __m256i s = _mm256_add_epi16(_mm256_maddubs_epi16(w0, _mm256_set1_epi32(load_i32(qs))),
+                                                       _mm256_maddubs_epi16(w1, _mm256_set1_epi32(load_i32(qs + 4))));
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(s, sc));
+                }
+            }
+    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h)));
+    for (int t = 0; t < NT; t++)
+        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(a[t].a[i].d)), _mm256_cvtepi32_ps(isum[t]), acc[t]);
+}
+
+/* One group (gp, rows rs .. rs + 15) against NT tokens: both halves, in
+ * one pass over its lines (stored in the lanes of m0, m1), or only half h
+ * (stored in m0); fetched 8 KiB ahead (below end) into L2, as the avx512
+ * set's groups. */
+X86_INLINE void x86_r16a_group(bool q6, bool both, const uint8_t *gp, int h, int nsb, const uint8_t *end,
+                               const x86_r16a_act *a, int NT, float *y, int ldy, int rs, __m256i m0, __m256i m1)
+{
+    const size_t blk = q6 ? X86_R16Q6_BLOCK : X86_R16K_BLOCK;
+    __m256 acc0[X86_R16A_NT], acc1[X86_R16A_NT];
+    for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();
+    for (int i = 0; i < nsb; i++) {
+        const uint8_t *bp = gp + (size_t)i * blk;
+        x86_prefetch_run(bp, blk, 8192, end, 1);
+        if (q6) {
+            x86_r16a_q6_step(bp, both ? 0 : h, i, a, NT, acc0);
+            if (both) x86_r16a_q6_step(bp, 1, i, a, NT, acc1);
+        } else {
+            x86_r16a_k4_step(bp, both ? 0 : h, i, a, NT, acc0);
+            if (both) x86_r16a_k4_step(bp, 1, i, a, NT, acc1);
+        }
+    }
+    for (int t = 0; t < NT; t++) {
+        float *yt = y + (size_t)t * (size_t)ldy + rs;
+        _mm256_maskstore_ps(yt + (both ? 0 : 8 * h), m0, acc0[t]);
+        if (both) _mm256_maskstore_ps(yt + 8, m1, acc1[t]);
+    }
+}
+
+typedef void (*x86_r16a_group_fn)(const uint8_t *, int, int, const uint8_t *, const x86_r16a_act *, float *, int, int,
+                                  __m256i, __m256i);
+#define X86_R16A_SHAPE(Q6, BOTH, NT)                                                                                  \
+    static void x86_r16a_group_##Q6##BOTH##NT(const uint8_t *gp, int h, int nsb, const uint8_t *end,                 \
+                                              const x86_r16a_act *a, float *y, int ldy, int rs, __m256i m0, __m256i m1) \
+    {                                                                                                                 \
+        x86_r16a_group(Q6, BOTH, gp, h, nsb, end, a, NT, y, ldy, rs, m0, m1);                                         \
+    }
+X86_R16A_SHAPE(0, 0, 1)
+X86_R16A_SHAPE(0, 0, 2)
+X86_R16A_SHAPE(0, 1, 1)
+X86_R16A_SHAPE(0, 1, 2)
+X86_R16A_SHAPE(1, 0, 1)
+X86_R16A_SHAPE(1, 0, 2)
+X86_R16A_SHAPE(1, 1, 1)
+X86_R16A_SHAPE(1, 1, 2)
+/* [q6][both][NT - 1] */
+static const x86_r16a_group_fn X86_R16A_GROUP[2][2][X86_R16A_NT] = {
+    {{x86_r16a_group_001, x86_r16a_group_002}, {x86_r16a_group_011, x86_r16a_group_012}},
+    {{x86_r16a_group_101, x86_r16a_group_102}, {x86_r16a_group_111, x86_r16a_group_112}},
+};
+
+/* A few tokens (up to X86_R16A_MAX_TOK): per group, X86_R16A_NT tokens at
+ * a time, so a group is read from memory once and its other tokens find it
+ * in L1 / L2; of a group only partly in rows [r0, r1), the halves holding
+ * any of them, stored masked. */
+__attribute__((noinline)) static void x86_r16a_dec_matmul(bool q6, const void *w, size_t w_row_bytes, const void *act,
+                                                          size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                                                          float *y, int ldy)
+{
+    const int nsb = n / QK_K;
+    x86_r16a_act a[X86_R16A_MAX_TOK];
+    for (int t = 0; t < n_tok; t++) {
+        a[t].a = (const block_q8_K *)((const char *)act + (size_t)t * act_row_bytes);
+        if (q6) continue;
+        for (int i = 0; i < nsb; i++) {
+            const int16_t *bs = a[t].a[i].bsums;
+            for (int c = 0; c < 4; c++) {
+                /* a sub-block's sum is at most 32 * 128 in size: int16 */
+                const uint32_t lo = (uint16_t)(bs[4 * c] + bs[4 * c + 1]), hi = (uint16_t)(bs[4 * c + 2] + bs[4 * c + 3]);
+                a[t].c[i][c] = (int32_t)(lo | hi << 16);
+            }
+        }
+    }
+    const size_t gbytes = 16 * w_row_bytes;
+    const int g1 = (r1 + 15) / 16;
+    const uint8_t *end = (const uint8_t *)w + (size_t)g1 * gbytes;
+    for (int g = r0 / 16; g < g1; g++) {
+        const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
+        const int lo = r0 - 16 * g, hi = r1 - 16 * g; /* the group's lanes [lo, hi), clipped below */
+        const bool both = lo < 8 && hi > 8;
+        const int h = lo >= 8;
+        const __m256i m0 = x86_lanes_range(lo - 8 * h, hi - 8 * h), m1 = x86_lanes_range(lo - 8, hi - 8);
+        for (int t0 = 0; t0 < n_tok; t0 += X86_R16A_NT) {
+            const int nt = n_tok - t0 < X86_R16A_NT ? n_tok - t0 : X86_R16A_NT;
+            X86_R16A_GROUP[q6][both][nt - 1](gp, h, nsb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m0, m1);
+        }
+    }
+}
+
+#endif
