@@ -175,20 +175,27 @@ X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int h, int i, const x86_r16a
                   d2 = _mm256_loadu_si256((const __m256i *)(sp + 128));
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     __m256i isum[X86_R16A_NT];
-    for (int t = 0; t < NT; t++) isum[t] = _mm256_setzero_si256();
+    const block_q8_K *ai[X86_R16A_NT];
+    for (int t = 0; t < NT; t++) {
+        isum[t] = _mm256_setzero_si256();
+        ai[t] = a[t].a + i;
+        __asm__ volatile("" : "+r"(ai[t])); /* as in x86_r16a_q6_step */
+    }
 #pragma GCC unroll 4
     for (int c = 0; c < 4; c++) {
         /* sub-blocks 2c (low nibbles) and 2c + 1 (high) */
         __m256i s0[X86_R16A_NT], s1[X86_R16A_NT];
         for (int t = 0; t < NT; t++) s0[t] = s1[t] = _mm256_setzero_si256();
-#pragma GCC unroll 2
+#pragma GCC unroll 8
         for (int k = 0; k < 8; k++) {
             const __m256i q = _mm256_loadu_si256((const __m256i *)(qp + 64 * (8 * c + k)));
             const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
             for (int t = 0; t < NT; t++) {
-                const int8_t *qs = a[t].a[i].qs + 64 * c + 4 * k;
+                const int8_t *qs = ai[t]->qs + 64 * c + 4 * k;
                 s0[t] = _mm256_add_epi16(s0[t], _mm256_maddubs_epi16(lo, _mm256_set1_epi32(load_i32(qs))));
                 s1[t] = _mm256_add_epi16(s1[t], _mm256_maddubs_epi16(hi, _mm256_set1_epi32(load_i32(qs + 32))));
+                X86_IN_ORDER(s0[t]);
+                X86_IN_ORDER(s1[t]);
             }
         }
         const __m256i sa = x86_r16a_6bit(d0, d2, 2 * c, 2 * c, 0), sb = x86_r16a_6bit(d0, d2, 2 * c + 1, 2 * c + 1, 0);
@@ -214,9 +221,16 @@ X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int h, int i, const x86_r16a
 X86_INLINE void x86_r16a_q6_step(const uint8_t *bp, int h, int i, const x86_r16a_act *a, int NT, __m256 *acc)
 {
     __m256i sv[4], isum[X86_R16A_NT];
+    const block_q8_K *ai[X86_R16A_NT];
+    for (int t = 0; t < NT; t++) {
+        /* opaque, so the two halves' steps do not share (and spill) the
+         * activation broadcasts */
+        ai[t] = a[t].a + i;
+        __asm__ volatile("" : "+r"(ai[t]));
+    }
     for (int k = 0; k < 4; k++) sv[k] = _mm256_loadu_si256((const __m256i *)(bp + X86_R16Q6_SCALES + 64 * k + 32 * h));
     for (int t = 0; t < NT; t++) {
-        const int8_t *bs = (const int8_t *)a[t].a[i].bsums;
+        const int8_t *bs = (const int8_t *)ai[t]->bsums;
         __m256i cs = _mm256_madd_epi16(x86_r16a_q6_sc(sv[0], 0, 1), _mm256_set1_epi32(load_i32(bs)));
 #pragma GCC unroll 8
         for (int p = 1; p < 8; p++)
@@ -234,10 +248,11 @@ X86_INLINE void x86_r16a_q6_step(const uint8_t *bp, int h, int i, const x86_r16a
                 const __m256i sc = x86_r16a_q6_sc(sv[j / 4], j, j);
                 const __m256i w0 = x86_r16a_q6_quarter(bp, h, hh, q, k), w1 = x86_r16a_q6_quarter(bp, h, hh, q, k + 1);
                 for (int t = 0; t < NT; t++) {
-                    const int8_t *qs = a[t].a[i].qs + 128 * hh + 32 * q + 4 * k;
+                    const int8_t *qs = ai[t]->qs + 128 * hh + 32 * q + 4 * k;
                     const __m256i s = _mm256_add_epi16(_mm256_maddubs_epi16(w0, _mm256_set1_epi32(load_i32(qs))),
                                                        _mm256_maddubs_epi16(w1, _mm256_set1_epi32(load_i32(qs + 4))));
                     isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(s, sc));
+                    X86_IN_ORDER(isum[t]); /* a chain, not a tree of spilled sums */
                 }
             }
     const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h)));
