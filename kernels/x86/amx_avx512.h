@@ -293,9 +293,10 @@ X86_AMX X86_INLINE void x86_amx_k4_run(const x86_tile_k4 *pk, int nsb, const cha
         _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, _mm512_load_ps(acc[t]));
 }
 
-/* The product for Q4_K groups (whole groups, as x86_amx_q8_matmul's),
- * n_tok > 0 tokens. Stack: ~440 KiB (the strip, a padded token tile). */
-X86_AMX __attribute__((noinline)) static void x86_amx_k4_matmul(const void *w, size_t w_row_bytes, const void *act,
+/* The product for Q4_K (Q5_K if has_qh: its 5-bit values are unsigned
+ * bytes too) groups (whole groups, as x86_amx_q8_matmul's), n_tok > 0
+ * tokens. Stack: ~440 KiB (the strip, a padded token tile). */
+X86_AMX __attribute__((noinline)) static void x86_amx_k4_matmul(int has_qh, const void *w, size_t w_row_bytes, const void *act,
                                                                 size_t arb, int n, int r0, int r1, int n_tok,
                                                                 float *y, int ldy)
 {
@@ -312,7 +313,7 @@ X86_AMX __attribute__((noinline)) static void x86_amx_k4_matmul(const void *w, s
     x86_amx_config();
     for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
         const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
-        x86_tile_k4_pack_r16((const uint8_t *)w + (size_t)rs * w_row_bytes, nsb, pk);
+        x86_tile_k4_pack_r16((const uint8_t *)w + (size_t)rs * w_row_bytes, has_qh, nsb, pk);
         const int ngr = (n_tok + 15) / 16;
         int t = 0, gi = 0;
         for (; t < full; t += 16, gi++) {

@@ -2,7 +2,7 @@
  * exactly those -m flags (kernels/CMakeLists.txt): the shared 256-bit
  * kernels of body256.h, plus the 8-rows-in-lanes Q4_0 / Q8_0 matmul of
  * rows8_avx2.h, the K-quant prompt tiles of tiles8_k_avx2.h, the Q4_K /
- * Q6_K products over the R16 layout (r16k_avx2.h, after the repack at
+ * Q5_K / Q6_K products over the R16 layout (r16k_avx2.h, after the repack at
  * load) and the F16 kernel of f16_avx2.h. */
 #include "x86/body256.h"
 #include "x86/rows8_avx2.h"
@@ -13,7 +13,7 @@
 #include "x86/x86.h"
 #include "table.h"
 
-/* Q4_K / Q6_K repacked at load (x86_r16k_repack): a few tokens straight
+/* Q4_K / Q5_K / Q6_K repacked at load (x86_r16k_repack): a few tokens straight
  * from the layout, more through the tiles. Q4_0 / Q8_0 with 8 rows in
  * lanes (repacked strips for prompt batches, 8-row groups for decode) where
  * the shape suits them, else the group kernels. */
@@ -21,12 +21,12 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
                         const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                         float *y, int ldy)
 {
-    if (wtype & HONE_WTYPE_R16) { /* Q4_K or Q6_K: all x86_r16k_repack takes */
-        const bool q6 = (wtype & ~HONE_WTYPE_R16) == HONE_TYPE_Q6_K;
+    if (wtype & HONE_WTYPE_R16) { /* Q4_K, Q5_K or Q6_K: all x86_r16k_repack takes */
+        const int kind = x86_r16k_kind(wtype & ~HONE_WTYPE_R16);
         if (n_tok <= X86_R16A_MAX_TOK)
-            x86_r16a_dec_matmul(q6, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            x86_r16a_dec_matmul(kind, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         else
-            x86_t8k_r16_matmul(q6, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            x86_t8k_r16_matmul(kind, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
     if (wtype == HONE_TYPE_F16 || wtype == HONE_TYPE_BF16) {

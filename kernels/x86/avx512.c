@@ -30,11 +30,12 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
 {
     if (wtype & HONE_WTYPE_R16) { /* repacked by avx512_repack */
         const uint32_t t = wtype & ~HONE_WTYPE_R16;
-        if (t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q6_K) {
+        if (t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q5_K || t == HONE_TYPE_Q6_K) {
             if (n_tok <= X86_R16_MAX_TOK)
-                x86_r16k_dec_matmul(t == HONE_TYPE_Q6_K, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-            else if (t == HONE_TYPE_Q4_K)
-                x86_tile_k4_matmul(w, w_row_bytes, 0, true, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+                x86_r16k_dec_matmul(x86_r16k_kind(t), w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            else if (t != HONE_TYPE_Q6_K)
+                x86_tile_k4_matmul(w, w_row_bytes, t == HONE_TYPE_Q5_K, true, act, act_row_bytes, n, r0, r1, n_tok, y,
+                                   ldy);
             else
                 x86_tile_q6_matmul(w, w_row_bytes, true, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         } else if (n_tok <= X86_R16_MAX_TOK)
@@ -66,8 +67,9 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-/* The set's repack (hone_repack_fn): Q4_0 and Q8_0 (r16_avx512.h), Q4_K
- * and Q6_K (r16k_avx512.h); each declines, untouched, what it does not take. */
+/* The set's repack (hone_repack_fn): Q4_0 and Q8_0 (r16_avx512.h), Q4_K,
+ * Q5_K and Q6_K (r16_layout.h); each declines, untouched, what it does not
+ * take. */
 static bool avx512_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
 {
     return x86_r16_repack(type, w, rows, row_bytes) || x86_r16k_repack(type, w, rows, row_bytes);
@@ -87,7 +89,7 @@ static void avx512_bf16_matmul(const hone_kernels *k, uint32_t wtype, const void
 }
 
 /* The same on CPUs with AMX-INT8 (all of which have AVX512_BF16): prompt
- * batches over the repacked Q4_0 / Q8_0 / Q4_K groups take the TMUL
+ * batches over the repacked Q4_0 / Q8_0 / Q4_K / Q5_K groups take the TMUL
  * (x86/amx_avx512.h); Q6_K's stay on the VNNI tiles (measured no slower). */
 static void avx512_amx_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                               const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
@@ -99,8 +101,8 @@ static void avx512_amx_matmul(const hone_kernels *k, uint32_t wtype, const void 
             x86_amx_q8_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
             return;
         }
-        if (t == HONE_TYPE_Q4_K) {
-            x86_amx_k4_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        if (t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q5_K) {
+            x86_amx_k4_matmul(t == HONE_TYPE_Q5_K, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
             return;
         }
     }

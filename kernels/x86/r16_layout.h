@@ -11,6 +11,8 @@
  * rows 0-7 from a column's first 32 bytes and rows 8-15 from its last.
  * - Q4_K (X86_R16K_*, 2304 bytes): d, dmin, 3 columns of the 12 packed
  *   scale bytes, 32 of the nibbles.
+ * - Q5_K (X86_R16Q5_*, 2816 bytes): Q4_K's, with 8 columns of qh (the
+ *   fifth bits) before the nibbles.
  * - Q6_K (X86_R16Q6_*, 3360 bytes): d, 4 columns of the int8 scales, 32
  *   of ql, 16 of qh.
  * Why rows in lanes: a sub-block is then a few multiply-adds against
@@ -21,8 +23,21 @@
 
 enum { X86_R16K_BLOCK = 16 * sizeof(block_q4_K), X86_R16K_DMIN = 32, X86_R16K_SCALES = 64, X86_R16K_QS = 256 };
 _Static_assert(X86_R16K_QS + 32 * 64 == X86_R16K_BLOCK, "16 super-blocks' bytes");
+enum { X86_R16Q5_BLOCK = 16 * sizeof(block_q5_K), X86_R16Q5_QH = 256, X86_R16Q5_QS = 768 };
+_Static_assert(X86_R16Q5_QS + 32 * 64 == X86_R16Q5_BLOCK, "16 super-blocks' bytes");
 enum { X86_R16Q6_BLOCK = 16 * sizeof(block_q6_K), X86_R16Q6_SCALES = 32, X86_R16Q6_QL = 288, X86_R16Q6_QH = 2336 };
 _Static_assert(X86_R16Q6_QH + 16 * 64 == X86_R16Q6_BLOCK, "16 super-blocks' bytes");
+/* The K-quant types laid out (a product's kind), and a kind's bytes per
+ * super-block of a group. */
+enum { X86_R16_Q4_K, X86_R16_Q5_K, X86_R16_Q6_K };
+X86_INLINE int x86_r16k_kind(uint32_t type)
+{
+    return type == HONE_TYPE_Q6_K ? X86_R16_Q6_K : type == HONE_TYPE_Q5_K ? X86_R16_Q5_K : X86_R16_Q4_K;
+}
+X86_INLINE size_t x86_r16k_block(int kind)
+{
+    return kind == X86_R16_Q6_K ? X86_R16Q6_BLOCK : kind == X86_R16_Q5_K ? X86_R16Q5_BLOCK : X86_R16K_BLOCK;
+}
 /* the most super-blocks a repacked row has: every set's prompt tiles take
  * that many (X86_TILE_K_MAX_SB, X86_T8K_MAX_SB) */
 enum { X86_R16K_MAX_SB = 32 };
@@ -72,17 +87,20 @@ X86_INLINE void x86_r16_cols(const char *const *p, size_t at, int n, uint8_t *o)
     x86_r16_cols_keep(p, at, n, 4, o);
 }
 
-/* The sets' K-quant repack (hone_repack_fn): Q4_K and Q6_K matrices whose
- * rows come in whole groups of 16 and whose super-blocks the tiles take
- * (X86_R16K_MAX_SB, for prompt batches); anything else stays in rows. */
+/* The sets' K-quant repack (hone_repack_fn): Q4_K, Q5_K and Q6_K matrices
+ * whose rows come in whole groups of 16 and whose super-blocks the tiles
+ * take (X86_R16K_MAX_SB, for prompt batches); anything else stays in rows. */
 static bool x86_r16k_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
 {
-    if ((type != HONE_TYPE_Q4_K && type != HONE_TYPE_Q6_K) || rows % 16) return false;
-    const bool q6 = type == HONE_TYPE_Q6_K;
-    const size_t bsz = q6 ? sizeof(block_q6_K) : sizeof(block_q4_K), nsb = row_bytes / bsz;
+    if ((type != HONE_TYPE_Q4_K && type != HONE_TYPE_Q5_K && type != HONE_TYPE_Q6_K) || rows % 16) return false;
+    const bool q6 = type == HONE_TYPE_Q6_K, q5 = type == HONE_TYPE_Q5_K;
+    const size_t bsz = q6 ? sizeof(block_q6_K) : q5 ? sizeof(block_q5_K) : sizeof(block_q4_K), nsb = row_bytes / bsz;
     if (row_bytes % bsz || nsb < 1 || nsb > X86_R16K_MAX_SB) return false;
     _Static_assert(offsetof(block_q4_K, dmin) == 2 && offsetof(block_q4_K, scales) == 4 &&
                        offsetof(block_q4_K, qs) == 16, "d, dmin, 12 scale bytes, nibbles");
+    _Static_assert(offsetof(block_q5_K, dmin) == 2 && offsetof(block_q5_K, scales) == 4 &&
+                       offsetof(block_q5_K, qh) == 16 && offsetof(block_q5_K, qs) == 48,
+                   "Q4_K's fields, with 32 bytes of qh before the nibbles");
     _Static_assert(offsetof(block_q6_K, qh) == 128 && offsetof(block_q6_K, scales) == 192 &&
                        offsetof(block_q6_K, d) == 208, "ql, qh, 16 scales, d");
     _Alignas(64) uint8_t rows16[16 * X86_R16K_MAX_SB * sizeof(block_q6_K)];
@@ -90,7 +108,7 @@ static bool x86_r16k_repack(uint32_t type, void *w, int64_t rows, size_t row_byt
         const char *p[16];
         uint8_t *gp = x86_r16_aside(w, g, row_bytes, rows16, p);
         for (size_t b = 0; b < nsb; b++) {
-            uint8_t *o = gp + b * (q6 ? X86_R16Q6_BLOCK : X86_R16K_BLOCK);
+            uint8_t *o = gp + b * (q6 ? X86_R16Q6_BLOCK : q5 ? X86_R16Q5_BLOCK : X86_R16K_BLOCK);
             const size_t at = b * bsz;
             if (q6) {
                 x86_r16_halves(p, at + offsetof(block_q6_K, d), o);
@@ -103,7 +121,12 @@ static bool x86_r16k_repack(uint32_t type, void *w, int64_t rows, size_t row_byt
             /* the 12 scale bytes: 3 dword columns (a 4th would be the
              * first nibbles, and overrun the space) */
             x86_r16_cols_keep(p, at + 4, 1, 3, o + X86_R16K_SCALES);
-            x86_r16_cols(p, at + 16, 8, o + X86_R16K_QS);
+            if (q5) {
+                x86_r16_cols(p, at + 16, 2, o + X86_R16Q5_QH);
+                x86_r16_cols(p, at + 48, 8, o + X86_R16Q5_QS);
+            } else {
+                x86_r16_cols(p, at + 16, 8, o + X86_R16K_QS);
+            }
         }
     }
     return true;

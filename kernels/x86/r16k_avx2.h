@@ -1,4 +1,4 @@
-/* r16k_avx2.h — the avx2 set's products over Q4_K and Q6_K matrices in the
+/* r16k_avx2.h — the avx2 set's products over Q4_K, Q5_K and Q6_K matrices in the
  * R16 layouts (r16_layout.h, HONE_WTYPE_R16): a few tokens (a decode step,
  * a server's busy slots) straight from the layout, 8 rows in the 8 int32
  * lanes (a group's two halves), and prompt batches through the tiles of
@@ -87,12 +87,26 @@ X86_INLINE __m256i x86_r16a_q6_quarter(const uint8_t *bp, int h, int hh, int q, 
     return _mm256_or_si256(v, _mm256_and_si256(hb, m30));
 }
 
-/* A group's half h as a tiles8 strip: Q4_K. */
-static void x86_t8k_pack_r16(const uint8_t *gp, int h, int nsb, x86_t8k_block *pk)
+/* Q5_K: the fifth bits of dword k of the nibbles of sub-blocks 2c (lo)
+ * and 2c + 1 (hi), rows 8h .. 8h + 7: bits 2c and 2c + 1 of the qh bytes
+ * of the same elements (qh column k), moved to bit 4 (tiles16_vnni.h's
+ * x86_r16k_fifth, 8 lanes). */
+X86_INLINE void x86_r16a_fifth(const uint8_t *bp, int h, int c, int k, __m256i *lo, __m256i *hi)
+{
+    const __m256i qh = _mm256_loadu_si256((const __m256i *)(bp + X86_R16Q5_QH + 64 * k + 32 * h)), b4 = _mm256_set1_epi8(0x10);
+    const __m256i l = c < 2 ? _mm256_slli_epi16(qh, 4 - 2 * c) : _mm256_srli_epi16(qh, 2 * c - 4);
+    const __m256i u = c < 2 ? _mm256_slli_epi16(qh, 3 - 2 * c) : _mm256_srli_epi16(qh, 2 * c - 3);
+    *lo = _mm256_or_si256(*lo, _mm256_and_si256(l, b4));
+    *hi = _mm256_or_si256(*hi, _mm256_and_si256(u, b4));
+}
+
+/* A group's half h as a tiles8 strip: Q4_K, or Q5_K if has_qh. */
+static void x86_t8k_pack_r16(const uint8_t *gp, int h, int has_qh, int nsb, x86_t8k_block *pk)
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     for (int b = 0; b < nsb; b++) {
-        const uint8_t *bp = gp + (size_t)b * X86_R16K_BLOCK, *sp = bp + X86_R16K_SCALES + 32 * h;
+        const uint8_t *bp = gp + (size_t)b * (has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK),
+                      *sp = bp + X86_R16K_SCALES + 32 * h;
         x86_t8k_block *o = &pk[b];
         _mm256_storeu_ps(o->d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h))));
         _mm256_storeu_ps(o->mn, _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + X86_R16K_DMIN + 16 * h))),
@@ -104,11 +118,15 @@ static void x86_t8k_pack_r16(const uint8_t *gp, int h, int nsb, x86_t8k_block *p
             _mm256_storeu_si256((__m256i *)o->sc2[j], x86_r16a_6bit(d0, d2, j, j, 0));
             _mm256_storeu_si256((__m256i *)o->m2[j], x86_r16a_6bit(d1, d2, j, j, 1));
         }
+#pragma GCC unroll 4
         for (int c = 0; c < 4; c++)
             for (int k = 0; k < 8; k++) {
-                const __m256i q = _mm256_loadu_si256((const __m256i *)(bp + X86_R16K_QS + 64 * (8 * c + k) + 32 * h));
-                _mm256_storeu_si256((__m256i *)o->w[2 * c][k], _mm256_and_si256(q, m4));
-                _mm256_storeu_si256((__m256i *)o->w[2 * c + 1][k], _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+                const __m256i q = _mm256_loadu_si256(
+                    (const __m256i *)(bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 64 * (8 * c + k) + 32 * h));
+                __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                if (has_qh) x86_r16a_fifth(bp, h, c, k, &lo, &hi);
+                _mm256_storeu_si256((__m256i *)o->w[2 * c][k], lo);
+                _mm256_storeu_si256((__m256i *)o->w[2 * c + 1][k], hi);
             }
     }
 }
@@ -138,11 +156,12 @@ static void x86_t8q6_pack_r16(const uint8_t *gp, int h, int nsb, x86_t8q6_block 
 /* Prompt batches: each half of each group holding rows [r0, r1) unpacked
  * into a strip, every token run over it (x86_t8k_strip), the next group
  * fetched into L2 meanwhile. */
-__attribute__((noinline)) static void x86_t8k_r16_matmul(bool q6, const void *w, size_t w_row_bytes, const void *act,
+__attribute__((noinline)) static void x86_t8k_r16_matmul(int kind, const void *w, size_t w_row_bytes, const void *act,
                                                          size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                          float *y, int ldy)
 {
     const int nsb = n / QK_K; /* x86_r16k_repack took 1 .. X86_R16K_MAX_SB */
+    const int q6 = kind == X86_R16_Q6_K, has_qh = kind == X86_R16_Q5_K;
     const size_t gbytes = 16 * w_row_bytes;
     const int g1 = (r1 + 15) / 16;
     x86_t8k_strip_buf pk;
@@ -150,10 +169,11 @@ __attribute__((noinline)) static void x86_t8k_r16_matmul(bool q6, const void *w,
         const int g = s / 2, h = s % 2;
         const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
         if (q6) x86_t8q6_pack_r16(gp, h, nsb, pk.q6);
-        else x86_t8k_pack_r16(gp, h, nsb, pk.k);
+        else if (has_qh) x86_t8k_pack_r16(gp, h, 1, nsb, pk.k);
+        else x86_t8k_pack_r16(gp, h, 0, nsb, pk.k);
         /* both halves live on the same lines: half the next group each */
         const size_t pfb = g + 1 < g1 ? gbytes / 2 : 0;
-        x86_t8k_strip(&pk, q6, 0, nsb, act, act_row_bytes, n_tok, y, ldy, 8 * s, x86_lanes_range(r0 - 8 * s, r1 - 8 * s),
+        x86_t8k_strip(&pk, q6, has_qh, nsb, act, act_row_bytes, n_tok, y, ldy, 8 * s, x86_lanes_range(r0 - 8 * s, r1 - 8 * s),
                       (const char *)gp + gbytes + (size_t)h * (gbytes / 2), pfb);
     }
 }
@@ -166,11 +186,14 @@ typedef struct {
     int32_t c[X86_R16K_MAX_SB][4];
 } x86_r16a_act;
 
-/* Q4_K super-block bp, rows 8h .. 8h + 7, against NT tokens' super-block
- * i: acc[t] += ... */
-X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int h, int i, const x86_r16a_act *a, int NT, __m256 *acc)
+/* Q4_K (Q5_K if has_qh) super-block bp, rows 8h .. 8h + 7, against NT
+ * tokens' super-block i: acc[t] += ... Q5_K's values reach 31, so its
+ * int16 sums take 4 dwords each (4 x 2 x 31 x 128 = 31744), two per
+ * sub-block. */
+X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int has_qh, int h, int i, const x86_r16a_act *a, int NT,
+                                 __m256 *acc)
 {
-    const uint8_t *sp = bp + X86_R16K_SCALES + 32 * h, *qp = bp + X86_R16K_QS + 32 * h;
+    const uint8_t *sp = bp + X86_R16K_SCALES + 32 * h, *qp = bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 32 * h;
     const __m256i d0 = _mm256_loadu_si256((const __m256i *)sp), d1 = _mm256_loadu_si256((const __m256i *)(sp + 64)),
                   d2 = _mm256_loadu_si256((const __m256i *)(sp + 128));
     const __m256i m4 = _mm256_set1_epi8(0x0f);
@@ -184,23 +207,27 @@ X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int h, int i, const x86_r16a
 #pragma GCC unroll 4
     for (int c = 0; c < 4; c++) {
         /* sub-blocks 2c (low nibbles) and 2c + 1 (high) */
+        const __m256i sa = x86_r16a_6bit(d0, d2, 2 * c, 2 * c, 0), sb = x86_r16a_6bit(d0, d2, 2 * c + 1, 2 * c + 1, 0);
         __m256i s0[X86_R16A_NT], s1[X86_R16A_NT];
         for (int t = 0; t < NT; t++) s0[t] = s1[t] = _mm256_setzero_si256();
 #pragma GCC unroll 8
         for (int k = 0; k < 8; k++) {
             const __m256i q = _mm256_loadu_si256((const __m256i *)(qp + 64 * (8 * c + k)));
-            const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            if (has_qh) x86_r16a_fifth(bp, h, c, k, &lo, &hi);
             for (int t = 0; t < NT; t++) {
                 const int8_t *qs = ai[t]->qs + 64 * c + 4 * k;
                 s0[t] = _mm256_add_epi16(s0[t], _mm256_maddubs_epi16(lo, _mm256_set1_epi32(load_i32(qs))));
                 s1[t] = _mm256_add_epi16(s1[t], _mm256_maddubs_epi16(hi, _mm256_set1_epi32(load_i32(qs + 32))));
                 X86_IN_ORDER(s0[t]);
                 X86_IN_ORDER(s1[t]);
+                if (k == 7 || (has_qh && k == 3)) {
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(s0[t], sa),
+                                                                         _mm256_madd_epi16(s1[t], sb)));
+                    s0[t] = s1[t] = _mm256_setzero_si256();
+                }
             }
         }
-        const __m256i sa = x86_r16a_6bit(d0, d2, 2 * c, 2 * c, 0), sb = x86_r16a_6bit(d0, d2, 2 * c + 1, 2 * c + 1, 0);
-        for (int t = 0; t < NT; t++)
-            isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(s0[t], sa), _mm256_madd_epi16(s1[t], sb)));
     }
     __m256i mp[4]; /* (m 2c, m 2c+1) as int16 pairs */
 #pragma GCC unroll 4
@@ -264,21 +291,21 @@ X86_INLINE void x86_r16a_q6_step(const uint8_t *bp, int h, int i, const x86_r16a
  * one pass over its lines (stored in the lanes of m0, m1), or only half h
  * (stored in m0); fetched 8 KiB ahead (below end) into L2, as the avx512
  * set's groups. */
-X86_INLINE void x86_r16a_group(bool q6, bool both, const uint8_t *gp, int h, int nsb, const uint8_t *end,
+X86_INLINE void x86_r16a_group(int kind, bool both, const uint8_t *gp, int h, int nsb, const uint8_t *end,
                                const x86_r16a_act *a, int NT, float *y, int ldy, int rs, __m256i m0, __m256i m1)
 {
-    const size_t blk = q6 ? X86_R16Q6_BLOCK : X86_R16K_BLOCK;
+    const size_t blk = x86_r16k_block(kind);
     __m256 acc0[X86_R16A_NT], acc1[X86_R16A_NT];
     for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
         const uint8_t *bp = gp + (size_t)i * blk;
         x86_prefetch_run(bp, blk, 8192, end, 1);
-        if (q6) {
+        if (kind == X86_R16_Q6_K) {
             x86_r16a_q6_step(bp, both ? 0 : h, i, a, NT, acc0);
             if (both) x86_r16a_q6_step(bp, 1, i, a, NT, acc1);
         } else {
-            x86_r16a_k4_step(bp, both ? 0 : h, i, a, NT, acc0);
-            if (both) x86_r16a_k4_step(bp, 1, i, a, NT, acc1);
+            x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, both ? 0 : h, i, a, NT, acc0);
+            if (both) x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, 1, i, a, NT, acc1);
         }
     }
     for (int t = 0; t < NT; t++) {
@@ -290,31 +317,32 @@ X86_INLINE void x86_r16a_group(bool q6, bool both, const uint8_t *gp, int h, int
 
 typedef void (*x86_r16a_group_fn)(const uint8_t *, int, int, const uint8_t *, const x86_r16a_act *, float *, int, int,
                                   __m256i, __m256i);
-#define X86_R16A_SHAPE(Q6, BOTH, NT)                                                                                  \
-    static void x86_r16a_group_##Q6##BOTH##NT(const uint8_t *gp, int h, int nsb, const uint8_t *end,                 \
-                                              const x86_r16a_act *a, float *y, int ldy, int rs, __m256i m0, __m256i m1) \
+#define X86_R16A_SHAPE(KIND, BOTH, NT)                                                                                \
+    static void x86_r16a_group_##KIND##BOTH##NT(const uint8_t *gp, int h, int nsb, const uint8_t *end,               \
+                                                const x86_r16a_act *a, float *y, int ldy, int rs, __m256i m0,         \
+                                                __m256i m1)                                                           \
     {                                                                                                                 \
-        x86_r16a_group(Q6, BOTH, gp, h, nsb, end, a, NT, y, ldy, rs, m0, m1);                                         \
+        x86_r16a_group(KIND, BOTH, gp, h, nsb, end, a, NT, y, ldy, rs, m0, m1);                                       \
     }
-X86_R16A_SHAPE(0, 0, 1)
-X86_R16A_SHAPE(0, 0, 2)
-X86_R16A_SHAPE(0, 1, 1)
-X86_R16A_SHAPE(0, 1, 2)
-X86_R16A_SHAPE(1, 0, 1)
-X86_R16A_SHAPE(1, 0, 2)
-X86_R16A_SHAPE(1, 1, 1)
-X86_R16A_SHAPE(1, 1, 2)
-/* [q6][both][NT - 1] */
-static const x86_r16a_group_fn X86_R16A_GROUP[2][2][X86_R16A_NT] = {
+#define X86_R16A_SHAPES(KIND)                                                                                         \
+    X86_R16A_SHAPE(KIND, 0, 1) X86_R16A_SHAPE(KIND, 0, 2) X86_R16A_SHAPE(KIND, 1, 1) X86_R16A_SHAPE(KIND, 1, 2)
+/* kinds: X86_R16_Q4_K 0, X86_R16_Q5_K 1, X86_R16_Q6_K 2 */
+X86_R16A_SHAPES(0)
+X86_R16A_SHAPES(1)
+X86_R16A_SHAPES(2)
+/* [kind][both][NT - 1] */
+static const x86_r16a_group_fn X86_R16A_GROUP[3][2][X86_R16A_NT] = {
     {{x86_r16a_group_001, x86_r16a_group_002}, {x86_r16a_group_011, x86_r16a_group_012}},
     {{x86_r16a_group_101, x86_r16a_group_102}, {x86_r16a_group_111, x86_r16a_group_112}},
+    {{x86_r16a_group_201, x86_r16a_group_202}, {x86_r16a_group_211, x86_r16a_group_212}},
 };
+_Static_assert(X86_R16_Q4_K == 0 && X86_R16_Q5_K == 1 && X86_R16_Q6_K == 2, "the table's order");
 
 /* A few tokens (up to X86_R16A_MAX_TOK): per group, X86_R16A_NT tokens at
  * a time, so a group is read from memory once and its other tokens find it
  * in L1 / L2; of a group only partly in rows [r0, r1), the halves holding
  * any of them, stored masked. */
-__attribute__((noinline)) static void x86_r16a_dec_matmul(bool q6, const void *w, size_t w_row_bytes, const void *act,
+__attribute__((noinline)) static void x86_r16a_dec_matmul(int kind, const void *w, size_t w_row_bytes, const void *act,
                                                           size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                           float *y, int ldy)
 {
@@ -322,7 +350,7 @@ __attribute__((noinline)) static void x86_r16a_dec_matmul(bool q6, const void *w
     x86_r16a_act a[X86_R16A_MAX_TOK];
     for (int t = 0; t < n_tok; t++) {
         a[t].a = (const block_q8_K *)((const char *)act + (size_t)t * act_row_bytes);
-        if (q6) continue;
+        if (kind == X86_R16_Q6_K) continue;
         for (int i = 0; i < nsb; i++) {
             const int16_t *bs = a[t].a[i].bsums;
             for (int c = 0; c < 4; c++) {
@@ -343,7 +371,7 @@ __attribute__((noinline)) static void x86_r16a_dec_matmul(bool q6, const void *w
         const __m256i m0 = x86_lanes_range(lo - 8 * h, hi - 8 * h), m1 = x86_lanes_range(lo - 8, hi - 8);
         for (int t0 = 0; t0 < n_tok; t0 += X86_R16A_NT) {
             const int nt = n_tok - t0 < X86_R16A_NT ? n_tok - t0 : X86_R16A_NT;
-            X86_R16A_GROUP[q6][both][nt - 1](gp, h, nsb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m0, m1);
+            X86_R16A_GROUP[kind][both][nt - 1](gp, h, nsb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m0, m1);
         }
     }
 }

@@ -29,8 +29,9 @@ typedef struct {
     int32_t c[X86_TILE_K_MAX_SB][16];
 } x86_r16k_act;
 
-/* Super-block bp of a group against NT tokens' super-block i: acc[t] += ... */
-X86_INLINE void x86_r16k_step(const uint8_t *bp, int i, const x86_r16k_act *a, int NT, __m512 *acc)
+/* Super-block bp of a group (Q4_K, or Q5_K if has_qh) against NT tokens'
+ * super-block i: acc[t] += ... */
+X86_INLINE void x86_r16k_step(const uint8_t *bp, int has_qh, int i, const x86_r16k_act *a, int NT, __m512 *acc)
 {
     __m512i sc[8], mn[8], isum[X86_R16_NT];
     x86_r16k_scales(bp, sc, mn);
@@ -40,9 +41,10 @@ X86_INLINE void x86_r16k_step(const uint8_t *bp, int i, const x86_r16k_act *a, i
         /* sub-blocks 2c (low nibbles) and 2c + 1 (high) */
         __m512i lo[8], hi[8];
         for (int k = 0; k < 8; k++) {
-            const __m512i q = _mm512_loadu_si512(bp + X86_R16K_QS + 64 * (8 * c + k));
+            const __m512i q = _mm512_loadu_si512(bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 64 * (8 * c + k));
             lo[k] = _mm512_and_si512(q, m4);
             hi[k] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+            if (has_qh) x86_r16k_fifth(bp, c, k, &lo[k], &hi[k]);
         }
         for (int t = 0; t < NT; t++) {
             const int8_t *qs = a[t].a[i].qs + 64 * c;
@@ -101,13 +103,14 @@ X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, 
         acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(d, _mm512_set1_ps(a[t].a[i].d)), _mm512_cvtepi32_ps(isum[t]), acc[t]);
 }
 
-/* One group (gp, rows rs .. rs + 15; lanes m stored) against NT (<=
- * X86_R16_NT) tokens, fetched 8 KiB ahead (below end), as r16_avx512.h's
- * groups are, but into L2. */
-X86_INLINE void x86_r16k_group(bool q6, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a,
+/* One group (gp, rows rs .. rs + 15; lanes m stored) of type kind
+ * (X86_R16_KIND) against NT (<= X86_R16_NT) tokens, fetched 8 KiB ahead
+ * (below end), as r16_avx512.h's groups are, but into L2. */
+X86_INLINE void x86_r16k_group(int kind, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a,
                                int NT, float *y, int ldy, int rs, __mmask16 m)
 {
-    const size_t blk = q6 ? X86_R16Q6_BLOCK : X86_R16K_BLOCK;
+    const bool q6 = kind == X86_R16_Q6_K;
+    const size_t blk = x86_r16k_block(kind);
     __m512 acc[X86_R16_NT];
     for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
     for (int i = 0; i < nsb; i++) {
@@ -117,21 +120,35 @@ X86_INLINE void x86_r16k_group(bool q6, const uint8_t *gp, int nsb, const uint8_
          * noise) */
         x86_prefetch_run(bp, blk, 8192, end, 1);
         if (q6) x86_r16q6_step(bp, i, a, NT, acc);
-        else x86_r16k_step(bp, i, a, NT, acc);
+        else x86_r16k_step(bp, kind == X86_R16_Q5_K, i, a, NT, acc);
     }
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, acc[t]);
 }
 
-X86_R16_SHAPES(x86_r16k_group)
+/* the flag of x86_r16_walk's tables: Q6_K or not; Q5_K's own table */
+X86_INLINE void x86_r16k46_group(bool q6, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a,
+                                 int NT, float *y, int ldy, int rs, __mmask16 m)
+{
+    x86_r16k_group(q6 ? X86_R16_Q6_K : X86_R16_Q4_K, gp, nsb, end, a, NT, y, ldy, rs, m);
+}
+X86_INLINE void x86_r16k5_group(bool unused, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a,
+                                int NT, float *y, int ldy, int rs, __mmask16 m)
+{
+    (void)unused;
+    x86_r16k_group(X86_R16_Q5_K, gp, nsb, end, a, NT, y, ldy, rs, m);
+}
+X86_R16_SHAPES(x86_r16k46_group)
+X86_R16_SHAPES(x86_r16k5_group)
 
 /* Few tokens (up to X86_R16_MAX_TOK), as x86_r16_dec_matmul: per group,
  * X86_R16_NT tokens at a time; a group only partly in rows [r0, r1) is
  * computed whole and stored masked. */
-__attribute__((noinline)) static void x86_r16k_dec_matmul(bool q6, const void *w, size_t w_row_bytes, const void *act,
+__attribute__((noinline)) static void x86_r16k_dec_matmul(int kind, const void *w, size_t w_row_bytes, const void *act,
                                                           size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                           float *y, int ldy)
 {
     const int nsb = n / QK_K;
+    const bool q6 = kind == X86_R16_Q6_K;
     x86_r16k_act a[X86_R16_MAX_TOK];
     for (int t = 0; t < n_tok; t++) {
         a[t].a = (const block_q8_K *)((const char *)act + (size_t)t * act_row_bytes);
@@ -148,7 +165,8 @@ __attribute__((noinline)) static void x86_r16k_dec_matmul(bool q6, const void *w
             }
         }
     }
-    x86_r16_walk(x86_r16k_group_TABLE, q6, w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
+    x86_r16_walk(kind == X86_R16_Q5_K ? x86_r16k5_group_TABLE : x86_r16k46_group_TABLE, q6, w, w_row_bytes, nsb, a,
+                 sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif

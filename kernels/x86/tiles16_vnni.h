@@ -381,13 +381,25 @@ X86_INLINE void x86_r16k_d(const uint8_t *bp, __m512 *d, __m512 *mn)
         _mm512_set1_epi32((int)0x80000000u)));
 }
 
-/* A group of 16 Q4_K rows in that layout as a packed strip: unpacking
- * without transposes. */
-static void x86_tile_k4_pack_r16(const uint8_t *gp, int nsb, x86_tile_k4 *pk)
+/* The fifth bits of dword k of the nibbles of sub-blocks 2c (lo) and
+ * 2c + 1 (hi) of a Q5_K group's super-block bp: bits 2c and 2c + 1 of the
+ * qh bytes of the same elements (qh column k), moved to bit 4. */
+X86_INLINE void x86_r16k_fifth(const uint8_t *bp, int c, int k, __m512i *lo, __m512i *hi)
+{
+    const __m512i qh = _mm512_loadu_si512(bp + X86_R16Q5_QH + 64 * k), b4 = _mm512_set1_epi8(0x10);
+    const __m512i l = c < 2 ? _mm512_slli_epi16(qh, 4 - 2 * (unsigned)c) : _mm512_srli_epi16(qh, 2 * (unsigned)c - 4);
+    const __m512i h = c < 2 ? _mm512_slli_epi16(qh, 3 - 2 * (unsigned)c) : _mm512_srli_epi16(qh, 2 * (unsigned)c - 3);
+    *lo = _mm512_or_si512(*lo, _mm512_and_si512(l, b4));
+    *hi = _mm512_or_si512(*hi, _mm512_and_si512(h, b4));
+}
+
+/* A group of 16 Q4_K (Q5_K if has_qh) rows in that layout as a packed
+ * strip: unpacking without transposes. */
+static void x86_tile_k4_pack_r16(const uint8_t *gp, int has_qh, int nsb, x86_tile_k4 *pk)
 {
     const __m512i m4 = _mm512_set1_epi8(0x0f);
     for (int b = 0; b < nsb; b++) {
-        const uint8_t *bp = gp + (size_t)b * X86_R16K_BLOCK;
+        const uint8_t *bp = gp + (size_t)b * (has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK);
         x86_tile_k4 *o = &pk[b];
         __m512 d, mn;
         x86_r16k_d(bp, &d, &mn);
@@ -401,9 +413,11 @@ static void x86_tile_k4_pack_r16(const uint8_t *gp, int nsb, x86_tile_k4 *pk)
         }
         for (int c = 0; c < 4; c++)
             for (int k = 0; k < 8; k++) {
-                const __m512i q = _mm512_loadu_si512(bp + X86_R16K_QS + 64 * (8 * c + k));
-                _mm512_storeu_si512(o->w[2 * c][k], _mm512_and_si512(q, m4));
-                _mm512_storeu_si512(o->w[2 * c + 1][k], _mm512_and_si512(_mm512_srli_epi16(q, 4), m4));
+                const __m512i q = _mm512_loadu_si512(bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 64 * (8 * c + k));
+                __m512i lo = _mm512_and_si512(q, m4), hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+                if (has_qh) x86_r16k_fifth(bp, c, k, &lo, &hi);
+                _mm512_storeu_si512(o->w[2 * c][k], lo);
+                _mm512_storeu_si512(o->w[2 * c + 1][k], hi);
             }
     }
 }
@@ -453,7 +467,7 @@ X86_INLINE void x86_tile_k4_run(const x86_tile_k4 *pk, int nsb, const char *ab, 
         _mm512_mask_storeu_ps(y + (size_t)(t0 + t) * (size_t)ldy + rs, rows, acc[t]);
 }
 
-/* r16: Q4_K in the R16 layout (whole groups, as x86_tile_matmul's). */
+/* r16: Q4_K / Q5_K in the R16 layout (whole groups, as x86_tile_matmul's). */
 __attribute__((noinline)) static bool x86_tile_k4_matmul(const void *w, size_t w_row_bytes, int has_qh, bool r16,
                                const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                                int ldy)
@@ -463,7 +477,7 @@ __attribute__((noinline)) static bool x86_tile_k4_matmul(const void *w, size_t w
     x86_tile_k4 pk[X86_TILE_K_MAX_SB];
     for (int rs = r16 ? r0 / 16 * 16 : r0; rs < r1; rs += 16) {
         const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
-        if (r16) x86_tile_k4_pack_r16((const uint8_t *)w + (size_t)rs * w_row_bytes, nsb, pk);
+        if (r16) x86_tile_k4_pack_r16((const uint8_t *)w + (size_t)rs * w_row_bytes, has_qh, nsb, pk);
         else x86_tile_k4_pack(w, w_row_bytes, has_qh, rs, r1, nsb, pk);
         const int ngr = n_tok / X86_TILE_T > 0 ? n_tok / X86_TILE_T : 1;
         int t = 0;

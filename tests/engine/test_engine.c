@@ -118,7 +118,7 @@ static void check_batching(const char *name)
 }
 
 /* A model whose matrices a kernel set repacked at load (avx512: Q4_0,
- * Q8_0, Q4_K, Q6_K; avx2: Q4_K, Q6_K; hone_model_opts.repack, read into
+ * Q8_0, Q4_K, Q5_K, Q6_K; avx2: Q4_K, Q5_K, Q6_K; hone_model_opts.repack, read into
  * memory) gives the same logits, bit for bit, one token per decode and in
  * one batch, as the file mapped with rows as stored; a context on another
  * set is refused. Checked with the set this CPU picks and with avx2. */
@@ -132,6 +132,7 @@ static void test_repacked_model(void **s)
         check_repacked_model("syn-llama-q4_0.gguf", SETS[i]);
         check_repacked_model("syn-llama-q8_0.gguf", SETS[i]);
         check_repacked_model("syn-llama-q4_k_m.gguf", SETS[i]);
+        check_repacked_model("syn-llama-q5_k_m.gguf", SETS[i]);
     }
 }
 
