@@ -7,13 +7,15 @@
  *
  * Why: the one-row decode (q45_K_one, k16_multi) reduces each row's sums
  * across lanes and unpacks each row's scales apart, per (row, token): on
- * the Intel Xeon of round ten, with HONE_KERNELS=avx2, that ran bench-1b
- * Q4_K_M's generation at 53 % of the read bandwidth. Here a Q4_K sub-block
- * is 8 vpmaddubsw against broadcast activation dwords summed exactly in
- * int16 (8 pair sums of at most 2 * 15 * 128: 30720), one vpmaddwd by the
- * 8 rows' scales; Q6_K (q + 32, at most 63) two vpmaddubsw per vpmaddwd
- * (2 * 2 * 63 * 128 = 32256). The scales unpack with one vpshufb per
- * sub-block for 8 rows, and nothing crosses lanes.
+ * an Intel Xeon, with HONE_KERNELS=avx2, that ran bench-1b Q4_K_M's
+ * generation at 53 % of the read bandwidth (81 % with this file: kernels/
+ * README.md, round thirteen). Here a Q4_K sub-block is 8 vpmaddubsw
+ * against broadcast activation dwords summed exactly in int16 (8 pair sums
+ * of at most 2 * 15 * 128: 30720), one vpmaddwd by the 8 rows' scales;
+ * Q5_K the same in sums of 4 dwords (its values reach 31); Q6_K (q + 32,
+ * at most 63) two vpmaddubsw per vpmaddwd (2 * 2 * 63 * 128 = 32256). The
+ * scales unpack with one vpshufb per sub-block for 8 rows, and nothing
+ * crosses lanes.
  *
  * Numerics: per (row, token) and super-block the integer sums are exact and
  * the float steps are the tiles' (x86_t8k_run, x86_t8q6_run) and the
@@ -76,7 +78,7 @@ X86_INLINE __m256i x86_r16a_q6_sc(__m256i col, int j0, int j1)
 
 /* Q6_K: dword k of quarter q of half hh (elements 128 hh + 32 q + 4 k ..)
  * of rows 8h .. 8h + 7 of a group's super-block, q + 32 as unsigned
- * bytes (r16k_avx512.h's x86_r16q6_quarters, 8 lanes). */
+ * bytes (tiles16_vnni.h's x86_r16q6_quarters, 8 lanes). */
 X86_INLINE __m256i x86_r16a_q6_quarter(const uint8_t *bp, int h, int hh, int q, int k)
 {
     const __m256i m4 = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
