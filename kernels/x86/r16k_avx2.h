@@ -180,8 +180,8 @@ __attribute__((noinline)) static void x86_t8k_r16_matmul(int kind, const void *w
     }
 }
 
-/* One token's activations: its super-blocks, and for Q4_K per super-block
- * c[i][c] the sums of sub-blocks 2c and 2c + 1 as an int16 pair (for the
+/* One token's activations: its super-blocks, and for Q4_K / Q5_K per
+ * super-block c[i][c] the sums of sub-blocks 2c and 2c + 1 as an int16 pair (for the
  * mins; Q6_K pairs the Q8_K group sums as they are). */
 typedef struct {
     const block_q8_K *a;

@@ -1,6 +1,6 @@
-/* r16k_avx512.h — the few-token product over Q4_K and Q6_K matrices laid
+/* r16k_avx512.h — the few-token product over Q4_K, Q5_K and Q6_K matrices laid
  * out in groups of 16 rows (HONE_WTYPE_R16; the layouts and the repack:
- * r16_layout.h's X86_R16K_* and X86_R16Q6_*, x86_r16k_repack).
+ * r16_layout.h's X86_R16K_*, X86_R16Q5_* and X86_R16Q6_*, x86_r16k_repack).
  *
  * Why: the rows-as-stored decode (dec_k_avx512.h) unpacks each row's
  * scales with shuffles and reduces 16-lane sums across lanes per (row,
@@ -20,8 +20,8 @@
 #ifndef HONE_X86_R16K_AVX512_H
 #define HONE_X86_R16K_AVX512_H
 
-/* One token's activations: its blocks, and per super-block c[i]: Q4_K
- * the sums of sub-blocks 2c, 2c + 1 as an int16 pair (dword c, c < 4),
+/* One token's activations: its blocks, and per super-block c[i]: Q4_K /
+ * Q5_K the sums of sub-blocks 2c, 2c + 1 as an int16 pair (dword c, c < 4),
  * for the mins; Q6_K -32 times the sum of each 16-element sub-block, the
  * start of its chain (the weights are used as q + 32). */
 typedef struct {
@@ -104,7 +104,7 @@ X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, 
 }
 
 /* One group (gp, rows rs .. rs + 15; lanes m stored) of type kind
- * (X86_R16_KIND) against NT (<= X86_R16_NT) tokens, fetched 8 KiB ahead
+ * (X86_R16_Q4_K, _Q5_K, _Q6_K) against NT (<= X86_R16_NT) tokens, fetched 8 KiB ahead
  * (below end), as r16_avx512.h's groups are, but into L2. */
 X86_INLINE void x86_r16k_group(int kind, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a,
                                int NT, float *y, int ldy, int rs, __mmask16 m)
