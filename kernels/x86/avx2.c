@@ -1,28 +1,38 @@
 /* avx2.c — the AVX2 + FMA + F16C kernel set (x86-64-v3). Compiled with
  * exactly those -m flags (kernels/CMakeLists.txt): the shared 256-bit
  * kernels of body256.h, plus the 8-rows-in-lanes Q4_0 / Q8_0 matmul of
- * rows8_avx2.h, the K-quant prompt tiles of tiles8_k_avx2.h, the Q4_K /
- * Q5_K / Q6_K products over the R16 layout (r16k_avx2.h, after the repack at
- * load) and the F16 kernel of f16_avx2.h. */
+ * rows8_avx2.h, the K-quant prompt tiles of tiles8_k_avx2.h, the products
+ * over the R16 layouts (after the repack at load: Q4_0 / Q8_0 in
+ * r16_avx2.h and rows8_avx2.h's strips, Q4_K / Q5_K / Q6_K in r16k_avx2.h)
+ * and the F16 kernel of f16_avx2.h. */
 #include "x86/body256.h"
 #include "x86/rows8_avx2.h"
 #include "x86/tiles8_k_avx2.h"
 #include "x86/r16k_avx2.h"
+#include "x86/r16_avx2.h"
 #include "x86/f16_avx2.h"
 #include "x86/f16acc.h"
 #include "x86/x86.h"
 #include "table.h"
 
-/* Q4_K / Q5_K / Q6_K repacked at load (x86_r16k_repack): a few tokens straight
- * from the layout, more through the tiles. Q4_0 / Q8_0 with 8 rows in
- * lanes (repacked strips for prompt batches, 8-row groups for decode) where
- * the shape suits them, else the group kernels. */
+/* Matrices repacked at load (avx2_repack): a few tokens straight from the
+ * layout, more through the strips and tiles. Else Q4_0 / Q8_0 with 8 rows
+ * in lanes (repacked strips for prompt batches, 8-row groups for decode)
+ * where the shape suits them, and the group kernels. */
 static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                         const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                         float *y, int ldy)
 {
-    if (wtype & HONE_WTYPE_R16) { /* Q4_K, Q5_K or Q6_K: all x86_r16k_repack takes */
-        const int kind = x86_r16k_kind(wtype & ~HONE_WTYPE_R16);
+    if (wtype & HONE_WTYPE_R16) {
+        const uint32_t t = wtype & ~HONE_WTYPE_R16;
+        if (t == HONE_TYPE_Q4_0 || t == HONE_TYPE_Q8_0) { /* x86_r16_repack's */
+            if (n_tok <= (t == HONE_TYPE_Q8_0 ? X86_R16Q_MAX_TOK : X86_R16Q_Q4_MAX_TOK))
+                x86_r16q_dec_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            else
+                x86_t8_matmul(t, true, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            return;
+        }
+        const int kind = x86_r16k_kind(t); /* Q4_K, Q5_K or Q6_K: x86_r16k_repack's */
         if (n_tok <= X86_R16A_MAX_TOK)
             x86_r16a_dec_matmul(kind, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         else
@@ -34,7 +44,7 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
         return;
     }
     if (n_tok >= X86_T8_MIN_TOK &&
-        x86_t8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        x86_t8_matmul(wtype, false, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok >= X86_T8K_MIN_TOK &&
         x86_t8k_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
@@ -45,10 +55,17 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
+/* The set's repack (hone_repack_fn): Q4_0 and Q8_0, Q4_K, Q5_K and Q6_K
+ * (r16_layout.h); each declines, untouched, what it does not take. */
+static bool avx2_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
+{
+    return x86_r16_repack(type, w, rows, row_bytes) || x86_r16k_repack(type, w, rows, row_bytes);
+}
+
 /* no_blas_f16: the 4 x 3 F16 tiles ran bench-1b-f16 pp512 t=2 at 112-114
  * t/s where OpenBLAS did 102 (HONE_KERNELS=avx2 on a Zen 5) */
 static hone_kernels_slot AVX2 = {.own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x86_avx2_vec_dot_bf16, avx2_matmul),
-                                 .more = {X86_FA_MORE_FIELDS(8), .repack = x86_r16k_repack},
+                                 .more = {X86_FA_MORE_FIELDS(8), .repack = avx2_repack},
                                  .no_blas_f16 = true};
 
 const hone_kernels *hone_kernels_avx2(void)

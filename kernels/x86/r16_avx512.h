@@ -11,12 +11,9 @@
  * each lane ends holding its row's exact block sum, and the float chain
  * runs lane per row: no shuffles at all.
  *
- * Group layout (rows 16g .. 16g + 15 keep their byte range, 16 blocks'
- * bytes per block): block b is the 16 rows' F16 scales (32 bytes), then
- * 64-byte vectors whose lane r holds dword k of row r's quant bytes, as
- * stored: Q4_0 four (288 bytes a block; low nibbles are elements
- * 4k .. 4k+3, high nibbles 16 + 4k ..), Q8_0 eight (544 bytes, signed
- * bytes 4k .. 4k+3).
+ * Group layout (r16_layout.h, shared with the avx2 set): rows 16g .. 16g
+ * + 15 keep their byte range; block b is the 16 rows' F16 scales, then
+ * dword columns of the quant bytes as stored.
  *
  * Numerics: per (row, token) the block sums are exact integers and the
  * float steps are those of the tiles (tiles16_vnni.h) and the one-row
@@ -28,34 +25,7 @@
 #ifndef HONE_X86_R16_AVX512_H
 #define HONE_X86_R16_AVX512_H
 
-enum { X86_R16_NT = 4 }; /* X86_R16_BLOCK: tiles16_vnni.h */
-_Static_assert(16 * sizeof(block_q4_0) == 288 && 16 * sizeof(block_q8_0) == 544, "16 blocks' bytes");
-
-/* The set's repack (hone_repack_fn): Q4_0 and Q8_0 matrices whose rows
- * come in whole groups of 16 and whose blocks the tiles take
- * (x86_tile_matmul's X86_TILE_MAX_NB); anything else stays in rows. */
-static bool x86_r16_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
-{
-    if ((type != HONE_TYPE_Q4_0 && type != HONE_TYPE_Q8_0) || rows % 16) return false;
-    const bool q8 = type == HONE_TYPE_Q8_0;
-    const size_t bsz = q8 ? sizeof(block_q8_0) : sizeof(block_q4_0), cols = q8 ? 8 : 4;
-    _Static_assert(offsetof(block_q4_0, qs) == 2 && offsetof(block_q8_0, qs) == 2, "scale, then quants");
-    const size_t nb = row_bytes / bsz;
-    if (row_bytes % bsz || nb < 1 || nb > X86_TILE_MAX_NB) return false;
-    /* a copy of the group's rows (cannot fail: a part of a matrix repacked
-     * by one thread must be repacked like the rest) */
-    _Alignas(64) uint8_t rows16[16 * X86_TILE_MAX_NB * sizeof(block_q8_0)];
-    for (int64_t g = 0; g < rows / 16; g++) {
-        const char *p[16];
-        uint8_t *gp = x86_r16_aside(w, g, row_bytes, rows16, p);
-        for (size_t b = 0; b < nb; b++) {
-            uint8_t *o = gp + b * 16 * bsz;
-            x86_r16_halves(p, b * bsz, o);
-            x86_r16_cols(p, b * bsz + 2, (int)cols / 4, o + 32);
-        }
-    }
-    return true;
-}
+enum { X86_R16_NT = 4 };
 
 /* One token's per-block terms: its blocks, -off sum(a) (off: 8 for Q4_0,
  * 128 for Q8_0, whose bytes are made unsigned by adding it) and the

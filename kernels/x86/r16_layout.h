@@ -1,5 +1,5 @@
-/* r16_layout.h — the K-quant R16 layouts (HONE_WTYPE_R16) that the avx512
- * and avx2 sets share, and the repack that writes them. Included by
+/* r16_layout.h — the R16 layouts (HONE_WTYPE_R16) that the avx512 and
+ * avx2 sets share, and the repacks that write them. Included by
  * x86/tiles16_vnni.h (after x86_tr16x4) and x86/tiles8_k_avx2.h (after
  * body256.h's x86_tr8x4): each set transposes with its own registers, the
  * bytes written are the same.
@@ -9,6 +9,10 @@
  * the 16 rows' F16 fields side by side, then 64-byte "dword columns": lane
  * r (4 bytes) of column k is dword k of row r's bytes. A 256-bit set reads
  * rows 0-7 from a column's first 32 bytes and rows 8-15 from its last.
+ * - Q4_0 (X86_R16_BLOCK, 288 bytes): the 16 F16 scales, 4 columns of the
+ *   nibbles (low nibbles: elements 4k .. 4k+3, high: 16 + 4k ..).
+ * - Q8_0 (X86_R16_Q8_BLOCK, 544 bytes): the scales, 8 columns of the
+ *   signed bytes (elements 4k .. 4k+3).
  * - Q4_K (X86_R16K_*, 2304 bytes): d, dmin, 3 columns of the 12 packed
  *   scale bytes, 32 of the nibbles.
  * - Q5_K (X86_R16Q5_*, 2816 bytes): Q4_K's, with 8 columns of qh (the
@@ -17,10 +21,16 @@
  *   of ql, 16 of qh.
  * Why rows in lanes: a sub-block is then a few multiply-adds against
  * broadcast activation dwords, each lane ends holding its row's exact sum,
- * and nothing crosses lanes (r16k_avx512.h, r16k_avx2.h). */
+ * and nothing crosses lanes (r16_avx512.h, r16k_avx512.h, r16_avx2.h,
+ * r16k_avx2.h). */
 #ifndef HONE_X86_R16_LAYOUT_H
 #define HONE_X86_R16_LAYOUT_H
 
+enum { X86_R16_BLOCK = 16 * sizeof(block_q4_0), X86_R16_Q8_BLOCK = 16 * sizeof(block_q8_0) };
+_Static_assert(X86_R16_BLOCK == 32 + 4 * 64 && X86_R16_Q8_BLOCK == 32 + 8 * 64, "16 blocks' bytes");
+/* the most blocks a repacked Q4_0 / Q8_0 row has: every set's prompt tiles
+ * take that many (X86_TILE_MAX_NB, X86_T8_MAX_NB) */
+enum { X86_R16_MAX_NB = 256 };
 enum { X86_R16K_BLOCK = 16 * sizeof(block_q4_K), X86_R16K_DMIN = 32, X86_R16K_SCALES = 64, X86_R16K_QS = 256 };
 _Static_assert(X86_R16K_QS + 32 * 64 == X86_R16K_BLOCK, "16 super-blocks' bytes");
 enum { X86_R16Q5_BLOCK = 16 * sizeof(block_q5_K), X86_R16Q5_QH = 256, X86_R16Q5_QS = 768 };
@@ -85,6 +95,32 @@ X86_INLINE void x86_r16_cols_keep(const char *const *p, size_t at, int n, int ke
 X86_INLINE void x86_r16_cols(const char *const *p, size_t at, int n, uint8_t *o)
 {
     x86_r16_cols_keep(p, at, n, 4, o);
+}
+
+/* The sets' Q4_0 / Q8_0 repack (hone_repack_fn): matrices whose rows come
+ * in whole groups of 16 and whose blocks the tiles take (X86_R16_MAX_NB);
+ * anything else stays in rows. */
+static bool x86_r16_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
+{
+    if ((type != HONE_TYPE_Q4_0 && type != HONE_TYPE_Q8_0) || rows % 16) return false;
+    const bool q8 = type == HONE_TYPE_Q8_0;
+    const size_t bsz = q8 ? sizeof(block_q8_0) : sizeof(block_q4_0), cols = q8 ? 8 : 4;
+    _Static_assert(offsetof(block_q4_0, qs) == 2 && offsetof(block_q8_0, qs) == 2, "scale, then quants");
+    const size_t nb = row_bytes / bsz;
+    if (row_bytes % bsz || nb < 1 || nb > X86_R16_MAX_NB) return false;
+    /* a copy of the group's rows (cannot fail: a part of a matrix repacked
+     * by one thread must be repacked like the rest) */
+    _Alignas(64) uint8_t rows16[16 * X86_R16_MAX_NB * sizeof(block_q8_0)];
+    for (int64_t g = 0; g < rows / 16; g++) {
+        const char *p[16];
+        uint8_t *gp = x86_r16_aside(w, g, row_bytes, rows16, p);
+        for (size_t b = 0; b < nb; b++) {
+            uint8_t *o = gp + b * 16 * bsz;
+            x86_r16_halves(p, b * bsz, o);
+            x86_r16_cols(p, b * bsz + 2, (int)cols / 4, o + 32);
+        }
+    }
+    return true;
 }
 
 /* The sets' K-quant repack (hone_repack_fn): Q4_K, Q5_K and Q6_K matrices

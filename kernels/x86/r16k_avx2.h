@@ -32,14 +32,6 @@ enum {
     X86_R16A_MAX_TOK = X86_T8K_MIN_TOK - 1, /* more: the tiles, packed from the layout */
 };
 
-/* The lanes [lo, hi) of 8 (either may lie outside 0 .. 8) as a maskstore
- * mask. */
-X86_INLINE __m256i x86_lanes_range(int lo, int hi)
-{
-    const __m256i i = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
-    return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), i), _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), i));
-}
-
 /* A vpshufb pattern that puts byte j0 of each dword in its low int16 and
  * byte j1 in its high one, at byte `at` of the int16 (0: zero-extended;
  * 1: times 256, for a sign-extending vpsraw by 8). Constants once inlined. */

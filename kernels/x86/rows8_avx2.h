@@ -31,6 +31,8 @@
 #error "x86/rows8_avx2.h is the AVX2 build's (x86/avx2.c): the VNNI build has x86/tiles16_vnni.h"
 #endif
 
+#include "x86/r16_layout.h" /* the R16 layouts, transposed with x86_tr8x4 */
+
 enum {
     X86_T8_MIN_TOK = 4,     /* fewer tokens: decode path */
     X86_T8_MAX_NB = 256,    /* blocks per row of the packed strip (136 KiB) */
@@ -38,6 +40,7 @@ enum {
     X86_T8_T = 4,           /* tokens per pass over the strip */
     X86_D8_MAX_NB = 512,    /* blocks per row, decode */
 };
+_Static_assert((int)X86_T8_MAX_NB >= (int)X86_R16_MAX_NB, "the strips take every repacked Q4_0 / Q8_0 matrix");
 
 static inline int load_u16(const uint8_t *p)
 {
@@ -53,9 +56,12 @@ typedef struct {
                        * 4-token step: bench-1b Q8_0 pp512 +4 % */
 } x86_t8_block;
 
-static inline __m256i x86_lanes_mask(int n)
+/* The lanes [lo, hi) of 8 (either may lie outside 0 .. 8) as a maskstore
+ * mask. */
+X86_INLINE __m256i x86_lanes_range(int lo, int hi)
 {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i i = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(lo), i), _mm256_cmpgt_epi32(_mm256_set1_epi32(hi), i));
 }
 
 /* One activation block of tokens u0 .. u0 + nt of a record (x86_act_recs)
@@ -95,10 +101,10 @@ X86_INLINE void x86_t8_step(bool q4, const x86_t8_block *pk, const x86_act_rec *
 }
 
 /* Tokens [t0, t0 + nt) of the chunk (nt compile-time, within one record
- * group) x one packed strip of the rows [rs, rs + nr); the chunk starts at
- * token tc. */
+ * group) x one packed strip of the rows rs .. rs + 7, stored in the lanes
+ * of mask; the chunk starts at token tc. */
 X86_INLINE void x86_t8_run(bool q4, const x86_t8_block *pk, int nb, const x86_act_rec *act, int t0, int tc,
-                           float *y, int ldy, int rs, int nr, int nt)
+                           float *y, int ldy, int rs, __m256i mask, int nt)
 {
     __m256 acc0[X86_T8_T], acc1[X86_T8_T];
     for (int t = 0; t < nt; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();
@@ -110,7 +116,6 @@ X86_INLINE void x86_t8_run(bool q4, const x86_t8_block *pk, int nb, const x86_ac
         x86_t8_step(q4, &pk[b + 1], &ar[b + 1], u0, acc1, nt);
     }
     if (b < nb) x86_t8_step(q4, &pk[b], &ar[b], u0, acc0, nt);
-    const __m256i mask = x86_lanes_mask(nr);
     for (int t = 0; t < nt; t++)
         _mm256_maskstore_ps(y + (size_t)(tc + t0 + t) * (size_t)ldy + rs, mask, _mm256_add_ps(acc0[t], acc1[t]));
 }
@@ -119,21 +124,49 @@ X86_INLINE void x86_t8_run(bool q4, const x86_t8_block *pk, int nb, const x86_ac
  * rows, fetched into L2 a slice per pass (its packing would otherwise wait
  * on 8 row streams from memory). */
 X86_INLINE void x86_t8_strip(bool q4, const x86_t8_block *pk, int nb, const x86_act_rec *act, int tc, int nt,
-                             float *y, int ldy, int rs, int nr, const char *pf, size_t pf_bytes)
+                             float *y, int ldy, int rs, __m256i mask, const char *pf, size_t pf_bytes)
 {
     const int ngr = nt / X86_T8_T > 0 ? nt / X86_T8_T : 1;
     int t = 0;
     for (int gi = 0; t + X86_T8_T <= nt; t += X86_T8_T, gi++) {
         x86_prefetch_l2_slice(pf, pf_bytes, gi, ngr);
-        x86_t8_run(q4, pk, nb, act, t, tc, y, ldy, rs, nr, X86_T8_T);
+        x86_t8_run(q4, pk, nb, act, t, tc, y, ldy, rs, mask, X86_T8_T);
     }
-    for (; t < nt; t++) x86_t8_run(q4, pk, nb, act, t, tc, y, ldy, rs, nr, 1);
+    for (; t < nt; t++) x86_t8_run(q4, pk, nb, act, t, tc, y, ldy, rs, mask, 1);
 }
 
-/* The whole product for Q4_0 / Q8_0 weights; false: shape not handled. */
-__attribute__((noinline)) static bool x86_t8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
-                                                    const void *act, size_t act_row_bytes, int n,
-                                                    int r0, int r1, int n_tok, float *y, int ldy)
+/* Half h (rows 8h .. 8h + 7) of a group of 16 Q4_0 / Q8_0 rows in the R16
+ * layout (r16_layout.h) as a packed strip: x86_pack8's output without its
+ * transposes. */
+static void x86_t8_pack_r16(bool q4, const uint8_t *gp, int h, int nb, x86_t8_block *pk)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    const size_t blk = q4 ? X86_R16_BLOCK : X86_R16_Q8_BLOCK;
+    for (int b = 0; b < nb; b++) {
+        const uint8_t *bp = gp + (size_t)b * blk, *cp = bp + 32 + 32 * h;
+        _mm256_storeu_ps(pk[b].d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h))));
+        for (int k = 0; k < 4; k++) {
+            const __m256i c = _mm256_loadu_si256((const __m256i *)(cp + 64 * k));
+            if (q4) {
+                _mm256_storeu_si256((__m256i *)pk[b].w[k], _mm256_and_si256(c, m4));
+                _mm256_storeu_si256((__m256i *)pk[b].w[k + 4], _mm256_and_si256(_mm256_srli_epi16(c, 4), m4));
+                continue;
+            }
+            const __m256i c4 = _mm256_loadu_si256((const __m256i *)(cp + 64 * (k + 4)));
+            _mm256_storeu_si256((__m256i *)pk[b].w[k], c);
+            _mm256_storeu_si256((__m256i *)pk[b].w[k + 4], c4);
+            _mm256_storeu_si256((__m256i *)pk[b].aw[k], _mm256_sign_epi8(c, c));
+            _mm256_storeu_si256((__m256i *)pk[b].aw[k + 4], _mm256_sign_epi8(c4, c4));
+        }
+    }
+}
+
+/* The whole product for Q4_0 / Q8_0 weights, as stored or (r16) in the
+ * R16 layout; false: shape not handled. Of an R16 group only partly in
+ * rows [r0, r1), the halves holding any of them, stored masked. */
+__attribute__((noinline)) static bool x86_t8_matmul(uint32_t wtype, bool r16, const void *w, size_t w_row_bytes,
+                                                    const void *act, size_t act_row_bytes, int n, int r0, int r1,
+                                                    int n_tok, float *y, int ldy)
 {
     const int nb = n / 32;
     if ((wtype != HONE_TYPE_Q4_0 && wtype != HONE_TYPE_Q8_0) || nb > X86_T8_MAX_NB || nb < 1)
@@ -144,25 +177,38 @@ __attribute__((noinline)) static bool x86_t8_matmul(uint32_t wtype, const void *
     if (chunk > n_tok) chunk = n_tok;
     x86_t8_block pk[X86_T8_MAX_NB];
     x86_act_rec ar[X86_T8_ACT / X86_REC_T];
+    const size_t gbytes = 16 * w_row_bytes;
+    const int g1 = (r1 + 15) / 16;
     for (int tc = 0; tc < n_tok; tc += chunk) {
         const int nt = tc + chunk < n_tok ? chunk : n_tok - tc;
         x86_act_recs(act, act_row_bytes, tc, nt, nb, q4 ? 8 : 0, ar);
-        for (int rs = r0; rs < r1; rs += 8) {
-            const int nr = r1 - rs < 8 ? r1 - rs : 8;
-            for (int b = 0; b < nb; b++) {
-                x86_pack8(wtype, w, w_row_bytes, rs, r1, b, &pk[b].w[0][0], 8, pk[b].d,
-                          _mm256_setzero_si256());
-                for (int k = 0; k < 8 && !q4; k++) {
-                    const __m256i wk = _mm256_loadu_si256((const __m256i *)pk[b].w[k]);
-                    _mm256_storeu_si256((__m256i *)pk[b].aw[k], _mm256_sign_epi8(wk, wk));
+        for (int rs = r16 ? r0 / 8 * 8 : r0; rs < r1; rs += 8) {
+            const char *pf;
+            size_t pfb;
+            if (r16) {
+                const int g = rs / 16, h = rs / 8 % 2;
+                const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
+                x86_t8_pack_r16(q4, gp, h, nb, pk);
+                /* both halves live on the same lines: half the next group each */
+                pf = (const char *)gp + gbytes + (size_t)h * (gbytes / 2);
+                pfb = g + 1 < g1 ? gbytes / 2 : 0;
+            } else {
+                for (int b = 0; b < nb; b++) {
+                    x86_pack8(wtype, w, w_row_bytes, rs, r1, b, &pk[b].w[0][0], 8, pk[b].d,
+                              _mm256_setzero_si256());
+                    for (int k = 0; k < 8 && !q4; k++) {
+                        const __m256i wk = _mm256_loadu_si256((const __m256i *)pk[b].w[k]);
+                        _mm256_storeu_si256((__m256i *)pk[b].aw[k], _mm256_sign_epi8(wk, wk));
+                    }
                 }
+                const int p0 = rs + 8, p1 = rs + 16 < r1 ? rs + 16 : r1;
+                pfb = p0 < p1 ? (size_t)(p1 - p0) * w_row_bytes : 0;
+                pf = (const char *)w + (size_t)p0 * w_row_bytes;
             }
-            const int p0 = rs + 8, p1 = rs + 16 < r1 ? rs + 16 : r1;
-            const size_t pfb = p0 < p1 ? (size_t)(p1 - p0) * w_row_bytes : 0;
-            const char *pf = (const char *)w + (size_t)p0 * w_row_bytes;
+            const __m256i mask = x86_lanes_range(r0 - rs, r1 - rs);
             /* two instances, so q4 is a constant in each */
-            if (q4) x86_t8_strip(true, pk, nb, ar, tc, nt, y, ldy, rs, nr, pf, pfb);
-            else x86_t8_strip(false, pk, nb, ar, tc, nt, y, ldy, rs, nr, pf, pfb);
+            if (q4) x86_t8_strip(true, pk, nb, ar, tc, nt, y, ldy, rs, mask, pf, pfb);
+            else x86_t8_strip(false, pk, nb, ar, tc, nt, y, ldy, rs, mask, pf, pfb);
         }
     }
     return true;

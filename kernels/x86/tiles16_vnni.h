@@ -58,7 +58,8 @@ X86_INLINE void x86_tr16x4(const char *const *p, size_t at, __m512i o[4])
     o[3] = _mm512_unpackhi_epi64(t1, t3);
 }
 
-#include "x86/r16_layout.h" /* the K-quant R16 layouts, transposed with x86_tr16x4 */
+#include "x86/r16_layout.h" /* the R16 layouts, transposed with x86_tr16x4 */
+_Static_assert((int)X86_TILE_MAX_NB >= (int)X86_R16_MAX_NB, "the tiles take every repacked Q4_0 / Q8_0 matrix");
 
 /* Repack rows [rs, min(rs + 16, r1)) (missing rows: zero weights). A full
  * strip is transposed 16 rows at once (x86_tr16x4). The packing had taken
@@ -107,11 +108,10 @@ static void x86_tile_pack(uint32_t wtype, const char *wb, size_t w_row_bytes, in
     }
 }
 
-/* Blocks of a group of 16 Q4_0 / Q8_0 rows in the avx512 set's R16 layout
- * (r16_avx512.h: per block 16 F16 scales, then the dword columns of the
+/* Blocks of a group of 16 Q4_0 / Q8_0 rows in the R16 layout
+ * (r16_layout.h: per block 16 F16 scales, then the dword columns of the
  * quant bytes) as a packed strip: x86_tile_pack's output without its
  * transposes. */
-enum { X86_R16_BLOCK = 16 * sizeof(block_q4_0) };
 static void x86_tile_pack_r16(bool q8, const uint8_t *gp, int nb, x86_tile_block *pk)
 {
     const __m512i m4 = _mm512_set1_epi8(0x0f), flip = _mm512_set1_epi8((char)0x80);

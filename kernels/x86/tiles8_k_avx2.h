@@ -344,7 +344,7 @@ __attribute__((noinline)) static bool x86_t8k_matmul(uint32_t wtype, const void 
         else x86_t8k_pack(w, w_row_bytes, has_qh, rs, r1, nsb, pk.k);
         const int p0 = rs + 8, p1 = rs + 16 < r1 ? rs + 16 : r1;
         const size_t pfb = p0 < p1 ? (size_t)(p1 - p0) * w_row_bytes : 0;
-        x86_t8k_strip(&pk, q6, has_qh, nsb, act, act_row_bytes, n_tok, y, ldy, rs, x86_lanes_mask(nr),
+        x86_t8k_strip(&pk, q6, has_qh, nsb, act, act_row_bytes, n_tok, y, ldy, rs, x86_lanes_range(0, nr),
                       (const char *)w + (size_t)p0 * w_row_bytes, pfb);
     }
     return true;

@@ -1,0 +1,176 @@
+/* r16_avx2.h — the avx2 set's few-token product over Q4_0 and Q8_0
+ * matrices in the R16 layout (r16_layout.h, HONE_WTYPE_R16): a decode
+ * step, or a server's few busy slots, straight from the layout with 8 rows
+ * in the 8 int32 lanes (a group's two halves). Larger batches take
+ * rows8_avx2.h's strips, packed from the layout (x86_t8_pack_r16).
+ *
+ * Why: rows8_avx2.h's decode over rows as stored transposes each Q4_0
+ * block of 8 rows as it loads it (8 half-register loads, 8 unpacks and 8
+ * word inserts for the scales per block), and reads 8 short interleaved
+ * streams; on an Intel Xeon with HONE_KERNELS=avx2 that ran bench-1b
+ * Q4_0's generation at 72 % of the read bandwidth (kernels/README.md,
+ * round thirteen). Here a group is one run of memory in order, and a
+ * block of 8 rows is 4 loads, 4 shifts and 8 ands, then per token 8
+ * vpmaddubsw against broadcast activation dwords summed exactly in int16
+ * (rows8_avx2.h: at most 30720), one vpmaddwd. Q8_0 keeps rows8's sign
+ * trick: |w| per column once, then per token vpsignb, vpmaddubsw and a
+ * vpmaddwd per step (two steps could overflow int16).
+ *
+ * Numerics: per (row, token) the block sums are exact integers and the
+ * float steps are those of rows8_avx2.h and the one-row kernels: p = dx *
+ * dy, acc = fma(sum, p, acc) with acc0 over the even blocks and acc1 over
+ * the odd, then acc0 + acc1. So the bits equal matmul over the rows as
+ * stored (test_kernels_isa test_repack).
+ *
+ * Included by x86/avx2.c after rows8_avx2.h and r16k_avx2.h. */
+#ifndef HONE_X86_R16_AVX2_H
+#define HONE_X86_R16_AVX2_H
+
+/* Up to X86_R16Q_MAX_TOK tokens (Q4_0: X86_R16Q_Q4_MAX_TOK) this beats
+ * rows8_avx2.h's strips, packed per strip and chunk: bench_kernels --few,
+ * one thread, ns per row x token x 256 weights from L2 / memory, Q4_0 at
+ * 8 tokens 3.6 / 4.0 against 4.1 / 5.6, at 12 even, at 16 3.6 / 3.8
+ * against 3.3 / 3.7; Q8_0 at 16 5.5 / 5.9 against 6.0 / 6.5 (Intel Xeon,
+ * HONE_KERNELS=avx2). */
+enum {
+    X86_R16Q_NT = 2, /* tokens per pass over a group */
+    X86_R16Q_MAX_TOK = 16,
+    X86_R16Q_Q4_MAX_TOK = 12,
+};
+
+/* One token's per-block terms: its blocks, -8 sum(a) (Q4_0, whose
+ * nibbles are used unsigned) and the scale. */
+typedef struct {
+    const block_q8_0 *a;
+    int32_t corr[X86_R16_MAX_NB];
+    float dy[X86_R16_MAX_NB];
+} x86_r16q_act;
+
+/* Block b of a group (bp), rows 8h .. 8h + 7, against NT tokens:
+ * acc[t] += sum * dx * dy. */
+X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int b, const x86_r16q_act *a, int NT, __m256 *acc)
+{
+    const uint8_t *cp = bp + 32 + 32 * h;
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    __m256i s[X86_R16Q_NT];
+    const int8_t *qs[X86_R16Q_NT];
+    for (int t = 0; t < NT; t++) {
+        s[t] = _mm256_setzero_si256();
+        qs[t] = a[t].a[b].qs;
+        /* opaque, so the two halves' steps do not share (and spill) the
+         * activation broadcasts (r16k_avx2.h) */
+        __asm__ volatile("" : "+r"(qs[t]));
+    }
+    if (q8) {
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; k++) {
+            const __m256i wk = _mm256_loadu_si256((const __m256i *)(cp + 64 * k)), aw = _mm256_sign_epi8(wk, wk);
+            for (int t = 0; t < NT; t++) {
+                const __m256i ak = _mm256_sign_epi8(_mm256_set1_epi32(load_i32(qs[t] + 4 * k)), wk);
+                s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, ak), ones16));
+                X86_IN_ORDER(s[t]);
+            }
+        }
+    } else {
+        const __m256i m4 = _mm256_set1_epi8(0x0f);
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; k++) {
+            const __m256i c = _mm256_loadu_si256((const __m256i *)(cp + 64 * k));
+            const __m256i lo = _mm256_and_si256(c, m4), hi = _mm256_and_si256(_mm256_srli_epi16(c, 4), m4);
+            for (int t = 0; t < NT; t++) {
+                s[t] = _mm256_add_epi16(s[t], _mm256_maddubs_epi16(lo, _mm256_set1_epi32(load_i32(qs[t] + 4 * k))));
+                s[t] = _mm256_add_epi16(s[t], _mm256_maddubs_epi16(hi, _mm256_set1_epi32(load_i32(qs[t] + 16 + 4 * k))));
+                X86_IN_ORDER(s[t]);
+            }
+        }
+        for (int t = 0; t < NT; t++)
+            s[t] = _mm256_add_epi32(_mm256_madd_epi16(s[t], ones16), _mm256_set1_epi32(a[t].corr[b]));
+    }
+    const __m256 dx = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h)));
+    for (int t = 0; t < NT; t++)
+        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(dx, _mm256_set1_ps(a[t].dy[b])), acc[t]);
+}
+
+/* One group (gp, rows rs .. rs + 15) against NT tokens: both halves in
+ * one pass over its lines (stored in the lanes of m0, m1), or only half h
+ * (stored in m0); fetched 8 KiB ahead (below end) into L2, as the K-quant
+ * groups of r16k_avx2.h. */
+X86_INLINE void x86_r16q_group(bool q8, bool both, const uint8_t *gp, int h, int nb, const uint8_t *end,
+                               const x86_r16q_act *a, int NT, float *y, int ldy, int rs, __m256i m0, __m256i m1)
+{
+    const size_t blk = q8 ? X86_R16_Q8_BLOCK : X86_R16_BLOCK;
+    const int h0 = both ? 0 : h;
+    /* [half][token]: even blocks, odd blocks */
+    __m256 e0[X86_R16Q_NT], o0[X86_R16Q_NT], e1[X86_R16Q_NT], o1[X86_R16Q_NT];
+    for (int t = 0; t < NT; t++) e0[t] = o0[t] = e1[t] = o1[t] = _mm256_setzero_ps();
+    int b = 0;
+    for (; b + 2 <= nb; b += 2) {
+        const uint8_t *bp = gp + (size_t)b * blk;
+        x86_prefetch_run(bp, 2 * blk, 8192, end, 1);
+        x86_r16q_step(q8, bp, h0, b, a, NT, e0);
+        if (both) x86_r16q_step(q8, bp, 1, b, a, NT, e1);
+        x86_r16q_step(q8, bp + blk, h0, b + 1, a, NT, o0);
+        if (both) x86_r16q_step(q8, bp + blk, 1, b + 1, a, NT, o1);
+    }
+    if (b < nb) {
+        const uint8_t *bp = gp + (size_t)b * blk;
+        x86_r16q_step(q8, bp, h0, b, a, NT, e0);
+        if (both) x86_r16q_step(q8, bp, 1, b, a, NT, e1);
+    }
+    for (int t = 0; t < NT; t++) {
+        float *yt = y + (size_t)t * (size_t)ldy + rs;
+        _mm256_maskstore_ps(yt + 8 * h0, m0, _mm256_add_ps(e0[t], o0[t]));
+        if (both) _mm256_maskstore_ps(yt + 8, m1, _mm256_add_ps(e1[t], o1[t]));
+    }
+}
+
+typedef void (*x86_r16q_group_fn)(const uint8_t *, int, int, const uint8_t *, const x86_r16q_act *, float *, int, int,
+                                  __m256i, __m256i);
+#define X86_R16Q_SHAPE(Q8, BOTH, NT)                                                                                  \
+    static void x86_r16q_group_##Q8##BOTH##NT(const uint8_t *gp, int h, int nb, const uint8_t *end,                  \
+                                              const x86_r16q_act *a, float *y, int ldy, int rs, __m256i m0,           \
+                                              __m256i m1)                                                             \
+    {                                                                                                                 \
+        x86_r16q_group(Q8, BOTH, gp, h, nb, end, a, NT, y, ldy, rs, m0, m1);                                          \
+    }
+#define X86_R16Q_SHAPES(Q8)                                                                                           \
+    X86_R16Q_SHAPE(Q8, 0, 1) X86_R16Q_SHAPE(Q8, 0, 2) X86_R16Q_SHAPE(Q8, 1, 1) X86_R16Q_SHAPE(Q8, 1, 2)
+X86_R16Q_SHAPES(0)
+X86_R16Q_SHAPES(1)
+/* [q8][both][NT - 1] */
+static const x86_r16q_group_fn X86_R16Q_GROUP[2][2][X86_R16Q_NT] = {
+    {{x86_r16q_group_001, x86_r16q_group_002}, {x86_r16q_group_011, x86_r16q_group_012}},
+    {{x86_r16q_group_101, x86_r16q_group_102}, {x86_r16q_group_111, x86_r16q_group_112}},
+};
+
+/* A few tokens (up to X86_R16Q_MAX_TOK): per group, X86_R16Q_NT tokens at
+ * a time, so a group is read from memory once and its other token pairs
+ * find it in L1 / L2; of a group only partly in rows [r0, r1), the halves holding
+ * any of them, stored masked. */
+__attribute__((noinline)) static void x86_r16q_dec_matmul(bool q8, const void *w, size_t w_row_bytes, const void *act,
+                                                          size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                                                          float *y, int ldy)
+{
+    const int nb = n / 32; /* x86_r16_repack took 1 .. X86_R16_MAX_NB */
+    x86_r16q_act a[X86_R16Q_MAX_TOK];
+    for (int t = 0; t < n_tok; t++) {
+        a[t].a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
+        x86_tile_act(act, act_row_bytes, t, 1, nb, q8 ? 0 : 8, a[t].corr, a[t].dy);
+    }
+    const size_t gbytes = 16 * w_row_bytes;
+    const int g1 = (r1 + 15) / 16;
+    const uint8_t *end = (const uint8_t *)w + (size_t)g1 * gbytes;
+    for (int g = r0 / 16; g < g1; g++) {
+        const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
+        const int lo = r0 - 16 * g, hi = r1 - 16 * g; /* the group's lanes [lo, hi), clipped below */
+        const bool both = lo < 8 && hi > 8;
+        const int h = lo >= 8;
+        const __m256i m0 = x86_lanes_range(lo - 8 * h, hi - 8 * h), m1 = x86_lanes_range(lo - 8, hi - 8);
+        for (int t0 = 0; t0 < n_tok; t0 += X86_R16Q_NT) {
+            const int nt = n_tok - t0 < X86_R16Q_NT ? n_tok - t0 : X86_R16Q_NT;
+            X86_R16Q_GROUP[q8][both][nt - 1](gp, h, nb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m0, m1);
+        }
+    }
+}
+
+#endif
