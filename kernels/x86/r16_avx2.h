@@ -33,7 +33,6 @@
  * against 3.3 / 3.7; Q8_0 at 16 5.5 / 5.9 against 6.0 / 6.5 (Intel Xeon,
  * HONE_KERNELS=avx2). */
 enum {
-    X86_R16Q_NT = 2, /* tokens per pass over a group */
     X86_R16Q_MAX_TOK = 16,
     X86_R16Q_Q4_MAX_TOK = 12,
 };
@@ -52,8 +51,8 @@ X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int b, const x8
 {
     const uint8_t *cp = bp + 32 + 32 * h;
     const __m256i ones16 = _mm256_set1_epi16(1);
-    __m256i s[X86_R16Q_NT];
-    const int8_t *qs[X86_R16Q_NT];
+    __m256i s[X86_R16A_NT];
+    const int8_t *qs[X86_R16A_NT];
     for (int t = 0; t < NT; t++) {
         s[t] = _mm256_setzero_si256();
         qs[t] = a[t].a[b].qs;
@@ -101,7 +100,7 @@ X86_INLINE void x86_r16q_group(bool q8, bool both, const uint8_t *gp, int h, int
     const size_t blk = q8 ? X86_R16_Q8_BLOCK : X86_R16_BLOCK;
     const int h0 = both ? 0 : h;
     /* [half][token]: even blocks, odd blocks */
-    __m256 e0[X86_R16Q_NT], o0[X86_R16Q_NT], e1[X86_R16Q_NT], o1[X86_R16Q_NT];
+    __m256 e0[X86_R16A_NT], o0[X86_R16A_NT], e1[X86_R16A_NT], o1[X86_R16A_NT];
     for (int t = 0; t < NT; t++) e0[t] = o0[t] = e1[t] = o1[t] = _mm256_setzero_ps();
     int b = 0;
     for (; b + 2 <= nb; b += 2) {
@@ -124,29 +123,16 @@ X86_INLINE void x86_r16q_group(bool q8, bool both, const uint8_t *gp, int h, int
     }
 }
 
-typedef void (*x86_r16q_group_fn)(const uint8_t *, int, int, const uint8_t *, const x86_r16q_act *, float *, int, int,
-                                  __m256i, __m256i);
-#define X86_R16Q_SHAPE(Q8, BOTH, NT)                                                                                  \
-    static void x86_r16q_group_##Q8##BOTH##NT(const uint8_t *gp, int h, int nb, const uint8_t *end,                  \
-                                              const x86_r16q_act *a, float *y, int ldy, int rs, __m256i m0,           \
-                                              __m256i m1)                                                             \
-    {                                                                                                                 \
-        x86_r16q_group(Q8, BOTH, gp, h, nb, end, a, NT, y, ldy, rs, m0, m1);                                          \
-    }
-#define X86_R16Q_SHAPES(Q8)                                                                                           \
-    X86_R16Q_SHAPE(Q8, 0, 1) X86_R16Q_SHAPE(Q8, 0, 2) X86_R16Q_SHAPE(Q8, 1, 1) X86_R16Q_SHAPE(Q8, 1, 2)
-X86_R16Q_SHAPES(0)
-X86_R16Q_SHAPES(1)
+/* The instances x86_r16a_walk takes (r16k_avx2.h) */
+X86_R16A_SHAPES(x86_r16q_group, x86_r16q_act, 0)
+X86_R16A_SHAPES(x86_r16q_group, x86_r16q_act, 1)
 /* [q8][both][NT - 1] */
-static const x86_r16q_group_fn X86_R16Q_GROUP[2][2][X86_R16Q_NT] = {
-    {{x86_r16q_group_001, x86_r16q_group_002}, {x86_r16q_group_011, x86_r16q_group_012}},
-    {{x86_r16q_group_101, x86_r16q_group_102}, {x86_r16q_group_111, x86_r16q_group_112}},
+static const x86_r16a_group_fn X86_R16Q_GROUP[2][2][X86_R16A_NT] = {
+    {{x86_r16q_group_0_01, x86_r16q_group_0_02}, {x86_r16q_group_0_11, x86_r16q_group_0_12}},
+    {{x86_r16q_group_1_01, x86_r16q_group_1_02}, {x86_r16q_group_1_11, x86_r16q_group_1_12}},
 };
 
-/* A few tokens (up to X86_R16Q_MAX_TOK): per group, X86_R16Q_NT tokens at
- * a time, so a group is read from memory once and its other token pairs
- * find it in L1 / L2; of a group only partly in rows [r0, r1), the halves holding
- * any of them, stored masked. */
+/* A few tokens (up to X86_R16Q_MAX_TOK), as x86_r16a_walk goes. */
 __attribute__((noinline)) static void x86_r16q_dec_matmul(bool q8, const void *w, size_t w_row_bytes, const void *act,
                                                           size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                           float *y, int ldy)
@@ -157,20 +143,7 @@ __attribute__((noinline)) static void x86_r16q_dec_matmul(bool q8, const void *w
         a[t].a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
         x86_tile_act(act, act_row_bytes, t, 1, nb, q8 ? 0 : 8, a[t].corr, a[t].dy);
     }
-    const size_t gbytes = 16 * w_row_bytes;
-    const int g1 = (r1 + 15) / 16;
-    const uint8_t *end = (const uint8_t *)w + (size_t)g1 * gbytes;
-    for (int g = r0 / 16; g < g1; g++) {
-        const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
-        const int lo = r0 - 16 * g, hi = r1 - 16 * g; /* the group's lanes [lo, hi), clipped below */
-        const bool both = lo < 8 && hi > 8;
-        const int h = lo >= 8;
-        const __m256i m0 = x86_lanes_range(lo - 8 * h, hi - 8 * h), m1 = x86_lanes_range(lo - 8, hi - 8);
-        for (int t0 = 0; t0 < n_tok; t0 += X86_R16Q_NT) {
-            const int nt = n_tok - t0 < X86_R16Q_NT ? n_tok - t0 : X86_R16Q_NT;
-            X86_R16Q_GROUP[q8][both][nt - 1](gp, h, nb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m0, m1);
-        }
-    }
+    x86_r16a_walk(X86_R16Q_GROUP[q8], w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif

@@ -28,7 +28,7 @@
 #define HONE_X86_R16K_AVX2_H
 
 enum {
-    X86_R16A_NT = 2,                        /* tokens per pass over a group (16 ymm registers) */
+    X86_R16A_NT = 2,                        /* tokens per pass over a group (16 ymm registers; r16_avx2.h too) */
     X86_R16A_MAX_TOK = X86_T8K_MIN_TOK - 1, /* more: the tiles, packed from the layout */
 };
 
@@ -309,33 +309,65 @@ X86_INLINE void x86_r16a_group(int kind, bool both, const uint8_t *gp, int h, in
     }
 }
 
-typedef void (*x86_r16a_group_fn)(const uint8_t *, int, int, const uint8_t *, const x86_r16a_act *, float *, int, int,
-                                  __m256i, __m256i);
-#define X86_R16A_SHAPE(KIND, BOTH, NT)                                                                                \
-    static void x86_r16a_group_##KIND##BOTH##NT(const uint8_t *gp, int h, int nsb, const uint8_t *end,               \
-                                                const x86_r16a_act *a, float *y, int ldy, int rs, __m256i m0,         \
-                                                __m256i m1)                                                           \
+/* One group against NT tokens, for x86_r16a_walk: the group, the half h
+ * (if not both), its blocks or super-blocks, the end of the fetch, the
+ * first token's activation record (the kernel's own type), y, ldy, the
+ * group's first row and the two halves' store masks. r16_avx2.h's Q4_0 /
+ * Q8_0 groups take the same shape. */
+typedef void (*x86_r16a_group_fn)(const uint8_t *, int, int, const uint8_t *, const void *, float *, int, int, __m256i,
+                                  __m256i);
+/* The instances of a group kernel GROUP (FLAG, both halves or one, NT = 1
+ * or 2, all constants in each) as GROUP_FLAG_{01,02,11,12}, with the
+ * activation record type ACT. */
+#define X86_R16A_INSTANCE(GROUP, ACT, FLAG, BOTH, NT)                                                                 \
+    static void GROUP##_##FLAG##_##BOTH##NT(const uint8_t *gp, int h, int nb, const uint8_t *end, const void *a,     \
+                                            float *y, int ldy, int rs, __m256i m0, __m256i m1)                        \
     {                                                                                                                 \
-        x86_r16a_group(KIND, BOTH, gp, h, nsb, end, a, NT, y, ldy, rs, m0, m1);                                       \
+        GROUP(FLAG, BOTH, gp, h, nb, end, (const ACT *)a, NT, y, ldy, rs, m0, m1);                                    \
     }
-#define X86_R16A_SHAPES(KIND)                                                                                         \
-    X86_R16A_SHAPE(KIND, 0, 1) X86_R16A_SHAPE(KIND, 0, 2) X86_R16A_SHAPE(KIND, 1, 1) X86_R16A_SHAPE(KIND, 1, 2)
+#define X86_R16A_SHAPES(GROUP, ACT, FLAG)                                                                             \
+    X86_R16A_INSTANCE(GROUP, ACT, FLAG, 0, 1)                                                                         \
+    X86_R16A_INSTANCE(GROUP, ACT, FLAG, 0, 2)                                                                         \
+    X86_R16A_INSTANCE(GROUP, ACT, FLAG, 1, 1)                                                                         \
+    X86_R16A_INSTANCE(GROUP, ACT, FLAG, 1, 2)
 /* kinds: X86_R16_Q4_K 0, X86_R16_Q5_K 1, X86_R16_Q6_K 2 */
-X86_R16A_SHAPES(0)
-X86_R16A_SHAPES(1)
-X86_R16A_SHAPES(2)
+X86_R16A_SHAPES(x86_r16a_group, x86_r16a_act, 0)
+X86_R16A_SHAPES(x86_r16a_group, x86_r16a_act, 1)
+X86_R16A_SHAPES(x86_r16a_group, x86_r16a_act, 2)
 /* [kind][both][NT - 1] */
 static const x86_r16a_group_fn X86_R16A_GROUP[3][2][X86_R16A_NT] = {
-    {{x86_r16a_group_001, x86_r16a_group_002}, {x86_r16a_group_011, x86_r16a_group_012}},
-    {{x86_r16a_group_101, x86_r16a_group_102}, {x86_r16a_group_111, x86_r16a_group_112}},
-    {{x86_r16a_group_201, x86_r16a_group_202}, {x86_r16a_group_211, x86_r16a_group_212}},
+    {{x86_r16a_group_0_01, x86_r16a_group_0_02}, {x86_r16a_group_0_11, x86_r16a_group_0_12}},
+    {{x86_r16a_group_1_01, x86_r16a_group_1_02}, {x86_r16a_group_1_11, x86_r16a_group_1_12}},
+    {{x86_r16a_group_2_01, x86_r16a_group_2_02}, {x86_r16a_group_2_11, x86_r16a_group_2_12}},
 };
 _Static_assert(X86_R16_Q4_K == 0 && X86_R16_Q5_K == 1 && X86_R16_Q6_K == 2, "the table's order");
 
-/* A few tokens (up to X86_R16A_MAX_TOK): per group, X86_R16A_NT tokens at
- * a time, so a group is read from memory once and its other tokens find it
- * in L1 / L2; of a group only partly in rows [r0, r1), the halves holding
- * any of them, stored masked. */
+/* The groups holding rows [r0, r1), each against the tokens X86_R16A_NT
+ * at a time (group[both][nt - 1]; a's records act_size bytes apart), so a
+ * group is read from memory once and its other tokens find it in L1 / L2;
+ * of a group only partly in the rows, the halves holding any of them,
+ * stored masked. */
+static void x86_r16a_walk(const x86_r16a_group_fn group[2][X86_R16A_NT], const void *w, size_t w_row_bytes, int nb,
+                          const void *a, size_t act_size, int r0, int r1, int n_tok, float *y, int ldy)
+{
+    const size_t gbytes = 16 * w_row_bytes;
+    const int g1 = (r1 + 15) / 16;
+    const uint8_t *end = (const uint8_t *)w + (size_t)g1 * gbytes;
+    for (int g = r0 / 16; g < g1; g++) {
+        const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
+        const int lo = r0 - 16 * g, hi = r1 - 16 * g; /* the group's lanes [lo, hi), clipped below */
+        const bool both = lo < 8 && hi > 8;
+        const int h = lo >= 8;
+        const __m256i m0 = x86_lanes_range(lo - 8 * h, hi - 8 * h), m1 = x86_lanes_range(lo - 8, hi - 8);
+        for (int t0 = 0; t0 < n_tok; t0 += X86_R16A_NT) {
+            const int nt = n_tok - t0 < X86_R16A_NT ? n_tok - t0 : X86_R16A_NT;
+            group[both][nt - 1](gp, h, nb, end, (const char *)a + (size_t)t0 * act_size, y + (size_t)t0 * (size_t)ldy,
+                                ldy, 16 * g, m0, m1);
+        }
+    }
+}
+
+/* A few tokens (up to X86_R16A_MAX_TOK), as x86_r16a_walk goes. */
 __attribute__((noinline)) static void x86_r16a_dec_matmul(int kind, const void *w, size_t w_row_bytes, const void *act,
                                                           size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                                                           float *y, int ldy)
@@ -354,20 +386,7 @@ __attribute__((noinline)) static void x86_r16a_dec_matmul(int kind, const void *
             }
         }
     }
-    const size_t gbytes = 16 * w_row_bytes;
-    const int g1 = (r1 + 15) / 16;
-    const uint8_t *end = (const uint8_t *)w + (size_t)g1 * gbytes;
-    for (int g = r0 / 16; g < g1; g++) {
-        const uint8_t *gp = (const uint8_t *)w + (size_t)g * gbytes;
-        const int lo = r0 - 16 * g, hi = r1 - 16 * g; /* the group's lanes [lo, hi), clipped below */
-        const bool both = lo < 8 && hi > 8;
-        const int h = lo >= 8;
-        const __m256i m0 = x86_lanes_range(lo - 8 * h, hi - 8 * h), m1 = x86_lanes_range(lo - 8, hi - 8);
-        for (int t0 = 0; t0 < n_tok; t0 += X86_R16A_NT) {
-            const int nt = n_tok - t0 < X86_R16A_NT ? n_tok - t0 : X86_R16A_NT;
-            X86_R16A_GROUP[kind][both][nt - 1](gp, h, nsb, end, a + t0, y + (size_t)t0 * (size_t)ldy, ldy, 16 * g, m0, m1);
-        }
-    }
+    x86_r16a_walk(X86_R16A_GROUP[kind], w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif
