@@ -15,7 +15,7 @@
 #include "x86/x86.h"
 #include "table.h"
 
-/* Matrices repacked at load (avx2_repack): a few tokens straight from the
+/* Matrices repacked at load (x86_repack): a few tokens straight from the
  * layout, more through the strips and tiles. Else Q4_0 / Q8_0 with 8 rows
  * in lanes (repacked strips for prompt batches, 8-row groups for decode)
  * where the shape suits them, and the group kernels. */
@@ -55,17 +55,10 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-/* The set's repack (hone_repack_fn): Q4_0 and Q8_0, Q4_K, Q5_K and Q6_K
- * (r16_layout.h); each declines, untouched, what it does not take. */
-static bool avx2_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
-{
-    return x86_r16_repack(type, w, rows, row_bytes) || x86_r16k_repack(type, w, rows, row_bytes);
-}
-
 /* no_blas_f16: the 4 x 3 F16 tiles ran bench-1b-f16 pp512 t=2 at 112-114
  * t/s where OpenBLAS did 102 (HONE_KERNELS=avx2 on a Zen 5) */
 static hone_kernels_slot AVX2 = {.own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x86_avx2_vec_dot_bf16, avx2_matmul),
-                                 .more = {X86_FA_MORE_FIELDS(8), .repack = avx2_repack},
+                                 .more = {X86_FA_MORE_FIELDS(8), .repack = x86_repack},
                                  .no_blas_f16 = true};
 
 const hone_kernels *hone_kernels_avx2(void)

@@ -28,7 +28,7 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
                           const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
                           float *y, int ldy)
 {
-    if (wtype & HONE_WTYPE_R16) { /* repacked by avx512_repack */
+    if (wtype & HONE_WTYPE_R16) { /* repacked by x86_repack (r16_layout.h) */
         const uint32_t t = wtype & ~HONE_WTYPE_R16;
         if (t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q5_K || t == HONE_TYPE_Q6_K) {
             if (n_tok <= X86_R16_MAX_TOK)
@@ -67,14 +67,6 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-/* The set's repack (hone_repack_fn): Q4_0 and Q8_0 (r16_avx512.h), Q4_K,
- * Q5_K and Q6_K (r16_layout.h); each declines, untouched, what it does not
- * take. */
-static bool avx512_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
-{
-    return x86_r16_repack(type, w, rows, row_bytes) || x86_r16k_repack(type, w, rows, row_bytes);
-}
-
 /* The same on CPUs with AVX512_BF16, whose BF16 weights take the vdpbf16ps
  * kernel (x86/avx512_bf16.c). */
 static void avx512_bf16_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
@@ -110,16 +102,16 @@ static void avx512_amx_matmul(const hone_kernels *k, uint32_t wtype, const void 
 }
 
 static hone_kernels_slot AVX512 = {.own = X86_OWN("avx512", x86_avx512_vec_dot_f16, x86_avx512_vec_dot_bf16, avx512_matmul),
-                                   .more = {X86_FA_MORE_FIELDS(16), .repack = avx512_repack},
+                                   .more = {X86_FA_MORE_FIELDS(16), .repack = x86_repack},
                                    .no_blas_f16 = true};
 static hone_kernels_slot AVX512_BF16 = {
     .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_bf16_matmul),
-    .more = {X86_FA_MORE_FIELDS(16), .repack = avx512_repack},
+    .more = {X86_FA_MORE_FIELDS(16), .repack = x86_repack},
     .no_blas_f16 = true};
 
 static hone_kernels_slot AVX512_AMX = {
     .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_amx_matmul),
-    .more = {X86_FA_MORE_FIELDS(16), .repack = avx512_repack},
+    .more = {X86_FA_MORE_FIELDS(16), .repack = x86_repack},
     .no_blas_f16 = true};
 
 const hone_kernels *hone_kernels_avx512_amx(void)

@@ -168,4 +168,11 @@ static bool x86_r16k_repack(uint32_t type, void *w, int64_t rows, size_t row_byt
     return true;
 }
 
+/* Both x86 sets' repack (hone_repack_fn): Q4_0 / Q8_0, then the
+ * K-quants; each declines, untouched, what it does not take. */
+static bool x86_repack(uint32_t type, void *w, int64_t rows, size_t row_bytes)
+{
+    return x86_r16_repack(type, w, rows, row_bytes) || x86_r16k_repack(type, w, rows, row_bytes);
+}
+
 #endif

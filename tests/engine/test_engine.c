@@ -117,8 +117,8 @@ static void check_batching(const char *name)
     hone_model_free(m);
 }
 
-/* A model whose matrices a kernel set repacked at load (avx512: Q4_0,
- * Q8_0, Q4_K, Q5_K, Q6_K; avx2: Q4_K, Q5_K, Q6_K; hone_model_opts.repack, read into
+/* A model whose matrices a kernel set repacked at load (avx512 and avx2:
+ * Q4_0, Q8_0, Q4_K, Q5_K, Q6_K; hone_model_opts.repack, read into
  * memory) gives the same logits, bit for bit, one token per decode and in
  * one batch, as the file mapped with rows as stored; a context on another
  * set is refused. Checked with the set this CPU picks and with avx2. */
