@@ -11,10 +11,13 @@
  * of a whole block are exact, one vpmaddwd widens them, and -8 * sum(a)
  * (precomputed per activation block) makes them the signed block sums.
  * Q8_0 bytes are signed on both sides: |w| times sign(a, w), widened after
- * every step (two steps could overflow int16).
+ * every step (two steps could overflow int16). A matrix repacked at load
+ * (the R16 layout, r16_layout.h) gives its strips by a copy
+ * (x86_t8_pack_r16); its few-token products are r16_avx2.h's.
  *
- * Decode (x86_d8_matmul): repacking would cost as much as the product.
- * Q4_0 blocks of 8 rows are transposed into rows-in-lanes as they are
+ * Decode over rows as stored (x86_d8_matmul; matrices the repack declined,
+ * or a mapped model): repacking per call would cost as much as the
+ * product. Q4_0 blocks of 8 rows are transposed into rows-in-lanes as they are
  * loaded (16 bytes of nibbles per row: a 4x4 dword transpose per 128-bit
  * half), 8 short interleaved streams, which the hardware prefetchers
  * follow badly: the next group is prefetched. Q8_0 rows are read one
