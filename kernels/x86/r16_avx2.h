@@ -37,17 +37,9 @@ enum {
     X86_R16Q_Q4_MAX_TOK = 12,
 };
 
-/* One token's per-block terms: its blocks, -8 sum(a) (Q4_0, whose
- * nibbles are used unsigned) and the scale. */
-typedef struct {
-    const block_q8_0 *a;
-    int32_t corr[X86_R16_MAX_NB];
-    float dy[X86_R16_MAX_NB];
-} x86_r16q_act;
-
 /* Block b of a group (bp), rows 8h .. 8h + 7, against NT tokens:
  * acc[t] += sum * dx * dy. */
-X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int b, const x86_r16q_act *a, int NT, __m256 *acc)
+X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int b, const x86_r16_act *a, int NT, __m256 *acc)
 {
     const uint8_t *cp = bp + 32 + 32 * h;
     const __m256i ones16 = _mm256_set1_epi16(1);
@@ -95,7 +87,7 @@ X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int b, const x8
  * (stored in m0); fetched 8 KiB ahead (below end) into L2, as the K-quant
  * groups of r16k_avx2.h. */
 X86_INLINE void x86_r16q_group(bool q8, bool both, const uint8_t *gp, int h, int nb, const uint8_t *end,
-                               const x86_r16q_act *a, int NT, float *y, int ldy, int rs, __m256i m0, __m256i m1)
+                               const x86_r16_act *a, int NT, float *y, int ldy, int rs, __m256i m0, __m256i m1)
 {
     const size_t blk = q8 ? X86_R16_Q8_BLOCK : X86_R16_BLOCK;
     const int h0 = both ? 0 : h;
@@ -124,8 +116,8 @@ X86_INLINE void x86_r16q_group(bool q8, bool both, const uint8_t *gp, int h, int
 }
 
 /* The instances x86_r16a_walk takes (r16k_avx2.h) */
-X86_R16A_SHAPES(x86_r16q_group, x86_r16q_act, 0)
-X86_R16A_SHAPES(x86_r16q_group, x86_r16q_act, 1)
+X86_R16A_SHAPES(x86_r16q_group, x86_r16_act, 0)
+X86_R16A_SHAPES(x86_r16q_group, x86_r16_act, 1)
 /* [q8][both][NT - 1] */
 static const x86_r16a_group_fn X86_R16Q_GROUP[2][2][X86_R16A_NT] = {
     {{x86_r16q_group_0_01, x86_r16q_group_0_02}, {x86_r16q_group_0_11, x86_r16q_group_0_12}},
@@ -138,11 +130,9 @@ __attribute__((noinline)) static void x86_r16q_dec_matmul(bool q8, const void *w
                                                           float *y, int ldy)
 {
     const int nb = n / 32; /* x86_r16_repack took 1 .. X86_R16_MAX_NB */
-    x86_r16q_act a[X86_R16Q_MAX_TOK];
-    for (int t = 0; t < n_tok; t++) {
-        a[t].a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
-        x86_tile_act(act, act_row_bytes, t, 1, nb, q8 ? 0 : 8, a[t].corr, a[t].dy);
-    }
+    x86_r16_act a[X86_R16Q_MAX_TOK];
+    /* off 0 for Q8_0: its products take the sign trick, not an offset */
+    x86_r16_acts(act, act_row_bytes, n_tok, nb, q8 ? 0 : 8, a);
     x86_r16a_walk(X86_R16Q_GROUP[q8], w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 

@@ -27,15 +27,6 @@
 
 enum { X86_R16_NT = 4 };
 
-/* One token's per-block terms: its blocks, -off sum(a) (off: 8 for Q4_0,
- * 128 for Q8_0, whose bytes are made unsigned by adding it) and the
- * scale. */
-typedef struct {
-    const block_q8_0 *a;
-    int32_t corr[X86_TILE_MAX_NB];
-    float dy[X86_TILE_MAX_NB];
-} x86_r16_act;
-
 /* Block bp (one group's block) against NT tokens' block b: acc[t] += ... */
 X86_INLINE void x86_r16_step(bool q8, const uint8_t *bp, int b, const x86_r16_act *a, int NT, __m512 *acc)
 {
@@ -146,16 +137,9 @@ __attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, const void *w,
                                                          float *y, int ldy)
 {
     const int nb = n / 32;
-    const __m256i ones = _mm256_set1_epi8(1);
     x86_r16_act a[X86_R16_MAX_TOK];
-    for (int t = 0; t < n_tok; t++) {
-        a[t].a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
-        for (int b = 0; b < nb; b++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)a[t].a[b].qs);
-            a[t].corr[b] = (q8 ? -128 : -8) * hsum_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), ones, q));
-            a[t].dy[b] = h2f(a[t].a[b].d);
-        }
-    }
+    /* off 128 for Q8_0: x86_r16_step makes its bytes unsigned by adding it */
+    x86_r16_acts(act, act_row_bytes, n_tok, nb, q8 ? 128 : 8, a);
     x86_r16_walk(x86_r16_group_TABLE, q8, w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 

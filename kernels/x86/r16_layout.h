@@ -1,8 +1,8 @@
 /* r16_layout.h — the R16 layouts (HONE_WTYPE_R16) that the avx512 and
- * avx2 sets share, and the repacks that write them. Included by
- * x86/tiles16_vnni.h (after x86_tr16x4) and x86/tiles8_k_avx2.h (after
- * body256.h's x86_tr8x4): each set transposes with its own registers, the
- * bytes written are the same.
+ * avx2 sets share, the repacks that write them, and the per-token terms
+ * their Q4_0 / Q8_0 products read. Included by x86/tiles16_vnni.h (after
+ * x86_tr16x4) and x86/rows8_avx2.h (after body256.h's x86_tr8x4): each
+ * set transposes with its own registers, the bytes written are the same.
  *
  * A matrix is laid out in groups of 16 rows; a group keeps its byte range
  * (so the scheduler's row split is unchanged), and holds per super-block
@@ -95,6 +95,26 @@ X86_INLINE void x86_r16_cols_keep(const char *const *p, size_t at, int n, int ke
 X86_INLINE void x86_r16_cols(const char *const *p, size_t at, int n, uint8_t *o)
 {
     x86_r16_cols_keep(p, at, n, 4, o);
+}
+
+/* One token's per-block terms, for the sets' few-token Q4_0 / Q8_0
+ * products over the layout: its blocks, -off sum(a) (the set's own
+ * offset: 8 for Q4_0's unsigned nibbles, 0 or 128 for Q8_0) and the
+ * scale. */
+typedef struct {
+    const block_q8_0 *a;
+    int32_t corr[X86_R16_MAX_NB];
+    float dy[X86_R16_MAX_NB];
+} x86_r16_act;
+
+/* The terms of tokens 0 .. n_tok - 1 (nb blocks each, at most
+ * X86_R16_MAX_NB) into a. */
+X86_INLINE void x86_r16_acts(const void *act, size_t act_row_bytes, int n_tok, int nb, int off, x86_r16_act *a)
+{
+    for (int t = 0; t < n_tok; t++) {
+        a[t].a = (const block_q8_0 *)((const char *)act + (size_t)t * act_row_bytes);
+        x86_tile_act(act, act_row_bytes, t, 1, nb, off, a[t].corr, a[t].dy);
+    }
 }
 
 /* The sets' Q4_0 / Q8_0 repack (hone_repack_fn): matrices whose rows come
