@@ -8,6 +8,7 @@
 #include <cpu_features_macros.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #if defined(CPU_FEATURES_ARCH_X86)
 #include <cpuinfo_x86.h>
@@ -123,8 +124,17 @@ void hone_cpu_cache_fill(hone_topology *t)
         else if (l->level == 2 && l->cache_type == CPU_FEATURE_CACHE_UNIFIED && !t->l2_bytes) t->l2_bytes = bytes;
         else if (l->level == 3 && l->cache_type == CPU_FEATURE_CACHE_UNIFIED && !t->l3_bytes) t->l3_bytes = bytes;
     }
+#endif
+#if defined(_SC_LEVEL1_DCACHE_SIZE) && defined(_SC_LEVEL2_CACHE_SIZE) && defined(_SC_LEVEL3_CACHE_SIZE)
+    /* cpu_features 0.7 reads only Intel's cache leaves: on AMD it returns no
+     * levels. glibc decodes AMD's leaves as well, so it fills what is left
+     * (a Zen 5 guest with no sysfs cache folders needs it). */
+    long v;
+    if (!t->l1d_bytes && (v = sysconf(_SC_LEVEL1_DCACHE_SIZE)) > 0) t->l1d_bytes = v;
+    if (!t->l2_bytes && (v = sysconf(_SC_LEVEL2_CACHE_SIZE)) > 0) t->l2_bytes = v;
+    if (!t->l3_bytes && (v = sysconf(_SC_LEVEL3_CACHE_SIZE)) > 0) t->l3_bytes = v;
 #else
-    (void)t; /* sysfs is the only source there */
+    (void)t; /* sysfs (and cpu_features on x86) are the only sources there */
 #endif
 }
 

@@ -243,8 +243,9 @@ static void guard_refuses_an_injected_feature(void **state)
     clear_env();
 }
 
-/* Where sysfs has no cache folders (some VMs) the sizes come from CPUID:
- * only the unknown ones, and sysfs's values stay. */
+/* Where sysfs has no cache folders (some VMs) the sizes come from CPUID
+ * (cpu_features, then glibc, which also decodes AMD's leaves): only the
+ * unknown ones, and sysfs's values stay. */
 static void cache_sizes_from_the_cpu(void **state)
 {
     (void)state;
