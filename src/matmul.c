@@ -3,6 +3,7 @@
 
 #include "blas_gemm.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,10 +19,23 @@
  * and +1.9 % (Q4_K_M), 384 KiB the same as 128. */
 #define NEXT_FETCH_MAX_TOK 4
 #define NEXT_FETCH_BYTES ((size_t)128 * 1024)
+/* Decode (up to NEXT_FETCH_MAX_TOK tokens): a thread done with its own
+ * part takes pieces of about this many weight bytes off the back of a
+ * part still running (in whole 16-row groups: the repacked layouts' unit). */
+#define STEAL_BYTES ((size_t)64 * 1024)
+#define STEAL_ROWS 16
+
+/* One thread's part of a decode product, front << 32 | back (rows of the
+ * concatenated outputs): its owner takes pieces off the front, others off
+ * the back. A line each, as the owners' claims would otherwise contend. */
+typedef struct {
+    _Alignas(64) _Atomic uint64_t fb;
+} mm_part;
 
 struct hone_mm {
     const hone_kernels *k;
     int n_threads;
+    mm_part *parts;                 /* [n_threads] */
     uint8_t *act[HONE_MM_MAX_JOBS]; /* the input in each vec_dot_type */
     float *blas;                    /* per thread [HONE_BLAS_STRIP][f16_cols] */
     size_t blas_floats;             /* per thread; 0: no BLAS */
@@ -79,7 +93,7 @@ hone_status hone_mm_create(const hone_kernels *k, int n_threads, const hone_mm_p
     if (!s) return hone_fail(err, HONE_ERR_NOMEM, "out of memory (matmul scheduler)");
     s->k = k;
     s->n_threads = n_threads;
-    bool ok = true;
+    bool ok = (s->parts = mm_alloc(s, sizeof(mm_part) * (size_t)n_threads)) != NULL;
     for (int i = 0; i < p->n_act && i < HONE_MM_MAX_JOBS; i++)
         ok = (s->act[i] = mm_alloc(s, p->act_bytes)) && ok;
     if (k->gemm_f16 && p->f16_cols > 0) {
@@ -100,6 +114,7 @@ void hone_mm_free(hone_mm *s)
 {
     if (!s) return;
     for (int i = 0; i < HONE_MM_MAX_JOBS; i++) free(s->act[i]);
+    free(s->parts);
     free(s->blas);
     free(s);
 }
@@ -135,14 +150,18 @@ typedef struct {
     size_t conv_rb[HONE_MM_MAX_JOBS];
     int cols;
     const hone_mm_next *next;    /* fetch its start when done (decode) */
+    int64_t total;               /* rows of all outputs */
+    int align;                   /* parts are multiples of this many rows */
+    int64_t steal;               /* rows of a stolen piece; 0: no stealing */
 } mm_call;
 
-/* Thread ith's part of nth of the concatenated rows of total. */
-static void part_of(int64_t total, int ith, int nth, int64_t *a, int64_t *b)
+/* Thread ith's part of nth of the concatenated rows of total, in
+ * multiples of align rows. */
+static void part_of(int64_t total, int align, int ith, int nth, int64_t *a, int64_t *b)
 {
     int64_t per = (total + nth - 1) / nth;
-    per = (per + HONE_MM_ROW_ALIGN - 1) / HONE_MM_ROW_ALIGN * HONE_MM_ROW_ALIGN;
-    *a = per * ith;
+    per = (per + align - 1) / align * align;
+    *a = per * ith < total ? per * ith : total;
     *b = *a + per < total ? *a + per : total;
 }
 
@@ -156,7 +175,7 @@ static void prefetch_next(const mm_call *c, int ith, int nth)
     int64_t total = 0;
     for (int j = 0; j < nx->n; j++) total += nx->w[j]->rows;
     int64_t a, b;
-    part_of(total, ith, nth, &a, &b);
+    part_of(total, STEAL_ROWS, ith, nth, &a, &b);
     int64_t base = 0;
     for (int j = 0; j < nx->n; j++) {
         const hone_weight *w = nx->w[j];
@@ -182,16 +201,10 @@ static void conv_worker(void *arg, int ith, int nth, int tid)
     }
 }
 
-/* The rows of all outputs, concatenated, split evenly between chunks
- * (one per thread: hone_mm_run). */
-static void mm_worker(void *arg, int ith, int nth, int tid)
+/* Rows [a, b) of all outputs, concatenated. */
+static void mm_rows(const mm_call *c, int64_t a, int64_t b, int tid)
 {
-    const mm_call *c = arg;
     const hone_kernels *k = c->s->k;
-    int64_t total = 0;
-    for (int j = 0; j < c->n_outs; j++) total += c->outs[j].w->rows;
-    int64_t a, b;
-    part_of(total, ith, nth, &a, &b);
     int64_t base = 0;
     for (int j = 0; j < c->n_outs; j++) {
         const hone_mm_out *o = &c->outs[j];
@@ -213,6 +226,59 @@ static void mm_worker(void *arg, int ith, int nth, int tid)
             float *y = o->y + (size_t)tk * (size_t)o->ldy;
             for (int64_t r = lo; r < hi; r++) y[r] += bias[r];
         }
+    }
+}
+
+static uint64_t fb_pack(int64_t f, int64_t b) { return (uint64_t)f << 32 | (uint64_t)b; }
+
+/* Decode: part ith runs front to back in a few pieces (three quarters of
+ * what is left each time: each call carries on the last one's stream),
+ * then its thread takes pieces off the back of the parts still running.
+ * The two threads of a 2-core machine stream memory at unequal speeds (on
+ * a Zen 5 guest one finished its even half 6 % of a product later in 82 %
+ * of the products), which a fixed split leaves as a wait at the join. */
+static void mm_steal(const mm_call *c, int ith, int nth, int tid)
+{
+    const int64_t al = c->align;
+    mm_part *parts = c->s->parts;
+    for (;;) {
+        uint64_t w = atomic_load_explicit(&parts[ith].fb, memory_order_acquire);
+        const int64_t f = (int64_t)(w >> 32), b = (int64_t)(uint32_t)w;
+        if (f >= b) break;
+        int64_t n = (b - f) * 3 / 4;
+        if (n < c->steal) n = c->steal;
+        int64_t e = (f + n + al - 1) / al * al;
+        if (e > b) e = b;
+        if (atomic_compare_exchange_weak_explicit(&parts[ith].fb, &w, fb_pack(e, b), memory_order_acq_rel,
+                                                  memory_order_acquire))
+            mm_rows(c, f, e, tid);
+    }
+    for (int d = 1; d < nth; d++) {
+        mm_part *p = &parts[(ith + d) % nth];
+        for (;;) {
+            uint64_t w = atomic_load_explicit(&p->fb, memory_order_acquire);
+            const int64_t f = (int64_t)(w >> 32), b = (int64_t)(uint32_t)w;
+            if (f >= b) break;
+            int64_t s = (b - c->steal) / al * al;
+            if (s < f) s = f;
+            if (atomic_compare_exchange_weak_explicit(&p->fb, &w, fb_pack(f, s), memory_order_acq_rel,
+                                                      memory_order_acquire))
+                mm_rows(c, s, b, tid);
+        }
+    }
+}
+
+/* The rows of all outputs, concatenated, split evenly between chunks
+ * (one per thread: hone_mm_run). */
+static void mm_worker(void *arg, int ith, int nth, int tid)
+{
+    const mm_call *c = arg;
+    if (c->steal) {
+        mm_steal(c, ith, nth, tid);
+    } else {
+        int64_t a, b;
+        part_of(c->total, c->align, ith, nth, &a, &b);
+        mm_rows(c, a, b, tid);
     }
     if (c->next) prefetch_next(c, ith, nth);
 }
@@ -250,13 +316,32 @@ void hone_mm_run(hone_mm *s, hone_threadpool *pool, const float *src, int ld_src
         work += outs[j].w->row_bytes * (size_t)outs[j].w->rows;
         rows += outs[j].w->rows;
     }
+    c.total = rows;
+    c.align = HONE_MM_ROW_ALIGN;
     if (work * (size_t)n_tok < MIN_PARALLEL_BYTES) mm_worker(&c, 0, 1, 0);
     /* One contiguous part per thread. Each extra part costs a cold start
      * (its first rows come from memory before any fetch-ahead) and the
      * kernels' per-call setup (activations laid out, scales): against 4
      * parts per thread, bench-1b Q4_K_M tg t=2 +5 %, Q4_0 pp512 +2 %
-     * (with 4 per thread whose first took 3/4 of the rows: tg +0 %). The
-     * price: a thread held up elsewhere delays the product, as in
-     * llama.cpp's decode. */
-    else hone_threadpool_run(pool, mm_worker, &c, pool_parts(pool, rows / HONE_MM_ROW_ALIGN, 1));
+     * (with 4 per thread whose first took 3/4 of the rows: tg +0 %).
+     * Decode then balances the parts by stealing (mm_steal): bench-1b tg64
+     * t=2 on a Zen 5 guest, interleaved, Q4_0 +4.5-5.1 %, Q4_K_M +3.6 %,
+     * Q8_0 +4.6 % (pieces of 32 KiB: +0 %, 128 KiB: +3.9 %; halves
+     * instead of three quarters: +4.7 %). On prompts it gained nothing
+     * measurable (pp512 +0.2-0.4 %), so they keep the fixed split. */
+    else {
+        const int nth = pool_parts(pool, rows / HONE_MM_ROW_ALIGN, 1);
+        if (n_tok <= NEXT_FETCH_MAX_TOK && nth <= s->n_threads && rows < ((int64_t)1 << 31)) {
+            c.align = STEAL_ROWS;
+            const size_t rb = outs[0].w->row_bytes ? outs[0].w->row_bytes : 1;
+            c.steal = (int64_t)((STEAL_BYTES / rb + STEAL_ROWS - 1) / STEAL_ROWS * STEAL_ROWS);
+            if (c.steal < STEAL_ROWS) c.steal = STEAL_ROWS;
+            for (int i = 0; i < nth; i++) {
+                int64_t a, b;
+                part_of(rows, STEAL_ROWS, i, nth, &a, &b);
+                atomic_store_explicit(&s->parts[i].fb, fb_pack(a, b), memory_order_relaxed);
+            }
+        }
+        hone_threadpool_run(pool, mm_worker, &c, nth);
+    }
 }
