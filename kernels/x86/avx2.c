@@ -18,10 +18,11 @@
 /* Matrices repacked at load (x86_repack): a few tokens straight from the
  * layout, more through the strips and tiles. Else Q4_0 / Q8_0 with 8 rows
  * in lanes (repacked strips for prompt batches, 8-row groups for decode)
- * where the shape suits them, and the group kernels. */
-static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
-                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                        float *y, int ldy)
+ * where the shape suits them, and the group kernels. pf_l2: the repacked
+ * K-quants' decode fetches ahead into L2 (Intel), not L1 (AMD;
+ * r16k_avx2.h). */
+static void avx2_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, const void *w, size_t w_row_bytes,
+                           const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y, int ldy)
 {
     if (wtype & HONE_WTYPE_R16) {
         const uint32_t t = wtype & ~HONE_WTYPE_R16;
@@ -34,7 +35,7 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
         }
         const int kind = x86_r16k_kind(t); /* Q4_K, Q5_K or Q6_K: x86_r16k_repack's */
         if (n_tok <= X86_R16A_MAX_TOK)
-            x86_r16a_dec_matmul(kind, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            x86_r16a_dec_matmul(kind, pf_l2, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         else
             x86_t8k_r16_matmul(kind, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
@@ -55,13 +56,36 @@ static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, si
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
+static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                        float *y, int ldy)
+{
+    avx2_matmul_pf(k, true, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+}
+static void avx2_zen_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                            const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
+                            int ldy)
+{
+    avx2_matmul_pf(k, false, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+}
+
 /* no_blas_f16: the 4 x 3 F16 tiles ran bench-1b-f16 pp512 t=2 at 112-114
  * t/s where OpenBLAS did 102 (HONE_KERNELS=avx2 on a Zen 5) */
 static hone_kernels_slot AVX2 = {.own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x86_avx2_vec_dot_bf16, avx2_matmul),
                                  .more = {X86_FA_MORE_FIELDS(8), .repack = x86_repack},
                                  .no_blas_f16 = true};
 
+static hone_kernels_slot AVX2_ZEN = {
+    .own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x86_avx2_vec_dot_bf16, avx2_zen_matmul),
+    .more = {X86_FA_MORE_FIELDS(8), .repack = x86_repack},
+    .no_blas_f16 = true};
+
 const hone_kernels *hone_kernels_avx2(void)
 {
     return hone_kernels_complete(&AVX2);
+}
+
+const hone_kernels *hone_kernels_avx2_zen(void)
+{
+    return hone_kernels_complete(&AVX2_ZEN);
 }

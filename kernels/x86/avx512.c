@@ -22,17 +22,19 @@
  * X86_DEC_Q8_MAX_TOK tokens, where the tiles take over: measured with
  * bench_kernels --few; Q4_K / Q5_K / Q6_K below X86_TILE_K_MIN_TOK). More
  * tokens: the 16-row tiles. F16: x86/f16_avx512.h, always. Else the group
- * kernels. */
+ * kernels. pf_l2: the repacked K-quants' decode fetches ahead into L2 (Intel),
+ * not L1 (AMD; r16k_avx512.h). */
 enum { X86_DEC_Q8_MAX_TOK = 8 };
-static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
-                          const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                          float *y, int ldy)
+static void avx512_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, const void *w, size_t w_row_bytes,
+                             const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
+                             int ldy)
 {
     if (wtype & HONE_WTYPE_R16) { /* repacked by x86_repack (r16_layout.h) */
         const uint32_t t = wtype & ~HONE_WTYPE_R16;
         if (t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q5_K || t == HONE_TYPE_Q6_K) {
             if (n_tok <= X86_R16_MAX_TOK)
-                x86_r16k_dec_matmul(x86_r16k_kind(t), w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+                x86_r16k_dec_matmul(x86_r16k_kind(t), pf_l2, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y,
+                                    ldy);
             else if (t != HONE_TYPE_Q6_K)
                 x86_tile_k4_matmul(w, w_row_bytes, t == HONE_TYPE_Q5_K, true, act, act_row_bytes, n, r0, r1, n_tok, y,
                                    ldy);
@@ -67,17 +69,38 @@ static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, 
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
+/* Intel's (fetch into L2). */
+static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                          const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                          float *y, int ldy)
+{
+    avx512_matmul_pf(k, true, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+}
+
 /* The same on CPUs with AVX512_BF16, whose BF16 weights take the vdpbf16ps
- * kernel (x86/avx512_bf16.c). */
-static void avx512_bf16_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
-                               const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                               float *y, int ldy)
+ * kernel (x86/avx512_bf16.c): Intel's, and AMD's (Zen 4 / 5) fetching into
+ * L1. */
+static void avx512_bf16_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, const void *w,
+                                  size_t w_row_bytes, const void *act, size_t act_row_bytes, int n, int r0, int r1,
+                                  int n_tok, float *y, int ldy)
 {
     if (wtype == HONE_TYPE_BF16) {
         hone_avx512_matmul_bf16(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
-    avx512_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+    avx512_matmul_pf(k, pf_l2, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+}
+static void avx512_bf16_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                               const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
+                               float *y, int ldy)
+{
+    avx512_bf16_matmul_pf(k, true, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+}
+static void avx512_zen_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
+                              const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
+                              int ldy)
+{
+    avx512_bf16_matmul_pf(k, false, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
 /* The same on CPUs with AMX-INT8 (all of which have AVX512_BF16): prompt
@@ -109,6 +132,11 @@ static hone_kernels_slot AVX512_BF16 = {
     .more = {X86_FA_MORE_FIELDS(16), .repack = x86_repack},
     .no_blas_f16 = true};
 
+static hone_kernels_slot AVX512_ZEN = {
+    .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_zen_matmul),
+    .more = {X86_FA_MORE_FIELDS(16), .repack = x86_repack},
+    .no_blas_f16 = true};
+
 static hone_kernels_slot AVX512_AMX = {
     .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_amx_matmul),
     .more = {X86_FA_MORE_FIELDS(16), .repack = x86_repack},
@@ -127,4 +155,9 @@ const hone_kernels *hone_kernels_avx512(void)
 const hone_kernels *hone_kernels_avx512_bf16(void)
 {
     return hone_kernels_complete(&AVX512_BF16);
+}
+
+const hone_kernels *hone_kernels_avx512_zen(void)
+{
+    return hone_kernels_complete(&AVX512_ZEN);
 }

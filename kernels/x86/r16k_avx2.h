@@ -283,17 +283,21 @@ X86_INLINE void x86_r16a_q6_step(const uint8_t *bp, int h, int i, const x86_r16a
 
 /* One group (gp, rows rs .. rs + 15) against NT tokens: both halves, in
  * one pass over its lines (stored in the lanes of m0, m1), or only half h
- * (stored in m0); fetched 8 KiB ahead (below end) into L2, as the avx512
- * set's groups. */
-X86_INLINE void x86_r16a_group(int kind, bool both, const uint8_t *gp, int h, int nsb, const uint8_t *end,
+ * (stored in m0); fetched 8 KiB ahead (below end) into L1, or into L2
+ * where flag has X86_R16A_PF_L2, as the avx512 set's groups (Intel: L2;
+ * AMD: L1, bench-1b Q4_K_M tg64 t=2 on a Zen 5 +6.8 %). flag: the kind
+ * (X86_R16_Q4_K, _Q5_K, _Q6_K) | that bit. */
+enum { X86_R16A_PF_L2 = 4 };
+X86_INLINE void x86_r16a_group(int flag, bool both, const uint8_t *gp, int h, int nsb, const uint8_t *end,
                                const x86_r16a_act *a, int NT, float *y, int ldy, int rs, __m256i m0, __m256i m1)
 {
+    const int kind = flag & 3;
     const size_t blk = x86_r16k_block(kind);
     __m256 acc0[X86_R16A_NT], acc1[X86_R16A_NT];
     for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
         const uint8_t *bp = gp + (size_t)i * blk;
-        x86_prefetch_run(bp, blk, 8192, end, 1);
+        x86_prefetch_run(bp, blk, 8192, end, (flag & X86_R16A_PF_L2) != 0);
         if (kind == X86_R16_Q6_K) {
             x86_r16a_q6_step(bp, both ? 0 : h, i, a, NT, acc0);
             if (both) x86_r16a_q6_step(bp, 1, i, a, NT, acc1);
@@ -330,15 +334,25 @@ typedef void (*x86_r16a_group_fn)(const uint8_t *, int, int, const uint8_t *, co
     X86_R16A_INSTANCE(GROUP, ACT, FLAG, 0, 2)                                                                         \
     X86_R16A_INSTANCE(GROUP, ACT, FLAG, 1, 1)                                                                         \
     X86_R16A_INSTANCE(GROUP, ACT, FLAG, 1, 2)
-/* kinds: X86_R16_Q4_K 0, X86_R16_Q5_K 1, X86_R16_Q6_K 2 */
+/* kinds: X86_R16_Q4_K 0, X86_R16_Q5_K 1, X86_R16_Q6_K 2; + 4: into L2 */
 X86_R16A_SHAPES(x86_r16a_group, x86_r16a_act, 0)
 X86_R16A_SHAPES(x86_r16a_group, x86_r16a_act, 1)
 X86_R16A_SHAPES(x86_r16a_group, x86_r16a_act, 2)
-/* [kind][both][NT - 1] */
-static const x86_r16a_group_fn X86_R16A_GROUP[3][2][X86_R16A_NT] = {
-    {{x86_r16a_group_0_01, x86_r16a_group_0_02}, {x86_r16a_group_0_11, x86_r16a_group_0_12}},
-    {{x86_r16a_group_1_01, x86_r16a_group_1_02}, {x86_r16a_group_1_11, x86_r16a_group_1_12}},
-    {{x86_r16a_group_2_01, x86_r16a_group_2_02}, {x86_r16a_group_2_11, x86_r16a_group_2_12}},
+X86_R16A_SHAPES(x86_r16a_group, x86_r16a_act, 4)
+X86_R16A_SHAPES(x86_r16a_group, x86_r16a_act, 5)
+X86_R16A_SHAPES(x86_r16a_group, x86_r16a_act, 6)
+/* [into L2][kind][both][NT - 1] */
+static const x86_r16a_group_fn X86_R16A_GROUP[2][3][2][X86_R16A_NT] = {
+    {
+        {{x86_r16a_group_0_01, x86_r16a_group_0_02}, {x86_r16a_group_0_11, x86_r16a_group_0_12}},
+        {{x86_r16a_group_1_01, x86_r16a_group_1_02}, {x86_r16a_group_1_11, x86_r16a_group_1_12}},
+        {{x86_r16a_group_2_01, x86_r16a_group_2_02}, {x86_r16a_group_2_11, x86_r16a_group_2_12}},
+    },
+    {
+        {{x86_r16a_group_4_01, x86_r16a_group_4_02}, {x86_r16a_group_4_11, x86_r16a_group_4_12}},
+        {{x86_r16a_group_5_01, x86_r16a_group_5_02}, {x86_r16a_group_5_11, x86_r16a_group_5_12}},
+        {{x86_r16a_group_6_01, x86_r16a_group_6_02}, {x86_r16a_group_6_11, x86_r16a_group_6_12}},
+    },
 };
 _Static_assert(X86_R16_Q4_K == 0 && X86_R16_Q5_K == 1 && X86_R16_Q6_K == 2, "the table's order");
 
@@ -367,10 +381,11 @@ static void x86_r16a_walk(const x86_r16a_group_fn group[2][X86_R16A_NT], const v
     }
 }
 
-/* A few tokens (up to X86_R16A_MAX_TOK), as x86_r16a_walk goes. */
-__attribute__((noinline)) static void x86_r16a_dec_matmul(int kind, const void *w, size_t w_row_bytes, const void *act,
-                                                          size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                                                          float *y, int ldy)
+/* A few tokens (up to X86_R16A_MAX_TOK), as x86_r16a_walk goes; pf_l2:
+ * fetch ahead into L2, not L1. */
+__attribute__((noinline)) static void x86_r16a_dec_matmul(int kind, bool pf_l2, const void *w, size_t w_row_bytes,
+                                                          const void *act, size_t act_row_bytes, int n, int r0, int r1,
+                                                          int n_tok, float *y, int ldy)
 {
     const int nsb = n / QK_K;
     x86_r16a_act a[X86_R16A_MAX_TOK];
@@ -386,7 +401,7 @@ __attribute__((noinline)) static void x86_r16a_dec_matmul(int kind, const void *
             }
         }
     }
-    x86_r16a_walk(X86_R16A_GROUP[kind], w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
+    x86_r16a_walk(X86_R16A_GROUP[pf_l2][kind], w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif

@@ -105,9 +105,12 @@ X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, 
 
 /* One group (gp, rows rs .. rs + 15; lanes m stored) of type kind
  * (X86_R16_Q4_K, _Q5_K, _Q6_K) against NT (<= X86_R16_NT) tokens, fetched 8 KiB ahead
- * (below end), as r16_avx512.h's groups are, but into L2. */
-X86_INLINE void x86_r16k_group(int kind, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a,
-                               int NT, float *y, int ldy, int rs, __mmask16 m)
+ * (below end), as r16_avx512.h's groups are, into L1, or into L2 (pf_l2).
+ * Which is faster depends on the CPU, by a lot: Intel Xeon (round eleven)
+ * bench-1b Q4_K_M tg64 t=2 L2 +4-7 %; Zen 5 (round fifteen) L1 +42 %.
+ * kernels.c picks the table by vendor. */
+X86_INLINE void x86_r16k_group(int kind, int pf_l2, const uint8_t *gp, int nsb, const uint8_t *end,
+                               const x86_r16k_act *a, int NT, float *y, int ldy, int rs, __mmask16 m)
 {
     const bool q6 = kind == X86_R16_Q6_K;
     const size_t blk = x86_r16k_block(kind);
@@ -115,37 +118,38 @@ X86_INLINE void x86_r16k_group(int kind, const uint8_t *gp, int nsb, const uint8
     for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
     for (int i = 0; i < nsb; i++) {
         const uint8_t *bp = gp + (size_t)i * blk;
-        /* into L2: bench-1b Q4_K_M tg64 t=2 +4 % and +7 % against L1
-         * (10 and 6 interleaved rounds; Q4_0's groups: +2 %, within the
-         * noise) */
-        x86_prefetch_run(bp, blk, 8192, end, 1);
+        x86_prefetch_run(bp, blk, 8192, end, pf_l2);
         if (q6) x86_r16q6_step(bp, i, a, NT, acc);
         else x86_r16k_step(bp, kind == X86_R16_Q5_K, i, a, NT, acc);
     }
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, acc[t]);
 }
 
-/* the flag of x86_r16_walk's tables: Q6_K or not; Q5_K's own table */
-X86_INLINE void x86_r16k46_group(bool q6, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a,
-                                 int NT, float *y, int ldy, int rs, __mmask16 m)
-{
-    x86_r16k_group(q6 ? X86_R16_Q6_K : X86_R16_Q4_K, gp, nsb, end, a, NT, y, ldy, rs, m);
-}
-X86_INLINE void x86_r16k5_group(bool unused, const uint8_t *gp, int nsb, const uint8_t *end, const x86_r16k_act *a,
-                                int NT, float *y, int ldy, int rs, __mmask16 m)
-{
-    (void)unused;
-    x86_r16k_group(X86_R16_Q5_K, gp, nsb, end, a, NT, y, ldy, rs, m);
-}
-X86_R16_SHAPES(x86_r16k46_group)
-X86_R16_SHAPES(x86_r16k5_group)
+/* the flag of x86_r16_walk's tables: Q6_K or not; Q5_K's own table; each
+ * fetching into L1, or into L2 (_l2) */
+#define X86_R16K_GROUPS(NAME, PF_L2)                                                                           \
+    X86_INLINE void x86_r16k46##NAME(bool q6, const uint8_t *gp, int nsb, const uint8_t *end,                   \
+                                     const x86_r16k_act *a, int NT, float *y, int ldy, int rs, __mmask16 m)     \
+    {                                                                                                          \
+        x86_r16k_group(q6 ? X86_R16_Q6_K : X86_R16_Q4_K, PF_L2, gp, nsb, end, a, NT, y, ldy, rs, m);          \
+    }                                                                                                          \
+    X86_INLINE void x86_r16k5##NAME(bool unused, const uint8_t *gp, int nsb, const uint8_t *end,                \
+                                    const x86_r16k_act *a, int NT, float *y, int ldy, int rs, __mmask16 m)      \
+    {                                                                                                          \
+        (void)unused;                                                                                          \
+        x86_r16k_group(X86_R16_Q5_K, PF_L2, gp, nsb, end, a, NT, y, ldy, rs, m);                               \
+    }                                                                                                          \
+    X86_R16_SHAPES(x86_r16k46##NAME)                                                                           \
+    X86_R16_SHAPES(x86_r16k5##NAME)
+X86_R16K_GROUPS(_group, 0)
+X86_R16K_GROUPS(_l2_group, 1)
 
 /* Few tokens (up to X86_R16_MAX_TOK), as x86_r16_dec_matmul: per group,
  * X86_R16_NT tokens at a time; a group only partly in rows [r0, r1) is
- * computed whole and stored masked. */
-__attribute__((noinline)) static void x86_r16k_dec_matmul(int kind, const void *w, size_t w_row_bytes, const void *act,
-                                                          size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                                                          float *y, int ldy)
+ * computed whole and stored masked. pf_l2: fetch ahead into L2, not L1. */
+__attribute__((noinline)) static void x86_r16k_dec_matmul(int kind, bool pf_l2, const void *w, size_t w_row_bytes,
+                                                          const void *act, size_t act_row_bytes, int n, int r0, int r1,
+                                                          int n_tok, float *y, int ldy)
 {
     const int nsb = n / QK_K;
     const bool q6 = kind == X86_R16_Q6_K;
@@ -165,8 +169,10 @@ __attribute__((noinline)) static void x86_r16k_dec_matmul(int kind, const void *
             }
         }
     }
-    x86_r16_walk(kind == X86_R16_Q5_K ? x86_r16k5_group_TABLE : x86_r16k46_group_TABLE, q6, w, w_row_bytes, nsb, a,
-                 sizeof a[0], r0, r1, n_tok, y, ldy);
+    const x86_r16_group_fn *group = kind == X86_R16_Q5_K ? (pf_l2 ? x86_r16k5_l2_group_TABLE : x86_r16k5_group_TABLE)
+                                    : pf_l2                ? x86_r16k46_l2_group_TABLE
+                                                           : x86_r16k46_group_TABLE;
+    x86_r16_walk(group, q6, w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif
