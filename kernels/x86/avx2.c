@@ -56,18 +56,8 @@ static void avx2_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, co
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-static void avx2_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
-                        const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                        float *y, int ldy)
-{
-    avx2_matmul_pf(k, true, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-}
-static void avx2_zen_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
-                            const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
-                            int ldy)
-{
-    avx2_matmul_pf(k, false, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-}
+X86_MATMUL_PF(avx2_matmul, avx2_matmul_pf, true)
+X86_MATMUL_PF(avx2_zen_matmul, avx2_matmul_pf, false)
 
 /* no_blas_f16: the 4 x 3 F16 tiles ran bench-1b-f16 pp512 t=2 at 112-114
  * t/s where OpenBLAS did 102 (HONE_KERNELS=avx2 on a Zen 5) */

@@ -70,12 +70,7 @@ static void avx512_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, 
 }
 
 /* Intel's (fetch into L2). */
-static void avx512_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
-                          const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                          float *y, int ldy)
-{
-    avx512_matmul_pf(k, true, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-}
+X86_MATMUL_PF(avx512_matmul, avx512_matmul_pf, true)
 
 /* The same on CPUs with AVX512_BF16, whose BF16 weights take the vdpbf16ps
  * kernel (x86/avx512_bf16.c): Intel's, and AMD's (Zen 4 / 5) fetching into
@@ -90,18 +85,8 @@ static void avx512_bf16_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wt
     }
     avx512_matmul_pf(k, pf_l2, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
-static void avx512_bf16_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
-                               const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                               float *y, int ldy)
-{
-    avx512_bf16_matmul_pf(k, true, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-}
-static void avx512_zen_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
-                              const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
-                              int ldy)
-{
-    avx512_bf16_matmul_pf(k, false, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-}
+X86_MATMUL_PF(avx512_bf16_matmul, avx512_bf16_matmul_pf, true)
+X86_MATMUL_PF(avx512_zen_matmul, avx512_bf16_matmul_pf, false)
 
 /* The same on CPUs with AMX-INT8 (all of which have AVX512_BF16): prompt
  * batches over the repacked Q4_0 / Q8_0 / Q4_K / Q5_K groups take the TMUL

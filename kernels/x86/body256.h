@@ -1492,6 +1492,16 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
 
 /* --- the table ---------------------------------------------------------- */
 
+/* A table's matmul entry NAME: IMPL(k, PF_L2, ...) with the fetch-ahead
+ * choice fixed (a set's Intel and AMD tables differ only in it: the
+ * repacked K-quants' decode fetches into L2 on Intel, L1 on AMD). */
+#define X86_MATMUL_PF(NAME, IMPL, PF_L2)                                                                        \
+    static void NAME(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes, const void *act, \
+                     size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y, int ldy)                 \
+    {                                                                                                           \
+        IMPL(k, PF_L2, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);                    \
+    }
+
 /* What every x86 set vectorizes, as the .own of its hone_kernels_slot
  * (kernels/table.h: the entries left NULL are generic's); the sets differ
  * in their name, F16 and BF16 dots and matmul. */
