@@ -19,9 +19,11 @@
  * and +1.9 % (Q4_K_M), 384 KiB the same as 128. */
 #define NEXT_FETCH_MAX_TOK 4
 #define NEXT_FETCH_BYTES ((size_t)128 * 1024)
-/* Decode (up to NEXT_FETCH_MAX_TOK tokens): a thread done with its own
- * part takes pieces of about this many weight bytes off the back of a
- * part still running (in whole 16-row groups: the repacked layouts' unit). */
+/* Decode and a server's few-token steps (up to STEAL_MAX_TOK tokens: the
+ * few-token kernels' reach): a thread done with its own part takes pieces
+ * of about this many weight bytes off the back of a part still running
+ * (in whole 16-row groups: the repacked layouts' unit). */
+#define STEAL_MAX_TOK 16
 #define STEAL_BYTES ((size_t)64 * 1024)
 #define STEAL_ROWS 16
 
@@ -327,11 +329,12 @@ void hone_mm_run(hone_mm *s, hone_threadpool *pool, const float *src, int ld_src
      * Decode then balances the parts by stealing (mm_steal): bench-1b tg64
      * t=2 on a Zen 5 guest, interleaved, Q4_0 +4.5-5.1 %, Q4_K_M +3.6 %,
      * Q8_0 +4.6 % (pieces of 32 KiB: +0 %, 128 KiB: +3.9 %; halves
-     * instead of three quarters: +4.7 %). On prompts it gained nothing
+     * instead of three quarters: +4.7 %); up to 16 tokens too: pp8
+     * Q4_K_M +7 %, pp12 Q4_0 +3.2 %. On prompts it gained nothing
      * measurable (pp512 +0.2-0.4 %), so they keep the fixed split. */
     else {
         const int nth = pool_parts(pool, rows / HONE_MM_ROW_ALIGN, 1);
-        if (n_tok <= NEXT_FETCH_MAX_TOK && nth <= s->n_threads && rows < ((int64_t)1 << 31)) {
+        if (n_tok <= STEAL_MAX_TOK && nth <= s->n_threads && rows < ((int64_t)1 << 31)) {
             c.align = STEAL_ROWS;
             const size_t rb = outs[0].w->row_bytes ? outs[0].w->row_bytes : 1;
             c.steal = (int64_t)((STEAL_BYTES / rb + STEAL_ROWS - 1) / STEAL_ROWS * STEAL_ROWS);

@@ -11,7 +11,7 @@
  *      pool's threads (multiples of HONE_MM_ROW_ALIGN rows: kernels tile
  *      rows), each thread calling the kernel table's matmul on its rows, or
  *      the table's BLAS gemm for F16 weights in prompt batches; on a few
- *      tokens (decode) a thread done with its part then takes pieces off
+ *      tokens (decode, up to 16) a thread done with its part takes pieces off
  *      the back of a part still running, so a slower core does not hold
  *      up the product;
  *   3. adds the optional biases on the same rows.

@@ -1,9 +1,9 @@
 /* test_matmul_sched.c — the matmul scheduler (src/matmul.c) gives every
  * row the same bits whatever the threads: 1 to 4 pool threads against the
- * caller alone, for decode (the parts and their stolen pieces), a few
- * tokens and a prompt batch, on groups of 1 to 3 matrices with row counts
- * that do not divide evenly, tiny products (run on the caller) and
- * matrices in the set's repacked layout. */
+ * caller alone, for decode and a few tokens (the parts and their stolen
+ * pieces) and a prompt batch (a fixed split), on groups of 1 to 3
+ * matrices with row counts that do not divide evenly, tiny products (run
+ * on the caller) and matrices in the set's repacked layout. */
 #include "matmul.h"
 #include "threadpool.h"
 
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-enum { COLS = 512, MAX_TOK = 8 };
+enum { COLS = 512, MAX_TOK = 20 };
 
 typedef struct {
     uint32_t type;
@@ -87,7 +87,7 @@ static void one_set(const char *name)
             got[j] = malloc(sizeof(float) * (size_t)g->rows[j] * MAX_TOK);
         }
         if (g->repack && !repacked) goto next; /* this set keeps rows for the type */
-        static const int TOK[] = {1, 3, 8};
+        static const int TOK[] = {1, 3, 8, 20};
         for (size_t ti = 0; ti < sizeof TOK / sizeof TOK[0]; ti++) {
             run(k, ws, g->n, x, TOK[ti], 0, want);
             for (int threads = 1; threads <= 4; threads++) {
