@@ -153,8 +153,9 @@ typedef struct {
     int cols;
     const hone_mm_next *next;    /* fetch its start when done (decode) */
     int64_t total;               /* rows of all outputs */
-    int align;                   /* parts are multiples of this many rows */
-    int64_t steal;               /* rows of a stolen piece; 0: no stealing */
+    int64_t steal;               /* rows of a stolen piece; 0: no stealing
+                                    (parts in HONE_MM_ROW_ALIGN rows, else
+                                    in STEAL_ROWS) */
 } mm_call;
 
 /* Thread ith's part of nth of the concatenated rows of total, in
@@ -241,7 +242,7 @@ static uint64_t fb_pack(int64_t f, int64_t b) { return (uint64_t)f << 32 | (uint
  * of the products), which a fixed split leaves as a wait at the join. */
 static void mm_steal(const mm_call *c, int ith, int nth, int tid)
 {
-    const int64_t al = c->align;
+    const int64_t al = STEAL_ROWS;
     mm_part *parts = c->s->parts;
     for (;;) {
         uint64_t w = atomic_load_explicit(&parts[ith].fb, memory_order_acquire);
@@ -279,7 +280,7 @@ static void mm_worker(void *arg, int ith, int nth, int tid)
         mm_steal(c, ith, nth, tid);
     } else {
         int64_t a, b;
-        part_of(c->total, c->align, ith, nth, &a, &b);
+        part_of(c->total, HONE_MM_ROW_ALIGN, ith, nth, &a, &b);
         mm_rows(c, a, b, tid);
     }
     if (c->next) prefetch_next(c, ith, nth);
@@ -319,7 +320,6 @@ void hone_mm_run(hone_mm *s, hone_threadpool *pool, const float *src, int ld_src
         rows += outs[j].w->rows;
     }
     c.total = rows;
-    c.align = HONE_MM_ROW_ALIGN;
     if (work * (size_t)n_tok < MIN_PARALLEL_BYTES) mm_worker(&c, 0, 1, 0);
     /* One contiguous part per thread. Each extra part costs a cold start
      * (its first rows come from memory before any fetch-ahead) and the
@@ -335,7 +335,6 @@ void hone_mm_run(hone_mm *s, hone_threadpool *pool, const float *src, int ld_src
     else {
         const int nth = pool_parts(pool, rows / HONE_MM_ROW_ALIGN, 1);
         if (n_tok <= STEAL_MAX_TOK && nth <= s->n_threads && rows < ((int64_t)1 << 31)) {
-            c.align = STEAL_ROWS;
             const size_t rb = outs[0].w->row_bytes ? outs[0].w->row_bytes : 1;
             c.steal = (int64_t)((STEAL_BYTES / rb + STEAL_ROWS - 1) / STEAL_ROWS * STEAL_ROWS);
             if (c.steal < STEAL_ROWS) c.steal = STEAL_ROWS;

@@ -169,10 +169,9 @@ __attribute__((noinline)) static void x86_r16k_dec_matmul(int kind, bool pf_l2, 
             }
         }
     }
-    const x86_r16_group_fn *group = kind == X86_R16_Q5_K ? (pf_l2 ? x86_r16k5_l2_group_TABLE : x86_r16k5_group_TABLE)
-                                    : pf_l2                ? x86_r16k46_l2_group_TABLE
-                                                           : x86_r16k46_group_TABLE;
-    x86_r16_walk(group, q6, w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
+    static const x86_r16_group_fn *const GROUP[2][2] = {{x86_r16k46_group_TABLE, x86_r16k5_group_TABLE},
+                                                        {x86_r16k46_l2_group_TABLE, x86_r16k5_l2_group_TABLE}};
+    x86_r16_walk(GROUP[pf_l2][kind == X86_R16_Q5_K], q6, w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif
