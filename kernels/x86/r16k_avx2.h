@@ -47,18 +47,29 @@ X86_INLINE __m256i x86_pick2(int j0, int j1, int at)
     return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)b));
 }
 
-/* Q4_K: two of each lane's 6-bit values as an int16 pair (j0 low, j1
- * high; both below 4, or both 4 or more), as hone_kquant_scale_min unpacks
- * them from the packed dwords D0 (bytes 0-3), D1, D2: the scales from dlo =
- * D0 and D2's low nibbles, the mins (mins) from dlo = D1 and D2's high. */
-X86_INLINE __m256i x86_r16a_6bit(__m256i dlo, __m256i d2, int j0, int j1, int mins)
+/* Q4_K: each lane's 8 scales and 8 mins as bytes, from the packed dwords
+ * D0 (bytes 0-3), D1, D2 as hone_kquant_scale_min unpacks them: v[0]
+ * scales 0-3, v[1] scales 4-7 (D2's low nibbles, D0's top bits), v[2]
+ * mins 0-3, v[3] mins 4-7 (D2's high nibbles, D1's top bits). 11
+ * operations, then one vpshufb per int16 pair (x86_r16a_6bit), where
+ * unpacking each pair from the packed bytes took 2-7 (llvm-mca, Zen 3:
+ * the two-half decode group of a super-block 188 -> 180 cycles). The
+ * 16-bit shifts pull the next byte's bits in; the masks drop them. */
+X86_INLINE void x86_r16a_k4_bytes(__m256i d0, __m256i d1, __m256i d2, __m256i v[4])
 {
-    if (j0 < 4) return _mm256_and_si256(_mm256_shuffle_epi8(dlo, x86_pick2(j0, j1, 0)), _mm256_set1_epi16(63));
-    const __m256i pk = x86_pick2(j0 - 4, j1 - 4, 0);
-    __m256i n = _mm256_shuffle_epi8(d2, pk);
-    if (mins) n = _mm256_srli_epi16(n, 4);
-    return _mm256_or_si256(_mm256_and_si256(n, _mm256_set1_epi16(15)),
-                           _mm256_and_si256(_mm256_srli_epi16(_mm256_shuffle_epi8(dlo, pk), 2), _mm256_set1_epi16(0x30)));
+    const __m256i m63 = _mm256_set1_epi8(63), m15 = _mm256_set1_epi8(15), m30 = _mm256_set1_epi8(0x30);
+    v[0] = _mm256_and_si256(d0, m63);
+    v[1] = _mm256_or_si256(_mm256_and_si256(d2, m15), _mm256_and_si256(_mm256_srli_epi16(d0, 2), m30));
+    v[2] = _mm256_and_si256(d1, m63);
+    v[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(d2, 4), m15), _mm256_and_si256(_mm256_srli_epi16(d1, 2), m30));
+}
+
+/* Values j0 (low) and j1 (high) of each lane as an int16 pair, both
+ * scales (mins 0) or both mins (mins 1), both below 4 or both 4 or more,
+ * from x86_r16a_k4_bytes' v. */
+X86_INLINE __m256i x86_r16a_6bit(const __m256i v[4], int j0, int j1, int mins)
+{
+    return _mm256_shuffle_epi8(v[2 * mins + (j0 >= 4)], x86_pick2(j0 & 3, j1 & 3, 0));
 }
 
 /* Q6_K: scales j0 (low) and j1 (high) of each lane, from the same scale
@@ -105,12 +116,13 @@ static void x86_t8k_pack_r16(const uint8_t *gp, int h, int has_qh, int nsb, x86_
         _mm256_storeu_ps(o->d, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h))));
         _mm256_storeu_ps(o->mn, _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + X86_R16K_DMIN + 16 * h))),
                                               _mm256_set1_ps(-0.0f)));
-        const __m256i d0 = _mm256_loadu_si256((const __m256i *)sp), d1 = _mm256_loadu_si256((const __m256i *)(sp + 64)),
-                      d2 = _mm256_loadu_si256((const __m256i *)(sp + 128));
+        __m256i v[4];
+        x86_r16a_k4_bytes(_mm256_loadu_si256((const __m256i *)sp), _mm256_loadu_si256((const __m256i *)(sp + 64)),
+                          _mm256_loadu_si256((const __m256i *)(sp + 128)), v);
 #pragma GCC unroll 8
         for (int j = 0; j < 8; j++) {
-            _mm256_storeu_si256((__m256i *)o->sc2[j], x86_r16a_6bit(d0, d2, j, j, 0));
-            _mm256_storeu_si256((__m256i *)o->m2[j], x86_r16a_6bit(d1, d2, j, j, 1));
+            _mm256_storeu_si256((__m256i *)o->sc2[j], x86_r16a_6bit(v, j, j, 0));
+            _mm256_storeu_si256((__m256i *)o->m2[j], x86_r16a_6bit(v, j, j, 1));
         }
 #pragma GCC unroll 4
         for (int c = 0; c < 4; c++)
@@ -188,8 +200,9 @@ X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int has_qh, int h, int i, co
                                  __m256 *acc)
 {
     const uint8_t *sp = bp + X86_R16K_SCALES + 32 * h, *qp = bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 32 * h;
-    const __m256i d0 = _mm256_loadu_si256((const __m256i *)sp), d1 = _mm256_loadu_si256((const __m256i *)(sp + 64)),
-                  d2 = _mm256_loadu_si256((const __m256i *)(sp + 128));
+    __m256i v[4];
+    x86_r16a_k4_bytes(_mm256_loadu_si256((const __m256i *)sp), _mm256_loadu_si256((const __m256i *)(sp + 64)),
+                      _mm256_loadu_si256((const __m256i *)(sp + 128)), v);
     const __m256i m4 = _mm256_set1_epi8(0x0f);
     __m256i isum[X86_R16A_NT];
     const block_q8_K *ai[X86_R16A_NT];
@@ -201,7 +214,7 @@ X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int has_qh, int h, int i, co
 #pragma GCC unroll 4
     for (int c = 0; c < 4; c++) {
         /* sub-blocks 2c (low nibbles) and 2c + 1 (high) */
-        const __m256i sa = x86_r16a_6bit(d0, d2, 2 * c, 2 * c, 0), sb = x86_r16a_6bit(d0, d2, 2 * c + 1, 2 * c + 1, 0);
+        const __m256i sa = x86_r16a_6bit(v, 2 * c, 2 * c, 0), sb = x86_r16a_6bit(v, 2 * c + 1, 2 * c + 1, 0);
         __m256i s0[X86_R16A_NT], s1[X86_R16A_NT];
         for (int t = 0; t < NT; t++) s0[t] = s1[t] = _mm256_setzero_si256();
 #pragma GCC unroll 8
@@ -225,7 +238,7 @@ X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int has_qh, int h, int i, co
     }
     __m256i mp[4]; /* (m 2c, m 2c+1) as int16 pairs */
 #pragma GCC unroll 4
-    for (int c = 0; c < 4; c++) mp[c] = x86_r16a_6bit(d1, d2, 2 * c, 2 * c + 1, 1);
+    for (int c = 0; c < 4; c++) mp[c] = x86_r16a_6bit(v, 2 * c, 2 * c + 1, 1);
     const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h)));
     const __m256 mn = _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + X86_R16K_DMIN + 16 * h))),
                                     _mm256_set1_ps(-0.0f));

@@ -414,12 +414,28 @@ static void check_row_ops(const hone_kernels *k, const hone_kernels *g)
 }
 
 #if defined(__x86_64__)
-/* kernels/x86/x86.h: the avx512 table without the AVX512_BF16 kernels,
- * which CPUs without that extension get, and the one without AMX. On a
- * CPU with them, "avx512" selects another table, so these are checked
- * here directly. */
+/* kernels/x86/x86.h: every table of a set, not only the one a name picks
+ * on this CPU: Intel's and AMD's (they differ in where the K-quant decode
+ * fetches ahead), the avx512 table without the AVX512_BF16 kernels, which
+ * CPUs without that extension get, and the one without AMX. */
+const hone_kernels *hone_kernels_avx2(void);
+const hone_kernels *hone_kernels_avx2_zen(void);
 const hone_kernels *hone_kernels_avx512(void);
 const hone_kernels *hone_kernels_avx512_bf16(void);
+const hone_kernels *hone_kernels_avx512_zen(void);
+
+static const struct {
+    const char *set;     /* runs where this set does */
+    bool bf16;           /* and the CPU has AVX512_BF16 */
+    const hone_kernels *(*get)(void);
+    const char *what;
+} VARIANTS[] = {
+    {"avx2", false, hone_kernels_avx2, "avx2, Intel's table"},
+    {"avx2", false, hone_kernels_avx2_zen, "avx2, AMD's table"},
+    {"avx512", false, hone_kernels_avx512, "avx512 without AVX512_BF16"},
+    {"avx512", true, hone_kernels_avx512_bf16, "avx512 without AMX, Intel's table"},
+    {"avx512", true, hone_kernels_avx512_zen, "avx512, AMD's table"},
+};
 #endif
 
 static void run_all(void (*check)(const hone_kernels *, const hone_kernels *))
@@ -430,14 +446,12 @@ static void run_all(void (*check)(const hone_kernels *, const hone_kernels *))
         if (k) check(k, g);
     }
 #if defined(__x86_64__)
-    if (hone_kernels_can_run("avx512") && hone_kernels_avx512() != get_set("avx512")) {
-        print_message("[ RUN      ] avx512 without AVX512_BF16\n");
-        check(hone_kernels_avx512(), g);
-    }
-    if (hone_kernels_can_run("avx512") && GetX86Info().features.avx512_bf16 &&
-        hone_kernels_avx512_bf16() != get_set("avx512")) {
-        print_message("[ RUN      ] avx512 without AMX\n");
-        check(hone_kernels_avx512_bf16(), g);
+    for (size_t i = 0; i < sizeof VARIANTS / sizeof VARIANTS[0]; i++) {
+        if (!hone_kernels_can_run(VARIANTS[i].set) || (VARIANTS[i].bf16 && !GetX86Info().features.avx512_bf16) ||
+            VARIANTS[i].get() == get_set(VARIANTS[i].set))
+            continue;
+        print_message("[ RUN      ] %s\n", VARIANTS[i].what);
+        check(VARIANTS[i].get(), g);
     }
 #endif
 }
