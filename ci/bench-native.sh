@@ -2,8 +2,9 @@
 # bench-native.sh — hone vs the reference llama.cpp on one GGUF, side by side.
 #   usage: ci/bench-native.sh MODEL [THREADS=2] [ROUNDS=5] [PP=512] [TG=128] [DEPTH=0]
 # Runs `hone bench` (native build, and the portable one when built) and
-# `llama-bench` one repetition at a time, interleaved round by round, so a
-# drift in the shared machine's speed hits all of them alike. Before the tg
+# `llama-bench` one repetition at a time, interleaved round by round (who
+# goes first rotating), so a drift in the shared machine's speed hits all
+# of them alike. Before the tg
 # rounds it measures the read bandwidth with ../shared/tools/bw.c (when
 # present) and reports tg as a fraction of it.
 # llama-bench is looked up as $LLAMA_BENCH, then in the checkout that
@@ -63,9 +64,15 @@ for ((r = 1; r <= ROUNDS; r++)); do
         if [ $test = tg ] && [ -n "$BW" ]; then
             "$BW" "$T" | awk '{for (i = 1; i < NF; i++) if ($i == "bandwidth") print $(i+1)}' >> "$out/bw.txt"
         fi
-        sample hone-native $test "$NATIVE" bench -m "$MODEL" -t "$T" -r 1 -lm "$LOAD" "${args[@]}"
-        [ -n "$LLAMA" ] && sample llama.cpp $test "$LLAMA" -m "$MODEL" -t "$T" -r 1 "${args[@]}"
-        [ -x "$PORTABLE" ] && sample hone-portable $test "$PORTABLE" bench -m "$MODEL" -t "$T" -r 1 -lm "$LOAD" "${args[@]}"
+        # who runs first moves each round: right after the probe a run
+        # came out up to 16 % slower than the same binary later (Zen 5 guest)
+        for ((k = 0; k < 3; k++)); do
+            case $(((k + r) % 3)) in
+            0) sample hone-native $test "$NATIVE" bench -m "$MODEL" -t "$T" -r 1 -lm "$LOAD" "${args[@]}" ;;
+            1) [ -z "$LLAMA" ] || sample llama.cpp $test "$LLAMA" -m "$MODEL" -t "$T" -r 1 "${args[@]}" ;;
+            2) [ ! -x "$PORTABLE" ] || sample hone-portable $test "$PORTABLE" bench -m "$MODEL" -t "$T" -r 1 -lm "$LOAD" "${args[@]}" ;;
+            esac
+        done
     done
 done
 
@@ -96,8 +103,11 @@ for test, name in (("pp", f"pp{pp}{at}"), ("tg", f"tg{tg}{at}")):
     r1 = f"{hn / lm:.2f}x" if hn and lm else "-"
     r2 = f"{pm / hn:.2f}x" if hn and pm else "-"
     print(f"| {name} | {hs} | {ls} | {r1} | {ps} | {r2} |")
-if bw and samples.get(("hone-native", "tg")):
+if bw:
     # decode reads every weight once per token: bytes/token ~ file size
-    gbs = st.mean(samples[("hone-native", "tg")]) * size / 1e9
-    print(f"\nhone native tg: {gbs:.1f} GB/s of weights = {100 * gbs / st.mean(bw):.0f}% of the measured read bandwidth")
+    print()
+    for prog in ("hone-native", "hone-portable"):
+        if samples.get((prog, "tg")):
+            gbs = st.mean(samples[(prog, "tg")]) * size / 1e9
+            print(f"{prog.replace('-', ' ')} tg: {gbs:.1f} GB/s of weights = {100 * gbs / st.mean(bw):.0f}% of the measured read bandwidth")
 PY
