@@ -58,7 +58,11 @@ X86_INLINE void x86_r16_step(bool q8, const uint8_t *bp, int b, const x86_r16_ac
 
 /* One group (gp, rows rs .. rs + 15; lanes m stored) against NT (<=
  * X86_R16_NT) tokens. A group is one run of memory in order, fetched
- * 8 KiB ahead (below end) as the one-token rows of tiles16_vnni.h are. */
+ * 8 KiB ahead (below end) into L2, as the avx2 set's groups (r16_avx2.h):
+ * on a Zen 5, bench-1b Q4_0 tg64 t=2 +8.4 % (6 of 6 interleaved rounds),
+ * Q8_0 +2.4 %, over L1, where the K-quants' groups gain from L1 instead
+ * (r16k_avx512.h); on an Intel Xeon the hint made no difference to the
+ * rows kernel (kernels/README.md, round ten). */
 X86_INLINE void x86_r16_group(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a, int NT,
                               float *y, int ldy, int rs, __mmask16 m)
 {
@@ -68,7 +72,7 @@ X86_INLINE void x86_r16_group(bool q8, const uint8_t *gp, int nb, const uint8_t 
     int b = 0;
     for (; b + 2 <= nb; b += 2) {
         const uint8_t *bp = gp + (size_t)b * blk;
-        x86_prefetch_run(bp, 2 * blk, 8192, end, 0);
+        x86_prefetch_run(bp, 2 * blk, 8192, end, 1);
         x86_r16_step(q8, bp, b, a, NT, acc0);
         x86_r16_step(q8, bp + blk, b + 1, a, NT, acc1);
     }
