@@ -37,49 +37,73 @@ enum {
     X86_R16Q_Q4_MAX_TOK = 12,
 };
 
-/* Block b of a group (bp), rows 8h .. 8h + 7, against NT tokens:
- * acc[t] += sum * dx * dy. */
-X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int b, const x86_r16_act *a, int NT, __m256 *acc)
+/* Block b of a group (bp), rows 8h .. 8h + 7 (nh 1) or both halves (nh
+ * 2: acc[u] for half u), against NT tokens: acc[t] += sum * dx * dy. Both
+ * halves in one pass share each activation broadcast (r16k_avx2.h's
+ * x86_r16a_k4_step); two tokens keep a pass per half. */
+X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int nh, int b, const x86_r16_act *a, int NT,
+                              __m256 *const *acc)
 {
-    const uint8_t *cp = bp + 32 + 32 * h;
     const __m256i ones16 = _mm256_set1_epi16(1);
-    __m256i s[X86_R16A_NT];
+    const uint8_t *cp[2];
+    for (int u = 0; u < nh; u++) cp[u] = bp + 32 + 32 * (nh == 2 ? u : h);
+    __m256i s[2][X86_R16A_NT];
     const int8_t *qs[X86_R16A_NT];
     for (int t = 0; t < NT; t++) {
-        s[t] = _mm256_setzero_si256();
+        s[0][t] = s[1][t] = _mm256_setzero_si256();
         qs[t] = a[t].a[b].qs;
-        /* opaque, so the two halves' steps do not share (and spill) the
+        /* opaque, so the two blocks' steps do not share (and spill) the
          * activation broadcasts (r16k_avx2.h) */
         __asm__ volatile("" : "+r"(qs[t]));
     }
     if (q8) {
 #pragma GCC unroll 8
         for (int k = 0; k < 8; k++) {
-            const __m256i wk = _mm256_loadu_si256((const __m256i *)(cp + 64 * k)), aw = _mm256_sign_epi8(wk, wk);
+            __m256i wk[2], aw[2];
+            for (int u = 0; u < nh; u++) {
+                wk[u] = _mm256_loadu_si256((const __m256i *)(cp[u] + 64 * k));
+                X86_IN_ORDER(wk[u]); /* one load, not one per use */
+                aw[u] = _mm256_sign_epi8(wk[u], wk[u]);
+            }
             for (int t = 0; t < NT; t++) {
-                const __m256i ak = _mm256_sign_epi8(_mm256_set1_epi32(load_i32(qs[t] + 4 * k)), wk);
-                s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(_mm256_maddubs_epi16(aw, ak), ones16));
-                X86_IN_ORDER(s[t]);
+                const __m256i at = _mm256_set1_epi32(load_i32(qs[t] + 4 * k));
+                for (int u = 0; u < nh; u++) {
+                    const __m256i ak = _mm256_sign_epi8(at, wk[u]);
+                    s[u][t] = _mm256_add_epi32(s[u][t], _mm256_madd_epi16(_mm256_maddubs_epi16(aw[u], ak), ones16));
+                    X86_IN_ORDER(s[u][t]);
+                }
             }
         }
     } else {
         const __m256i m4 = _mm256_set1_epi8(0x0f);
 #pragma GCC unroll 4
         for (int k = 0; k < 4; k++) {
-            const __m256i c = _mm256_loadu_si256((const __m256i *)(cp + 64 * k));
-            const __m256i lo = _mm256_and_si256(c, m4), hi = _mm256_and_si256(_mm256_srli_epi16(c, 4), m4);
+            __m256i lo[2], hi[2];
+            for (int u = 0; u < nh; u++) {
+                __m256i c = _mm256_loadu_si256((const __m256i *)(cp[u] + 64 * k));
+                X86_IN_ORDER(c);
+                lo[u] = _mm256_and_si256(c, m4);
+                hi[u] = _mm256_and_si256(_mm256_srli_epi16(c, 4), m4);
+            }
             for (int t = 0; t < NT; t++) {
-                s[t] = _mm256_add_epi16(s[t], _mm256_maddubs_epi16(lo, _mm256_set1_epi32(load_i32(qs[t] + 4 * k))));
-                s[t] = _mm256_add_epi16(s[t], _mm256_maddubs_epi16(hi, _mm256_set1_epi32(load_i32(qs[t] + 16 + 4 * k))));
-                X86_IN_ORDER(s[t]);
+                const __m256i al = _mm256_set1_epi32(load_i32(qs[t] + 4 * k)),
+                              ah = _mm256_set1_epi32(load_i32(qs[t] + 16 + 4 * k));
+                for (int u = 0; u < nh; u++) {
+                    s[u][t] = _mm256_add_epi16(s[u][t], _mm256_maddubs_epi16(lo[u], al));
+                    s[u][t] = _mm256_add_epi16(s[u][t], _mm256_maddubs_epi16(hi[u], ah));
+                    X86_IN_ORDER(s[u][t]);
+                }
             }
         }
-        for (int t = 0; t < NT; t++)
-            s[t] = _mm256_add_epi32(_mm256_madd_epi16(s[t], ones16), _mm256_set1_epi32(a[t].corr[b]));
+        for (int u = 0; u < nh; u++)
+            for (int t = 0; t < NT; t++)
+                s[u][t] = _mm256_add_epi32(_mm256_madd_epi16(s[u][t], ones16), _mm256_set1_epi32(a[t].corr[b]));
     }
-    const __m256 dx = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h)));
-    for (int t = 0; t < NT; t++)
-        acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(dx, _mm256_set1_ps(a[t].dy[b])), acc[t]);
+    for (int u = 0; u < nh; u++) {
+        const __m256 dx = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * (nh == 2 ? u : h))));
+        for (int t = 0; t < NT; t++)
+            acc[u][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[u][t]), _mm256_mul_ps(dx, _mm256_set1_ps(a[t].dy[b])), acc[u][t]);
+    }
 }
 
 /* One group (gp, rows rs .. rs + 15) against NT tokens: both halves in
@@ -95,18 +119,30 @@ X86_INLINE void x86_r16q_group(bool q8, bool both, const uint8_t *gp, int h, int
     __m256 e0[X86_R16A_NT], o0[X86_R16A_NT], e1[X86_R16A_NT], o1[X86_R16A_NT];
     for (int t = 0; t < NT; t++) e0[t] = o0[t] = e1[t] = o1[t] = _mm256_setzero_ps();
     int b = 0;
+    /* per half: the even blocks' sums, the odd blocks' */
+    __m256 *const ev[2] = {e0, e1}, *const od[2] = {o0, o1}, *const ev1[1] = {e1}, *const od1[1] = {o1};
+    const bool share = both && NT == 1;
     for (; b + 2 <= nb; b += 2) {
         const uint8_t *bp = gp + (size_t)b * blk;
         x86_prefetch_run(bp, 2 * blk, 8192, end, 1);
-        x86_r16q_step(q8, bp, h0, b, a, NT, e0);
-        if (both) x86_r16q_step(q8, bp, 1, b, a, NT, e1);
-        x86_r16q_step(q8, bp + blk, h0, b + 1, a, NT, o0);
-        if (both) x86_r16q_step(q8, bp + blk, 1, b + 1, a, NT, o1);
+        if (share) {
+            x86_r16q_step(q8, bp, 0, 2, b, a, NT, ev);
+            x86_r16q_step(q8, bp + blk, 0, 2, b + 1, a, NT, od);
+            continue;
+        }
+        x86_r16q_step(q8, bp, h0, 1, b, a, NT, ev);
+        if (both) x86_r16q_step(q8, bp, 1, 1, b, a, NT, ev1);
+        x86_r16q_step(q8, bp + blk, h0, 1, b + 1, a, NT, od);
+        if (both) x86_r16q_step(q8, bp + blk, 1, 1, b + 1, a, NT, od1);
     }
     if (b < nb) {
         const uint8_t *bp = gp + (size_t)b * blk;
-        x86_r16q_step(q8, bp, h0, b, a, NT, e0);
-        if (both) x86_r16q_step(q8, bp, 1, b, a, NT, e1);
+        if (share) {
+            x86_r16q_step(q8, bp, 0, 2, b, a, NT, ev);
+        } else {
+            x86_r16q_step(q8, bp, h0, 1, b, a, NT, ev);
+            if (both) x86_r16q_step(q8, bp, 1, 1, b, a, NT, ev1);
+        }
     }
     for (int t = 0; t < NT; t++) {
         float *yt = y + (size_t)t * (size_t)ldy + rs;

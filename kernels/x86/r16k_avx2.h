@@ -192,61 +192,85 @@ typedef struct {
     int32_t c[X86_R16K_MAX_SB][4];
 } x86_r16a_act;
 
-/* Q4_K (Q5_K if has_qh) super-block bp, rows 8h .. 8h + 7, against NT
- * tokens' super-block i: acc[t] += ... Q5_K's values reach 31, so its
- * int16 sums take 4 dwords each (4 x 2 x 31 x 128 = 31744), two per
- * sub-block. */
-X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int has_qh, int h, int i, const x86_r16a_act *a, int NT,
-                                 __m256 *acc)
+/* Q4_K (Q5_K if has_qh) super-block bp, rows 8h .. 8h + 7 (nh 1) or
+ * both halves, rows 0 .. 15 (nh 2: acc[u] for half u), against NT tokens'
+ * super-block i: acc[t] += ... Q5_K's values reach 31, so its int16 sums
+ * take 4 dwords each (4 x 2 x 31 x 128 = 31744), two per sub-block.
+ * Both halves in one pass share each activation broadcast: on a Zen 5 the
+ * broadcasts, not the arithmetic, were what a step waited on (taking them
+ * out of the loop, a measurement: 31 -> 41 GB/s from L2; fewer
+ * operations, 0). Two tokens keep a pass per half: their sums would not
+ * fit the 16 registers. */
+X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int has_qh, int h, int nh, int i, const x86_r16a_act *a, int NT,
+                                 __m256 *const *acc)
 {
-    const uint8_t *sp = bp + X86_R16K_SCALES + 32 * h, *qp = bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 32 * h;
-    __m256i v[4];
-    x86_r16a_k4_bytes(_mm256_loadu_si256((const __m256i *)sp), _mm256_loadu_si256((const __m256i *)(sp + 64)),
-                      _mm256_loadu_si256((const __m256i *)(sp + 128)), v);
+    __m256i v[2][4];
+    const uint8_t *qp[2];
+    for (int u = 0; u < nh; u++) {
+        const int hu = nh == 2 ? u : h;
+        const uint8_t *sp = bp + X86_R16K_SCALES + 32 * hu;
+        x86_r16a_k4_bytes(_mm256_loadu_si256((const __m256i *)sp), _mm256_loadu_si256((const __m256i *)(sp + 64)),
+                          _mm256_loadu_si256((const __m256i *)(sp + 128)), v[u]);
+        qp[u] = bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 32 * hu;
+    }
     const __m256i m4 = _mm256_set1_epi8(0x0f);
-    __m256i isum[X86_R16A_NT];
+    __m256i isum[2][X86_R16A_NT];
     const block_q8_K *ai[X86_R16A_NT];
     for (int t = 0; t < NT; t++) {
-        isum[t] = _mm256_setzero_si256();
+        isum[0][t] = isum[1][t] = _mm256_setzero_si256();
         ai[t] = a[t].a + i;
         __asm__ volatile("" : "+r"(ai[t])); /* as in x86_r16a_q6_step */
     }
 #pragma GCC unroll 4
     for (int c = 0; c < 4; c++) {
         /* sub-blocks 2c (low nibbles) and 2c + 1 (high) */
-        const __m256i sa = x86_r16a_6bit(v, 2 * c, 2 * c, 0), sb = x86_r16a_6bit(v, 2 * c + 1, 2 * c + 1, 0);
-        __m256i s0[X86_R16A_NT], s1[X86_R16A_NT];
-        for (int t = 0; t < NT; t++) s0[t] = s1[t] = _mm256_setzero_si256();
+        __m256i s0[2][X86_R16A_NT], s1[2][X86_R16A_NT];
+        for (int u = 0; u < nh; u++)
+            for (int t = 0; t < NT; t++) s0[u][t] = s1[u][t] = _mm256_setzero_si256();
 #pragma GCC unroll 8
         for (int k = 0; k < 8; k++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(qp + 64 * (8 * c + k)));
-            __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            if (has_qh) x86_r16a_fifth(bp, h, c, k, &lo, &hi);
+            __m256i lo[2], hi[2];
+            for (int u = 0; u < nh; u++) {
+                __m256i q = _mm256_loadu_si256((const __m256i *)(qp[u] + 64 * (8 * c + k)));
+                X86_IN_ORDER(q); /* one load, not one per use */
+                lo[u] = _mm256_and_si256(q, m4);
+                hi[u] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                if (has_qh) x86_r16a_fifth(bp, nh == 2 ? u : h, c, k, &lo[u], &hi[u]);
+            }
             for (int t = 0; t < NT; t++) {
                 const int8_t *qs = ai[t]->qs + 64 * c + 4 * k;
-                s0[t] = _mm256_add_epi16(s0[t], _mm256_maddubs_epi16(lo, _mm256_set1_epi32(load_i32(qs))));
-                s1[t] = _mm256_add_epi16(s1[t], _mm256_maddubs_epi16(hi, _mm256_set1_epi32(load_i32(qs + 32))));
-                X86_IN_ORDER(s0[t]);
-                X86_IN_ORDER(s1[t]);
-                if (k == 7 || (has_qh && k == 3)) {
-                    isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(s0[t], sa),
-                                                                         _mm256_madd_epi16(s1[t], sb)));
-                    s0[t] = s1[t] = _mm256_setzero_si256();
+                const __m256i al = _mm256_set1_epi32(load_i32(qs)), ah = _mm256_set1_epi32(load_i32(qs + 32));
+                for (int u = 0; u < nh; u++) {
+                    s0[u][t] = _mm256_add_epi16(s0[u][t], _mm256_maddubs_epi16(lo[u], al));
+                    s1[u][t] = _mm256_add_epi16(s1[u][t], _mm256_maddubs_epi16(hi[u], ah));
+                    X86_IN_ORDER(s0[u][t]);
+                    X86_IN_ORDER(s1[u][t]);
+                    if (k == 7 || (has_qh && k == 3)) {
+                        const __m256i sa = x86_r16a_6bit(v[u], 2 * c, 2 * c, 0),
+                                      sb = x86_r16a_6bit(v[u], 2 * c + 1, 2 * c + 1, 0);
+                        isum[u][t] = _mm256_add_epi32(
+                            isum[u][t], _mm256_add_epi32(_mm256_madd_epi16(s0[u][t], sa), _mm256_madd_epi16(s1[u][t], sb)));
+                        s0[u][t] = s1[u][t] = _mm256_setzero_si256();
+                    }
                 }
             }
         }
     }
-    __m256i mp[4]; /* (m 2c, m 2c+1) as int16 pairs */
+    for (int u = 0; u < nh; u++) {
+        const int hu = nh == 2 ? u : h;
+        __m256i mp[4]; /* (m 2c, m 2c+1) as int16 pairs */
 #pragma GCC unroll 4
-    for (int c = 0; c < 4; c++) mp[c] = x86_r16a_6bit(v, 2 * c, 2 * c + 1, 1);
-    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * h)));
-    const __m256 mn = _mm256_xor_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + X86_R16K_DMIN + 16 * h))),
-                                    _mm256_set1_ps(-0.0f));
-    for (int t = 0; t < NT; t++) {
-        __m256i ms = _mm256_madd_epi16(mp[0], _mm256_set1_epi32(a[t].c[i][0]));
-        for (int c = 1; c < 4; c++) ms = _mm256_add_epi32(ms, _mm256_madd_epi16(mp[c], _mm256_set1_epi32(a[t].c[i][c])));
-        const __m256 v = _mm256_fmadd_ps(mn, _mm256_cvtepi32_ps(ms), _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[t])));
-        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t].a[i].d), v, acc[t]);
+        for (int c = 0; c < 4; c++) mp[c] = x86_r16a_6bit(v[u], 2 * c, 2 * c + 1, 1);
+        const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * hu)));
+        const __m256 mn = _mm256_xor_ps(
+            _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + X86_R16K_DMIN + 16 * hu))), _mm256_set1_ps(-0.0f));
+        for (int t = 0; t < NT; t++) {
+            __m256i ms = _mm256_madd_epi16(mp[0], _mm256_set1_epi32(a[t].c[i][0]));
+            for (int c = 1; c < 4; c++)
+                ms = _mm256_add_epi32(ms, _mm256_madd_epi16(mp[c], _mm256_set1_epi32(a[t].c[i][c])));
+            const __m256 vf = _mm256_fmadd_ps(mn, _mm256_cvtepi32_ps(ms), _mm256_mul_ps(d, _mm256_cvtepi32_ps(isum[u][t])));
+            acc[u][t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t].a[i].d), vf, acc[u][t]);
+        }
     }
 }
 
@@ -311,12 +335,18 @@ X86_INLINE void x86_r16a_group(int flag, bool both, const uint8_t *gp, int h, in
     for (int i = 0; i < nsb; i++) {
         const uint8_t *bp = gp + (size_t)i * blk;
         x86_prefetch_run(bp, blk, 8192, end, (flag & X86_R16A_PF_L2) != 0);
+        /* one token: both halves of a Q4_K / Q5_K super-block in one step
+         * (shared broadcasts; Q6_K's steps gained nothing from it: q6_K/r
+         * from L2 30.4 against 31.3 GB/s, Zen 5) */
+        __m256 *const acc[2] = {acc0, acc1}, *const acc_1[1] = {acc1};
         if (kind == X86_R16_Q6_K) {
             x86_r16a_q6_step(bp, both ? 0 : h, i, a, NT, acc0);
             if (both) x86_r16a_q6_step(bp, 1, i, a, NT, acc1);
+        } else if (both && NT == 1) {
+            x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, 0, 2, i, a, NT, acc);
         } else {
-            x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, both ? 0 : h, i, a, NT, acc0);
-            if (both) x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, 1, i, a, NT, acc1);
+            x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, both ? 0 : h, 1, i, a, NT, acc);
+            if (both) x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, 1, 1, i, a, NT, acc_1);
         }
     }
     for (int t = 0; t < NT; t++) {
