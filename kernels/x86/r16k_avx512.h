@@ -50,8 +50,8 @@ X86_INLINE void x86_r16k_step(const uint8_t *bp, int has_qh, int i, const x86_r1
             const int8_t *qs = a[t].a[i].qs + 64 * c;
             __m512i s0 = _mm512_setzero_si512(), s1 = _mm512_setzero_si512();
             for (int k = 0; k < 8; k++) {
-                s0 = _mm512_dpbusd_epi32(s0, lo[k], _mm512_set1_epi32(load_i32(qs + 4 * k)));
-                s1 = _mm512_dpbusd_epi32(s1, hi[k], _mm512_set1_epi32(load_i32(qs + 32 + 4 * k)));
+                s0 = x86_dpbusd_b(s0, lo[k], qs + 4 * k);
+                s1 = x86_dpbusd_b(s1, hi[k], qs + 32 + 4 * k);
             }
             isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(s0, sc[2 * c]),
                                                                  _mm512_mullo_epi32(s1, sc[2 * c + 1])));
@@ -93,7 +93,7 @@ X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, 
                     const int j = 8 * h + 2 * q + kk / 4;
                     __m512i s = _mm512_set1_epi32(a[t].c[i][j]);
                     for (int k = 0; k < 4; k++)
-                        s = _mm512_dpbusd_epi32(s, w[k][q], _mm512_set1_epi32(load_i32(qs + 32 * q + 4 * k)));
+                        s = x86_dpbusd_b(s, w[k][q], qs + 32 * q + 4 * k);
                     isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(s, sc[j]));
                 }
             }
