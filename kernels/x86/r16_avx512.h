@@ -27,20 +27,6 @@
 
 enum { X86_R16_NT = 4 };
 
-/* acc + vpdpbusd(w, the int8 dword at p in every lane), the dword taken
- * by the instruction's own broadcast ({1to16}). GCC 12 keeps
- * _mm512_set1_epi32(load) apart as a vpbroadcastd, one more operation per
- * product, and on a Zen 5 the K-quant decode steps (r16k_avx512.h) waited
- * on those: bench_kernels --few, one token, from L2, q4_K/r best of 8
- * 50 -> 55 GB/s; bench-1b Q4_K_M tg64 t=2 +1.5 % and +1.7 % (5 rounds
- * each). The Q4_0 / Q8_0 steps here showed no gain (tg64 Q4_0 0.97x, the
- * noise), so they keep the intrinsics. The sums are the same. */
-X86_INLINE __m512i x86_dpbusd_b(__m512i acc, __m512i w, const int8_t *p)
-{
-    __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(w), "m"(*(const int32_t *)p));
-    return acc;
-}
-
 /* Block bp (one group's block) against NT tokens' block b: acc[t] += ... */
 X86_INLINE void x86_r16_step(bool q8, const uint8_t *bp, int b, const x86_r16_act *a, int NT, __m512 *acc)
 {

@@ -146,6 +146,21 @@ static inline __m512i bcast32(const int8_t *p)
     return _mm512_set1_epi32(load_i32(p));
 }
 
+/* acc + vpdpbusd(w, the int8 dword at p in every lane), the dword taken
+ * by the instruction's own broadcast ({1to16}). GCC 12 keeps
+ * _mm512_set1_epi32(load) apart as a vpbroadcastd, one more operation per
+ * product, and on a Zen 5 the products waited on those. bench-1b, t=2,
+ * interleaved: the K-quant decode steps (r16k_avx512.h; q4_K/r from L2
+ * best of 8 50 -> 55 GB/s) Q4_K_M tg64 +1.5 % and +1.7 %; the prompt
+ * tiles here pp512 Q4_K_M +9.2 % (5 of 5 rounds), Q4_0 +4.0 %, Q8_0
+ * +3.5 %. The R16 Q4_0 / Q8_0 decode steps showed no gain (tg64 Q4_0
+ * 0.97x, the noise) and keep the intrinsics. The sums are the same. */
+X86_INLINE __m512i x86_dpbusd_b(__m512i acc, __m512i w, const int8_t *p)
+{
+    __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(w), "m"(*(const int32_t *)p));
+    return acc;
+}
+
 /* The tiled products pack a strip of 16 rows, then run every token over it:
  * the next strip's rows are fetched into L2 meanwhile, slice gi of ngr per
  * token group. Without it the packing waits on 16 row streams from memory:
@@ -171,15 +186,15 @@ X86_INLINE void x86_tile_step(const x86_tile_block *pk, const x86_act_rec *ar, i
     for (; t + 2 <= nt; t += 2) {
         __m512i s0 = _mm512_set1_epi32(ar->corr[u0 + t]), s1 = _mm512_set1_epi32(ar->corr[u0 + t + 1]);
         for (int k = 0; k < 8; k++) {
-            s0 = _mm512_dpbusd_epi32(s0, w[k], _mm512_set1_epi32(ar->q[u0 + t][k]));
-            s1 = _mm512_dpbusd_epi32(s1, w[k], _mm512_set1_epi32(ar->q[u0 + t + 1][k]));
+            s0 = x86_dpbusd_b(s0, w[k], (const int8_t *)&ar->q[u0 + t][k]);
+            s1 = x86_dpbusd_b(s1, w[k], (const int8_t *)&ar->q[u0 + t + 1][k]);
         }
         acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s0), _mm512_mul_ps(dxv, _mm512_set1_ps(ar->dy[u0 + t])), acc[t]);
         acc[t + 1] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s1), _mm512_mul_ps(dxv, _mm512_set1_ps(ar->dy[u0 + t + 1])), acc[t + 1]);
     }
     for (; t < nt; t++) {
         __m512i s = _mm512_set1_epi32(ar->corr[u0 + t]);
-        for (int k = 0; k < 8; k++) s = _mm512_dpbusd_epi32(s, w[k], _mm512_set1_epi32(ar->q[u0 + t][k]));
+        for (int k = 0; k < 8; k++) s = x86_dpbusd_b(s, w[k], (const int8_t *)&ar->q[u0 + t][k]);
         const __m512 p = _mm512_mul_ps(dxv, _mm512_set1_ps(ar->dy[u0 + t]));
         acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), p, acc[t]);
     }
@@ -446,8 +461,8 @@ X86_INLINE void x86_tile_k4_run(const x86_tile_k4 *pk, int nsb, const char *ab, 
                  * 16 tokens from L2, best of 6, 2.45 -> 2.30 ns) */
                 __m512i sa = _mm512_setzero_si512(), sb = _mm512_setzero_si512();
                 for (int k = 0; k < 4; k++) {
-                    sa = _mm512_dpbusd_epi32(sa, w[k], bcast32(q + 4 * k));
-                    sb = _mm512_dpbusd_epi32(sb, w[k + 4], bcast32(q + 16 + 4 * k));
+                    sa = x86_dpbusd_b(sa, w[k], q + 4 * k);
+                    sb = x86_dpbusd_b(sb, w[k + 4], q + 16 + 4 * k);
                 }
                 isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_add_epi32(sa, sb), sc));
             }
@@ -657,8 +672,8 @@ X86_INLINE void x86_tile_q6_run(const x86_tile_q6 *pk, int nsb, const char *ab, 
                 const int8_t *q = a[t][b].qs + 32 * g;
                 __m512i p0 = _mm512_setzero_si512(), p1 = _mm512_setzero_si512();
                 for (int k = 0; k < 4; k++) {
-                    p0 = _mm512_dpbusd_epi32(p0, w[k], bcast32(q + 4 * k));
-                    p1 = _mm512_dpbusd_epi32(p1, w[k + 4], bcast32(q + 16 + 4 * k));
+                    p0 = x86_dpbusd_b(p0, w[k], q + 4 * k);
+                    p1 = x86_dpbusd_b(p1, w[k + 4], q + 16 + 4 * k);
                 }
                 isum[t] = _mm512_add_epi32(isum[t], _mm512_add_epi32(_mm512_mullo_epi32(p0, s0),
                                                                      _mm512_mullo_epi32(p1, s1)));
