@@ -414,15 +414,12 @@ static void check_row_ops(const hone_kernels *k, const hone_kernels *g)
 }
 
 #if defined(__x86_64__)
-/* kernels/x86/x86.h: every table of a set, not only the one a name picks
- * on this CPU: Intel's and AMD's (they differ in where the K-quant decode
- * fetches ahead), the avx512 table without the AVX512_BF16 kernels, which
- * CPUs without that extension get, and the one without AMX. */
-const hone_kernels *hone_kernels_avx2(void);
-const hone_kernels *hone_kernels_avx2_zen(void);
-const hone_kernels *hone_kernels_avx512(void);
-const hone_kernels *hone_kernels_avx512_bf16(void);
-const hone_kernels *hone_kernels_avx512_zen(void);
+#include "x86/x86.h"
+
+/* Every table of a set, not only the one a name picks on this CPU:
+ * Intel's and AMD's (they differ in where the K-quant decode fetches
+ * ahead), the avx512 table without the AVX512_BF16 kernels, which CPUs
+ * without that extension get, and the one without AMX. */
 
 static const struct {
     const char *set;     /* runs where this set does */
