@@ -52,8 +52,8 @@ sample() { # prog test command... (a failed run is an error, not a gap)
     "$bin" "$@" -o json 2>/dev/null |
         python3 -c 'import json,sys
 for r in json.load(sys.stdin):
-    print(json.dumps({"prog": sys.argv[1], "test": sys.argv[2], "ts": r["avg_ts"]}))' "$prog" "$test" \
-        >> "$out/samples.jsonl"
+    print(json.dumps({"prog": sys.argv[1], "test": sys.argv[2], "round": int(sys.argv[3]), "ts": r["avg_ts"]}))' \
+            "$prog" "$test" "$r" >> "$out/samples.jsonl"
 }
 
 for ((r = 1; r <= ROUNDS; r++)); do
@@ -62,7 +62,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
         if [ $test = pp ]; then args=(-p "$PP" -n 0); else args=(-p 0 -n "$TG"); fi
         [ "$DEPTH" = 0 ] || args+=(-d "$DEPTH")
         if [ $test = tg ] && [ -n "$BW" ]; then
-            "$BW" "$T" | awk '{for (i = 1; i < NF; i++) if ($i == "bandwidth") print $(i+1)}' >> "$out/bw.txt"
+            "$BW" "$T" | awk -v r="$r" '{for (i = 1; i < NF; i++) if ($i == "bandwidth") print r, $(i+1)}' >> "$out/bw.txt"
         fi
         # who runs first moves each round: right after the probe a run
         # came out up to 16 % slower than the same binary later (Zen 5 guest)
@@ -80,20 +80,34 @@ python3 - "$out" "$MODEL" "$T" "$PP" "$TG" "$DEPTH" "$LOAD" <<'PY'
 import json, os, statistics as st, sys
 out, model, t, pp, tg, depth, load = sys.argv[1:8]
 at = f" @ d{depth}" if depth != "0" else ""
-samples = {}
+samples = {}  # (prog, test) -> {round: t/s}
 for line in open(os.path.join(out, "samples.jsonl")):
     s = json.loads(line)
-    samples.setdefault((s["prog"], s["test"]), []).append(s["ts"])
-bw = [float(x) for x in open(os.path.join(out, "bw.txt"))] if os.path.exists(os.path.join(out, "bw.txt")) else []
+    samples.setdefault((s["prog"], s["test"]), {})[s["round"]] = s["ts"]
+bw_path = os.path.join(out, "bw.txt")
+bw = {}  # round -> GB/s, measured right before that round's tg runs
+if os.path.exists(bw_path):
+    for line in open(bw_path):
+        r, v = line.split()
+        bw[int(r)] = float(v)
 size = os.path.getsize(model)
 def cell(prog, test):
-    v = samples.get((prog, test))
+    v = list(samples.get((prog, test), {}).values())
     if not v: return None, "-"
     m = st.mean(v); sd = st.stdev(v) if len(v) > 1 else 0.0
     return m, f"{m:.2f} ± {sd:.2f}"
+# The shared machine's speed drifts by tens of percent over minutes, so a
+# ratio of means mixes its phases; each round's ratio compares runs made
+# moments apart, and their median is what the verdict should read.
+def round_ratio(num, den):
+    a, b = samples.get(num, {}), samples.get(den, {})
+    rs = [a[r] / b[r] for r in sorted(a) if r in b and b[r] > 0]
+    if not rs: return "-"
+    return f"{st.median(rs):.2f}x ({min(rs):.2f}-{max(rs):.2f})"
 print(f"\nmodel {os.path.basename(model)} ({size / 2**20:.0f} MiB), threads {t}, "
       f"{max(len(v) for v in samples.values())} interleaved rounds; hone -lm {load}, llama-bench its default (mmap)")
-if bw: print(f"read bandwidth (bw.c, before each tg round): {st.mean(bw):.1f} GB/s")
+if bw: print(f"read bandwidth (bw.c, before each tg round): {st.mean(bw.values()):.1f} GB/s "
+             f"({min(bw.values()):.1f}-{max(bw.values()):.1f})")
 print("\n| test | hone native t/s | llama.cpp t/s | hone/llama | hone portable t/s | portable/native |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
 for test, name in (("pp", f"pp{pp}{at}"), ("tg", f"tg{tg}{at}")):
@@ -103,11 +117,20 @@ for test, name in (("pp", f"pp{pp}{at}"), ("tg", f"tg{tg}{at}")):
     r1 = f"{hn / lm:.2f}x" if hn and lm else "-"
     r2 = f"{pm / hn:.2f}x" if hn and pm else "-"
     print(f"| {name} | {hs} | {ls} | {r1} | {ps} | {r2} |")
+print("\nmedian of the per-round ratios (range):")
+for test, name in (("pp", f"pp{pp}{at}"), ("tg", f"tg{tg}{at}")):
+    print(f"  {name}: native/llama {round_ratio(('hone-native', test), ('llama.cpp', test))}, "
+          f"portable/llama {round_ratio(('hone-portable', test), ('llama.cpp', test))}, "
+          f"portable/native {round_ratio(('hone-portable', test), ('hone-native', test))}")
 if bw:
     # decode reads every weight once per token: bytes/token ~ file size
     print()
-    for prog in ("hone-native", "hone-portable"):
-        if samples.get((prog, "tg")):
-            gbs = st.mean(samples[(prog, "tg")]) * size / 1e9
-            print(f"{prog.replace('-', ' ')} tg: {gbs:.1f} GB/s of weights = {100 * gbs / st.mean(bw):.0f}% of the measured read bandwidth")
+    for prog in ("hone-native", "hone-portable", "llama.cpp"):
+        tgs = samples.get((prog, "tg"), {})
+        if not tgs: continue
+        gbs = st.mean(tgs.values()) * size / 1e9
+        shares = [100 * tgs[r] * size / 1e9 / bw[r] for r in sorted(tgs) if r in bw]
+        print(f"{prog.replace('-', ' ')} tg: {gbs:.1f} GB/s of weights = {100 * gbs / st.mean(bw.values()):.0f}% "
+              f"of the mean read bandwidth; per round, median {st.median(shares):.0f}% "
+              f"({min(shares):.0f}-{max(shares):.0f}%)")
 PY
