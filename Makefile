@@ -11,7 +11,7 @@
 #                           test, print the summary
 #   make uninstall          remove what install put in $(PREFIX)
 #   make clean-build        remove build/
-#   make bench-native MODEL=f.gguf [THREADS=2 ROUNDS=5 DEPTH=0 HONE_LOAD=auto|mmap]
+#   make bench-native MODEL=f.gguf [THREADS=2 ROUNDS=6 DEPTH=0 HONE_LOAD=auto|mmap]
 #                           hone (native, portable) vs llama-bench, interleaved
 #   make release            dist/: one tarball per CPU target, manifest.json,
 #                           SHA256SUMS (ci/release.sh)
@@ -111,11 +111,11 @@ clean-build:
 
 # Side-by-side speed against the reference llama.cpp (ci/bench-native.sh).
 THREADS ?= 2
-ROUNDS ?= 5
+ROUNDS ?= 6
 DEPTH ?= 0
 HONE_LOAD ?= auto
 bench-native: build-native build-portable
-	@test -n "$(MODEL)" || { echo "usage: make bench-native MODEL=file.gguf [THREADS=2 ROUNDS=5 DEPTH=0 HONE_LOAD=auto|mmap]" >&2; exit 1; }
+	@test -n "$(MODEL)" || { echo "usage: make bench-native MODEL=file.gguf [THREADS=2 ROUNDS=6 DEPTH=0 HONE_LOAD=auto|mmap]" >&2; exit 1; }
 	HONE_LOAD=$(HONE_LOAD) bash ci/bench-native.sh "$(MODEL)" $(THREADS) $(ROUNDS) 512 128 $(DEPTH)
 
 # The release artifacts of this commit (reproducible; see ci/release.sh).

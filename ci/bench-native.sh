@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # bench-native.sh — hone vs the reference llama.cpp on one GGUF, side by side.
-#   usage: ci/bench-native.sh MODEL [THREADS=2] [ROUNDS=5] [PP=512] [TG=128] [DEPTH=0]
+#   usage: ci/bench-native.sh MODEL [THREADS=2] [ROUNDS=6] [PP=512] [TG=128] [DEPTH=0]
 # Runs `hone bench` (native build, and the portable one when built) and
 # `llama-bench` one repetition at a time, interleaved round by round (who
 # goes first rotating), so a drift in the shared machine's speed hits all
-# of them alike. Before the tg
+# of them alike (six rounds balance who runs after whom). Before the tg
 # rounds it measures the read bandwidth with ../shared/tools/bw.c (when
 # present) and reports tg as a fraction of it.
 # llama-bench is looked up as $LLAMA_BENCH, then in the checkout that
@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL=${1:?usage: ci/bench-native.sh MODEL [THREADS] [ROUNDS] [PP] [TG] [DEPTH]}
 T=${2:-2}
-ROUNDS=${3:-5}
+ROUNDS=${3:-6}
 PP=${4:-512}
 TG=${5:-128}
 DEPTH=${6:-0} # tokens already in the context (llama-bench -d), e.g. 4096
@@ -52,10 +52,14 @@ sample() { # prog test command... (a failed run is an error, not a gap)
     "$bin" "$@" -o json 2>/dev/null |
         python3 -c 'import json,sys
 for r in json.load(sys.stdin):
-    print(json.dumps({"prog": sys.argv[1], "test": sys.argv[2], "round": int(sys.argv[3]), "ts": r["avg_ts"]}))' \
-            "$prog" "$test" "$r" >> "$out/samples.jsonl"
+    print(json.dumps({"prog": sys.argv[1], "test": sys.argv[2], "round": int(sys.argv[3]),
+                      "after": sys.argv[4], "ts": r["avg_ts"]}))' \
+            "$prog" "$test" "$r" "$prev" >> "$out/samples.jsonl"
+    prev=$prog
 }
+prev=start # what ran just before a sample: a program, the probe, or nothing
 
+ORDERS=(012 120 201 210 102 021) # 0 hone native, 1 llama.cpp, 2 hone portable
 for ((r = 1; r <= ROUNDS; r++)); do
     echo "round $r/$ROUNDS" >&2
     for test in pp tg; do
@@ -63,11 +67,17 @@ for ((r = 1; r <= ROUNDS; r++)); do
         [ "$DEPTH" = 0 ] || args+=(-d "$DEPTH")
         if [ $test = tg ] && [ -n "$BW" ]; then
             "$BW" "$T" | awk -v r="$r" '{for (i = 1; i < NF; i++) if ($i == "bandwidth") print r, $(i+1)}' >> "$out/bw.txt"
+            prev=probe
         fi
-        # who runs first moves each round: right after the probe a run
-        # came out up to 16 % slower than the same binary later (Zen 5 guest)
+        # The order goes through all six permutations, so over six rounds
+        # each program runs first twice and right after each of the other
+        # two twice: a run is not independent of the one before it. On the
+        # Zen 5 guest (a PVM guest with free page reporting) right after
+        # the probe a run came out up to 16 % slower than later, and hone
+        # right after another hone process (which had just freed its
+        # 0.6-1.1 GB of weights) ~10 % slower than after llama-bench.
         for ((k = 0; k < 3; k++)); do
-            case $(((k + r) % 3)) in
+            case ${ORDERS[(r - 1) % 6]:k:1} in
             0) sample hone-native $test "$NATIVE" bench -m "$MODEL" -t "$T" -r 1 -lm "$LOAD" "${args[@]}" ;;
             1) [ -z "$LLAMA" ] || sample llama.cpp $test "$LLAMA" -m "$MODEL" -t "$T" -r 1 "${args[@]}" ;;
             2) [ ! -x "$PORTABLE" ] || sample hone-portable $test "$PORTABLE" bench -m "$MODEL" -t "$T" -r 1 -lm "$LOAD" "${args[@]}" ;;
@@ -81,9 +91,11 @@ import json, os, statistics as st, sys
 out, model, t, pp, tg, depth, load = sys.argv[1:8]
 at = f" @ d{depth}" if depth != "0" else ""
 samples = {}  # (prog, test) -> {round: t/s}
+after = {}    # (prog, test, what ran just before) -> [t/s]
 for line in open(os.path.join(out, "samples.jsonl")):
     s = json.loads(line)
     samples.setdefault((s["prog"], s["test"]), {})[s["round"]] = s["ts"]
+    after.setdefault((s["prog"], s["test"], s["after"]), []).append(s["ts"])
 bw_path = os.path.join(out, "bw.txt")
 bw = {}  # round -> GB/s, measured right before that round's tg runs
 if os.path.exists(bw_path):
@@ -122,6 +134,11 @@ for test, name in (("pp", f"pp{pp}{at}"), ("tg", f"tg{tg}{at}")):
     print(f"  {name}: native/llama {round_ratio(('hone-native', test), ('llama.cpp', test))}, "
           f"portable/llama {round_ratio(('hone-portable', test), ('llama.cpp', test))}, "
           f"portable/native {round_ratio(('hone-portable', test), ('hone-native', test))}")
+print("\nmean t/s by what ran just before (a run is not independent of the one before it):")
+for test in ("pp", "tg"):
+    for prog in ("hone-native", "llama.cpp", "hone-portable"):
+        cells = [f"{a} {st.mean(v):.1f} (n={len(v)})" for (p, t, a), v in sorted(after.items()) if p == prog and t == test]
+        if cells: print(f"  {test} {prog}: after " + ", ".join(cells))
 if bw:
     # decode reads every weight once per token: bytes/token ~ file size
     print()
