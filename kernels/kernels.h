@@ -113,6 +113,12 @@ struct hone_kernels {
     /* x[i] = hone_fa_expf(x[i] - max) for i < n: flash attention's tile
      * softmax, llama.cpp's SIMD expf; every set gives the same bits. */
     void (*fa_exp)(float *x, int n, float max);
+    /* x[i] = expf(x[i]) for i < n, the C library's bits: flash
+     * attention's VEC / SPLIT paths (llama.cpp calls libm's expf there, a
+     * value at a time). generic calls expf; the x86 sets run glibc's
+     * x86-64 FMA expf (the one its ifunc picks on every CPU they need)
+     * vector-wide, operation for operation (x86/libm_expf.h). */
+    void (*expf_n)(float *x, int n);
     /* F32 lanes of the SIMD llama.cpp's CPU backend is built with on this
      * ISA (GGML_F32_EPR: avx512 16, avx2 8, neon/power 4; generic 1 = a
      * build without GGML_SIMD). Its flash attention takes the tiled path

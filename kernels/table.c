@@ -26,6 +26,7 @@ static void overlay(hone_kernels *t, const hone_kernels *o)
     if (o->f16_scale) t->f16_scale = o->f16_scale;
     if (o->fma_chains) t->fma_chains = o->fma_chains;
     if (o->fa_exp) t->fa_exp = o->fa_exp;
+    if (o->expf_n) t->expf_n = o->expf_n;
     if (o->f32_lanes) t->f32_lanes = o->f32_lanes;
 }
 

@@ -89,6 +89,7 @@ void hone_gen_fma_chains(float *const *acc, const float *x, size_t x_ld, const f
 void hone_gen_fma_row(float *acc, const float *x, size_t x_ld, const float *w, int n_terms, int n,
                       bool skip_zero);
 void hone_gen_fa_exp(float *x, int n, float max);
+void hone_gen_expf_n(float *x, int n);
 void hone_gen_f16_mad(uint16_t *y, size_t y_stride, const uint16_t *x, const float *v, int rows, int n);
 void hone_gen_f16_scale(uint16_t *y, float v, int n);
 

@@ -109,6 +109,11 @@ void hone_gen_fa_exp(float *x, int n, float max)
     for (int i = 0; i < n; i++) x[i] = hone_fa_expf(x[i] - max);
 }
 
+void hone_gen_expf_n(float *x, int n)
+{
+    for (int i = 0; i < n; i++) x[i] = expf(x[i]);
+}
+
 void hone_gen_f16_scale(uint16_t *y, float v, int n)
 {
     for (int i = 0; i < n; i++) y[i] = hone_f32_to_f16(hone_f16_to_f32(y[i]) * v);
@@ -148,6 +153,7 @@ static const hone_kernels GENERIC = {
     .f16_scale = hone_gen_f16_scale,
     .fma_chains = hone_gen_fma_chains,
     .fa_exp = hone_gen_fa_exp,
+    .expf_n = hone_gen_expf_n,
     .f32_lanes = 1,
 };
 

@@ -11,6 +11,7 @@
 #define HONE_X86_F16ACC_H
 
 #include "generic/generic.h"
+#include "x86/libm_expf.h"
 
 #include <immintrin.h>
 
@@ -182,6 +183,7 @@ static void x86_fa_exp(float *x, int n, float max)
  * llama.cpp's GGML_F32_EPR for the ISA. */
 #define X86_FA_MORE_FIELDS(lanes) \
     .f16_mad = x86_f16_mad, .f16_scale = x86_f16_scale, .fma_chains = x86_fma_chains, .fa_exp = x86_fa_exp, \
+    .expf_n = x86_libm_expf, \
     .f32_lanes = (lanes)
 #define X86_FA_MORE(lanes) {X86_FA_MORE_FIELDS(lanes)}
 

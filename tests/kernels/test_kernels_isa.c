@@ -380,9 +380,40 @@ static void check_fa_exp(const hone_kernels *k, const hone_kernels *g)
     free(b);
 }
 
+/* expf_n: the C library's expf, bit for bit, on every lane: float bit
+ * patterns strided over the whole line (both signs: results from 0
+ * through the subnormals to inf), each one at a different lane and tail
+ * position, plus the special values and the edges of the fast path. */
+static void check_expf_n(const hone_kernels *k)
+{
+    enum { N = 4096 + 5 };
+    float *a = malloc(sizeof(float) * N), *b = malloc(sizeof(float) * N);
+    static const float special[] = {NAN, -INFINITY, INFINITY, 0.0f, -0.0f, 0x1p-149f, -0x1p-149f,
+                                    -0x1.9fe368p6f, -0x1.9fe366p6f, -0x1.9fe36ap6f, 0x1.62e42ep6f,
+                                    0x1.62e430p6f, -0x1.9d1d9ep6f, -87.33655f, 88.0f, -88.0f, 1.0f, -1.0f};
+    uint32_t bits = 0;
+    int n_checked = 0;
+    for (int round = 0; bits < 0xFFFFF000u - 7919u * N; round++) {
+        const int n = round % 2 ? N : N - 5 + round % 5; /* tails of 0-4 floats */
+        for (int i = 0; i < n; i++, bits += 7919u) memcpy(&a[i], &bits, sizeof a[i]);
+        if (round == 0) memcpy(a + 3, special, sizeof special);
+        for (int i = 0; i < n; i++) b[i] = expf(a[i]);
+        k->expf_n(a, n);
+        for (int i = 0; i < n; i++)
+            if (memcmp(&a[i], &b[i], sizeof a[i]) && !(isnan(a[i]) && isnan(b[i])))
+                fail_msg("%s expf_n: %.9g, expf %.9g (input %d of round %d)", k->name, (double)a[i], (double)b[i],
+                         i, round);
+        n_checked += n;
+    }
+    assert_true(n_checked > 500000);
+    free(a);
+    free(b);
+}
+
 static void check_row_ops(const hone_kernels *k, const hone_kernels *g)
 {
     check_fa_exp(k, g);
+    check_expf_n(k);
     /* sizes with vector tails; scales from ordinary activations up to
      * exp overflow / underflow (|x| ~ 100: softmax terms below 1e-38,
      * silu of -100 needs e^100 = inf) */
