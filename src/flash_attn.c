@@ -127,7 +127,7 @@ static void vec_chunk(const hone_fa_job *j, int nr, const float *const *scores, 
             const void *v = j->v_rows + (size_t)(b0 + i) * j->row_bytes;
             float vs[HONE_FA_ROWS];
             /* the rows' S chains side by side (one row's alone waited on
-             * each FMA's latency: 6 % of a token at a 4096 context) */
+             * each FMA's latency: ~5 % of a token at a 4096 context) */
             for (int r = 0; r < nr; r++) {
                 const float ms = grew[r][i] ? e[r][i] : 1.0f;
                 vs[r] = grew[r][i] ? 1.0f : e[r][i];
