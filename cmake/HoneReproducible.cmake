@@ -28,9 +28,8 @@ endif()
 if(HONE_GIT_COMMIT_OVERRIDE)
   set(HONE_GIT_COMMIT "${HONE_GIT_COMMIT_OVERRIDE}")
 else()
-  execute_process(COMMAND git -C "${PROJECT_SOURCE_DIR}" rev-parse --short=12 HEAD
-                  OUTPUT_VARIABLE HONE_GIT_COMMIT
-                  OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  include(HoneGitCommit)
+  hone_git_commit("${PROJECT_SOURCE_DIR}" HONE_GIT_COMMIT)
 endif()
 if(NOT HONE_GIT_COMMIT)
   set(HONE_GIT_COMMIT "unknown")
