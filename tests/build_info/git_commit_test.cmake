@@ -1,6 +1,7 @@
 # cmake -DMODULE_DIR=cmake -DWORK=DIR -P git_commit_test.cmake
 # hone_git_commit on a scratch repository: clean, a tracked file edited,
-# the edit undone but the file touched, an untracked file, not a checkout.
+# the edit undone but the file touched, an untracked file, a new file
+# staged, and a folder that is not a checkout.
 list(APPEND CMAKE_MODULE_PATH "${MODULE_DIR}")
 include(HoneGitCommit)
 
