@@ -13,6 +13,8 @@
 #   make clean-build        remove build/
 #   make bench-native MODEL=f.gguf [THREADS=2 ROUNDS=6 DEPTH=0 HONE_LOAD=auto|mmap]
 #                           hone (native, portable) vs llama-bench, interleaved
+#   make bench-ttft MODEL=f.gguf [THREADS=2 ROUNDS=6]
+#                           time to first token: hone vs llama-completion
 #   make release            dist/: one tarball per CPU target, manifest.json,
 #                           SHA256SUMS (ci/release.sh)
 #
@@ -30,12 +32,12 @@ CTEST ?= ctest
 INSTALLED_FILES = bin/hone lib/hone/build_info.json \
 	share/hone/models/stories260K-q8_0.gguf share/hone/models/LICENSE
 
-.PHONY: all install install-fast install-source install-optimized show-build test uninstall clean-build help bench-native release deps-build deps-test
+.PHONY: all install install-fast install-source install-optimized show-build test uninstall clean-build help bench-native bench-ttft release deps-build deps-test
 
 all: help
 
 help:
-	@sed -n '1,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '1,21p' Makefile | sed 's/^# \{0,1\}//'
 
 # Always re-run the build: cmake knows what is up to date.
 .PHONY: build-portable build-native
@@ -117,6 +119,11 @@ HONE_LOAD ?= auto
 bench-native: build-native build-portable
 	@test -n "$(MODEL)" || { echo "usage: make bench-native MODEL=file.gguf [THREADS=2 ROUNDS=6 DEPTH=0 HONE_LOAD=auto|mmap]" >&2; exit 1; }
 	HONE_LOAD=$(HONE_LOAD) bash ci/bench-native.sh "$(MODEL)" $(THREADS) $(ROUNDS) 512 128 $(DEPTH)
+
+# Time to first token of a fresh process, hone vs llama-completion (ci/ttft.sh).
+bench-ttft: build-native
+	@test -n "$(MODEL)" || { echo "usage: make bench-ttft MODEL=file.gguf [THREADS=2 ROUNDS=6]" >&2; exit 1; }
+	bash ci/ttft.sh "$(MODEL)" $(THREADS) $(ROUNDS)
 
 # The release artifacts of this commit (reproducible; see ci/release.sh).
 release:
