@@ -44,4 +44,20 @@ static inline __attribute__((always_inline)) void x86_prefetch_run(const void *c
     }
 }
 
+/* Piece j of n of the same run (the bytes `ahead` past [cur, cur + bytes),
+ * below lim): the lines the piece's bytes touch, so a line two pieces
+ * share is asked for by both. A decode step that issues one piece before
+ * each of its n loads spreads its fetches over the step: on an Intel Xeon
+ * a burst of a super-block's 36 lines at once (one x86_prefetch_run)
+ * holds the fill buffers the step's own loads then wait for. Asking twice
+ * for the shared lines measured better than once (bench-1b Q4_K_M tg64
+ * t=2: 1.037x; from memory, one thread, Q5_K 1.12x, Q6_K 1.04x): some
+ * fetches seem to be dropped (kernels/README.md, round twenty-one). */
+static inline __attribute__((always_inline)) void x86_prefetch_piece(const void *cur, size_t bytes, size_t ahead,
+                                                                    const void *lim, int into_l2, int j, int n)
+{
+    const size_t from = bytes * (size_t)j / (size_t)n, to = bytes * (size_t)(j + 1) / (size_t)n;
+    x86_prefetch_run((const char *)cur + from, to - from, ahead, lim, into_l2);
+}
+
 #endif

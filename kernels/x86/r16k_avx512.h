@@ -30,9 +30,13 @@ typedef struct {
 } x86_r16k_act;
 
 /* Super-block bp of a group (Q4_K, or Q5_K if has_qh) against NT tokens'
- * super-block i: acc[t] += ... */
-X86_INLINE void x86_r16k_step(const uint8_t *bp, int has_qh, int i, const x86_r16k_act *a, int NT, __m512 *acc)
+ * super-block i: acc[t] += ... If spread, it fetches the super-block 8 KiB
+ * ahead (below end) into L2, a piece before each of its 32 quant loads
+ * (x86_r16k_group says why). */
+X86_INLINE void x86_r16k_step(const uint8_t *bp, int has_qh, int i, const x86_r16k_act *a, int NT, __m512 *acc,
+                              int spread, const uint8_t *end)
 {
+    const size_t blk = has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK;
     __m512i sc[8], mn[8], isum[X86_R16_NT];
     x86_r16k_scales(bp, sc, mn);
     for (int t = 0; t < NT; t++) isum[t] = _mm512_setzero_si512();
@@ -51,6 +55,7 @@ X86_INLINE void x86_r16k_step(const uint8_t *bp, int has_qh, int i, const x86_r1
         /* sub-blocks 2c (low nibbles) and 2c + 1 (high) */
         __m512i lo[8], hi[8];
         for (int k = 0; k < 8; k++) {
+            if (spread) x86_prefetch_piece(bp, blk, 8192, end, 1, 8 * c + k, 32);
             const __m512i q = _mm512_loadu_si512(bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 64 * (8 * c + k));
             lo[k] = _mm512_and_si512(q, m4);
             hi[k] = has_qh ? _mm512_and_si512(_mm512_srli_epi16(q, 4), m4) : _mm512_and_si512(q, m4h);
@@ -81,8 +86,10 @@ X86_INLINE void x86_r16k_step(const uint8_t *bp, int has_qh, int i, const x86_r1
 }
 
 /* The same for Q6_K: per half h and dwords kk .. kk + 3 of its four
- * quarters, whose 16 elements each are sub-block 8h + 2q + kk / 4. */
-X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, int NT, __m512 *acc)
+ * quarters, whose 16 elements each are sub-block 8h + 2q + kk / 4. If
+ * spread, a piece of the fetch ahead before each of its 16 quarter loads. */
+X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, int NT, __m512 *acc, int spread,
+                               const uint8_t *end)
 {
     __m512i sc[16], isum[X86_R16_NT];
     x86_r16q6_scales(bp, sc);
@@ -95,7 +102,10 @@ X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, 
 #pragma GCC unroll 2
         for (int kk = 0; kk < 8; kk += 4) {
             __m512i w[4][4]; /* [k - kk][quarter] */
-            for (int k = 0; k < 4; k++) x86_r16q6_quarters(bp, h, kk + k, w[k]);
+            for (int k = 0; k < 4; k++) {
+                if (spread) x86_prefetch_piece(bp, X86_R16Q6_BLOCK, 8192, end, 1, 8 * h + kk + k, 16);
+                x86_r16q6_quarters(bp, h, kk + k, w[k]);
+            }
 #pragma GCC unroll 4
             for (int t = 0; t < NT; t++) {
                 const int8_t *qs = a[t].a[i].qs + 128 * h + 4 * kk;
@@ -119,7 +129,12 @@ X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, 
  * (below end), as r16_avx512.h's groups are, into L1, or into L2 (pf_l2).
  * Which is faster depends on the CPU, by a lot: Intel Xeon (round eleven)
  * bench-1b Q4_K_M tg64 t=2 L2 +4-7 %; Zen 5 (round fifteen) L1 +42 %.
- * kernels.c picks the table by vendor. */
+ * kernels.c picks the table by vendor. Into L1 a super-block's lines are
+ * fetched at once, at its start (as measured on Zen 5); into L2 (Intel)
+ * they are spread over the step, a piece before each quant load: a burst
+ * of 36 lines holds the fill buffers the step's own loads wait for. An
+ * Intel Xeon with AMX (round twenty-one), bench-1b Q4_K_M tg64 t=2:
+ * spread +12 % (one thread from memory: Q4_K +35 %, Q6_K +18 %). */
 X86_INLINE void x86_r16k_group(int kind, int pf_l2, const uint8_t *gp, int nsb, const uint8_t *end,
                                const x86_r16k_act *a, int NT, float *y, int ldy, int rs, __mmask16 m)
 {
@@ -129,9 +144,9 @@ X86_INLINE void x86_r16k_group(int kind, int pf_l2, const uint8_t *gp, int nsb, 
     for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
     for (int i = 0; i < nsb; i++) {
         const uint8_t *bp = gp + (size_t)i * blk;
-        x86_prefetch_run(bp, blk, 8192, end, pf_l2);
-        if (q6) x86_r16q6_step(bp, i, a, NT, acc);
-        else x86_r16k_step(bp, kind == X86_R16_Q5_K, i, a, NT, acc);
+        if (!pf_l2) x86_prefetch_run(bp, blk, 8192, end, 0);
+        if (q6) x86_r16q6_step(bp, i, a, NT, acc, pf_l2, end);
+        else x86_r16k_step(bp, kind == X86_R16_Q5_K, i, a, NT, acc, pf_l2, end);
     }
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, acc[t]);
 }
