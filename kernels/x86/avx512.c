@@ -22,8 +22,9 @@
  * X86_DEC_Q8_MAX_TOK tokens, where the tiles take over: measured with
  * bench_kernels --few; Q4_K / Q5_K / Q6_K below X86_TILE_K_MIN_TOK). More
  * tokens: the 16-row tiles. F16: x86/f16_avx512.h, always. Else the group
- * kernels. pf_l2: the repacked K-quants' decode fetches ahead into L2 (Intel),
- * not L1 (AMD; r16k_avx512.h). */
+ * kernels. pf_l2 (Intel): the repacked K-quants' decode fetches ahead into L2,
+ * not L1 (AMD; r16k_avx512.h), and every repacked decode group spreads its
+ * fetch over its steps (r16_avx512.h, r16k_avx512.h). */
 enum { X86_DEC_Q8_MAX_TOK = 8 };
 static void avx512_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, const void *w, size_t w_row_bytes,
                              const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
@@ -41,7 +42,7 @@ static void avx512_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, 
             else
                 x86_tile_q6_matmul(w, w_row_bytes, true, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         } else if (n_tok <= X86_R16_MAX_TOK)
-            x86_r16_dec_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            x86_r16_dec_matmul(t == HONE_TYPE_Q8_0, pf_l2, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         else
             x86_tile_matmul(t, true, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;

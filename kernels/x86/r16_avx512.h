@@ -27,17 +27,25 @@
 
 enum { X86_R16_NT = 4 };
 
-/* Block bp (one group's block) against NT tokens' block b: acc[t] += ... */
-X86_INLINE void x86_r16_step(bool q8, const uint8_t *bp, int b, const x86_r16_act *a, int NT, __m512 *acc)
+/* Block bp (one group's block) against NT tokens' block b: acc[t] += ...
+ * If spread, it fetches the block 8 KiB ahead (below end) into L2, a piece
+ * before each of its quant loads (x86_r16_group says why). */
+X86_INLINE void x86_r16_step(bool q8, const uint8_t *bp, int b, const x86_r16_act *a, int NT, __m512 *acc,
+                             bool spread, const uint8_t *end)
 {
+    const size_t blk = q8 ? 16 * sizeof(block_q8_0) : X86_R16_BLOCK;
     const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp));
     __m512i wq[8]; /* dword columns k = 0..7, as unsigned bytes */
     if (q8) {
         const __m512i flip = _mm512_set1_epi8((char)0x80);
-        for (int k = 0; k < 8; k++) wq[k] = _mm512_xor_si512(_mm512_loadu_si512(bp + 32 + 64 * k), flip);
+        for (int k = 0; k < 8; k++) {
+            if (spread) x86_prefetch_piece(bp, blk, 8192, end, 1, k, 8);
+            wq[k] = _mm512_xor_si512(_mm512_loadu_si512(bp + 32 + 64 * k), flip);
+        }
     } else {
         const __m512i m4 = _mm512_set1_epi8(0x0f);
         for (int k = 0; k < 4; k++) {
+            if (spread) x86_prefetch_piece(bp, blk, 8192, end, 1, k, 4);
             const __m512i q = _mm512_loadu_si512(bp + 32 + 64 * k);
             wq[k] = _mm512_and_si512(q, m4);
             wq[k + 4] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
@@ -62,9 +70,14 @@ X86_INLINE void x86_r16_step(bool q8, const uint8_t *bp, int b, const x86_r16_ac
  * on a Zen 5, bench-1b Q4_0 tg64 t=2 +8.4 % (6 of 6 interleaved rounds),
  * Q8_0 +2.4 %, over L1, where the K-quants' groups gain from L1 instead
  * (r16k_avx512.h); on an Intel Xeon the hint made no difference to the
- * rows kernel (kernels/README.md, round ten). */
-X86_INLINE void x86_r16_group(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a, int NT,
-                              float *y, int ldy, int rs, __mmask16 m)
+ * rows kernel (kernels/README.md, round ten). If spread (Intel's tables),
+ * the fetch is spread over the steps, a piece before each quant load, as
+ * the K-quant groups' (r16k_avx512.h): an Intel Xeon with AMX (round
+ * twenty-one), bench-1b tg64 t=2, Q4_0 +3.2 %, Q8_0 +6.6 % (6 of 6
+ * rounds each). AMD's tables keep a fetch per block pair, as measured on
+ * Zen 5. */
+X86_INLINE void x86_r16_group(bool q8, bool spread, const uint8_t *gp, int nb, const uint8_t *end,
+                              const x86_r16_act *a, int NT, float *y, int ldy, int rs, __mmask16 m)
 {
     const size_t blk = q8 ? 16 * sizeof(block_q8_0) : X86_R16_BLOCK;
     __m512 acc0[X86_R16_NT], acc1[X86_R16_NT];
@@ -72,11 +85,11 @@ X86_INLINE void x86_r16_group(bool q8, const uint8_t *gp, int nb, const uint8_t 
     int b = 0;
     for (; b + 2 <= nb; b += 2) {
         const uint8_t *bp = gp + (size_t)b * blk;
-        x86_prefetch_run(bp, 2 * blk, 8192, end, 1);
-        x86_r16_step(q8, bp, b, a, NT, acc0);
-        x86_r16_step(q8, bp + blk, b + 1, a, NT, acc1);
+        if (!spread) x86_prefetch_run(bp, 2 * blk, 8192, end, 1);
+        x86_r16_step(q8, bp, b, a, NT, acc0, spread, end);
+        x86_r16_step(q8, bp + blk, b + 1, a, NT, acc1, spread, end);
     }
-    if (b < nb) x86_r16_step(q8, gp + (size_t)b * blk, b, a, NT, acc0);
+    if (b < nb) x86_r16_step(q8, gp + (size_t)b * blk, b, a, NT, acc0, spread, end);
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, _mm512_add_ps(acc0[t], acc1[t]));
 }
 
@@ -103,7 +116,19 @@ typedef void (*x86_r16_group_fn)(bool, const uint8_t *, int, const uint8_t *, co
     X86_R16_SHAPE(GROUP, 4)                                                                                   \
     static const x86_r16_group_fn GROUP##_TABLE[X86_R16_NT + 1] = {NULL, GROUP##_1, GROUP##_2, GROUP##_3,       \
                                                                    GROUP##_4};
-X86_R16_SHAPES(x86_r16_group)
+/* the flag: Q8_0 or not; each fetching at once (AMD) or spread (Intel) */
+X86_INLINE void x86_r16_burst_group(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a,
+                                    int NT, float *y, int ldy, int rs, __mmask16 m)
+{
+    x86_r16_group(q8, false, gp, nb, end, a, NT, y, ldy, rs, m);
+}
+X86_INLINE void x86_r16_spread_group(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a,
+                                     int NT, float *y, int ldy, int rs, __mmask16 m)
+{
+    x86_r16_group(q8, true, gp, nb, end, a, NT, y, ldy, rs, m);
+}
+X86_R16_SHAPES(x86_r16_burst_group)
+X86_R16_SHAPES(x86_r16_spread_group)
 
 /* Few tokens (a decode step, a server's busy slots; up to
  * X86_R16_MAX_TOK): per group, X86_R16_NT tokens at a time, so a group is
@@ -136,15 +161,16 @@ static void x86_r16_walk(const x86_r16_group_fn group[X86_R16_NT + 1], bool flag
     }
 }
 
-__attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, const void *w, size_t w_row_bytes, const void *act,
-                                                         size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                                                         float *y, int ldy)
+/* spread: Intel's fetch (x86_r16_group) */
+__attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, bool spread, const void *w, size_t w_row_bytes,
+                                                         const void *act, size_t act_row_bytes, int n, int r0, int r1,
+                                                         int n_tok, float *y, int ldy)
 {
     const int nb = n / 32;
     x86_r16_act a[X86_R16_MAX_TOK];
     /* off 128 for Q8_0: x86_r16_step makes its bytes unsigned by adding it */
     x86_r16_acts(act, act_row_bytes, n_tok, nb, q8 ? 128 : 8, a);
-    x86_r16_walk(x86_r16_group_TABLE, q8, w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
+    x86_r16_walk(spread ? x86_r16_spread_group_TABLE : x86_r16_burst_group_TABLE, q8, w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif
