@@ -202,8 +202,9 @@ typedef struct {
  * operations, 0). Two tokens keep a pass per half: their sums would not
  * fit the 16 registers. */
 X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int has_qh, int h, int nh, int i, const x86_r16a_act *a, int NT,
-                                 __m256 *const *acc)
+                                 __m256 *const *acc, int spread, const uint8_t *end)
 {
+    const size_t blk = has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK;
     __m256i v[2][4];
     const uint8_t *qp[2];
     for (int u = 0; u < nh; u++) {
@@ -230,6 +231,7 @@ X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int has_qh, int h, int nh, i
 #pragma GCC unroll 8
         for (int k = 0; k < 8; k++) {
             __m256i lo[2], hi[2];
+            if (spread) x86_prefetch_piece(bp, blk, 8192, end, 1, 8 * c + k, 32);
             for (int u = 0; u < nh; u++) {
                 __m256i q = _mm256_loadu_si256((const __m256i *)(qp[u] + 64 * (8 * c + k)));
                 X86_IN_ORDER(q); /* one load, not one per use */
@@ -276,7 +278,8 @@ X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int has_qh, int h, int nh, i
 
 /* The same for Q6_K: isum starts at -32 sum_j sc_j sum(a_j) (the weights
  * are used as q + 32), then per sub-block two dword pairs. */
-X86_INLINE void x86_r16a_q6_step(const uint8_t *bp, int h, int i, const x86_r16a_act *a, int NT, __m256 *acc)
+X86_INLINE void x86_r16a_q6_step(const uint8_t *bp, int h, int i, const x86_r16a_act *a, int NT, __m256 *acc,
+                                 int spread, const uint8_t *end)
 {
     __m256i sv[4], isum[X86_R16A_NT];
     const block_q8_K *ai[X86_R16A_NT];
@@ -303,6 +306,7 @@ X86_INLINE void x86_r16a_q6_step(const uint8_t *bp, int h, int i, const x86_r16a
 #pragma GCC unroll 4
             for (int k = 0; k < 8; k += 2) {
                 const int j = 8 * hh + 2 * q + k / 4; /* the sub-block of dwords k, k + 1 */
+                if (spread) x86_prefetch_piece(bp, X86_R16Q6_BLOCK, 8192, end, 1, 16 * hh + 4 * q + k / 2, 32);
                 const __m256i sc = x86_r16a_q6_sc(sv[j / 4], j, j);
                 const __m256i w0 = x86_r16a_q6_quarter(bp, h, hh, q, k), w1 = x86_r16a_q6_quarter(bp, h, hh, q, k + 1);
                 for (int t = 0; t < NT; t++) {
@@ -323,7 +327,11 @@ X86_INLINE void x86_r16a_q6_step(const uint8_t *bp, int h, int i, const x86_r16a
  * (stored in m0); fetched 8 KiB ahead (below end) into L1, or into L2
  * where flag has X86_R16A_PF_L2, as the avx512 set's groups (Intel: L2;
  * AMD: L1, bench-1b Q4_K_M tg64 t=2 on a Zen 5 +6.8 %). flag: the kind
- * (X86_R16_Q4_K, _Q5_K, _Q6_K) | that bit. */
+ * (X86_R16_Q4_K, _Q5_K, _Q6_K) | that bit. Into L1 a super-block is
+ * fetched at once at its start; into L2 (Intel) a piece before each quant
+ * load of the first pass over it, as r16k_avx512.h says why: on an Intel
+ * Xeon with AMX (round twenty-one), the portable build's avx2 set,
+ * bench-1b Q4_K_M tg64 t=2 +26 % (6 of 6 rounds). */
 enum { X86_R16A_PF_L2 = 4 };
 X86_INLINE void x86_r16a_group(int flag, bool both, const uint8_t *gp, int h, int nsb, const uint8_t *end,
                                const x86_r16a_act *a, int NT, float *y, int ldy, int rs, __m256i m0, __m256i m1)
@@ -334,19 +342,20 @@ X86_INLINE void x86_r16a_group(int flag, bool both, const uint8_t *gp, int h, in
     for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
         const uint8_t *bp = gp + (size_t)i * blk;
-        x86_prefetch_run(bp, blk, 8192, end, (flag & X86_R16A_PF_L2) != 0);
+        const int spread = (flag & X86_R16A_PF_L2) != 0;
+        if (!spread) x86_prefetch_run(bp, blk, 8192, end, 0);
         /* one token: both halves of a Q4_K / Q5_K super-block in one step
          * (shared broadcasts; Q6_K's steps gained nothing from it: q6_K/r
          * from L2 30.4 against 31.3 GB/s, Zen 5) */
         __m256 *const acc[2] = {acc0, acc1}, *const acc_1[1] = {acc1};
         if (kind == X86_R16_Q6_K) {
-            x86_r16a_q6_step(bp, both ? 0 : h, i, a, NT, acc0);
-            if (both) x86_r16a_q6_step(bp, 1, i, a, NT, acc1);
+            x86_r16a_q6_step(bp, both ? 0 : h, i, a, NT, acc0, spread, end);
+            if (both) x86_r16a_q6_step(bp, 1, i, a, NT, acc1, 0, end);
         } else if (both && NT == 1) {
-            x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, 0, 2, i, a, NT, acc);
+            x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, 0, 2, i, a, NT, acc, spread, end);
         } else {
-            x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, both ? 0 : h, 1, i, a, NT, acc);
-            if (both) x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, 1, 1, i, a, NT, acc_1);
+            x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, both ? 0 : h, 1, i, a, NT, acc, spread, end);
+            if (both) x86_r16a_k4_step(bp, kind == X86_R16_Q5_K, 1, 1, i, a, NT, acc_1, 0, end);
         }
     }
     for (int t = 0; t < NT; t++) {
