@@ -18,9 +18,10 @@
 /* Matrices repacked at load (x86_repack): a few tokens straight from the
  * layout, more through the strips and tiles. Else Q4_0 / Q8_0 with 8 rows
  * in lanes (repacked strips for prompt batches, 8-row groups for decode)
- * where the shape suits them, and the group kernels. pf_l2: the repacked
- * K-quants' decode fetches ahead into L2 (Intel), not L1 (AMD;
- * r16k_avx2.h). */
+ * where the shape suits them, and the group kernels. pf_l2 (Intel): the
+ * repacked K-quants' decode fetches ahead into L2, not L1 (AMD;
+ * r16k_avx2.h), and every repacked decode group spreads its fetch over its
+ * steps (r16_avx2.h, r16k_avx2.h). */
 static void avx2_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, const void *w, size_t w_row_bytes,
                            const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y, int ldy)
 {
@@ -28,7 +29,7 @@ static void avx2_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, co
         const uint32_t t = wtype & ~HONE_WTYPE_R16;
         if (t == HONE_TYPE_Q4_0 || t == HONE_TYPE_Q8_0) { /* x86_r16_repack's */
             if (n_tok <= (t == HONE_TYPE_Q8_0 ? X86_R16Q_MAX_TOK : X86_R16Q_Q4_MAX_TOK))
-                x86_r16q_dec_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+                x86_r16q_dec_matmul(t == HONE_TYPE_Q8_0, pf_l2, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
             else
                 x86_t8_matmul(t, true, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
             return;

@@ -42,7 +42,7 @@ enum {
  * halves in one pass share each activation broadcast (r16k_avx2.h's
  * x86_r16a_k4_step); two tokens keep a pass per half. */
 X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int nh, int b, const x86_r16_act *a, int NT,
-                              __m256 *const *acc)
+                              __m256 *const *acc, bool spread, const uint8_t *end)
 {
     const __m256i ones16 = _mm256_set1_epi16(1);
     const uint8_t *cp[2];
@@ -60,6 +60,7 @@ X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int nh, int b, 
 #pragma GCC unroll 8
         for (int k = 0; k < 8; k++) {
             __m256i wk[2], aw[2];
+            if (spread) x86_prefetch_piece(bp, X86_R16_Q8_BLOCK, 8192, end, 1, k, 8);
             for (int u = 0; u < nh; u++) {
                 wk[u] = _mm256_loadu_si256((const __m256i *)(cp[u] + 64 * k));
                 X86_IN_ORDER(wk[u]); /* one load, not one per use */
@@ -79,6 +80,7 @@ X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int nh, int b, 
 #pragma GCC unroll 4
         for (int k = 0; k < 4; k++) {
             __m256i lo[2], hi[2];
+            if (spread) x86_prefetch_piece(bp, X86_R16_BLOCK, 8192, end, 1, k, 4);
             for (int u = 0; u < nh; u++) {
                 __m256i c = _mm256_loadu_si256((const __m256i *)(cp[u] + 64 * k));
                 X86_IN_ORDER(c);
@@ -109,10 +111,15 @@ X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int nh, int b, 
 /* One group (gp, rows rs .. rs + 15) against NT tokens: both halves in
  * one pass over its lines (stored in the lanes of m0, m1), or only half h
  * (stored in m0); fetched 8 KiB ahead (below end) into L2, as the K-quant
- * groups of r16k_avx2.h. */
-X86_INLINE void x86_r16q_group(bool q8, bool both, const uint8_t *gp, int h, int nb, const uint8_t *end,
+ * groups of r16k_avx2.h: a block pair at once (AMD), or, where flag has
+ * X86_R16A_PF_L2 (Intel), a piece before each quant load of the first
+ * pass over a block (r16k_avx512.h says why; an Intel Xeon with AMX, round
+ * twenty-one, the portable build's avx2 set, bench-1b tg64 t=2: Q4_0
+ * +12 %, Q8_0 +9 %, 6 of 6 rounds each). flag: 1 for Q8_0 | that bit. */
+X86_INLINE void x86_r16q_group(int flag, bool both, const uint8_t *gp, int h, int nb, const uint8_t *end,
                                const x86_r16_act *a, int NT, float *y, int ldy, int rs, __m256i m0, __m256i m1)
 {
+    const bool q8 = flag & 1, spread = (flag & X86_R16A_PF_L2) != 0;
     const size_t blk = q8 ? X86_R16_Q8_BLOCK : X86_R16_BLOCK;
     const int h0 = both ? 0 : h;
     /* [half][token]: even blocks, odd blocks */
@@ -124,24 +131,24 @@ X86_INLINE void x86_r16q_group(bool q8, bool both, const uint8_t *gp, int h, int
     const bool share = both && NT == 1;
     for (; b + 2 <= nb; b += 2) {
         const uint8_t *bp = gp + (size_t)b * blk;
-        x86_prefetch_run(bp, 2 * blk, 8192, end, 1);
+        if (!spread) x86_prefetch_run(bp, 2 * blk, 8192, end, 1);
         if (share) {
-            x86_r16q_step(q8, bp, 0, 2, b, a, NT, ev);
-            x86_r16q_step(q8, bp + blk, 0, 2, b + 1, a, NT, od);
+            x86_r16q_step(q8, bp, 0, 2, b, a, NT, ev, spread, end);
+            x86_r16q_step(q8, bp + blk, 0, 2, b + 1, a, NT, od, spread, end);
             continue;
         }
-        x86_r16q_step(q8, bp, h0, 1, b, a, NT, ev);
-        if (both) x86_r16q_step(q8, bp, 1, 1, b, a, NT, ev1);
-        x86_r16q_step(q8, bp + blk, h0, 1, b + 1, a, NT, od);
-        if (both) x86_r16q_step(q8, bp + blk, 1, 1, b + 1, a, NT, od1);
+        x86_r16q_step(q8, bp, h0, 1, b, a, NT, ev, spread, end);
+        if (both) x86_r16q_step(q8, bp, 1, 1, b, a, NT, ev1, false, end);
+        x86_r16q_step(q8, bp + blk, h0, 1, b + 1, a, NT, od, spread, end);
+        if (both) x86_r16q_step(q8, bp + blk, 1, 1, b + 1, a, NT, od1, false, end);
     }
     if (b < nb) {
         const uint8_t *bp = gp + (size_t)b * blk;
         if (share) {
-            x86_r16q_step(q8, bp, 0, 2, b, a, NT, ev);
+            x86_r16q_step(q8, bp, 0, 2, b, a, NT, ev, spread, end);
         } else {
-            x86_r16q_step(q8, bp, h0, 1, b, a, NT, ev);
-            if (both) x86_r16q_step(q8, bp, 1, 1, b, a, NT, ev1);
+            x86_r16q_step(q8, bp, h0, 1, b, a, NT, ev, spread, end);
+            if (both) x86_r16q_step(q8, bp, 1, 1, b, a, NT, ev1, false, end);
         }
     }
     for (int t = 0; t < NT; t++) {
@@ -154,22 +161,31 @@ X86_INLINE void x86_r16q_group(bool q8, bool both, const uint8_t *gp, int h, int
 /* The instances x86_r16a_walk takes (r16k_avx2.h) */
 X86_R16A_SHAPES(x86_r16q_group, x86_r16_act, 0)
 X86_R16A_SHAPES(x86_r16q_group, x86_r16_act, 1)
-/* [q8][both][NT - 1] */
-static const x86_r16a_group_fn X86_R16Q_GROUP[2][2][X86_R16A_NT] = {
-    {{x86_r16q_group_0_01, x86_r16q_group_0_02}, {x86_r16q_group_0_11, x86_r16q_group_0_12}},
-    {{x86_r16q_group_1_01, x86_r16q_group_1_02}, {x86_r16q_group_1_11, x86_r16q_group_1_12}},
+X86_R16A_SHAPES(x86_r16q_group, x86_r16_act, 4)
+X86_R16A_SHAPES(x86_r16q_group, x86_r16_act, 5)
+/* [spread][q8][both][NT - 1] */
+static const x86_r16a_group_fn X86_R16Q_GROUP[2][2][2][X86_R16A_NT] = {
+    {
+        {{x86_r16q_group_0_01, x86_r16q_group_0_02}, {x86_r16q_group_0_11, x86_r16q_group_0_12}},
+        {{x86_r16q_group_1_01, x86_r16q_group_1_02}, {x86_r16q_group_1_11, x86_r16q_group_1_12}},
+    },
+    {
+        {{x86_r16q_group_4_01, x86_r16q_group_4_02}, {x86_r16q_group_4_11, x86_r16q_group_4_12}},
+        {{x86_r16q_group_5_01, x86_r16q_group_5_02}, {x86_r16q_group_5_11, x86_r16q_group_5_12}},
+    },
 };
 
-/* A few tokens (up to X86_R16Q_MAX_TOK), as x86_r16a_walk goes. */
-__attribute__((noinline)) static void x86_r16q_dec_matmul(bool q8, const void *w, size_t w_row_bytes, const void *act,
-                                                          size_t act_row_bytes, int n, int r0, int r1, int n_tok,
-                                                          float *y, int ldy)
+/* A few tokens (up to X86_R16Q_MAX_TOK), as x86_r16a_walk goes; spread:
+ * Intel's fetch (x86_r16q_group). */
+__attribute__((noinline)) static void x86_r16q_dec_matmul(bool q8, bool spread, const void *w, size_t w_row_bytes,
+                                                          const void *act, size_t act_row_bytes, int n, int r0, int r1,
+                                                          int n_tok, float *y, int ldy)
 {
     const int nb = n / 32; /* x86_r16_repack took 1 .. X86_R16_MAX_NB */
     x86_r16_act a[X86_R16Q_MAX_TOK];
     /* off 0 for Q8_0: its products take the sign trick, not an offset */
     x86_r16_acts(act, act_row_bytes, n_tok, nb, q8 ? 0 : 8, a);
-    x86_r16a_walk(X86_R16Q_GROUP[q8], w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
+    x86_r16a_walk(X86_R16Q_GROUP[spread][q8], w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif
