@@ -131,16 +131,22 @@ X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, 
 
 /* One group (gp, rows rs .. rs + 15; lanes m stored) of type kind
  * (X86_R16_Q4_K, _Q5_K, _Q6_K) against NT (<= X86_R16_NT) tokens, fetched 8 KiB ahead
- * (below end), as r16_avx512.h's groups are, into L1, or into L2 (pf_l2).
+ * (below end), as r16_avx512.h's groups are, into L1, or into L2.
  * Which is faster depends on the CPU, by a lot: Intel Xeon (round eleven)
  * bench-1b Q4_K_M tg64 t=2 L2 +4-7 %; Zen 5 (round fifteen) L1 +42 %.
- * kernels.c picks the table by vendor. Into L1 a super-block's lines are
- * fetched at once, at its start (as measured on Zen 5); into L2 (Intel)
- * they are spread over the step, a piece before each quant load: a burst
- * of 36 lines holds the fill buffers the step's own loads wait for. An
- * Intel Xeon with AMX (round twenty-one), bench-1b Q4_K_M tg64 t=2:
- * spread +12 % (one thread from memory: Q4_K +35 %, Q6_K +18 %). */
-X86_INLINE void x86_r16k_group(int kind, int pf_l2, const uint8_t *gp, int nsb, const uint8_t *end,
+ * kernels.c picks the table by vendor. pf, how:
+ * - X86_PF_L1 (AMD), X86_PF_L2: a super-block's lines at once, at its start;
+ * - X86_PF_SPREAD (Intel, a call's only pass over the group, up to
+ *   X86_R16_NT tokens): into L2, spread over the step, a piece before
+ *   each quant load. A burst of 36 lines holds the fill buffers the
+ *   step's own loads wait for: an Intel Xeon with AMX (round
+ *   twenty-one), bench-1b Q4_K_M tg64 t=2 +14 %; bench_kernels --few,
+ *   one thread, from memory, one token Q4_K/r +25-35 %. Where a second
+ *   pass follows (5+ tokens) the step is arithmetic-bound and the
+ *   pieces' own cost shows: 8 tokens Q4_K/r 6.1 GB/s against 6.5 at
+ *   once, so those calls keep X86_PF_L2. */
+enum { X86_PF_L1, X86_PF_L2, X86_PF_SPREAD };
+X86_INLINE void x86_r16k_group(int kind, int pf, const uint8_t *gp, int nsb, const uint8_t *end,
                                const x86_r16k_act *a, int NT, float *y, int ldy, int rs, __mmask16 m)
 {
     const bool q6 = kind == X86_R16_Q6_K;
@@ -149,15 +155,16 @@ X86_INLINE void x86_r16k_group(int kind, int pf_l2, const uint8_t *gp, int nsb, 
     for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
     for (int i = 0; i < nsb; i++) {
         const uint8_t *bp = gp + (size_t)i * blk;
-        if (!pf_l2) x86_prefetch_run(bp, blk, 8192, end, 0);
-        if (q6) x86_r16q6_step(bp, i, a, NT, acc, pf_l2, end);
-        else x86_r16k_step(bp, kind == X86_R16_Q5_K, i, a, NT, acc, pf_l2, end);
+        const int spread = pf == X86_PF_SPREAD;
+        if (!spread) x86_prefetch_run(bp, blk, 8192, end, pf == X86_PF_L2);
+        if (q6) x86_r16q6_step(bp, i, a, NT, acc, spread, end);
+        else x86_r16k_step(bp, kind == X86_R16_Q5_K, i, a, NT, acc, spread, end);
     }
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, acc[t]);
 }
 
 /* the flag of x86_r16_walk's tables: Q6_K or not; Q5_K's own table; each
- * fetching into L1, or into L2 (_l2) */
+ * fetching into L1, into L2 (_l2), or spread into L2 (_spread) */
 #define X86_R16K_GROUPS(NAME, PF_L2)                                                                           \
     X86_INLINE void x86_r16k46##NAME(bool q6, const uint8_t *gp, int nsb, const uint8_t *end,                   \
                                      const x86_r16k_act *a, int NT, float *y, int ldy, int rs, __mmask16 m)     \
@@ -172,12 +179,14 @@ X86_INLINE void x86_r16k_group(int kind, int pf_l2, const uint8_t *gp, int nsb, 
     }                                                                                                          \
     X86_R16_SHAPES(x86_r16k46##NAME)                                                                           \
     X86_R16_SHAPES(x86_r16k5##NAME)
-X86_R16K_GROUPS(_group, 0)
-X86_R16K_GROUPS(_l2_group, 1)
+X86_R16K_GROUPS(_group, X86_PF_L1)
+X86_R16K_GROUPS(_l2_group, X86_PF_L2)
+X86_R16K_GROUPS(_spread_group, X86_PF_SPREAD)
 
 /* Few tokens (up to X86_R16_MAX_TOK), as x86_r16_dec_matmul: per group,
  * X86_R16_NT tokens at a time; a group only partly in rows [r0, r1) is
- * computed whole and stored masked. pf_l2: fetch ahead into L2, not L1. */
+ * computed whole and stored masked. pf_l2: fetch ahead into L2, not L1
+ * (x86_r16k_group: spread if one pass). */
 __attribute__((noinline)) static void x86_r16k_dec_matmul(int kind, bool pf_l2, const void *w, size_t w_row_bytes,
                                                           const void *act, size_t act_row_bytes, int n, int r0, int r1,
                                                           int n_tok, float *y, int ldy)
@@ -200,9 +209,11 @@ __attribute__((noinline)) static void x86_r16k_dec_matmul(int kind, bool pf_l2, 
             }
         }
     }
-    static const x86_r16_group_fn *const GROUP[2][2] = {{x86_r16k46_group_TABLE, x86_r16k5_group_TABLE},
-                                                        {x86_r16k46_l2_group_TABLE, x86_r16k5_l2_group_TABLE}};
-    x86_r16_walk(GROUP[pf_l2][kind == X86_R16_Q5_K], q6, w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
+    static const x86_r16_group_fn *const GROUP[3][2] = {{x86_r16k46_group_TABLE, x86_r16k5_group_TABLE},
+                                                        {x86_r16k46_l2_group_TABLE, x86_r16k5_l2_group_TABLE},
+                                                        {x86_r16k46_spread_group_TABLE, x86_r16k5_spread_group_TABLE}};
+    const int pf = !pf_l2 ? X86_PF_L1 : n_tok <= X86_R16_NT ? X86_PF_SPREAD : X86_PF_L2;
+    x86_r16_walk(GROUP[pf][kind == X86_R16_Q5_K], q6, w, w_row_bytes, nsb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif
