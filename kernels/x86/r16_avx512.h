@@ -33,19 +33,18 @@ enum { X86_R16_NT = 4 };
 X86_INLINE void x86_r16_step(bool q8, const uint8_t *bp, int b, const x86_r16_act *a, int NT, __m512 *acc,
                              bool spread, const uint8_t *end)
 {
-    const size_t blk = q8 ? 16 * sizeof(block_q8_0) : X86_R16_BLOCK;
     const __m512 dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp));
     __m512i wq[8]; /* dword columns k = 0..7, as unsigned bytes */
     if (q8) {
         const __m512i flip = _mm512_set1_epi8((char)0x80);
         for (int k = 0; k < 8; k++) {
-            if (spread) x86_prefetch_piece(bp, blk, 8192, end, 1, k, 8);
+            if (spread) x86_prefetch_piece(bp, X86_R16_Q8_BLOCK, 8192, end, 1, k, 8);
             wq[k] = _mm512_xor_si512(_mm512_loadu_si512(bp + 32 + 64 * k), flip);
         }
     } else {
         const __m512i m4 = _mm512_set1_epi8(0x0f);
         for (int k = 0; k < 4; k++) {
-            if (spread) x86_prefetch_piece(bp, blk, 8192, end, 1, k, 4);
+            if (spread) x86_prefetch_piece(bp, X86_R16_BLOCK, 8192, end, 1, k, 4);
             const __m512i q = _mm512_loadu_si512(bp + 32 + 64 * k);
             wq[k] = _mm512_and_si512(q, m4);
             wq[k + 4] = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);

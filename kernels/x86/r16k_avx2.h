@@ -204,7 +204,7 @@ typedef struct {
 X86_INLINE void x86_r16a_k4_step(const uint8_t *bp, int has_qh, int h, int nh, int i, const x86_r16a_act *a, int NT,
                                  __m256 *const *acc, int spread, const uint8_t *end)
 {
-    const size_t blk = has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK;
+    const size_t blk = x86_r16k_block(has_qh ? X86_R16_Q5_K : X86_R16_Q4_K);
     __m256i v[2][4];
     const uint8_t *qp[2];
     for (int u = 0; u < nh; u++) {
@@ -340,9 +340,9 @@ X86_INLINE void x86_r16a_group(int flag, bool both, const uint8_t *gp, int h, in
     const size_t blk = x86_r16k_block(kind);
     __m256 acc0[X86_R16A_NT], acc1[X86_R16A_NT];
     for (int t = 0; t < NT; t++) acc0[t] = acc1[t] = _mm256_setzero_ps();
+    const int spread = (flag & X86_R16A_PF_L2) != 0;
     for (int i = 0; i < nsb; i++) {
         const uint8_t *bp = gp + (size_t)i * blk;
-        const int spread = (flag & X86_R16A_PF_L2) != 0;
         if (!spread) x86_prefetch_run(bp, blk, 8192, end, 0);
         /* one token: both halves of a Q4_K / Q5_K super-block in one step
          * (shared broadcasts; Q6_K's steps gained nothing from it: q6_K/r

@@ -36,7 +36,7 @@ typedef struct {
 X86_INLINE void x86_r16k_step(const uint8_t *bp, int has_qh, int i, const x86_r16k_act *a, int NT, __m512 *acc,
                               int spread, const uint8_t *end)
 {
-    const size_t blk = has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK;
+    const size_t blk = x86_r16k_block(has_qh ? X86_R16_Q5_K : X86_R16_Q4_K);
     __m512i sc[8], mn[8], isum[X86_R16_NT];
     x86_r16k_scales(bp, sc, mn);
     for (int t = 0; t < NT; t++) isum[t] = _mm512_setzero_si512();
@@ -152,10 +152,10 @@ X86_INLINE void x86_r16k_group(int kind, int pf, const uint8_t *gp, int nsb, con
     const bool q6 = kind == X86_R16_Q6_K;
     const size_t blk = x86_r16k_block(kind);
     __m512 acc[X86_R16_NT];
+    const int spread = pf == X86_PF_SPREAD;
     for (int t = 0; t < NT; t++) acc[t] = _mm512_setzero_ps();
     for (int i = 0; i < nsb; i++) {
         const uint8_t *bp = gp + (size_t)i * blk;
-        const int spread = pf == X86_PF_SPREAD;
         if (!spread) x86_prefetch_run(bp, blk, 8192, end, pf == X86_PF_L2);
         if (q6) x86_r16q6_step(bp, i, a, NT, acc, spread, end);
         else x86_r16k_step(bp, kind == X86_R16_Q5_K, i, a, NT, acc, spread, end);
