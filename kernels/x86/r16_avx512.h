@@ -176,14 +176,21 @@ X86_INLINE void x86_r16_burst_group(bool q8, const uint8_t *gp, int nb, const ui
 X86_INLINE void x86_r16_spread_group(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a,
                                      int NT, float *y, int ldy, int rs, __mmask16 m)
 {
-    if (NT == 1 && !q8) { /* x86_r16_step_y says why */
-        x86_r16_group_y(gp, nb, end, a, y, rs, m);
-        return;
-    }
     x86_r16_group(q8, true, gp, nb, end, a, NT, y, ldy, rs, m);
 }
 X86_R16_SHAPES(x86_r16_burst_group)
 X86_R16_SHAPES(x86_r16_spread_group)
+/* Q4_0, one token, Intel (x86_r16_step_y): the walk's table entry; a
+ * function apart from the others, which it left at 0.985x (Q8_0 tg64)
+ * when it was a branch in theirs */
+static void x86_r16_y_group_1(bool flag, const uint8_t *gp, int nb, const uint8_t *end, const void *a, float *y,
+                              int ldy, int rs, __mmask16 m)
+{
+    (void)flag;
+    (void)ldy;
+    x86_r16_group_y(gp, nb, end, a, y, rs, m);
+}
+static const x86_r16_group_fn x86_r16_y_group_TABLE[X86_R16_NT + 1] = {NULL, x86_r16_y_group_1, NULL, NULL, NULL};
 
 /* Few tokens (a decode step, a server's busy slots; up to
  * X86_R16_MAX_TOK): per group, X86_R16_NT tokens at a time, so a group is
@@ -227,7 +234,10 @@ __attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, bool spread, c
     x86_r16_acts(act, act_row_bytes, n_tok, nb, q8 ? 128 : 8, a);
     /* spread only where one pass reads the groups (x86_r16k_group says
      * why): 8 tokens from memory Q4_0/r 6.0 GB/s spread, 6.6 at once */
-    x86_r16_walk(spread && n_tok <= X86_R16_NT ? x86_r16_spread_group_TABLE : x86_r16_burst_group_TABLE, q8, w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
+    const x86_r16_group_fn *group = !spread || n_tok > X86_R16_NT ? x86_r16_burst_group_TABLE
+                                    : n_tok == 1 && !q8             ? x86_r16_y_group_TABLE
+                                                                    : x86_r16_spread_group_TABLE;
+    x86_r16_walk(group, q8, w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
 
 #endif
