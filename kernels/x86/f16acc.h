@@ -57,7 +57,43 @@ static void x86_f16_scale(uint16_t *y, float v, int n)
 /* kernels.h fma_chains: 64 chains per row at a time in registers (4
  * vectors of 16 lanes on AVX-512, R <= 4 rows; 4 of 8 on AVX2, R <= 2),
  * each term's x vectors loaded once for the R rows; tails masked /
- * generic. R is a constant in every instance. */
+ * generic. R and skip_zero are constants in every instance.
+ *
+ * skip_zero: whether a term's weight is zero is found for a block of
+ * terms (X86_FMA_TERMS) and all R rows at once, by vector compares; a term
+ * every row keeps runs its FMAs with no test, one some row skips goes row
+ * by row. A compare and branch per row and term (the loop before) cost the
+ * tiled V sums a quarter of their time. */
+#if defined(__AVX512F__)
+enum { X86_FMA_TERMS = 16 };
+#else
+enum { X86_FMA_TERMS = 8 };
+#endif
+
+/* Bit i set: term t0 + i (i < nt) has a non-zero weight in each of the R
+ * rows (a NaN weight is kept, as `w != 0` keeps it). */
+X86_INLINE unsigned x86_fma_kept(const float *const *w, int t0, int nt, int R)
+{
+#if defined(__AVX512F__)
+    const __mmask16 in = (__mmask16)(nt >= 16 ? 0xFFFFu : (1u << nt) - 1u);
+    __mmask16 k = in;
+    for (int r = 0; r < R; r++)
+        k &= _mm512_mask_cmp_ps_mask(in, _mm512_maskz_loadu_ps(in, w[r] + t0), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+    return k;
+#else
+    unsigned k = nt >= 8 ? 0xFFu : (1u << nt) - 1u;
+    if (nt < 8) {
+        for (int r = 0; r < R; r++)
+            for (int i = 0; i < nt; i++)
+                if (w[r][t0 + i] == 0.0f) k &= ~(1u << i);
+        return k;
+    }
+    for (int r = 0; r < R; r++)
+        k &= (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(w[r] + t0), _mm256_setzero_ps(), _CMP_NEQ_UQ));
+    return k;
+#endif
+}
+
 X86_INLINE void x86_fma_rows(float *const *acc, const float *x, size_t x_ld, const float *const *w,
                              int n_terms, int n, bool skip_zero, int R)
 {
@@ -72,14 +108,19 @@ X86_INLINE void x86_fma_rows(float *const *acc, const float *x, size_t x_ld, con
         }
         for (int r = 0; r < R; r++)
             for (int c = 0; c < 4; c++) a[r][c] = _mm512_maskz_loadu_ps(m[c], acc[r] + l0 + 16 * c);
-        for (int t = 0; t < n_terms; t++) {
-            const float *xt = x + (size_t)t * x_ld + l0;
-            __m512 xv[4];
-            for (int c = 0; c < 4; c++) xv[c] = _mm512_maskz_loadu_ps(m[c], xt + 16 * c);
-            for (int r = 0; r < R; r++) {
-                if (skip_zero && w[r][t] == 0.0f) continue;
-                const __m512 wv = _mm512_set1_ps(w[r][t]);
-                for (int c = 0; c < 4; c++) a[r][c] = _mm512_fmadd_ps(xv[c], wv, a[r][c]);
+        for (int t0 = 0; t0 < n_terms; t0 += X86_FMA_TERMS) {
+            const int nt = n_terms - t0 < X86_FMA_TERMS ? n_terms - t0 : X86_FMA_TERMS;
+            const unsigned kept = skip_zero ? x86_fma_kept(w, t0, nt, R) : 0;
+            for (int t = t0; t < t0 + nt; t++) {
+                const float *xt = x + (size_t)t * x_ld + l0;
+                __m512 xv[4];
+                for (int c = 0; c < 4; c++) xv[c] = _mm512_maskz_loadu_ps(m[c], xt + 16 * c);
+                const bool all = !skip_zero || (kept >> (t - t0) & 1u);
+                for (int r = 0; r < R; r++) {
+                    if (!all && w[r][t] == 0.0f) continue;
+                    const __m512 wv = _mm512_set1_ps(w[r][t]);
+                    for (int c = 0; c < 4; c++) a[r][c] = _mm512_fmadd_ps(xv[c], wv, a[r][c]);
+                }
             }
         }
         for (int r = 0; r < R; r++)
@@ -90,14 +131,19 @@ X86_INLINE void x86_fma_rows(float *const *acc, const float *x, size_t x_ld, con
         __m256 a[2][4];
         for (int r = 0; r < R; r++)
             for (int c = 0; c < 4; c++) a[r][c] = _mm256_loadu_ps(acc[r] + l0 + 8 * c);
-        for (int t = 0; t < n_terms; t++) {
-            const float *xt = x + (size_t)t * x_ld + l0;
-            __m256 xv[4];
-            for (int c = 0; c < 4; c++) xv[c] = _mm256_loadu_ps(xt + 8 * c);
-            for (int r = 0; r < R; r++) {
-                if (skip_zero && w[r][t] == 0.0f) continue;
-                const __m256 wv = _mm256_set1_ps(w[r][t]);
-                for (int c = 0; c < 4; c++) a[r][c] = _mm256_fmadd_ps(xv[c], wv, a[r][c]);
+        for (int t0 = 0; t0 < n_terms; t0 += X86_FMA_TERMS) {
+            const int nt = n_terms - t0 < X86_FMA_TERMS ? n_terms - t0 : X86_FMA_TERMS;
+            const unsigned kept = skip_zero ? x86_fma_kept(w, t0, nt, R) : 0;
+            for (int t = t0; t < t0 + nt; t++) {
+                const float *xt = x + (size_t)t * x_ld + l0;
+                __m256 xv[4];
+                for (int c = 0; c < 4; c++) xv[c] = _mm256_loadu_ps(xt + 8 * c);
+                const bool all = !skip_zero || (kept >> (t - t0) & 1u);
+                for (int r = 0; r < R; r++) {
+                    if (!all && w[r][t] == 0.0f) continue;
+                    const __m256 wv = _mm256_set1_ps(w[r][t]);
+                    for (int c = 0; c < 4; c++) a[r][c] = _mm256_fmadd_ps(xv[c], wv, a[r][c]);
+                }
             }
         }
         for (int r = 0; r < R; r++)
@@ -114,13 +160,22 @@ enum { X86_FMA_ROWS = 4 };
 enum { X86_FMA_ROWS = 2 };
 #endif
 
-static void x86_fma_chains(float *const *acc, const float *x, size_t x_ld, const float *const *w, int rows,
-                           int n_terms, int n, bool skip_zero)
+/* The rows X86_FMA_ROWS at a time, then one by one; skip_zero a constant
+ * in each instance (x86_fma_chains picks). */
+X86_INLINE void x86_fma_chains_of(float *const *acc, const float *x, size_t x_ld, const float *const *w, int rows,
+                                  int n_terms, int n, bool skip_zero)
 {
     int r = 0;
     for (; r + X86_FMA_ROWS <= rows; r += X86_FMA_ROWS)
         x86_fma_rows(acc + r, x, x_ld, w + r, n_terms, n, skip_zero, X86_FMA_ROWS);
     for (; r < rows; r++) x86_fma_rows(acc + r, x, x_ld, w + r, n_terms, n, skip_zero, 1);
+}
+
+static void x86_fma_chains(float *const *acc, const float *x, size_t x_ld, const float *const *w, int rows,
+                           int n_terms, int n, bool skip_zero)
+{
+    if (skip_zero) x86_fma_chains_of(acc, x, x_ld, w, rows, n_terms, n, true);
+    else x86_fma_chains_of(acc, x, x_ld, w, rows, n_terms, n, false);
 }
 
 /* kernels.h fa_exp: ggml_v_expf's operations vector-wide. AVX-512: ggml's

@@ -351,6 +351,58 @@ static void test_f16_rows(void **state)
     }
 }
 
+/* fma_chains of every set: generic's bits per chain, bit for bit, with
+ * the weights the tiled V sums meet: zero runs (a row's masked tail, at
+ * different lengths per row), a lone zero, -0, a NaN weight (kept: `w !=
+ * 0`). A skipped term must leave its chain alone, so x holds an infinity
+ * under one zero weight (fma(inf, 0, a) would be NaN) and the chains start
+ * at -0 (-0 + 0 * x would turn +0). Row counts 1..7 cross the kernels'
+ * row groups; term counts cross their blocks of 8 / 16 terms; n crosses
+ * the 64-lane blocks and their tails. */
+static void test_fma_chains(void **state)
+{
+    (void)state;
+    enum { T = 70, N = 150, R = 7, LD = N + 5 };
+    static float x[T * LD], w[R][T], acc[R][LD], want[R][LD];
+    const hone_kernels *g = hone_kernels_generic();
+    for (size_t s = 0; s < sizeof SETS / sizeof SETS[0]; s++) {
+        const hone_kernels *k = NULL;
+        hone_error err = {0};
+        if (!hone_kernels_can_run(SETS[s]) || hone_kernels_select(SETS[s], &k, &err)) continue;
+        for (int skip = 0; skip < 2; skip++)
+            for (int rows = 1; rows <= R; rows++)
+                for (int nt = 1; nt <= T; nt += nt < 20 ? 1 : 17)
+                    for (int n = 1; n <= N; n += n < 20 ? 3 : 29) {
+                        for (int i = 0; i < T * LD; i++) x[i] = frand(-2, 2);
+                        for (int r = 0; r < R; r++) {
+                            const int live = nt - r * 3; /* row r's last terms masked */
+                            for (int t = 0; t < T; t++) w[r][t] = t < live ? frand(-1, 1) : 0.0f;
+                            for (int l = 0; l < LD; l++) acc[r][l] = want[r][l] = l % 5 ? frand(-3, 3) : -0.0f;
+                        }
+                        w[0][nt / 2] = 0.0f;
+                        x[(size_t)(nt / 2) * LD] = INFINITY;
+                        if (nt > 3) w[rows - 1][3] = -0.0f;
+                        if (nt > 5) w[rows / 2][5] = NAN;
+                        float *ap[R], *wp[R];
+                        const float *cw[R];
+                        for (int r = 0; r < R; r++) {
+                            ap[r] = acc[r];
+                            wp[r] = want[r];
+                            cw[r] = w[r];
+                        }
+                        g->fma_chains(wp, x, LD, cw, rows, nt, n, skip);
+                        k->fma_chains(ap, x, LD, cw, rows, nt, n, skip);
+                        if (memcmp(acc, want, sizeof acc))
+                            for (int r = 0; r < R; r++)
+                                for (int l = 0; l < LD; l++)
+                                    if (memcmp(&acc[r][l], &want[r][l], sizeof(float)))
+                                        fail_msg("%s fma_chains skip %d rows %d terms %d n %d [%d][%d]: %a, want %a",
+                                                 k->name, skip, rows, nt, n, r, l, (double)acc[r][l],
+                                                 (double)want[r][l]);
+                    }
+    }
+}
+
 /* ggml's SIMD expf: close to expf, 0 for -inf and far below, inf far above. */
 static void test_expf(void **state)
 {
@@ -372,6 +424,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_choose),
         cmocka_unit_test(test_f16_rows),
+        cmocka_unit_test(test_fma_chains),
         cmocka_unit_test(test_expf),
         cmocka_unit_test(test_paths),
     };
