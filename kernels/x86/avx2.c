@@ -62,9 +62,9 @@ X86_MATMUL_PF(avx2_zen_matmul, avx2_matmul_pf, false)
 
 /* for the avx512 set's Intel tables (x86.h, avx512.c) */
 void hone_avx2_r16k_decode(uint32_t type, const void *w, size_t w_row_bytes, const void *act, size_t act_row_bytes,
-                           int n, int r0, int r1, float *y, int ldy)
+                           int n, int r0, int r1, int n_tok, float *y, int ldy)
 {
-    x86_r16a_dec_matmul(x86_r16k_kind(type), true, w, w_row_bytes, act, act_row_bytes, n, r0, r1, 1, y, ldy);
+    x86_r16a_dec_matmul(x86_r16k_kind(type), true, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
 /* no_blas_f16: the 4 x 3 F16 tiles ran bench-1b-f16 pp512 t=2 at 112-114

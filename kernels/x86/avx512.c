@@ -33,13 +33,16 @@ static void avx512_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, 
     if (wtype & HONE_WTYPE_R16) { /* repacked by x86_repack (r16_layout.h) */
         const uint32_t t = wtype & ~HONE_WTYPE_R16;
         if (t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q5_K || t == HONE_TYPE_Q6_K) {
-            /* One token on Intel: the avx2 set's 256-bit groups (same sums,
-             * same float steps). Both cores in 512-bit integer code run at
-             * a lower clock there (r16_avx512.h's x86_r16_step_y): an Intel
-             * Xeon with AMX, bench-1b Q4_K_M tg64 t=2 +7.9 % (6 of 6
-             * interleaved rounds; kernels/README.md, round twenty-two). */
-            if (n_tok == 1 && pf_l2)
-                hone_avx2_r16k_decode(t, w, w_row_bytes, act, act_row_bytes, n, r0, r1, y, ldy);
+            /* One or two tokens on Intel: the avx2 set's 256-bit groups
+             * (same sums, same float steps). Both cores in 512-bit integer
+             * code run at a lower clock there (r16_avx512.h's
+             * x86_r16_step_y): an Intel Xeon with AMX, bench-1b Q4_K_M tg64
+             * t=2 +7.9 % (6 of 6 interleaved rounds); two tokens,
+             * bench_kernels --few on both cores, Q4_K +7 %, Q5_K +4 %, Q6_K
+             * even; three tokens -25 % (kernels/README.md, rounds
+             * twenty-two and twenty-three). */
+            if (n_tok <= 2 && pf_l2)
+                hone_avx2_r16k_decode(t, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
             else if (n_tok <= X86_R16_MAX_TOK)
                 x86_r16k_dec_matmul(x86_r16k_kind(t), pf_l2, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y,
                                     ldy);

@@ -92,56 +92,74 @@ X86_INLINE void x86_r16_group(bool q8, bool spread, const uint8_t *gp, int nb, c
     for (int t = 0; t < NT; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, _mm512_add_ps(acc0[t], acc1[t]));
 }
 
-/* Q4_0, one token, on Intel: block bp as two 8-row halves in 256-bit
- * registers (acc[u]: rows 8u .. 8u + 7), the same sums and float steps as
- * x86_r16_step's lanes. Why: on an Intel Xeon with AMX both cores
+/* Q4_0, one or two tokens, on Intel: block bp as two 8-row halves in
+ * 256-bit registers (acc[t][u]: token t, rows 8u .. 8u + 7), the same sums
+ * and float steps as x86_r16_step's lanes. Why: on an Intel Xeon with AMX both cores
  * decoding in 512-bit integer code run slower than in 256-bit (a probe:
  * an imul chain with four vpdpbusd zmm beside it runs at 0.92x of the
  * same with ymm, a lower clock), and one token's group is not bound by
  * its arithmetic: bench-1b Q4_0 tg64 t=2 +7.2 % (6 of 6 interleaved
  * rounds), where Q8_0's the same way read 0.985x (it stays in 512 bits;
- * kernels/README.md, round twenty-two). */
-X86_INLINE void x86_r16_step_y(const uint8_t *bp, int b, const x86_r16_act *a, __m256 acc[2], const uint8_t *end)
+ * kernels/README.md, round twenty-two). Two tokens, bench_kernels --few
+ * on both cores: +7 %; three even, four -5 % (round twenty-three). */
+X86_INLINE void x86_r16_step_y(const uint8_t *bp, int b, const x86_r16_act *a, int NT, __m256 acc[][2],
+                               const uint8_t *end)
 {
-    const int8_t *qs = a[0].a[b].qs;
     const __m256i m4 = _mm256_set1_epi8(0x0f);
-    __m256i s[2], s2[2];
-    for (int u = 0; u < 2; u++) {
-        s[u] = _mm256_set1_epi32(a[0].corr[b]);
-        s2[u] = _mm256_setzero_si256();
-    }
+    __m256i s[X86_R16_NT][2], s2[X86_R16_NT][2];
+    for (int t = 0; t < NT; t++)
+        for (int u = 0; u < 2; u++) {
+            s[t][u] = _mm256_set1_epi32(a[t].corr[b]);
+            s2[t][u] = _mm256_setzero_si256();
+        }
     for (int k = 0; k < 4; k++) {
         x86_prefetch_piece(bp, X86_R16_BLOCK, 8192, end, 1, k, 4);
-        const __m256i al = _mm256_set1_epi32(load_i32(qs + 4 * k)), ah = _mm256_set1_epi32(load_i32(qs + 16 + 4 * k));
+        __m256i lo[2], hi[2];
         for (int u = 0; u < 2; u++) {
             const __m256i q = _mm256_loadu_si256((const __m256i *)(bp + 32 + 32 * u + 64 * k));
-            s[u] = _mm256_dpbusd_epi32(s[u], _mm256_and_si256(q, m4), al);
-            s2[u] = _mm256_dpbusd_epi32(s2[u], _mm256_and_si256(_mm256_srli_epi16(q, 4), m4), ah);
+            lo[u] = _mm256_and_si256(q, m4);
+            hi[u] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+        }
+        for (int t = 0; t < NT; t++) {
+            const int8_t *qs = a[t].a[b].qs;
+            const __m256i al = _mm256_set1_epi32(load_i32(qs + 4 * k)), ah = _mm256_set1_epi32(load_i32(qs + 16 + 4 * k));
+            for (int u = 0; u < 2; u++) {
+                s[t][u] = _mm256_dpbusd_epi32(s[t][u], lo[u], al);
+                s2[t][u] = _mm256_dpbusd_epi32(s2[t][u], hi[u], ah);
+            }
         }
     }
-    const __m256 dy = _mm256_set1_ps(a[0].dy[b]);
-    for (int u = 0; u < 2; u++) {
-        const __m256 dx = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * u)));
-        acc[u] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(s[u], s2[u])), _mm256_mul_ps(dx, dy), acc[u]);
+    __m256 dx[2];
+    for (int u = 0; u < 2; u++) dx[u] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(bp + 16 * u)));
+    for (int t = 0; t < NT; t++) {
+        const __m256 dy = _mm256_set1_ps(a[t].dy[b]);
+        for (int u = 0; u < 2; u++)
+            acc[t][u] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(s[t][u], s2[t][u])), _mm256_mul_ps(dx[u], dy),
+                                        acc[t][u]);
     }
 }
 
-/* One Q4_0 group against one token in 256-bit halves, the fetch spread
+/* One Q4_0 group against NT tokens in 256-bit halves, the fetch spread
  * (Intel's): x86_r16_group's steps and order. */
-X86_INLINE void x86_r16_group_y(const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a, float *y, int rs,
-                                __mmask16 m)
+X86_INLINE void x86_r16_group_y(const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a, int NT, float *y,
+                                int ldy, int rs, __mmask16 m)
 {
-    __m256 acc0[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()}, acc1[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256 acc0[X86_R16_NT][2], acc1[X86_R16_NT][2];
+    for (int t = 0; t < NT; t++)
+        for (int u = 0; u < 2; u++) acc0[t][u] = acc1[t][u] = _mm256_setzero_ps();
     int b = 0;
     for (; b + 2 <= nb; b += 2) {
         const uint8_t *bp = gp + (size_t)b * X86_R16_BLOCK;
-        x86_r16_step_y(bp, b, a, acc0, end);
-        x86_r16_step_y(bp + X86_R16_BLOCK, b + 1, a, acc1, end);
+        x86_r16_step_y(bp, b, a, NT, acc0, end);
+        x86_r16_step_y(bp + X86_R16_BLOCK, b + 1, a, NT, acc1, end);
     }
-    if (b < nb) x86_r16_step_y(gp + (size_t)b * X86_R16_BLOCK, b, a, acc0, end);
-    const __m512 r = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_add_ps(acc0[0], acc1[0]))),
-                                                         _mm256_castps_pd(_mm256_add_ps(acc0[1], acc1[1])), 1));
-    _mm512_mask_storeu_ps(y + rs, m, r);
+    if (b < nb) x86_r16_step_y(gp + (size_t)b * X86_R16_BLOCK, b, a, NT, acc0, end);
+    for (int t = 0; t < NT; t++) {
+        const __m512 r = _mm512_castpd_ps(
+            _mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm256_add_ps(acc0[t][0], acc1[t][0]))),
+                               _mm256_castps_pd(_mm256_add_ps(acc0[t][1], acc1[t][1])), 1));
+        _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, m, r);
+    }
 }
 
 /* One group against NT tokens, for x86_r16_walk: the kind flag (here
@@ -180,17 +198,19 @@ X86_INLINE void x86_r16_spread_group(bool q8, const uint8_t *gp, int nb, const u
 }
 X86_R16_SHAPES(x86_r16_burst_group)
 X86_R16_SHAPES(x86_r16_spread_group)
-/* Q4_0, one token, Intel (x86_r16_step_y): the walk's table entry; a
- * function apart from the others, which it left at 0.985x (Q8_0 tg64)
- * when it was a branch in theirs */
-static void x86_r16_y_group_1(bool flag, const uint8_t *gp, int nb, const uint8_t *end, const void *a, float *y,
-                              int ldy, int rs, __mmask16 m)
+/* Q4_0, one and two tokens, Intel (x86_r16_step_y): the walk's table
+ * entries; functions apart from the others, which they left at 0.985x
+ * (Q8_0 tg64) when it was a branch in theirs */
+X86_INLINE void x86_r16_y_group(bool flag, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a,
+                                int NT, float *y, int ldy, int rs, __mmask16 m)
 {
     (void)flag;
-    (void)ldy;
-    x86_r16_group_y(gp, nb, end, a, y, rs, m);
+    x86_r16_group_y(gp, nb, end, a, NT, y, ldy, rs, m);
 }
-static const x86_r16_group_fn x86_r16_y_group_TABLE[X86_R16_NT + 1] = {NULL, x86_r16_y_group_1, NULL, NULL, NULL};
+X86_R16_SHAPE(x86_r16_y_group, 1)
+X86_R16_SHAPE(x86_r16_y_group, 2)
+static const x86_r16_group_fn x86_r16_y_group_TABLE[X86_R16_NT + 1] = {NULL, x86_r16_y_group_1, x86_r16_y_group_2, NULL,
+                                                                      NULL};
 
 /* Few tokens (a decode step, a server's busy slots; up to
  * X86_R16_MAX_TOK): per group, X86_R16_NT tokens at a time, so a group is
@@ -235,7 +255,7 @@ __attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, bool spread, c
     /* spread only where one pass reads the groups (x86_r16k_group says
      * why): 8 tokens from memory Q4_0/r 6.0 GB/s spread, 6.6 at once */
     const x86_r16_group_fn *group = !spread || n_tok > X86_R16_NT ? x86_r16_burst_group_TABLE
-                                    : n_tok == 1 && !q8             ? x86_r16_y_group_TABLE
+                                    : n_tok <= 2 && !q8             ? x86_r16_y_group_TABLE
                                                                     : x86_r16_spread_group_TABLE;
     x86_r16_walk(group, q8, w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }
