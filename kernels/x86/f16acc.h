@@ -63,11 +63,40 @@ static void x86_f16_scale(uint16_t *y, float v, int n)
  * terms (X86_FMA_TERMS) and all R rows at once, by vector compares; a term
  * every row keeps runs its FMAs with no test, one some row skips goes row
  * by row. A compare and branch per row and term (the loop before) cost the
- * tiled V sums a quarter of their time. */
+ * tiled V sums a quarter of their time.
+ *
+ * One body for both sets over these: a vector of X86_FV floats, loads and
+ * stores of its first `lanes` (AVX-512 masks a row's last block; AVX2 runs
+ * whole 32-float blocks only and leaves the tail to generic). */
 #if defined(__AVX512F__)
-enum { X86_FMA_TERMS = 16 };
+typedef __m512 x86_fv;
+typedef __mmask16 x86_fv_lanes;
+enum { X86_FV = 16, X86_FMA_TERMS = 16, X86_FMA_ROWS = 4 };
+X86_INLINE x86_fv_lanes x86_fv_part(int left)
+{
+    return left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? 0 : (__mmask16)((1u << left) - 1u);
+}
+X86_INLINE x86_fv x86_fv_load(const float *p, x86_fv_lanes m) { return _mm512_maskz_loadu_ps(m, p); }
+X86_INLINE void x86_fv_store(float *p, x86_fv v, x86_fv_lanes m) { _mm512_mask_storeu_ps(p, m, v); }
+X86_INLINE x86_fv x86_fv_set1(float v) { return _mm512_set1_ps(v); }
+X86_INLINE x86_fv x86_fv_fma(x86_fv a, x86_fv b, x86_fv c) { return _mm512_fmadd_ps(a, b, c); }
 #else
-enum { X86_FMA_TERMS = 8 };
+typedef __m256 x86_fv;
+typedef int x86_fv_lanes; /* always all 8 */
+enum { X86_FV = 8, X86_FMA_TERMS = 8, X86_FMA_ROWS = 2 };
+X86_INLINE x86_fv_lanes x86_fv_part(int left) { return left; }
+X86_INLINE x86_fv x86_fv_load(const float *p, x86_fv_lanes m)
+{
+    (void)m;
+    return _mm256_loadu_ps(p);
+}
+X86_INLINE void x86_fv_store(float *p, x86_fv v, x86_fv_lanes m)
+{
+    (void)m;
+    _mm256_storeu_ps(p, v);
+}
+X86_INLINE x86_fv x86_fv_set1(float v) { return _mm256_set1_ps(v); }
+X86_INLINE x86_fv x86_fv_fma(x86_fv a, x86_fv b, x86_fv c) { return _mm256_fmadd_ps(a, b, c); }
 #endif
 
 /* Bit i set: term t0 + i (i < nt) has a non-zero weight in each of the R
@@ -75,7 +104,7 @@ enum { X86_FMA_TERMS = 8 };
 X86_INLINE unsigned x86_fma_kept(const float *const *w, int t0, int nt, int R)
 {
 #if defined(__AVX512F__)
-    const __mmask16 in = (__mmask16)(nt >= 16 ? 0xFFFFu : (1u << nt) - 1u);
+    const __mmask16 in = x86_fv_part(nt);
     __mmask16 k = in;
     for (int r = 0; r < R; r++)
         k &= _mm512_mask_cmp_ps_mask(in, _mm512_maskz_loadu_ps(in, w[r] + t0), _mm512_setzero_ps(), _CMP_NEQ_UQ);
@@ -97,68 +126,40 @@ X86_INLINE unsigned x86_fma_kept(const float *const *w, int t0, int nt, int R)
 X86_INLINE void x86_fma_rows(float *const *acc, const float *x, size_t x_ld, const float *const *w,
                              int n_terms, int n, bool skip_zero, int R)
 {
-    int l0 = 0;
+    enum { B = 4 * X86_FV }; /* chains per row in registers */
 #if defined(__AVX512F__)
-    for (; l0 < n; l0 += 64) {
-        __m512 a[4][4];
-        __mmask16 m[4];
-        for (int c = 0; c < 4; c++) {
-            const int left = n - l0 - 16 * c;
-            m[c] = left >= 16 ? (__mmask16)0xFFFF : left <= 0 ? 0 : (__mmask16)((1u << left) - 1u);
-        }
-        for (int r = 0; r < R; r++)
-            for (int c = 0; c < 4; c++) a[r][c] = _mm512_maskz_loadu_ps(m[c], acc[r] + l0 + 16 * c);
-        for (int t0 = 0; t0 < n_terms; t0 += X86_FMA_TERMS) {
-            const int nt = n_terms - t0 < X86_FMA_TERMS ? n_terms - t0 : X86_FMA_TERMS;
-            const unsigned kept = skip_zero ? x86_fma_kept(w, t0, nt, R) : 0;
-            for (int t = t0; t < t0 + nt; t++) {
-                const float *xt = x + (size_t)t * x_ld + l0;
-                __m512 xv[4];
-                for (int c = 0; c < 4; c++) xv[c] = _mm512_maskz_loadu_ps(m[c], xt + 16 * c);
-                const bool all = !skip_zero || (kept >> (t - t0) & 1u);
-                for (int r = 0; r < R; r++) {
-                    if (!all && w[r][t] == 0.0f) continue;
-                    const __m512 wv = _mm512_set1_ps(w[r][t]);
-                    for (int c = 0; c < 4; c++) a[r][c] = _mm512_fmadd_ps(xv[c], wv, a[r][c]);
-                }
-            }
-        }
-        for (int r = 0; r < R; r++)
-            for (int c = 0; c < 4; c++) _mm512_mask_storeu_ps(acc[r] + l0 + 16 * c, m[c], a[r][c]);
-    }
+    const int whole = n;
 #else
-    for (; l0 + 32 <= n; l0 += 32) {
-        __m256 a[2][4];
+    const int whole = n / B * B;
+#endif
+    int l0 = 0;
+    for (; l0 < whole; l0 += B) {
+        x86_fv a[X86_FMA_ROWS][4];
+        x86_fv_lanes m[4];
+        for (int c = 0; c < 4; c++) m[c] = x86_fv_part(n - l0 - X86_FV * c);
         for (int r = 0; r < R; r++)
-            for (int c = 0; c < 4; c++) a[r][c] = _mm256_loadu_ps(acc[r] + l0 + 8 * c);
+            for (int c = 0; c < 4; c++) a[r][c] = x86_fv_load(acc[r] + l0 + X86_FV * c, m[c]);
         for (int t0 = 0; t0 < n_terms; t0 += X86_FMA_TERMS) {
             const int nt = n_terms - t0 < X86_FMA_TERMS ? n_terms - t0 : X86_FMA_TERMS;
             const unsigned kept = skip_zero ? x86_fma_kept(w, t0, nt, R) : 0;
             for (int t = t0; t < t0 + nt; t++) {
                 const float *xt = x + (size_t)t * x_ld + l0;
-                __m256 xv[4];
-                for (int c = 0; c < 4; c++) xv[c] = _mm256_loadu_ps(xt + 8 * c);
+                x86_fv xv[4];
+                for (int c = 0; c < 4; c++) xv[c] = x86_fv_load(xt + X86_FV * c, m[c]);
                 const bool all = !skip_zero || (kept >> (t - t0) & 1u);
                 for (int r = 0; r < R; r++) {
                     if (!all && w[r][t] == 0.0f) continue;
-                    const __m256 wv = _mm256_set1_ps(w[r][t]);
-                    for (int c = 0; c < 4; c++) a[r][c] = _mm256_fmadd_ps(xv[c], wv, a[r][c]);
+                    const x86_fv wv = x86_fv_set1(w[r][t]);
+                    for (int c = 0; c < 4; c++) a[r][c] = x86_fv_fma(xv[c], wv, a[r][c]);
                 }
             }
         }
         for (int r = 0; r < R; r++)
-            for (int c = 0; c < 4; c++) _mm256_storeu_ps(acc[r] + l0 + 8 * c, a[r][c]);
+            for (int c = 0; c < 4; c++) x86_fv_store(acc[r] + l0 + X86_FV * c, a[r][c], m[c]);
     }
     if (l0 < n)
         for (int r = 0; r < R; r++) hone_gen_fma_row(acc[r] + l0, x + l0, x_ld, w[r], n_terms, n - l0, skip_zero);
-#endif
 }
-
-#if defined(__AVX512F__)
-enum { X86_FMA_ROWS = 4 };
-#else
-enum { X86_FMA_ROWS = 2 };
-#endif
 
 /* The rows X86_FMA_ROWS at a time, then one by one; skip_zero a constant
  * in each instance (x86_fma_chains picks). */
