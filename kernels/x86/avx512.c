@@ -38,8 +38,8 @@ static void avx512_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, 
              * code run at a lower clock there (r16_avx512.h's
              * x86_r16_step_y): an Intel Xeon with AMX, bench-1b Q4_K_M tg64
              * t=2 +7.9 % (6 of 6 interleaved rounds); two tokens,
-             * bench_kernels --few on both cores, Q4_K +7 %, Q5_K +4 %, Q6_K
-             * even; three tokens -25 % (kernels/README.md, rounds
+             * bench_kernels --few on both cores, Q4_K +4 %, Q5_K +8 %, Q6_K
+             * +1 %; three tokens -25 % (kernels/README.md, rounds
              * twenty-two and twenty-three). */
             if (n_tok <= 2 && pf_l2)
                 hone_avx2_r16k_decode(t, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);

@@ -94,14 +94,15 @@ X86_INLINE void x86_r16_group(bool q8, bool spread, const uint8_t *gp, int nb, c
 
 /* Q4_0, one or two tokens, on Intel: block bp as two 8-row halves in
  * 256-bit registers (acc[t][u]: token t, rows 8u .. 8u + 7), the same sums
- * and float steps as x86_r16_step's lanes. Why: on an Intel Xeon with AMX both cores
- * decoding in 512-bit integer code run slower than in 256-bit (a probe:
- * an imul chain with four vpdpbusd zmm beside it runs at 0.92x of the
- * same with ymm, a lower clock), and one token's group is not bound by
- * its arithmetic: bench-1b Q4_0 tg64 t=2 +7.2 % (6 of 6 interleaved
- * rounds), where Q8_0's the same way read 0.985x (it stays in 512 bits;
- * kernels/README.md, round twenty-two). Two tokens, bench_kernels --few
- * on both cores: +7 %; three even, four -5 % (round twenty-three). */
+ * and float steps as x86_r16_step's lanes. Why: on an Intel Xeon with AMX
+ * both cores decoding in 512-bit integer code run slower than in 256-bit
+ * (a probe: an imul chain with four vpdpbusd zmm beside it runs at 0.92x
+ * of the same with ymm, a lower clock), and a few tokens' group is not
+ * bound by its arithmetic: bench-1b Q4_0 tg64 t=2 +7.2 % (6 of 6
+ * interleaved rounds), where Q8_0's the same way read 0.985x (it stays in
+ * 512 bits; kernels/README.md, round twenty-two). Two tokens,
+ * bench_kernels --few on both cores: +9 %; three even, four -5 % (round
+ * twenty-three). */
 X86_INLINE void x86_r16_step_y(const uint8_t *bp, int b, const x86_r16_act *a, int NT, __m256 acc[][2],
                                const uint8_t *end)
 {
@@ -140,10 +141,12 @@ X86_INLINE void x86_r16_step_y(const uint8_t *bp, int b, const x86_r16_act *a, i
 }
 
 /* One Q4_0 group against NT tokens in 256-bit halves, the fetch spread
- * (Intel's): x86_r16_group's steps and order. */
-X86_INLINE void x86_r16_group_y(const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a, int NT, float *y,
-                                int ldy, int rs, __mmask16 m)
+ * (Intel's): x86_r16_group's steps and order. The flag (Q8_0) is the
+ * walk's; only Q4_0 comes here. */
+X86_INLINE void x86_r16_y_group(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a, int NT,
+                                float *y, int ldy, int rs, __mmask16 m)
 {
+    (void)q8;
     __m256 acc0[X86_R16_NT][2], acc1[X86_R16_NT][2];
     for (int t = 0; t < NT; t++)
         for (int u = 0; u < 2; u++) acc0[t][u] = acc1[t][u] = _mm256_setzero_ps();
@@ -198,15 +201,9 @@ X86_INLINE void x86_r16_spread_group(bool q8, const uint8_t *gp, int nb, const u
 }
 X86_R16_SHAPES(x86_r16_burst_group)
 X86_R16_SHAPES(x86_r16_spread_group)
-/* Q4_0, one and two tokens, Intel (x86_r16_step_y): the walk's table
+/* Q4_0, one and two tokens, Intel (x86_r16_y_group): the walk's table
  * entries; functions apart from the others, which they left at 0.985x
  * (Q8_0 tg64) when it was a branch in theirs */
-X86_INLINE void x86_r16_y_group(bool flag, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a,
-                                int NT, float *y, int ldy, int rs, __mmask16 m)
-{
-    (void)flag;
-    x86_r16_group_y(gp, nb, end, a, NT, y, ldy, rs, m);
-}
 X86_R16_SHAPE(x86_r16_y_group, 1)
 X86_R16_SHAPE(x86_r16_y_group, 2)
 static const x86_r16_group_fn x86_r16_y_group_TABLE[X86_R16_NT + 1] = {NULL, x86_r16_y_group_1, x86_r16_y_group_2, NULL,

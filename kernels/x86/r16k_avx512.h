@@ -186,9 +186,9 @@ X86_R16K_GROUPS(_spread_group, X86_PF_SPREAD)
 /* Few tokens (up to X86_R16_MAX_TOK), as x86_r16_dec_matmul: per group,
  * X86_R16_NT tokens at a time; a group only partly in rows [r0, r1) is
  * computed whole and stored masked. pf_l2: fetch ahead into L2, not L1
- * (x86_r16k_group: spread if one pass). Intel's one-token products do not
- * come here: avx512.c gives them to the avx2 set's 256-bit groups, so the
- * spread groups run 2 to 4 tokens. */
+ * (x86_r16k_group: spread if one pass). Intel's one- and two-token
+ * products do not come here: avx512.c gives them to the avx2 set's 256-bit
+ * groups, so the spread groups run 3 and 4 tokens. */
 __attribute__((noinline)) static void x86_r16k_dec_matmul(int kind, bool pf_l2, const void *w, size_t w_row_bytes,
                                                           const void *act, size_t act_row_bytes, int n, int r0, int r1,
                                                           int n_tok, float *y, int ldy)

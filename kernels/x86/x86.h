@@ -30,7 +30,8 @@ void hone_avx512_matmul_bf16(const void *w, size_t w_row_bytes, const void *act,
                              int r0, int r1, int n_tok, float *y, int ldy);
 
 /* The avx2 set's few-token product over a repacked Q4_K / Q5_K / Q6_K
- * matrix (type), with Intel's fetch (x86/avx2.c); n_tok <= 16. */
+ * matrix (type), with Intel's fetch (x86/avx2.c); n_tok <= 4 (its
+ * X86_R16A_MAX_TOK). */
 void hone_avx2_r16k_decode(uint32_t type, const void *w, size_t w_row_bytes, const void *act, size_t act_row_bytes,
                            int n, int r0, int r1, int n_tok, float *y, int ldy);
 
