@@ -62,14 +62,63 @@ static void mad_f32(float *y, const float *x, float v, int n)
     for (int i = 0; i < n; i++) y[i] = fmaf(x[i], v, y[i]);
 }
 
+/* GCC's vector extensions (any target: wider than the hardware they are
+ * split): the same element-wise operations as the scalar loops they
+ * replace, which GCC 12 left scalar (the tile maximum and these sums were
+ * a quarter of attn_item's time in a pp512 @ d4096 profile). */
+typedef float fa_v8 __attribute__((vector_size(32)));
+typedef float fa_v4 __attribute__((vector_size(16)));
+typedef int32_t fa_v8i __attribute__((vector_size(32)));
+
 /* Positions vec_chunk takes per step: each row's softmax steps for them
  * first (their exponentials vector-wide), then the V sums position by
- * position. */
+ * position. A row's "grew" flags for them are the bits of a uint64_t. */
 enum { FA_VEC_BLOCK = 64 };
 
 /* V rows fetched ahead of the one being summed (128 bytes each at
  * head_dim 64: 4 KiB). */
 enum { FA_V_AHEAD = 32 };
+
+/* One row's softmax steps over a block: x[i] holds its scaled score on
+ * entry and the argument of e^ on return; *m is its running maximum. Bit
+ * i of the result: position i raised the maximum (x[i] = old - new, e^ of
+ * it is ms), else x[i] = s - max (vs; NaN stays NaN). Eight positions none
+ * of which exceeds the maximum so far (after the first few, nearly all:
+ * the scalar scan was half of vec_chunk's time at a 4096 context) take one
+ * vector compare and subtraction, the same operations per lane. */
+static uint64_t softmax_steps(float *x, int nb, float *m)
+{
+    float mr = *m;
+    uint64_t grew = 0;
+    for (int i0 = 0; i0 < nb; i0 += 8) {
+        const int i1 = nb - i0 < 8 ? nb : i0 + 8;
+        if (i1 - i0 == 8) {
+            fa_v8 v;
+            memcpy(&v, x + i0, sizeof v);
+            const fa_v8 m8 = {mr, mr, mr, mr, mr, mr, mr, mr};
+            const fa_v8i gt = v > m8; /* false for NaN, as s > mr is */
+            uint64_t w[4];
+            memcpy(w, &gt, sizeof w);
+            if (!(w[0] | w[1] | w[2] | w[3])) {
+                v = v - m8;
+                memcpy(x + i0, &v, sizeof v);
+                continue;
+            }
+        }
+        for (int i = i0; i < i1; i++) {
+            const float s = x[i];
+            if (s > mr) {
+                x[i] = mr - s; /* ms = e^(old - new) */
+                mr = s;
+                grew |= (uint64_t)1 << i;
+            } else {
+                x[i] = s - mr; /* vs = e^(s - max) */
+            }
+        }
+    }
+    *m = mr;
+    return grew;
+}
 
 /* ggml_compute_forward_flash_attn_ext_f16_one_chunk for the nr rows of one
  * token (heads sharing the KV head, so the same positions and V rows) over
@@ -97,10 +146,10 @@ static void vec_chunk(const hone_fa_job *j, int nr, const float *const *scores, 
     const int hd = j->head_dim;
     const bool f16 = j->type == HONE_TYPE_F16;
     float m[HONE_FA_ROWS], sum[HONE_FA_ROWS];
-    /* per row and position of the block: e^(arg), and whether the
-     * position raised the row's maximum (e is then ms, else vs) */
+    /* per row and position of the block: e^(arg); bit i of grew[r]:
+     * whether position i raised row r's maximum (e is then ms, else vs) */
     float e[HONE_FA_ROWS][FA_VEC_BLOCK];
-    bool grew[HONE_FA_ROWS][FA_VEC_BLOCK];
+    uint64_t grew[HONE_FA_ROWS];
     for (int r = 0; r < nr; r++) {
         m[r] = -INFINITY;
         sum[r] = 0.0f;
@@ -109,22 +158,19 @@ static void vec_chunk(const hone_fa_job *j, int nr, const float *const *scores, 
     }
     for (int b0 = ic0; b0 < ic1; b0 += FA_VEC_BLOCK) {
         const int nb = ic1 - b0 < FA_VEC_BLOCK ? ic1 - b0 : FA_VEC_BLOCK;
+        uint64_t any = 0; /* positions where some row's maximum grew */
         for (int r = 0; r < nr; r++) {
-            float mr = m[r], *er = e[r];
-            for (int i = 0; i < nb; i++) {
-                float s;
-                if (scores) s = scores[r][b0 + i];
-                else dot(hd, &s, j->k_rows + (size_t)(b0 + i) * j->row_bytes, qq[r]);
-                s = s * j->scale;
-                grew[r][i] = s > mr;
-                if (grew[r][i]) {
-                    er[i] = mr - s; /* ms = e^(old - new) */
-                    mr = s;
-                } else {
-                    er[i] = s - mr; /* vs = e^(s - max) (NaN stays NaN) */
+            float *er = e[r];
+            if (scores)
+                for (int i = 0; i < nb; i++) er[i] = scores[r][b0 + i] * j->scale;
+            else
+                for (int i = 0; i < nb; i++) {
+                    float s;
+                    dot(hd, &s, j->k_rows + (size_t)(b0 + i) * j->row_bytes, qq[r]);
+                    er[i] = s * j->scale;
                 }
-            }
-            m[r] = mr;
+            grew[r] = softmax_steps(er, nb, &m[r]);
+            any |= grew[r];
             k->expf_n(er, nb);
         }
         for (int i = 0; i < nb; i++) {
@@ -137,16 +183,26 @@ static void vec_chunk(const hone_fa_job *j, int nr, const float *const *scores, 
                 for (size_t o = 0; o < j->row_bytes; o += 64)
                     __builtin_prefetch((const char *)v + FA_V_AHEAD * j->row_bytes + o, 0, 3);
             float vs[HONE_FA_ROWS];
-            /* the rows' S chains side by side (one row's alone waited on
-             * each FMA's latency: ~5 % of a token at a 4096 context) */
-            for (int r = 0; r < nr; r++) {
-                const float ms = grew[r][i] ? e[r][i] : 1.0f;
-                vs[r] = grew[r][i] ? 1.0f : e[r][i];
-                sum[r] = fmaf(sum[r], ms, vs[r]); /* S = S*ms + vs: one FMA in ggml's build */
-                if (!grew[r][i]) continue;
-                /* a new maximum: rescale the sum so far by e^(old - new) */
-                if (f16) k->f16_scale(acc16 + (size_t)r * ld, e[r][i], hd);
-                else scale_f32(acc32 + (size_t)r * ld, e[r][i], hd);
+            if (!(any >> i & 1)) {
+                /* no row's maximum grew: ms = 1, and S * 1 + vs (one FMA)
+                 * is S + vs, the product being exact */
+                for (int r = 0; r < nr; r++) {
+                    vs[r] = e[r][i];
+                    sum[r] = sum[r] + vs[r];
+                }
+            } else {
+                /* the rows' S chains side by side (one row's alone waited
+                 * on each FMA's latency: ~5 % of a token at a 4096 context) */
+                for (int r = 0; r < nr; r++) {
+                    const bool g = grew[r] >> i & 1;
+                    const float ms = g ? e[r][i] : 1.0f;
+                    vs[r] = g ? 1.0f : e[r][i];
+                    sum[r] = fmaf(sum[r], ms, vs[r]); /* S = S*ms + vs: one FMA in ggml's build */
+                    if (!g) continue;
+                    /* a new maximum: rescale the sum so far by e^(old - new) */
+                    if (f16) k->f16_scale(acc16 + (size_t)r * ld, e[r][i], hd);
+                    else scale_f32(acc32 + (size_t)r * ld, e[r][i], hd);
+                }
             }
             if (f16) k->f16_mad(acc16, ld, v, vs, nr, hd);
             else
@@ -222,14 +278,6 @@ static void vec_rows(const hone_fa_job *j, int nr, const float *const *q, const 
 }
 
 /* ----------------------------------------------------------- TILED path */
-
-/* GCC's vector extensions (any target: wider than the hardware they are
- * split): the same element-wise operations as the scalar loops they
- * replace, which GCC 12 left scalar (the tile maximum and these sums were
- * a quarter of attn_item's time in a pp512 @ d4096 profile). */
-typedef float fa_v8 __attribute__((vector_size(32)));
-typedef float fa_v4 __attribute__((vector_size(16)));
-typedef int32_t fa_v8i __attribute__((vector_size(32)));
 
 /* One vector's lanes summed as ggml's reductions do: halves added until
  * one is left (t[l] += t[l + w], w = lanes / 2 .. 1). Written out per
