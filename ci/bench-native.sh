@@ -21,6 +21,16 @@ PP=${4:-512}
 TG=${5:-128}
 DEPTH=${6:-0} # tokens already in the context (llama-bench -d), e.g. 4096
 LOAD=${HONE_LOAD:-auto}
+# HONE_KERNELS (a kernel set below the CPU's, e.g. avx2 on an AVX-512
+# machine) passes through to both hone builds. The native build compiles
+# every set over -march=native, so its avx2 set runs AVX-512 code in
+# places (x86/f16acc.h, the attention sums): the portable column is the
+# one an AVX2-only CPU would see; llama.cpp's AVX2 build for the rival
+# (cmake -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+# -DGGML_BMI2=ON -DGGML_AVX512=OFF) as LLAMA_BENCH.
+if [ -n "${HONE_KERNELS:-}" ]; then
+    echo "bench-native: HONE_KERNELS=$HONE_KERNELS: the native build's sets are compiled over -march=native; read the portable column for a CPU without the ISA above this set" >&2
+fi
 [ -f "$MODEL" ] || { echo "bench-native: no model file '$MODEL'" >&2; exit 1; }
 
 NATIVE=build/native/src/hone
