@@ -47,19 +47,25 @@ typedef struct {
     uint8_t rows[16];
 } x86_amx_cfg;
 
-/* Tiles: sets (0, 4, 6) and (1, 5, 7) of sums (C, 16 tokens x 16 rows),
- * weights (B, 8 rows of 64 bytes: K = 32) and activations (A, 32 bytes of
- * 16 tokens), used in turn (x86_amx_q8_chain); 2 and 3 stay unconfigured. */
-X86_AMX static void x86_amx_config(void)
+/* Tiles, k64 false (x86_amx_q8_chain): sets (0, 4, 6) and (1, 5, 7) of
+ * sums (C, 16 tokens x 16 rows), weights (B, 8 rows of 64 bytes: K = 32)
+ * and activations (A, 32 bytes of 16 tokens), used in turn; 2 and 3 stay
+ * unconfigured. k64 (x86_amx_k4s_run): all 8 tiles 16 rows of 64 bytes,
+ * 0-2 the sums, 3 and 7 the activations (K = 64), 4-6 the weights. */
+X86_AMX static void x86_amx_config(bool k64)
 {
     x86_amx_cfg c;
     memset(&c, 0, sizeof c);
     c.palette = 1;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 8 && k64; i++) c.colsb[i] = 64, c.rows[i] = 16;
+    for (int i = 0; i < 2 && !k64; i++) {
         c.colsb[i] = 64, c.rows[i] = 16;
         c.colsb[4 + i] = 64, c.rows[4 + i] = 8;
         c.colsb[6 + i] = 32, c.rows[6 + i] = 16;
     }
+    /* GCC 12 does not count ldtilecfg as reading the 64 bytes: without
+     * this it dropped the stores to colsb and rows (then a #GP) */
+    __asm__ __volatile__("" : : "m"(c) : "memory");
     _tile_loadconfig(&c);
 }
 
@@ -221,7 +227,7 @@ X86_AMX __attribute__((noinline)) static void x86_amx_q8_matmul(bool q8, const v
     if (ch > n_tok) ch = n_tok;
     const int8_t(*pkc)[512] = (const int8_t(*)[512])pk;
     const int8_t(*aqc)[512] = (const int8_t(*)[512])aq;
-    x86_amx_config();
+    x86_amx_config(false);
     for (int tc = 0; tc < n_tok; tc += ch) {
         const int nt = tc + ch < n_tok ? ch : n_tok - tc;
         x86_amx_q8_act((const char *)act, arb, tc, nt, nb, ch, aq, dy);
@@ -242,71 +248,130 @@ X86_AMX __attribute__((noinline)) static void x86_amx_q8_matmul(bool q8, const v
     _tile_release();
 }
 
-/* --- Q4_K ------------------------------------------------------------------
+/* --- Q4_K / Q5_K ------------------------------------------------------------
  *
- * Per super-block and sub-block j of a group: B = the sub-block's nibbles
- * as unsigned bytes (x86_tile_k4_pack_r16's w[j]: already B tiles), A =
- * 32 quant bytes of 16 tokens, loaded straight from the Q8_K rows (their
- * size the stride; a last partial tile from a zero-padded copy), C =
- * tdpbsud(A, B) each row's exact dot. Then per token, as x86_tile_k4_run:
- * isum += C * sc_j (vpmulld), and after the 8th sub-block the mins
- * (vpdpwssd on the Q8_K sums) and the float steps. The pipeline runs over
- * all (super-block, sub-block) steps of the row as the Q4_0 chain's.
- * Each group is packed once for all tokens (with the activations copied
- * in chunks, as for Q4_0, the packing was 6 % of a Q4_K_M prompt). */
-#define X86_AMX_K_DP(C, BT, AT, i)                                                                                 \
+ * The scales and the mins go into the TMUL's integer sums:
+ *   sum_j sc_j * dot_j = 8 * sum_j (sc_j >> 3) * dot_j + sum_j (sc_j & 7) * dot_j
+ * and a value times a 3-bit part fits an unsigned byte (Q5_K: 31 * 7 =
+ * 217), so each part is a B tile of pre-scaled weights, summed over all 8
+ * sub-blocks in one C tile; the mins term, sum_j m_j * (the sum of the
+ * sub-block's activations), is A times a B tile holding each row's m_j (6
+ * bits) in every byte of the sub-block's dwords. Per super-block, 64
+ * elements (two sub-blocks) a product: 3 x 4 tdpbsud into 3 C tiles,
+ * three stores, then per token a shift, an add and the float steps.
+ * Every integer is exact (|sum| < 2^31), so isum and the mins sum are
+ * those of the VNNI tiles' sub-block steps, and the float steps are
+ * theirs, in order.
+ *
+ * Before (round twenty-four), a product per sub-block (K = 32) left the
+ * vector ports a vpmulld per token and sub-block for the scale and eight
+ * vpdpwssd per token and super-block for the mins: those, not the TMUL,
+ * bounded it (bench-1b Q4_K_M pp512 t=2: 1.29x since). */
+typedef struct {
+    int32_t wh[4][16][16]; /* B tiles, K = 64 (sub-blocks 2p, 2p + 1): value * (sc >> 3) */
+    int32_t wl[4][16][16]; /* value * (sc & 7) */
+    int32_t wm[4][16][16]; /* the sub-block's min in each byte */
+    float d[16], mn[16];   /* d and -dmin per row */
+} x86_amx_k4s;
+
+/* A group's super-blocks (the R16 layout, r16_layout.h) as x86_amx_k4s:
+ * x86_tile_k4_pack_r16's unpacking, each value then times the two scale
+ * parts. Those multiply whole 16-bit words: a byte times a part stays
+ * below 256, so nothing carries into the next byte. */
+static void x86_amx_k4s_pack(const uint8_t *gp, int has_qh, int nsb, x86_amx_k4s *pk)
+{
+    const __m512i m4 = _mm512_set1_epi8(0x0f), seven = _mm512_set1_epi32(7), one8 = _mm512_set1_epi32(0x01010101);
+    for (int b = 0; b < nsb; b++) {
+        const uint8_t *bp = gp + (size_t)b * (has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK);
+        x86_amx_k4s *o = &pk[b];
+        __m512 d, mn;
+        x86_r16k_d(bp, &d, &mn);
+        _mm512_storeu_ps(o->d, d);
+        _mm512_storeu_ps(o->mn, mn);
+        __m512i sc[8], m[8], sh[8], sl[8];
+        x86_r16k_scales(bp, sc, m);
+        for (int j = 0; j < 8; j++) {
+            /* the parts in both 16-bit halves of each lane; the min (6
+             * bits) in every byte */
+            const __m512i h = _mm512_srli_epi32(sc[j], 3), l = _mm512_and_si512(sc[j], seven);
+            sh[j] = _mm512_or_si512(h, _mm512_slli_epi32(h, 16));
+            sl[j] = _mm512_or_si512(l, _mm512_slli_epi32(l, 16));
+            const __m512i mb = _mm512_mullo_epi32(m[j], one8);
+            for (int k = 0; k < 8; k++) _mm512_storeu_si512(o->wm[j / 2][8 * (j % 2) + k], mb);
+        }
+        /* 32-byte chunk c: sub-blocks 2c (low nibbles: rows 0-7 of B
+         * tile c) and 2c + 1 (high: rows 8-15) */
+        for (int c = 0; c < 4; c++)
+            for (int k = 0; k < 8; k++) {
+                const __m512i q = _mm512_loadu_si512(bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 64 * (8 * c + k));
+                __m512i lo = _mm512_and_si512(q, m4), hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+                if (has_qh) x86_r16k_fifth(bp, c, k, &lo, &hi);
+                _mm512_storeu_si512(o->wh[c][k], _mm512_mullo_epi16(lo, sh[2 * c]));
+                _mm512_storeu_si512(o->wl[c][k], _mm512_mullo_epi16(lo, sl[2 * c]));
+                _mm512_storeu_si512(o->wh[c][8 + k], _mm512_mullo_epi16(hi, sh[2 * c + 1]));
+                _mm512_storeu_si512(o->wl[c][8 + k], _mm512_mullo_epi16(hi, sl[2 * c + 1]));
+            }
+    }
+}
+
+/* Elements 64p .. 64p + 63 of super-block o (activations ab) into the
+ * three sums (A tile AT: a literal tile number). */
+#define X86_AMX_K4S_DP(AT, p)                                                                                      \
     do {                                                                                                           \
-        _tile_loadd(BT, pk[(i) / 8].w[(i) % 8], 64);                                                              \
-        _tile_loadd(AT, a0 + (size_t)((i) / 8) * sizeof(block_q8_K) + 4 + 32 * ((i) % 8), arb);                  \
-        _tile_zero(C);                                                                                             \
-        _tile_dpbsud(C, AT, BT);                                                                                   \
+        _tile_loadd(AT, ab + 64 * (p), arb);                                                                       \
+        _tile_loadd(4, o->wh[p], 64);                                                                              \
+        _tile_loadd(5, o->wl[p], 64);                                                                              \
+        _tile_loadd(6, o->wm[p], 64);                                                                              \
+        _tile_dpbsud(0, AT, 4);                                                                                    \
+        _tile_dpbsud(1, AT, 5);                                                                                    \
+        _tile_dpbsud(2, AT, 6);                                                                                    \
     } while (0)
 
 /* A token tile (nt of its tokens valid: Q8_K rows a0, arb bytes apart)
  * against a packed strip: y rows rs + lane (masked). */
-X86_AMX X86_INLINE void x86_amx_k4_run(const x86_tile_k4 *pk, int nsb, const char *a0, size_t arb, int nt,
-                                       float *y, int ldy, int rs, __mmask16 rows)
+X86_AMX X86_INLINE void x86_amx_k4s_run(const x86_amx_k4s *pk, int nsb, const char *a0, size_t arb, int nt,
+                                        float *y, int ldy, int rs, __mmask16 rows)
 {
-    _Alignas(64) int32_t c[2][16][16];
-    _Alignas(64) float acc[16][16];
-    __m512i isum[16];
-    memset(acc, 0, sizeof acc);
-    for (int t = 0; t < 16; t++) isum[t] = _mm512_setzero_si512();
-    const int n = 8 * nsb;
-    X86_AMX_PIPE_START(X86_AMX_K_DP, n, c);
-    for (int i = 0; i < n; i++) {
-        X86_AMX_PIPE_STEP(X86_AMX_K_DP, i, n, c);
-        const x86_tile_k4 *o = &pk[i / 8];
-        const int j = i % 8;
-        const __m512i sc = _mm512_loadu_si512(o->sc[j]);
-        const int32_t(*ci)[16] = (const int32_t(*)[16])c[i & 1];
-        for (int t = 0; t < nt; t++)
-            isum[t] = _mm512_add_epi32(isum[t], _mm512_mullo_epi32(_mm512_load_si512(ci[t]), sc));
-        if (j < 7) continue;
+    _Alignas(64) int32_t ch[16][16], cl[16][16], cm[16][16];
+    __m512 acc[16];
+    for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
+    for (int b = 0; b < nsb; b++) {
+        const x86_amx_k4s *o = &pk[b];
+        const char *ab = a0 + (size_t)b * sizeof(block_q8_K) + offsetof(block_q8_K, qs);
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        /* the activations in tiles 3 and 7 in turn: one product's A
+         * loads while the last one's run (+1.3 %) */
+        for (int p = 0; p < 4; p += 2) {
+            X86_AMX_K4S_DP(3, p);
+            X86_AMX_K4S_DP(7, p + 1);
+        }
+        _tile_stored(0, ch, 64);
+        _tile_stored(1, cl, 64);
+        _tile_stored(2, cm, 64);
         const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
         for (int t = 0; t < nt; t++) {
-            const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + i / 8;
-            __m512i ms = _mm512_setzero_si512();
-            for (int jj = 0; jj < 8; jj++)
-                ms = _mm512_dpwssd_epi32(ms, _mm512_loadu_si512(o->m2[jj]), bcast32((const int8_t *)&a->bsums[2 * jj]));
-            const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(ms), _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum[t])));
-            _mm512_store_ps(acc[t], _mm512_fmadd_ps(_mm512_set1_ps(a->d), v, _mm512_load_ps(acc[t])));
-            isum[t] = _mm512_setzero_si512();
+            const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + b;
+            const __m512i isum = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(ch[t]), 3), _mm512_load_si512(cl[t]));
+            const __m512i ms = _mm512_load_si512(cm[t]);
+            const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(ms), _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum)));
+            acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(a->d), v, acc[t]);
         }
     }
-    for (int t = 0; t < nt; t++)
-        _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, _mm512_load_ps(acc[t]));
+    for (int t = 0; t < nt; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, acc[t]);
 }
 
 /* The product for Q4_K (Q5_K if has_qh: its 5-bit values are unsigned
  * bytes too) groups (whole groups, as x86_amx_q8_matmul's), n_tok > 0
- * tokens. Stack: ~440 KiB (the strip, a padded token tile). */
+ * tokens. Stack: ~550 KiB (the strip, 12.4 KiB a super-block; a padded
+ * token tile). */
 X86_AMX __attribute__((noinline)) static void x86_amx_k4_matmul(int has_qh, const void *w, size_t w_row_bytes, const void *act,
                                                                 size_t arb, int n, int r0, int r1, int n_tok,
                                                                 float *y, int ldy)
 {
     const int nsb = n / QK_K; /* x86_r16k_repack took 1 .. X86_TILE_K_MAX_SB */
-    x86_tile_k4 pk[X86_TILE_K_MAX_SB];
+    x86_amx_k4s pk[X86_TILE_K_MAX_SB];
     /* the last partial token tile, zero-padded to 16 rows */
     const int full = n_tok / 16 * 16, rest = n_tok - full;
     const size_t prb = (size_t)nsb * sizeof(block_q8_K);
@@ -315,18 +380,18 @@ X86_AMX __attribute__((noinline)) static void x86_amx_k4_matmul(int has_qh, cons
         memset(pad, 0, 16 * prb);
         for (int t = 0; t < rest; t++) memcpy(pad + (size_t)t * prb, (const char *)act + (size_t)(full + t) * arb, prb);
     }
-    x86_amx_config();
+    x86_amx_config(true);
     for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
         const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
-        x86_tile_k4_pack_r16((const uint8_t *)w + (size_t)rs * w_row_bytes, has_qh, nsb, pk);
+        x86_amx_k4s_pack((const uint8_t *)w + (size_t)rs * w_row_bytes, has_qh, nsb, pk);
         const int ngr = (n_tok + 15) / 16;
         int t = 0, gi = 0;
         for (; t < full; t += 16, gi++) {
             x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ngr);
-            x86_amx_k4_run(pk, nsb, (const char *)act + (size_t)t * arb, arb, 16, y + (size_t)t * (size_t)ldy, ldy,
-                           rs, rows);
+            x86_amx_k4s_run(pk, nsb, (const char *)act + (size_t)t * arb, arb, 16, y + (size_t)t * (size_t)ldy, ldy,
+                            rs, rows);
         }
-        if (rest) x86_amx_k4_run(pk, nsb, pad, prb, rest, y + (size_t)full * (size_t)ldy, ldy, rs, rows);
+        if (rest) x86_amx_k4s_run(pk, nsb, pad, prb, rest, y + (size_t)full * (size_t)ldy, ldy, rs, rows);
     }
     _tile_release();
 }
