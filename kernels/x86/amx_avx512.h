@@ -396,4 +396,145 @@ X86_AMX __attribute__((noinline)) static void x86_amx_k4_matmul(int has_qh, cons
     _tile_release();
 }
 
+/* --- Q6_K ------------------------------------------------------------------
+ *
+ * The same folding, for signed values (q - 32, -32 .. 31) and signed
+ * 8-bit scales per 16 elements: each scale in balanced base 7,
+ *   sc = d0 + 7 * d1 + 49 * d2,  d_i in -3 .. 3 (any of -128 .. 127),
+ * so a value times a digit is a signed byte (|v * d| <= 96) and
+ *   sum_j sc_j * dot_j = C0 + 7 * (C1 + 7 * C2),  C_i = sum_j d_ij * dot_j
+ * is three tdpbssd per 64 elements into three C tiles, with no offset
+ * and no mins term (the VNNI tiles' q + 32 needs both). Exact integers
+ * (|C_i| < 2^22, the sum < 2^28), so isum is the VNNI tiles', and so are
+ * the float steps. */
+typedef struct {
+    int32_t w[3][4][16][16]; /* digit i, B tile p (K = 64: 32-element groups 2p, 2p + 1) */
+    float d[16];
+} x86_amx_q6s;
+
+/* Signed bytes v times d (int16 lanes, -3 .. 3, the same in both halves of
+ * a dword): the even and odd bytes sign-extended, multiplied, put back. */
+X86_INLINE __m512i x86_mul_i8_by_i16(__m512i v, __m512i d)
+{
+    const __m512i lo = _mm512_mullo_epi16(_mm512_srai_epi16(_mm512_slli_epi16(v, 8), 8), d);
+    const __m512i hi = _mm512_mullo_epi16(_mm512_srai_epi16(v, 8), d);
+    return _mm512_or_si512(_mm512_and_si512(lo, _mm512_set1_epi16(0xff)), _mm512_slli_epi16(hi, 8));
+}
+
+/* x / 7 rounded to nearest, for int32 lanes x in -128 .. 128: floor((x +
+ * 129) / 7) - 18, the division a multiply by 9363 / 2^16 (exact for
+ * these: its error stays below 1/256 of a step). */
+X86_INLINE __m512i x86_round_div7(__m512i x)
+{
+    const __m512i y = _mm512_add_epi32(x, _mm512_set1_epi32(129));
+    return _mm512_sub_epi32(_mm512_srli_epi32(_mm512_mullo_epi32(y, _mm512_set1_epi32(9363)), 16), _mm512_set1_epi32(18));
+}
+
+/* A group's Q6_K super-blocks (R16 layout) as x86_amx_q6s. */
+static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_q6s *pk)
+{
+    const __m512i lo16 = _mm512_set1_epi32(0xffff), k32 = _mm512_set1_epi8(32), seven = _mm512_set1_epi32(7);
+    for (int b = 0; b < nsb; b++) {
+        const uint8_t *bp = gp + (size_t)b * X86_R16Q6_BLOCK;
+        x86_amx_q6s *o = &pk[b];
+        _mm512_storeu_ps(o->d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp)));
+        __m512i sc[16], dg[3][16];
+        x86_r16q6_scales(bp, sc);
+        for (int j = 0; j < 16; j++) {
+            /* balanced base 7: d0 = sc - 7 * round(sc / 7), and so on */
+            const __m512i q1 = x86_round_div7(sc[j]), d0 = _mm512_sub_epi32(sc[j], _mm512_mullo_epi32(q1, seven));
+            const __m512i d2 = x86_round_div7(q1), d1 = _mm512_sub_epi32(q1, _mm512_mullo_epi32(d2, seven));
+            const __m512i d[3] = {d0, d1, d2};
+            for (int i = 0; i < 3; i++)
+                dg[i][j] = _mm512_or_si512(_mm512_and_si512(d[i], lo16), _mm512_slli_epi32(d[i], 16));
+        }
+        for (int h = 0; h < 2; h++)
+            for (int k = 0; k < 8; k++) {
+                __m512i u[4];
+                x86_r16q6_quarters(bp, h, k, u);
+                for (int q = 0; q < 4; q++) {
+                    /* group g = 4h + q: sub-block 2g + k / 4; tile g / 2, rows 8 (g % 2) + k */
+                    const int g = 4 * h + q, j = 2 * g + k / 4;
+                    const __m512i v = _mm512_sub_epi8(u[q], k32);
+                    for (int i = 0; i < 3; i++)
+                        _mm512_storeu_si512(o->w[i][g / 2][8 * (g % 2) + k], x86_mul_i8_by_i16(v, dg[i][j]));
+                }
+            }
+    }
+}
+
+#define X86_AMX_Q6S_DP(AT, p)                                                                                      \
+    do {                                                                                                           \
+        _tile_loadd(AT, ab + 64 * (p), arb);                                                                       \
+        _tile_loadd(4, o->w[0][p], 64);                                                                            \
+        _tile_loadd(5, o->w[1][p], 64);                                                                            \
+        _tile_loadd(6, o->w[2][p], 64);                                                                            \
+        _tile_dpbssd(0, AT, 4);                                                                                    \
+        _tile_dpbssd(1, AT, 5);                                                                                    \
+        _tile_dpbssd(2, AT, 6);                                                                                    \
+    } while (0)
+
+/* x86_amx_k4s_run's shape for Q6_K. */
+X86_AMX X86_INLINE void x86_amx_q6s_run(const x86_amx_q6s *pk, int nsb, const char *a0, size_t arb, int nt,
+                                        float *y, int ldy, int rs, __mmask16 rows)
+{
+    _Alignas(64) int32_t c0[16][16], c1[16][16], c2[16][16];
+    __m512 acc[16];
+    for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
+    for (int b = 0; b < nsb; b++) {
+        const x86_amx_q6s *o = &pk[b];
+        const char *ab = a0 + (size_t)b * sizeof(block_q8_K) + offsetof(block_q8_K, qs);
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        for (int p = 0; p < 4; p += 2) {
+            X86_AMX_Q6S_DP(3, p);
+            X86_AMX_Q6S_DP(7, p + 1);
+        }
+        _tile_stored(0, c0, 64);
+        _tile_stored(1, c1, 64);
+        _tile_stored(2, c2, 64);
+        const __m512 dv = _mm512_loadu_ps(o->d);
+        for (int t = 0; t < nt; t++) {
+            const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + b;
+            /* x * 7 = (x << 3) - x */
+            __m512i s = _mm512_load_si512(c2[t]);
+            s = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(s, 3), s), _mm512_load_si512(c1[t]));
+            s = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(s, 3), s), _mm512_load_si512(c0[t]));
+            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(a->d)), _mm512_cvtepi32_ps(s), acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, acc[t]);
+}
+
+/* The product for Q6_K groups, as x86_amx_k4_matmul's. */
+X86_AMX __attribute__((noinline)) static void x86_amx_q6_matmul(const void *w, size_t w_row_bytes, const void *act,
+                                                                size_t arb, int n, int r0, int r1, int n_tok,
+                                                                float *y, int ldy)
+{
+    const int nsb = n / QK_K;
+    x86_amx_q6s pk[X86_TILE_K_MAX_SB];
+    const int full = n_tok / 16 * 16, rest = n_tok - full;
+    const size_t prb = (size_t)nsb * sizeof(block_q8_K);
+    _Alignas(64) char pad[16 * X86_TILE_K_MAX_SB * sizeof(block_q8_K)];
+    if (rest) {
+        memset(pad, 0, 16 * prb);
+        for (int t = 0; t < rest; t++) memcpy(pad + (size_t)t * prb, (const char *)act + (size_t)(full + t) * arb, prb);
+    }
+    x86_amx_config(true);
+    for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
+        const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
+        x86_amx_q6s_pack((const uint8_t *)w + (size_t)rs * w_row_bytes, nsb, pk);
+        const int ngr = (n_tok + 15) / 16;
+        int t = 0, gi = 0;
+        for (; t < full; t += 16, gi++) {
+            x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ngr);
+            x86_amx_q6s_run(pk, nsb, (const char *)act + (size_t)t * arb, arb, 16, y + (size_t)t * (size_t)ldy, ldy,
+                            rs, rows);
+        }
+        if (rest) x86_amx_q6s_run(pk, nsb, pad, prb, rest, y + (size_t)full * (size_t)ldy, ldy, rs, rows);
+    }
+    _tile_release();
+}
+
 #endif
