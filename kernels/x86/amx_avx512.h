@@ -21,9 +21,10 @@
  * What bounds it on the Intel Xeon guest measured (2 cores): a product
  * with K = 32 costs as much TMUL time as one with 64, and a product plus
  * the store of its sums ~12 ns whatever the order (two, four sums tiles,
- * shared A or B). Q6_K's 16-element sub-blocks (K = 16) measured no
- * faster than its VNNI tiles (2.02 vs 1.98 ns per row x token x 256 at 64
- * tokens), so Q6_K, and Q5_K, stay there.
+ * shared A or B). So the K-quants (Q4_K, Q5_K, Q6_K) take K = 64 products
+ * with their sub-block scales folded into pre-scaled weights, summed over
+ * a whole super-block before one store (a product per sub-block, K = 16
+ * for Q6_K, had measured no faster than the VNNI tiles).
  *
  * Numerics: the integer sums are exact, so they equal the VNNI tiles'
  * (which add an offset and take it off again); the float steps after them

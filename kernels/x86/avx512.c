@@ -100,8 +100,8 @@ X86_MATMUL_PF(avx512_bf16_matmul, avx512_bf16_matmul_pf, true)
 X86_MATMUL_PF(avx512_zen_matmul, avx512_bf16_matmul_pf, false)
 
 /* The same on CPUs with AMX-INT8 (all of which have AVX512_BF16): prompt
- * batches over the repacked Q4_0 / Q8_0 / Q4_K / Q5_K groups take the TMUL
- * (x86/amx_avx512.h); Q6_K's stay on the VNNI tiles (measured no slower). */
+ * batches over the repacked Q4_0 / Q8_0 / Q4_K / Q5_K / Q6_K groups take
+ * the TMUL (x86/amx_avx512.h). */
 static void avx512_amx_matmul(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes,
                               const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                               int ldy)
