@@ -51,7 +51,7 @@ typedef struct {
 /* Tiles, k64 false (x86_amx_q8_chain): sets (0, 4, 6) and (1, 5, 7) of
  * sums (C, 16 tokens x 16 rows), weights (B, 8 rows of 64 bytes: K = 32)
  * and activations (A, 32 bytes of 16 tokens), used in turn; 2 and 3 stay
- * unconfigured. k64 (x86_amx_k4s_run): all 8 tiles 16 rows of 64 bytes,
+ * unconfigured. k64 (x86_amx_ks_run): all 8 tiles 16 rows of 64 bytes,
  * 0-2 the sums, 3 and 7 the activations (K = 64), 4-6 the weights. */
 X86_AMX static void x86_amx_config(bool k64)
 {
@@ -269,22 +269,23 @@ X86_AMX __attribute__((noinline)) static void x86_amx_q8_matmul(bool q8, const v
  * vpdpwssd per token and super-block for the mins: those, not the TMUL,
  * bounded it (bench-1b Q4_K_M pp512 t=2: 1.29x since). */
 typedef struct {
-    int32_t wh[4][16][16]; /* B tiles, K = 64 (sub-blocks 2p, 2p + 1): value * (sc >> 3) */
-    int32_t wl[4][16][16]; /* value * (sc & 7) */
-    int32_t wm[4][16][16]; /* the sub-block's min in each byte */
-    float d[16], mn[16];   /* d and -dmin per row */
-} x86_amx_k4s;
+    /* B tiles p (K = 64: sub-blocks 2p, 2p + 1): w[0] value * (sc >> 3),
+     * w[1] value * (sc & 7), w[2] the sub-block's min in each byte (Q6_K:
+     * value * digit i of the scale, below) */
+    int32_t w[3][4][16][16];
+    float d[16], mn[16]; /* d and -dmin per row (Q6_K: d) */
+} x86_amx_ks;
 
-/* A group's super-blocks (the R16 layout, r16_layout.h) as x86_amx_k4s:
- * x86_tile_k4_pack_r16's unpacking, each value then times the two scale
+/* A group's Q4_K / Q5_K super-blocks (the R16 layout, r16_layout.h) as
+ * x86_amx_ks: x86_tile_k4_pack_r16's unpacking, each value then times the two scale
  * parts. Those multiply whole 16-bit words: a byte times a part stays
  * below 256, so nothing carries into the next byte. */
-static void x86_amx_k4s_pack(const uint8_t *gp, int has_qh, int nsb, x86_amx_k4s *pk)
+static void x86_amx_k4s_pack(const uint8_t *gp, int has_qh, int nsb, x86_amx_ks *pk)
 {
     const __m512i m4 = _mm512_set1_epi8(0x0f), seven = _mm512_set1_epi32(7), one8 = _mm512_set1_epi32(0x01010101);
     for (int b = 0; b < nsb; b++) {
         const uint8_t *bp = gp + (size_t)b * (has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK);
-        x86_amx_k4s *o = &pk[b];
+        x86_amx_ks *o = &pk[b];
         __m512 d, mn;
         x86_r16k_d(bp, &d, &mn);
         _mm512_storeu_ps(o->d, d);
@@ -298,7 +299,7 @@ static void x86_amx_k4s_pack(const uint8_t *gp, int has_qh, int nsb, x86_amx_k4s
             sh[j] = _mm512_or_si512(h, _mm512_slli_epi32(h, 16));
             sl[j] = _mm512_or_si512(l, _mm512_slli_epi32(l, 16));
             const __m512i mb = _mm512_mullo_epi32(m[j], one8);
-            for (int k = 0; k < 8; k++) _mm512_storeu_si512(o->wm[j / 2][8 * (j % 2) + k], mb);
+            for (int k = 0; k < 8; k++) _mm512_storeu_si512(o->w[2][j / 2][8 * (j % 2) + k], mb);
         }
         /* 32-byte chunk c: sub-blocks 2c (low nibbles: rows 0-7 of B
          * tile c) and 2c + 1 (high: rows 8-15) */
@@ -307,94 +308,12 @@ static void x86_amx_k4s_pack(const uint8_t *gp, int has_qh, int nsb, x86_amx_k4s
                 const __m512i q = _mm512_loadu_si512(bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 64 * (8 * c + k));
                 __m512i lo = _mm512_and_si512(q, m4), hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
                 if (has_qh) x86_r16k_fifth(bp, c, k, &lo, &hi);
-                _mm512_storeu_si512(o->wh[c][k], _mm512_mullo_epi16(lo, sh[2 * c]));
-                _mm512_storeu_si512(o->wl[c][k], _mm512_mullo_epi16(lo, sl[2 * c]));
-                _mm512_storeu_si512(o->wh[c][8 + k], _mm512_mullo_epi16(hi, sh[2 * c + 1]));
-                _mm512_storeu_si512(o->wl[c][8 + k], _mm512_mullo_epi16(hi, sl[2 * c + 1]));
+                _mm512_storeu_si512(o->w[0][c][k], _mm512_mullo_epi16(lo, sh[2 * c]));
+                _mm512_storeu_si512(o->w[1][c][k], _mm512_mullo_epi16(lo, sl[2 * c]));
+                _mm512_storeu_si512(o->w[0][c][8 + k], _mm512_mullo_epi16(hi, sh[2 * c + 1]));
+                _mm512_storeu_si512(o->w[1][c][8 + k], _mm512_mullo_epi16(hi, sl[2 * c + 1]));
             }
     }
-}
-
-/* Elements 64p .. 64p + 63 of super-block o (activations ab) into the
- * three sums (A tile AT: a literal tile number). */
-#define X86_AMX_K4S_DP(AT, p)                                                                                      \
-    do {                                                                                                           \
-        _tile_loadd(AT, ab + 64 * (p), arb);                                                                       \
-        _tile_loadd(4, o->wh[p], 64);                                                                              \
-        _tile_loadd(5, o->wl[p], 64);                                                                              \
-        _tile_loadd(6, o->wm[p], 64);                                                                              \
-        _tile_dpbsud(0, AT, 4);                                                                                    \
-        _tile_dpbsud(1, AT, 5);                                                                                    \
-        _tile_dpbsud(2, AT, 6);                                                                                    \
-    } while (0)
-
-/* A token tile (nt of its tokens valid: Q8_K rows a0, arb bytes apart)
- * against a packed strip: y rows rs + lane (masked). */
-X86_AMX X86_INLINE void x86_amx_k4s_run(const x86_amx_k4s *pk, int nsb, const char *a0, size_t arb, int nt,
-                                        float *y, int ldy, int rs, __mmask16 rows)
-{
-    _Alignas(64) int32_t ch[16][16], cl[16][16], cm[16][16];
-    __m512 acc[16];
-    for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
-    for (int b = 0; b < nsb; b++) {
-        const x86_amx_k4s *o = &pk[b];
-        const char *ab = a0 + (size_t)b * sizeof(block_q8_K) + offsetof(block_q8_K, qs);
-        _tile_zero(0);
-        _tile_zero(1);
-        _tile_zero(2);
-        /* the activations in tiles 3 and 7 in turn: one product's A
-         * loads while the last one's run (+1.3 %) */
-        for (int p = 0; p < 4; p += 2) {
-            X86_AMX_K4S_DP(3, p);
-            X86_AMX_K4S_DP(7, p + 1);
-        }
-        _tile_stored(0, ch, 64);
-        _tile_stored(1, cl, 64);
-        _tile_stored(2, cm, 64);
-        const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
-        for (int t = 0; t < nt; t++) {
-            const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + b;
-            const __m512i isum = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(ch[t]), 3), _mm512_load_si512(cl[t]));
-            const __m512i ms = _mm512_load_si512(cm[t]);
-            const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(ms), _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum)));
-            acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(a->d), v, acc[t]);
-        }
-    }
-    for (int t = 0; t < nt; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, acc[t]);
-}
-
-/* The product for Q4_K (Q5_K if has_qh: its 5-bit values are unsigned
- * bytes too) groups (whole groups, as x86_amx_q8_matmul's), n_tok > 0
- * tokens. Stack: ~550 KiB (the strip, 12.4 KiB a super-block; a padded
- * token tile). */
-X86_AMX __attribute__((noinline)) static void x86_amx_k4_matmul(int has_qh, const void *w, size_t w_row_bytes, const void *act,
-                                                                size_t arb, int n, int r0, int r1, int n_tok,
-                                                                float *y, int ldy)
-{
-    const int nsb = n / QK_K; /* x86_r16k_repack took 1 .. X86_TILE_K_MAX_SB */
-    x86_amx_k4s pk[X86_TILE_K_MAX_SB];
-    /* the last partial token tile, zero-padded to 16 rows */
-    const int full = n_tok / 16 * 16, rest = n_tok - full;
-    const size_t prb = (size_t)nsb * sizeof(block_q8_K);
-    _Alignas(64) char pad[16 * X86_TILE_K_MAX_SB * sizeof(block_q8_K)];
-    if (rest) {
-        memset(pad, 0, 16 * prb);
-        for (int t = 0; t < rest; t++) memcpy(pad + (size_t)t * prb, (const char *)act + (size_t)(full + t) * arb, prb);
-    }
-    x86_amx_config(true);
-    for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
-        const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
-        x86_amx_k4s_pack((const uint8_t *)w + (size_t)rs * w_row_bytes, has_qh, nsb, pk);
-        const int ngr = (n_tok + 15) / 16;
-        int t = 0, gi = 0;
-        for (; t < full; t += 16, gi++) {
-            x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ngr);
-            x86_amx_k4s_run(pk, nsb, (const char *)act + (size_t)t * arb, arb, 16, y + (size_t)t * (size_t)ldy, ldy,
-                            rs, rows);
-        }
-        if (rest) x86_amx_k4s_run(pk, nsb, pad, prb, rest, y + (size_t)full * (size_t)ldy, ldy, rs, rows);
-    }
-    _tile_release();
 }
 
 /* --- Q6_K ------------------------------------------------------------------
@@ -408,11 +327,6 @@ X86_AMX __attribute__((noinline)) static void x86_amx_k4_matmul(int has_qh, cons
  * and no mins term (the VNNI tiles' q + 32 needs both). Exact integers
  * (|C_i| < 2^22, the sum < 2^28), so isum is the VNNI tiles', and so are
  * the float steps. */
-typedef struct {
-    int32_t w[3][4][16][16]; /* digit i, B tile p (K = 64: 32-element groups 2p, 2p + 1) */
-    float d[16];
-} x86_amx_q6s;
-
 /* Signed bytes v times d (int16 lanes, -3 .. 3, the same in both halves of
  * a dword): the even and odd bytes sign-extended, multiplied, put back. */
 X86_INLINE __m512i x86_mul_i8_by_i16(__m512i v, __m512i d)
@@ -431,13 +345,13 @@ X86_INLINE __m512i x86_round_div7(__m512i x)
     return _mm512_sub_epi32(_mm512_srli_epi32(_mm512_mullo_epi32(y, _mm512_set1_epi32(9363)), 16), _mm512_set1_epi32(18));
 }
 
-/* A group's Q6_K super-blocks (R16 layout) as x86_amx_q6s. */
-static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_q6s *pk)
+/* A group's Q6_K super-blocks (R16 layout) as x86_amx_ks. */
+static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_ks *pk)
 {
     const __m512i lo16 = _mm512_set1_epi32(0xffff), k32 = _mm512_set1_epi8(32), seven = _mm512_set1_epi32(7);
     for (int b = 0; b < nsb; b++) {
         const uint8_t *bp = gp + (size_t)b * X86_R16Q6_BLOCK;
-        x86_amx_q6s *o = &pk[b];
+        x86_amx_ks *o = &pk[b];
         _mm512_storeu_ps(o->d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp)));
         __m512i sc[16], dg[3][16];
         x86_r16q6_scales(bp, sc);
@@ -464,57 +378,83 @@ static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_q6s *pk)
     }
 }
 
-#define X86_AMX_Q6S_DP(AT, p)                                                                                      \
+/* Elements 64p .. 64p + 63 of super-block o (activations ab) into the
+ * three sums (A tile AT: a literal tile number); Q6_K's values and digits
+ * are signed. */
+#define X86_AMX_KS_DP(AT, p)                                                                                       \
     do {                                                                                                           \
         _tile_loadd(AT, ab + 64 * (p), arb);                                                                       \
         _tile_loadd(4, o->w[0][p], 64);                                                                            \
         _tile_loadd(5, o->w[1][p], 64);                                                                            \
         _tile_loadd(6, o->w[2][p], 64);                                                                            \
-        _tile_dpbssd(0, AT, 4);                                                                                    \
-        _tile_dpbssd(1, AT, 5);                                                                                    \
-        _tile_dpbssd(2, AT, 6);                                                                                    \
+        if (q6) {                                                                                                  \
+            _tile_dpbssd(0, AT, 4);                                                                                \
+            _tile_dpbssd(1, AT, 5);                                                                                \
+            _tile_dpbssd(2, AT, 6);                                                                                \
+        } else {                                                                                                   \
+            _tile_dpbsud(0, AT, 4);                                                                                \
+            _tile_dpbsud(1, AT, 5);                                                                                \
+            _tile_dpbsud(2, AT, 6);                                                                                \
+        }                                                                                                          \
     } while (0)
 
-/* x86_amx_k4s_run's shape for Q6_K. */
-X86_AMX X86_INLINE void x86_amx_q6s_run(const x86_amx_q6s *pk, int nsb, const char *a0, size_t arb, int nt,
-                                        float *y, int ldy, int rs, __mmask16 rows)
+/* A token tile (nt of its tokens valid: Q8_K rows a0, arb bytes apart)
+ * against a packed strip (q6: Q6_K's, else Q4_K / Q5_K's): y rows rs +
+ * lane (masked). */
+X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, const char *a0, size_t arb, int nt,
+                                       float *y, int ldy, int rs, __mmask16 rows)
 {
-    _Alignas(64) int32_t c0[16][16], c1[16][16], c2[16][16];
+    _Alignas(64) int32_t c[3][16][16];
     __m512 acc[16];
     for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
     for (int b = 0; b < nsb; b++) {
-        const x86_amx_q6s *o = &pk[b];
+        const x86_amx_ks *o = &pk[b];
         const char *ab = a0 + (size_t)b * sizeof(block_q8_K) + offsetof(block_q8_K, qs);
         _tile_zero(0);
         _tile_zero(1);
         _tile_zero(2);
+        /* the activations in tiles 3 and 7 in turn: one product's A
+         * loads while the last one's run (+1.3 %) */
         for (int p = 0; p < 4; p += 2) {
-            X86_AMX_Q6S_DP(3, p);
-            X86_AMX_Q6S_DP(7, p + 1);
+            X86_AMX_KS_DP(3, p);
+            X86_AMX_KS_DP(7, p + 1);
         }
-        _tile_stored(0, c0, 64);
-        _tile_stored(1, c1, 64);
-        _tile_stored(2, c2, 64);
-        const __m512 dv = _mm512_loadu_ps(o->d);
+        _tile_stored(0, c[0], 64);
+        _tile_stored(1, c[1], 64);
+        _tile_stored(2, c[2], 64);
+        const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
         for (int t = 0; t < nt; t++) {
             const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + b;
-            /* x * 7 = (x << 3) - x */
-            __m512i s = _mm512_load_si512(c2[t]);
-            s = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(s, 3), s), _mm512_load_si512(c1[t]));
-            s = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(s, 3), s), _mm512_load_si512(c0[t]));
-            acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(a->d)), _mm512_cvtepi32_ps(s), acc[t]);
+            const __m512i c0 = _mm512_load_si512(c[0][t]), c1 = _mm512_load_si512(c[1][t]);
+            __m512i c2 = _mm512_load_si512(c[2][t]);
+            if (q6) {
+                /* C0 + 7 (C1 + 7 C2), x * 7 = (x << 3) - x; then as
+                 * x86_tile_q6_run */
+                c2 = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(c2, 3), c2), c1);
+                c2 = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(c2, 3), c2), c0);
+                acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(a->d)), _mm512_cvtepi32_ps(c2), acc[t]);
+                continue;
+            }
+            /* isum = 8 C0 + C1, the mins C2; then as x86_tile_k4_run */
+            const __m512i isum = _mm512_add_epi32(_mm512_slli_epi32(c0, 3), c1);
+            const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(c2), _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum)));
+            acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(a->d), v, acc[t]);
         }
     }
     for (int t = 0; t < nt; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, acc[t]);
 }
 
-/* The product for Q6_K groups, as x86_amx_k4_matmul's. */
-X86_AMX __attribute__((noinline)) static void x86_amx_q6_matmul(const void *w, size_t w_row_bytes, const void *act,
-                                                                size_t arb, int n, int r0, int r1, int n_tok,
-                                                                float *y, int ldy)
+/* The product for Q4_K / Q5_K (kind 4 / 5: their values are unsigned
+ * bytes) or Q6_K (kind 6) groups (whole groups, as x86_amx_q8_matmul's),
+ * n_tok > 0 tokens. Stack: ~550 KiB (the strip, 12.4 KiB a super-block; a
+ * padded token tile). */
+X86_AMX __attribute__((noinline)) static void x86_amx_k_matmul(int kind, const void *w, size_t w_row_bytes,
+                                                               const void *act, size_t arb, int n, int r0, int r1,
+                                                               int n_tok, float *y, int ldy)
 {
-    const int nsb = n / QK_K;
-    x86_amx_q6s pk[X86_TILE_K_MAX_SB];
+    const int nsb = n / QK_K; /* the repack took 1 .. X86_TILE_K_MAX_SB */
+    x86_amx_ks pk[X86_TILE_K_MAX_SB];
+    /* the last partial token tile, zero-padded to 16 rows */
     const int full = n_tok / 16 * 16, rest = n_tok - full;
     const size_t prb = (size_t)nsb * sizeof(block_q8_K);
     _Alignas(64) char pad[16 * X86_TILE_K_MAX_SB * sizeof(block_q8_K)];
@@ -525,15 +465,21 @@ X86_AMX __attribute__((noinline)) static void x86_amx_q6_matmul(const void *w, s
     x86_amx_config(true);
     for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
         const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
-        x86_amx_q6s_pack((const uint8_t *)w + (size_t)rs * w_row_bytes, nsb, pk);
+        const uint8_t *gp = (const uint8_t *)w + (size_t)rs * w_row_bytes;
+        if (kind == 6) x86_amx_q6s_pack(gp, nsb, pk);
+        else x86_amx_k4s_pack(gp, kind == 5, nsb, pk);
         const int ngr = (n_tok + 15) / 16;
-        int t = 0, gi = 0;
-        for (; t < full; t += 16, gi++) {
-            x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ngr);
-            x86_amx_q6s_run(pk, nsb, (const char *)act + (size_t)t * arb, arb, 16, y + (size_t)t * (size_t)ldy, ldy,
-                            rs, rows);
+        for (int t = 0, gi = 0; t < n_tok; t += 16, gi++) {
+            /* the last tile from the padded copy */
+            const bool last = t == full;
+            const char *at = last ? pad : (const char *)act + (size_t)t * arb;
+            const size_t ast = last ? prb : arb;
+            float *yt = y + (size_t)t * (size_t)ldy;
+            if (!last) x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ngr);
+            /* two instances, so q6 is a constant in each */
+            if (kind == 6) x86_amx_ks_run(true, pk, nsb, at, ast, last ? rest : 16, yt, ldy, rs, rows);
+            else x86_amx_ks_run(false, pk, nsb, at, ast, last ? rest : 16, yt, ldy, rs, rows);
         }
-        if (rest) x86_amx_q6s_run(pk, nsb, pad, prb, rest, y + (size_t)full * (size_t)ldy, ldy, rs, rows);
     }
     _tile_release();
 }

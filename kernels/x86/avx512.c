@@ -112,12 +112,9 @@ static void avx512_amx_matmul(const hone_kernels *k, uint32_t wtype, const void 
             x86_amx_q8_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
             return;
         }
-        if (t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q5_K) {
-            x86_amx_k4_matmul(t == HONE_TYPE_Q5_K, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
-            return;
-        }
-        if (t == HONE_TYPE_Q6_K) {
-            x86_amx_q6_matmul(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+        if (t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q5_K || t == HONE_TYPE_Q6_K) {
+            x86_amx_k_matmul(t == HONE_TYPE_Q4_K ? 4 : t == HONE_TYPE_Q5_K ? 5 : 6, w, w_row_bytes, act, act_row_bytes,
+                             n, r0, r1, n_tok, y, ldy);
             return;
         }
     }
