@@ -58,12 +58,14 @@ X86_AMX static void x86_amx_config(bool k64)
     x86_amx_cfg c;
     memset(&c, 0, sizeof c);
     c.palette = 1;
-    for (int i = 0; i < 8 && k64; i++) c.colsb[i] = 64, c.rows[i] = 16;
-    for (int i = 0; i < 2 && !k64; i++) {
-        c.colsb[i] = 64, c.rows[i] = 16;
-        c.colsb[4 + i] = 64, c.rows[4 + i] = 8;
-        c.colsb[6 + i] = 32, c.rows[6 + i] = 16;
-    }
+    if (k64)
+        for (int i = 0; i < 8; i++) c.colsb[i] = 64, c.rows[i] = 16;
+    else
+        for (int i = 0; i < 2; i++) {
+            c.colsb[i] = 64, c.rows[i] = 16;
+            c.colsb[4 + i] = 64, c.rows[4 + i] = 8;
+            c.colsb[6 + i] = 32, c.rows[6 + i] = 16;
+        }
     /* GCC 12 does not count ldtilecfg as reading the 64 bytes: without
      * this it dropped the stores to colsb and rows (then a #GP) */
     __asm__ __volatile__("" : : "m"(c) : "memory");
@@ -276,28 +278,29 @@ typedef struct {
     float d[16], mn[16]; /* d and -dmin per row (Q6_K: d) */
 } x86_amx_ks;
 
+/* The low 16 bits of each int32 lane in both of its halves (a factor for
+ * vpmullw on the lane's bytes). */
+X86_INLINE __m512i x86_dup16(__m512i x)
+{
+    return _mm512_or_si512(_mm512_and_si512(x, _mm512_set1_epi32(0xffff)), _mm512_slli_epi32(x, 16));
+}
+
 /* A group's Q4_K / Q5_K super-blocks (the R16 layout, r16_layout.h) as
- * x86_amx_ks: x86_tile_k4_pack_r16's unpacking, each value then times the two scale
- * parts. Those multiply whole 16-bit words: a byte times a part stays
- * below 256, so nothing carries into the next byte. */
+ * x86_amx_ks: x86_tile_k4_pack_r16's unpacking, each value then times the
+ * two scale parts. Those multiply whole 16-bit words: a byte times a part
+ * stays below 256, so nothing carries into the next byte. */
 static void x86_amx_k4s_pack(const uint8_t *gp, int has_qh, int nsb, x86_amx_ks *pk)
 {
-    const __m512i m4 = _mm512_set1_epi8(0x0f), seven = _mm512_set1_epi32(7), one8 = _mm512_set1_epi32(0x01010101);
+    const __m512i seven = _mm512_set1_epi32(7), one8 = _mm512_set1_epi32(0x01010101);
     for (int b = 0; b < nsb; b++) {
-        const uint8_t *bp = gp + (size_t)b * (has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK);
         x86_amx_ks *o = &pk[b];
-        __m512 d, mn;
-        x86_r16k_d(bp, &d, &mn);
-        _mm512_storeu_ps(o->d, d);
-        _mm512_storeu_ps(o->mn, mn);
         __m512i sc[8], m[8], sh[8], sl[8];
-        x86_r16k_scales(bp, sc, m);
+        const uint8_t *bp = x86_r16k_head(gp, has_qh, b, o->d, o->mn, sc, m);
         for (int j = 0; j < 8; j++) {
             /* the parts in both 16-bit halves of each lane; the min (6
              * bits) in every byte */
-            const __m512i h = _mm512_srli_epi32(sc[j], 3), l = _mm512_and_si512(sc[j], seven);
-            sh[j] = _mm512_or_si512(h, _mm512_slli_epi32(h, 16));
-            sl[j] = _mm512_or_si512(l, _mm512_slli_epi32(l, 16));
+            sh[j] = x86_dup16(_mm512_srli_epi32(sc[j], 3));
+            sl[j] = x86_dup16(_mm512_and_si512(sc[j], seven));
             const __m512i mb = _mm512_mullo_epi32(m[j], one8);
             for (int k = 0; k < 8; k++) _mm512_storeu_si512(o->w[2][j / 2][8 * (j % 2) + k], mb);
         }
@@ -305,9 +308,8 @@ static void x86_amx_k4s_pack(const uint8_t *gp, int has_qh, int nsb, x86_amx_ks 
          * tile c) and 2c + 1 (high: rows 8-15) */
         for (int c = 0; c < 4; c++)
             for (int k = 0; k < 8; k++) {
-                const __m512i q = _mm512_loadu_si512(bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 64 * (8 * c + k));
-                __m512i lo = _mm512_and_si512(q, m4), hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
-                if (has_qh) x86_r16k_fifth(bp, c, k, &lo, &hi);
+                __m512i lo, hi;
+                x86_r16k_values(bp, has_qh, c, k, &lo, &hi);
                 _mm512_storeu_si512(o->w[0][c][k], _mm512_mullo_epi16(lo, sh[2 * c]));
                 _mm512_storeu_si512(o->w[1][c][k], _mm512_mullo_epi16(lo, sl[2 * c]));
                 _mm512_storeu_si512(o->w[0][c][8 + k], _mm512_mullo_epi16(hi, sh[2 * c + 1]));
@@ -348,7 +350,7 @@ X86_INLINE __m512i x86_round_div7(__m512i x)
 /* A group's Q6_K super-blocks (R16 layout) as x86_amx_ks. */
 static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_ks *pk)
 {
-    const __m512i lo16 = _mm512_set1_epi32(0xffff), k32 = _mm512_set1_epi8(32), seven = _mm512_set1_epi32(7);
+    const __m512i k32 = _mm512_set1_epi8(32), seven = _mm512_set1_epi32(7);
     for (int b = 0; b < nsb; b++) {
         const uint8_t *bp = gp + (size_t)b * X86_R16Q6_BLOCK;
         x86_amx_ks *o = &pk[b];
@@ -359,9 +361,9 @@ static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_ks *pk)
             /* balanced base 7: d0 = sc - 7 * round(sc / 7), and so on */
             const __m512i q1 = x86_round_div7(sc[j]), d0 = _mm512_sub_epi32(sc[j], _mm512_mullo_epi32(q1, seven));
             const __m512i d2 = x86_round_div7(q1), d1 = _mm512_sub_epi32(q1, _mm512_mullo_epi32(d2, seven));
-            const __m512i d[3] = {d0, d1, d2};
-            for (int i = 0; i < 3; i++)
-                dg[i][j] = _mm512_or_si512(_mm512_and_si512(d[i], lo16), _mm512_slli_epi32(d[i], 16));
+            dg[0][j] = x86_dup16(d0);
+            dg[1][j] = x86_dup16(d1);
+            dg[2][j] = x86_dup16(d2);
         }
         for (int h = 0; h < 2; h++)
             for (int k = 0; k < 8; k++) {
@@ -422,7 +424,8 @@ X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, c
         _tile_stored(0, c[0], 64);
         _tile_stored(1, c[1], 64);
         _tile_stored(2, c[2], 64);
-        const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
+        /* o->mn: Q4_K / Q5_K only (the Q6_K pack leaves it unset) */
+        const __m512 dv = _mm512_loadu_ps(o->d), mnv = q6 ? _mm512_setzero_ps() : _mm512_loadu_ps(o->mn);
         for (int t = 0; t < nt; t++) {
             const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + b;
             const __m512i c0 = _mm512_load_si512(c[0][t]), c1 = _mm512_load_si512(c[1][t]);

@@ -408,29 +408,49 @@ X86_INLINE void x86_r16k_fifth(const uint8_t *bp, int c, int k, __m512i *lo, __m
     *hi = _mm512_or_si512(*hi, _mm512_and_si512(h, b4));
 }
 
+/* Dword k of the values of sub-blocks 2c (lo) and 2c + 1 (hi) of a
+ * group's Q4_K (Q5_K if has_qh: with their fifth bits) super-block bp,
+ * as unsigned bytes. */
+X86_INLINE void x86_r16k_values(const uint8_t *bp, int has_qh, int c, int k, __m512i *lo, __m512i *hi)
+{
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    const __m512i q = _mm512_loadu_si512(bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 64 * (8 * c + k));
+    *lo = _mm512_and_si512(q, m4);
+    *hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+    if (has_qh) x86_r16k_fifth(bp, c, k, lo, hi);
+}
+
+/* Super-block b of a group of 16 Q4_K (Q5_K if has_qh) rows in that
+ * layout: its d and -dmin per row into d16 / mn16, its scales and mins as
+ * int32 lanes; returns where its bytes start. */
+X86_INLINE const uint8_t *x86_r16k_head(const uint8_t *gp, int has_qh, int b, float *d16, float *mn16, __m512i sc[8],
+                                        __m512i m[8])
+{
+    const uint8_t *bp = gp + (size_t)b * (has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK);
+    __m512 d, mn;
+    x86_r16k_d(bp, &d, &mn);
+    _mm512_storeu_ps(d16, d);
+    _mm512_storeu_ps(mn16, mn);
+    x86_r16k_scales(bp, sc, m);
+    return bp;
+}
+
 /* A group of 16 Q4_K (Q5_K if has_qh) rows in that layout as a packed
  * strip: unpacking without transposes. */
 static void x86_tile_k4_pack_r16(const uint8_t *gp, int has_qh, int nsb, x86_tile_k4 *pk)
 {
-    const __m512i m4 = _mm512_set1_epi8(0x0f);
     for (int b = 0; b < nsb; b++) {
-        const uint8_t *bp = gp + (size_t)b * (has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK);
         x86_tile_k4 *o = &pk[b];
-        __m512 d, mn;
-        x86_r16k_d(bp, &d, &mn);
-        _mm512_storeu_ps(o->d, d);
-        _mm512_storeu_ps(o->mn, mn);
         __m512i sc[8], m[8];
-        x86_r16k_scales(bp, sc, m);
+        const uint8_t *bp = x86_r16k_head(gp, has_qh, b, o->d, o->mn, sc, m);
         for (int j = 0; j < 8; j++) {
             _mm512_storeu_si512(o->sc[j], sc[j]);
             _mm512_storeu_si512(o->m2[j], _mm512_or_si512(m[j], _mm512_slli_epi32(m[j], 16)));
         }
         for (int c = 0; c < 4; c++)
             for (int k = 0; k < 8; k++) {
-                const __m512i q = _mm512_loadu_si512(bp + (has_qh ? X86_R16Q5_QS : X86_R16K_QS) + 64 * (8 * c + k));
-                __m512i lo = _mm512_and_si512(q, m4), hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
-                if (has_qh) x86_r16k_fifth(bp, c, k, &lo, &hi);
+                __m512i lo, hi;
+                x86_r16k_values(bp, has_qh, c, k, &lo, &hi);
                 _mm512_storeu_si512(o->w[2 * c][k], lo);
                 _mm512_storeu_si512(o->w[2 * c + 1][k], hi);
             }
