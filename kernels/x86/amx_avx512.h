@@ -253,28 +253,36 @@ X86_AMX __attribute__((noinline)) static void x86_amx_q8_matmul(bool q8, const v
 
 /* --- Q4_K / Q5_K ------------------------------------------------------------
  *
- * The scales and the mins go into the TMUL's integer sums:
+ * The scales go into the TMUL's integer sums:
  *   sum_j sc_j * dot_j = 8 * sum_j (sc_j >> 3) * dot_j + sum_j (sc_j & 7) * dot_j
  * and a value times a 3-bit part fits an unsigned byte (Q5_K: 31 * 7 =
  * 217), so each part is a B tile of pre-scaled weights, summed over all 8
- * sub-blocks in one C tile; the mins term, sum_j m_j * (the sum of the
- * sub-block's activations), is A times a B tile holding each row's m_j (6
- * bits) in every byte of the sub-block's dwords. Per super-block, 64
- * elements (two sub-blocks) a product: 3 x 4 tdpbsud into 3 C tiles,
- * three stores, then per token a shift, an add and the float steps.
- * Every integer is exact (|sum| < 2^31), so isum and the mins sum are
- * those of the VNNI tiles' sub-block steps, and the float steps are
- * theirs, in order.
+ * sub-blocks in one C tile. Per super-block, 64 elements (two
+ * sub-blocks) a product: 2 x 4 tdpbsud into 2 C tiles, two stores, then
+ * per token a shift, an add and the float steps. The mins term, sum_j m_j
+ * * (the sum of the sub-block's activations), is four vpdpwssd per token
+ * on the vector ports: the Q8_K bsums added in pairs, against m_j in
+ * int16 pairs. Every integer is exact (|sum| < 2^31), so isum and the
+ * mins sum are those of the VNNI tiles' sub-block steps, and the float
+ * steps are theirs, in order.
  *
  * Before (round twenty-four), a product per sub-block (K = 32) left the
  * vector ports a vpmulld per token and sub-block for the scale and eight
  * vpdpwssd per token and super-block for the mins: those, not the TMUL,
- * bounded it (bench-1b Q4_K_M pp512 t=2: 1.29x since). */
+ * bounded it (bench-1b Q4_K_M pp512 t=2: 1.29x since). The mins were then
+ * a third B tile (each row's m_j in every byte) and a third product per
+ * 64 elements; four vpdpwssd per token cost less than that tile's loads
+ * (round twenty-five: 1.13x). What bounds a product now is not the TMUL
+ * (a tdpbsud alone: 4.3 ns, 16 cycles) but its tile loads: a B tile from
+ * L2 ~5.9 ns, an A tile (16 activation rows, each 64 bytes across two
+ * cache lines) more; 8 products and 12 loads take ~90 ns. */
 typedef struct {
     /* B tiles p (K = 64: sub-blocks 2p, 2p + 1): w[0] value * (sc >> 3),
-     * w[1] value * (sc & 7), w[2] the sub-block's min in each byte (Q6_K:
-     * value * digit i of the scale, below) */
+     * w[1] value * (sc & 7) (Q6_K: value * digit i of the scale, below;
+     * w[2] is Q6_K's only) */
     int32_t w[3][4][16][16];
+    /* Q4_K / Q5_K: m_2p and m_2p+1 in the 16-bit halves of each row's lane */
+    int32_t mp[4][16];
     float d[16], mn[16]; /* d and -dmin per row (Q6_K: d) */
 } x86_amx_ks;
 
@@ -291,19 +299,17 @@ X86_INLINE __m512i x86_dup16(__m512i x)
  * stays below 256, so nothing carries into the next byte. */
 static void x86_amx_k4s_pack(const uint8_t *gp, int has_qh, int nsb, x86_amx_ks *pk)
 {
-    const __m512i seven = _mm512_set1_epi32(7), one8 = _mm512_set1_epi32(0x01010101);
+    const __m512i seven = _mm512_set1_epi32(7);
     for (int b = 0; b < nsb; b++) {
         x86_amx_ks *o = &pk[b];
         __m512i sc[8], m[8], sh[8], sl[8];
         const uint8_t *bp = x86_r16k_head(gp, has_qh, b, o->d, o->mn, sc, m);
         for (int j = 0; j < 8; j++) {
-            /* the parts in both 16-bit halves of each lane; the min (6
-             * bits) in every byte */
+            /* the parts in both 16-bit halves of each lane */
             sh[j] = x86_dup16(_mm512_srli_epi32(sc[j], 3));
             sl[j] = x86_dup16(_mm512_and_si512(sc[j], seven));
-            const __m512i mb = _mm512_mullo_epi32(m[j], one8);
-            for (int k = 0; k < 8; k++) _mm512_storeu_si512(o->w[2][j / 2][8 * (j % 2) + k], mb);
         }
+        for (int p = 0; p < 4; p++) _mm512_storeu_si512(o->mp[p], _mm512_or_si512(m[2 * p], _mm512_slli_epi32(m[2 * p + 1], 16)));
         /* 32-byte chunk c: sub-blocks 2c (low nibbles: rows 0-7 of B
          * tile c) and 2c + 1 (high: rows 8-15) */
         for (int c = 0; c < 4; c++)
@@ -388,15 +394,14 @@ static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_ks *pk)
         _tile_loadd(AT, ab + 64 * (p), arb);                                                                       \
         _tile_loadd(4, o->w[0][p], 64);                                                                            \
         _tile_loadd(5, o->w[1][p], 64);                                                                            \
-        _tile_loadd(6, o->w[2][p], 64);                                                                            \
         if (q6) {                                                                                                  \
+            _tile_loadd(6, o->w[2][p], 64);                                                                        \
             _tile_dpbssd(0, AT, 4);                                                                                \
             _tile_dpbssd(1, AT, 5);                                                                                \
             _tile_dpbssd(2, AT, 6);                                                                                \
         } else {                                                                                                   \
             _tile_dpbsud(0, AT, 4);                                                                                \
             _tile_dpbsud(1, AT, 5);                                                                                \
-            _tile_dpbsud(2, AT, 6);                                                                                \
         }                                                                                                          \
     } while (0)
 
@@ -407,6 +412,7 @@ X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, c
                                        float *y, int ldy, int rs, __mmask16 rows)
 {
     _Alignas(64) int32_t c[3][16][16];
+    _Alignas(32) int32_t ss[16][8];
     __m512 acc[16];
     for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
     for (int b = 0; b < nsb; b++) {
@@ -414,7 +420,7 @@ X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, c
         const char *ab = a0 + (size_t)b * sizeof(block_q8_K) + offsetof(block_q8_K, qs);
         _tile_zero(0);
         _tile_zero(1);
-        _tile_zero(2);
+        if (q6) _tile_zero(2);
         /* the activations in tiles 3 and 7 in turn: one product's A
          * loads while the last one's run (+1.3 %) */
         for (int p = 0; p < 4; p += 2) {
@@ -423,14 +429,23 @@ X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, c
         }
         _tile_stored(0, c[0], 64);
         _tile_stored(1, c[1], 64);
-        _tile_stored(2, c[2], 64);
+        if (q6) _tile_stored(2, c[2], 64);
         /* o->mn: Q4_K / Q5_K only (the Q6_K pack leaves it unset) */
         const __m512 dv = _mm512_loadu_ps(o->d), mnv = q6 ? _mm512_setzero_ps() : _mm512_loadu_ps(o->mn);
+        /* Q4_K / Q5_K: the sub-blocks' activation sums (pairs of bsums
+         * added) as int16 pairs, (s0 s1) (s2 s3) x2 | (s4 s5) (s6 s7) x2,
+         * for the mins term's broadcasts from memory */
+        if (!q6)
+            for (int t = 0; t < nt; t++) {
+                const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + b;
+                const __m256i s32 = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)a->bsums), _mm256_set1_epi16(1));
+                _mm256_store_si256((__m256i *)ss[t], _mm256_packs_epi32(s32, s32));
+            }
         for (int t = 0; t < nt; t++) {
             const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + b;
             const __m512i c0 = _mm512_load_si512(c[0][t]), c1 = _mm512_load_si512(c[1][t]);
-            __m512i c2 = _mm512_load_si512(c[2][t]);
             if (q6) {
+                __m512i c2 = _mm512_load_si512(c[2][t]);
                 /* C0 + 7 (C1 + 7 C2), x * 7 = (x << 3) - x; then as
                  * x86_tile_q6_run */
                 c2 = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(c2, 3), c2), c1);
@@ -438,6 +453,13 @@ X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, c
                 acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(a->d)), _mm512_cvtepi32_ps(c2), acc[t]);
                 continue;
             }
+            /* the mins sum: the sub-blocks' activation sums (pairs of
+             * bsums added, in int16 pairs) times mp */
+            const int32_t *s16 = ss[t];
+            __m512i c2 = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_set1_epi32(s16[0]), _mm512_loadu_si512(o->mp[0]));
+            c2 = _mm512_dpwssd_epi32(c2, _mm512_set1_epi32(s16[1]), _mm512_loadu_si512(o->mp[1]));
+            c2 = _mm512_dpwssd_epi32(c2, _mm512_set1_epi32(s16[4]), _mm512_loadu_si512(o->mp[2]));
+            c2 = _mm512_dpwssd_epi32(c2, _mm512_set1_epi32(s16[5]), _mm512_loadu_si512(o->mp[3]));
             /* isum = 8 C0 + C1, the mins C2; then as x86_tile_k4_run */
             const __m512i isum = _mm512_add_epi32(_mm512_slli_epi32(c0, 3), c1);
             const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(c2), _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum)));
@@ -449,7 +471,7 @@ X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, c
 
 /* The product for Q4_K / Q5_K (kind 4 / 5: their values are unsigned
  * bytes) or Q6_K (kind 6) groups (whole groups, as x86_amx_q8_matmul's),
- * n_tok > 0 tokens. Stack: ~550 KiB (the strip, 12.4 KiB a super-block; a
+ * n_tok > 0 tokens. Stack: ~560 KiB (the strip, 12.7 KiB a super-block; a
  * padded token tile). */
 X86_AMX __attribute__((noinline)) static void x86_amx_k_matmul(int kind, const void *w, size_t w_row_bytes,
                                                                const void *act, size_t arb, int n, int r0, int r1,

@@ -14,7 +14,7 @@
  *
  * Instead: the K-quant weights streamed from an MB-sized matrix against
  * 1, 2, 3, 4 and 8 tokens (a server step's busy slots), as weight GB/s
- * and ns per (row, token) super-block; and 64 tokens (a prompt's
+ * and ns per (row, token) super-block; and 64 and 256 tokens (a prompt's
  * batch: the tiles, or AMX). BENCH_FEW=q4_0,q8_0:1,2 in the
  * environment limits the run to those types and token counts (for quick
  * interleaved A/B runs; the attention lines are left out then). */
@@ -141,7 +141,7 @@ static bool few_keeps(const char *type, int tok)
 static void bench_few(const hone_kernels *k, size_t big_mb)
 {
     static const uint32_t KT[] = {HONE_TYPE_Q4_K, HONE_TYPE_Q5_K, HONE_TYPE_Q6_K, HONE_TYPE_Q4_0, HONE_TYPE_Q8_0};
-    static const int TOK[] = {1, 2, 3, 4, 8, 12, 16, 64};
+    static const int TOK[] = {1, 2, 3, 4, 8, 12, 16, 64, 256};
     printf("\n== kernel set: %s: GB/s of weights (ns per row x token x 256 weights) ==\n", k->name);
     printf("%-8s", "type");
     for (size_t j = 0; j < sizeof TOK / sizeof TOK[0]; j++) printf("      tok=%d       ", TOK[j]);
@@ -153,7 +153,7 @@ static void bench_few(const hone_kernels *k, size_t big_mb)
         hone_row_bytes(t, N, &rb);
         const int rows = (int)(big_mb * 1024 * 1024 / rb) / 16 * 16; /* whole groups (repack) */
         hone_test_row w = hone_test_make_row(t, (int64_t)N * rows, 1 + ti);
-        enum { MAXT = 64 };
+        enum { MAXT = 256 };
         float *x = hone_test_floats((int64_t)N * MAXT, 99, 1.0f);
         hone_test_row a = hone_test_quantize(k, vt, x, (int64_t)N * MAXT);
         float *y = malloc(sizeof(float) * (size_t)rows * MAXT);
