@@ -386,12 +386,86 @@ static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_ks *pk)
     }
 }
 
-/* Elements 64p .. 64p + 63 of super-block o (activations ab) into the
- * three sums (A tile AT: a literal tile number); Q6_K's values and digits
- * are signed. */
+/* A token tile's activations for one super-block, as the products and
+ * float steps read them (x86_amx_k_act): the quants as four A tiles (16
+ * tokens x 64 bytes, contiguous), each token's d, and its sub-block sums
+ * in int16 pairs for Q4_K / Q5_K's mins term, (s0 s1) (s2 s3) (s4 s5)
+ * (s6 s7). Zeros past the last token.
+ *
+ * Why a copy: an A tile straight from the Q8_K rows is 16 rows 64 bytes
+ * each, every one across two cache lines (the 292-byte blocks), and with
+ * the pack's B tiles those loads, not the TMUL, bound the products (a
+ * tdpbsud alone 4.3 ns, a super-block's 8 with their 12 loads ~100 ns;
+ * from contiguous records ~85, and ~62 when two token tiles share each B
+ * tile: x86_amx_k4_run2). The rows' bsums and d move into the records
+ * too, so a product's float steps touch no row. */
+typedef struct {
+    int8_t q[4][16][64];
+    float d[16];
+    int32_t s[16][4];
+} x86_amx_at;
+
+/* Tokens [0, n_tok) of Q8_K rows (arb bytes apart) as records at[tile *
+ * nsb + b]. */
+static void x86_amx_k_act(const char *act, size_t arb, int n_tok, int nsb, x86_amx_at *at)
+{
+    const int ntt = (n_tok + 15) / 16;
+    /* (a token's sums are its A row's alone, so this is only for reads
+     * of defined memory) */
+    if (n_tok % 16) memset(&at[(size_t)(ntt - 1) * (size_t)nsb], 0, (size_t)nsb * sizeof *at);
+    for (int t = 0; t < n_tok; t++) {
+        const block_q8_K *a = (const block_q8_K *)(act + (size_t)t * arb);
+        x86_amx_at *r = &at[(size_t)(t / 16) * (size_t)nsb];
+        const int i = t % 16;
+        for (int b = 0; b < nsb; b++) {
+            for (int p = 0; p < 4; p++) _mm512_store_si512(r[b].q[p][i], _mm512_loadu_si512(a[b].qs + 64 * p));
+            r[b].d[i] = a[b].d;
+            /* pairs of bsums added, the sums saturated to int16 (|s| <=
+             * 32 * 128, exact) in each 128-bit half, the halves' low
+             * 8 bytes together */
+            const __m256i s32 = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)a[b].bsums), _mm256_set1_epi16(1));
+            const __m256i s16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(s32, s32), 0x08);
+            _mm_storeu_si128((__m128i *)r[b].s[i], _mm256_castsi256_si128(s16));
+        }
+    }
+}
+
+/* Q4_K / Q5_K: super-block o's float steps for nt tokens (record ar, C
+ * tiles stored in c: 8 C0 + C1 is isum) into acc. The mins term: the
+ * sub-blocks' sums in pairs times mp, four vpdpwssd; then as
+ * x86_tile_k4_run. */
+X86_INLINE void x86_amx_k4_steps(const x86_amx_ks *o, const x86_amx_at *ar, int32_t (*c)[16][16], int nt, __m512 *acc)
+{
+    const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
+    for (int t = 0; t < nt; t++) {
+        const int32_t *s16 = ar->s[t];
+        __m512i mins = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_set1_epi32(s16[0]), _mm512_loadu_si512(o->mp[0]));
+        for (int p = 1; p < 4; p++) mins = _mm512_dpwssd_epi32(mins, _mm512_set1_epi32(s16[p]), _mm512_loadu_si512(o->mp[p]));
+        const __m512i isum = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(c[0][t]), 3), _mm512_load_si512(c[1][t]));
+        const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(mins), _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum)));
+        acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(ar->d[t]), v, acc[t]);
+    }
+}
+
+/* Q6_K: the same for its three sums, C0 + 7 (C1 + 7 C2) (x * 7 = (x <<
+ * 3) - x); then as x86_tile_q6_run. */
+X86_INLINE void x86_amx_q6_steps(const x86_amx_ks *o, const x86_amx_at *ar, int32_t (*c)[16][16], int nt, __m512 *acc)
+{
+    const __m512 dv = _mm512_loadu_ps(o->d);
+    for (int t = 0; t < nt; t++) {
+        const __m512i c0 = _mm512_load_si512(c[0][t]), c1 = _mm512_load_si512(c[1][t]);
+        __m512i s = _mm512_load_si512(c[2][t]);
+        s = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(s, 3), s), c1);
+        s = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(s, 3), s), c0);
+        acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(ar->d[t])), _mm512_cvtepi32_ps(s), acc[t]);
+    }
+}
+
+/* Elements 64p .. 64p + 63 of super-block o (record ar) into the sums (A
+ * tile AT: a literal tile number); Q6_K's values and digits are signed. */
 #define X86_AMX_KS_DP(AT, p)                                                                                       \
     do {                                                                                                           \
-        _tile_loadd(AT, ab + 64 * (p), arb);                                                                       \
+        _tile_loadd(AT, ar->q[p], 64);                                                                             \
         _tile_loadd(4, o->w[0][p], 64);                                                                            \
         _tile_loadd(5, o->w[1][p], 64);                                                                            \
         if (q6) {                                                                                                  \
@@ -405,19 +479,18 @@ static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_ks *pk)
         }                                                                                                          \
     } while (0)
 
-/* A token tile (nt of its tokens valid: Q8_K rows a0, arb bytes apart)
- * against a packed strip (q6: Q6_K's, else Q4_K / Q5_K's): y rows rs +
- * lane (masked). */
-X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, const char *a0, size_t arb, int nt,
-                                       float *y, int ldy, int rs, __mmask16 rows)
+/* A token tile (nt of its tokens valid; at: its nsb records) against a
+ * packed strip (q6: Q6_K's, else Q4_K / Q5_K's): y rows rs + lane
+ * (masked). */
+X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, const x86_amx_at *at, int nt, float *y,
+                                       int ldy, int rs, __mmask16 rows)
 {
     _Alignas(64) int32_t c[3][16][16];
-    _Alignas(32) int32_t ss[16][8];
     __m512 acc[16];
     for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
     for (int b = 0; b < nsb; b++) {
         const x86_amx_ks *o = &pk[b];
-        const char *ab = a0 + (size_t)b * sizeof(block_q8_K) + offsetof(block_q8_K, qs);
+        const x86_amx_at *ar = &at[b];
         _tile_zero(0);
         _tile_zero(1);
         if (q6) _tile_zero(2);
@@ -429,84 +502,99 @@ X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, c
         }
         _tile_stored(0, c[0], 64);
         _tile_stored(1, c[1], 64);
-        if (q6) _tile_stored(2, c[2], 64);
-        /* o->mn: Q4_K / Q5_K only (the Q6_K pack leaves it unset) */
-        const __m512 dv = _mm512_loadu_ps(o->d), mnv = q6 ? _mm512_setzero_ps() : _mm512_loadu_ps(o->mn);
-        /* Q4_K / Q5_K: the sub-blocks' activation sums (pairs of bsums
-         * added) as int16 pairs, (s0 s1) (s2 s3) x2 | (s4 s5) (s6 s7) x2,
-         * for the mins term's broadcasts from memory */
-        if (!q6)
-            for (int t = 0; t < nt; t++) {
-                const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + b;
-                const __m256i s32 = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)a->bsums), _mm256_set1_epi16(1));
-                _mm256_store_si256((__m256i *)ss[t], _mm256_packs_epi32(s32, s32));
-            }
-        for (int t = 0; t < nt; t++) {
-            const block_q8_K *a = (const block_q8_K *)(a0 + (size_t)t * arb) + b;
-            const __m512i c0 = _mm512_load_si512(c[0][t]), c1 = _mm512_load_si512(c[1][t]);
-            if (q6) {
-                __m512i c2 = _mm512_load_si512(c[2][t]);
-                /* C0 + 7 (C1 + 7 C2), x * 7 = (x << 3) - x; then as
-                 * x86_tile_q6_run */
-                c2 = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(c2, 3), c2), c1);
-                c2 = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(c2, 3), c2), c0);
-                acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(a->d)), _mm512_cvtepi32_ps(c2), acc[t]);
-                continue;
-            }
-            /* the mins sum: the sub-blocks' activation sums (pairs of
-             * bsums added, in int16 pairs) times mp */
-            const int32_t *s16 = ss[t];
-            __m512i c2 = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_set1_epi32(s16[0]), _mm512_loadu_si512(o->mp[0]));
-            c2 = _mm512_dpwssd_epi32(c2, _mm512_set1_epi32(s16[1]), _mm512_loadu_si512(o->mp[1]));
-            c2 = _mm512_dpwssd_epi32(c2, _mm512_set1_epi32(s16[4]), _mm512_loadu_si512(o->mp[2]));
-            c2 = _mm512_dpwssd_epi32(c2, _mm512_set1_epi32(s16[5]), _mm512_loadu_si512(o->mp[3]));
-            /* isum = 8 C0 + C1, the mins C2; then as x86_tile_k4_run */
-            const __m512i isum = _mm512_add_epi32(_mm512_slli_epi32(c0, 3), c1);
-            const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(c2), _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum)));
-            acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(a->d), v, acc[t]);
+        if (q6) {
+            _tile_stored(2, c[2], 64);
+            x86_amx_q6_steps(o, ar, c, nt, acc);
+        } else {
+            x86_amx_k4_steps(o, ar, c, nt, acc);
         }
     }
     for (int t = 0; t < nt; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, acc[t]);
 }
 
+/* Two whole token tiles (records a0, a1) against a Q4_K / Q5_K strip:
+ * each B tile loaded serves both, C tiles (0, 1) and (2, 6), A tiles 3
+ * and 7. (Q6_K's three sums a token tile leave no tiles for this.) */
+X86_AMX X86_INLINE void x86_amx_k4_run2(const x86_amx_ks *pk, int nsb, const x86_amx_at *a0, const x86_amx_at *a1,
+                                        float *y, int ldy, int rs, __mmask16 rows)
+{
+    _Alignas(64) int32_t c[2][2][16][16];
+    __m512 acc[2][16];
+    for (int t = 0; t < 16; t++) acc[0][t] = acc[1][t] = _mm512_setzero_ps();
+    for (int b = 0; b < nsb; b++) {
+        const x86_amx_ks *o = &pk[b];
+        _tile_zero(0);
+        _tile_zero(1);
+        _tile_zero(2);
+        _tile_zero(6);
+        for (int p = 0; p < 4; p++) {
+            _tile_loadd(3, a0[b].q[p], 64);
+            _tile_loadd(4, o->w[0][p], 64);
+            _tile_loadd(5, o->w[1][p], 64);
+            _tile_loadd(7, a1[b].q[p], 64);
+            _tile_dpbsud(0, 3, 4);
+            _tile_dpbsud(1, 3, 5);
+            _tile_dpbsud(2, 7, 4);
+            _tile_dpbsud(6, 7, 5);
+        }
+        _tile_stored(0, c[0][0], 64);
+        _tile_stored(1, c[0][1], 64);
+        _tile_stored(2, c[1][0], 64);
+        _tile_stored(6, c[1][1], 64);
+        x86_amx_k4_steps(o, &a0[b], c[0], 16, acc[0]);
+        x86_amx_k4_steps(o, &a1[b], c[1], 16, acc[1]);
+    }
+    for (int t = 0; t < 16; t++) {
+        _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, acc[0][t]);
+        _mm512_mask_storeu_ps(y + (size_t)(16 + t) * (size_t)ldy + rs, rows, acc[1][t]);
+    }
+}
+
 /* The product for Q4_K / Q5_K (kind 4 / 5: their values are unsigned
  * bytes) or Q6_K (kind 6) groups (whole groups, as x86_amx_q8_matmul's),
- * n_tok > 0 tokens. Stack: ~560 KiB (the strip, 12.7 KiB a super-block; a
- * padded token tile). */
-X86_AMX __attribute__((noinline)) static void x86_amx_k_matmul(int kind, const void *w, size_t w_row_bytes,
+ * n_tok > 0 tokens. Stack: ~400 KiB (the strip, 12.7 KiB a super-block).
+ * The activation records (4.3 KiB per 16 tokens and super-block: 1-3 MiB
+ * for a 512-token batch, too much for a stack) come from the heap; the
+ * kernel API passes no scratch, and glibc serves a call after the first
+ * from its arena (bench-1b pp512: no more page faults in five runs than
+ * in one). False, nothing done: no memory (the caller falls back to the
+ * VNNI tiles). */
+X86_AMX __attribute__((noinline)) static bool x86_amx_k_matmul(int kind, const void *w, size_t w_row_bytes,
                                                                const void *act, size_t arb, int n, int r0, int r1,
                                                                int n_tok, float *y, int ldy)
 {
     const int nsb = n / QK_K; /* the repack took 1 .. X86_TILE_K_MAX_SB */
+    const int ntt = (n_tok + 15) / 16;
+    x86_amx_at *at = aligned_alloc(64, (size_t)ntt * (size_t)nsb * sizeof *at);
+    if (!at) return false;
+    x86_amx_k_act((const char *)act, arb, n_tok, nsb, at);
     x86_amx_ks pk[X86_TILE_K_MAX_SB];
-    /* the last partial token tile, zero-padded to 16 rows */
-    const int full = n_tok / 16 * 16, rest = n_tok - full;
-    const size_t prb = (size_t)nsb * sizeof(block_q8_K);
-    _Alignas(64) char pad[16 * X86_TILE_K_MAX_SB * sizeof(block_q8_K)];
-    if (rest) {
-        memset(pad, 0, 16 * prb);
-        for (int t = 0; t < rest; t++) memcpy(pad + (size_t)t * prb, (const char *)act + (size_t)(full + t) * arb, prb);
-    }
     x86_amx_config(true);
     for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
         const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
         const uint8_t *gp = (const uint8_t *)w + (size_t)rs * w_row_bytes;
         if (kind == 6) x86_amx_q6s_pack(gp, nsb, pk);
         else x86_amx_k4s_pack(gp, kind == 5, nsb, pk);
-        const int ngr = (n_tok + 15) / 16;
-        for (int t = 0, gi = 0; t < n_tok; t += 16, gi++) {
-            /* the last tile from the padded copy */
-            const bool last = t == full;
-            const char *at = last ? pad : (const char *)act + (size_t)t * arb;
-            const size_t ast = last ? prb : arb;
+        for (int gi = 0; gi < ntt;) {
+            const int t = gi * 16, nt = n_tok - t < 16 ? n_tok - t : 16;
             float *yt = y + (size_t)t * (size_t)ldy;
-            if (!last) x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ngr);
+            const x86_amx_at *att = &at[(size_t)gi * (size_t)nsb];
+            x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ntt);
+            if (kind != 6 && t + 32 <= n_tok) {
+                x86_tile_prefetch(w, w_row_bytes, rs, r1, gi + 1, ntt);
+                x86_amx_k4_run2(pk, nsb, att, att + nsb, yt, ldy, rs, rows);
+                gi += 2;
+                continue;
+            }
             /* two instances, so q6 is a constant in each */
-            if (kind == 6) x86_amx_ks_run(true, pk, nsb, at, ast, last ? rest : 16, yt, ldy, rs, rows);
-            else x86_amx_ks_run(false, pk, nsb, at, ast, last ? rest : 16, yt, ldy, rs, rows);
+            if (kind == 6) x86_amx_ks_run(true, pk, nsb, att, nt, yt, ldy, rs, rows);
+            else x86_amx_ks_run(false, pk, nsb, att, nt, yt, ldy, rs, rows);
+            gi++;
         }
     }
     _tile_release();
+    free(at);
+    return true;
 }
 
 #endif

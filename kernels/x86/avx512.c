@@ -6,6 +6,7 @@
  * AVX512_BF16 dot (x86/avx512_bf16.c) for CPUs that have it. */
 #define HONE_X86_VNNI 1
 #define X86_MAX_NT 8 /* 32 vector registers: 8 rows' accumulators fit */
+#include <stdlib.h> /* aligned_alloc: the AMX K-quant activation records */
 #include "x86/body256.h"
 #include "x86/tiles16_vnni.h"
 #include "x86/r16_avx512.h"
@@ -112,11 +113,11 @@ static void avx512_amx_matmul(const hone_kernels *k, uint32_t wtype, const void 
             x86_amx_q8_matmul(t == HONE_TYPE_Q8_0, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
             return;
         }
-        if (t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q5_K || t == HONE_TYPE_Q6_K) {
+        /* (no memory for the activation records: the VNNI tiles, below) */
+        if ((t == HONE_TYPE_Q4_K || t == HONE_TYPE_Q5_K || t == HONE_TYPE_Q6_K) &&
             x86_amx_k_matmul(t == HONE_TYPE_Q4_K ? 4 : t == HONE_TYPE_Q5_K ? 5 : 6, w, w_row_bytes, act, act_row_bytes,
-                             n, r0, r1, n_tok, y, ldy);
+                             n, r0, r1, n_tok, y, ldy))
             return;
-        }
     }
     avx512_bf16_matmul(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
