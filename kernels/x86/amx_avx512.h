@@ -13,8 +13,9 @@
  * bytes, row k holding dword k of each of 16 output columns) is a group's
  * dword columns, so the weights' side needs no transposes (Q8_0: none of
  * anything, the tile loads from the layout). The A tile (16 tokens x K
- * bytes) is activation rows (Q4_K: straight from them, their size the
- * stride; Q4_0 / Q8_0: copied once per chunk of tokens). C (16 tokens x
+ * bytes) is activation rows copied into tile order (Q4_0 / Q8_0: once
+ * per chunk of tokens; the K-quants: once per call, with their d and
+ * sums). C (16 tokens x
  * 16 rows of int32) goes to memory, and each of its rows is one token's
  * 16 row sums in lanes, as the VNNI tiles hold them.
  *
@@ -51,8 +52,9 @@ typedef struct {
 /* Tiles, k64 false (x86_amx_q8_chain): sets (0, 4, 6) and (1, 5, 7) of
  * sums (C, 16 tokens x 16 rows), weights (B, 8 rows of 64 bytes: K = 32)
  * and activations (A, 32 bytes of 16 tokens), used in turn; 2 and 3 stay
- * unconfigured. k64 (x86_amx_ks_run): all 8 tiles 16 rows of 64 bytes,
- * 0-2 the sums, 3 and 7 the activations (K = 64), 4-6 the weights. */
+ * unconfigured. k64 (x86_amx_ks_sb, x86_amx_k4_sb2): all 8 tiles 16
+ * rows of 64 bytes; sums 0-2 (a pair of token tiles: 0, 1 and 2, 6),
+ * activations 3 and 7 (K = 64), weights 4-6 (a pair: 4, 5). */
 X86_AMX static void x86_amx_config(bool k64)
 {
     x86_amx_cfg c;
@@ -272,10 +274,8 @@ X86_AMX __attribute__((noinline)) static void x86_amx_q8_matmul(bool q8, const v
  * bounded it (bench-1b Q4_K_M pp512 t=2: 1.29x since). The mins were then
  * a third B tile (each row's m_j in every byte) and a third product per
  * 64 elements; four vpdpwssd per token cost less than that tile's loads
- * (round twenty-five: 1.13x). What bounds a product now is not the TMUL
- * (a tdpbsud alone: 4.3 ns, 16 cycles) but its tile loads: a B tile from
- * L2 ~5.9 ns, an A tile (16 activation rows, each 64 bytes across two
- * cache lines) more; 8 products and 12 loads take ~90 ns. */
+ * (round twenty-five: 1.13x). What bounds the products is their tile
+ * loads, not the TMUL: see x86_amx_at. */
 typedef struct {
     /* B tiles p (K = 64: sub-blocks 2p, 2p + 1): w[0] value * (sc >> 3),
      * w[1] value * (sc & 7) (Q6_K: value * digit i of the scale, below;
@@ -392,12 +392,12 @@ static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_ks *pk)
  * in int16 pairs for Q4_K / Q5_K's mins term, (s0 s1) (s2 s3) (s4 s5)
  * (s6 s7). Zeros past the last token.
  *
- * Why a copy: an A tile straight from the Q8_K rows is 16 rows 64 bytes
- * each, every one across two cache lines (the 292-byte blocks), and with
+ * Why a copy: an A tile straight from the Q8_K rows is 16 rows of 64
+ * bytes, nearly all across two cache lines (the 292-byte blocks), and with
  * the pack's B tiles those loads, not the TMUL, bound the products (a
  * tdpbsud alone 4.3 ns, a super-block's 8 with their 12 loads ~100 ns;
  * from contiguous records ~85, and ~62 when two token tiles share each B
- * tile: x86_amx_k4_run2). The rows' bsums and d move into the records
+ * tile: x86_amx_k4_sb2). The rows' bsums and d move into the records
  * too, so a product's float steps touch no row. */
 typedef struct {
     int8_t q[4][16][64];
@@ -479,80 +479,75 @@ X86_INLINE void x86_amx_q6_steps(const x86_amx_ks *o, const x86_amx_at *ar, int3
         }                                                                                                          \
     } while (0)
 
-/* A token tile (nt of its tokens valid; at: its nsb records) against a
- * packed strip (q6: Q6_K's, else Q4_K / Q5_K's): y rows rs + lane
- * (masked). */
-X86_AMX X86_INLINE void x86_amx_ks_run(bool q6, const x86_amx_ks *pk, int nsb, const x86_amx_at *at, int nt, float *y,
-                                       int ldy, int rs, __mmask16 rows)
+/* Super-block o of a packed strip (q6: Q6_K's, else Q4_K / Q5_K's)
+ * against a token tile (record ar, nt of its tokens valid): its float
+ * steps into acc. */
+X86_AMX X86_INLINE void x86_amx_ks_sb(bool q6, const x86_amx_ks *o, const x86_amx_at *ar, int nt, __m512 *acc)
 {
     _Alignas(64) int32_t c[3][16][16];
-    __m512 acc[16];
-    for (int t = 0; t < 16; t++) acc[t] = _mm512_setzero_ps();
-    for (int b = 0; b < nsb; b++) {
-        const x86_amx_ks *o = &pk[b];
-        const x86_amx_at *ar = &at[b];
-        _tile_zero(0);
-        _tile_zero(1);
-        if (q6) _tile_zero(2);
-        /* the activations in tiles 3 and 7 in turn: one product's A
-         * loads while the last one's run (+1.3 %) */
-        for (int p = 0; p < 4; p += 2) {
-            X86_AMX_KS_DP(3, p);
-            X86_AMX_KS_DP(7, p + 1);
-        }
-        _tile_stored(0, c[0], 64);
-        _tile_stored(1, c[1], 64);
-        if (q6) {
-            _tile_stored(2, c[2], 64);
-            x86_amx_q6_steps(o, ar, c, nt, acc);
-        } else {
-            x86_amx_k4_steps(o, ar, c, nt, acc);
-        }
+    _tile_zero(0);
+    _tile_zero(1);
+    if (q6) _tile_zero(2);
+    /* the activations in tiles 3 and 7 in turn: one product's A loads
+     * while the last one's run (+1.3 %) */
+    for (int p = 0; p < 4; p += 2) {
+        X86_AMX_KS_DP(3, p);
+        X86_AMX_KS_DP(7, p + 1);
     }
-    for (int t = 0; t < nt; t++) _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, acc[t]);
+    _tile_stored(0, c[0], 64);
+    _tile_stored(1, c[1], 64);
+    if (q6) {
+        _tile_stored(2, c[2], 64);
+        x86_amx_q6_steps(o, ar, c, nt, acc);
+    } else {
+        x86_amx_k4_steps(o, ar, c, nt, acc);
+    }
 }
 
-/* Two whole token tiles (records a0, a1) against a Q4_K / Q5_K strip:
- * each B tile loaded serves both, C tiles (0, 1) and (2, 6), A tiles 3
- * and 7. (Q6_K's three sums a token tile leave no tiles for this.) */
-X86_AMX X86_INLINE void x86_amx_k4_run2(const x86_amx_ks *pk, int nsb, const x86_amx_at *a0, const x86_amx_at *a1,
-                                        float *y, int ldy, int rs, __mmask16 rows)
+/* Q4_K / Q5_K: super-block o against two token tiles (records a0, whole,
+ * and a1, nt1 tokens valid) at once: each B tile loaded serves both, C
+ * tiles (0, 1) and (2, 6), A tiles 3 and 7. (Q6_K's three sums a token
+ * tile leave no tiles for this.) */
+X86_AMX X86_INLINE void x86_amx_k4_sb2(const x86_amx_ks *o, const x86_amx_at *a0, const x86_amx_at *a1, int nt1,
+                                       __m512 *acc)
 {
     _Alignas(64) int32_t c[2][2][16][16];
-    __m512 acc[2][16];
-    for (int t = 0; t < 16; t++) acc[0][t] = acc[1][t] = _mm512_setzero_ps();
-    for (int b = 0; b < nsb; b++) {
-        const x86_amx_ks *o = &pk[b];
-        _tile_zero(0);
-        _tile_zero(1);
-        _tile_zero(2);
-        _tile_zero(6);
-        for (int p = 0; p < 4; p++) {
-            _tile_loadd(3, a0[b].q[p], 64);
-            _tile_loadd(4, o->w[0][p], 64);
-            _tile_loadd(5, o->w[1][p], 64);
-            _tile_loadd(7, a1[b].q[p], 64);
-            _tile_dpbsud(0, 3, 4);
-            _tile_dpbsud(1, 3, 5);
-            _tile_dpbsud(2, 7, 4);
-            _tile_dpbsud(6, 7, 5);
-        }
-        _tile_stored(0, c[0][0], 64);
-        _tile_stored(1, c[0][1], 64);
-        _tile_stored(2, c[1][0], 64);
-        _tile_stored(6, c[1][1], 64);
-        x86_amx_k4_steps(o, &a0[b], c[0], 16, acc[0]);
-        x86_amx_k4_steps(o, &a1[b], c[1], 16, acc[1]);
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(6);
+    for (int p = 0; p < 4; p++) {
+        _tile_loadd(3, a0->q[p], 64);
+        _tile_loadd(4, o->w[0][p], 64);
+        _tile_loadd(5, o->w[1][p], 64);
+        _tile_loadd(7, a1->q[p], 64);
+        _tile_dpbsud(0, 3, 4);
+        _tile_dpbsud(1, 3, 5);
+        _tile_dpbsud(2, 7, 4);
+        _tile_dpbsud(6, 7, 5);
     }
-    for (int t = 0; t < 16; t++) {
-        _mm512_mask_storeu_ps(y + (size_t)t * (size_t)ldy + rs, rows, acc[0][t]);
-        _mm512_mask_storeu_ps(y + (size_t)(16 + t) * (size_t)ldy + rs, rows, acc[1][t]);
-    }
+    _tile_stored(0, c[0][0], 64);
+    _tile_stored(1, c[0][1], 64);
+    _tile_stored(2, c[1][0], 64);
+    _tile_stored(6, c[1][1], 64);
+    x86_amx_k4_steps(o, a0, c[0], 16, acc);
+    x86_amx_k4_steps(o, a1, c[1], nt1, acc + 16);
 }
+
+/* Tokens per pass over a strip (their sums in acc, on the stack). */
+enum { X86_AMX_K_CH = 256 };
 
 /* The product for Q4_K / Q5_K (kind 4 / 5: their values are unsigned
  * bytes) or Q6_K (kind 6) groups (whole groups, as x86_amx_q8_matmul's),
- * n_tok > 0 tokens. Stack: ~400 KiB (the strip, 12.7 KiB a super-block).
+ * n_tok > 0 tokens.
+ *
+ * Per group: the strip packed, then per chunk of up to X86_AMX_K_CH
+ * tokens, super-block by super-block, all its token tiles: a super-block's
+ * B tiles (8 KiB, Q6_K 12) stay in L1 across the tiles and only the
+ * records come from L2. Each token's float steps still run over the
+ * super-blocks in order, so the bits are those of one tile at a time.
+ *
+ * Stack: ~420 KiB (the strip, 12.7 KiB a super-block; the chunk's sums).
  * The activation records (4.3 KiB per 16 tokens and super-block: 1-3 MiB
  * for a 512-token batch, too much for a stack) come from the heap; the
  * kernel API passes no scratch, and glibc serves a call after the first
@@ -569,27 +564,36 @@ X86_AMX __attribute__((noinline)) static bool x86_amx_k_matmul(int kind, const v
     if (!at) return false;
     x86_amx_k_act((const char *)act, arb, n_tok, nsb, at);
     x86_amx_ks pk[X86_TILE_K_MAX_SB];
+    __m512 acc[X86_AMX_K_CH];
     x86_amx_config(true);
     for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
         const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
         const uint8_t *gp = (const uint8_t *)w + (size_t)rs * w_row_bytes;
         if (kind == 6) x86_amx_q6s_pack(gp, nsb, pk);
         else x86_amx_k4s_pack(gp, kind == 5, nsb, pk);
-        for (int gi = 0; gi < ntt;) {
-            const int t = gi * 16, nt = n_tok - t < 16 ? n_tok - t : 16;
-            float *yt = y + (size_t)t * (size_t)ldy;
-            const x86_amx_at *att = &at[(size_t)gi * (size_t)nsb];
-            x86_tile_prefetch(w, w_row_bytes, rs, r1, gi, ntt);
-            if (kind != 6 && t + 32 <= n_tok) {
-                x86_tile_prefetch(w, w_row_bytes, rs, r1, gi + 1, ntt);
-                x86_amx_k4_run2(pk, nsb, att, att + nsb, yt, ldy, rs, rows);
-                gi += 2;
-                continue;
+        for (int c0 = 0; c0 < n_tok; c0 += X86_AMX_K_CH) {
+            const int cn = n_tok - c0 < X86_AMX_K_CH ? n_tok - c0 : X86_AMX_K_CH;
+            const x86_amx_at *ac = &at[(size_t)(c0 / 16) * (size_t)nsb];
+            for (int t = 0; t < cn; t++) acc[t] = _mm512_setzero_ps();
+            for (int b = 0; b < nsb; b++) {
+                const x86_amx_ks *o = &pk[b];
+                if (c0 == 0) x86_tile_prefetch(w, w_row_bytes, rs, r1, b, nsb);
+                for (int t = 0; t < cn;) {
+                    const x86_amx_at *ar = &ac[(size_t)(t / 16) * (size_t)nsb + (size_t)b];
+                    const int nt = cn - t < 16 ? cn - t : 16;
+                    if (kind != 6 && nt == 16 && t + 16 < cn) {
+                        const int nt1 = cn - t - 16 < 16 ? cn - t - 16 : 16;
+                        x86_amx_k4_sb2(o, ar, ar + nsb, nt1, acc + t);
+                        t += 16 + nt1;
+                        continue;
+                    }
+                    /* two instances, so q6 is a constant in each */
+                    if (kind == 6) x86_amx_ks_sb(true, o, ar, nt, acc + t);
+                    else x86_amx_ks_sb(false, o, ar, nt, acc + t);
+                    t += nt;
+                }
             }
-            /* two instances, so q6 is a constant in each */
-            if (kind == 6) x86_amx_ks_run(true, pk, nsb, att, nt, yt, ldy, rs, rows);
-            else x86_amx_ks_run(false, pk, nsb, att, nt, yt, ldy, rs, rows);
-            gi++;
+            for (int t = 0; t < cn; t++) _mm512_mask_storeu_ps(y + (size_t)(c0 + t) * (size_t)ldy + rs, rows, acc[t]);
         }
     }
     _tile_release();
