@@ -293,35 +293,33 @@ X86_INLINE __m512i x86_dup16(__m512i x)
     return _mm512_or_si512(_mm512_and_si512(x, _mm512_set1_epi32(0xffff)), _mm512_slli_epi32(x, 16));
 }
 
-/* A group's Q4_K / Q5_K super-blocks (the R16 layout, r16_layout.h) as
- * x86_amx_ks: x86_tile_k4_pack_r16's unpacking, each value then times the
- * two scale parts. Those multiply whole 16-bit words: a byte times a part
- * stays below 256, so nothing carries into the next byte. */
-static void x86_amx_k4s_pack(const uint8_t *gp, int has_qh, int nsb, x86_amx_ks *pk)
+/* Super-block bp of a group of Q4_K / Q5_K rows (the R16 layout,
+ * r16_layout.h) as x86_amx_ks: x86_tile_k4_pack_r16's unpacking, each
+ * value then times the two scale parts. Those multiply whole 16-bit
+ * words: a byte times a part stays below 256, so nothing carries into the
+ * next byte. */
+static void x86_amx_k4s_pack(const uint8_t *bp, int has_qh, x86_amx_ks *o)
 {
     const __m512i seven = _mm512_set1_epi32(7);
-    for (int b = 0; b < nsb; b++) {
-        x86_amx_ks *o = &pk[b];
-        __m512i sc[8], m[8], sh[8], sl[8];
-        const uint8_t *bp = x86_r16k_head(gp, has_qh, b, o->d, o->mn, sc, m);
-        for (int j = 0; j < 8; j++) {
-            /* the parts in both 16-bit halves of each lane */
-            sh[j] = x86_dup16(_mm512_srli_epi32(sc[j], 3));
-            sl[j] = x86_dup16(_mm512_and_si512(sc[j], seven));
-        }
-        for (int p = 0; p < 4; p++) _mm512_storeu_si512(o->mp[p], _mm512_or_si512(m[2 * p], _mm512_slli_epi32(m[2 * p + 1], 16)));
-        /* 32-byte chunk c: sub-blocks 2c (low nibbles: rows 0-7 of B
-         * tile c) and 2c + 1 (high: rows 8-15) */
-        for (int c = 0; c < 4; c++)
-            for (int k = 0; k < 8; k++) {
-                __m512i lo, hi;
-                x86_r16k_values(bp, has_qh, c, k, &lo, &hi);
-                _mm512_storeu_si512(o->w[0][c][k], _mm512_mullo_epi16(lo, sh[2 * c]));
-                _mm512_storeu_si512(o->w[1][c][k], _mm512_mullo_epi16(lo, sl[2 * c]));
-                _mm512_storeu_si512(o->w[0][c][8 + k], _mm512_mullo_epi16(hi, sh[2 * c + 1]));
-                _mm512_storeu_si512(o->w[1][c][8 + k], _mm512_mullo_epi16(hi, sl[2 * c + 1]));
-            }
+    __m512i sc[8], m[8], sh[8], sl[8];
+    x86_r16k_head(bp, has_qh, 0, o->d, o->mn, sc, m);
+    for (int j = 0; j < 8; j++) {
+        /* the parts in both 16-bit halves of each lane */
+        sh[j] = x86_dup16(_mm512_srli_epi32(sc[j], 3));
+        sl[j] = x86_dup16(_mm512_and_si512(sc[j], seven));
     }
+    for (int p = 0; p < 4; p++) _mm512_storeu_si512(o->mp[p], _mm512_or_si512(m[2 * p], _mm512_slli_epi32(m[2 * p + 1], 16)));
+    /* 32-byte chunk c: sub-blocks 2c (low nibbles: rows 0-7 of B tile c)
+     * and 2c + 1 (high: rows 8-15) */
+    for (int c = 0; c < 4; c++)
+        for (int k = 0; k < 8; k++) {
+            __m512i lo, hi;
+            x86_r16k_values(bp, has_qh, c, k, &lo, &hi);
+            _mm512_storeu_si512(o->w[0][c][k], _mm512_mullo_epi16(lo, sh[2 * c]));
+            _mm512_storeu_si512(o->w[1][c][k], _mm512_mullo_epi16(lo, sl[2 * c]));
+            _mm512_storeu_si512(o->w[0][c][8 + k], _mm512_mullo_epi16(hi, sh[2 * c + 1]));
+            _mm512_storeu_si512(o->w[1][c][8 + k], _mm512_mullo_epi16(hi, sl[2 * c + 1]));
+        }
 }
 
 /* --- Q6_K ------------------------------------------------------------------
@@ -353,37 +351,33 @@ X86_INLINE __m512i x86_round_div7(__m512i x)
     return _mm512_sub_epi32(_mm512_srli_epi32(_mm512_mullo_epi32(y, _mm512_set1_epi32(9363)), 16), _mm512_set1_epi32(18));
 }
 
-/* A group's Q6_K super-blocks (R16 layout) as x86_amx_ks. */
-static void x86_amx_q6s_pack(const uint8_t *gp, int nsb, x86_amx_ks *pk)
+/* Super-block bp of a group of Q6_K rows (R16 layout) as x86_amx_ks. */
+static void x86_amx_q6s_pack(const uint8_t *bp, x86_amx_ks *o)
 {
     const __m512i k32 = _mm512_set1_epi8(32), seven = _mm512_set1_epi32(7);
-    for (int b = 0; b < nsb; b++) {
-        const uint8_t *bp = gp + (size_t)b * X86_R16Q6_BLOCK;
-        x86_amx_ks *o = &pk[b];
-        _mm512_storeu_ps(o->d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp)));
-        __m512i sc[16], dg[3][16];
-        x86_r16q6_scales(bp, sc);
-        for (int j = 0; j < 16; j++) {
-            /* balanced base 7: d0 = sc - 7 * round(sc / 7), and so on */
-            const __m512i q1 = x86_round_div7(sc[j]), d0 = _mm512_sub_epi32(sc[j], _mm512_mullo_epi32(q1, seven));
-            const __m512i d2 = x86_round_div7(q1), d1 = _mm512_sub_epi32(q1, _mm512_mullo_epi32(d2, seven));
-            dg[0][j] = x86_dup16(d0);
-            dg[1][j] = x86_dup16(d1);
-            dg[2][j] = x86_dup16(d2);
-        }
-        for (int h = 0; h < 2; h++)
-            for (int k = 0; k < 8; k++) {
-                __m512i u[4];
-                x86_r16q6_quarters(bp, h, k, u);
-                for (int q = 0; q < 4; q++) {
-                    /* group g = 4h + q: sub-block 2g + k / 4; tile g / 2, rows 8 (g % 2) + k */
-                    const int g = 4 * h + q, j = 2 * g + k / 4;
-                    const __m512i v = _mm512_sub_epi8(u[q], k32);
-                    for (int i = 0; i < 3; i++)
-                        _mm512_storeu_si512(o->w[i][g / 2][8 * (g % 2) + k], x86_mul_i8_by_i16(v, dg[i][j]));
-                }
-            }
+    _mm512_storeu_ps(o->d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp)));
+    __m512i sc[16], dg[3][16];
+    x86_r16q6_scales(bp, sc);
+    for (int j = 0; j < 16; j++) {
+        /* balanced base 7: d0 = sc - 7 * round(sc / 7), and so on */
+        const __m512i q1 = x86_round_div7(sc[j]), d0 = _mm512_sub_epi32(sc[j], _mm512_mullo_epi32(q1, seven));
+        const __m512i d2 = x86_round_div7(q1), d1 = _mm512_sub_epi32(q1, _mm512_mullo_epi32(d2, seven));
+        dg[0][j] = x86_dup16(d0);
+        dg[1][j] = x86_dup16(d1);
+        dg[2][j] = x86_dup16(d2);
     }
+    for (int h = 0; h < 2; h++)
+        for (int k = 0; k < 8; k++) {
+            __m512i u[4];
+            x86_r16q6_quarters(bp, h, k, u);
+            for (int q = 0; q < 4; q++) {
+                /* group g = 4h + q: sub-block 2g + k / 4; tile g / 2, rows 8 (g % 2) + k */
+                const int g = 4 * h + q, j = 2 * g + k / 4;
+                const __m512i v = _mm512_sub_epi8(u[q], k32);
+                for (int i = 0; i < 3; i++)
+                    _mm512_storeu_si512(o->w[i][g / 2][8 * (g % 2) + k], x86_mul_i8_by_i16(v, dg[i][j]));
+            }
+        }
 }
 
 /* A token tile's activations for one super-block, as the products and
@@ -534,20 +528,22 @@ X86_AMX X86_INLINE void x86_amx_k4_sb2(const x86_amx_ks *o, const x86_amx_at *a0
     x86_amx_k4_steps(o, a1, c[1], nt1, acc + 16);
 }
 
-/* Tokens per pass over a strip (their sums in acc, on the stack). */
-enum { X86_AMX_K_CH = 256 };
+/* Tokens per pass over a group's super-blocks (their sums in acc, on
+ * the stack: 32 KiB). */
+enum { X86_AMX_K_CH = 512 };
 
 /* The product for Q4_K / Q5_K (kind 4 / 5: their values are unsigned
  * bytes) or Q6_K (kind 6) groups (whole groups, as x86_amx_q8_matmul's),
  * n_tok > 0 tokens.
  *
- * Per group: the strip packed, then per chunk of up to X86_AMX_K_CH
- * tokens, super-block by super-block, all its token tiles: a super-block's
- * B tiles (8 KiB, Q6_K 12) stay in L1 across the tiles and only the
- * records come from L2. Each token's float steps still run over the
- * super-blocks in order, so the bits are those of one tile at a time.
+ * Per group and chunk of up to X86_AMX_K_CH tokens, super-block by
+ * super-block: the super-block packed (into one of two buffers, in turn:
+ * 12.7 KiB each, so the pack's stores and the B tiles' loads stay in L1),
+ * then all the chunk's token tiles against it; only the records come
+ * from L2. Each token's float steps still run over the super-blocks in
+ * order, so the bits are those of one tile at a time. (A chunk past the
+ * first packs the group again: a batch over 512 tokens.)
  *
- * Stack: ~420 KiB (the strip, 12.7 KiB a super-block; the chunk's sums).
  * The activation records (4.3 KiB per 16 tokens and super-block: 1-3 MiB
  * for a 512-token batch, too much for a stack) come from the heap; the
  * kernel API passes no scratch, and glibc serves a call after the first
@@ -563,20 +559,21 @@ X86_AMX __attribute__((noinline)) static bool x86_amx_k_matmul(int kind, const v
     x86_amx_at *at = aligned_alloc(64, (size_t)ntt * (size_t)nsb * sizeof *at);
     if (!at) return false;
     x86_amx_k_act((const char *)act, arb, n_tok, nsb, at);
-    x86_amx_ks pk[X86_TILE_K_MAX_SB];
+    const size_t bsz = kind == 6 ? X86_R16Q6_BLOCK : kind == 5 ? X86_R16Q5_BLOCK : X86_R16K_BLOCK;
+    x86_amx_ks pk[2];
     __m512 acc[X86_AMX_K_CH];
     x86_amx_config(true);
     for (int rs = r0 / 16 * 16; rs < r1; rs += 16) {
         const __mmask16 rows = x86_r16_lanes(rs, r0, r1);
         const uint8_t *gp = (const uint8_t *)w + (size_t)rs * w_row_bytes;
-        if (kind == 6) x86_amx_q6s_pack(gp, nsb, pk);
-        else x86_amx_k4s_pack(gp, kind == 5, nsb, pk);
         for (int c0 = 0; c0 < n_tok; c0 += X86_AMX_K_CH) {
             const int cn = n_tok - c0 < X86_AMX_K_CH ? n_tok - c0 : X86_AMX_K_CH;
             const x86_amx_at *ac = &at[(size_t)(c0 / 16) * (size_t)nsb];
             for (int t = 0; t < cn; t++) acc[t] = _mm512_setzero_ps();
             for (int b = 0; b < nsb; b++) {
-                const x86_amx_ks *o = &pk[b];
+                x86_amx_ks *o = &pk[b & 1];
+                if (kind == 6) x86_amx_q6s_pack(gp + (size_t)b * bsz, o);
+                else x86_amx_k4s_pack(gp + (size_t)b * bsz, kind == 5, o);
                 if (c0 == 0) x86_tile_prefetch(w, w_row_bytes, rs, r1, b, nsb);
                 for (int t = 0; t < cn;) {
                     const x86_amx_at *ar = &ac[(size_t)(t / 16) * (size_t)nsb + (size_t)b];

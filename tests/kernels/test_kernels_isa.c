@@ -285,9 +285,9 @@ static void check_repack(const hone_kernels *k, const hone_kernels *g)
     static const int RANGES[][2] = {{0, 0}, {8, 8}, {3, 5}, {16, 0}, {17, 15}};
     /* up to 16 tokens the few-token kernels, above them the tiles (AMX:
      * 16-token tiles, a last partial one padded: 17, 27, 50; the
-     * K-quants in pairs of tiles, and 290 tokens for their passes of 256,
+     * K-quants in pairs of tiles, and 530 tokens for their passes of 512,
      * K-quants only and n <= 4096 to keep it quick) */
-    static const int TOKS[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 27, 32, 50, 290};
+    static const int TOKS[] = {1, 2, 3, 4, 5, 7, 8, 13, 16, 17, 27, 32, 50, 530};
     int repacked = 0;
     for (size_t ti = 0; ti < N_TYPES; ti++) {
         const uint32_t t = TYPES[ti];
@@ -322,7 +322,7 @@ static void check_repack(const hone_kernels *k, const hone_kernels *g)
                 free(parts);
                 for (size_t ki = 0; ki < sizeof TOKS / sizeof TOKS[0]; ki++) {
                     const int tok = TOKS[ki], ldy = rows + 3;
-                    if (tok > 256 && (n > 4096 || (t != HONE_TYPE_Q4_K && t != HONE_TYPE_Q5_K && t != HONE_TYPE_Q6_K)))
+                    if (tok > 512 && (n > 4096 || (t != HONE_TYPE_Q4_K && t != HONE_TYPE_Q5_K && t != HONE_TYPE_Q6_K)))
                         continue;
                     float *x = awkward_floats(n * tok, 8000 + ki, 0);
                     hone_test_row a = hone_test_quantize(g, vt, x, (int64_t)n * tok);
