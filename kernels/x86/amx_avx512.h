@@ -298,7 +298,7 @@ X86_INLINE __m512i x86_dup16(__m512i x)
  * value then times the two scale parts. Those multiply whole 16-bit
  * words: a byte times a part stays below 256, so nothing carries into the
  * next byte. */
-static void x86_amx_k4s_pack(const uint8_t *bp, int has_qh, x86_amx_ks *o)
+X86_AMX static void x86_amx_k4s_pack(const uint8_t *bp, int has_qh, x86_amx_ks *o)
 {
     const __m512i seven = _mm512_set1_epi32(7);
     __m512i sc[8], m[8], sh[8], sl[8];
@@ -352,7 +352,7 @@ X86_INLINE __m512i x86_round_div7(__m512i x)
 }
 
 /* Super-block bp of a group of Q6_K rows (R16 layout) as x86_amx_ks. */
-static void x86_amx_q6s_pack(const uint8_t *bp, x86_amx_ks *o)
+X86_AMX static void x86_amx_q6s_pack(const uint8_t *bp, x86_amx_ks *o)
 {
     const __m512i k32 = _mm512_set1_epi8(32), seven = _mm512_set1_epi32(7);
     _mm512_storeu_ps(o->d, _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)bp)));
@@ -549,7 +549,8 @@ enum { X86_AMX_K_CH = 512 };
  * kernel API passes no scratch, and glibc serves a call after the first
  * from its arena (bench-1b pp512: no more page faults in five runs than
  * in one). False, nothing done: no memory (the caller falls back to the
- * VNNI tiles). */
+ * VNNI tiles). Stack: ~60 KiB (two packed super-blocks, the chunk's
+ * sums). */
 X86_AMX __attribute__((noinline)) static bool x86_amx_k_matmul(int kind, const void *w, size_t w_row_bytes,
                                                                const void *act, size_t arb, int n, int r0, int r1,
                                                                int n_tok, float *y, int ldy)
