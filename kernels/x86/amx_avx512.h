@@ -302,7 +302,7 @@ X86_AMX static void x86_amx_k4s_pack(const uint8_t *bp, int has_qh, x86_amx_ks *
 {
     const __m512i seven = _mm512_set1_epi32(7);
     __m512i sc[8], m[8], sh[8], sl[8];
-    x86_r16k_head(bp, has_qh, 0, o->d, o->mn, sc, m);
+    x86_r16k_head(bp, o->d, o->mn, sc, m);
     for (int j = 0; j < 8; j++) {
         /* the parts in both 16-bit halves of each lane */
         sh[j] = x86_dup16(_mm512_srli_epi32(sc[j], 3));
@@ -433,8 +433,8 @@ X86_INLINE void x86_amx_k4_steps(const x86_amx_ks *o, const x86_amx_at *ar, int3
     const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
     for (int t = 0; t < nt; t++) {
         const int32_t *s16 = ar->s[t];
-        __m512i mins = _mm512_dpwssd_epi32(_mm512_setzero_si512(), _mm512_set1_epi32(s16[0]), _mm512_loadu_si512(o->mp[0]));
-        for (int p = 1; p < 4; p++) mins = _mm512_dpwssd_epi32(mins, _mm512_set1_epi32(s16[p]), _mm512_loadu_si512(o->mp[p]));
+        __m512i mins = _mm512_setzero_si512();
+        for (int p = 0; p < 4; p++) mins = _mm512_dpwssd_epi32(mins, _mm512_set1_epi32(s16[p]), _mm512_loadu_si512(o->mp[p]));
         const __m512i isum = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(c[0][t]), 3), _mm512_load_si512(c[1][t]));
         const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(mins), _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum)));
         acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(ar->d[t]), v, acc[t]);

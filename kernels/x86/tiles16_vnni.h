@@ -420,19 +420,15 @@ X86_INLINE void x86_r16k_values(const uint8_t *bp, int has_qh, int c, int k, __m
     if (has_qh) x86_r16k_fifth(bp, c, k, lo, hi);
 }
 
-/* Super-block b of a group of 16 Q4_K (Q5_K if has_qh) rows in that
- * layout: its d and -dmin per row into d16 / mn16, its scales and mins as
- * int32 lanes; returns where its bytes start. */
-X86_INLINE const uint8_t *x86_r16k_head(const uint8_t *gp, int has_qh, int b, float *d16, float *mn16, __m512i sc[8],
-                                        __m512i m[8])
+/* Super-block bp of a group of 16 Q4_K / Q5_K rows in that layout: its d
+ * and -dmin per row into d16 / mn16, its scales and mins as int32 lanes. */
+X86_INLINE void x86_r16k_head(const uint8_t *bp, float *d16, float *mn16, __m512i sc[8], __m512i m[8])
 {
-    const uint8_t *bp = gp + (size_t)b * (has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK);
     __m512 d, mn;
     x86_r16k_d(bp, &d, &mn);
     _mm512_storeu_ps(d16, d);
     _mm512_storeu_ps(mn16, mn);
     x86_r16k_scales(bp, sc, m);
-    return bp;
 }
 
 /* A group of 16 Q4_K (Q5_K if has_qh) rows in that layout as a packed
@@ -442,7 +438,8 @@ static void x86_tile_k4_pack_r16(const uint8_t *gp, int has_qh, int nsb, x86_til
     for (int b = 0; b < nsb; b++) {
         x86_tile_k4 *o = &pk[b];
         __m512i sc[8], m[8];
-        const uint8_t *bp = x86_r16k_head(gp, has_qh, b, o->d, o->mn, sc, m);
+        const uint8_t *bp = gp + (size_t)b * (has_qh ? X86_R16Q5_BLOCK : X86_R16K_BLOCK);
+        x86_r16k_head(bp, o->d, o->mn, sc, m);
         for (int j = 0; j < 8; j++) {
             _mm512_storeu_si512(o->sc[j], sc[j]);
             _mm512_storeu_si512(o->m2[j], _mm512_or_si512(m[j], _mm512_slli_epi32(m[j], 16)));
