@@ -428,7 +428,8 @@ static void x86_amx_k_act(const char *act, size_t arb, int n_tok, int nsb, x86_a
  * tiles stored in c: 8 C0 + C1 is isum) into acc. The mins term: the
  * sub-blocks' sums in pairs times mp, four vpdpwssd; then as
  * x86_tile_k4_run. */
-X86_INLINE void x86_amx_k4_steps(const x86_amx_ks *o, const x86_amx_at *ar, int32_t (*c)[16][16], int nt, __m512 *acc)
+X86_INLINE void x86_amx_k4_steps(const x86_amx_ks *o, const x86_amx_at *ar, int32_t (*c)[16][16], int nt, bool first,
+                                 __m512 *acc)
 {
     const __m512 dv = _mm512_loadu_ps(o->d), mnv = _mm512_loadu_ps(o->mn);
     for (int t = 0; t < nt; t++) {
@@ -437,13 +438,14 @@ X86_INLINE void x86_amx_k4_steps(const x86_amx_ks *o, const x86_amx_at *ar, int3
         for (int p = 0; p < 4; p++) mins = _mm512_dpwssd_epi32(mins, _mm512_set1_epi32(s16[p]), _mm512_loadu_si512(o->mp[p]));
         const __m512i isum = _mm512_add_epi32(_mm512_slli_epi32(_mm512_load_si512(c[0][t]), 3), _mm512_load_si512(c[1][t]));
         const __m512 v = _mm512_fmadd_ps(mnv, _mm512_cvtepi32_ps(mins), _mm512_mul_ps(dv, _mm512_cvtepi32_ps(isum)));
-        acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(ar->d[t]), v, acc[t]);
+        acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(ar->d[t]), v, first ? _mm512_setzero_ps() : acc[t]);
     }
 }
 
 /* Q6_K: the same for its three sums, C0 + 7 (C1 + 7 C2) (x * 7 = (x <<
  * 3) - x); then as x86_tile_q6_run. */
-X86_INLINE void x86_amx_q6_steps(const x86_amx_ks *o, const x86_amx_at *ar, int32_t (*c)[16][16], int nt, __m512 *acc)
+X86_INLINE void x86_amx_q6_steps(const x86_amx_ks *o, const x86_amx_at *ar, int32_t (*c)[16][16], int nt, bool first,
+                                 __m512 *acc)
 {
     const __m512 dv = _mm512_loadu_ps(o->d);
     for (int t = 0; t < nt; t++) {
@@ -451,7 +453,8 @@ X86_INLINE void x86_amx_q6_steps(const x86_amx_ks *o, const x86_amx_at *ar, int3
         __m512i s = _mm512_load_si512(c[2][t]);
         s = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(s, 3), s), c1);
         s = _mm512_add_epi32(_mm512_sub_epi32(_mm512_slli_epi32(s, 3), s), c0);
-        acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(ar->d[t])), _mm512_cvtepi32_ps(s), acc[t]);
+        acc[t] = _mm512_fmadd_ps(_mm512_mul_ps(dv, _mm512_set1_ps(ar->d[t])), _mm512_cvtepi32_ps(s),
+                                 first ? _mm512_setzero_ps() : acc[t]);
     }
 }
 
@@ -476,7 +479,8 @@ X86_INLINE void x86_amx_q6_steps(const x86_amx_ks *o, const x86_amx_at *ar, int3
 /* Super-block o of a packed strip (q6: Q6_K's, else Q4_K / Q5_K's)
  * against a token tile (record ar, nt of its tokens valid): its float
  * steps into acc. */
-X86_AMX X86_INLINE void x86_amx_ks_sb(bool q6, const x86_amx_ks *o, const x86_amx_at *ar, int nt, __m512 *acc)
+X86_AMX X86_INLINE void x86_amx_ks_sb(bool q6, const x86_amx_ks *o, const x86_amx_at *ar, int nt, bool first,
+                                      __m512 *acc)
 {
     _Alignas(64) int32_t c[3][16][16];
     _tile_zero(0);
@@ -492,9 +496,9 @@ X86_AMX X86_INLINE void x86_amx_ks_sb(bool q6, const x86_amx_ks *o, const x86_am
     _tile_stored(1, c[1], 64);
     if (q6) {
         _tile_stored(2, c[2], 64);
-        x86_amx_q6_steps(o, ar, c, nt, acc);
+        x86_amx_q6_steps(o, ar, c, nt, first, acc);
     } else {
-        x86_amx_k4_steps(o, ar, c, nt, acc);
+        x86_amx_k4_steps(o, ar, c, nt, first, acc);
     }
 }
 
@@ -503,7 +507,7 @@ X86_AMX X86_INLINE void x86_amx_ks_sb(bool q6, const x86_amx_ks *o, const x86_am
  * tiles (0, 1) and (2, 6), A tiles 3 and 7. (Q6_K's three sums a token
  * tile leave no tiles for this.) */
 X86_AMX X86_INLINE void x86_amx_k4_sb2(const x86_amx_ks *o, const x86_amx_at *a0, const x86_amx_at *a1, int nt1,
-                                       __m512 *acc)
+                                       bool first, __m512 *acc)
 {
     _Alignas(64) int32_t c[2][2][16][16];
     _tile_zero(0);
@@ -524,8 +528,29 @@ X86_AMX X86_INLINE void x86_amx_k4_sb2(const x86_amx_ks *o, const x86_amx_at *a0
     _tile_stored(1, c[0][1], 64);
     _tile_stored(2, c[1][0], 64);
     _tile_stored(6, c[1][1], 64);
-    x86_amx_k4_steps(o, a0, c[0], 16, acc);
-    x86_amx_k4_steps(o, a1, c[1], nt1, acc + 16);
+    x86_amx_k4_steps(o, a0, c[0], 16, first, acc);
+    x86_amx_k4_steps(o, a1, c[1], nt1, first, acc + 16);
+}
+
+/* Super-block o against the cn tokens of a chunk (their records ar[0],
+ * ar[nsb], ...): Q4_K / Q5_K two token tiles at a time. */
+X86_AMX X86_INLINE void x86_amx_ks_tiles(int kind, const x86_amx_ks *o, const x86_amx_at *ar, int nsb, int cn,
+                                         bool first, __m512 *acc)
+{
+    for (int t = 0; t < cn;) {
+        const x86_amx_at *a = &ar[(size_t)(t / 16) * (size_t)nsb];
+        const int nt = cn - t < 16 ? cn - t : 16;
+        if (kind != 6 && nt == 16 && t + 16 < cn) {
+            const int nt1 = cn - t - 16 < 16 ? cn - t - 16 : 16;
+            x86_amx_k4_sb2(o, a, a + nsb, nt1, first, acc + t);
+            t += 16 + nt1;
+            continue;
+        }
+        /* two instances, so q6 is a constant in each */
+        if (kind == 6) x86_amx_ks_sb(true, o, a, nt, first, acc + t);
+        else x86_amx_ks_sb(false, o, a, nt, first, acc + t);
+        t += nt;
+    }
 }
 
 /* Tokens per pass over a group's super-blocks (their sums in acc, on
@@ -570,26 +595,17 @@ X86_AMX __attribute__((noinline)) static bool x86_amx_k_matmul(int kind, const v
         for (int c0 = 0; c0 < n_tok; c0 += X86_AMX_K_CH) {
             const int cn = n_tok - c0 < X86_AMX_K_CH ? n_tok - c0 : X86_AMX_K_CH;
             const x86_amx_at *ac = &at[(size_t)(c0 / 16) * (size_t)nsb];
-            for (int t = 0; t < cn; t++) acc[t] = _mm512_setzero_ps();
             for (int b = 0; b < nsb; b++) {
                 x86_amx_ks *o = &pk[b & 1];
                 if (kind == 6) x86_amx_q6s_pack(gp + (size_t)b * bsz, o);
                 else x86_amx_k4s_pack(gp + (size_t)b * bsz, kind == 5, o);
                 if (c0 == 0) x86_tile_prefetch(w, w_row_bytes, rs, r1, b, nsb);
-                for (int t = 0; t < cn;) {
-                    const x86_amx_at *ar = &ac[(size_t)(t / 16) * (size_t)nsb + (size_t)b];
-                    const int nt = cn - t < 16 ? cn - t : 16;
-                    if (kind != 6 && nt == 16 && t + 16 < cn) {
-                        const int nt1 = cn - t - 16 < 16 ? cn - t - 16 : 16;
-                        x86_amx_k4_sb2(o, ar, ar + nsb, nt1, acc + t);
-                        t += 16 + nt1;
-                        continue;
-                    }
-                    /* two instances, so q6 is a constant in each */
-                    if (kind == 6) x86_amx_ks_sb(true, o, ar, nt, acc + t);
-                    else x86_amx_ks_sb(false, o, ar, nt, acc + t);
-                    t += nt;
-                }
+                /* the first super-block starts the sums from zero
+                 * rather than a cleared acc (a 32 KiB rep stos a group:
+                 * 2.5 % of a Q4_K_M prompt); one instance each way, so
+                 * first is a constant in each */
+                if (b == 0) x86_amx_ks_tiles(kind, o, &ac[b], nsb, cn, true, acc);
+                else x86_amx_ks_tiles(kind, o, &ac[b], nsb, cn, false, acc);
             }
             for (int t = 0; t < cn; t++) _mm512_mask_storeu_ps(y + (size_t)(c0 + t) * (size_t)ldy + rs, rows, acc[t]);
         }
