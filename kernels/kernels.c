@@ -103,18 +103,28 @@ static bool amx_permitted(void)
 #endif
 }
 
-/* AMD's cores (and Hygon's, which are Zen): their tables' decode fetches
- * ahead into L1, where Intel's go to L2 (x86/r16k_avx512.h: each is
- * faster on its own vendor, L1 by 42 % on a Zen 5). */
+/* AMD's cores (and Hygon's, which are Zen). */
 static bool x86_amd(void)
 {
     const X86Info info = GetX86Info();
     return !strcmp(info.vendor, "AuthenticAMD") || !strcmp(info.vendor, "HygonGenuine");
 }
 
+/* Where the repacked decode fetches ahead (body256.h's X86_ROUTE_*) is
+ * the CPU's choice, by a lot. A Zen 5 (family 0x1a) reads fastest with
+ * the fetch into L1 (+42 % over a burst into L2; kernels/README.md round
+ * fifteen); so do later AMD cores, unmeasured. Zen 3 and Zen 4 (family
+ * 0x19) take Intel's fetch into L2, spread over a group's steps: on a Zen
+ * 4, bench-1b tg128 t=2 Q4_K_M +15 % (avx512) and +36 % (avx2) over L1
+ * (round twenty-eight); Zen 3, the same family, is unmeasured. */
+static bool x86_zen_l1(void)
+{
+    return x86_amd() && GetX86Info().family >= 0x1a;
+}
+
 static const hone_kernels *avx2_get(void)
 {
-    return x86_amd() ? hone_kernels_avx2_zen() : hone_kernels_avx2();
+    return x86_zen_l1() ? hone_kernels_avx2_zen5() : hone_kernels_avx2();
 }
 
 /* Same set, with the vdpbf16ps BF16 dot where the CPU has AVX512_BF16,
@@ -124,7 +134,8 @@ static const hone_kernels *avx512_get(void)
 {
     const X86Features f = GetX86Info().features;
     if (f.avx512_bf16 && f.amx_tile && f.amx_int8 && amx_permitted()) return hone_kernels_avx512_amx();
-    if (f.avx512_bf16 && x86_amd()) return hone_kernels_avx512_zen();
+    if (f.avx512_bf16 && x86_zen_l1()) return hone_kernels_avx512_zen5();
+    if (f.avx512_bf16 && x86_amd()) return hone_kernels_avx512_zen4();
     return f.avx512_bf16 ? hone_kernels_avx512_bf16() : hone_kernels_avx512();
 }
 #endif

@@ -18,13 +18,14 @@
 /* Matrices repacked at load (x86_repack): a few tokens straight from the
  * layout, more through the strips and tiles. Else Q4_0 / Q8_0 with 8 rows
  * in lanes (repacked strips for prompt batches, 8-row groups for decode)
- * where the shape suits them, and the group kernels. pf_l2 (Intel): the
- * repacked K-quants' decode fetches ahead into L2, not L1 (AMD;
- * r16k_avx2.h), and every repacked decode group spreads its fetch over its
- * steps (r16_avx2.h, r16k_avx2.h). */
-static void avx2_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, const void *w, size_t w_row_bytes,
+ * where the shape suits them, and the group kernels. route & X86_ROUTE_L2
+ * (Intel; body256.h): every repacked decode group fetches ahead into L2,
+ * spread over its steps, not into L1 at once (AMD; r16_avx2.h,
+ * r16k_avx2.h). */
+static void avx2_matmul_pf(const hone_kernels *k, int route, uint32_t wtype, const void *w, size_t w_row_bytes,
                            const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y, int ldy)
 {
+    const bool pf_l2 = (route & X86_ROUTE_L2) != 0;
     if (wtype & HONE_WTYPE_R16) {
         const uint32_t t = wtype & ~HONE_WTYPE_R16;
         if (t == HONE_TYPE_Q4_0 || t == HONE_TYPE_Q8_0) { /* x86_r16_repack's */
@@ -57,8 +58,8 @@ static void avx2_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, co
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-X86_MATMUL_PF(avx2_matmul, avx2_matmul_pf, true)
-X86_MATMUL_PF(avx2_zen_matmul, avx2_matmul_pf, false)
+X86_MATMUL_PF(avx2_matmul, avx2_matmul_pf, X86_ROUTE_INTEL)
+X86_MATMUL_PF(avx2_zen5_matmul, avx2_matmul_pf, 0)
 
 /* for the avx512 set's Intel tables (x86.h, avx512.c) */
 void hone_avx2_r16k_decode(uint32_t type, const void *w, size_t w_row_bytes, const void *act, size_t act_row_bytes,
@@ -73,8 +74,8 @@ static hone_kernels_slot AVX2 = {.own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x8
                                  .more = {X86_FA_MORE_FIELDS(8), .repack = x86_repack},
                                  .no_blas_f16 = true};
 
-static hone_kernels_slot AVX2_ZEN = {
-    .own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x86_avx2_vec_dot_bf16, avx2_zen_matmul),
+static hone_kernels_slot AVX2_ZEN5 = {
+    .own = X86_OWN("avx2", x86_avx2_vec_dot_f16, x86_avx2_vec_dot_bf16, avx2_zen5_matmul),
     .more = {X86_FA_MORE_FIELDS(8), .repack = x86_repack},
     .no_blas_f16 = true};
 
@@ -83,7 +84,7 @@ const hone_kernels *hone_kernels_avx2(void)
     return hone_kernels_complete(&AVX2);
 }
 
-const hone_kernels *hone_kernels_avx2_zen(void)
+const hone_kernels *hone_kernels_avx2_zen5(void)
 {
-    return hone_kernels_complete(&AVX2_ZEN);
+    return hone_kernels_complete(&AVX2_ZEN5);
 }

@@ -23,11 +23,11 @@
  * X86_DEC_Q8_MAX_TOK tokens, where the tiles take over: measured with
  * bench_kernels --few; Q4_K / Q5_K / Q6_K below X86_TILE_K_MIN_TOK). More
  * tokens: the 16-row tiles. F16: x86/f16_avx512.h, always. Else the group
- * kernels. pf_l2 (Intel): the repacked K-quants' decode fetches ahead into L2,
- * not L1 (AMD; r16k_avx512.h), and every repacked decode group spreads its
- * fetch over its steps (r16_avx512.h, r16k_avx512.h). */
+ * kernels. route (body256.h's X86_ROUTE_*): where the repacked decode
+ * groups fetch ahead (r16_avx512.h, r16k_avx512.h) and whether one or two
+ * tokens take 256-bit steps. */
 enum { X86_DEC_Q8_MAX_TOK = 8 };
-static void avx512_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, const void *w, size_t w_row_bytes,
+static void avx512_matmul_pf(const hone_kernels *k, int route, uint32_t wtype, const void *w, size_t w_row_bytes,
                              const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                              int ldy)
 {
@@ -42,10 +42,10 @@ static void avx512_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, 
              * bench_kernels --few on both cores, Q4_K +4 %, Q5_K +8 %, Q6_K
              * +1 %; three tokens -25 % (kernels/README.md, rounds
              * twenty-two and twenty-three). */
-            if (n_tok <= 2 && pf_l2)
+            if (n_tok <= 2 && (route & X86_ROUTE_NARROW))
                 hone_avx2_r16k_decode(t, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
             else if (n_tok <= X86_R16_MAX_TOK)
-                x86_r16k_dec_matmul(x86_r16k_kind(t), pf_l2, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y,
+                x86_r16k_dec_matmul(x86_r16k_kind(t), route & X86_ROUTE_L2, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y,
                                     ldy);
             else if (t != HONE_TYPE_Q6_K)
                 x86_tile_k4_matmul(w, w_row_bytes, t == HONE_TYPE_Q5_K, true, act, act_row_bytes, n, r0, r1, n_tok, y,
@@ -53,7 +53,8 @@ static void avx512_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, 
             else
                 x86_tile_q6_matmul(w, w_row_bytes, true, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         } else if (n_tok <= X86_R16_MAX_TOK)
-            x86_r16_dec_matmul(t == HONE_TYPE_Q8_0, pf_l2, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+            x86_r16_dec_matmul(t == HONE_TYPE_Q8_0, route & X86_ROUTE_L2, route & X86_ROUTE_NARROW, w, w_row_bytes, act,
+                               act_row_bytes, n, r0, r1, n_tok, y, ldy);
         else
             x86_tile_matmul(t, true, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
@@ -81,13 +82,13 @@ static void avx512_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, 
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
 
-/* Intel's (fetch into L2). */
-X86_MATMUL_PF(avx512_matmul, avx512_matmul_pf, true)
+/* Intel's. */
+X86_MATMUL_PF(avx512_matmul, avx512_matmul_pf, X86_ROUTE_INTEL)
 
 /* The same on CPUs with AVX512_BF16, whose BF16 weights take the vdpbf16ps
- * kernel (x86/avx512_bf16.c): Intel's, and AMD's (Zen 4 / 5) fetching into
- * L1. */
-static void avx512_bf16_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wtype, const void *w,
+ * kernel (x86/avx512_bf16.c): Intel's, Zen 4's (fetching into L2, 512-bit
+ * steps) and Zen 5's (into L1). */
+static void avx512_bf16_matmul_pf(const hone_kernels *k, int route, uint32_t wtype, const void *w,
                                   size_t w_row_bytes, const void *act, size_t act_row_bytes, int n, int r0, int r1,
                                   int n_tok, float *y, int ldy)
 {
@@ -95,10 +96,11 @@ static void avx512_bf16_matmul_pf(const hone_kernels *k, bool pf_l2, uint32_t wt
         hone_avx512_matmul_bf16(w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
         return;
     }
-    avx512_matmul_pf(k, pf_l2, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
+    avx512_matmul_pf(k, route, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }
-X86_MATMUL_PF(avx512_bf16_matmul, avx512_bf16_matmul_pf, true)
-X86_MATMUL_PF(avx512_zen_matmul, avx512_bf16_matmul_pf, false)
+X86_MATMUL_PF(avx512_bf16_matmul, avx512_bf16_matmul_pf, X86_ROUTE_INTEL)
+X86_MATMUL_PF(avx512_zen4_matmul, avx512_bf16_matmul_pf, X86_ROUTE_L2)
+X86_MATMUL_PF(avx512_zen5_matmul, avx512_bf16_matmul_pf, 0)
 
 /* The same on CPUs with AMX-INT8 (all of which have AVX512_BF16): prompt
  * batches over the repacked Q4_0 / Q8_0 / Q4_K / Q5_K / Q6_K groups take
@@ -130,8 +132,13 @@ static hone_kernels_slot AVX512_BF16 = {
     .more = {X86_FA_MORE_FIELDS(16), .repack = x86_repack},
     .no_blas_f16 = true};
 
-static hone_kernels_slot AVX512_ZEN = {
-    .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_zen_matmul),
+static hone_kernels_slot AVX512_ZEN4 = {
+    .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_zen4_matmul),
+    .more = {X86_FA_MORE_FIELDS(16), .repack = x86_repack},
+    .no_blas_f16 = true};
+
+static hone_kernels_slot AVX512_ZEN5 = {
+    .own = X86_OWN("avx512", x86_avx512_vec_dot_f16, hone_avx512_vec_dot_bf16, avx512_zen5_matmul),
     .more = {X86_FA_MORE_FIELDS(16), .repack = x86_repack},
     .no_blas_f16 = true};
 
@@ -155,7 +162,12 @@ const hone_kernels *hone_kernels_avx512_bf16(void)
     return hone_kernels_complete(&AVX512_BF16);
 }
 
-const hone_kernels *hone_kernels_avx512_zen(void)
+const hone_kernels *hone_kernels_avx512_zen4(void)
 {
-    return hone_kernels_complete(&AVX512_ZEN);
+    return hone_kernels_complete(&AVX512_ZEN4);
+}
+
+const hone_kernels *hone_kernels_avx512_zen5(void)
+{
+    return hone_kernels_complete(&AVX512_ZEN5);
 }

@@ -1492,14 +1492,24 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
 
 /* --- the table ---------------------------------------------------------- */
 
-/* A table's matmul entry NAME: IMPL(k, PF_L2, ...) with the fetch-ahead
- * choice fixed (a set's Intel and AMD tables differ only in it: the
- * repacked K-quants' decode fetches into L2 on Intel, L1 on AMD). */
-#define X86_MATMUL_PF(NAME, IMPL, PF_L2)                                                                        \
+/* How a table's few-token products over the repacked layouts run (a
+ * set's tables differ only in it; which is faster depends on the CPU, by
+ * a lot: kernels/README.md, rounds eleven, fifteen, twenty-one to
+ * twenty-three, twenty-eight):
+ * - X86_ROUTE_L2: fetch ahead into L2, spread over a group's steps where
+ *   one pass reads it; else into L1, a super-block's lines at once;
+ * - X86_ROUTE_NARROW: one or two tokens in 256-bit steps (Q4_K / Q5_K /
+ *   Q6_K through the avx2 set's groups, Q4_0 in x86_r16_y_group), where
+ *   512-bit integer code lowers both cores' clock (Intel).
+ * Intel: both; Zen 4: L2 only; Zen 5: neither. */
+enum { X86_ROUTE_L2 = 1, X86_ROUTE_NARROW = 2, X86_ROUTE_INTEL = X86_ROUTE_L2 | X86_ROUTE_NARROW };
+
+/* A table's matmul entry NAME: IMPL(k, ROUTE, ...) with the route fixed. */
+#define X86_MATMUL_PF(NAME, IMPL, ROUTE)                                                                        \
     static void NAME(const hone_kernels *k, uint32_t wtype, const void *w, size_t w_row_bytes, const void *act, \
                      size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y, int ldy)                 \
     {                                                                                                           \
-        IMPL(k, PF_L2, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);                    \
+        IMPL(k, ROUTE, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);                    \
     }
 
 /* What every x86 set vectorizes, as the .own of its hone_kernels_slot

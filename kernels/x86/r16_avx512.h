@@ -240,10 +240,11 @@ static void x86_r16_walk(const x86_r16_group_fn group[X86_R16_NT + 1], bool flag
     }
 }
 
-/* spread: Intel's fetch (x86_r16_group) */
-__attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, bool spread, const void *w, size_t w_row_bytes,
-                                                         const void *act, size_t act_row_bytes, int n, int r0, int r1,
-                                                         int n_tok, float *y, int ldy)
+/* spread: fetch into L2, spread (x86_r16_group; Intel's and Zen 4's);
+ * narrow: Q4_0's one and two tokens in 256-bit steps (Intel's) */
+__attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, bool spread, bool narrow, const void *w,
+                                                         size_t w_row_bytes, const void *act, size_t act_row_bytes,
+                                                         int n, int r0, int r1, int n_tok, float *y, int ldy)
 {
     const int nb = n / 32;
     x86_r16_act a[X86_R16_MAX_TOK];
@@ -252,7 +253,7 @@ __attribute__((noinline)) static void x86_r16_dec_matmul(bool q8, bool spread, c
     /* spread only where one pass reads the groups (x86_r16k_group says
      * why): 8 tokens from memory Q4_0/r 6.0 GB/s spread, 6.6 at once */
     const x86_r16_group_fn *group = !spread || n_tok > X86_R16_NT ? x86_r16_burst_group_TABLE
-                                    : n_tok <= 2 && !q8             ? x86_r16_y_group_TABLE
+                                    : n_tok <= 2 && !q8 && narrow   ? x86_r16_y_group_TABLE
                                                                     : x86_r16_spread_group_TABLE;
     x86_r16_walk(group, q8, w, w_row_bytes, nb, a, sizeof a[0], r0, r1, n_tok, y, ldy);
 }

@@ -133,10 +133,11 @@ X86_INLINE void x86_r16q6_step(const uint8_t *bp, int i, const x86_r16k_act *a, 
  * (X86_R16_Q4_K, _Q5_K, _Q6_K) against NT (<= X86_R16_NT) tokens, fetched 8 KiB ahead
  * (below end), as r16_avx512.h's groups are, into L1, or into L2.
  * Which is faster depends on the CPU, by a lot: Intel Xeon (round eleven)
- * bench-1b Q4_K_M tg64 t=2 L2 +4-7 %; Zen 5 (round fifteen) L1 +42 %.
- * kernels.c picks the table by vendor. pf, how:
- * - X86_PF_L1 (AMD), X86_PF_L2: a super-block's lines at once, at its start;
- * - X86_PF_SPREAD (Intel, a call's only pass over the group, up to
+ * bench-1b Q4_K_M tg64 t=2 L2 +4-7 %; Zen 5 (round fifteen) L1 +42 %;
+ * Zen 4 (round twenty-eight) spread L2 wins. kernels.c picks the table by
+ * vendor and family. pf, how:
+ * - X86_PF_L1 (Zen 5), X86_PF_L2: a super-block's lines at once, at its start;
+ * - X86_PF_SPREAD (Intel, Zen 4; a call's only pass over the group, up to
  *   X86_R16_NT tokens): into L2, spread over the step, a piece before
  *   each quant load. A burst of 36 lines holds the fill buffers the
  *   step's own loads wait for: an Intel Xeon with AMX (round
@@ -188,7 +189,8 @@ X86_R16K_GROUPS(_spread_group, X86_PF_SPREAD)
  * computed whole and stored masked. pf_l2: fetch ahead into L2, not L1
  * (x86_r16k_group: spread if one pass). Intel's one- and two-token
  * products do not come here: avx512.c gives them to the avx2 set's 256-bit
- * groups, so the spread groups run 3 and 4 tokens. */
+ * groups (X86_ROUTE_NARROW), so there the spread groups run 3 and 4
+ * tokens; on Zen 4 they run 1 to 4. */
 __attribute__((noinline)) static void x86_r16k_dec_matmul(int kind, bool pf_l2, const void *w, size_t w_row_bytes,
                                                           const void *act, size_t act_row_bytes, int n, int r0, int r1,
                                                           int n_tok, float *y, int ldy)

@@ -10,15 +10,18 @@
 
 /* AVX2 + FMA + F16C (x86-64-v3). */
 const hone_kernels *hone_kernels_avx2(void);
-/* The same for AMD's cores: the repacked K-quants' decode fetches ahead
- * into L1, not L2 (r16k_avx2.h). */
-const hone_kernels *hone_kernels_avx2_zen(void);
+/* The same for Zen 5 (and later AMD cores): the repacked decode fetches
+ * ahead into L1, not into L2 spread (body256.h's X86_ROUTE_L2; Intel's
+ * and Zen 3 / 4's). */
+const hone_kernels *hone_kernels_avx2_zen5(void);
 /* AVX-512 F/BW/VL + VNNI; the second also uses AVX512_BF16 for BF16 dots. */
 const hone_kernels *hone_kernels_avx512(void);
 const hone_kernels *hone_kernels_avx512_bf16(void);
-/* The BF16 one for AMD's cores (Zen 4 / 5): the same kernels, but the
- * repacked K-quants' decode fetches ahead into L1, not L2 (r16k_avx512.h). */
-const hone_kernels *hone_kernels_avx512_zen(void);
+/* The BF16 one for AMD's cores: the same kernels on another route
+ * (body256.h's X86_ROUTE_*). Zen 4's decode fetches ahead into L2, spread,
+ * in 512-bit steps throughout; Zen 5's (and later AMD cores') into L1. */
+const hone_kernels *hone_kernels_avx512_zen4(void);
+const hone_kernels *hone_kernels_avx512_zen5(void);
 /* That, with the AMX-INT8 tiles for prompts (x86/amx_avx512.h): only once
  * the OS has let the process use AMX (kernels.c). */
 const hone_kernels *hone_kernels_avx512_amx(void);

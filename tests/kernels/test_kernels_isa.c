@@ -452,7 +452,7 @@ static void check_row_ops(const hone_kernels *k, const hone_kernels *g)
 #include "x86/x86.h"
 
 /* Every table of a set, not only the one a name picks on this CPU:
- * Intel's and AMD's (they differ in where the K-quant decode fetches
+ * Intel's, Zen 4's and Zen 5's (they differ in where the decode fetches
  * ahead), the avx512 table without the AVX512_BF16 kernels, which CPUs
  * without that extension get, and the one without AMX. */
 
@@ -462,11 +462,12 @@ static const struct {
     const hone_kernels *(*get)(void);
     const char *what;
 } VARIANTS[] = {
-    {"avx2", false, hone_kernels_avx2, "avx2, Intel's table"},
-    {"avx2", false, hone_kernels_avx2_zen, "avx2, AMD's table"},
+    {"avx2", false, hone_kernels_avx2, "avx2, Intel's and Zen 3 / 4's table"},
+    {"avx2", false, hone_kernels_avx2_zen5, "avx2, Zen 5's table"},
     {"avx512", false, hone_kernels_avx512, "avx512 without AVX512_BF16"},
     {"avx512", true, hone_kernels_avx512_bf16, "avx512 without AMX, Intel's table"},
-    {"avx512", true, hone_kernels_avx512_zen, "avx512, AMD's table"},
+    {"avx512", true, hone_kernels_avx512_zen4, "avx512, Zen 4's table"},
+    {"avx512", true, hone_kernels_avx512_zen5, "avx512, Zen 5's table"},
 };
 #endif
 
@@ -514,6 +515,30 @@ static void test_env_choice(void **state)
     print_message("default kernel set here: %s\n", k->name);
 }
 
+/* The avx2 and avx512 names pick the table for this CPU's vendor and
+ * family (kernels.c): Zen 5 and later AMD cores (family 0x1a up) their
+ * own, other AMD cores (Zen 3 / 4) Zen 4's avx512 table and Intel's avx2
+ * one. The avx512 choice is only checked on CPUs with AVX512_BF16 and
+ * without AMX: which table AMX CPUs get depends on the OS as well. */
+static void test_x86_table_choice(void **state)
+{
+    (void)state;
+#if defined(__x86_64__)
+    const X86Info info = GetX86Info();
+    const bool amd = !strcmp(info.vendor, "AuthenticAMD") || !strcmp(info.vendor, "HygonGenuine");
+    const bool zen5 = amd && info.family >= 0x1a;
+    print_message("%s family 0x%x\n", info.vendor, info.family);
+    const hone_kernels *avx2 = get_set("avx2"), *avx512 = get_set("avx512");
+    if (avx2) assert_ptr_equal(avx2, zen5 ? hone_kernels_avx2_zen5() : hone_kernels_avx2());
+    if (avx512 && info.features.avx512_bf16 && !info.features.amx_tile) {
+        const hone_kernels *want = !amd ? hone_kernels_avx512_bf16() : zen5 ? hone_kernels_avx512_zen5()
+                                                                          : hone_kernels_avx512_zen4();
+        assert_ptr_equal(avx512, want);
+        print_message("avx512: %s\n", !amd ? "Intel's table" : zen5 ? "Zen 5's table" : "Zen 4's table");
+    }
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_row_ops),
         cmocka_unit_test(test_repack),
         cmocka_unit_test(test_env_choice),
+        cmocka_unit_test(test_x86_table_choice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
