@@ -53,7 +53,7 @@ static void avx2_matmul_pf(const hone_kernels *k, int route, uint32_t wtype, con
         x86_t8k_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok < X86_T8_MIN_TOK &&
-        x86_d8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        x86_d8_matmul(pf_l2, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     x86_matmul_rows(k, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
 }

@@ -64,7 +64,7 @@ static void avx512_matmul_pf(const hone_kernels *k, int route, uint32_t wtype, c
         return;
     }
     if (n_tok < X86_DEC_Q8_MAX_TOK &&
-        x86_dec_q8_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        x86_dec_q8_matmul(route & X86_ROUTE_L2, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok >= X86_TILE_MIN_TOK &&
         x86_tile_matmul(wtype, false, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
@@ -74,7 +74,7 @@ static void avx512_matmul_pf(const hone_kernels *k, int route, uint32_t wtype, c
                            n_tok, y, ldy))
         return;
     if (n_tok >= 1 && n_tok < X86_TILE_K_MIN_TOK &&
-        x86_dec_k_matmul(wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
+        x86_dec_k_matmul(route & X86_ROUTE_L2, wtype, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))
         return;
     if (n_tok >= X86_TILE_K_MIN_TOK && wtype == HONE_TYPE_Q6_K &&
         x86_tile_q6_matmul(w, w_row_bytes, false, act, act_row_bytes, n, r0, r1, n_tok, y, ldy))

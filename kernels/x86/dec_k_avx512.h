@@ -148,15 +148,24 @@ X86_INLINE __m256i x86_kq_row_words(const uint8_t *row0, size_t w_row_bytes, siz
  * row length: out[p] (a pointer per pair) gets dot(row r, token t).
  * Meanwhile pf_bytes from pf are prefetched, a slice per super-block: NR
  * interleaved row streams defeat the hardware prefetcher, so the caller
- * names the rows it will need next, and they are fetched linearly. */
+ * names the rows it will need next, and they are fetched linearly, into
+ * L1, or into L2 with pf_l2 (body256.h's X86_ROUTE_L2: on a Zen 4,
+ * bench-1b Q4_K_M tg128 t=2 from a mapped model +61 %; on a Zen 5, L1
+ * was 5 % faster; kernels/README.md rounds four and twenty-eight). */
+X86_INLINE void x86_kq_prefetch(bool pf_l2, const char *pf, size_t pf_bytes, int i, int nsb)
+{
+    if (pf_l2) x86_prefetch_l2_slice(pf, pf_bytes, i, nsb);
+    else x86_prefetch_l1_slice(pf, pf_bytes, i, nsb);
+}
+
 X86_INLINE void x86_k45_group(const uint8_t *row0, size_t w_row_bytes, size_t bsize, int has_qh, int nsb,
                               const x86_kq_act *act, float *const *out, const char *pf,
-                              size_t pf_bytes, int NR, int NT)
+                              size_t pf_bytes, bool pf_l2, int NR, int NT)
 {
     const int np = NR * NT;
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
-        x86_prefetch_l1_slice(pf, pf_bytes, i, nsb);
+        x86_kq_prefetch(pf_l2, pf, pf_bytes, i, nsb);
         __m512i z[8], mp[8];
         for (int r = 0; r < NR; r++) {
             x86_k45_sb x;
@@ -255,13 +264,13 @@ X86_INLINE __m512i x86_q6_sums(const x86_q6_sb *x, const int8_t *qs)
 
 X86_INLINE void x86_q6_group(const uint8_t *row0, size_t w_row_bytes, size_t bsize, int has_qh, int nsb,
                              const x86_kq_act *act, float *const *out, const char *pf, size_t pf_bytes,
-                             int NR, int NT)
+                             bool pf_l2, int NR, int NT)
 {
     (void)has_qh;
     const int np = NR * NT;
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
-        x86_prefetch_l1_slice(pf, pf_bytes, i, nsb);
+        x86_kq_prefetch(pf_l2, pf, pf_bytes, i, nsb);
         __m512i z[8], so[8][2];
         for (int r = 0; r < NR; r++) {
             x86_q6_sb x;
@@ -310,18 +319,19 @@ X86_INLINE void x86_q6_group(const uint8_t *row0, size_t w_row_bytes, size_t bsi
 /* --- the driver ------------------------------------------------------------ */
 
 typedef void (*x86_kq_group_fn)(const uint8_t *, size_t, size_t, int, int, const x86_kq_act *, float *const *,
-                                const char *, size_t);
+                                const char *, size_t, bool);
 
 /* One instance per (kind, rows, tokens) shape, so NR / NT are constants. */
 #define X86_KQ_SHAPE(KIND, NR, NT)                                                                  \
     static void x86_##KIND##_group_##NR##x##NT(const uint8_t *row0, size_t w_row_bytes, size_t bsize, \
                                                int has_qh, int nsb, const x86_kq_act *act,           \
-                                               float *const *out, const char *pf, size_t pf_bytes)   \
+                                               float *const *out, const char *pf, size_t pf_bytes,   \
+                                               bool pf_l2)                                           \
     {                                                                                               \
         if (has_qh)                                                                                 \
-            x86_##KIND##_group(row0, w_row_bytes, bsize, 1, nsb, act, out, pf, pf_bytes, NR, NT);   \
+            x86_##KIND##_group(row0, w_row_bytes, bsize, 1, nsb, act, out, pf, pf_bytes, pf_l2, NR, NT); \
         else                                                                                        \
-            x86_##KIND##_group(row0, w_row_bytes, bsize, 0, nsb, act, out, pf, pf_bytes, NR, NT);   \
+            x86_##KIND##_group(row0, w_row_bytes, bsize, 0, nsb, act, out, pf, pf_bytes, pf_l2, NR, NT); \
     }
 #define X86_KQ_SHAPES(KIND)                                                                         \
     X86_KQ_SHAPE(KIND, 1, 1)                                                                        \
@@ -350,7 +360,7 @@ enum { X86_KQ_MAX_SB = 64 };
  * them. Per token group, Q4_K / Q5_K get the activations permuted once
  * (32-byte chunks 0, 2, 1, 3, 4, 6, 5, 7 of each super-block: the order of
  * the stored nibbles), and every kind the activation scales in pair order. */
-__attribute__((noinline)) static bool x86_dec_k_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
+__attribute__((noinline)) static bool x86_dec_k_matmul(bool pf_l2, uint32_t wtype, const void *w, size_t w_row_bytes,
                                                        const void *act, size_t act_row_bytes, int n,
                                                        int r0, int r1, int n_tok, float *y, int ldy)
 {
@@ -454,7 +464,7 @@ __attribute__((noinline)) static bool x86_dec_k_matmul(uint32_t wtype, const voi
                 const size_t pfb = g == 0 ? (size_t)(pr1 - pr0) * w_row_bytes : 0;
                 const uint8_t *row0 = (const uint8_t *)wb + (size_t)r * w_row_bytes;
                 (nr == 1 ? one[nt] : wide[nt])(row0, w_row_bytes, bsize, has_qh, nsb, nr == 1 ? &a1[g] : &ag[g],
-                                               out, wb + (size_t)pr0 * w_row_bytes, pfb);
+                                               out, wb + (size_t)pr0 * w_row_bytes, pfb, pf_l2);
                 r += nr;
             }
         }

@@ -244,13 +244,13 @@ X86_INLINE void x86_d8_q8_blk8(const uint8_t *row, int b, const block_q8_0 *a, c
  * kept in L1; then rows in lanes for the fma chains (see tiles16_vnni.h's
  * one-token rows: side by side, 8 rows are 8 short streams). */
 X86_INLINE void x86_d8_q8_rows(const uint8_t *row0, size_t rb, int nb, const block_q8_0 *a, const float *dy,
-                               const void *end, float *y)
+                               const void *end, bool pf_l2, float *y)
 {
     __m256 fsb[X86_D8_MAX_NB / 8][8], psb[X86_D8_MAX_NB / 8][8];
     for (int i = 0; i < 8; i++)
         for (int b = 0; b < nb; b += 8) {
             const uint8_t *blk = row0 + (size_t)i * rb + (size_t)b * sizeof(block_q8_0);
-            x86_prefetch_run(blk, 8 * sizeof(block_q8_0), 8192, end, 0);
+            x86_prefetch_run(blk, 8 * sizeof(block_q8_0), 8192, end, pf_l2);
             x86_d8_q8_blk8(row0 + (size_t)i * rb, b, a, dy, &fsb[b / 8][i], &psb[b / 8][i]);
         }
     _mm256_storeu_ps(y, x86_rows8_chains(fsb, psb, nb / 8, false));
@@ -288,8 +288,11 @@ X86_INLINE void x86_q4_rows8(const uint8_t *row0, size_t rb, int b, __m256i w[8]
 }
 
 /* Decode: 8 rows at a time, rows whose blocks come in eights; false: the
- * caller's one-row kernels do it (same float steps). */
-__attribute__((noinline)) static bool x86_d8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes,
+ * caller's one-row kernels do it (same float steps). The fetch ahead goes
+ * into L1, or into L2 with pf_l2 (body256.h's X86_ROUTE_L2; on a Zen 4,
+ * HONE_KERNELS=avx2, from a mapped model: kernels/README.md, round
+ * twenty-eight). */
+__attribute__((noinline)) static bool x86_d8_matmul(bool pf_l2, uint32_t wtype, const void *w, size_t w_row_bytes,
                                                     const void *act, size_t act_row_bytes, int n,
                                                     int r0, int r1, int n_tok, float *y, int ldy)
 {
@@ -310,7 +313,8 @@ __attribute__((noinline)) static bool x86_d8_matmul(uint32_t wtype, const void *
             const int r = rg + 8 <= r1 ? rg : r1 - 8;
             const uint8_t *row0 = (const uint8_t *)w + (size_t)r * w_row_bytes;
             if (!q4) {
-                x86_d8_q8_rows(row0, w_row_bytes, nb, a, dy, (const uint8_t *)w + (size_t)r1 * w_row_bytes, yt + r);
+                x86_d8_q8_rows(row0, w_row_bytes, nb, a, dy, (const uint8_t *)w + (size_t)r1 * w_row_bytes, pf_l2,
+                               yt + r);
                 continue;
             }
             __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
@@ -321,8 +325,10 @@ __attribute__((noinline)) static bool x86_d8_matmul(uint32_t wtype, const void *
             const size_t pf_step = (pf_all / ((size_t)nb / 8) + 63) / 64 * 64;
             const char *pf = (const char *)row0 + 8 * w_row_bytes, *pf_end = pf + pf_all;
             for (int b = 0; b < nb; b += 8) {
-                for (const char *e = pf + pf_step < pf_end ? pf + pf_step : pf_end; pf < e; pf += 64)
-                    _mm_prefetch(pf, _MM_HINT_T0);
+                for (const char *e = pf + pf_step < pf_end ? pf + pf_step : pf_end; pf < e; pf += 64) {
+                    if (pf_l2) _mm_prefetch(pf, _MM_HINT_T1);
+                    else _mm_prefetch(pf, _MM_HINT_T0);
+                }
                 /* Q4_0: rows in lanes straight from the rows */
                 for (int j = 0; j < 8; j++) {
                     __m256i wq[8];

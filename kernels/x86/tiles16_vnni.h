@@ -857,7 +857,7 @@ X86_INLINE void x86_dec_blk8(bool q4, size_t bsz, const uint8_t *row, int b, con
 }
 
 /* Rows [r0, r1) against the NT tokens of a (their outputs y + t * ldy). */
-X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int nb, int r0, int r1,
+X86_INLINE void x86_dec_q8_rows(bool q4, bool pf_l2, const void *w, size_t w_row_bytes, int nb, int r0, int r1,
                                 const x86_dec_act *a, int NT, float *y, int ldy)
 {
     const size_t bsz = q4 ? sizeof(block_q4_0) : sizeof(block_q8_0);
@@ -872,7 +872,10 @@ X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int 
      * slow hour, +22 % in a fast one, Q4_0 +4.7 %. (1-2 KiB ahead: slower
      * than no fetch; 4 KiB: between; 16 KiB: as 8.) The K-quant groups
      * (dec_k_avx512.h) lost a sixth of their speed from L2 this way:
-     * they keep the interleaved rows. */
+     * they keep the interleaved rows. The fetch goes into L1, or into L2
+     * with pf_l2 (body256.h's X86_ROUTE_L2): on a Zen 4, bench-1b tg128
+     * t=2 from a mapped model (-lm mmap), Q4_0 +35 %, Q8_0 +32 %
+     * (kernels/README.md, round twenty-eight). */
     const void *end = (const uint8_t *)w + (size_t)r1 * w_row_bytes;
     for (; NT == 1 && r + 8 <= r1 && nb8 == nb; r += 8) {
         const uint8_t *row0 = (const uint8_t *)w + (size_t)r * w_row_bytes;
@@ -880,7 +883,7 @@ X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int 
         for (int i = 0; i < 8; i++)
             for (int b = 0; b < nb8; b += 8) {
                 const uint8_t *blk = row0 + (size_t)i * w_row_bytes + (size_t)b * bsz;
-                x86_prefetch_run(blk, 8 * bsz, 8192, end, 0);
+                x86_prefetch_run(blk, 8 * bsz, 8192, end, pf_l2);
                 x86_dec_blk8(q4, bsz, row0 + (size_t)i * w_row_bytes, b, a, 1, &fsb[b / 8][i], &psb[b / 8][i], 0);
             }
         _mm256_storeu_ps(y + r, x86_rows8_chains(fsb, psb, nb8 / 8, true));
@@ -943,13 +946,13 @@ X86_INLINE void x86_dec_q8_rows(bool q4, const void *w, size_t w_row_bytes, int 
 }
 
 #define X86_DEC_Q8_SHAPE(NT)                                                                          \
-    static void x86_dec_q8_rows_##NT(bool q4, const void *w, size_t w_row_bytes, int nb, int r0, int r1, \
-                                     const x86_dec_act *a, float *y, int ldy)                         \
+    static void x86_dec_q8_rows_##NT(bool q4, bool pf_l2, const void *w, size_t w_row_bytes, int nb, int r0, \
+                                     int r1, const x86_dec_act *a, float *y, int ldy)                 \
     {                                                                                                 \
         if (q4)                                                                                       \
-            x86_dec_q8_rows(true, w, w_row_bytes, nb, r0, r1, a, NT, y, ldy);                         \
+            x86_dec_q8_rows(true, pf_l2, w, w_row_bytes, nb, r0, r1, a, NT, y, ldy);                  \
         else                                                                                          \
-            x86_dec_q8_rows(false, w, w_row_bytes, nb, r0, r1, a, NT, y, ldy);                        \
+            x86_dec_q8_rows(false, pf_l2, w, w_row_bytes, nb, r0, r1, a, NT, y, ldy);                 \
     }
 X86_DEC_Q8_SHAPE(1)
 X86_DEC_Q8_SHAPE(2)
@@ -977,7 +980,8 @@ static void x86_dec_q4_act1(x86_dec_act *a, int nb)
     }
 }
 
-__attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
+/* pf_l2: the one-token rows fetch ahead into L2 (x86_dec_q8_rows) */
+__attribute__((noinline)) static bool x86_dec_q8_matmul(bool pf_l2, uint32_t wtype, const void *w, size_t w_row_bytes, const void *act,
                               size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y,
                               int ldy)
 {
@@ -987,7 +991,7 @@ __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const vo
     const bool q4 = wtype == HONE_TYPE_Q4_0;
     if (q4 && nb8 != nb) return false; /* x86_dec_q4_blk8's layout: the group kernels take these */
     const int lane_off = q4 ? 1 : 16; /* off / 8: 8 lanes per block */
-    static void (*const ROWS[X86_DEC_NT + 1])(bool, const void *, size_t, int, int, int, const x86_dec_act *,
+    static void (*const ROWS[X86_DEC_NT + 1])(bool, bool, const void *, size_t, int, int, int, const x86_dec_act *,
                                               float *, int) = {NULL, x86_dec_q8_rows_1, x86_dec_q8_rows_2,
                                                                x86_dec_q8_rows_3, x86_dec_q8_rows_4};
     /* ~150 KiB of stack, and the one-token rows' 32 KiB: the function is
@@ -1009,7 +1013,7 @@ __attribute__((noinline)) static bool x86_dec_q8_matmul(uint32_t wtype, const vo
             if (q4) x86_dec_q4_act1(&a[t], nb);
             for (int b = 0; b < nb8; b++) a[t].dyp[b] = a[t].dy[b / 8 * 8 + PERM[b % 8]];
         }
-        ROWS[nt](q4, w, w_row_bytes, nb, r0, r1, a, y + (size_t)t0 * (size_t)ldy, ldy);
+        ROWS[nt](q4, pf_l2, w, w_row_bytes, nb, r0, r1, a, y + (size_t)t0 * (size_t)ldy, ldy);
     }
     return true;
 }
