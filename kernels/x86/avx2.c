@@ -19,9 +19,10 @@
  * layout, more through the strips and tiles. Else Q4_0 / Q8_0 with 8 rows
  * in lanes (repacked strips for prompt batches, 8-row groups for decode)
  * where the shape suits them, and the group kernels. route & X86_ROUTE_L2
- * (Intel; body256.h): every repacked decode group fetches ahead into L2,
- * spread over its steps, not into L1 at once (AMD; r16_avx2.h,
- * r16k_avx2.h). */
+ * (Intel, Zen 3 / 4; body256.h): every repacked decode group fetches
+ * ahead into L2, spread over its steps, not into L1 at once (Zen 5;
+ * r16_avx2.h, r16k_avx2.h), and so do the decode rows as stored
+ * (rows8_avx2.h). */
 static void avx2_matmul_pf(const hone_kernels *k, int route, uint32_t wtype, const void *w, size_t w_row_bytes,
                            const void *act, size_t act_row_bytes, int n, int r0, int r1, int n_tok, float *y, int ldy)
 {

@@ -23,8 +23,9 @@
  * X86_DEC_Q8_MAX_TOK tokens, where the tiles take over: measured with
  * bench_kernels --few; Q4_K / Q5_K / Q6_K below X86_TILE_K_MIN_TOK). More
  * tokens: the 16-row tiles. F16: x86/f16_avx512.h, always. Else the group
- * kernels. route (body256.h's X86_ROUTE_*): where the repacked decode
- * groups fetch ahead (r16_avx512.h, r16k_avx512.h) and whether one or two
+ * kernels. route (body256.h's X86_ROUTE_*): where the decode fetches
+ * ahead (the repacked groups of r16_avx512.h and r16k_avx512.h, the rows
+ * as stored of tiles16_vnni.h and dec_k_avx512.h) and whether one or two
  * tokens take 256-bit steps. */
 enum { X86_DEC_Q8_MAX_TOK = 8 };
 static void avx512_matmul_pf(const hone_kernels *k, int route, uint32_t wtype, const void *w, size_t w_row_bytes,
@@ -45,8 +46,8 @@ static void avx512_matmul_pf(const hone_kernels *k, int route, uint32_t wtype, c
             if (n_tok <= 2 && (route & X86_ROUTE_NARROW))
                 hone_avx2_r16k_decode(t, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y, ldy);
             else if (n_tok <= X86_R16_MAX_TOK)
-                x86_r16k_dec_matmul(x86_r16k_kind(t), route & X86_ROUTE_L2, w, w_row_bytes, act, act_row_bytes, n, r0, r1, n_tok, y,
-                                    ldy);
+                x86_r16k_dec_matmul(x86_r16k_kind(t), route & X86_ROUTE_L2, w, w_row_bytes, act, act_row_bytes, n,
+                                    r0, r1, n_tok, y, ldy);
             else if (t != HONE_TYPE_Q6_K)
                 x86_tile_k4_matmul(w, w_row_bytes, t == HONE_TYPE_Q5_K, true, act, act_row_bytes, n, r0, r1, n_tok, y,
                                    ldy);

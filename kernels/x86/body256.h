@@ -1492,12 +1492,13 @@ static void x86_silu_mul(float *out, const float *gate, const float *up, int n)
 
 /* --- the table ---------------------------------------------------------- */
 
-/* How a table's few-token products over the repacked layouts run (a
- * set's tables differ only in it; which is faster depends on the CPU, by
- * a lot: kernels/README.md, rounds eleven, fifteen, twenty-one to
- * twenty-three, twenty-eight):
- * - X86_ROUTE_L2: fetch ahead into L2, spread over a group's steps where
- *   one pass reads it; else into L1, a super-block's lines at once;
+/* How a table's few-token products run (a set's tables differ only in
+ * it; which is faster depends on the CPU, by a lot: kernels/README.md,
+ * rounds four, eleven, fifteen, twenty-one to twenty-three,
+ * twenty-eight):
+ * - X86_ROUTE_L2: the repacked groups fetch ahead into L2, spread over a
+ *   group's steps where one pass reads it, and the decode rows as stored
+ *   fetch into L2; else both into L1, a super-block's lines at once;
  * - X86_ROUTE_NARROW: one or two tokens in 256-bit steps (Q4_K / Q5_K /
  *   Q6_K through the avx2 set's groups, Q4_0 in x86_r16_y_group), where
  *   512-bit integer code lowers both cores' clock (Intel).

@@ -152,12 +152,6 @@ X86_INLINE __m256i x86_kq_row_words(const uint8_t *row0, size_t w_row_bytes, siz
  * L1, or into L2 with pf_l2 (body256.h's X86_ROUTE_L2: on a Zen 4,
  * bench-1b Q4_K_M tg128 t=2 from a mapped model +61 %; on a Zen 5, L1
  * was 5 % faster; kernels/README.md rounds four and twenty-eight). */
-X86_INLINE void x86_kq_prefetch(bool pf_l2, const char *pf, size_t pf_bytes, int i, int nsb)
-{
-    if (pf_l2) x86_prefetch_l2_slice(pf, pf_bytes, i, nsb);
-    else x86_prefetch_l1_slice(pf, pf_bytes, i, nsb);
-}
-
 X86_INLINE void x86_k45_group(const uint8_t *row0, size_t w_row_bytes, size_t bsize, int has_qh, int nsb,
                               const x86_kq_act *act, float *const *out, const char *pf,
                               size_t pf_bytes, bool pf_l2, int NR, int NT)
@@ -165,7 +159,7 @@ X86_INLINE void x86_k45_group(const uint8_t *row0, size_t w_row_bytes, size_t bs
     const int np = NR * NT;
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
-        x86_kq_prefetch(pf_l2, pf, pf_bytes, i, nsb);
+        x86_prefetch_slice(pf, pf_bytes, i, nsb, pf_l2);
         __m512i z[8], mp[8];
         for (int r = 0; r < NR; r++) {
             x86_k45_sb x;
@@ -270,7 +264,7 @@ X86_INLINE void x86_q6_group(const uint8_t *row0, size_t w_row_bytes, size_t bsi
     const int np = NR * NT;
     __m256 acc = _mm256_setzero_ps();
     for (int i = 0; i < nsb; i++) {
-        x86_kq_prefetch(pf_l2, pf, pf_bytes, i, nsb);
+        x86_prefetch_slice(pf, pf_bytes, i, nsb, pf_l2);
         __m512i z[8], so[8][2];
         for (int r = 0; r < NR; r++) {
             x86_q6_sb x;

@@ -11,23 +11,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Slice k of n (k < n) of the bytes [p, p + bytes), into L2. Always
- * inlined: as a function of its own GCC judged it free of side effects (it
- * only prefetches) and dropped the calls, prefetches and all. */
-static inline __attribute__((always_inline)) void x86_prefetch_l2_slice(const char *p, size_t bytes, int k, int n)
+/* Slice k of n (k < n) of the bytes [p, p + bytes), into L1, or into L2
+ * (into_l2). Always inlined: as a function of its own GCC judged it free
+ * of side effects (it only prefetches) and dropped the calls, prefetches
+ * and all. */
+static inline __attribute__((always_inline)) void x86_prefetch_slice(const char *p, size_t bytes, int k, int n,
+                                                                    int into_l2)
 {
     for (size_t o = bytes * (size_t)k / (size_t)n & ~(size_t)63, e = bytes * (size_t)(k + 1) / (size_t)n; o < e;
-         o += 64)
-        _mm_prefetch(p + o, _MM_HINT_T1);
+         o += 64) {
+        if (into_l2) _mm_prefetch(p + o, _MM_HINT_T1);
+        else _mm_prefetch(p + o, _MM_HINT_T0);
+    }
 }
 
-/* The same into L1 (the decode groups: what they fetch is read within a
- * few rows). */
-static inline __attribute__((always_inline)) void x86_prefetch_l1_slice(const char *p, size_t bytes, int k, int n)
+/* The same into L2. */
+static inline __attribute__((always_inline)) void x86_prefetch_l2_slice(const char *p, size_t bytes, int k, int n)
 {
-    for (size_t o = bytes * (size_t)k / (size_t)n & ~(size_t)63, e = bytes * (size_t)(k + 1) / (size_t)n; o < e;
-         o += 64)
-        _mm_prefetch(p + o, _MM_HINT_T0);
+    x86_prefetch_slice(p, bytes, k, n, 1);
 }
 
 /* The decode kernels that read a group's rows one after the other, a run

@@ -111,8 +111,8 @@ X86_INLINE void x86_r16q_step(bool q8, const uint8_t *bp, int h, int nh, int b, 
 /* One group (gp, rows rs .. rs + 15) against NT tokens: both halves in
  * one pass over its lines (stored in the lanes of m0, m1), or only half h
  * (stored in m0); fetched 8 KiB ahead (below end) into L2, as the K-quant
- * groups of r16k_avx2.h: a block pair at once (AMD), or, where flag has
- * X86_R16A_PF_L2 (Intel), a piece before each quant load of the first
+ * groups of r16k_avx2.h: a block pair at once (Zen 5), or, where flag has
+ * X86_R16A_PF_L2 (Intel, Zen 3 / 4), a piece before each quant load of the first
  * pass over a block (r16k_avx512.h says why; an Intel Xeon with AMX, round
  * twenty-one, the portable build's avx2 set, bench-1b tg64 t=2: Q4_0
  * +12 %, Q8_0 +9 %, 6 of 6 rounds each). flag: 1 for Q8_0 | that bit. */

@@ -69,12 +69,13 @@ X86_INLINE void x86_r16_step(bool q8, const uint8_t *bp, int b, const x86_r16_ac
  * on a Zen 5, bench-1b Q4_0 tg64 t=2 +8.4 % (6 of 6 interleaved rounds),
  * Q8_0 +2.4 %, over L1, where the K-quants' groups gain from L1 instead
  * (r16k_avx512.h); on an Intel Xeon the hint made no difference to the
- * rows kernel (kernels/README.md, round ten). If spread (Intel's tables),
+ * rows kernel (kernels/README.md, round ten). If spread (the L2 route:
+ * Intel's and Zen 4's tables),
  * the fetch is spread over the steps, a piece before each quant load, as
  * the K-quant groups' (r16k_avx512.h): an Intel Xeon with AMX (round
  * twenty-one), bench-1b tg64 t=2, Q4_0 +3.2 %, Q8_0 +6.6 % (6 of 6
- * rounds each). AMD's tables keep a fetch per block pair, as measured on
- * Zen 5. */
+ * rounds each; Zen 4, round twenty-eight). Zen 5's tables keep a fetch
+ * per block pair, as measured there. */
 X86_INLINE void x86_r16_group(bool q8, bool spread, const uint8_t *gp, int nb, const uint8_t *end,
                               const x86_r16_act *a, int NT, float *y, int ldy, int rs, __mmask16 m)
 {
@@ -188,7 +189,8 @@ typedef void (*x86_r16_group_fn)(bool, const uint8_t *, int, const uint8_t *, co
     X86_R16_SHAPE(GROUP, 4)                                                                                   \
     static const x86_r16_group_fn GROUP##_TABLE[X86_R16_NT + 1] = {NULL, GROUP##_1, GROUP##_2, GROUP##_3,       \
                                                                    GROUP##_4};
-/* the flag: Q8_0 or not; each fetching at once (AMD) or spread (Intel) */
+/* the flag: Q8_0 or not; each fetching at once (Zen 5) or spread (the L2
+ * route) */
 X86_INLINE void x86_r16_burst_group(bool q8, const uint8_t *gp, int nb, const uint8_t *end, const x86_r16_act *a,
                                     int NT, float *y, int ldy, int rs, __mmask16 m)
 {

@@ -325,10 +325,11 @@ X86_INLINE void x86_r16a_q6_step(const uint8_t *bp, int h, int i, const x86_r16a
 /* One group (gp, rows rs .. rs + 15) against NT tokens: both halves, in
  * one pass over its lines (stored in the lanes of m0, m1), or only half h
  * (stored in m0); fetched 8 KiB ahead (below end) into L1, or into L2
- * where flag has X86_R16A_PF_L2, as the avx512 set's groups (Intel: L2;
- * AMD: L1, bench-1b Q4_K_M tg64 t=2 on a Zen 5 +6.8 %). flag: the kind
- * (X86_R16_Q4_K, _Q5_K, _Q6_K) | that bit. Into L1 a super-block is
- * fetched at once at its start; into L2 (Intel) a piece before each quant
+ * where flag has X86_R16A_PF_L2, as the avx512 set's groups (Intel, Zen 3
+ * / 4: L2, on a Zen 4 +57 %, round twenty-eight; Zen 5: L1, bench-1b
+ * Q4_K_M tg64 t=2 +6.8 %). flag: the kind (X86_R16_Q4_K, _Q5_K, _Q6_K) |
+ * that bit. Into L1 a super-block is fetched at once at its start; into
+ * L2 a piece before each quant
  * load of the first pass over it, as r16k_avx512.h says why: on an Intel
  * Xeon with AMX (round twenty-one), the portable build's avx2 set,
  * bench-1b Q4_K_M tg64 t=2 +26 % (6 of 6 rounds). */
