@@ -138,6 +138,31 @@ static const hone_kernels *avx512_get(void)
     if (f.avx512_bf16 && x86_amd()) return hone_kernels_avx512_zen4();
     return f.avx512_bf16 ? hone_kernels_avx512_bf16() : hone_kernels_avx512();
 }
+
+/* Intel's avx512 table without AMX (BF16 where the CPU has it). */
+static const hone_kernels *avx512_intel_get(void)
+{
+    return GetX86Info().features.avx512_bf16 ? hone_kernels_avx512_bf16() : hone_kernels_avx512();
+}
+
+/* The tables named after the CPUs they were tuned for: "avx512:zen5"
+ * runs Zen 5's decode fetch route on whatever CPU this is (the set's own
+ * features still have to be there). The choice above goes by vendor and
+ * family on measurements from one CPU of each; naming a table measures
+ * another CPU's choice here with the same binary (`HONE_KERNELS=avx512:zen4
+ * hone bench` against the default) and runs the engine's tests on it. */
+static const struct {
+    const char *name, *set;
+    bool bf16; /* the table's BF16 dot needs AVX512_BF16 */
+    const hone_kernels *(*get)(void);
+} X86_TABLES[] = {
+    {"avx2:intel", "avx2", false, hone_kernels_avx2},
+    {"avx2:zen5", "avx2", false, hone_kernels_avx2_zen5},
+    {"avx512:intel", "avx512", false, avx512_intel_get},
+    {"avx512:zen4", "avx512", true, hone_kernels_avx512_zen4},
+    {"avx512:zen5", "avx512", true, hone_kernels_avx512_zen5},
+};
+#define N_X86_TABLES (sizeof X86_TABLES / sizeof X86_TABLES[0])
 #endif
 
 #if defined(HONE_KERNELS_ARM)
@@ -203,11 +228,52 @@ static bool runnable(size_t i, char *buf, size_t size)
     return buf[0] == 0;
 }
 
+/* Set `name`'s index, or -1. */
+static int set_index(const char *name)
+{
+    for (size_t i = 0; i < N_SETS; i++)
+        if (strcmp(SETS[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+#if defined(HONE_KERNELS_X86)
+/* Table `name` ("avx512:zen4") as X86_TABLES' index, or -1. */
+static int table_index(const char *name)
+{
+    for (size_t i = 0; i < N_X86_TABLES; i++)
+        if (strcmp(X86_TABLES[i].name, name) == 0) return (int)i;
+    return -1;
+}
+
+/* Whether table t runs here; if not, what it lacks goes to buf. */
+static bool table_runnable(int t, char *buf, size_t size)
+{
+    if (!runnable((size_t)set_index(X86_TABLES[t].set), buf, size)) return false;
+    if (X86_TABLES[t].bf16 && !GetX86Info().features.avx512_bf16) snprintf(buf, size, "avx512_bf16");
+    return buf[0] == 0;
+}
+#endif
+
+const char *hone_kernels_table(const hone_kernels *k)
+{
+#if defined(HONE_KERNELS_X86)
+    char buf[256];
+    for (int t = 0; k && t < (int)N_X86_TABLES; t++)
+        if (table_runnable(t, buf, sizeof buf) && X86_TABLES[t].get() == k) return X86_TABLES[t].name;
+#endif
+    (void)k;
+    return NULL;
+}
+
 bool hone_kernels_can_run(const char *name)
 {
     char buf[256];
-    for (size_t i = 0; i < N_SETS; i++)
-        if (strcmp(SETS[i].name, name) == 0) return runnable(i, buf, sizeof buf);
+    const int i = set_index(name);
+    if (i >= 0) return runnable((size_t)i, buf, sizeof buf);
+#if defined(HONE_KERNELS_X86)
+    const int t = table_index(name);
+    if (t >= 0) return table_runnable(t, buf, sizeof buf);
+#endif
     return false;
 }
 
@@ -224,14 +290,30 @@ hone_status hone_kernels_select(const char *name, const hone_kernels **out,
         }
         return hone_fail(err, HONE_ERR_INTERNAL, "no kernel set can run on this CPU");
     }
-    for (size_t i = 0; i < N_SETS; i++) {
-        if (strcmp(SETS[i].name, name) != 0) continue;
-        if (!runnable(i, missing, sizeof missing))
+    const int i = set_index(name);
+    if (i >= 0) {
+        if (!runnable((size_t)i, missing, sizeof missing))
             return hone_fail(err, HONE_ERR_CPU, "kernel set '%s' needs CPU features this CPU lacks: %s",
                              name, missing);
         *out = SETS[i].get();
         return HONE_OK;
     }
+#if defined(HONE_KERNELS_X86)
+    const int t = table_index(name);
+    if (t >= 0) {
+        if (!table_runnable(t, missing, sizeof missing))
+            return hone_fail(err, HONE_ERR_CPU, "kernel table '%s' needs CPU features this CPU lacks: %s",
+                             name, missing);
+        *out = X86_TABLES[t].get();
+        return HONE_OK;
+    }
+    if (strchr(name, ':')) {
+        char list[256] = "";
+        for (size_t j = 0, len = 0; j < N_X86_TABLES && len < sizeof list; j++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", j ? ", " : "", X86_TABLES[j].name);
+        return hone_fail(err, HONE_ERR_ARG, "kernel table '%s' is unknown (tables: %s)", name, list);
+    }
+#endif
     /* a set hone has for another CPU family is known, just not compiled in
      * here: say so rather than "unknown" */
     static const char *const ALL_SETS[] = {"generic", "avx2", "avx512", "neon", "power10"};

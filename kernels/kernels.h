@@ -130,7 +130,9 @@ struct hone_kernels {
 /* The portable C table (always available). */
 const hone_kernels *hone_kernels_generic(void);
 /* Table by name: "generic", "avx2", "avx512" (x86-64 builds). NULL, "" or
- * "auto" = the best set this CPU can run. (No environment is read here:
+ * "auto" = the best set this CPU can run. On x86-64 "SET:CPU" names the
+ * set's table for another CPU ("avx512:zen4", "avx2:intel": the decode's
+ * fetch route is chosen by CPU), to measure one CPU's choice on another. (No environment is read here:
  * the front-end passes $HONE_KERNELS in.)
  * An unknown name is HONE_ERR_ARG (the message lists the choices); a set
  * this CPU cannot run is HONE_ERR_CPU (the message names what it lacks).
@@ -139,7 +141,10 @@ hone_status hone_kernels_select(const char *name, const hone_kernels **out,
                                 hone_error *err);
 /* The set names this build contains, "generic, avx2, avx512" style. */
 const char *hone_kernels_choices(void);
-/* Whether set `name` exists in this build and can run on this CPU. */
+/* The "SET:CPU" name of table k ("avx512:zen4"), or NULL: a set with one
+ * table, or AMX's (hone info says which table a CPU gets). */
+const char *hone_kernels_table(const hone_kernels *k);
+/* Whether set (or table) `name` exists in this build and can run on this CPU. */
 bool hone_kernels_can_run(const char *name);
 
 /* ggml's SIMD expf (ggml_v_expf of its AVX-512 build) on one value, exact

@@ -117,10 +117,14 @@ static int print_summary(void)
     /* the kernel set `hone run` would pick now (HONE_KERNELS or the best) */
     const hone_kernels *k = NULL;
     hone_error kerr = {0};
-    if (hone_kernels_select(getenv("HONE_KERNELS"), &k, &kerr) == HONE_OK)
-        printf("  %-12s %s (this build has: %s)\n", "kernels", k->name, hone_kernels_choices());
-    else
+    if (hone_kernels_select(getenv("HONE_KERNELS"), &k, &kerr) != HONE_OK) {
         printf("  %-12s %s\n", "kernels", kerr.msg);
+    } else {
+        /* which CPU's table: the decode's fetch route (kernels.c) */
+        const char *table = hone_kernels_table(k);
+        printf("  %-12s %s%s%s (this build has: %s)\n", "kernels", k->name, table ? ", table " : "",
+               table ? table : "", hone_kernels_choices());
+    }
     cJSON_Delete(installed);
     cJSON_Delete(doc);
     return 0;

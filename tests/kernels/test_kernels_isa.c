@@ -539,6 +539,57 @@ static void test_x86_table_choice(void **state)
 #endif
 }
 
+/* "SET:CPU" names one CPU's table on any CPU that runs the set (and,
+ * for the AMD avx512 tables, has AVX512_BF16); elsewhere the name is
+ * refused as HONE_ERR_CPU. A name with a colon that is no table is
+ * HONE_ERR_ARG, and the message lists the tables. */
+static void test_x86_table_names(void **state)
+{
+    (void)state;
+#if defined(__x86_64__)
+    const bool bf16 = GetX86Info().features.avx512_bf16;
+    static const struct {
+        const char *name, *set;
+        bool bf16;
+        const hone_kernels *(*get)(void);
+    } T[] = {
+        {"avx2:intel", "avx2", false, hone_kernels_avx2},
+        {"avx2:zen5", "avx2", false, hone_kernels_avx2_zen5},
+        {"avx512:intel", "avx512", false, NULL}, /* by the CPU's BF16 */
+        {"avx512:zen4", "avx512", true, hone_kernels_avx512_zen4},
+        {"avx512:zen5", "avx512", true, hone_kernels_avx512_zen5},
+    };
+    for (size_t i = 0; i < sizeof T / sizeof T[0]; i++) {
+        const hone_kernels *k = NULL;
+        hone_error err = {0};
+        const bool runs = hone_kernels_can_run(T[i].set) && (!T[i].bf16 || bf16);
+        assert_int_equal(hone_kernels_can_run(T[i].name), runs);
+        const hone_status st = hone_kernels_select(T[i].name, &k, &err);
+        print_message("%s: %s\n", T[i].name, st ? err.msg : "selected");
+        if (!runs) {
+            assert_int_equal(st, HONE_ERR_CPU);
+            assert_non_null(strstr(err.msg, T[i].name));
+            continue;
+        }
+        assert_int_equal(st, HONE_OK);
+        const hone_kernels *want = T[i].get ? T[i].get() : bf16 ? hone_kernels_avx512_bf16() : hone_kernels_avx512();
+        assert_ptr_equal(k, want);
+        assert_string_equal(k->name, T[i].set);
+        assert_string_equal(hone_kernels_table(k), T[i].name); /* what hone info shows */
+    }
+    assert_null(hone_kernels_table(hone_kernels_generic()));
+    static const char *const bad[] = {"avx512:zen9", "avx2:zen4", "avx512:", ":zen4", "generic:intel"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const hone_kernels *k = NULL;
+        hone_error err = {0};
+        assert_false(hone_kernels_can_run(bad[i]));
+        assert_int_equal(hone_kernels_select(bad[i], &k, &err), HONE_ERR_ARG);
+        assert_non_null(strstr(err.msg, bad[i]));
+        assert_non_null(strstr(err.msg, "tables: avx2:intel, avx2:zen5, avx512:intel, avx512:zen4, avx512:zen5"));
+    }
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_repack),
         cmocka_unit_test(test_env_choice),
         cmocka_unit_test(test_x86_table_choice),
+        cmocka_unit_test(test_x86_table_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
