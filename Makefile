@@ -15,6 +15,8 @@
 #                           hone (native, portable) vs llama-bench, interleaved
 #   make bench-ttft MODEL=f.gguf [THREADS=2 ROUNDS=6]
 #                           time to first token: hone vs llama-completion
+#   make bench-tables MODEL=f.gguf [THREADS=2 ROUNDS=6]
+#                           decode speed of each CPU's kernel table here
 #   make release            dist/: one tarball per CPU target, manifest.json,
 #                           SHA256SUMS (ci/release.sh)
 #
@@ -32,7 +34,7 @@ CTEST ?= ctest
 INSTALLED_FILES = bin/hone lib/hone/build_info.json \
 	share/hone/models/stories260K-q8_0.gguf share/hone/models/LICENSE
 
-.PHONY: all install install-fast install-source install-optimized show-build test uninstall clean-build help bench-native bench-ttft release deps-build deps-test
+.PHONY: all install install-fast install-source install-optimized show-build test uninstall clean-build help bench-native bench-ttft bench-tables release deps-build deps-test
 
 all: help
 
@@ -124,6 +126,11 @@ bench-native: build-native build-portable
 bench-ttft: build-native
 	@test -n "$(MODEL)" || { echo "usage: make bench-ttft MODEL=file.gguf [THREADS=2 ROUNDS=6]" >&2; exit 1; }
 	bash ci/ttft.sh "$(MODEL)" $(THREADS) $(ROUNDS)
+
+# Which CPU's kernel table decodes fastest here (ci/bench-tables.sh).
+bench-tables: build-native
+	@test -n "$(MODEL)" || { echo "usage: make bench-tables MODEL=file.gguf [THREADS=2 ROUNDS=6]" >&2; exit 1; }
+	bash ci/bench-tables.sh "$(MODEL)" $(THREADS) $(ROUNDS)
 
 # The release artifacts of this commit (reproducible; see ci/release.sh).
 release:
