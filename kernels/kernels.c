@@ -127,6 +127,12 @@ static const hone_kernels *avx2_get(void)
     return x86_zen_l1() ? hone_kernels_avx2_zen5() : hone_kernels_avx2();
 }
 
+/* Intel's avx512 table without AMX (BF16 where the CPU has it). */
+static const hone_kernels *avx512_intel_get(void)
+{
+    return GetX86Info().features.avx512_bf16 ? hone_kernels_avx512_bf16() : hone_kernels_avx512();
+}
+
 /* Same set, with the vdpbf16ps BF16 dot where the CPU has AVX512_BF16,
  * and the AMX-INT8 prompt tiles where it has those and the OS allows
  * them (every AMX CPU has AVX512_BF16). */
@@ -136,13 +142,7 @@ static const hone_kernels *avx512_get(void)
     if (f.avx512_bf16 && f.amx_tile && f.amx_int8 && amx_permitted()) return hone_kernels_avx512_amx();
     if (f.avx512_bf16 && x86_zen_l1()) return hone_kernels_avx512_zen5();
     if (f.avx512_bf16 && x86_amd()) return hone_kernels_avx512_zen4();
-    return f.avx512_bf16 ? hone_kernels_avx512_bf16() : hone_kernels_avx512();
-}
-
-/* Intel's avx512 table without AMX (BF16 where the CPU has it). */
-static const hone_kernels *avx512_intel_get(void)
-{
-    return GetX86Info().features.avx512_bf16 ? hone_kernels_avx512_bf16() : hone_kernels_avx512();
+    return avx512_intel_get();
 }
 
 /* The tables named after the CPUs they were tuned for: "avx512:zen5"

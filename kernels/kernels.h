@@ -132,8 +132,8 @@ const hone_kernels *hone_kernels_generic(void);
 /* Table by name: "generic", "avx2", "avx512" (x86-64 builds). NULL, "" or
  * "auto" = the best set this CPU can run. On x86-64 "SET:CPU" names the
  * set's table for another CPU ("avx512:zen4", "avx2:intel": the decode's
- * fetch route is chosen by CPU), to measure one CPU's choice on another. (No environment is read here:
- * the front-end passes $HONE_KERNELS in.)
+ * fetch route is chosen by CPU), to measure one CPU's choice on another.
+ * (No environment is read here: the front-end passes $HONE_KERNELS in.)
  * An unknown name is HONE_ERR_ARG (the message lists the choices); a set
  * this CPU cannot run is HONE_ERR_CPU (the message names what it lacks).
  * The returned table is static: valid for the life of the process. */
